@@ -1,0 +1,45 @@
+"""lrm: leg-movement monitor.
+
+Periodic limb movements (WASM 2016 / AASM rules) and hypnic jerks from ankle accelerometers.
+
+Public API (imported lazily, so ``import lrm`` is cheap)::
+
+    rec = lrm.read(left="L.csv", right="R.csv")      # Recording: accel in g, time in s
+    night = lrm.analyze(rec)                          # NightResult: .events DataFrame, .summary
+    scored = lrm.score_events("events.txt")           # WASM 2016 on technician-scored LMs
+    sim = lrm.simulate(profile="plmd", seed=1)        # a simulated night with its truth
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrm._version import __version__
+
+__all__ = ["__version__", "read", "analyze", "score_events", "simulate", "Recording", "Leg", "LrmError", "InputError"]
+
+_LAZY = {
+    "read": ("lrm.io.registry", "read"),
+    "Recording": ("lrm.io.recording", "Recording"),
+    "Leg": ("lrm.io.recording", "Leg"),
+    "LrmError": ("lrm.errors", "LrmError"),
+    "InputError": ("lrm.errors", "InputError"),
+    "analyze": ("lrm.api", "analyze"),
+    "score_events": ("lrm.api", "score_events"),
+    "simulate": ("lrm.api", "simulate"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lrm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

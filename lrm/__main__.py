@@ -1,0 +1,5 @@
+import sys
+
+from lrm.cli import main
+
+sys.exit(main())

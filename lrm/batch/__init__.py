@@ -1,0 +1,1 @@
+"""Cohort processing: one night per Dask task, a cohort table at the end."""

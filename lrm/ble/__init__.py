@@ -1,0 +1,1 @@
+"""BLE ingest: scanning, sensor drivers, the overnight recorder and virtual sensors. Produces recordings only."""

@@ -1,0 +1,115 @@
+"""The ``lrm`` command line: argparse only. Each subcommand lives in ``lrm/commands/<name>.py``.
+
+Nothing imports this module. It imports no numerical library at top level, so ``lrm --help`` is fast;
+each command imports the public API inside its ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+from lrm._version import __version__
+
+# (subcommand, module under lrm.commands) in the order `lrm --help` lists them.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("demo", "demo"),
+    ("analyze", "analyze"),
+    ("score-events", "score_events"),
+    ("report", "report"),
+    ("simulate", "simulate"),
+    ("scan", "scan"),
+    ("record", "record"),
+    ("recover", "recover"),
+    ("info", "info"),
+    ("formats", "formats"),
+    ("export", "export"),
+    ("batch", "batch"),
+)
+
+DESCRIPTION = """\
+lrm: leg-movement monitor. Counts periodic limb movements (PLMs, WASM 2016 or AASM rules) from ankle
+accelerometers, compares the PLM index with clinical norms, and keeps hypnic jerks (sleep starts) apart.
+Not a diagnosis: a single night varies a lot; see a doctor about symptoms.
+"""
+
+EPILOG = """\
+examples:
+  lrm demo                                   analyse the bundled sample night into ./lrm-demo/
+  lrm analyze --left L.csv --right R.csv --out night1
+  lrm score-events events.txt --out scored   WASM 2016 indices from technician-scored LMs
+  lrm record --left "Polar Sense" --right "Polar Sense 2" --out night1
+  lrm COMMAND --help                         options and examples of one command
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lrm", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"lrm {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS:
+        if importlib.util.find_spec(f"lrm.commands.{module_name}") is None:  # TODO(foundation): remove once all exist
+            continue
+        module = importlib.import_module(f"lrm.commands.{module_name}")
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=getattr(module, "EPILOG", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(run=module.run)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"lrm: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lrm`` command line and return its exit status (0 ok, 2 user error, 1 bug)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from lrm.errors import LrmError, LrmWarning
+
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", LrmWarning)
+    try:
+        return int(args.run(args) or 0)
+    except LrmError as exc:
+        print(f"lrm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lrm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"lrm: error: {where}{exc.strerror or exc}. Fix: check the path and its permissions", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug or os.environ.get("LRM_DEBUG"):
+            raise
+        print(
+            f"lrm: internal error: {exc.__class__.__name__}: {exc}. This is a bug in lrm: please report it "
+            "with the command you ran (add --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""lrm's native recording: a directory written by ``lrm record`` (and ``lrm simulate``), read by ``lrm analyze``.
+
+Layout (version 1)::
+
+    NIGHT_DIR/
+      recording.json      manifest; written last, so its presence means the recording is complete
+      left.parquet        one table per leg: t_us int64, x y z (float32 g, or int16 counts)
+      right.parquet
+      journal/            (BLE recordings only) the crash-safe packet journal, see lrm.ble
+
+``recording.json``::
+
+    {"format": "lrm-recording", "version": 1, "created_by": "lrm 0.1.0",
+     "time_is_absolute": true, "subject": "",
+     "legs": {"left": {"file": "left.parquet", "fs_hz": 50.0, "device": "Polar Verity Sense",
+                       "serial": "A0:...", "range_g": 8.0, "scale_g": null,
+                       "clock_offset_s": 0.0, "clock_drift_ppm": 0.0, "notes": [],
+                       "gaps": [{"start_s": ..., "end_s": ..., "cause": "disconnected", "detail": ""}]}},
+     "meta": {...}}
+
+``t_us`` is microseconds: Unix epoch when ``time_is_absolute`` is true, else from an arbitrary origin.
+When ``scale_g`` is a number, x/y/z are int16 sensor counts and acceleration in g is ``counts * scale_g``
+(sensors deliver int16; this keeps files small and exact). Otherwise x/y/z are float32 in g.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrm._version import __version__
+from lrm.errors import InputError, OutputExistsError
+from lrm.io.recording import Gap, Leg, Recording
+
+__all__ = ["MANIFEST", "FORMAT_NAME", "is_native", "read_native", "write_native"]
+
+MANIFEST = "recording.json"
+FORMAT_NAME = "lrm-recording"
+VERSION = 1
+
+
+def is_native(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is a directory holding a complete native recording."""
+    p = Path(path)
+    return p.is_dir() and (p / MANIFEST).is_file()
+
+
+def write_native(
+    recording: Recording,
+    night_dir: str | os.PathLike[str],
+    *,
+    scale_g: dict[str, float] | None = None,
+) -> Path:
+    """Write ``recording`` as a native recording directory and return its path.
+
+    Parameters
+    ----------
+    recording : Recording
+        The night to write.
+    night_dir : path
+        Target directory. It may exist (e.g. holding a BLE journal) but must not already hold a
+        ``recording.json``: an existing recording is never overwritten.
+    scale_g : dict, optional
+        Per side, g per int16 count. Given for a side, its samples are stored as int16 counts
+        ``round(accel_g / scale_g)`` (exact for data that came from int16 sensors).
+
+    Raises
+    ------
+    OutputExistsError
+        If ``night_dir`` already holds a recording.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(night_dir)
+    if (out / MANIFEST).exists():
+        raise OutputExistsError(str(out / MANIFEST))
+    out.mkdir(parents=True, exist_ok=True)
+    legs_meta: dict[str, Any] = {}
+    for side, leg in recording.legs.items():
+        scale = (scale_g or {}).get(side)
+        t_us = np.round(leg.t_s * 1e6).astype(np.int64)
+        if scale:
+            counts = np.clip(np.round(leg.accel_g / scale), -32768, 32767).astype(np.int16)
+            cols = {"x": counts[:, 0], "y": counts[:, 1], "z": counts[:, 2]}
+        else:
+            acc = np.asarray(leg.accel_g, dtype=np.float32)
+            cols = {"x": acc[:, 0], "y": acc[:, 1], "z": acc[:, 2]}
+        table = pa.table({"t_us": t_us, **cols})
+        tmp = out / f".{side}.parquet.tmp"
+        pq.write_table(
+            table,
+            tmp,
+            compression="zstd",
+            compression_level=9,
+            use_dictionary=False,
+            column_encoding={"t_us": "DELTA_BINARY_PACKED"} | ({"x": "BYTE_STREAM_SPLIT", "y": "BYTE_STREAM_SPLIT", "z": "BYTE_STREAM_SPLIT"} if not scale else {}),
+        )
+        os.replace(tmp, out / f"{side}.parquet")
+        legs_meta[side] = {
+            "file": f"{side}.parquet",
+            "fs_hz": float(leg.fs_hz),
+            "device": leg.device,
+            "serial": leg.serial,
+            "range_g": leg.range_g,
+            "scale_g": float(scale) if scale else None,
+            "clock_offset_s": float(leg.clock_offset_s),
+            "clock_drift_ppm": float(leg.clock_drift_ppm),
+            "notes": list(leg.notes),
+            "gaps": [
+                {"start_s": g.start_s, "end_s": g.end_s, "cause": g.cause, "detail": g.detail} for g in leg.gaps
+            ],
+        }
+    manifest = {
+        "format": FORMAT_NAME,
+        "version": VERSION,
+        "created_by": f"lrm {__version__}",
+        "time_is_absolute": bool(recording.time_is_absolute),
+        "subject": recording.subject,
+        "legs": legs_meta,
+        "meta": _jsonable(dict(recording.meta)),
+    }
+    tmp = out / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(tmp, out / MANIFEST)
+    return out
+
+
+def read_native(night_dir: str | os.PathLike[str]) -> Recording:
+    """Read a native recording directory (see the module docstring for the layout).
+
+    Raises
+    ------
+    InputError
+        If the manifest is missing, malformed, of another version, or a leg file is unreadable.
+    """
+    import pyarrow.parquet as pq
+
+    root = Path(night_dir)
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        fix = "run 'lrm recover DIR' to rebuild it from the journal" if (root / "journal").is_dir() else (
+            "pass a directory written by 'lrm record' or 'lrm simulate'"
+        )
+        raise InputError(str(root), "", f"no {MANIFEST} in this directory", fix)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(str(manifest_path), "", f"not valid JSON ({exc})", "restore the file or re-run 'lrm recover'") from None
+    if manifest.get("format") != FORMAT_NAME:
+        raise InputError(str(manifest_path), "field 'format'", f"expected {FORMAT_NAME!r}", "pass an lrm recording directory")
+    if manifest.get("version") != VERSION:
+        raise InputError(
+            str(manifest_path), "field 'version'", f"version {manifest.get('version')!r} is not supported (this lrm reads {VERSION})",
+            "upgrade lrm",
+        )
+    legs: dict[str, Leg] = {}
+    for side, meta in (manifest.get("legs") or {}).items():
+        leg_path = root / meta["file"]
+        try:
+            table = pq.read_table(leg_path)
+        except Exception as exc:  # pyarrow raises many types for a bad file
+            raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})", "restore the file or re-run 'lrm recover'") from None
+        t_s = table.column("t_us").to_numpy().astype(np.float64) / 1e6
+        acc = np.column_stack([table.column(c).to_numpy() for c in ("x", "y", "z")])
+        scale = meta.get("scale_g")
+        accel_g = (acc.astype(np.float32) * np.float32(scale)) if scale else acc.astype(np.float32, copy=False)
+        legs[side] = Leg(
+            side=side,
+            t_s=t_s,
+            accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
+            fs_hz=float(meta["fs_hz"]),
+            device=meta.get("device", ""),
+            serial=meta.get("serial", ""),
+            range_g=meta.get("range_g"),
+            source=str(root),
+            gaps=tuple(Gap(**g) for g in meta.get("gaps", [])),
+            clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
+            clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
+            notes=tuple(meta.get("notes", [])),
+        )
+    if not legs:
+        raise InputError(str(manifest_path), "field 'legs'", "the recording has no legs", "re-run 'lrm recover DIR'")
+    return Recording(
+        legs=legs,
+        time_is_absolute=bool(manifest.get("time_is_absolute", True)),
+        subject=manifest.get("subject", ""),
+        meta={"format": FORMAT_NAME, **(manifest.get("meta") or {})},
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

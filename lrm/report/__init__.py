@@ -1,0 +1,1 @@
+"""Reports: text summary, figures and the self-contained HTML/PDF night report."""

@@ -1,0 +1,1 @@
+"""Signal processing: from a Recording to leg-movement events (preprocessing, posture, detection)."""
