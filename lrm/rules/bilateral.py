@@ -1,0 +1,90 @@
+"""Monolateral CLM limit and bilateral combination of the two legs (SCORING.md §1.2 steps 3-4, §1.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
+
+__all__ = ["mark_monolateral_clm", "combine_legs"]
+
+
+def mark_monolateral_clm(onset_s: np.ndarray, offset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+    """True where a single-leg LM can be a CLM: duration <= ``rules.max_clm_one_leg_s`` (10 s).
+
+    Notes
+    -----
+    SCORING.md §1.2 step 3 (PLMScoRe ``lm_dur2``): a longer LM is a non-CLM that stays in the LM list,
+    because it breaks series. Durations in s at 1 µs resolution: 10.0 s is a CLM, 10.01 s is not.
+
+    >>> mark_monolateral_clm(np.array([0.0, 0.0]), np.array([10.0, 10.01])).tolist()
+    [True, False]
+    """
+    return np.round(np.asarray(offset_s) - np.asarray(onset_s), TIME_DECIMALS) <= rules.max_clm_one_leg_s
+
+
+def _links(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """True where LM i joins the bilateral LM of LM i - 1 (time-ordered, legs mixed)."""
+    link = np.zeros(onset_s.size, bool)
+    if onset_s.size < 2:
+        return link
+    if rules.bilateral_gap_s is not None:  # WASM: overlap or gap < 0.5 s from the latest offset so far
+        latest_end = np.maximum.accumulate(offset_s)[:-1]
+        link[1:] = np.round(onset_s[1:] - latest_end, TIME_DECIMALS) < rules.bilateral_gap_s
+    else:  # AASM: onsets of the two legs < 5 s apart
+        close = np.round(np.diff(onset_s), TIME_DECIMALS) < rules.bilateral_onset_window_s
+        link[1:] = close & (side[1:] != side[:-1])
+    return link
+
+
+def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
+    """Combine the single-leg LMs of both legs into bilateral LMs and flag every resulting LM's CLM status.
+
+    Parameters
+    ----------
+    lms : DataFrame
+        Single-leg LMs after :func:`~lrm.rules.merge.merge_same_leg` and
+        :func:`~lrm.rules.merge.drop_short`: ``onset_s``, ``offset_s`` (s), ``side`` (left|right), extras.
+    rules : RuleSet
+        WASM 2016: LMs of the two legs join if they overlap or the gap is < ``bilateral_gap_s`` (0.5 s),
+        chaining allowed; AASM: if their onsets are < ``bilateral_onset_window_s`` (5 s) apart.
+
+    Returns
+    -------
+    DataFrame
+        One row per LM in time order: ``onset_s`` (earliest), ``offset_s`` (latest), ``duration_s``,
+        ``side`` (left|right|bilateral), ``n_components`` (single-leg LMs combined), ``is_clm`` (bool),
+        and the extra columns (numeric by max, others first).
+
+    Notes
+    -----
+    SCORING.md §1.2 steps 3-4 (PLMScoRe ``lm_dur2``, ``lm_bil``). A bilateral LM is a non-CLM if it lasts
+    > ``max_clm_bilateral_s`` (15 s), has > ``max_components`` (4) components, or any component is a
+    non-CLM (> 10 s). AASM (§1.3) sets no duration or component limit for the combined LM.
+
+    Examples
+    --------
+    >>> lms = pd.DataFrame({"onset_s": [0.0, 1.2, 30.0], "offset_s": [1.0, 2.0, 31.0],
+    ...                     "side": ["left", "right", "left"]})
+    >>> combine_legs(lms)[["side", "n_components"]].to_numpy().tolist()
+    [['bilateral', 2], ['left', 1]]
+    """
+    ordered = lms.sort_values(["onset_s", "offset_s"], kind="stable").reset_index(drop=True)
+    onset_s, offset_s = ordered["onset_s"].to_numpy(float), ordered["offset_s"].to_numpy(float)
+    ordered["is_clm"] = mark_monolateral_clm(onset_s, offset_s, rules)
+    ordered["n_components"] = 1
+    group = np.cumsum(~_links(onset_s, offset_s, ordered["side"].to_numpy(object), rules))
+    agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "nunique"}
+    for name in ordered.columns:
+        if name not in agg:
+            agg[name] = "max" if pd.api.types.is_numeric_dtype(ordered[name]) else "first"
+    combined = ordered.groupby(group, sort=True).agg(agg)
+    first_side = ordered.groupby(group, sort=True)["side"].first()
+    bilateral = combined["side"].to_numpy() > 1  # "side" holds the number of distinct legs here
+    combined["side"] = np.where(bilateral, "bilateral", first_side.to_numpy())
+    combined["duration_s"] = combined["offset_s"] - combined["onset_s"]
+    too_long = np.round(combined["duration_s"], TIME_DECIMALS) > rules.max_clm_bilateral_s
+    too_many = combined["n_components"] > rules.max_components
+    combined["is_clm"] = combined["is_clm"].astype(bool) & ~(bilateral & (too_long | too_many))
+    return combined.reset_index(drop=True)

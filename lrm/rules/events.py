@@ -1,0 +1,63 @@
+"""The scored-events table (``events.csv``): its columns, defined once.
+
+One row per event: every scored leg movement (after same-leg merging, dropping < 0.5 s and bilateral
+combination) plus pass-through events of other types (hypnic jerks, posture changes, walking...).
+Times are seconds since the start of the recording.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+__all__ = ["EVENT_COLUMNS", "EXTRA_COLUMNS", "empty_events", "conform_events"]
+
+#: events.csv columns in contract order, name -> pandas dtype. 0/1 flags are int8; nullable ones Int8.
+EVENT_COLUMNS: Final[dict[str, str]] = {
+    "onset_s": "float64",  # s since recording start
+    "offset_s": "float64",  # s since recording start
+    "duration_s": "float64",  # s
+    "side": "string",  # left | right | bilateral
+    "type": "string",  # lm | hypnic_jerk | posture_change | walking | ...
+    "is_clm": "int8",  # 1 = candidate LM (SCORING.md §1.2 steps 3-4)
+    "in_plm_series": "int8",  # 1 = PLM (member of a series, §1.2 steps 7-8)
+    "series_id": "Int64",  # 1, 2, ... per PLM series in time order; <NA> outside a series
+    "imi_s": "float64",  # onset-to-onset interval from the previous LM in s (§1.2 step 6); NaN for the first
+    "stage": "string",  # W|N1|N2|N3|R|? of the 30 s epoch holding the onset; <NA> without hypnogram
+    "respiratory": "Int8",  # 1 = inside a respiratory window (CLMr if is_clm); <NA> without respiratory events
+    "arousal": "Int8",  # 1 = associated with an arousal; <NA> without arousals
+    "n_components": "int64",  # single-leg LMs combined into this one (1 = monolateral)
+    "peak_g": "float64",  # peak acceleration in g (accelerometer pipeline); NaN for score-events
+}
+
+#: extra columns the rule engine appends after the contract columns.
+EXTRA_COLUMNS: Final[dict[str, str]] = {
+    "in_plm_series_nr": "Int8",  # PLM once CLMr are removed and series recomputed (§1.2 step 10)
+}
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and every contract column (never None).
+
+    >>> list(empty_events().columns)[:4]
+    ['onset_s', 'offset_s', 'duration_s', 'side']
+    """
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in {**EVENT_COLUMNS, **EXTRA_COLUMNS}.items()})
+
+
+def conform_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Return ``events`` with every contract column present (missing ones <NA>), typed, in order.
+
+    Contract columns come first, then :data:`EXTRA_COLUMNS`, then any other columns as they were.
+    """
+    out = events.copy()
+    typed = {**EVENT_COLUMNS, **EXTRA_COLUMNS}
+    defaults = {"n_components": 1, "is_clm": 0, "in_plm_series": 0}
+    for name, dtype in typed.items():
+        if name not in out.columns:
+            missing = float("nan") if dtype == "float64" else pd.NA
+            out[name] = pd.Series(defaults.get(name, missing), index=out.index, dtype=object).astype(dtype)
+    out = out.astype({name: dtype for name, dtype in typed.items()})
+    rest = [c for c in out.columns if c not in typed]
+    return out[[*typed, *rest]].reset_index(drop=True)

@@ -1,0 +1,77 @@
+"""Same-leg merging and the minimum LM duration (SCORING.md §1.2 steps 1-2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
+
+__all__ = ["merge_same_leg", "drop_short"]
+
+
+def _aggregations(columns: pd.Index, numeric: pd.Series) -> dict[str, str]:
+    """onset min, offset max, extra numeric columns max (e.g. peak_g), other extras first."""
+    agg = {"onset_s": "min", "offset_s": "max", "side": "first"}
+    for name in columns:
+        if name not in agg:
+            agg[name] = "max" if numeric[name] else "first"
+    return agg
+
+
+def merge_same_leg(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
+    """Merge LMs of the same leg whose offset-to-onset gap is < ``rules.merge_gap_s``.
+
+    Parameters
+    ----------
+    lms : DataFrame
+        Single-leg LMs: ``onset_s``, ``offset_s`` (s since recording start), ``side`` (left|right), any
+        extra columns (numeric extras merge by max, e.g. ``peak_g``; others keep the first value).
+    rules : RuleSet
+        ``merge_gap_s`` in s (0.5 under both standards).
+
+    Returns
+    -------
+    DataFrame
+        The merged LMs, same columns, sorted by onset then side.
+
+    Notes
+    -----
+    SCORING.md §1.2 step 1: the offset rule makes two bursts on the same leg < 0.5 s apart one LM;
+    PLMScoRe ``lm_unil`` merges them the same way. Overlapping or nested LMs of one leg merge too.
+    The gap is measured from the latest offset so far on that leg, at 1 µs resolution.
+
+    Examples
+    --------
+    >>> lms = pd.DataFrame({"onset_s": [0.0, 1.4, 5.0], "offset_s": [1.0, 2.0, 6.0], "side": "left"})
+    >>> merge_same_leg(lms)[["onset_s", "offset_s"]].to_numpy().tolist()
+    [[0.0, 2.0], [5.0, 6.0]]
+    """
+    if lms.empty:
+        return lms.copy()
+    ordered = lms.sort_values(["side", "onset_s", "offset_s"], kind="stable").reset_index(drop=True)
+    previous_end = ordered.groupby("side", sort=False)["offset_s"].cummax().groupby(ordered["side"]).shift()
+    gap = np.round(ordered["onset_s"] - previous_end, TIME_DECIMALS)
+    starts = previous_end.isna() | (gap >= rules.merge_gap_s)
+    group = starts.cumsum().to_numpy()
+    numeric = ordered.dtypes.map(pd.api.types.is_numeric_dtype)
+    merged = ordered.groupby(group, sort=False).agg(_aggregations(ordered.columns, numeric))
+    return merged.sort_values(["onset_s", "side"], kind="stable").reset_index(drop=True)
+
+
+def drop_short(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
+    """Drop LMs shorter than ``rules.min_lm_s`` (0.5 s): not counted, breaking nothing.
+
+    Notes
+    -----
+    SCORING.md §1.2 step 2 (PLMScoRe ``lm_dur1``). Duration = offset - onset in s, at 1 µs resolution:
+    0.49 s is dropped, 0.5 s kept.
+
+    Examples
+    --------
+    >>> lms = pd.DataFrame({"onset_s": [0.0, 10.0], "offset_s": [0.49, 10.5], "side": "left"})
+    >>> drop_short(lms)["onset_s"].tolist()
+    [10.0]
+    """
+    duration_s = np.round(lms["offset_s"] - lms["onset_s"], TIME_DECIMALS)
+    return lms.loc[duration_s >= rules.min_lm_s].reset_index(drop=True)

@@ -1,0 +1,89 @@
+"""Inter-movement intervals and PLM series (SCORING.md §1.2 steps 6-8)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrm.rules.rulesets import AASM, TIME_DECIMALS, WASM2016, RuleSet
+
+__all__ = ["compute_imi", "number_series", "mark_series"]
+
+
+def compute_imi(onset_s: np.ndarray) -> np.ndarray:
+    """Onset-to-onset interval in s from the previous LM (NaN for the first), over all LMs in time order.
+
+    Notes
+    -----
+    SCORING.md §1.2 step 6: the IMI runs over every LM, non-CLMs included (PLMScoRe). Always onset to
+    onset, never offset to onset (the ProfusionPSG 3 pitfall). Rounded to 1 µs.
+
+    >>> compute_imi(np.array([0.0, 20.0, 45.5])).tolist()
+    [nan, 20.0, 25.5]
+    """
+    return np.round(np.diff(np.asarray(onset_s, float), prepend=np.nan), TIME_DECIMALS)
+
+
+def number_series(onset_s: np.ndarray, is_clm: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+    """Number the PLM series: 1, 2, ... for each CLM in a series (in time order), 0 elsewhere.
+
+    Parameters
+    ----------
+    onset_s : ndarray of float, shape (n,)
+        LM onsets in s from recording start, ascending, non-CLMs included (they break series).
+    is_clm : ndarray of bool, shape (n,)
+        True where the LM is a candidate LM.
+    rules : RuleSet
+        ``imi_min_s``/``imi_max_s`` (inclusive, s) and ``min_series_len``.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Series number of every PLM, 0 for LMs outside any series.
+
+    Notes
+    -----
+    SCORING.md §1.2 steps 7-8. A series is >= ``min_series_len`` (4) consecutive CLMs whose IMIs all lie
+    in [``imi_min_s``, ``imi_max_s``] (WASM 2016: 10-90 s; AASM: 5-90 s), both ends included, compared at
+    1 µs. A series ends at an IMI below or above the range or at a non-CLM. The CLM that follows a short
+    IMI may start a new series (PLMScoRe behaviour; SOMAS is stricter). Wake does not break series:
+    they are built on the whole LM sequence and the stage is looked up afterwards (step 8).
+
+    Examples
+    --------
+    >>> onsets, clm = np.array([0, 20, 40, 45, 65, 85, 105.0]), np.ones(7, bool)
+    >>> number_series(onsets, clm, WASM2016).tolist()
+    [0, 0, 0, 1, 1, 1, 1]
+    """
+    onset_s = np.asarray(onset_s, float)
+    is_clm = np.asarray(is_clm, bool)
+    if onset_s.size == 0:
+        return np.zeros(0, np.int64)
+    imi_s = compute_imi(onset_s)
+    prev_is_clm = np.concatenate(([False], is_clm[:-1]))
+    link = is_clm & prev_is_clm & (imi_s >= rules.imi_min_s) & (imi_s <= rules.imi_max_s)
+    run_id = np.cumsum(~link)  # a new run starts wherever the chain breaks
+    in_series = is_clm & (np.bincount(run_id)[run_id] >= rules.min_series_len)
+    starts = in_series & ~link  # the first CLM of each series
+    return np.where(in_series, np.cumsum(starts), 0).astype(np.int64)
+
+
+def mark_series(onset_s: np.ndarray, is_clm: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+    """Flag the CLMs that belong to a PLM series (every PLM); see :func:`number_series`.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+
+    References
+    ----------
+    .. [1] Ferri R, et al. World Association of Sleep Medicine (WASM) 2016 standards for recording and
+       scoring leg movements in polysomnograms. Sleep Med 2016;26:86-95.
+
+    Examples
+    --------
+    >>> # the worked example in SCORING.md §1.2: 4 PLMs under WASM 2016, 7 under AASM (5-90 s)
+    >>> onsets, clm = np.array([0, 20, 40, 45, 65, 85, 105.0]), np.ones(7, bool)
+    >>> int(mark_series(onsets, clm, WASM2016).sum()), int(mark_series(onsets, clm, AASM).sum())
+    (4, 7)
+    """
+    return number_series(onset_s, is_clm, rules) > 0
