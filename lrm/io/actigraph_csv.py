@@ -1,0 +1,100 @@
+"""ActiGraph ActiLife raw-data CSV export (formats.md §4.3).
+
+Ten header lines: line 1 ``------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.4 Firmware
+v2.5.0 date format M/d/yyyy at 30 Hz  Filter Normal -----------`` (date format and rate), line 2 serial,
+lines 3-4 start time and date, line 5 epoch period (``00:00:00`` = raw samples; anything else is an
+epoch/count file, which lrm refuses because PLM scoring needs raw acceleration). Line 11 is an optional
+column header ``[Timestamp,]Accelerometer X,Accelerometer Y,Accelerometer Z``; values in g. Times are
+local wall clock without a zone (kept as if UTC).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from lrm.errors import InputError
+from lrm.io.format_tools import (LOCAL_AS_UTC, column, head_text, make_recording, parse_datetimes, read_table, to_g)
+from lrm.io.recording import Recording
+
+__all__ = ["sniff", "read", "DESCRIPTION", "dotnet_date_format"]
+
+DESCRIPTION = "ActiGraph ActiLife raw CSV (10-line header; date format and rate from line 1; g)"
+HEADER_LINES = 10
+_LINE1 = re.compile(r"Created By Acti[Gg]raph", re.ASCII)
+AXES = ("Accelerometer X", "Accelerometer Y", "Accelerometer Z")
+
+
+def sniff(head: bytes, suffix: str) -> bool:
+    first = head_text(head, 512).split("\n", 1)[0]
+    return bool(_LINE1.search(first)) and "ActiLife" in first
+
+
+def dotnet_date_format(pattern: str) -> str:
+    """ActiLife's .NET date pattern (``M/d/yyyy``, ``dd/MM/yyyy``, ``yyyy-MM-dd``) -> strptime format.
+
+    >>> dotnet_date_format("M/d/yyyy"), dotnet_date_format("dd/MM/yyyy")
+    ('%m/%d/%Y', '%d/%m/%Y')
+    """
+    out = re.sub(r"y{4}", "%Y", pattern)
+    out = re.sub(r"y{2}", "%y", out)
+    out = re.sub(r"M{1,2}", "%m", out)
+    return re.sub(r"d{1,2}", "%d", out)
+
+
+def _header(path: Path) -> list[str]:
+    with path.open("rb") as fh:
+        lines = [fh.readline(4096).decode("utf-8", "replace").rstrip("\r\n").rstrip(",").strip()
+                 for _ in range(HEADER_LINES + 1)]
+    if not lines[HEADER_LINES - 1].startswith("---"):
+        raise InputError(str(path), f"line {HEADER_LINES}", "the 10-line ActiLife header is incomplete",
+                         "export the file again from ActiLife (raw data CSV)")
+    return lines
+
+
+def _value(lines: list[str], key: str, path: Path) -> str:
+    for line in lines[1:HEADER_LINES]:
+        if line.startswith(key):
+            return line[len(key):].strip(" :")
+    raise InputError(str(path), "header", f"no '{key}' line", "export the file again from ActiLife")
+
+
+def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
+    """Read an ActiLife raw CSV into a one-leg recording (g; Unix s as local wall clock)."""
+    lines = _header(path)
+    line1 = lines[0]
+    date_fmt = dotnet_date_format(m.group(1)) if (m := re.search(r"date format (\S+)", line1)) else "%m/%d/%Y"
+    rate = float(m.group(1)) if (m := re.search(r"at (\d+(?:\.\d+)?) Hz", line1)) else None
+    epoch = _value(lines, "Epoch Period (hh:mm:ss)", path)
+    if epoch not in ("00:00:00", "0:00:00"):
+        raise InputError(str(path), "line 5", f"an epoch/count file (epoch {epoch}), not raw acceleration",
+                         "export raw data (ActiLife: File > Export > raw CSV, or give the .gt3x file)")
+    serial = _value(lines, "Serial Number", path)
+    start_text = f"{_value(lines, 'Start Date', path)} {_value(lines, 'Start Time', path)}"
+    start = parse_datetimes([start_text], path, "lines 3-4 (start)", fmt=f"{date_fmt} %H:%M:%S")[0]
+    names = [n.strip() for n in lines[HEADER_LINES].split(",")]
+    has_header = any(n.startswith("Accelerometer") for n in names)
+    if has_header:
+        table = read_table(path, skip_rows=HEADER_LINES, fix="export the file again from ActiLife")
+        table = table.rename_columns([n.strip() for n in table.column_names])
+    else:
+        table = read_table(path, skip_rows=HEADER_LINES, column_names=AXES + tuple(f"extra{i}" for i in range(len(names) - 3)),
+                           fix="export the file again from ActiLife")
+    xyz = np.column_stack([column(table, a, path) for a in AXES])
+    notes = [f"time: {LOCAL_AS_UTC}"]
+    if "Timestamp" in table.column_names:
+        t_s = parse_datetimes(table.column("Timestamp"), path, "column 'Timestamp'", fmt=f"{date_fmt} %H:%M:%S.%f")
+        fs = rate
+    else:
+        if rate is None:
+            raise InputError(str(path), "line 1", "no sample rate ('at NN Hz') and no Timestamp column",
+                             "export with timestamps, or use the generic CSV reader with a rate")
+        t_s = start + np.arange(xyz.shape[0], dtype=np.float64) / rate
+        fs = rate
+    accel_g, unit = to_g(xyz, "g", path, options.units)
+    device = m.group(1) if (m := re.search(r"Created By (Acti[Gg]raph [^ ]+)", line1)) else "ActiGraph"
+    range_g = 8.0 if serial.startswith(("MOS", "TAS")) else 6.0
+    return make_recording(path, options, t_s=t_s, accel_g=accel_g, fs_hz=fs, device=device, serial=serial,
+                          range_g=range_g, notes=notes, meta={"units_in_file": unit, "timezone": "local (unknown offset)"})

@@ -1,0 +1,227 @@
+"""Helpers shared by the format readers: fast CSV tables, time parsing, unit handling, building a Recording.
+
+Time convention (docs/formats.md): when a file states its time zone (MetaBase epoch ms, GENEActiv
+``Time Zone``, ActiGraph ``TimeZone``) times are converted to true Unix epoch seconds (UTC). When a file
+holds only local wall-clock times without a zone (Polar, Axivity, OmGui CSV, ActiLife CSV), the wall
+clock is stored as if it were UTC, and the leg notes say so; reports then show the local clock time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.errors import InputError
+from lrm.io.recording import Leg, Recording
+
+__all__ = [
+    "G",
+    "LOCAL_AS_UTC",
+    "head_text",
+    "read_table",
+    "parse_datetimes",
+    "to_g",
+    "estimate_fs_hz",
+    "make_recording",
+    "parse_utc_offset_s",
+]
+
+G = 9.80665  # m/s^2 per g
+LOCAL_AS_UTC = "local wall-clock time without a zone, stored as if UTC"
+BLOCK_BYTES = 4 << 20  # pyarrow block: a line longer than this is refused as corrupt
+
+
+def head_text(head: bytes, limit: int = 8192) -> str:
+    """Decode the start of a file leniently (UTF-8 with a BOM, else Latin-1) for sniffing."""
+    chunk = head[:limit]
+    if chunk.startswith(b"\xef\xbb\xbf"):
+        chunk = chunk[3:]
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the limit is fine
+        if exc.start >= len(chunk) - 4:
+            return chunk[: exc.start].decode("utf-8")
+        return chunk.decode("latin-1")
+
+
+def read_table(
+    path: Path,
+    *,
+    skip_rows: int = 0,
+    delimiter: str = ",",
+    column_names: Sequence[str] | None = None,
+    autogenerate_names: bool = False,
+    columns: Sequence[str] | None = None,
+    column_types: dict[str, Any] | None = None,
+    fix: str = "export the file again from the app",
+) -> Any:
+    """Read a delimited text file with pyarrow's multithreaded CSV engine and return a ``pyarrow.Table``.
+
+    ``skip_rows`` lines are skipped before the header (or before the data with ``column_names``).
+    Parse errors become :class:`InputError` naming the file and pyarrow's row description.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read_opts = pacsv.ReadOptions(
+        skip_rows=skip_rows,
+        column_names=list(column_names) if column_names else None,
+        autogenerate_column_names=autogenerate_names,
+        block_size=BLOCK_BYTES,
+        encoding="utf8",
+    )
+    parse_opts = pacsv.ParseOptions(delimiter=delimiter)
+    convert_opts = pacsv.ConvertOptions(
+        include_columns=list(columns) if columns else None,
+        column_types=column_types or {},
+        strings_can_be_null=False,
+    )
+    try:
+        return pacsv.read_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, pa.ArrowKeyError) as exc:
+        raise InputError(str(path), _where(str(exc)), _problem(str(exc)), fix) from None
+
+
+def _where(message: str) -> str:
+    m = re.search(r"[Rr]ow #?(\d+)", message)
+    return f"row {m.group(1)}" if m else "data"
+
+
+def _problem(message: str) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else "unreadable content"
+    if "straddling" in first or "straddles" in first:
+        return f"a line is longer than {BLOCK_BYTES >> 20} MiB (corrupt or not a sensor export)"
+    if "utf8" in first.lower() or "utf-8" in first.lower():
+        return "the text is not UTF-8 (binary or corrupt content)"
+    return first[:200]
+
+
+def column(table: Any, name: str, path: Path, dtype: Any = np.float64) -> npt.NDArray[Any]:
+    """One column of a pyarrow table as a numpy array; a non-numeric or missing value -> InputError."""
+    if name not in table.column_names:
+        raise InputError(str(path), "header", f"no column {name!r}", "export the file again from the app")
+    col = table.column(name)
+    if col.null_count:
+        import pyarrow.compute as pc
+
+        row = int(pc.index(pc.is_null(col), True).as_py()) + 1
+        raise InputError(str(path), f"data row {row}, column {name!r}", "empty value", "repair or trim the file")
+    try:
+        return col.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+    except (ValueError, TypeError):
+        raise InputError(str(path), f"column {name!r}", "values are not numbers", "export the file again") from None
+
+
+def parse_datetimes(values: Any, path: Path, where: str, *, fmt: str) -> npt.NDArray[np.float64]:
+    """Parse wall-clock date-time strings (a pyarrow array or list) with ``strptime`` format ``fmt``.
+
+    Returns seconds since 1970-01-01 treating the wall clock as UTC (float64). Columns that pyarrow
+    already typed as timestamps are converted directly.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_timestamp(values.type):
+        if values.null_count:
+            raise InputError(str(path), where, "empty time value", "repair or trim the file")
+        us = values.cast(pa.timestamp("us", tz=values.type.tz)).cast(pa.int64())
+        return us.to_numpy(zero_copy_only=False).astype(np.float64) / 1e6
+    texts = pd.Series(values.to_pylist() if hasattr(values, "to_pylist") else list(values), dtype="string")
+    parsed = pd.to_datetime(texts, format=fmt, errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(str(path), f"{where}, data row {row + 1}", f"time {texts.iloc[row]!r} does not match {fmt!r}",
+                         "repair or trim the file, or use the generic CSV reader with a time format")
+    return parsed.to_numpy(dtype="datetime64[us]").astype(np.int64).astype(np.float64) / 1e6
+
+
+def parse_utc_offset_s(text: str) -> float | None:
+    """``'-05:00'``, ``'-0800'``, ``'GMT +01:00'``, ``'GMT -04'``, ``'-06:00:00'`` -> seconds east of UTC."""
+    m = re.search(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?(?::(\d{2}))?", text)
+    if not m:
+        return None
+    sign = 1.0 if m.group(1) == "+" else -1.0
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    if hours > 14 or minutes >= 60:
+        return None
+    return sign * (hours * 3600 + minutes * 60)
+
+
+def to_g(values: npt.NDArray[Any], unit: str, path: Path, options_units: str) -> tuple[npt.NDArray[np.float32], str]:
+    """Convert (n, 3) acceleration in the file's declared ``unit`` (or the user's override) to float32 g."""
+    use = unit if options_units == "auto" else options_units
+    factor = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / G}.get(use)
+    if factor is None:
+        raise InputError(str(path), "units", f"unknown acceleration unit {use!r}", "use g, mg or m/s^2")
+    out = np.asarray(values, dtype=np.float64) * factor
+    return out.astype(np.float32), use
+
+
+def estimate_fs_hz(t_s: npt.NDArray[np.float64]) -> float:
+    """Sampling rate in Hz from sample times: count over span, robust to a few gaps (median spacing)."""
+    if t_s.shape[0] < 2:
+        return 1.0
+    dt = np.diff(t_s)
+    pos = dt[dt > 0]
+    if not pos.size:
+        return 1.0
+    median = float(np.median(pos))
+    span = float(t_s[-1] - t_s[0])
+    overall = (t_s.shape[0] - 1) / span if span > 0 else 1.0 / median
+    # Use the overall rate unless gaps make it disagree with the typical spacing by > 5 %.
+    return overall if abs(overall * median - 1.0) < 0.05 else 1.0 / median
+
+
+def make_recording(
+    path: Path,
+    options: Any,
+    *,
+    t_s: npt.NDArray[np.float64],
+    accel_g: npt.NDArray[np.float32],
+    fs_hz: float | None = None,
+    device: str = "",
+    serial: str = "",
+    range_g: float | None = None,
+    time_is_absolute: bool = True,
+    notes: Sequence[str] = (),
+    meta: dict[str, object] | None = None,
+) -> Recording:
+    """Validate samples and times and wrap them as a one-leg :class:`Recording` on ``options.side``."""
+    n = int(t_s.shape[0])
+    if n == 0:
+        raise InputError(str(path), "data", "no samples", "check the file holds accelerometer data")
+    if not np.all(np.isfinite(t_s)):
+        bad = int(np.flatnonzero(~np.isfinite(t_s))[0])
+        raise InputError(str(path), f"sample {bad + 1}", "missing or invalid time", "repair or trim the file")
+    notes = list(notes)
+    back = np.flatnonzero(np.diff(t_s) < 0)
+    if back.size:
+        order = np.argsort(t_s, kind="stable")
+        t_s, accel_g = t_s[order], accel_g[order]
+        notes.append(f"{back.size} backward time step(s) (first after sample {back[0] + 1}); samples re-sorted by time")
+    rate = float(fs_hz) if fs_hz else estimate_fs_hz(t_s)
+    leg = Leg(
+        side=options.side,
+        t_s=np.ascontiguousarray(t_s, dtype=np.float64),
+        accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
+        fs_hz=rate,
+        device=device,
+        serial=serial,
+        range_g=range_g,
+        source=str(path),
+        notes=tuple(notes),
+    )
+    return Recording(legs={options.side: leg}, time_is_absolute=time_is_absolute, meta=dict(meta or {}))
+
+
+def shift_start(t_s: npt.NDArray[np.float64], options: Any) -> tuple[npt.NDArray[np.float64], bool]:
+    """Relative times: add ``options.start_s`` when given; return (times, time_is_absolute)."""
+    if options.start_s is None:
+        return t_s, False
+    return t_s - t_s[0] + float(options.start_s), True
