@@ -112,8 +112,9 @@ class Decoder(Protocol):
     ``decode(payload)`` takes the bytes of one notification from the family's data characteristic and
     returns its samples (an empty :class:`Samples` for payloads that carry none, e.g. a command
     response or the first half of a two-part packet). It raises :class:`MalformedPacket`, and nothing
-    else, for bytes that break the protocol; the decoder's state is then unchanged. Create one decoder
-    per connection (counters and clocks restart on the device after a reconnect).
+    else, for bytes that break the protocol; the decoder stays usable for the next payload (packet
+    decoders leave their state unchanged; the WitMotion byte-stream decoder drops the junk bytes).
+    Create one decoder per connection (counters and clocks restart on the device after a reconnect).
     """
 
     family: str

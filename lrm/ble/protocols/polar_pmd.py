@@ -1,0 +1,317 @@
+"""Polar Measurement Data (PMD) codec: accelerometer frames and the control point (PROTOCOLS.md §A1).
+
+Frames on the PMD Data characteristic: ``[meas_type, u64 LE ns since 2000-01-01 of the LAST sample,
+frame_type, payload]``. Bit 7 of ``frame_type`` marks a delta-compressed frame (§A1.4). Samples are
+counts; with a FACTOR from the start response (Verity Sense) ``g = count * factor``, otherwise counts are
+mG (H10, OH1). Frames carry no counter: gaps come from timestamps (§A1.5).
+
+>>> frame = encode_acc_frame(np.array([[0, 0, 1000], [0, 10, 990]]), timestamp_ns=10**18, compressed=True)
+>>> Decoder(rate_hz=50).decode(frame).accel_g.tolist()
+[[0.0, 0.0, 1.0], [0.0, 0.009999999776482582, 0.9900000095367432]]
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.ble.protocols.samples import MalformedPacket, Samples
+
+__all__ = [
+    "FAMILY", "SERVICE_UUID", "CP_UUID", "DATA_UUID", "EPOCH_2000_UNIX_S", "Frame", "CpResponse", "Decoder",
+    "parse_frame", "encode_frame", "decode_acc_counts", "decode_delta", "encode_delta", "encode_acc_frame",
+    "encode_get_settings", "encode_start", "encode_stop", "parse_cp_response", "encode_cp_response",
+    "parse_settings", "encode_settings", "parse_features", "encode_features",
+]
+
+FAMILY = "polar-pmd"
+SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
+CP_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"     # read, write, indicate
+DATA_UUID = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"   # notify
+EPOCH_2000_UNIX_S = 946_684_800
+
+MEAS_ACC, MEAS_SDK_MODE = 2, 9
+OP_GET_SETTINGS, OP_START, OP_STOP, OP_GET_SDK_MODE_SETTINGS = 1, 2, 3, 4
+CP_RESPONSE, CP_STOPPED, CP_FEATURES = 0xF0, 0x01, 0x0F
+STATUS_NAMES = ("success", "invalid op code", "invalid measurement type", "not supported", "invalid length",
+                "invalid parameter", "already in state", "invalid resolution", "invalid sample rate",
+                "invalid range", "invalid MTU", "invalid number of channels", "invalid state",
+                "device in charger", "disk full")
+SAMPLE_RATE, RESOLUTION, RANGE, RANGE_MILLIUNIT, CHANNELS, FACTOR, SECURITY = 0, 1, 2, 3, 4, 5, 6
+SETTING_SIZES = {SAMPLE_RATE: 2, RESOLUTION: 2, RANGE: 2, RANGE_MILLIUNIT: 4, CHANNELS: 1, FACTOR: 4,
+                 SECURITY: 16}
+HEADER = 10
+RAW_BYTES = {0: 1, 1: 2, 2: 3}         # raw ACC frame types: bytes per channel value
+COMPRESSED_RESOLUTION = {0: 16, 1: 16}  # compressed ACC frame types: reference resolution in bits
+
+
+def _bad(problem: str) -> MalformedPacket:
+    return MalformedPacket(FAMILY, problem)
+
+
+# -- data frames ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A PMD data frame: measurement type, last-sample timestamp in ns since 2000, frame type, payload."""
+
+    meas_type: int
+    timestamp_ns: int
+    frame_type: int
+    compressed: bool
+    data: bytes
+
+
+def parse_frame(payload: bytes) -> Frame:
+    payload = bytes(payload)
+    if len(payload) < HEADER:
+        raise _bad(f"truncated: frame of {len(payload)} bytes is shorter than the {HEADER}-byte header")
+    (ts,) = struct.unpack_from("<Q", payload, 1)
+    return Frame(payload[0] & 0x3F, ts, payload[9] & 0x7F, bool(payload[9] & 0x80), payload[HEADER:])
+
+
+def encode_frame(frame: Frame) -> bytes:
+    return (bytes([frame.meas_type]) + struct.pack("<Q", frame.timestamp_ns)
+            + bytes([frame.frame_type | (0x80 if frame.compressed else 0)]) + frame.data)
+
+
+def _signed(values: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+    return np.where(values >= 1 << (bits - 1), values - (1 << bits), values)
+
+
+def _read_ints(data: bytes, width: int, count: int) -> npt.NDArray[np.int64]:
+    """`count` little-endian two's-complement integers of `width` bytes each."""
+    raw = np.frombuffer(data[: width * count], dtype=np.uint8).reshape(count, width).astype(np.int64)
+    values = (raw << (8 * np.arange(width, dtype=np.int64))).sum(axis=1)
+    return _signed(values, 8 * width)
+
+
+def decode_delta(data: bytes, resolution: int = 16, channels: int = 3) -> npt.NDArray[np.int64]:
+    """Samples (n, channels) of a delta-compressed payload (PROTOCOLS.md §A1.4, ``parseDeltaFramesAll``)."""
+    width = math.ceil(resolution / 8)
+    if len(data) < width * channels:
+        raise _bad(f"truncated: delta frame of {len(data)} bytes has no {width * channels}-byte reference sample")
+    reference = _signed(_read_ints(data, width, channels) & ((1 << resolution) - 1), resolution)
+    blocks, pos = [reference[None, :]], width * channels
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise _bad(f"truncated: delta block header at byte {pos} is cut off")
+        bits, count = data[pos], data[pos + 1]
+        if not 1 <= bits <= 32:
+            raise _bad(f"bad delta width {bits} bits at byte {pos} (1-32)")
+        nbytes = math.ceil(bits * channels * count / 8)
+        body = data[pos + 2 : pos + 2 + nbytes]
+        if len(body) < nbytes:
+            raise _bad(f"truncated: delta block at byte {pos} needs {nbytes} bytes, has {len(body)}")
+        bit_array = np.unpackbits(np.frombuffer(body, np.uint8), bitorder="little")[: bits * channels * count]
+        weights = np.left_shift(np.int64(1), np.arange(bits, dtype=np.int64))
+        deltas = _signed(bit_array.reshape(-1, bits).astype(np.int64) @ weights, bits)
+        blocks.append(deltas.reshape(count, channels))
+        pos += 2 + nbytes
+    return np.cumsum(np.concatenate(blocks), axis=0)
+
+
+def _bits_needed(deltas: npt.NDArray[np.int64]) -> int:
+    if deltas.size == 0:
+        return 1
+    hi = int(max(deltas.max(), -deltas.min() - 1, 0))
+    return max(1, hi.bit_length() + 1)
+
+
+def encode_delta(samples: npt.ArrayLike, resolution: int = 16, block: int = 255) -> bytes:
+    """Delta-compress integer samples (n, channels), n >= 1: the exact inverse of :func:`decode_delta`.
+
+    Blocks of up to `block` (<= 255) samples, each with the narrowest delta width that fits.
+    """
+    s = np.asarray(samples, dtype=np.int64)
+    if s.ndim != 2 or len(s) == 0:
+        raise ValueError(f"samples must be (n >= 1, channels), got {s.shape}")
+    width = math.ceil(resolution / 8)
+    ref = s[0] & ((1 << (8 * width)) - 1)
+    out = bytearray(b"".join(int(v).to_bytes(width, "little") for v in ref))
+    deltas = np.diff(s, axis=0)
+    for start in range(0, len(deltas), min(block, 255)):
+        chunk = deltas[start : start + min(block, 255)]
+        bits = _bits_needed(chunk)
+        if bits > 32:
+            raise ValueError("deltas wider than 32 bits cannot be encoded")
+        words = chunk.reshape(-1) & ((1 << bits) - 1)
+        bit_array = ((words[:, None] >> np.arange(bits)) & 1).astype(np.uint8).reshape(-1)
+        out += bytes([bits, len(chunk)]) + np.packbits(bit_array, bitorder="little").tobytes()
+    return bytes(out)
+
+
+def decode_acc_counts(frame: Frame, channels: int = 3) -> npt.NDArray[np.int64]:
+    """Integer ACC samples (n, channels) of a frame, raw or compressed."""
+    if frame.compressed:
+        if frame.frame_type not in COMPRESSED_RESOLUTION:
+            raise _bad(f"unknown compressed ACC frame type {frame.frame_type}")
+        return decode_delta(frame.data, COMPRESSED_RESOLUTION[frame.frame_type], channels)
+    width = RAW_BYTES.get(frame.frame_type)
+    if width is None:
+        raise _bad(f"unknown raw ACC frame type {frame.frame_type}")
+    if len(frame.data) % (width * channels):
+        raise _bad(f"wrong length: raw frame type {frame.frame_type} payload of {len(frame.data)} bytes "
+                   f"is not a multiple of {width * channels}")
+    return _read_ints(frame.data, width, len(frame.data) // width).reshape(-1, channels)
+
+
+def encode_acc_frame(counts: npt.ArrayLike, *, timestamp_ns: int, compressed: bool = False,
+                     frame_type: int | None = None) -> bytes:
+    """An ACC frame for integer `counts` (n, 3); `timestamp_ns` (since 2000) is that of the last sample.
+
+    Defaults: raw TYPE1 (int16 mG, H10) or compressed TYPE0 (Verity Sense).
+    """
+    c = np.asarray(counts, dtype=np.int64)
+    if frame_type is None:
+        frame_type = 0 if compressed else 1
+    if compressed:
+        data = encode_delta(c, COMPRESSED_RESOLUTION[frame_type])
+    else:
+        width = RAW_BYTES[frame_type]
+        lo, hi = -(1 << (8 * width - 1)), (1 << (8 * width - 1)) - 1
+        if c.size and (c.min() < lo or c.max() > hi):
+            raise ValueError(f"counts must fit {8 * width}-bit integers")
+        data = b"".join(int(v & ((1 << 8 * width) - 1)).to_bytes(width, "little") for v in c.reshape(-1))
+    return encode_frame(Frame(MEAS_ACC, timestamp_ns, frame_type, compressed, data))
+
+
+@dataclass
+class Decoder:
+    """Per-connection PMD ACC decoder.
+
+    ``rate_hz`` is the configured rate (timing of the first frame and gap checks); ``factor`` is the
+    FACTOR (g per count) from the start response, None when absent (counts are then mG).
+    Per-sample times follow ``PmdTimeStampUtils``: spread between the previous and this frame's
+    timestamp when they are contiguous, else nominal spacing back from this frame's timestamp.
+    ``lost_before`` estimates samples missing before a frame from the timestamps.
+    """
+
+    rate_hz: float = 52.0
+    factor: float | None = None
+    family: str = field(default=FAMILY, init=False)
+    _prev_ts: int | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if not self.rate_hz > 0:
+            raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
+
+    def decode(self, payload: bytes) -> Samples:
+        frame = parse_frame(payload)
+        if frame.meas_type != MEAS_ACC:
+            return Samples()
+        counts = decode_acc_counts(frame)
+        n = len(counts)
+        scale = self.factor if self.factor not in (None, 1.0) else 1e-3
+        accel = (counts.astype(np.float64) * scale).astype(np.float32)
+        period_ns = 1e9 / self.rate_hz
+        ts, prev, lost = frame.timestamp_ns, self._prev_ts, None
+        if prev is not None and 0 < ts - prev <= (n + 0.5) * period_ns and ts - prev >= (n - 0.5) * period_ns:
+            times_ns = prev + (ts - prev) / n * np.arange(1, n + 1)
+            lost = 0
+        else:
+            times_ns = ts - period_ns * np.arange(n - 1, -1, -1)
+            if prev is not None:
+                lost = max(0, round((ts - prev) / period_ns) - n)
+        self._prev_ts = ts
+        return Samples(accel_g=accel, sensor_time_s=times_ns / 1e9 + EPOCH_2000_UNIX_S, lost_before=lost)
+
+
+# -- control point ----------------------------------------------------------------------------------------
+def encode_get_settings(meas_type: int = MEAS_ACC) -> bytes:
+    return bytes([OP_GET_SETTINGS, meas_type])
+
+
+def encode_start(settings: Iterable[tuple[int, int]], meas_type: int = MEAS_ACC) -> bytes:
+    """Start request: ``02 <type>`` then ``type, 0x01, value`` per setting, in the given order."""
+    out = bytearray([OP_START, meas_type])
+    for kind, value in settings:
+        out += bytes([kind, 1]) + int(value).to_bytes(SETTING_SIZES[kind], "little")
+    return bytes(out)
+
+
+def encode_stop(meas_type: int = MEAS_ACC) -> bytes:
+    return bytes([OP_STOP, meas_type])
+
+
+def parse_settings(params: bytes) -> dict[int, tuple[float, ...]]:
+    """Settings TLVs ``type, count, count x value`` -> {type: values}; FACTOR values are float32."""
+    out: dict[int, tuple[float, ...]] = {}
+    pos = 0
+    while pos < len(params):
+        if pos + 2 > len(params):
+            raise _bad(f"truncated: setting header at byte {pos}")
+        kind, count = params[pos], params[pos + 1]
+        size = SETTING_SIZES.get(kind)
+        if size is None:
+            raise _bad(f"unknown setting type {kind} at byte {pos}")
+        body = params[pos + 2 : pos + 2 + size * count]
+        if len(body) < size * count:
+            raise _bad(f"truncated: setting {kind} needs {size * count} bytes")
+        if kind == FACTOR:
+            values = struct.unpack(f"<{count}f", body)
+        elif kind == SECURITY:
+            values = tuple(int.from_bytes(body[i : i + size], "little") for i in range(0, len(body), size))
+        else:
+            values = tuple(int.from_bytes(body[i : i + size], "little") for i in range(0, len(body), size))
+        out[kind] = tuple(values)
+        pos += 2 + size * count
+    return out
+
+
+def encode_settings(settings: Mapping[int, Sequence[float]]) -> bytes:
+    out = bytearray()
+    for kind, values in settings.items():
+        out += bytes([kind, len(values)])
+        for v in values:
+            out += struct.pack("<f", v) if kind == FACTOR else int(v).to_bytes(SETTING_SIZES[kind], "little")
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class CpResponse:
+    """``F0, op_code, meas_type, status, more, params...`` (params only on success)."""
+
+    op_code: int
+    meas_type: int
+    status: int
+    more: bool = False
+    params: bytes = b""
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status] if self.status < len(STATUS_NAMES) else f"status {self.status}"
+
+
+def parse_cp_response(payload: bytes) -> CpResponse:
+    payload = bytes(payload)
+    if len(payload) < 4 or payload[0] != CP_RESPONSE:
+        raise _bad(f"not a control-point response: {payload[:8].hex(' ') or 'empty'}")
+    more = len(payload) > 4 and payload[4] != 0
+    params = payload[5:] if payload[3] == 0 else b""
+    return CpResponse(payload[1], payload[2] & 0x3F, payload[3], more, params)
+
+
+def encode_cp_response(resp: CpResponse) -> bytes:
+    return bytes([CP_RESPONSE, resp.op_code, resp.meas_type, resp.status, int(resp.more)]) + resp.params
+
+
+def parse_features(payload: bytes) -> frozenset[int]:
+    """Measurement types of a feature read (``0F`` + bitmask bytes)."""
+    payload = bytes(payload)
+    if len(payload) < 2 or payload[0] != CP_FEATURES:
+        raise _bad(f"not a feature read: {payload[:4].hex(' ') or 'empty'}")
+    return frozenset(8 * i + b for i, byte in enumerate(payload[1:]) for b in range(8) if byte >> b & 1)
+
+
+def encode_features(types: Iterable[int]) -> bytes:
+    mask = bytearray(2)
+    for t in types:
+        while t // 8 >= len(mask):
+            mask.append(0)
+        mask[t // 8] |= 1 << (t % 8)
+    return bytes([CP_FEATURES]) + bytes(mask)
