@@ -1,0 +1,377 @@
+"""Figures of the night report. Each ``plot_*`` returns a :class:`matplotlib.figure.Figure` built without
+pyplot (safe in Dask workers and threads); :func:`figure_to_data_uri` turns one into an ``<img>`` source.
+
+Inputs are the files of an output directory: ``events`` is the events.csv table (times in s since the
+recording start), ``trace`` the optional 1 Hz trace.parquet table (``t_s``, ``<side>_envelope_g``,
+``<side>_lying``, ``<side>_valid``, ``in_bed``). ``start`` is the recording start as an aware datetime
+(axis labels then show clock time in its UTC offset) or ``None`` (hours since the start).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from datetime import datetime, timedelta
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
+
+__all__ = [
+    "CATEGORY_COLORS",
+    "CATEGORY_LABELS",
+    "event_categories",
+    "figure_to_data_uri",
+    "plot_night",
+    "plot_plms_per_hour",
+    "plot_imi_histogram",
+    "plot_duration_histogram",
+    "plot_densest_series",
+    "densest_series",
+    "plot_nightly_plm_index",
+]
+
+CATEGORY_LABELS = {
+    "periodic": "PLM (periodic)",
+    "isolated": "other leg movement",
+    "hypnic_jerk": "hypnic jerk",
+    "posture_change": "posture change",
+    "other": "other movement",
+}
+# Colour-blind safe (Okabe-Ito).
+CATEGORY_COLORS = {
+    "periodic": "#D55E00",
+    "isolated": "#0072B2",
+    "hypnic_jerk": "#E69F00",
+    "posture_change": "#CC79A7",
+    "other": "#999999",
+}
+SIDE_COLORS = {"left": "#0072B2", "right": "#009E73"}
+GAP_COLOR = "#BBBBBB"
+FIG_WIDTH_IN = 9.0
+LEFT_IN = 1.45
+
+
+def event_categories(events: pd.DataFrame) -> pd.Series:
+    """Display category of each event: periodic, isolated, hypnic_jerk, posture_change or other.
+
+    >>> ev = pd.DataFrame({"type": ["lm", "lm", "hypnic_jerk", "walking"], "in_plm_series": [1, 0, 0, 0]})
+    >>> event_categories(ev).tolist()
+    ['periodic', 'isolated', 'hypnic_jerk', 'other']
+    """
+    kind = events["type"].astype(str) if "type" in events else pd.Series("lm", index=events.index)
+    in_series = (
+        pd.to_numeric(events["in_plm_series"], errors="coerce").fillna(0).astype(bool)
+        if "in_plm_series" in events
+        else pd.Series(False, index=events.index)
+    )
+    category = pd.Series("other", index=events.index, dtype=object)
+    category[kind == "lm"] = "isolated"
+    category[(kind == "lm") & in_series] = "periodic"
+    category[kind == "hypnic_jerk"] = "hypnic_jerk"
+    category[kind == "posture_change"] = "posture_change"
+    return category
+
+
+def figure_to_data_uri(fig: Figure, *, fmt: str = "svg") -> str:
+    """``data:`` URI of ``fig`` as SVG (text kept as text, no timestamp) or PNG (110 dpi)."""
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "lrm"}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        mime = "image/svg+xml"
+    elif fmt == "png":
+        fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+        mime = "image/png"
+    else:
+        raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+def _time_formatter(start: datetime | None) -> FuncFormatter:
+    """x tick labels: clock time HH:MM from ``start`` (x in hours since start), else elapsed h."""
+    if start is None:
+        return FuncFormatter(lambda x, _pos: f"{x:g} h")
+    return FuncFormatter(lambda x, _pos: (start + timedelta(hours=float(x))).strftime("%H:%M"))
+
+
+def _xlabel(start: datetime | None) -> str:
+    if start is None:
+        return "time since the recording started"
+    offset = start.strftime("%z")
+    zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"clock time ({zone})"
+
+
+def _set_hour_ticks(ax, start: datetime | None, end_h: float, step_h: float = 1.0) -> None:  # noqa: ANN001
+    """Major ticks every ``step_h`` hours, on whole clock hours when ``start`` is known (x in h since start)."""
+    first = 0.0
+    if start is not None:
+        past_hour_h = start.minute / 60 + start.second / 3600
+        first = (step_h - past_hour_h % step_h) % step_h
+    ax.xaxis.set_major_locator(FixedLocator(np.arange(first, end_h + 1e-9, step_h)))
+    ax.xaxis.set_major_formatter(_time_formatter(start))
+
+
+def _new_figure(height_in: float, *, top_in: float = 0.2, bottom_in: float = 0.6, hspace: float = 0.12) -> Figure:
+    """A white figure FIG_WIDTH_IN wide with fixed margins in inches (room for the longest row label);
+    fixed margins instead of a layout engine keep a report under a second of drawing."""
+    fig = Figure(figsize=(FIG_WIDTH_IN, height_in))
+    fig.set_facecolor("white")
+    fig.subplots_adjust(left=LEFT_IN / FIG_WIDTH_IN, right=1 - 0.15 / FIG_WIDTH_IN, bottom=bottom_in / height_in,
+                        top=1 - top_in / height_in, hspace=hspace)
+    return fig
+
+
+def _sides(trace: pd.DataFrame) -> list[str]:
+    return [side for side in ("left", "right") if f"{side}_envelope_g" in trace]
+
+
+def _binned_envelope(t_h: np.ndarray, env_g: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum of ``env_g`` in ``n_bins`` equal time bins (keeps every movement peak visible, small SVG)."""
+    if t_h.size == 0:
+        return np.array([]), np.array([])
+    edges = np.linspace(t_h[0], t_h[-1] + 1e-9, n_bins + 1)
+    which = np.clip(np.searchsorted(edges, t_h, side="right") - 1, 0, n_bins - 1)
+    peak = np.full(n_bins, np.nan)
+    finite = np.isfinite(env_g)
+    np.fmax.at(peak, which[finite], env_g[finite])
+    return (edges[:-1] + edges[1:]) / 2, peak
+
+
+def _spans(t_h: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
+    """(start_h, end_h) of each run of True in ``mask`` sampled at ``t_h``."""
+    if t_h.size == 0 or not mask.any():
+        return []
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    change = np.flatnonzero(np.diff(padded))
+    step = float(np.median(np.diff(t_h))) if t_h.size > 1 else 1 / 3600
+    return [(float(t_h[a]), float(t_h[b - 1] + step)) for a, b in zip(change[::2], change[1::2], strict=True)]
+
+
+def _draw_event_raster(ax, events: pd.DataFrame, *, x_scale: float) -> None:  # noqa: ANN001
+    """One row per category; each event a bar from onset to offset (x = time / x_scale)."""
+    categories = event_categories(events)
+    rows = [c for c in CATEGORY_LABELS if (categories == c).any()] or ["periodic"]
+    for row, category in enumerate(reversed(rows)):
+        chosen = events[categories == category]
+        onset = chosen["onset_s"].to_numpy(float) / x_scale
+        width = np.maximum((chosen["offset_s"] - chosen["onset_s"]).to_numpy(float) / x_scale, 0)
+        ax.broken_barh(list(zip(onset, width, strict=True)), (row - 0.35, 0.7), color=CATEGORY_COLORS[category],
+                       linewidth=0.6, edgecolor=CATEGORY_COLORS[category])
+    ax.set_yticks(range(len(rows)), [CATEGORY_LABELS[c] for c in reversed(rows)])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+
+
+def plot_night(
+    events: pd.DataFrame, *, trace: pd.DataFrame | None = None, duration_s: float | None = None,
+    start: datetime | None = None,
+) -> Figure:
+    """The night at a glance: per-leg movement envelope (g, peak per bin) with gaps greyed, lying/upright
+    per leg and time in bed, and every event as a bar coloured periodic / isolated / hypnic jerk / posture
+    change. Without ``trace`` only the event rows are drawn. ``duration_s``: x extent in s."""
+    sides = _sides(trace) if trace is not None and len(trace) else []
+    ratios = [1.3] * len(sides) + ([0.9] if sides else []) + [1.2]
+    fig = _new_figure(1.0 + 1.0 * sum(ratios))
+    axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios, squeeze=False)[:, 0]
+    end_h = (duration_s or 0) / 3600
+    if sides:
+        t_h = trace["t_s"].to_numpy(float) / 3600
+        end_h = max(end_h, float(t_h[-1]) if t_h.size else 0)
+        for ax, side in zip(axes, sides, strict=False):
+            x, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), 900)
+            ax.fill_between(x, 0, np.nan_to_num(peak), color=SIDE_COLORS[side], linewidth=0, step="mid")
+            valid = trace.get(f"{side}_valid")
+            for a, b in _spans(t_h, ~valid.to_numpy(bool)) if valid is not None else []:
+                ax.axvspan(a, b, color=GAP_COLOR, alpha=0.6, linewidth=0)
+            ax.set_ylabel(f"{side} leg\nmovement (g)", fontsize="small")
+            ax.set_ylim(bottom=0)
+        state = axes[len(sides)]
+        rows = []
+        for side in sides:
+            lying = trace.get(f"{side}_lying")
+            if lying is not None:
+                rows.append((f"{side}: lying", _spans(t_h, lying.to_numpy(bool)), SIDE_COLORS[side]))
+        if "in_bed" in trace:
+            rows.append(("in bed", _spans(t_h, trace["in_bed"].to_numpy(bool)), "#555555"))
+        for row, (_label, spans, color) in enumerate(reversed(rows)):
+            state.broken_barh([(a, b - a) for a, b in spans], (row - 0.3, 0.6), color=color, alpha=0.8)
+        state.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
+        state.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+    elif len(events):
+        end_h = max(end_h, float(events["offset_s"].max()) / 3600)
+    _draw_event_raster(axes[-1], events, x_scale=3600.0)
+    last = axes[-1]
+    last.set_xlim(0, max(end_h, 1 / 60))
+    _set_hour_ticks(last, start, end_h, 1.0 if end_h > 3 else 0.25)
+    last.set_xlabel(_xlabel(start))
+    for ax in axes:
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+    return fig
+
+
+def plot_plms_per_hour(
+    events: pd.DataFrame, *, duration_s: float | None = None, start: datetime | None = None
+) -> Figure:
+    """Stacked bars per hour since the recording start: PLMs, other leg movements, hypnic jerks."""
+    categories = event_categories(events)
+    end_s = max(duration_s or 0.0, float(events["offset_s"].max()) if len(events) else 0.0, 3600.0)
+    n_hours = int(math.ceil(end_s / 3600))
+    fig = _new_figure(3.0)
+    ax = fig.add_subplot()
+    bottom = np.zeros(n_hours)
+    hour = np.clip((events["onset_s"].to_numpy(float) // 3600).astype(int), 0, n_hours - 1)
+    for category in ("periodic", "isolated", "hypnic_jerk"):
+        counts = np.bincount(hour[(categories == category).to_numpy()], minlength=n_hours)[:n_hours]
+        ax.bar(np.arange(n_hours) + 0.5, counts, width=0.85, bottom=bottom, color=CATEGORY_COLORS[category],
+               label=CATEGORY_LABELS[category])
+        bottom += counts
+    ax.set_xlim(0, n_hours)
+    ax.xaxis.set_major_locator(MultipleLocator(1.0))
+    ax.xaxis.set_major_formatter(_time_formatter(start))
+    ax.set_xlabel(f"hour of the night (start of each hour, {_xlabel(start)})")
+    ax.set_ylabel("movements per hour")
+    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig
+
+
+def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = 10.0, imi_max_s: float = 90.0) -> Figure:
+    """Histogram of inter-movement intervals (onset to onset, s) on a log axis, bins of 0.1 in ln(IMI)
+    (Ferri et al., *Sleep* 2006; SCORING.md §2.1), with the periodic range ``imi_min_s``-``imi_max_s`` marked.
+    A periodic night shows a peak at 15-30 s; short (< 10 s) intervals pile up on the left."""
+    imi = pd.to_numeric(events.get("imi_s", pd.Series(dtype=float)), errors="coerce").to_numpy(float)
+    imi = imi[np.isfinite(imi) & (imi > 0)]
+    fig = _new_figure(3.0)
+    ax = fig.add_subplot()
+    low, high = 0.5, max(1000.0, float(imi.max()) * 1.05 if imi.size else 0.0)
+    edges = np.exp(np.arange(np.log(low), np.log(high) + 0.1, 0.1))
+    counts, _ = np.histogram(np.clip(imi, low, high), bins=edges)
+    centers = np.sqrt(edges[:-1] * edges[1:])
+    in_range = (centers >= imi_min_s) & (centers <= imi_max_s)
+    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=np.where(in_range, "#D55E00", "#7f7f7f"),
+           linewidth=0)
+    for limit in (imi_min_s, imi_max_s):
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"{limit:g} s", (limit, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                    textcoords="offset points", fontsize="small")
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+    ax.set_xlabel("interval between movement onsets (s, log scale)")
+    ax.set_ylabel("number of intervals")
+    if not imi.size:
+        ax.text(0.5, 0.5, "no intervals", transform=ax.transAxes, ha="center", va="center", color="#555555")
+    return fig
+
+
+def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = 0.5, max_s: float = 10.0) -> Figure:
+    """Histogram of movement durations (s) in 0.25 s bins: leg movements and, overlaid, hypnic jerks;
+    the WASM leg-movement limits ``min_s`` and ``max_s`` are marked."""
+    categories = event_categories(events)
+    duration = (events["offset_s"] - events["onset_s"]).to_numpy(float)
+    top = max(15.0, float(np.nanmax(duration)) if duration.size else 0.0)
+    edges = np.arange(0, min(top, 60.0) + 0.25, 0.25)
+    fig = _new_figure(3.0)
+    ax = fig.add_subplot()
+    for category in ("periodic", "isolated", "hypnic_jerk"):
+        values = np.clip(duration[(categories == category).to_numpy()], 0, edges[-1])
+        if values.size:
+            ax.hist(values, bins=edges, color=CATEGORY_COLORS[category], alpha=0.75, label=CATEGORY_LABELS[category])
+    for limit in (min_s, max_s):
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel("movement duration (s)")
+    ax.set_ylabel("number of movements")
+    ax.set_xlim(0, edges[-1])
+    if len(ax.get_legend_handles_labels()[0]):
+        ax.legend(frameon=False, fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no movements", transform=ax.transAxes, ha="center", va="center", color="#555555")
+    return fig
+
+
+def densest_series(events: pd.DataFrame) -> pd.DataFrame | None:
+    """The PLMs of the series with the most movements per minute (ties: more movements), or ``None``."""
+    if "series_id" not in events or not len(events):
+        return None
+    series = pd.to_numeric(events["series_id"], errors="coerce")
+    plms = events[series.notna() & (event_categories(events) == "periodic")]
+    if plms.empty:
+        return None
+    best_key, best = None, None
+    for sid, group in plms.groupby(series[plms.index]):
+        span_s = float(group["onset_s"].max() - group["onset_s"].min())
+        rate = (len(group) - 1) / span_s if span_s > 0 else 0.0
+        key = (rate, len(group), -float(sid))
+        if best_key is None or key > best_key:
+            best_key, best = key, group
+    return best
+
+
+def plot_densest_series(
+    events: pd.DataFrame, *, trace: pd.DataFrame | None = None, start: datetime | None = None,
+    max_window_s: float = 300.0,
+) -> Figure | None:
+    """Zoom on the densest PLM series (at most ``max_window_s`` s): per-leg envelope (g) when a trace is
+    given, every event as a coloured bar, and each PLM's interval to the previous movement. ``None`` when
+    the night has no PLM series."""
+    series = densest_series(events)
+    if series is None:
+        return None
+    t0 = float(series["onset_s"].min()) - 20.0
+    t1 = min(float(series["offset_s"].max()) + 20.0, t0 + max_window_s)
+    window = events[(events["offset_s"] >= t0) & (events["onset_s"] <= t1)]
+    sides = _sides(trace) if trace is not None else []
+    fig = _new_figure(4.4 if sides else 2.8, top_in=0.55, hspace=0.2)
+    axes = fig.subplots(2 if sides else 1, 1, sharex=True, height_ratios=[2, 1] if sides else [1], squeeze=False)[:, 0]
+    if sides:
+        ax = axes[0]
+        near = trace[(trace["t_s"] >= t0) & (trace["t_s"] <= t1)]
+        for side in sides:
+            ax.plot(near["t_s"] / 60, near[f"{side}_envelope_g"], color=SIDE_COLORS[side], linewidth=1.2,
+                    label=f"{side} leg", drawstyle="steps-mid")
+        for category, onset, offset in zip(event_categories(window), window["onset_s"], window["offset_s"], strict=True):
+            ax.axvspan(onset / 60, offset / 60, color=CATEGORY_COLORS[category], alpha=0.2, linewidth=0)
+        ax.set_ylabel("movement (g)")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.08), ncols=2, frameon=False, fontsize="small")
+    _draw_event_raster(axes[-1], window, x_scale=60.0)
+    imi = pd.to_numeric(series.get("imi_s", pd.Series(dtype=float)), errors="coerce")
+    for onset, value in zip(series["onset_s"], imi, strict=True):
+        if np.isfinite(value) and t0 <= onset <= t1:
+            axes[0].annotate(f"{value:.0f} s", (onset / 60, 1), xycoords=("data", "axes fraction"),
+                             xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                             fontsize="x-small")
+    axes[-1].set_xlim(t0 / 60, t1 / 60)
+    if start is None:
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(x // 60)}:{int(x % 60):02d}"))
+        axes[-1].set_xlabel("time since the recording started (h:mm)")
+    else:
+        axes[-1].xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: (start + timedelta(minutes=float(x))).strftime("%H:%M"))
+        )
+        axes[-1].set_xlabel(_xlabel(start))
+    return fig
+
+
+def plot_nightly_plm_index(names: list[str], plm_index: list[float | None], *, elevated: float = 15.0) -> Figure:
+    """PLM index (per hour) of each night as bars, the mean as a line and the adult limit ``elevated``
+    (15/h, SCORING.md §2.2) dashed. Nights without an index are shown as empty slots."""
+    values = np.array([np.nan if v is None else v for v in plm_index], float)
+    fig = _new_figure(2.8 + (0.6 if len(names) > 6 else 0), bottom_in=1.1 if len(names) > 6 else 0.5)
+    ax = fig.add_subplot()
+    x = np.arange(len(names))
+    ax.bar(x, np.nan_to_num(values), color=np.where(values > elevated, "#D55E00", "#0072B2"), width=0.7)
+    ax.axhline(elevated, color="black", linestyle="--", linewidth=1, label=f"{elevated:g}/h adult limit")
+    if np.isfinite(values).any():
+        ax.axhline(np.nanmean(values), color="#555555", linewidth=1.5, label="mean of the nights")
+    ax.set_xticks(x, names, rotation=30 if len(names) > 6 else 0, ha="right" if len(names) > 6 else "center")
+    ax.set_ylabel("PLM index (per hour)")
+    ax.set_ylim(0, max(float(np.nanmax(values)) if np.isfinite(values).any() else 0, elevated) * 1.15)
+    ax.legend(frameon=False, fontsize="small", loc="upper right")
+    return fig

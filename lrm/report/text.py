@@ -1,0 +1,221 @@
+"""Plain-language sentences for the night report: what was found, what it means, what it does not mean.
+
+Everything here works on the ``summary.json`` mapping (any key may be missing or ``null``: the
+sentences then say less, never crash). Clinical numbers are taken from /work/shared/SCORING.md:
+
+- cut-off: a PLM index above 15 per hour is elevated in adults (ICSD-3; SCORING.md §2.2);
+- many healthy sleepers exceed it too: 18 of 100 strictly selected healthy sleepers had > 15/h
+  (Frauscher et al., *Sleep* 2014; SCORING.md §2.3);
+- night-to-night variability: in 20 RLS patients recorded for 10-15 nights the lowest and highest
+  night of a person differed by 25.1/h on average (range 3.9-73.8); a single night exceeded 15/h
+  on 34.1% of nights, while over 5 nights 62.7% exceeded it at least once (*Sleep Med* 2009;
+  SCORING.md §2.6);
+- hypnic jerks (sleep starts) are an ICSD-3 "normal variant", 60-70% of people have them
+  (SCORING.md §3.1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "ELEVATED_PLM_INDEX",
+    "Findings",
+    "as_number",
+    "classify_index",
+    "render_findings",
+    "render_multi_night_findings",
+]
+
+ELEVATED_PLM_INDEX = 15.0
+"""PLM index (per hour) above which an adult's value is called elevated (ICSD-3; SCORING.md §2.2)."""
+
+Level = Literal["low", "borderline", "elevated", "unknown"]
+
+NOT_A_DIAGNOSIS = (
+    "This report is not a diagnosis. A motion sensor at the ankle sees movement, not muscle activity, "
+    "brain waves or breathing: it cannot tell light sleep from quiet wake, and it cannot exclude leg "
+    "movements caused by breathing pauses (these raise the index in people with sleep apnoea). Sleep "
+    "clinics diagnose periodic limb movement disorder from a sleep study together with symptoms."
+)
+
+NIGHTS_VARY = (
+    "A single night varies a lot. In 20 people with restless legs who wore an ankle sensor for 10 to "
+    "15 nights, each person's lowest and highest night differed by 25 per hour on average (from 4 to "
+    "74 per hour); one night was above 15 per hour on only 34% of nights, but over five nights 63% of "
+    "people went above it at least once (Sleep Medicine 2009). Record several nights before drawing "
+    "conclusions, and show the multi-night report to your doctor."
+)
+
+SEE_A_DOCTOR = (
+    "See a doctor if you have an urge to move your legs in the evening or at night that eases when you "
+    "move (restless legs), if you often wake unrefreshed or are very sleepy during the day, if a bed "
+    "partner notices frequent kicking, loud snoring or pauses in breathing, or if jerks at sleep onset "
+    "are so strong or frequent that they keep you from falling asleep. Bring the reports of several nights."
+)
+
+HYPNIC_JERK_MEANING = (
+    "Hypnic jerks (sleep starts) are sudden single jerks while falling asleep, sometimes with a feeling of "
+    "falling; 60-70% of people have them, and sleep medicine classes them as a harmless normal variant."
+)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The plain-language part of a night report.
+
+    ``index_per_h`` is the headline index in movements per hour (``None`` when unknown) and
+    ``index_basis`` says per hour of what ("in bed" or "of sleep").
+    """
+
+    level: Level
+    index_per_h: float | None
+    index_basis: str
+    headline: str
+    sentences: tuple[str, ...]
+    hypnic_jerks: str
+    caveats: tuple[str, ...]
+    see_a_doctor: str
+
+
+def as_number(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` for null, NaN, text or anything else.
+
+    >>> as_number("3"), as_number(None), as_number(float("nan")), as_number(2)
+    (None, None, None, 2.0)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def classify_index(index_per_h: float | None) -> Level:
+    """Where a PLM index (per hour) falls: low (<= 5), borderline (5-15], elevated (> 15), unknown.
+
+    >>> [classify_index(v) for v in (2.0, 15.0, 15.1, None)]
+    ['low', 'borderline', 'elevated', 'unknown']
+    """
+    if index_per_h is None:
+        return "unknown"
+    if index_per_h > ELEVATED_PLM_INDEX:
+        return "elevated"
+    return "borderline" if index_per_h > 5.0 else "low"
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "unknown" if value is None else f"{value:.{digits}f}"
+
+
+def _count(summary: Mapping[str, Any], key: str) -> int | None:
+    value = as_number(summary.get(key))
+    return None if value is None else int(round(value))
+
+
+def _headline_index(summary: Mapping[str, Any]) -> tuple[float | None, str]:
+    """The PLMS index per hour of sleep when a hypnogram gave sleep time, else the PLM index per hour in bed."""
+    plms = as_number(summary.get("plms_index"))
+    if plms is not None and as_number(summary.get("total_sleep_time_h")):
+        return plms, "of sleep"
+    return as_number(summary.get("plm_index")), "in bed"
+
+
+def _level_sentence(level: Level, basis: str) -> str:
+    if level == "elevated":
+        return (
+            "That is above 15 per hour, the value sleep clinics use as the limit for adults. It is common: "
+            "in one study 18 of 100 healthy sleepers without complaints were above it too. It matters mainly "
+            "if you also sleep badly or feel tired by day."
+        )
+    if level == "borderline":
+        return (
+            "That is above 5 but not above 15 per hour, the limit sleep clinics use for adults; many healthy "
+            "sleepers have values in this range."
+        )
+    if level == "low":
+        return "That is well below 15 per hour, the limit sleep clinics use for adults."
+    return f"The PLM index per hour {basis} could not be computed for this night (see data quality below)."
+
+
+def _hypnic_sentence(count: int | None) -> str:
+    if count is None:
+        return HYPNIC_JERK_MEANING
+    if count == 0:
+        found = "No movement looked like a hypnic jerk."
+    else:
+        noun = "movement" if count == 1 else "movements"
+        found = f"{count} {noun} looked like hypnic jerks and {'was' if count == 1 else 'were'} not counted as PLMs."
+    return f"{found} {HYPNIC_JERK_MEANING}"
+
+
+def render_findings(summary: Mapping[str, Any]) -> Findings:
+    """The headline and plain-language sentences for one night's ``summary.json`` mapping."""
+    index, basis = _headline_index(summary)
+    level = classify_index(index)
+    plm_count = _count(summary, "plm_count")
+    hours = as_number(summary.get("total_sleep_time_h" if basis == "of sleep" else "time_in_bed_h"))
+    if index is None:
+        headline = "PLM index: not available"
+    else:
+        headline = f"PLM index {index:.1f} per hour {basis}"
+    sentences: list[str] = []
+    if plm_count is not None and hours is not None and index is not None:
+        noun = "movement" if plm_count == 1 else "movements"
+        sentences.append(
+            f"The sensors recorded {plm_count} periodic limb {noun} (PLMs: leg movements that repeat every "
+            f"10 to 90 seconds, at least four in a row) in {hours:.1f} hours {basis}: "
+            f"{index:.1f} per hour."
+        )
+    sentences.append(_level_sentence(level, basis))
+    plm_index_bed = as_number(summary.get("plm_index"))
+    if basis == "of sleep" and plm_index_bed is not None:
+        sentences.append(f"Counted per hour in bed instead, it is {plm_index_bed:.1f} per hour.")
+    elif basis == "in bed":
+        sentences.append(
+            "No sleep stages were given, so the index is per hour in bed, including time awake; clinical "
+            "limits are defined per hour of sleep."
+        )
+    periodicity = as_number(summary.get("periodicity_index"))
+    if periodicity is not None and (plm_count or 0) > 0:
+        sentences.append(
+            f"The periodicity index is {periodicity:.2f} (share of candidate movements that fall in periodic "
+            "series; values near 1 mean strongly periodic movements, as typical of restless legs)."
+        )
+    return Findings(
+        level=level,
+        index_per_h=index,
+        index_basis=basis,
+        headline=headline,
+        sentences=tuple(sentences),
+        hypnic_jerks=_hypnic_sentence(_count(summary, "hypnic_jerk_count")),
+        caveats=(NOT_A_DIAGNOSIS, NIGHTS_VARY),
+        see_a_doctor=SEE_A_DOCTOR,
+    )
+
+
+def render_multi_night_findings(indices_per_h: Sequence[float | None]) -> tuple[str, ...]:
+    """Sentences on several nights' PLM indices (per hour): mean, range, nights above 15/h.
+
+    >>> render_multi_night_findings([10.0, 20.0])[0]
+    'Over 2 nights the mean PLM index was 15.0 per hour (lowest 10.0, highest 20.0).'
+    """
+    known = [v for v in (as_number(i) for i in indices_per_h) if v is not None]
+    if not known:
+        return ("No night had a PLM index that could be computed.",)
+    mean = sum(known) / len(known)
+    sentences = [
+        f"Over {len(known)} night{'s' if len(known) != 1 else ''} the mean PLM index was {mean:.1f} per hour "
+        f"(lowest {min(known):.1f}, highest {max(known):.1f})."
+    ]
+    above = sum(v > ELEVATED_PLM_INDEX for v in known)
+    sentences.append(
+        f"{above} of {len(known)} night{'s' if len(known) != 1 else ''} {'was' if above == 1 else 'were'} above "
+        "15 per hour, the limit sleep clinics use for adults."
+    )
+    if len(known) < len(indices_per_h):
+        missing = len(indices_per_h) - len(known)
+        sentences.append(f"{missing} night{'s' if missing != 1 else ''} had no PLM index and {'is' if missing == 1 else 'are'} left out of the mean.")
+    return tuple(sentences)
