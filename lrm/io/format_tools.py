@@ -225,3 +225,41 @@ def shift_start(t_s: npt.NDArray[np.float64], options: Any) -> tuple[npt.NDArray
     if options.start_s is None:
         return t_s, False
     return t_s - t_s[0] + float(options.start_s), True
+
+
+def guess_units(xyz: npt.NDArray[Any], declared: str) -> str:
+    """Unit from the gravity magnitude: median |a| near 1 -> g, near 9.8 -> m/s^2, near 1000 -> mg.
+
+    Falls back to ``declared`` when the magnitude is in none of those bands (e.g. gravity removed).
+    """
+    sample = np.asarray(xyz[:: max(1, xyz.shape[0] // 20000)], dtype=np.float64)
+    norm = float(np.nanmedian(np.linalg.norm(sample, axis=1))) if sample.size else 0.0
+    for unit, (lo, hi) in {"g": (0.5, 2.0), "m/s^2": (5.0, 20.0), "mg": (500.0, 2000.0)}.items():
+        if lo <= norm <= hi:
+            return unit
+    return declared
+
+
+def spread_packed_times(t_s: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
+    """Re-derive per-sample times when consecutive samples share one packet timestamp.
+
+    Samples of a run of equal times are spread evenly from that time to the next run's time; the last run
+    uses the median sample period. Returns the times and the number of runs that held several samples.
+
+    >>> spread_packed_times(np.array([0.0, 0.0, 0.0, 0.3, 0.3, 0.3]))[0].round(3).tolist()
+    [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    """
+    n = t_s.shape[0]
+    if n < 2:
+        return t_s, 0
+    starts = np.flatnonzero(np.r_[True, np.diff(t_s) != 0])
+    counts = np.diff(np.r_[starts, n])
+    if np.all(counts == 1):
+        return t_s, 0
+    run_t = t_s[starts]
+    span = np.diff(run_t)
+    per = span / counts[:-1]
+    last = float(np.median(per[per > 0])) if np.any(per > 0) else 0.0
+    step = np.r_[per, last]
+    idx = np.arange(n) - np.repeat(starts, counts)
+    return np.repeat(run_t, counts) + idx * np.repeat(step, counts), int(np.count_nonzero(counts > 1))

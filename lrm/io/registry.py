@@ -60,6 +60,19 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("lrm-recording", "lrm.io.native_format", "lrm native recording directory (lrm record / lrm simulate)", True),
+    Format("phyphox-folder", "lrm.io.phyphox", "unpacked phyphox export folder (CSV + meta/time.csv)", True),
+    Format("polar-sensor-logger", "lrm.io.polar_sensor_logger", "Polar Sensor Logger ACC export (*_ACC.txt; ';', mg, sensor ns time)"),
+    Format("metabase", "lrm.io.metabase", "MetaBase CSV (mbientlab), Android/Hub and iOS/macOS variants; g"),
+    Format("sensor-logger", "lrm.io.sensor_logger", "Sensor Logger app CSV 'time,seconds_elapsed,z,y,x' (ns Unix time; m/s^2)"),
+    Format("phyphox", "lrm.io.phyphox", "phyphox 'Acceleration with g' CSV or export zip (relative s + meta/time.csv)"),
+    Format("actigraph-csv", "lrm.io.actigraph_csv", "ActiGraph ActiLife raw CSV (10-line header; date format, rate from line 1)"),
+    Format("actigraph-gt3x", "lrm.io.actigraph_gt3x", "ActiGraph .gt3x (log.bin or NHANES-style activity.bin)"),
+    Format("axivity-cwa", "lrm.io.axivity_cwa", "Axivity AX3/AX6 .cwa binary"),
+    Format("axivity-csv", "lrm.io.axivity_csv", "Axivity OmGui/cwa-convert CSV (no header) or omconvert -csv"),
+    Format("geneactiv-bin", "lrm.io.geneactiv_bin", "GENEActiv .bin (hex pages, calibrated to g)"),
+    Format("geneactiv-csv", "lrm.io.geneactiv_csv", "GENEActiv PC software CSV (100-line header)"),
+    Format("movesense-json", "lrm.io.movesense_json", "Movesense Showcase JSON ('ArrayAcc' packets; m/s^2)"),
+    Format("witmotion-txt", "lrm.io.witmotion_txt", "WitMotion record (tab/space columns 'ax(g) ay(g) az(g)')"),
     Format("generic-csv", "lrm.io.generic_csv", "CSV with a header 'time,x,y,z' (g or m/s^2; epoch, ISO 8601 or relative time)"),
 )
 
