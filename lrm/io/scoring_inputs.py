@@ -1,0 +1,145 @@
+"""Inputs of ``lrm score-events``: technician-scored LMs with optional hypnogram, respiratory events and
+arousals, from a generic LM CSV (+ side files) or a RemLogic event export.
+
+:func:`load_scoring_inputs` resolves them onto one time axis (s since the start of the recording), checks
+that the hypnogram covers the LMs, and settles the analysis period (``hours`` and ``period``):
+
+* ``hours`` given: it is the analysis period (time in bed); ``start_s``/``end_s`` (if given) restrict the
+  events.
+* ``start_s`` and ``end_s`` given: the period is [start_s, end_s) and hours = (end_s - start_s) / 3600.
+* neither, with a hypnogram: the scored epochs (all but ``?``), i.e. lights off to lights on, and events
+  outside the hypnogram are left out (what MATPLM-Score does with RemLogic files).
+* neither and no hypnogram: an error asking for ``--hours`` (a PLM index needs a denominator).
+
+Layouts of the generic files are documented in :mod:`lrm.io.lm_csv`, RemLogic in :mod:`lrm.io.remlogic`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lrm.errors import InputError
+from lrm.io.event_tables import read_text
+from lrm.io.hypnogram import STAGES, Hypnogram
+from lrm.io.lm_csv import read_hypnogram, read_intervals_csv, read_lm_csv, sniff_lm_csv
+from lrm.io.remlogic import read_remlogic, sniff_remlogic
+
+__all__ = ["Hypnogram", "STAGES", "ScoringInputs", "load_scoring_inputs", "read_lm_csv", "read_intervals_csv",
+           "read_hypnogram", "read_remlogic", "detect_events_format"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInputs:
+    """Everything ``score_lms`` needs, on one time axis (s since the start of the recording)."""
+
+    lms: pd.DataFrame
+    hours: float
+    period: tuple[float, float] | None
+    hypnogram: Hypnogram | None
+    respiratory: pd.DataFrame | None
+    arousals: pd.DataFrame | None
+    recording_start: str | None  # ISO 8601 UTC, None when unknown
+    recording_start_local: str | None  # wall-clock time of t = 0 as in the file (RemLogic has no zone)
+    source_format: str  # "lm-csv" | "remlogic"
+
+
+def detect_events_format(path: PathLike) -> str:
+    """``"remlogic"`` or ``"lm-csv"`` from the file's first lines; InputError if neither."""
+    head = read_text(path)[:8192]
+    if sniff_remlogic(head):
+        return "remlogic"
+    if sniff_lm_csv(head) or "," in head.split("\n", 1)[0] or not head.strip():
+        return "lm-csv"  # the CSV reader gives the precise error (missing column, empty file)
+    first = head.split("\n", 1)[0].strip()
+    if any(d in first for d in (";", "\t", "|")):
+        return "lm-csv"  # reports the wrong delimiter
+    raise InputError(str(path), "line 1", f"not a leg-movement file (starts with {first[:40]!r})",
+                     "give a CSV with header 'onset_s,offset_s,side' or a RemLogic event export")
+
+
+def _side_file(value: PathLike | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
+    if value is None or isinstance(value, pd.DataFrame):
+        return value
+    return read_intervals_csv(value, what)
+
+
+def _check_coverage(lms: pd.DataFrame, hyp: Hypnogram, period, source: str) -> None:
+    onset_s = lms["onset_s"].to_numpy(float)
+    if period is not None:
+        onset_s = onset_s[(onset_s >= period[0]) & (onset_s < period[1])]
+    outside = (onset_s < hyp.start_s) | (onset_s >= hyp.end_s)
+    if outside.any():
+        t = float(onset_s[np.argmax(outside)])
+        raise InputError(source, f"{len(hyp.stages)} epochs",
+                         f"the hypnogram covers {hyp.start_s:g}-{hyp.end_s:g} s but a leg movement starts at {t:g} s",
+                         "give a hypnogram covering the whole recording, or restrict the analysis with --start/--end")
+
+
+def _period(hours, start_s, end_s, hyp: Hypnogram | None, path: PathLike) -> tuple[float, tuple[float, float] | None]:
+    if (start_s is None) != (end_s is None):
+        raise InputError(str(path), "--start/--end", "only one end of the analysis period given", "give both --start and --end")
+    period = None if start_s is None else (float(start_s), float(end_s))
+    if period is not None and not period[1] > period[0]:
+        raise InputError(str(path), "--start/--end", f"end {period[1]:g} s is not after start {period[0]:g} s",
+                         "give --end later than --start (both in s since the recording start)")
+    if hours is not None:
+        if not hours > 0:
+            raise InputError(str(path), "--hours", f"analysis period of {hours:g} h", "give --hours greater than 0")
+        return float(hours), period
+    if period is not None:
+        return (period[1] - period[0]) / 3600.0, period
+    if hyp is not None:
+        scored = tuple(s for s in STAGES if s != "?")
+        return hyp.hours(scored), (hyp.start_s, hyp.end_s)
+    raise InputError(str(path), "", "no analysis period: the PLM index needs the time in bed",
+                     "pass --hours H (time in bed in hours), --start/--end, or --hypnogram")
+
+
+def load_scoring_inputs(
+    path: PathLike,
+    *,
+    hypnogram: PathLike | Hypnogram | None = None,
+    respiratory: PathLike | pd.DataFrame | None = None,
+    arousals: PathLike | pd.DataFrame | None = None,
+    hours: float | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+) -> ScoringInputs:
+    """Read an LM file (generic CSV or RemLogic) and its side files into :class:`ScoringInputs`.
+
+    A RemLogic export carries its own stages, respiratory events and arousals; files given explicitly
+    replace them. Raises :class:`InputError` naming the file, line and column of any bad input.
+    """
+    fmt = detect_events_format(path)
+    local_start = None
+    if fmt == "remlogic":
+        rem = read_remlogic(path)
+        lms, own_hyp, own_resp, own_ar = rem.lms, rem.hypnogram, rem.respiratory, rem.arousals
+        local_start = rem.start.isoformat()
+    else:
+        lms, own_hyp, own_resp, own_ar = read_lm_csv(path), None, None, None
+    if not (lms["type"] == "lm").any():
+        raise InputError(str(path), "", "no leg movements in the file", "check the file holds scored LMs")
+    hyp_source = str(hypnogram) if isinstance(hypnogram, (str, os.PathLike)) else str(path)
+    if isinstance(hypnogram, (str, os.PathLike)):
+        hyp = read_hypnogram(hypnogram)
+    else:
+        hyp = hypnogram if hypnogram is not None else own_hyp
+    resp = _side_file(respiratory, "respiratory events") if respiratory is not None else own_resp
+    ar = _side_file(arousals, "arousals") if arousals is not None else own_ar
+    hours_h, period = _period(hours, start_s, end_s, hyp, path)
+    if hyp is not None:
+        _check_coverage(lms, hyp, period, hyp_source)
+    return ScoringInputs(lms=lms, hours=hours_h, period=period, hypnogram=hyp, respiratory=resp, arousals=ar,
+                         recording_start=None, recording_start_local=local_start, source_format=fmt)
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, (str, os.PathLike)) and Path(value).exists()
