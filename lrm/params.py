@@ -1,0 +1,292 @@
+"""Analysis parameters: one frozen dataclass per pipeline step, gathered in :class:`Params`.
+
+Every number the pipeline uses lives here with its unit in the name, so a night can be re-run
+identically: ``Params.digest()`` goes into summary.json and the cohort table. A TOML file uses the same
+names as the command-line flags (``lights-out`` / ``lights_out`` both accepted), grouped by step::
+
+    rules = "wasm2016"
+
+    [detect]
+    high_g = 0.012
+    low_g = 0.004
+
+    [rest]
+    lights_out = "22:30"
+
+Examples
+--------
+>>> p = Params()
+>>> p.detect.min_quiet_s, p.rules
+(0.5, 'wasm2016')
+>>> Params.from_dict({"detect": {"high-g": 0.02}}).detect.high_g
+0.02
+>>> len(p.digest())
+12
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from lrm.errors import InputError
+
+__all__ = [
+    "PrepareParams",
+    "AlignParams",
+    "DetectParams",
+    "PostureParams",
+    "RestParams",
+    "SleepParams",
+    "JerkParams",
+    "Params",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareParams:
+    """Timestamp repair, gaps and the working grid.
+
+    work_fs_hz : rate in Hz of the uniform grid every later step runs on (block means of the raw
+        samples; LM energy at the ankle lies mostly below ~6 Hz, SCORING.md §6, so 25 Hz keeps it).
+    gap_s : a stretch longer than this (s) with no samples is a gap: excluded, never interpolated.
+    gap_margin_s : time (s) on each side of a gap also excluded, where the filters see the gap's edge.
+    clip_fraction : a sample at or beyond this fraction of the declared range counts as clipped.
+    gravity_window_s : length (s) of the centred moving mean that estimates gravity; the rest is the
+        dynamic (movement) part. Its response has its first null at 1/window Hz.
+    """
+
+    work_fs_hz: float = 25.0
+    gap_s: float = 1.0
+    gap_margin_s: float = 2.0
+    clip_fraction: float = 0.995
+    gravity_window_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlignParams:
+    """Clock alignment of the second leg to the first (cross-correlation of movement bursts).
+
+    window_s : length (s) of the windows in which the lag is measured.
+    max_lag_s : largest lag searched (s); +-100 ppm over 12 h is 4.3 s, plus any start offset.
+    min_peak : smallest normalised cross-correlation peak (0-1) for a window to count.
+    """
+
+    window_s: float = 1800.0
+    max_lag_s: float = 8.0
+    min_peak: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class DetectParams:
+    """Leg-movement detection per leg: the EMG rule of SCORING.md §1.2 step 1 transposed to acceleration.
+
+    The envelope is the magnitude (g) of the dynamic acceleration, smoothed over ``smooth_s``. The noise
+    floor is adaptive: a ``floor_max_s`` look-back maximum followed by a ``floor_min_s`` look-back minimum
+    of the envelope (MATPLM's EMG baseline, SCORING.md §1.2). An LM starts where the envelope exceeds
+    floor + ``high_g`` and ends at the start of the first ``min_quiet_s`` stretch below floor + ``low_g``
+    (so same-leg bursts < 0.5 s apart are one LM). The 3:1 high/low ratio mirrors the EMG rule's 8/2 uV
+    with the 2 uV step scaled up for the accelerometer's sharper noise floor.
+
+    high_g : onset threshold above the floor (g). 12 mg sits between the 15 mg ankle threshold of
+        Sicbaldi 2025 (0.1-10 Hz band) and the ~30 mg a 4 degree movement produces (SCORING.md §6).
+    low_g : offset threshold above the floor (g).
+    high_floor_ratio, low_floor_ratio : the thresholds are never below this multiple of the floor
+        itself, so a noisy sensor raises them (Yang 2014: fixed defaults fail on noisy recordings).
+    max_floor_g : where the floor exceeds this (g) the leg is moving continuously (walking, fidgeting):
+        no LM is detected there (MATPLM switches detection off above a 15 uV baseline).
+    morph_window_s : the morphology check (SCORING.md §1.2 step 5): an LM must hold a window this long
+        (s) whose median envelope is above floor + low_g.
+    """
+
+    smooth_s: float = 0.2
+    floor_max_s: float = 0.5
+    floor_min_s: float = 60.0
+    high_g: float = 0.012
+    low_g: float = 0.004
+    high_floor_ratio: float = 1.0
+    low_floor_ratio: float = 0.35
+    min_quiet_s: float = 0.5
+    max_floor_g: float = 0.15
+    morph_window_s: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class PostureParams:
+    """Posture (lying vs upright), posture changes and walking.
+
+    lying_max_elevation_deg : the shank counts as lying when its long axis is within this angle (deg)
+        of horizontal (GGIR's HorAngle uses 45-60 deg, SCORING.md §5).
+    change_angle_deg : a movement after which the gravity direction stays turned by more than this
+        (deg) is a posture change (a roll-over turns the leg by ~20-120 deg, SCORING.md §5).
+    change_window_s : how long (s) before and after the movement the orientation is averaged.
+    walk_min_s : a movement at least this long (s) with the shank upright is walking.
+    """
+
+    lying_max_elevation_deg: float = 45.0
+    change_angle_deg: float = 15.0
+    change_window_s: float = 3.0
+    walk_min_s: float = 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class RestParams:
+    """The rest period (time in bed), SCORING.md §5.
+
+    lights_out, lights_on : override, as clock time ("22:30", in the recording's UTC clock) or ISO
+        8601 or seconds from the recording start; None = estimate from posture.
+    min_bout_s : lying bouts shorter than this (s) are not the night's rest.
+    join_s : lying bouts separated by less than this (s) belong to one rest period; the upright
+        stretches in between are out-of-bed excursions and are removed from time in bed.
+    min_excursion_s : upright stretches shorter than this (s) inside the rest period are ignored
+        (sitting up in bed for a moment is not leaving it).
+    """
+
+    lights_out: str | float | None = None
+    lights_on: str | float | None = None
+    min_bout_s: float = 1200.0
+    join_s: float = 3600.0
+    min_excursion_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SleepParams:
+    """Sleep onset and re-onset after awakenings, from the rest period and activity (SCORING.md §5).
+
+    epoch_s : activity epoch (s).
+    wake_activity_s : an epoch holding more than this many seconds of movement that is not an LM
+        (posture changes, walking, movements longer than 10 s) is wake.
+    min_sleep_s : sleep (re)starts at the first epoch of a run of at least this long (s) without wake
+        epochs (Tudor-Locke: 5 consecutive sleep minutes).
+    min_wake_s : a wake run at least this long (s) inside the rest period is an awakening.
+    """
+
+    epoch_s: float = 30.0
+    wake_activity_s: float = 3.0
+    min_sleep_s: float = 300.0
+    min_wake_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class JerkParams:
+    """Hypnic-jerk classification (SCORING.md §3.1).
+
+    max_burst_s : the burst above the high threshold lasts less than this (s) (EMG 75-250 ms; the
+        acceleration rings down a little longer).
+    min_peak_g : peak envelope (g) of a jerk: it is a large, startle-like movement.
+    min_peak_ratio : and at least this multiple of the night's median LM peak (when there are LMs).
+    isolation_s : no other movement on either leg within this many seconds before or after.
+    transition_s : the jerk lies within this many seconds of an estimated wake->sleep transition.
+    bilateral_s : onsets on the two legs closer than this (s) make the jerk bilateral.
+    """
+
+    max_burst_s: float = 0.6
+    min_peak_g: float = 0.1
+    min_peak_ratio: float = 1.5
+    isolation_s: float = 10.0
+    transition_s: float = 600.0
+    bilateral_s: float = 0.5
+
+
+_STEPS: dict[str, type] = {
+    "prepare": PrepareParams,
+    "align": AlignParams,
+    "detect": DetectParams,
+    "posture": PostureParams,
+    "rest": RestParams,
+    "sleep": SleepParams,
+    "jerks": JerkParams,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """All analysis parameters; ``rules`` is the scoring rule set, ``"wasm2016"`` or ``"aasm"``."""
+
+    rules: str = "wasm2016"
+    prepare: PrepareParams = field(default_factory=PrepareParams)
+    align: AlignParams = field(default_factory=AlignParams)
+    detect: DetectParams = field(default_factory=DetectParams)
+    posture: PostureParams = field(default_factory=PostureParams)
+    rest: RestParams = field(default_factory=RestParams)
+    sleep: SleepParams = field(default_factory=SleepParams)
+    jerks: JerkParams = field(default_factory=JerkParams)
+
+    def __post_init__(self) -> None:
+        if self.rules not in ("wasm2016", "aasm"):
+            raise ValueError(f"rules must be 'wasm2016' or 'aasm', got {self.rules!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested plain dict (TOML/JSON-ready; None values kept)."""
+        return dataclasses.asdict(self)
+
+    def digest(self) -> str:
+        """A stable 12-hex-digit hash of every parameter (goes into summary.json and cohort tables)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def with_overrides(self, **steps: dict[str, Any]) -> Params:
+        """A copy with some fields replaced, e.g. ``p.with_overrides(rest={"lights_out": "22:30"})``."""
+        data = self.to_dict()
+        for step, values in steps.items():
+            if step == "rules":
+                data["rules"] = values
+            else:
+                data.setdefault(step, {}).update(values)
+        return Params.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<params>") -> Params:
+        """Build from a nested dict; keys may use '-' (CLI flag spelling) or '_'. Unknown keys raise."""
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name == "rules":
+                if value not in ("wasm2016", "aasm"):
+                    raise InputError(source, "key 'rules'", f"unknown rule set {value!r}", "use wasm2016 or aasm")
+                kwargs["rules"] = value
+            elif name in _STEPS:
+                if not isinstance(value, dict):
+                    raise InputError(source, f"[{name}]", "expected a table of parameters", "see lrm analyze --help")
+                kwargs[name] = _build_step(_STEPS[name], value, source, name)
+            else:
+                known = ", ".join(["rules", *_STEPS])
+                raise InputError(source, f"key {key!r}", "unknown parameter group", f"use one of: {known}")
+        return cls(**kwargs)
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> Params:
+        """Read parameters from a TOML file (see the module docstring for the layout)."""
+        import tomllib
+
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise InputError(str(path), "", "no such file", "check the --config path") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(str(path), "", f"not valid TOML ({exc})", "fix the syntax") from None
+        return cls.from_dict(data, source=str(path))
+
+
+def _build_step(cls: type, values: dict[str, Any], source: str, group: str) -> Any:
+    names = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in names:
+            raise InputError(source, f"[{group}] key {key!r}", "unknown parameter", f"use one of: {', '.join(names)}")
+        default = getattr(cls(), name)
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if default is not None and not isinstance(value, type(default)):
+            raise InputError(source, f"[{group}] key {key!r}", f"expected a {type(default).__name__}, got {value!r}",
+                             "fix the value")
+        if isinstance(value, float) and not value >= 0:
+            raise InputError(source, f"[{group}] key {key!r}", f"must be >= 0, got {value}", "fix the value")
+        kwargs[name] = value
+    return replace(cls(), **kwargs)

@@ -1,0 +1,294 @@
+"""The accelerometer pipeline: from a recording to leg movements, PLMs (WASM 2016 / AASM) and hypnic jerks.
+
+``analyze`` reads like the algorithm (issue 3):
+
+1. prepare each leg (timestamps repaired, gaps kept, block means on a 25 Hz grid);
+2. split gravity from movement, envelope, adaptive noise floor; align the second leg's clock to the first;
+3. posture (lying/upright, walking) and the rest period (time in bed);
+4. detect movements per leg, label posture changes and walking, estimate sleep onsets, separate hypnic jerks;
+5. score the LMs with the rule set over the rest period.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from lrm._version import __version__
+from lrm.errors import InputError, LrmWarning
+from lrm.io.recording import Recording
+from lrm.params import Params
+from lrm.rules.hypnic_jerks import classify_hypnic_jerks
+from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift
+from lrm.signal.detect import detect_lms
+from lrm.signal.envelope import estimate_envelope, estimate_noise_floor
+from lrm.signal.gravity import split_gravity
+from lrm.signal.posture import Posture, classify_movements, estimate_posture
+from lrm.signal.prepare import PreparedLeg, prepare_leg
+from lrm.signal.quality import LegQuality
+from lrm.signal.rest import RestPeriod, find_rest_period
+from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
+
+__all__ = ["NightResult", "analyze", "write_night", "MIN_DURATION_S"]
+
+MIN_DURATION_S = 1800.0
+"""Shortest recording analysed (s): a PLM index needs a series of >= 4 LMs 10-90 s apart, and a night."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NightResult:
+    """The analysis of one night.
+
+    events : DataFrame with EVENT_COLUMNS (+ peak_g, burst_s, angle_deg ...): types lm, hypnic_jerk,
+        posture_change, walking; times in s since the recording start.
+    summary : NightSummary (lrm.rules.summary).
+    quality : dict side -> LegQuality.
+    context : dict: lights_out_s, lights_on_s, time_in_bed_h, analysis_h, sleep_onsets_s, rest_source, ...
+    trace : DataFrame at 1 Hz: t_s, <side>_envelope_g, <side>_lying, <side>_valid, in_bed.
+    params : Params used.
+    meta : input files, recording start, subject.
+    """
+
+    events: pd.DataFrame
+    summary: Any
+    quality: dict[str, LegQuality]
+    context: dict[str, Any]
+    trace: pd.DataFrame
+    params: Params
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """Flat dict for summary.json: NightSummary keys + sleep onset, quality, params, version, inputs."""
+        out = dict(self.summary.to_dict())
+        ctx = self.context
+        out.update({
+            "lights_out_s": ctx["lights_out_s"],
+            "lights_on_s": ctx["lights_on_s"],
+            "time_in_bed_h": ctx["analysis_h"],
+            "time_in_bed_gross_h": ctx["time_in_bed_h"],
+            "rest_period_source": ctx["rest_source"],
+            "sleep_onset_s": ctx["sleep_onsets_s"][0] if ctx["sleep_onsets_s"] else None,
+            "sleep_onsets_s": list(ctx["sleep_onsets_s"]),
+            "sleep_latency_min": ctx["sleep_latency_min"],
+            "estimated_sleep_h": ctx["estimated_sleep_h"],
+            "quality": {side: q.to_dict() for side, q in self.quality.items()},
+            "warnings": list(ctx.get("warnings", ())),
+            "params": self.params.to_dict(),
+            "params_digest": self.params.digest(),
+            "lrm_version": __version__,
+            "input_files": self.meta.get("input_files", {}),
+            "subject": self.meta.get("subject", ""),
+            "recording_start": self.meta.get("recording_start"),
+            "duration_h": ctx["duration_s"] / 3600.0,
+        })
+        return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _LegSignals:
+    prepared: PreparedLeg
+    gravity_1s: npt.NDArray[np.float32]
+    envelope: npt.NDArray[np.float32]
+    floor: npt.NDArray[np.float32]
+
+
+def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
+    fs = prep.fs_hz
+    gravity_1s, dynamic = split_gravity(prep.accel_g, prep.valid, fs_hz=fs, window_s=params.prepare.gravity_window_s)
+    env = estimate_envelope(dynamic, fs_hz=fs, smooth_s=params.detect.smooth_s)
+    del dynamic
+    floor = estimate_noise_floor(env, prep.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
+                                 min_s=params.detect.floor_min_s)
+    return _LegSignals(prep, gravity_1s, env, floor)
+
+
+def _per_second(values: npt.NDArray, fs: float, how: str) -> npt.NDArray:
+    k = int(round(fs))
+    s = values.shape[0] // k
+    block = values[: s * k].reshape(s, k)
+    return block.max(axis=1) if how == "max" else (block.all(axis=1) if how == "all" else block.mean(axis=1))
+
+
+def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Any = None,
+            respiratory: pd.DataFrame | None = None, arousals: pd.DataFrame | None = None,
+            lights_out_s: float | str | None = None, lights_on_s: float | str | None = None) -> NightResult:
+    """Analyse one night of ankle accelerometry.
+
+    Parameters
+    ----------
+    recording : Recording
+        One or two legs (acceleration in g, times in s).
+    params : Params, optional
+        Analysis parameters (defaults: :class:`lrm.params.Params`).
+    hypnogram : Hypnogram, optional
+        PSG stages (s since recording start): PLMS/PLMW indices.
+    respiratory, arousals : DataFrame, optional
+        Intervals ``onset_s``, ``offset_s`` (s since recording start).
+    lights_out_s, lights_on_s : float or str, optional
+        Override of the rest period: s since the start, clock time "22:30" (UTC) or ISO 8601.
+
+    Returns
+    -------
+    NightResult
+
+    Raises
+    ------
+    InputError
+        Unusable data (too short, not accelerometer data, ...). Data-quality problems that still allow
+        a result warn with LrmWarning and are listed in ``quality`` and ``context["warnings"]``.
+    """
+    params = params or Params()
+    if lights_out_s is not None or lights_on_s is not None:
+        params = params.with_overrides(rest={k: v for k, v in (("lights_out", lights_out_s), ("lights_on", lights_on_s))
+                                             if v is not None})
+    fs = float(params.prepare.work_fs_hz)
+    start, end = recording.start_s, recording.end_s
+    duration_s = end - start
+    src = ", ".join(leg.source or side for side, leg in recording.legs.items())
+    if not duration_s >= MIN_DURATION_S:
+        raise InputError(src, "", f"the recording lasts {duration_s / 60:.1f} min, less than 30 min",
+                         "analyse a whole night (PLM series and indices need hours of data)")
+    n_grid = int(np.floor(duration_s * fs)) + 1
+    notes: list[str] = []
+    sides = recording.sides
+    legs = {side: _signals(prepare_leg(recording.legs[side], origin_s=start, n_grid=n_grid, params=params.prepare), params)
+            for side in sides}
+    spans = {side: float(recording.legs[side].duration_s) for side in sides}
+    if len(sides) == 2 and min(spans.values()) < 0.5 * max(spans.values()):
+        short = min(spans, key=spans.__getitem__)
+        notes.append(f"the {short} leg covers only {spans[short] / 3600:.1f} h of {max(spans.values()) / 3600:.1f} h; "
+                     "LMs outside it are seen on one leg only")
+    fit = ClockFit()
+    if len(sides) == 2:
+        a, b = legs[sides[0]], legs[sides[1]]
+        fit = estimate_clock_drift(a.envelope, a.floor, a.prepared.valid, b.envelope, b.floor, b.prepared.valid,
+                                   fs_hz=fs, params=params.align)
+        if fit.ok:
+            pb = b.prepared
+            aligned = replace(pb, accel_g=apply_clock_fit(pb.accel_g, fit, fs_hz=fs),
+                              valid=apply_clock_fit(pb.valid, fit, fs_hz=fs))
+            legs[sides[1]] = _signals(aligned, params)
+        else:
+            notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
+                         "bilateral LMs may be split")
+    # posture and rest period
+    postures: dict[str, Posture] = {}
+    valid_1s = {}
+    for side, sig in legs.items():
+        act = _per_second(sig.envelope, fs, "mean")
+        ok = _per_second(sig.prepared.valid, fs, "all")
+        n = min(act.size, sig.gravity_1s.shape[0])
+        postures[side] = estimate_posture(sig.gravity_1s[:n], act[:n], ok[:n], params.posture)
+        valid_1s[side] = ok[:n]
+    n_sec = min(v.size for v in valid_1s.values())
+    known = [s for s in sides if postures[s].axis is not None]
+    any_valid = np.zeros(n_sec, bool)
+    all_valid = np.ones(n_sec, bool)
+    for side in sides:
+        any_valid |= valid_1s[side][:n_sec]
+        all_valid &= valid_1s[side][:n_sec]
+    lying = np.zeros(n_sec, bool)
+    for side in known or sides:
+        lying |= postures[side].lying[:n_sec] & valid_1s[side][:n_sec]
+    if not known:
+        notes.append("no walking seen, so the shank's upright direction is unknown: the whole recording is "
+                     "taken as time in bed (use --lights-out/--lights-on)")
+    rest = find_rest_period(lying, any_valid, posture_known=bool(known), params=params.rest,
+                            recording_start_s=start if recording.time_is_absolute else None)
+    analysis_h = float(np.count_nonzero(rest.in_bed & all_valid)) / 3600.0
+    # movements
+    moves = {side: detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side, params=params.detect)
+             for side, sig in legs.items()}
+    moves = classify_movements(moves, {s: legs[s].gravity_1s for s in sides}, postures, params.posture)
+    table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
+    # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately
+    sleep = find_sleep_onsets(table, rest.in_bed, params.sleep)
+    table = classify_hypnic_jerks(table, sleep.onsets_s, params.jerks, n_legs=len(sides))
+    keep = (table["type"] != "lm") | table["morphology_ok"].astype(bool)
+    table = table.loc[keep].reset_index(drop=True)
+    from lrm.rules.score import score_lms
+
+    recording_start = (datetime.fromtimestamp(start, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+                       if recording.time_is_absolute else None)
+    scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
+                       hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                       period=(rest.lights_out_s, rest.lights_on_s), recording_start=recording_start)
+    quality = _quality(legs, fit, sides, recording)
+    for side, q in quality.items():
+        for w in q.warnings:
+            notes.append(f"{side}: {w}")
+    for note in notes:
+        warnings.warn(note, LrmWarning, stacklevel=2)
+    first_onset = sleep.onsets_s[0] if sleep.onsets_s else None
+    context = {
+        "lights_out_s": rest.lights_out_s, "lights_on_s": rest.lights_on_s, "time_in_bed_h": float(rest.in_bed.sum()) / 3600.0,
+        "analysis_h": analysis_h, "rest_source": rest.source, "sleep_onsets_s": tuple(
+            s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
+        "sleep_latency_min": None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
+        "estimated_sleep_h": sleep.sleep_time_h, "duration_s": duration_s, "clock_fit": fit, "warnings": tuple(notes),
+    }
+    trace = _trace(legs, postures, rest, n_sec, fs)
+    meta = {"input_files": {s: recording.legs[s].source for s in sides}, "subject": recording.subject,
+            "recording_start": recording_start}
+    return NightResult(scored.events, scored.summary, quality, context, trace, params, meta)
+
+
+def _quality(legs: dict[str, _LegSignals], fit: ClockFit, sides: tuple[str, ...], rec: Recording) -> dict[str, LegQuality]:
+    out = {}
+    for k, side in enumerate(sides):
+        p = legs[side].prepared
+        gaps = p.gaps_s
+        warn = []
+        if p.coverage_pct < 80:
+            warn.append(f"data cover only {p.coverage_pct:.0f}% of the recording")
+        if p.clipping_pct is not None and p.clipping_pct > 0.1:
+            warn.append(f"{p.clipping_pct:.2f}% of values clipped at the sensor's range")
+        second = k == 1
+        out[side] = LegQuality(
+            side=side, source=p.source, coverage_pct=round(p.coverage_pct, 2), gap_count=int(gaps.shape[0]),
+            gap_total_s=float((gaps[:, 1] - gaps[:, 0]).sum()) if gaps.size else 0.0, clipping_pct=p.clipping_pct,
+            fs_hz=round(p.raw_fs_hz, 3),
+            clock_offset_s=fit.offset_s if second else 0.0, clock_drift_ppm=fit.drift_ppm if second else 0.0,
+            clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
+        )
+    return out
+
+
+def _trace(legs: dict[str, _LegSignals], postures: dict[str, Posture], rest: RestPeriod, n_sec: int, fs: float) -> pd.DataFrame:
+    cols: dict[str, Any] = {"t_s": np.arange(n_sec, dtype=np.float64)}
+    for side, sig in legs.items():
+        cols[f"{side}_envelope_g"] = _per_second(sig.envelope, fs, "max")[:n_sec].astype(np.float32)
+        cols[f"{side}_lying"] = postures[side].lying[:n_sec]
+        cols[f"{side}_valid"] = _per_second(sig.prepared.valid, fs, "all")[:n_sec]
+    cols["in_bed"] = rest.in_bed[:n_sec]
+    return pd.DataFrame(cols)
+
+
+def write_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write summary.json, events.csv and trace.parquet into ``out_dir`` (each atomically).
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out_dir`` already holds results and ``overwrite`` is False.
+    """
+    from lrm.errors import OutputExistsError
+    from lrm.report.outputs import write_outputs
+
+    out = Path(out_dir)
+    if (out / "summary.json").exists() and not overwrite:
+        raise OutputExistsError(str(out / "summary.json"), "choose another --out directory, or pass --force to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".trace.parquet.tmp"
+    result.trace.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "trace.parquet")
+    write_outputs(out, result.events, result.summary_dict(), overwrite=True)  # summary.json last: the done marker
+    return out

@@ -1,0 +1,112 @@
+"""Hypnic jerks (sleep starts): kept apart from leg movements and never scored as PLMs.
+
+SCORING.md §3.1: a hypnic jerk is a sudden, brief (EMG 75-250 ms), large, non-periodic jerk, usually of
+several body segments on both sides at once, at the transition from wake to sleep. For two ankle sensors
+this gives, by inference (§3.1 "for a two-ankle IMU system"): a brief high-acceleration transient, on both
+legs within ``bilateral_s`` when both are recorded, isolated (no other movement within ``isolation_s``),
+not inside a periodic run (IMIs to both neighbours within the 10-90 s PLM range), close to an estimated
+sleep onset. Its ring-down may stretch the acceleration past 0.5 s, so brevity is measured as the time the
+envelope spends above half its peak (``burst_s``), not the event duration.
+
+Other look-alikes (§3.2: hypnagogic foot tremor, ALMA, HFLM: trains of bursts at 0.3-4 Hz) are not
+isolated, so they are never jerks; their bursts stay LMs with IMIs < 10 s, which under WASM 2016 break
+series instead of forming them (§1.2 step 8a).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lrm.params import JerkParams
+
+__all__ = ["classify_hypnic_jerks"]
+
+
+def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...] | list[float] | np.ndarray,
+                          params: JerkParams = JerkParams(), *, n_legs: int = 2) -> pd.DataFrame:
+    """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``).
+
+    Parameters
+    ----------
+    moves : DataFrame
+        Single-leg movements of the night: ``onset_s``, ``offset_s``, ``side``, ``type``, ``peak_g`` (g),
+        ``burst_s`` (s above half the peak). Only ``type == "lm"`` rows can become jerks.
+    sleep_onsets_s : sequence of float
+        Estimated sleep onsets and re-onsets (s since the recording start).
+    params : JerkParams
+        Brevity, size, isolation, bilateral and transition windows.
+    n_legs : int
+        Legs recorded (1 or 2). With two, a unilateral candidate needs twice the size.
+
+    Returns
+    -------
+    DataFrame
+        ``moves`` in time order with jerks relabelled; the two legs' halves of a bilateral jerk become one
+        row with ``side = "bilateral"``, onset the earlier and offset the later.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"onset_s": [100.0, 100.05, 400.0], "offset_s": [100.6, 100.7, 403.0],
+    ...                   "side": ["left", "right", "left"], "type": "lm", "peak_g": [0.9, 0.7, 0.15],
+    ...                   "burst_s": [0.12, 0.16, 2.0]})
+    >>> classify_hypnic_jerks(m, [90.0])[["onset_s", "side", "type"]].values.tolist()
+    [[100.0, 'bilateral', 'hypnic_jerk'], [400.0, 'left', 'lm']]
+    """
+    if moves.empty:
+        return moves.copy()
+    t = moves.sort_values("onset_s", kind="stable").reset_index(drop=True)
+    on, off = t["onset_s"].to_numpy(float), t["offset_s"].to_numpy(float)
+    side = t["side"].astype(str).to_numpy()
+    is_lm = (t["type"].astype(str) == "lm").to_numpy()
+    peak, burst = t["peak_g"].to_numpy(float), t["burst_s"].to_numpy(float)
+    typical = float(np.median(peak[is_lm])) if is_lm.any() else 0.0
+    big = peak >= max(params.min_peak_g, params.min_peak_ratio * typical)
+    cand = is_lm & big & (burst <= params.max_burst_s)
+    onsets = np.sort(np.asarray(sleep_onsets_s, float))
+    if onsets.size:
+        k = np.searchsorted(onsets, on)
+        near = np.minimum(np.abs(on - onsets[np.clip(k - 1, 0, onsets.size - 1)]),
+                          np.abs(on - onsets[np.clip(k, 0, onsets.size - 1)]))
+        cand &= near <= params.transition_s
+    else:
+        cand[:] = False
+    jerk = np.zeros(len(t), bool)
+    partner = np.full(len(t), -1)
+    for i in np.flatnonzero(cand):  # candidates are few
+        twin = np.flatnonzero((np.abs(on - on[i]) <= params.bilateral_s) & (side != side[i]) & (np.arange(len(t)) != i))
+        others = np.ones(len(t), bool)
+        others[i] = False
+        others[twin] = False
+        close = others & (on <= off[i] + params.isolation_s) & (off >= on[i] - params.isolation_s)
+        if close.any():
+            continue
+        if n_legs == 2 and twin.size == 0 and peak[i] < 2 * max(params.min_peak_g, params.min_peak_ratio * typical):
+            continue
+        lm_on = on[is_lm & others]
+        j = np.searchsorted(lm_on, on[i])
+        prev_imi = on[i] - lm_on[j - 1] if j > 0 else np.inf
+        next_imi = lm_on[j] - on[i] if j < lm_on.size else np.inf
+        if 10.0 <= prev_imi <= 90.0 and 10.0 <= next_imi <= 90.0:
+            continue  # inside a periodic run: not isolated in the PLM sense
+        jerk[i] = True
+        if twin.size:
+            partner[i] = int(twin[0])
+    # merge the two legs' halves into one bilateral row
+    drop = np.zeros(len(t), bool)
+    types = t["type"].astype("string").to_numpy(dtype=object)
+    sides = side.astype(object)
+    for i in np.flatnonzero(jerk):
+        if drop[i]:
+            continue
+        types[i] = "hypnic_jerk"
+        j = partner[i]
+        if j >= 0:
+            drop[j] = True
+            sides[i] = "bilateral"
+            on[i], off[i] = min(on[i], on[j]), max(off[i], off[j])
+            peak[i] = max(peak[i], peak[j])
+    t["type"] = pd.array(types, dtype="string")
+    t["side"] = pd.array(sides, dtype="string")
+    t["onset_s"], t["offset_s"], t["peak_g"] = on, off, peak
+    return t.loc[~drop].reset_index(drop=True)

@@ -1,0 +1,145 @@
+"""Align the two legs' clocks: estimate the offset and drift of one sensor's clock against the other.
+
+Two BLE sensors' clocks drift apart by up to +-100 ppm (about 3 s over a night), more than the 0.5 s
+bilateral window of SCORING.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
+lag between the two legs' movement envelopes, measured by cross-correlation in windows across the night,
+traces the clock difference; a weighted straight line through those lags gives offset and drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.params import AlignParams
+
+__all__ = ["ClockFit", "estimate_clock_drift", "apply_clock_fit"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClockFit:
+    """Clock of the second leg relative to the first: lag(t) = offset_s + drift_ppm * 1e-6 * t.
+
+    An event at time t on the first leg's clock appears at t + lag(t) on the second leg's. ``t`` is s
+    since the recording start. ``residual_s`` is the RMS of the window lags around the line (the
+    alignment's remaining uncertainty); ``n_windows`` how many windows had a clear peak. When fewer than
+    one window does, the fit is zero and ``ok`` is False.
+    """
+
+    offset_s: float = 0.0
+    drift_ppm: float = 0.0
+    residual_s: float | None = None
+    n_windows: int = 0
+    ok: bool = False
+
+    def lag_s(self, t_s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return self.offset_s + self.drift_ppm * 1e-6 * np.asarray(t_s, dtype=np.float64)
+
+
+def _activity(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float32],
+              valid: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    """Compressed movement signal for correlation: log of the envelope over its floor, 0 in gaps."""
+    floor = np.where(np.isfinite(floor_g), floor_g, np.float32(1.0))
+    ratio = envelope_g / np.maximum(floor, np.float32(1e-4))
+    act = np.log(np.maximum(ratio, np.float32(2.0)) / np.float32(2.0))  # noise -> 0
+    act[~valid] = 0.0
+    return act.astype(np.float32)
+
+
+def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np.float32], valid_a: npt.NDArray[np.bool_],
+                         env_b: npt.NDArray[np.float32], floor_b: npt.NDArray[np.float32], valid_b: npt.NDArray[np.bool_],
+                         *, fs_hz: float, params: AlignParams = AlignParams()) -> ClockFit:
+    """Estimate the clock of leg b against leg a from their envelopes on the same grid.
+
+    Parameters
+    ----------
+    env_a, floor_a, valid_a, env_b, floor_b, valid_b : ndarray (n,)
+        Envelope (g), noise floor (g) and validity of each leg on the shared grid.
+    fs_hz : float
+        Grid rate in Hz.
+    params : AlignParams
+        Window length, largest lag, smallest correlation peak.
+
+    Returns
+    -------
+    ClockFit
+    """
+    a = _activity(env_a, floor_a, valid_a)
+    b = _activity(env_b, floor_b, valid_b)
+    n = min(a.size, b.size)
+    win = int(params.window_s * fs_hz)
+    max_lag = int(params.max_lag_s * fs_hz)
+    if n < max(win // 4, 4 * max_lag):
+        return ClockFit()
+    win = min(win, n)
+    step = win // 2
+    starts = np.arange(0, n - win + 1, step)
+    times, lags, weights = [], [], []
+    nfft = 1 << int(np.ceil(np.log2(win + max_lag)))
+    for s0 in starts:  # a few dozen windows per night
+        wa, wb = a[s0 : s0 + win].astype(np.float64), b[s0 : s0 + win].astype(np.float64)
+        ea, eb = float(np.sqrt((wa * wa).sum())), float(np.sqrt((wb * wb).sum()))
+        if ea == 0 or eb == 0:
+            continue
+        spec = np.fft.irfft(np.conj(np.fft.rfft(wa, nfft)) * np.fft.rfft(wb, nfft), nfft)
+        cc = np.concatenate((spec[-max_lag:], spec[: max_lag + 1])) / (ea * eb)  # lags -max..+max
+        k = int(np.argmax(cc))
+        peak = float(cc[k])
+        if peak < params.min_peak or k in (0, cc.size - 1):
+            continue
+        y0, y1, y2 = cc[k - 1], cc[k], cc[k + 1]
+        denom = y0 - 2 * y1 + y2
+        frac = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
+        lags.append((k - max_lag + frac) / fs_hz)
+        times.append((s0 + win / 2) / fs_hz)
+        weights.append(peak)
+    return _fit_line(np.asarray(times), np.asarray(lags), np.asarray(weights))
+
+
+def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> ClockFit:
+    """Weighted straight line through the window lags, refitted once without outliers (> 0.5 s off)."""
+    if t.size == 0:
+        return ClockFit()
+    keep = np.ones(t.size, bool)
+    if t.size >= 3:
+        med = np.median(lag)
+        keep = np.abs(lag - med) < 2.0 + np.abs(lag - med).mean()
+    for _ in range(2):
+        tk, lk, wk = t[keep], lag[keep], w[keep]
+        if tk.size >= 2 and np.ptp(tk) > 0:
+            slope, offset = np.polyfit(tk, lk, 1, w=wk)
+        else:
+            slope, offset = 0.0, float(np.average(lk, weights=wk))
+        resid = lag - (offset + slope * t)
+        new_keep = np.abs(resid) <= 0.5
+        if new_keep.sum() == 0 or (new_keep == keep).all():
+            break
+        keep = new_keep
+    resid_k = resid[keep]
+    rms = float(np.sqrt(np.mean(resid_k ** 2))) if resid_k.size else None
+    return ClockFit(float(offset), float(slope * 1e6), rms, int(keep.sum()), True)
+
+
+def apply_clock_fit(values: npt.NDArray, fit: ClockFit, *, fs_hz: float) -> npt.NDArray:
+    """Resample grid values (n,) or (n, k) of leg b onto leg a's clock: out(t) = values(t + lag(t)).
+
+    Boolean arrays are resampled by nearest sample; float arrays linearly.
+    """
+    n = values.shape[0]
+    t = np.arange(n, dtype=np.float64) / fs_hz
+    src = (t + fit.lag_s(t)) * fs_hz
+    if values.dtype == bool:
+        idx = np.rint(src).astype(np.int64)
+        inside = (idx >= 0) & (idx < n)
+        out = np.zeros(values.shape, bool)
+        out[inside] = values[idx[inside]]
+        return out
+    grid = np.arange(n, dtype=np.float64)
+    if values.ndim == 1:
+        return np.interp(src, grid, values).astype(values.dtype)
+    out = np.empty_like(values)
+    for k in range(values.shape[1]):
+        out[:, k] = np.interp(src, grid, values[:, k])
+    return out

@@ -1,0 +1,191 @@
+"""Prepare one leg: repair timestamps, find gaps, and bring the samples onto the uniform working grid.
+
+The working grid is shared by both legs: sample ``i`` is at ``origin_s + i / fs_hz`` (the recording start).
+Raw samples are first averaged in blocks of ``round(fs / work_fs)`` (one matrix product over the raw
+samples, the only full-rate pass besides the timestamp checks), then linearly interpolated onto the grid.
+Gaps (> ``gap_s`` without samples) are never interpolated across: grid points inside a gap, or within
+``gap_margin_s`` of one, are marked invalid and every later step ignores them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.errors import InputError, LrmWarning
+from lrm.io.recording import Leg
+from lrm.params import PrepareParams
+
+__all__ = ["PreparedLeg", "prepare_leg", "find_gaps", "interval_mask"]
+
+FloatArray = npt.NDArray[np.floating]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedLeg:
+    """One leg on the working grid.
+
+    accel_g : float32 (m, 3), block-mean acceleration in g on the grid (gravity included).
+    valid : bool (m,), False inside gaps (and their margins) and outside the leg's samples.
+    fs_hz : grid rate in Hz. Times are ``i / fs_hz`` seconds since the recording start.
+    gaps_s : float64 (k, 2), gap start/end in s since the recording start.
+    raw_fs_hz : effective raw sampling rate (samples per second of covered time).
+    clipping_pct : % of raw axis values at the declared full scale (None if the range is unknown).
+    repairs : human-readable notes on what was repaired.
+    """
+
+    side: str
+    accel_g: npt.NDArray[np.float32]
+    valid: npt.NDArray[np.bool_]
+    fs_hz: float
+    gaps_s: npt.NDArray[np.float64]
+    raw_fs_hz: float
+    clipping_pct: float | None
+    repairs: tuple[str, ...]
+    source: str
+
+    @property
+    def coverage_pct(self) -> float:
+        return float(100.0 * np.count_nonzero(self.valid) / max(1, self.valid.size))
+
+
+def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams = PrepareParams()) -> PreparedLeg:
+    """Repair, decimate and grid one leg.
+
+    Parameters
+    ----------
+    leg : Leg
+        Raw samples (``t_s`` in s, ``accel_g`` in g).
+    origin_s : float
+        Time (s, same clock as ``leg.t_s``) of grid sample 0: the recording start.
+    n_grid : int
+        Number of grid samples (the recording's duration times ``params.work_fs_hz``).
+    params : PrepareParams
+        Grid rate, gap length and margin, clipping fraction.
+
+    Returns
+    -------
+    PreparedLeg
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 usable samples, or a gravity magnitude far from 1 g (not accelerometer data in g).
+    """
+    fs = float(params.work_fs_hz)
+    src = leg.source or f"{leg.side} leg"
+    t, x, repairs = _repair(leg, src)
+    q = max(1, int(round(leg.fs_hz / fs)))
+    m = t.size // q
+    if m < 2:
+        raise InputError(src, "", f"only {t.size} usable samples", "record at least 30 minutes")
+    if q > 1:
+        weights = np.zeros((3 * q, 3), np.float32)
+        for k in range(q):
+            weights[3 * k : 3 * k + 3] = np.eye(3, dtype=np.float32) / q
+        blocks = x[: m * q].reshape(m, 3 * q) @ weights
+        tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) - origin_s
+    else:
+        blocks = np.ascontiguousarray(x, dtype=np.float32)
+        tb = t - origin_s
+    _check_units(blocks, src)
+    gaps = find_gaps(t, params.gap_s) - origin_s
+    known = [(g.start_s - origin_s, g.end_s - origin_s) for g in leg.gaps if g.end_s - g.start_s > 0]
+    if known:
+        gaps = np.unique(np.vstack([gaps, np.asarray(known)]), axis=0)
+    grid_t = np.arange(n_grid, dtype=np.float64) / fs
+    accel = np.empty((n_grid, 3), np.float32)
+    for k in range(3):
+        accel[:, k] = np.interp(grid_t, tb, blocks[:, k])
+    valid = (grid_t >= tb[0]) & (grid_t <= tb[-1])
+    margin = params.gap_margin_s
+    valid &= ~interval_mask(n_grid, fs, gaps[:, 0] - margin, gaps[:, 1] + margin)
+    covered_s = float(t[-1] - t[0] - (gaps[:, 1] - gaps[:, 0]).sum()) if t.size > 1 else 0.0
+    raw_fs = t.size / covered_s if covered_s > 0 else float(leg.fs_hz)
+    clipping = None
+    if leg.range_g:
+        thr = params.clip_fraction * float(leg.range_g)
+        n_clip = np.count_nonzero(x >= thr) + np.count_nonzero(x <= -thr)
+        clipping = float(100.0 * n_clip / x.size)
+    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src)
+
+
+def _repair(leg: Leg, src: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], list[str]]:
+    """Drop non-finite rows, sort backwards timestamps, drop duplicates; warn about each repair."""
+    t = np.asarray(leg.t_s, dtype=np.float64)
+    x = np.asarray(leg.accel_g, dtype=np.float32)
+    repairs: list[str] = []
+    if t.size < 2:
+        raise InputError(src, "", f"only {t.size} samples", "record at least 30 minutes")
+    finite_t = np.isfinite(t)
+    if not finite_t.all():
+        n_bad = int(t.size - finite_t.sum())
+        t, x = t[finite_t], x[finite_t]
+        repairs.append(f"dropped {n_bad} samples with a non-finite time")
+    # NaN/inf in the acceleration: a cheap check on the row sums (NaN and inf propagate).
+    if not np.isfinite(x.sum(dtype=np.float64)):
+        finite_x = np.isfinite(x).all(axis=1)
+        n_bad = int(x.shape[0] - finite_x.sum())
+        if n_bad > 0.5 * x.shape[0]:
+            raise InputError(src, "x,y,z columns", f"{n_bad} of {x.shape[0]} samples are NaN or infinite",
+                             "check the export; lrm needs numeric accelerations")
+        t, x = t[finite_x], x[finite_x]
+        repairs.append(f"dropped {n_bad} samples with NaN or infinite acceleration")
+    dt = np.diff(t)
+    n_back = int(np.count_nonzero(dt < 0))
+    if n_back:
+        order = np.argsort(t, kind="stable")
+        t, x = t[order], x[order]
+        dt = np.diff(t)
+        repairs.append(f"sorted {n_back} timestamps that went backwards")
+    n_dup = int(np.count_nonzero(dt == 0))
+    if n_dup:
+        keep = np.concatenate(([True], dt > 0))
+        t, x = t[keep], x[keep]
+        repairs.append(f"dropped {n_dup} samples with a duplicated timestamp")
+    for note in repairs:
+        warnings.warn(f"{src}: {note}", LrmWarning, stacklevel=3)
+    if t.size < 2:
+        raise InputError(src, "", "fewer than 2 usable samples", "check the export")
+    return t, x, repairs
+
+
+def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
+    """Raise if the typical acceleration magnitude is far from 1 g (not an accelerometer in g)."""
+    step = max(1, blocks.shape[0] // 5000)
+    mag = np.sqrt((blocks[::step].astype(np.float64) ** 2).sum(axis=1))
+    med = float(np.median(mag))
+    if not 0.5 <= med <= 2.0:
+        raise InputError(
+            src, "x,y,z columns", f"the median acceleration magnitude is {med:.3g}, not about 1 (gravity in g)",
+            "check that the file holds accelerometer samples; pass --units g|mg|m/s^2 if the unit is wrong",
+        )
+
+
+def find_gaps(t_s: npt.NDArray[np.float64], gap_s: float) -> npt.NDArray[np.float64]:
+    """Gaps in ascending sample times: (k, 2) array of [last sample before, first sample after] in s.
+
+    >>> find_gaps(np.array([0.0, 0.5, 1.0, 3.0, 3.5]), 1.0).tolist()
+    [[1.0, 3.0]]
+    """
+    dt = np.diff(t_s)
+    idx = np.flatnonzero(dt > gap_s)
+    return np.column_stack((t_s[idx], t_s[idx + 1])).astype(np.float64).reshape(-1, 2)
+
+
+def interval_mask(n: int, fs_hz: float, start_s: FloatArray, end_s: FloatArray) -> npt.NDArray[np.bool_]:
+    """Boolean mask (n,) of grid samples ``i / fs_hz`` lying in any [start_s, end_s] interval.
+
+    >>> interval_mask(6, 1.0, np.array([1.0]), np.array([2.5])).tolist()
+    [False, True, True, False, False, False]
+    """
+    start = np.clip(np.ceil(np.asarray(start_s) * fs_hz).astype(np.int64), 0, n)
+    end = np.clip(np.floor(np.asarray(end_s) * fs_hz).astype(np.int64) + 1, 0, n)
+    keep = end > start
+    delta = np.zeros(n + 1, np.int32)
+    np.add.at(delta, start[keep], 1)
+    np.add.at(delta, end[keep], -1)
+    return np.cumsum(delta[:-1]) > 0

@@ -1,0 +1,81 @@
+"""Sleep onset and re-onsets after awakenings, from the rest period and the movements (SCORING.md §5).
+
+An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake. A 30 s epoch is wake
+when it holds more than ``wake_activity_s`` of wake-type movement (posture changes, walking, movements
+longer than 10 s, i.e. not an LM) or lies outside the bed. Wake runs shorter than ``min_wake_s`` inside
+quiet are ignored (a roll-over is not an awakening); sleep (re)starts at the first epoch of a run of at
+least ``min_sleep_s`` without wake (Tudor-Locke: 5 consecutive sleep minutes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from lrm.params import SleepParams
+from lrm.signal.detect import runs
+
+__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "LONG_MOVEMENT_S"]
+
+WAKE_TYPES = ("posture_change", "walking")
+LONG_MOVEMENT_S = 10.0  # longer than the longest CLM on one leg (SCORING.md §1.2 step 3)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SleepEstimate:
+    """``onsets_s``: sleep onset and re-onsets (s since start); ``asleep``: per-epoch bool; ``epoch_s``."""
+
+    onsets_s: tuple[float, ...]
+    asleep: npt.NDArray[np.bool_]
+    epoch_s: float
+
+    @property
+    def sleep_time_h(self) -> float:
+        return float(self.asleep.sum()) * self.epoch_s / 3600.0
+
+
+def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
+                      params: SleepParams = SleepParams()) -> SleepEstimate:
+    """Estimate sleep onsets from movements (``onset_s``, ``offset_s``, ``type``) and per-second in-bed.
+
+    Examples
+    --------
+    >>> bed = np.ones(3600, bool); bed[:600] = False
+    >>> m = pd.DataFrame({"onset_s": [700.0, 760.0], "offset_s": [720.0, 790.0], "type": ["lm", "lm"]})
+    >>> find_sleep_onsets(m, bed).onsets_s
+    (810.0,)
+    """
+    ep = int(params.epoch_s)
+    n_ep = int(np.ceil(in_bed_1s.size / ep))
+    busy = np.zeros(n_ep * ep + 1, np.float64)
+    if len(moves):
+        on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
+        kind = moves["type"].astype(str).to_numpy()
+        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > LONG_MOVEMENT_S)
+        delta = np.zeros(n_ep * ep + 2)
+        a = np.clip(on[wake].astype(np.int64), 0, n_ep * ep)
+        b = np.clip(np.ceil(off[wake]).astype(np.int64), 0, n_ep * ep)
+        np.add.at(delta, a, 1.0)
+        np.add.at(delta, b, -1.0)
+        busy = np.cumsum(delta)[: n_ep * ep] > 0
+    else:
+        busy = np.zeros(n_ep * ep, bool)
+    active_s = busy.reshape(n_ep, ep).sum(axis=1)
+    bed = np.zeros(n_ep * ep, bool)
+    bed[: in_bed_1s.size] = in_bed_1s
+    bed_frac = bed.reshape(n_ep, ep).mean(axis=1)
+    wake = (active_s > params.wake_activity_s) | (bed_frac < 0.5)
+    min_wake = max(1, int(np.ceil(params.min_wake_s / ep)))
+    wake_runs = runs(wake)
+    for a, b in wake_runs:
+        if b - a < min_wake and a > 0 and b < n_ep and bed_frac[a:b].min() >= 0.5:
+            wake[a:b] = False
+    quiet = runs(~wake)
+    quiet = quiet[quiet[:, 1] - quiet[:, 0] >= int(np.ceil(params.min_sleep_s / ep))]
+    asleep = np.zeros(n_ep, bool)
+    for a, b in quiet:
+        asleep[a:b] = True
+    return SleepEstimate(tuple(float(a * ep) for a in quiet[:, 0]), asleep, float(ep))
