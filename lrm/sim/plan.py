@@ -1,0 +1,298 @@
+"""Plan a night's movements: when each happens, on which leg, with what waveform parameters.
+
+The plan is a list of :class:`Component` (one leg's part of one movement). A bilateral LM is two
+components sharing a ``movement_id``. Movements that would collide (an LM during a roll-over or while
+upright, two movements on one leg less than 1 s apart) are dropped, so every planned LM is unambiguous.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lrm.sim.movements import G
+from lrm.sim.profiles import Profile, SimVariation
+from lrm.sim.timeline import Timeline
+
+__all__ = ["Component", "Plan", "plan_night"]
+
+SIDES = ("left", "right")
+GUARD_S = 1.0  # minimum gap between two movements on one leg, s
+POSTURE_GUARD_S = 2.0  # no LM this close to a posture change or walking, s
+ISOLATION_S = 10.0  # no other movement on either leg this close to a hypnic jerk, s
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    movement_id: int
+    kind: str
+    side: str
+    onset_s: float
+    offset_s: float
+    params: dict[str, float]
+    series: int = -1  # generated PLM series number (-1: not generated as part of a series)
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    components: list[Component]
+    initial_pitch_rad: dict[str, float]
+    initial_roll_rad: dict[str, float]
+    blocked: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+
+
+class _Planner:
+    def __init__(self, rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline) -> None:
+        self.rng, self.profile, self.var, self.tl = rng, profile, var, tl
+        self.fixed: list[Component] = []  # posture changes and walking: always kept
+        self.candidates: list[list[Component]] = []  # movements (lists of components) in priority order
+        self.next_id = 0
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    # --- posture -------------------------------------------------------------------------------
+    def lying_pose(self) -> tuple[float, float]:
+        r = self.rng
+        kind = r.choice(["supine", "side", "prone"], p=[0.45, 0.45, 0.1])
+        roll = {"supine": r.normal(0, 12), "side": r.choice([-1, 1]) * r.uniform(60, 110), "prone": 180 + r.normal(0, 12)}[kind]
+        return float(np.radians(r.uniform(-8, 35))), float(np.radians(roll))
+
+    def upright_pose(self) -> tuple[float, float]:
+        return float(np.radians(self.rng.uniform(70, 95))), float(np.radians(self.rng.normal(0, 12)))
+
+    def add_posture(self, t_s: float, poses: dict[str, tuple[float, float]], state: dict[str, list[float]], big: bool) -> None:
+        r, mid = self.rng, self.new_id()
+        d = r.uniform(2.0, 5.0) if big else r.uniform(1.0, 3.5)
+        for side in SIDES:
+            lag = abs(r.normal(0, 0.25))
+            dp, dr = poses[side][0] - state[side][0], poses[side][1] - state[side][1]
+            dr = (dr + np.pi) % (2 * np.pi) - np.pi  # roll the short way round
+            params = {"duration_s": d, "d_pitch_rad": dp, "d_roll_rad": dr, "wobble_rad": np.radians(r.uniform(1, 6)),
+                      "wobble_hz": r.uniform(0.8, 3.0), "radius_m": 0.4, "shift_g": r.uniform(0.05, 0.3)}
+            self.fixed.append(Component(mid, "posture_change", side, t_s + lag, t_s + lag + d, params))
+            state[side] = [state[side][0] + dp, state[side][1] + dr]
+
+    def plan_postures(self) -> dict[str, list[float]]:
+        r, tl = self.rng, self.tl
+        up = self.upright_pose()
+        initial = {s: [up[0] + r.normal(0, 0.05), up[1] + r.normal(0, 0.1)] for s in SIDES}
+        state = {s: list(v) for s, v in initial.items()}
+        changes: list[tuple[float, str]] = [(tl.lights_out_s - 6.0, "lie")]
+        for a, b in tl.out_of_bed:
+            changes += [(a - 6.0, "up"), (b - 6.0, "lie")]
+        changes.append((tl.lights_on_s, "up"))
+        in_bed_h = (tl.lights_on_s - tl.lights_out_s) / 3600.0
+        n_roll = r.poisson(r.uniform(*self.profile.rollovers_per_h) * in_bed_h)
+        for t in r.uniform(tl.lights_out_s + 60.0, tl.lights_on_s - 60.0, n_roll):
+            if not any(a - 120 < t < b + 60 for a, b in tl.out_of_bed):
+                changes.append((float(t), "roll"))
+        for a, b in tl.upright():  # sit down / stand up while upright
+            if b - a > 240:
+                changes.append((float(r.uniform(a + 60, b - 60)), "shift"))
+        for t, what in sorted(changes):
+            if what in ("lie", "roll"):
+                pose = self.lying_pose()
+            else:
+                pose = self.upright_pose()
+            poses = {s: (pose[0] + r.normal(0, np.radians(8)), pose[1] + r.normal(0, np.radians(15))) for s in SIDES}
+            self.add_posture(t, poses, state, big=what in ("lie", "up"))
+        return initial
+
+    def plan_walks(self) -> None:
+        r = self.rng
+        for a, b in self.tl.walks:
+            mid, stride, phase = self.new_id(), r.uniform(0.8, 1.0), r.uniform(0, 2 * np.pi)
+            swing, impact = np.radians(r.uniform(15, 30)), r.uniform(0.6, 2.5)
+            for k, side in enumerate(SIDES):
+                params = {"duration_s": b - a, "stride_hz": stride, "phase": phase + k * np.pi, "swing_rad": swing,
+                          "radius_m": 0.45, "impact_g": impact * r.uniform(0.8, 1.2)}
+                self.fixed.append(Component(mid, "walking", side, a, b, params))
+
+    # --- leg movements -------------------------------------------------------------------------
+    def lm_params(self, duration_s: float, weak: bool, angle_scale: float = 1.0) -> dict[str, float]:
+        r, v = self.rng, self.var
+        rise, radius = r.uniform(0.15, 0.5), r.uniform(0.15, 0.35)
+        if weak:  # peak tangential accel 3-6x the noise: A/2 (pi/rise)^2 r = peak
+            peak_g = r.uniform(3.0, 6.0) * (v.noise_g or 0.004)
+            angle = 2.0 * peak_g * G / ((np.pi / rise) ** 2 * radius)
+        else:
+            angle = np.radians(np.clip(np.exp(r.normal(np.log(9.0), 0.5)) * (v.lm_amplitude_scale or 1.0) * angle_scale, 1.5, 30))
+        return {"duration_s": duration_s, "angle_rad": float(angle), "rise_s": rise, "fall_s": r.uniform(0.3, 1.0),
+                "clonic_hz": r.uniform(1.0, 4.0), "clonic_depth": r.uniform(0.05, 0.3), "phase": r.uniform(0, 2 * np.pi),
+                "radius_m": radius, "roll_ratio": r.uniform(-0.3, 0.3), "sign": float(r.choice([1.0, 1.0, 1.0, -1.0]))}
+
+    def lm_duration(self, wake: bool) -> float:
+        r = self.rng
+        if r.random() < 0.015:
+            return float(r.uniform(10.5, 20.0))  # long LM: not a CLM, breaks series (§1.2 step 3)
+        median = self.profile.lm_duration_median_s * (1.4 if wake else 1.0)
+        return float(np.clip(np.exp(r.normal(np.log(median), 0.45)), 0.6, 10.0))
+
+    def add_lm(self, onset_s: float, wake: bool, prefer: str | None = None, series: int = -1) -> None:
+        r, v = self.rng, self.var
+        mid, d = self.new_id(), self.lm_duration(wake)
+        weak = r.random() < (v.weak_lm_share or 0.0)
+        first = prefer if prefer and r.random() < 0.8 else str(r.choice(SIDES))
+        comps = [Component(mid, "lm", first, onset_s, onset_s + d, self.lm_params(d, weak), series, weak)]
+        if r.random() < (v.bilateral_share or 0.5):
+            other = "right" if first == "left" else "left"
+            d2 = float(np.clip(d * np.exp(r.normal(0, 0.3)), 0.6, 10.0)) if d <= 10 else d
+            if r.random() < 0.93:  # overlapping contralateral activity
+                lag = float(np.clip(r.normal(0.0, 0.3), -0.8 * d2, 0.8 * d))
+            else:  # contralateral activity within 5 s that does not overlap (a separate LM)
+                lag = d + r.uniform(0.8, 3.0)
+            comps.append(Component(mid, "lm", other, onset_s + lag, onset_s + lag + d2, self.lm_params(d2, weak), series, weak))
+        self.candidates.append(comps)
+
+    def allowed(self, t_s: float, wake_ok: bool) -> bool:
+        tl = self.tl
+        if not tl.lights_out_s < t_s < tl.lights_on_s or any(a <= t_s <= b for a, b in tl.out_of_bed):
+            return False
+        stage = tl.stage_at(np.array([t_s]))[0]
+        return stage in ("N1", "N2", "N3") or (wake_ok and stage == "W")
+
+    def plan_series(self) -> None:
+        r, v, p, tl = self.rng, self.var, self.profile, self.tl
+        epoch_t = np.arange(len(tl.stages)) * 30.0 + 15.0
+        stage = tl.stage_at(epoch_t)
+        in_bed = (epoch_t > tl.lights_out_s) & (epoch_t < tl.lights_on_s)
+        sleep_w = np.select([stage == "N1", stage == "N2", stage == "N3", stage == "R"], [1.0, 1.0, 0.5, 0.05], 0.0)
+        sleep_w *= in_bed * np.exp(-(epoch_t - tl.lights_out_s) / 3600.0 / r.uniform(4.0, 10.0))
+        wake_w = (stage == "W") * in_bed
+        for k in range(len(tl.out_of_bed)):
+            wake_w[(epoch_t >= tl.out_of_bed[k, 0]) & (epoch_t <= tl.out_of_bed[k, 1])] = 0
+        sleep_h = float(np.isin(stage, ["N1", "N2", "N3", "R"]).sum() * 30.0 / 3600.0)
+        # x1.3: short IMIs, posture changes, REM and wake cut about a quarter of the generated LMs out of series
+        target = 1.3 * (v.plm_index_per_h or 0.0) * sleep_h
+        placed, series = 0, 0
+        while placed < target:
+            wake = r.random() < p.wake_plm_share and wake_w.sum() > 0
+            weights = wake_w if wake else sleep_w
+            if weights.sum() <= 0:
+                break
+            start = float(r.choice(epoch_t, p=weights / weights.sum()) + r.uniform(-15, 15))
+            n = max(4, int(round(np.exp(r.normal(np.log(p.series_len_median), 0.6)))))
+            imis = np.exp(r.normal(np.log((v.imi_median_s or 25.0) * (0.8 if wake else 1.0)), v.imi_sigma or 0.25, n))
+            onsets = start + np.concatenate(([0.0], np.cumsum(imis[:-1])))
+            series += 1
+            prefer, before = str(r.choice(SIDES)), placed
+            for t in onsets:
+                if not self.allowed(float(t), wake_ok=wake):
+                    break  # the series ends at wake, REM or leaving the bed
+                self.add_lm(float(t), wake, prefer, series)
+                placed += 1
+                if r.random() < p.short_imi_prob:
+                    self.add_lm(float(t + r.uniform(2.0, 9.0)), wake, prefer)
+            placed += placed == before  # guarantees progress when a series is cut at once
+
+    def plan_isolated(self) -> None:
+        r, tl = self.rng, self.tl
+        n = r.poisson(r.uniform(*self.profile.isolated_lm_per_h) * (tl.lights_on_s - tl.lights_out_s) / 3600.0)
+        for t in r.uniform(tl.lights_out_s, tl.lights_on_s, n):
+            if self.allowed(float(t), wake_ok=True):
+                self.add_lm(float(t), tl.stage_at(np.array([t]))[0] == "W")
+
+    # --- sleep-onset events ----------------------------------------------------------------------
+    def plan_jerks(self) -> None:
+        r, tl = self.rng, self.tl
+        onsets = tl.sleep_onsets_s
+        n = int(self.var.hypnic_jerks or 0)
+        weights = np.array([3.0] + [1.0] * (len(onsets) - 1))
+        for k in r.choice(len(onsets), size=n, p=weights / weights.sum()):
+            t = onsets[k] + r.uniform(-90.0, 60.0)
+            mid, d, bilateral = self.new_id(), r.uniform(0.08, 0.25), r.random() < 0.85
+            sides = SIDES if bilateral else (str(r.choice(SIDES)),)
+            comps = []
+            for side in sides:
+                lag = abs(r.normal(0, 0.02))
+                radius, peak_g = r.uniform(0.25, 0.45), np.exp(r.uniform(np.log(0.3), np.log(2.0)))
+                angle = peak_g * G * d**2 / (2 * np.pi**2 * radius)  # peak tangential accel 2 A (pi/d)^2 r = peak
+                params = {"duration_s": d, "angle_rad": angle, "radius_m": radius,
+                          "ring_hz": r.uniform(8, 15), "ring_tau_s": r.uniform(0.04, 0.12), "ring_g": r.uniform(0.05, 0.4),
+                          "sign": float(r.choice([1.0, -1.0])), "roll_ratio": r.uniform(-0.4, 0.4)}
+                comps.append(Component(mid, "hypnic_jerk", side, t + lag, t + lag + d, params))
+            self.candidates.insert(0, comps)
+
+    def plan_trains(self) -> None:
+        r, tl = self.rng, self.tl
+        for onset in tl.sleep_onsets_s[:2]:
+            if r.random() >= self.profile.tremor_prob:
+                continue
+            mid, t, alma = self.new_id(), onset - r.uniform(0, 120), r.random() < 0.4
+            rate, d = (r.uniform(1.0, 2.0), r.uniform(5, 20)) if alma else (r.uniform(1.0, 2.0), r.uniform(10, 15))
+            burst = r.uniform(0.1, 0.45) if alma else r.uniform(0.3, 0.6)
+            sides = SIDES if (alma or r.random() < 0.3) else (str(r.choice(SIDES)),)
+            comps = []
+            for k, side in enumerate(sides):
+                first = k * 0.5 / rate if alma else 0.0
+                params = {"duration_s": d, "rate_hz": rate, "burst_s": burst, "first_s": first,
+                          "angle_rad": np.radians(r.uniform(1.0, 4.0)), "radius_m": r.uniform(0.15, 0.3)}
+                comps.append(Component(mid, "alma" if alma else "tremor", side, t, t + d, params))
+            self.candidates.insert(0, comps)
+
+    def plan_fidgets(self) -> None:
+        r, tl = self.rng, self.tl
+        rate = r.uniform(*self.profile.fidgets_per_h_wake)
+        t_grid = np.arange(tl.lights_out_s, tl.lights_on_s, 30.0)
+        wake = t_grid[tl.stage_at(t_grid) == "W"]
+        n = r.poisson(rate * wake.size * 30.0 / 3600.0)
+        for t in r.choice(wake, size=n) + r.uniform(0, 30, n) if wake.size else []:
+            if not self.allowed(float(t), wake_ok=True):
+                continue
+            mid, d = self.new_id(), float(np.exp(r.normal(np.log(4.0), 0.7)).clip(1.0, 25.0))
+            sides = SIDES if r.random() < 0.5 else (str(r.choice(SIDES)),)
+            comps = []
+            for side in sides:
+                parts = int(r.integers(1, 5))
+                params = {"duration_s": d, "n_parts": parts, "radius_m": r.uniform(0.15, 0.4), "roll_ratio": r.uniform(-0.5, 0.5),
+                          "d_pitch_rad": np.radians(r.normal(0, 2)), "d_roll_rad": np.radians(r.normal(0, 4))}
+                for k in range(parts):
+                    params |= {f"start{k}": r.uniform(0, 0.8), f"len{k}": r.uniform(0.1, 0.5), f"angle{k}": np.radians(r.uniform(2, 10))}
+                comps.append(Component(mid, "fidget", side, float(t), float(t) + d, params))
+            self.candidates.append(comps)
+
+    # --- conflicts -------------------------------------------------------------------------------
+    def resolve(self) -> tuple[list[Component], np.ndarray]:
+        blocked = sorted([(c.onset_s - POSTURE_GUARD_S, c.offset_s + POSTURE_GUARD_S) for c in self.fixed]
+                         + [(a, b) for a, b in self.tl.upright()])
+        starts = [a for a, _ in blocked]
+        reach = np.maximum.accumulate([b for _, b in blocked]).tolist() if blocked else []
+        busy: dict[str, list[tuple[float, float]]] = {s: [] for s in SIDES}
+
+        def free(side: str, a: float, b: float) -> bool:
+            i = bisect.bisect_right(starts, b)  # blocked intervals starting before b; any reaching a?
+            if i and reach[i - 1] >= a:
+                return False
+            iv = busy[side]
+            j = bisect.bisect_left(iv, (a,))
+            return all(not (lo - GUARD_S <= b and a <= hi + GUARD_S) for lo, hi in iv[max(0, j - 2):j + 2])
+
+        kept = list(self.fixed)
+        for movement in self.candidates:
+            if all(free(c.side, c.onset_s, c.offset_s) for c in movement):
+                for c in movement:
+                    pad = ISOLATION_S if c.kind == "hypnic_jerk" else 0.0  # jerks stay isolated (SCORING.md §3.1)
+                    for side in (SIDES if pad else (c.side,)):
+                        bisect.insort(busy[side], (c.onset_s - pad, c.offset_s + pad))
+                kept += movement
+        kept.sort(key=lambda c: (c.onset_s, c.side))
+        return kept, np.asarray(blocked, dtype=float).reshape(-1, 2)
+
+
+def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline) -> Plan:
+    """Plan every movement of the night (both legs; the caller keeps the sides it records)."""
+    planner = _Planner(rng, profile, var, tl)
+    initial = planner.plan_postures()
+    planner.plan_walks()
+    planner.plan_series()
+    planner.plan_isolated()
+    planner.plan_trains()
+    planner.plan_jerks()  # inserted first: jerks win conflicts
+    planner.plan_fidgets()
+    components, blocked = planner.resolve()
+    return Plan(components, {s: v[0] for s, v in initial.items()}, {s: v[1] for s, v in initial.items()}, blocked)
