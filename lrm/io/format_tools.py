@@ -142,11 +142,15 @@ def parse_datetimes(values: Any, path: Path, where: str, *, fmt: str) -> npt.NDA
 
 
 def parse_utc_offset_s(text: str) -> float | None:
-    """``'-05:00'``, ``'-0800'``, ``'GMT +01:00'``, ``'GMT -04'``, ``'-06:00:00'`` -> seconds east of UTC."""
-    m = re.search(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?(?::(\d{2}))?", text)
+    """``'-05:00'``, ``'-0800'``, ``'GMT +01:00'``, ``'GMT -04'``, ``'-06:00:00'`` -> seconds east of UTC.
+
+    >>> parse_utc_offset_s("GMT -04:00"), parse_utc_offset_s("01:00:00"), parse_utc_offset_s("-0800")
+    (-14400.0, 3600.0, -28800.0)
+    """
+    m = re.search(r"([+-])?\s*(\d{1,2})(?::?(\d{2}))?(?::(\d{2}))?", text)
     if not m:
         return None
-    sign = 1.0 if m.group(1) == "+" else -1.0
+    sign = -1.0 if m.group(1) == "-" else 1.0
     hours, minutes = int(m.group(2)), int(m.group(3) or 0)
     if hours > 14 or minutes >= 60:
         return None
