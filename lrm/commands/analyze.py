@@ -1,0 +1,160 @@
+"""``lrm analyze``: leg movements, PLMs and hypnic jerks from one or two ankle accelerometer recordings."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "analyse a night of ankle accelerometry: leg movements, PLM index, hypnic jerks"
+
+DESCRIPTION = """\
+Detect leg movements (LMs) on each ankle, label roll-overs and walking, find the rest period (time in
+bed) and sleep onsets, keep hypnic jerks apart, and score PLMs with the WASM 2016 (default) or AASM
+rules. Writes DIR/summary.json (indices, time in bed, sleep onset, data quality, parameters),
+DIR/events.csv (one row per event) and DIR/trace.parquet (1 Hz envelope, posture, in-bed trace).
+
+Input: two files (--left/--right), one file with --side, or a recording directory (lrm record /
+lrm simulate --native). Formats are recognised from their content (see 'lrm formats'); a generic CSV
+needs a header 'time,x,y,z' (time in Unix seconds, ISO 8601, or seconds from --start; g or m/s^2).
+
+Times for --lights-out/--lights-on: clock time HH:MM (UTC, the first such time after the recording
+starts), ISO 8601 (2024-05-01T22:30:00+02:00), or seconds since the recording start.
+"""
+
+EPILOG = """\
+examples:
+  lrm analyze --left L.csv --right R.csv --out night1
+  lrm analyze left_ankle.csv --side left --out night1             one ankle
+  lrm analyze night1-recording/ --out night1                      a native recording directory
+  lrm analyze --left L.csv --right R.csv --lights-out 22:40 --lights-on 06:55 --out night1
+  lrm analyze --left L.csv --right R.csv --hypnogram stages.csv --rules aasm --out night1-aasm
+  lrm analyze --left L.csv --right R.csv --config params.toml --out night1 --force
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", metavar="FILE_OR_DIR", help="one ankle's file (with --side) or a recording directory")
+    parser.add_argument("--left", metavar="FILE", help="left ankle recording")
+    parser.add_argument("--right", metavar="FILE", help="right ankle recording")
+    parser.add_argument("--side", choices=("left", "right"), help="which ankle FILE is from (single-leg files)")
+    parser.add_argument("--out", metavar="DIR", required=True, help="output directory")
+    parser.add_argument("--format", default="auto", metavar="NAME", help="input format (default: detect; see 'lrm formats')")
+    parser.add_argument("--units", choices=("auto", "g", "mg", "m/s^2"), default="auto",
+                        help="acceleration unit (default: detect from the gravity magnitude)")
+    parser.add_argument("--start", metavar="TIME",
+                        help="Unix seconds or ISO 8601 time of the first sample, for files with relative time")
+    parser.add_argument("--lights-out", metavar="TIME", help="start of the rest period (default: from posture)")
+    parser.add_argument("--lights-on", metavar="TIME", help="end of the rest period (default: from posture)")
+    parser.add_argument("--rules", choices=("wasm2016", "aasm"), default=None, help="scoring standard (default: wasm2016)")
+    parser.add_argument("--config", metavar="TOML", help="analysis parameters (see lrm.params; same names as these flags)")
+    parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages (PLMS/PLMW indices)")
+    parser.add_argument("--respiratory", metavar="FILE", help="respiratory events 'onset_s,offset_s' (CLMr, PLMSnr)")
+    parser.add_argument("--arousals", metavar="FILE", help="arousals 'onset_s,offset_s'")
+    parser.add_argument("--force", action="store_true", help="replace existing results in DIR")
+
+
+def _start_s(text: str | None) -> float | None:
+    if text is None:
+        return None
+    from datetime import datetime, timezone
+
+    from lrm.errors import InputError
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("--start", "", f"cannot read {text!r} as a time", "use Unix seconds or ISO 8601") from None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _time_arg(text: str | None) -> str | float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _fmt(value: object, fmt: str = ".1f", unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:{fmt}}{unit}"
+
+
+def _clock(start_iso: str | None, seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if start_iso is None:
+        return f"{seconds / 3600:.2f} h after start"
+    from datetime import datetime, timedelta
+
+    t = datetime.fromisoformat(start_iso.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return t.strftime("%H:%M UTC")
+
+
+def print_summary(result: object, out_dir: str) -> None:
+    """The short terminal summary of a night (also used by ``lrm demo``)."""
+    s = result.summary_dict()  # type: ignore[attr-defined]
+    start = s.get("recording_start")
+    print(f"lrm analyze ({s['rules']}): {out_dir}")
+    print(f"  time in bed       {s['time_in_bed_h']:.2f} h analysed   (lights out {_clock(start, s['lights_out_s'])}, "
+          f"on {_clock(start, s['lights_on_s'])}, {s['rest_period_source']})")
+    print(f"  sleep onset       {_clock(start, s['sleep_onset_s'])}   (latency {_fmt(s['sleep_latency_min'], '.0f', ' min')}, "
+          f"{len(s['sleep_onsets_s'])} onset(s) incl. re-onsets)")
+    print(f"  PLM index         {_fmt(s['plm_index'], '.1f', ' /h')}   ({s['plm_count']} PLMs in {s['plm_series_count']} series)")
+    print(f"  LM index          {_fmt(s['lm_index'], '.1f', ' /h')}   ({s['lm_count']} LMs: left {s['left_lm_count']}, "
+          f"right {s['right_lm_count']}, bilateral {s['bilateral_lm_count']})")
+    if s.get("plms_index") is not None:
+        print(f"  PLMS index        {_fmt(s['plms_index'], '.1f', ' /h')}   PLMW index {_fmt(s['plmw_index'], '.1f', ' /h')}")
+    counts = s.get("event_type_counts") or {}
+    print(f"  hypnic jerks      {s['hypnic_jerk_count']}   (posture changes {counts.get('posture_change', 0)}, "
+          f"walking bouts {counts.get('walking', 0)})")
+    for side, q in s["quality"].items():
+        clip = "n/a" if q["clipping_pct"] is None else f"{q['clipping_pct']:.2f}%"
+        clock = (f", clock {q['clock_offset_s']:+.2f} s {q['clock_drift_ppm']:+.0f} ppm" if q["clock_residual_s"] is not None else "")
+        print(f"  {side:5s} leg         {q['fs_hz']:.1f} Hz, coverage {q['coverage_pct']:.1f}%, "
+              f"{q['gap_count']} gaps ({q['gap_total_s']:.0f} s), clipping {clip}{clock}")
+    for w in s.get("warnings", []):
+        print(f"  warning: {w}")
+    if s["plm_index"] is not None and s["plm_index"] > 15:
+        print("  note: a PLM index above 15/h is above the usual clinical cut-off; one night varies a lot and "
+              "this is not a diagnosis.")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lrm.errors import InputError, OutputExistsError
+    from lrm.io.registry import read
+    from lrm.params import Params
+    from lrm.pipeline import analyze, write_night
+
+    if args.path is None and args.left is None and args.right is None:
+        raise InputError("lrm analyze", "", "no input given", "pass FILE --side left|right, a directory, or --left/--right")
+    if args.path is not None and (args.left or args.right):
+        raise InputError("lrm analyze", "", "both FILE and --left/--right given", "give one or the other")
+    out = Path(args.out)
+    if (out / "summary.json").exists() and not args.force:
+        raise OutputExistsError(str(out / "summary.json"), "choose another --out directory, or pass --force to replace it")
+    params = Params.from_toml(args.config) if args.config else Params()
+    if args.rules:
+        params = params.with_overrides(rules=args.rules)
+    start_s = _start_s(args.start)
+    if args.path is not None:
+        rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
+    else:
+        rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
+    hyp = resp = ar = None
+    if args.hypnogram or args.respiratory or args.arousals:
+        from lrm.io.scoring_inputs import read_hypnogram, read_intervals_csv
+
+        hyp = read_hypnogram(args.hypnogram) if args.hypnogram else None
+        resp = read_intervals_csv(args.respiratory, "respiratory events") if args.respiratory else None
+        ar = read_intervals_csv(args.arousals, "arousals") if args.arousals else None
+    result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
+                     lights_out_s=_time_arg(args.lights_out), lights_on_s=_time_arg(args.lights_on))
+    write_night(result, out, overwrite=args.force)
+    print_summary(result, str(out))
+    return 0
