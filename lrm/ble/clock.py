@@ -10,7 +10,7 @@ model::
 ``slope`` (the crystal error, shared by the whole night: host s per device s minus 1) is a Theil-Sen fit
 through per-window minima of ``host - device``; each segment's ``offset_j`` is the median of its window
 minima. A new segment starts where the device clock jumps relative to the host (a reboot or counter
-reset), detected on running medians so that a single late arrival never splits the night; callers may
+reset), detected on running minima so that late arrivals never split the night; callers may
 also force segments (e.g. one per connection for sensors without a clock).
 
 A 20 ppm crystal drifts 0.58 s in 8 h; two legs corrected this way line up to the difference of their
@@ -71,18 +71,12 @@ class ClockModel:
         return dev + off + self.slope * (dev - ref)
 
 
-def _running_median(x: npt.NDArray[np.float64], k: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Median of the (up to) k values before index i (``before``) and of the k from i on (``after``)."""
+def _running_min(x: npt.NDArray[np.float64], k: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Minimum of the (up to) k values before index i (``before``) and of the k from i on (``after``)."""
     n = len(x)
-    pad = np.concatenate([np.full(k, np.nan), x, np.full(k, np.nan)])
-    win = np.lib.stride_tricks.sliding_window_view(pad, k)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            med = np.nanmedian(win, axis=1)                 # med[j] = median(pad[j:j+k])
-    return med[np.arange(n)], med[np.arange(n) + k]
+    pad = np.concatenate([np.full(k, np.inf), x, np.full(k, np.inf)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, k).min(axis=1)   # win[j] = min(pad[j:j+k])
+    return win[np.arange(n)], win[np.arange(n) + k]
 
 
 def segment_points(device_s: npt.ArrayLike, host_s: npt.ArrayLike, *, break_s: float = 1.0,
@@ -90,8 +84,8 @@ def segment_points(device_s: npt.ArrayLike, host_s: npt.ArrayLike, *, break_s: f
     """Segment index of every point: a new segment where the device clock jumps against the host.
 
     A jump is a step of ``host - device`` by more than ``break_s`` from one point to the next that also
-    separates the running medians over the ``window`` points before and after (so one late arrival never
-    splits a segment), or device time going backwards.
+    separates the running minima over the ``window`` points before and after (arrivals are only ever
+    late, so minima ignore late arrivals and catch-up bursts), or device time going backwards.
 
     >>> dev = np.r_[np.arange(0, 20.0), np.arange(100, 120.0)]
     >>> host = np.arange(40.0) + 1000
@@ -103,7 +97,7 @@ def segment_points(device_s: npt.ArrayLike, host_s: npt.ArrayLike, *, break_s: f
     if len(dev) < 2:
         return np.zeros(len(dev), dtype=np.int64)
     r = host - dev
-    before, after = _running_median(r, window)
+    before, after = _running_min(r, window)
     step = (np.abs(after - before) > break_s) & (np.abs(np.r_[0.0, np.diff(r)]) > break_s)
     step[0] = False
     step[1:] |= np.diff(dev) < -break_s
@@ -173,14 +167,23 @@ def fit_clock(device_s: npt.ArrayLike, host_s: npt.ArrayLike, *, segments: npt.A
     return ClockModel(float(slope), tuple(out)), seg
 
 
+def _theil_sen(d: npt.NDArray[np.float64], r: npt.NDArray[np.float64], max_points: int = 800) -> float:
+    """Median of pairwise slopes (Theil-Sen), on at most ``max_points`` evenly spaced points."""
+    if len(d) > max_points:
+        pick = np.linspace(0, len(d) - 1, max_points).astype(np.int64)
+        d, r = d[pick], r[pick]
+    i, j = np.triu_indices(len(d), 1)
+    dd = d[j] - d[i]
+    ok = dd != 0
+    return float(np.median((r[j] - r[i])[ok] / dd[ok])) if ok.any() else 0.0
+
+
 def _common_slope(env_dev: list[npt.NDArray[np.float64]], env_r: list[npt.NDArray[np.float64]]) -> float:
     """Span-weighted median of per-segment Theil-Sen slopes of the envelope (0 if no segment is long enough)."""
-    from scipy.stats import theilslopes
-
     slopes, weights = [], []
     for d, r in zip(env_dev, env_r, strict=True):
         if len(d) >= 3 and np.ptp(d) > 0:
-            slopes.append(theilslopes(r, d)[0])
+            slopes.append(_theil_sen(d, r))
             weights.append(np.ptp(d))
     if not slopes:
         return 0.0

@@ -115,9 +115,11 @@ class JournalWriter:
         self._f.write(frame)
         self.bytes_written += len(frame)
 
-    def sync(self) -> None:
-        """Flush Python's buffer and fsync the file (and, once, its directory entry)."""
+    def sync(self, *, fsync: bool = True) -> None:
+        """Flush Python's buffer to the OS (survives ``kill -9``) and fsync (survives power loss)."""
         self._f.flush()
+        if not fsync:
+            return
         os.fsync(self._f.fileno())
         if not getattr(self, "_dir_synced", True):
             fd = os.open(self.path.parent, os.O_RDONLY)

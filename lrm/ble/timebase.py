@@ -1,70 +1,129 @@
-"""Host time for the recorder: the real clocks, or an accelerated clock for simulated nights.
+"""Host time for the recorder: the real clocks, or simulated time for virtual sensors.
 
-Every host timestamp the recorder takes (monotonic and wall-clock ns) and every wait it makes (backoff,
-watchdog, flush interval) goes through one :class:`Timebase`, so a simulated night recorded with
-``--simulate --speed 60`` has the timestamps of a real night (8 h apart) while taking 8 min. Virtual
-sensors use the same timebase as their "true" time.
+Every host timestamp the recorder takes (monotonic and wall-clock ns) goes through a :class:`Timebase`.
+:data:`REAL_TIME` is the machine's clocks. :class:`SimulatedTime` is discrete-event time: the coroutine
+runs in an asyncio event loop whose clock is virtual; whenever every task is waiting, time jumps to the
+next timer (or advances at ``speed`` times real time when pacing is asked for). A simulated night
+recorded with ``lrm record --simulate --speed 60`` therefore has the timestamps of a real night, runs 60x
+faster, and is immune to the host's scheduling hiccups (which real-time acceleration would multiply by
+the speed). The recorder code is the same in both cases: it only uses ``asyncio`` sleeps/timeouts and
+this module's clocks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import selectors
 import time
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-__all__ = ["Timebase", "REAL_TIME", "accelerated"]
+__all__ = ["Timebase", "REAL_TIME", "SimulatedTime"]
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class Timebase:
-    """Host clocks, optionally running ``speed`` times faster than real time from a start point.
-
-    ``speed == 1`` is the machine's own clocks. With ``speed > 1`` the wall clock starts at
-    ``wall0_ns`` (default: now) and both clocks advance ``speed`` ns per real ns.
-    """
+    """The machine's own clocks (``speed`` 1)."""
 
     speed: float = 1.0
-    wall0_ns: int = 0
-    mono0_ns: int = field(default_factory=time.monotonic_ns)
-
-    def __post_init__(self) -> None:
-        if not self.speed > 0:
-            raise ValueError(f"speed must be > 0, got {self.speed}")
-
-    @property
-    def accelerated(self) -> bool:
-        return self.speed != 1.0 or self.wall0_ns != 0
+    simulated: bool = False
 
     def monotonic_ns(self) -> int:
-        """Monotonic host clock in ns (accelerated when ``speed > 1``)."""
-        now = time.monotonic_ns()
-        if not self.accelerated:
-            return now
-        return self.mono0_ns + int((now - self.mono0_ns) * self.speed)
+        """Monotonic host clock in ns."""
+        return time.monotonic_ns()
 
     def time_ns(self) -> int:
-        """Wall clock in ns since the Unix epoch (accelerated from ``wall0_ns`` when ``speed > 1``)."""
-        if not self.accelerated:
-            return time.time_ns()
-        return self.wall0_ns + int((time.monotonic_ns() - self.mono0_ns) * self.speed)
+        """Wall clock in ns since the Unix epoch."""
+        return time.time_ns()
 
     def monotonic(self) -> float:
-        """Monotonic host clock in s."""
         return self.monotonic_ns() / 1e9
 
     def time(self) -> float:
         """Wall clock in s since the Unix epoch."""
         return self.time_ns() / 1e9
 
-    async def sleep(self, seconds: float) -> None:
-        """Sleep ``seconds`` of this timebase's time (``seconds / speed`` of real time)."""
-        await asyncio.sleep(max(0.0, seconds) / self.speed)
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion in a fresh event loop on this timebase."""
+        return asyncio.run(coro)
 
 
 REAL_TIME = Timebase()
 
 
-def accelerated(speed: float, *, start_wall_s: float | None = None) -> Timebase:
-    """A timebase running ``speed`` times real time, whose wall clock starts at ``start_wall_s`` (default now)."""
-    wall0 = time.time_ns() if start_wall_s is None else int(round(start_wall_s * 1e9))
-    return Timebase(speed=float(speed), wall0_ns=wall0, mono0_ns=time.monotonic_ns())
+class _VirtualSelector(selectors.BaseSelector):
+    """Wraps the real selector: I/O is real, but waiting for a timer advances virtual time instead."""
+
+    def __init__(self, clock: SimulatedTime) -> None:
+        self._inner = selectors.DefaultSelector()
+        self._clock = clock
+
+    def register(self, fileobj, events, data=None):  # noqa: ANN001, ANN201
+        return self._inner.register(fileobj, events, data)
+
+    def unregister(self, fileobj):  # noqa: ANN001, ANN201
+        return self._inner.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):  # noqa: ANN001, ANN201
+        return self._inner.modify(fileobj, events, data)
+
+    def get_map(self):  # noqa: ANN201
+        return self._inner.get_map()
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def select(self, timeout: float | None = None):  # noqa: ANN201
+        ready = self._inner.select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None:                      # no timer pending: only real I/O (e.g. a signal) can wake us
+            return self._inner.select(None)
+        if self._clock.speed is None:            # as fast as possible
+            self._clock._advance(timeout)
+            return []
+        t0 = time.perf_counter()
+        ready = self._inner.select(timeout / self._clock.speed)
+        waited = (time.perf_counter() - t0) * self._clock.speed
+        self._clock._advance(timeout if not ready else min(timeout, waited))
+        return ready
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self, clock: SimulatedTime) -> None:
+        super().__init__(_VirtualSelector(clock))
+        self._sim_clock = clock
+
+    def time(self) -> float:
+        return self._sim_clock._elapsed_s
+
+
+class SimulatedTime(Timebase):
+    """Discrete-event host time starting at ``start_wall_s`` (Unix s, default: now).
+
+    ``speed``: pace virtual time at most ``speed`` times real time (``None``: as fast as the CPU allows).
+    Use :meth:`run` to run a coroutine on it; its clocks are meaningful only inside that run.
+    """
+
+    simulated = True
+
+    def __init__(self, start_wall_s: float | None = None, speed: float | None = None) -> None:
+        if speed is not None and not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self.speed = speed  # type: ignore[assignment]
+        self.wall0_ns = time.time_ns() if start_wall_s is None else int(round(start_wall_s * 1e9))
+        self._elapsed_s = 0.0
+
+    def _advance(self, seconds: float) -> None:
+        self._elapsed_s += max(0.0, seconds)
+
+    def monotonic_ns(self) -> int:
+        return int(round(self._elapsed_s * 1e9))
+
+    def time_ns(self) -> int:
+        return self.wall0_ns + int(round(self._elapsed_s * 1e9))
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        with asyncio.Runner(loop_factory=lambda: _VirtualLoop(self)) as runner:
+            return runner.run(coro)

@@ -102,7 +102,7 @@ class VirtualBleakScanner(BaseBleakScanner):
                 )
                 device = self.create_or_update_device(sensor.address, sensor.address, sensor.name, sensor, adv)
                 self.call_detection_callbacks(device, adv)
-            await asyncio.sleep(min(ADVERTISING_INTERVAL_S, ADVERTISING_INTERVAL_S / self._radio.timebase.speed * 10))
+            await asyncio.sleep(ADVERTISING_INTERVAL_S)
 
 
 class VirtualBleakClient(BaseBleakClient):
@@ -144,15 +144,15 @@ class VirtualBleakClient(BaseBleakClient):
         if sensor is None:
             raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} was not found.")
         tb = self._radio.timebase
-        await tb.sleep(0.05)  # connection establishment takes a few connection events
+        await asyncio.sleep(0.05)  # connection establishment takes a few connection events
         verdict = sensor.connection_request()
         if verdict == "unreachable":
-            await tb.sleep(min(self._timeout, 10.0))
+            await asyncio.sleep(min(self._timeout, 10.0))
             raise TimeoutError(f"connecting to {self.address} timed out")
         if verdict == "refused":
             raise BleakError(f"{self.address}: le-connection-abort-by-local")
         self._intentional = False
-        self._link = VirtualLink(sensor, min(self._requested_mtu, sensor.max_mtu), self._on_lost)
+        self._link = VirtualLink(sensor, min(self._requested_mtu, sensor.max_mtu), self._on_lost, rng=sensor.rng)
         self._sensor = sensor
         sensor.attach(self._link)
         self.services = self._discover(sensor)

@@ -12,14 +12,15 @@ semantics the drivers depend on are kept:
   peripheral has handled it (so control-point replies sent by indication arrive in order);
 - either side can drop the link; the central learns of a peripheral-side drop by its disconnected callback.
 
-Notifications are delivered on the event loop with ``call_soon`` (in order, never inside the sender's
-call stack), as a real stack delivers them from its I/O loop.
+Notifications are delivered on the event loop at the next connection event (30 ms connection interval,
+BlueZ's default range; in order, never inside the sender's call stack), as a real stack delivers them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -104,8 +105,12 @@ async def _maybe_await(value: object) -> object:
 class VirtualLink:
     """One connection between a central (the bleak backend) and a virtual peripheral."""
 
-    def __init__(self, peripheral: object, mtu: int, on_lost: Callable[[str], None]) -> None:
+    def __init__(self, peripheral: object, mtu: int, on_lost: Callable[[str], None], *,
+                 interval_s: float = 0.030, rng: random.Random | None = None) -> None:
         self.peripheral = peripheral
+        self.interval_s = interval_s
+        self._rng = rng or random.Random(0)
+        self._last_due = 0.0
         self.mtu = mtu
         self.connected = True
         self._on_lost = on_lost
@@ -153,7 +158,11 @@ class VirtualLink:
             raise ValueError(f"notification of {len(data)} bytes does not fit ATT MTU {self.mtu} ({self.mtu - 3} max)")
         if not self.is_subscribed(char):
             return False
-        self._loop.call_soon(self._dispatch, char.handle, bytes(data), on_delivered)
+        # a notification waits for the next connection event (0..interval) plus ~1 ms of radio and host stack;
+        # the link layer keeps order
+        due = max(self._loop.time() + self.interval_s * self._rng.random() + 0.001, self._last_due)
+        self._last_due = due
+        self._loop.call_at(due, self._dispatch, char.handle, bytes(data), on_delivered)
         return True
 
     def _dispatch(self, handle: int, data: bytes, on_delivered: Callable[[], None] | None) -> None:

@@ -237,7 +237,7 @@ class VirtualSensor:
                     self._emit(link, self._next_k, n)
                     self._next_k += n
                 due = self.power_on_s + (self._next_k + n - 1) / self.fs_true
-                await self.tb.sleep(max(0.0, due - self.tb.time()) + 1e-4)
+                await asyncio.sleep(max(0.0, due - self.tb.time()) + 1e-4)
 
     def _emit(self, link: VirtualLink, k: int, n: int) -> None:
         if self._stalled:
