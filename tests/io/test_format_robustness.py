@@ -1,0 +1,79 @@
+"""Bad input never gives a traceback or a hang: every failure is an InputError naming the file."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lrm.errors import InputError
+from lrm.io.registry import FORMATS, ReadOptions, read_file
+from tests.conftest import shared_file
+
+POLAR_HEADER = b"Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]\n"
+FILE_FORMATS = [f for f in FORMATS if not f.is_directory and f.name != "generic-csv"]
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS, ids=lambda f: f.name)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(head=st.binary(max_size=512), suffix=st.sampled_from([".csv", ".txt", ".cwa", ".bin", ".gt3x", ".json", ""]))
+def test_sniffers_never_raise(fmt, head, suffix):
+    assert fmt.load().sniff(head, suffix) in (True, False)
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS, ids=lambda f: f.name)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=2048))
+def test_readers_reject_garbage_with_input_error(fmt, body, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "garbage.dat"
+    path.write_bytes(body)
+    try:
+        read_file(path, ReadOptions(), format=fmt.name)
+    except InputError as exc:
+        assert "garbage.dat" in str(exc)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.binary(max_size=60), max_size=20))
+def test_polar_with_corrupt_rows(rows, tmp_path_factory):
+    path = tmp_path_factory.mktemp("polar") / "Polar_ACC.txt"
+    path.write_bytes(POLAR_HEADER + b"\n".join(rows))
+    try:
+        rec = read_file(path, ReadOptions())
+    except InputError as exc:
+        assert "Polar_ACC.txt" in str(exc)
+    else:
+        assert rec.legs["left"].n_samples >= 1
+
+
+def test_non_utf8_bytes_give_one_line_error(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(POLAR_HEADER + b"2022-04-25T11:39:36.978;704201974831254116;-777;436;-499\n2022-04-25T11:39:36.997;704201974850594517;-7\xe9\xff;437;-498\n")
+    with pytest.raises(InputError) as info:
+        read_file(path, ReadOptions())
+    assert "\n" not in str(info.value) and "latin.csv" in str(info.value)
+
+
+def test_huge_line_is_refused_quickly(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_bytes(POLAR_HEADER + b"2022-04-25T11:39:36.978;704201974831254116;-777;436;-499\n" + b"1" * (9 << 20) + b"\n")
+    with pytest.raises(InputError, match="longer than"):
+        read_file(path, ReadOptions())
+
+
+def test_truncated_axivity_csv_row(tmp_path):
+    raw = shared_file("app_exports/axivity/ax6_testfile_formatted_timestamps.csv").read_bytes()
+    path = tmp_path / "cut.csv"
+    path.write_bytes(raw[: len(raw) // 2])       # the last row is cut mid-way
+    with pytest.raises(InputError, match="cut.csv"):
+        read_file(path, ReadOptions())
+
+
+def test_unrelated_csv_lists_formats_tried(tmp_path):
+    pytest.importorskip("lrm.io.generic_csv")
+    from lrm.errors import UnknownFormatError
+    from lrm.io.registry import detect_format
+
+    path = tmp_path / "prices.csv"
+    path.write_text("date,ticker,open,close\n2024-01-02,ACME,10.5,11.0\n")
+    with pytest.raises(UnknownFormatError) as info:
+        detect_format(path)
+    assert "polar-sensor-logger" in str(info.value) and "axivity-cwa" in str(info.value)
