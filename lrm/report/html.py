@@ -61,12 +61,14 @@ INDEX_ROWS: tuple[tuple[str, str, str], ...] = (
     ("isolated_lm_index", "Isolated LM index", "per h"),
     ("plm_series_count", "PLM series", "count"),
     ("plm_series_mean_length", "Mean series length", "movements"),
-    ("periodicity_index", "Periodicity index", "ratio 0-1"),
+    ("periodicity_index", "Periodicity index (PLM / CLM, 0 to 1)", "ratio"),
     ("imi_log_mean", "Mean ln(IMI), 10-90 s", "ln s"),
     ("imi_log_sd", "SD of ln(IMI), 10-90 s", "ln s"),
     ("hypnic_jerk_count", "Hypnic jerks (not counted as LM)", "count"),
     ("posture_change_count", "Posture changes", "count"),
 )
+CORE_INDEX_KEYS = frozenset({"time_in_bed_h", "lm_count", "lm_index", "plm_count", "plm_index", "plm_series_count",
+                             "periodicity_index", "hypnic_jerk_count"})
 # Keys shown in their own sections (not repeated under "Other values").
 OWN_SECTION_KEYS = frozenset(
     {"rules", "params", "quality", "input_files", "lrm_version", "subject_id", "subject", "recording_start",
@@ -188,12 +190,12 @@ def format_value(value: Any, unit: str = "") -> str:
     if isinstance(value, int):
         return f"{value:,}".replace(",", " ") + ("" if unit in ("", "count") else f" {unit}")
     if isinstance(value, float):
-        digits = 2 if unit in ("ratio 0-1", "ln s") else 1
+        digits = 2 if unit in ("ratio", "ln s") else 1
         if abs(value) >= 1000 or value == 0 or abs(value) >= 10 ** (-digits):
             text_ = f"{value:.{digits}f}" if abs(value) < 1e6 else f"{value:.4g}"
         else:
             text_ = f"{value:.3g}"
-        return text_ if unit in ("", "count") else f"{text_} {unit}"
+        return text_ if unit in ("", "count", "ratio") else f"{text_} {unit}"
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v) for v in value) if all(not isinstance(v, dict | list) for v in value) \
             else json.dumps(value, ensure_ascii=False)
@@ -245,7 +247,9 @@ def parse_start(value: Any) -> datetime | None:
 
 
 def format_elapsed(seconds: float) -> str:
-    """Seconds as h:mm:ss. >>> format_elapsed(3725.4)
+    """Seconds as h:mm:ss.
+
+    >>> format_elapsed(3725.4)
     '1:02:05'
     """
     whole = int(round(seconds))
@@ -260,11 +264,10 @@ def _clock(start: datetime | None, seconds: float) -> str:
 
 
 def _index_table(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    rows = []
-    for key, label, unit in INDEX_ROWS:
-        if key in summary:
-            rows.append((label, format_value(summary[key], unit), key))
-    return rows
+    """Rows (label, value with unit, key): the core indices always (missing -> "not available"), the
+    others when summary.json has them."""
+    return [(label, format_value(summary.get(key), unit), key) for key, label, unit in INDEX_ROWS
+            if key in summary or key in CORE_INDEX_KEYS]
 
 
 def _other_values(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -538,7 +541,7 @@ def _night_row(night: NightFiles, link_from: Path) -> dict[str, Any]:
         "plm_index": as_number(summary.get("plm_index")),
         "plm_index_text": format_value(as_number(summary.get("plm_index"))),
         "plms_index_text": format_value(as_number(summary.get("plms_index"))),
-        "periodicity": format_value(as_number(summary.get("periodicity_index")), "ratio 0-1"),
+        "periodicity": format_value(as_number(summary.get("periodicity_index")), "ratio"),
         "hypnic": format_value(summary.get("hypnic_jerk_count")),
         "coverage": format_value(min(coverage), "%") if coverage else "not available",
         "rules": _rules(summary)[0],

@@ -52,7 +52,8 @@ CATEGORY_COLORS = {
 SIDE_COLORS = {"left": "#0072B2", "right": "#009E73"}
 GAP_COLOR = "#BBBBBB"
 FIG_WIDTH_IN = 9.0
-LEFT_IN = 1.45
+LEFT_IN = 1.7
+ENVELOPE_BIN_S = 30.0  # the night overview shows the peak envelope per 30 s (12 h -> 1440 bins)
 
 
 def event_categories(events: pd.DataFrame) -> pd.Series:
@@ -121,7 +122,7 @@ def _new_figure(height_in: float, *, top_in: float = 0.2, bottom_in: float = 0.6
     fixed margins instead of a layout engine keep a report under a second of drawing."""
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in))
     fig.set_facecolor("white")
-    fig.subplots_adjust(left=LEFT_IN / FIG_WIDTH_IN, right=1 - 0.15 / FIG_WIDTH_IN, bottom=bottom_in / height_in,
+    fig.subplots_adjust(left=LEFT_IN / FIG_WIDTH_IN, right=1 - 0.3 / FIG_WIDTH_IN, bottom=bottom_in / height_in,
                         top=1 - top_in / height_in, hspace=hspace)
     return fig
 
@@ -182,7 +183,8 @@ def plot_night(
         t_h = trace["t_s"].to_numpy(float) / 3600
         end_h = max(end_h, float(t_h[-1]) if t_h.size else 0)
         for ax, side in zip(axes, sides, strict=False):
-            x, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), 900)
+            n_bins = int(np.clip(np.ceil((t_h[-1] - t_h[0]) * 3600 / ENVELOPE_BIN_S), 1, 1440)) if t_h.size else 1
+            x, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), n_bins)
             ax.fill_between(x, 0, np.nan_to_num(peak), color=SIDE_COLORS[side], linewidth=0, step="mid")
             valid = trace.get(f"{side}_valid")
             for a, b in _spans(t_h, ~valid.to_numpy(bool)) if valid is not None else []:
@@ -231,6 +233,7 @@ def plot_plms_per_hour(
                label=CATEGORY_LABELS[category])
         bottom += counts
     ax.set_xlim(0, n_hours)
+    ax.set_ylim(0, max(float(bottom.max()), 1.0) * 1.15)
     ax.xaxis.set_major_locator(MultipleLocator(1.0))
     ax.xaxis.set_major_formatter(_time_formatter(start))
     ax.set_xlabel(f"hour of the night (start of each hour, {_xlabel(start)})")

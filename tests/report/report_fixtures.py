@@ -1,4 +1,4 @@
-"""Fixtures for the report tests: a realistic analysed-night directory (summary.json, events.csv,
+"""Helpers for the report tests: a realistic analysed-night directory (summary.json, events.csv,
 trace.parquet) written per the interface contract, independent of the pipeline (a test double of its
 output files, never shipped)."""
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 EVENT_COLUMNS = [
     "onset_s", "offset_s", "duration_s", "side", "type", "is_clm", "in_plm_series", "series_id", "imi_s",
@@ -123,7 +122,3 @@ def write_night_dir(
         _trace(rng, hours, events).to_parquet(out_dir / "trace.parquet", index=False)
     return out_dir
 
-
-@pytest.fixture
-def night_dir(tmp_path: Path) -> Path:
-    return write_night_dir(tmp_path / "night1")

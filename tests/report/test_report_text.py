@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from lrm.report.text import classify_index, render_findings, render_multi_night_findings
+
+
+@pytest.mark.parametrize(("index", "level"), [(0.0, "low"), (5.0, "low"), (5.1, "borderline"), (15.0, "borderline"),
+                                              (15.01, "elevated"), (None, "unknown")])
+def test_classify_index_uses_the_adult_limit_of_15_per_hour(index, level):
+    assert classify_index(index) == level
+
+
+def test_headline_is_per_hour_in_bed_without_a_hypnogram():
+    findings = render_findings({"plm_index": 22.64, "plm_count": 173, "time_in_bed_h": 7.65, "hypnic_jerk_count": 3})
+    assert findings.index_basis == "in bed" and findings.index_per_h == pytest.approx(22.64)
+    assert findings.level == "elevated"
+    assert "173 periodic limb movements" in findings.sentences[0] and "22.6 per hour" in findings.sentences[0]
+    assert any("No sleep stages" in s for s in findings.sentences)
+    assert findings.hypnic_jerks.startswith("3 movements looked like hypnic jerks")
+    assert "harmless normal variant" in findings.hypnic_jerks
+
+
+def test_headline_is_per_hour_of_sleep_when_a_hypnogram_gave_sleep_time():
+    findings = render_findings({"plm_index": 9.0, "plms_index": 11.5, "total_sleep_time_h": 6.0, "plm_count": 70,
+                                "time_in_bed_h": 7.8})
+    assert findings.index_basis == "of sleep" and findings.index_per_h == 11.5 and findings.level == "borderline"
+    assert "Counted per hour in bed instead, it is 9.0 per hour." in findings.sentences
+
+
+def test_caveats_cite_night_to_night_variability_and_say_not_a_diagnosis():
+    findings = render_findings({"plm_index": 3.0})
+    text = " ".join(findings.caveats)
+    assert "not a diagnosis" in text and "25 per hour" in text and "34%" in text and "63%" in text
+    assert "See a doctor" in findings.see_a_doctor
+
+
+@pytest.mark.parametrize("summary", [{}, {"plm_index": None, "plm_count": None, "hypnic_jerk_count": None},
+                                     {"plm_index": float("nan"), "plm_count": "x", "periodicity_index": "n/a"}])
+def test_partial_summaries_never_crash(summary):
+    findings = render_findings(summary)
+    assert findings.level == "unknown" and findings.index_per_h is None
+    assert findings.headline == "PLM index: not available"
+
+
+def test_single_hypnic_jerk_is_singular():
+    assert render_findings({"hypnic_jerk_count": 1}).hypnic_jerks.startswith("1 movement looked like hypnic jerks and was")
+    assert render_findings({"hypnic_jerk_count": 0}).hypnic_jerks.startswith("No movement looked like")
+
+
+def test_multi_night_sentences_count_nights_above_the_limit_and_missing_nights():
+    sentences = render_multi_night_findings([10.0, 20.0, None, 30.0])
+    assert sentences[0] == "Over 3 nights the mean PLM index was 20.0 per hour (lowest 10.0, highest 30.0)."
+    assert sentences[1].startswith("2 of 3 nights were above 15 per hour")
+    assert "1 night had no PLM index" in sentences[2]
