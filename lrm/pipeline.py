@@ -211,9 +211,11 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately
     sleep = find_sleep_onsets(table, rest.in_bed, params.sleep)
-    table = classify_hypnic_jerks(table, sleep.onsets_s, params.jerks, n_legs=len(sides))
+    table = classify_hypnic_jerks(table, (rest.lights_out_s, *sleep.onsets_s), params.jerks, n_legs=len(sides))
     keep = (table["type"] != "lm") | table["morphology_ok"].astype(bool)
     table = table.loc[keep].reset_index(drop=True)
+    is_lm = (table["type"] == "lm").to_numpy()
+    single = {side: table.loc[is_lm & (table["side"] == side).to_numpy(), "onset_s"].to_numpy(float) for side in sides}
     from lrm.rules.score import score_lms
 
     recording_start = (datetime.fromtimestamp(start, tz=timezone.utc).isoformat().replace("+00:00", "Z")
@@ -234,6 +236,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
             s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
         "sleep_latency_min": None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
         "estimated_sleep_h": sleep.sleep_time_h, "duration_s": duration_s, "clock_fit": fit, "warnings": tuple(notes),
+        "single_leg_onsets": single,
     }
     trace = _trace(legs, postures, rest, n_sec, fs)
     meta = {"input_files": {s: recording.legs[s].source for s in sides}, "subject": recording.subject,

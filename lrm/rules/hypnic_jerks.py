@@ -5,7 +5,8 @@ several body segments on both sides at once, at the transition from wake to slee
 this gives, by inference (§3.1 "for a two-ankle IMU system"): a brief high-acceleration transient, on both
 legs within ``bilateral_s`` when both are recorded, isolated (no other movement within ``isolation_s``),
 not inside a periodic run (IMIs to both neighbours within the 10-90 s PLM range), close to an estimated
-sleep onset. Its ring-down may stretch the acceleration past 0.5 s, so brevity is measured as the time the
+sleep onset (approximated, since an ankle sensor cannot stage sleep: wake evidence such as lights-out, an
+estimated sleep (re)onset, a posture change or walking within ``transition_s`` before it). Its ring-down may stretch the acceleration past 0.5 s, so brevity is measured as the time the
 envelope spends above half its peak (``burst_s``), not the event duration.
 
 Other look-alikes (§3.2: hypnagogic foot tremor, ALMA, HFLM: trains of bursts at 0.3-4 Hz) are not
@@ -33,7 +34,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         Single-leg movements of the night: ``onset_s``, ``offset_s``, ``side``, ``type``, ``peak_g`` (g),
         ``burst_s`` (s above half the peak). Only ``type == "lm"`` rows can become jerks.
     sleep_onsets_s : sequence of float
-        Estimated sleep onsets and re-onsets (s since the recording start).
+        Estimated sleep onsets and re-onsets (s since the recording start), lights-out included.
     params : JerkParams
         Brevity, size, isolation, bilateral and transition windows.
     n_legs : int
@@ -56,19 +57,23 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     if moves.empty:
         return moves.copy()
     t = moves.sort_values("onset_s", kind="stable").reset_index(drop=True)
-    on, off = t["onset_s"].to_numpy(float), t["offset_s"].to_numpy(float)
+    on, off = t["onset_s"].to_numpy(float, copy=True), t["offset_s"].to_numpy(float, copy=True)
     side = t["side"].astype(str).to_numpy()
     is_lm = (t["type"].astype(str) == "lm").to_numpy()
-    peak, burst = t["peak_g"].to_numpy(float), t["burst_s"].to_numpy(float)
+    peak, burst = t["peak_g"].to_numpy(float, copy=True), t["burst_s"].to_numpy(float)
     typical = float(np.median(peak[is_lm])) if is_lm.any() else 0.0
     big = peak >= max(params.min_peak_g, params.min_peak_ratio * typical)
     cand = is_lm & big & (burst <= params.max_burst_s)
-    onsets = np.sort(np.asarray(sleep_onsets_s, float))
-    if onsets.size:
-        k = np.searchsorted(onsets, on)
-        near = np.minimum(np.abs(on - onsets[np.clip(k - 1, 0, onsets.size - 1)]),
-                          np.abs(on - onsets[np.clip(k, 0, onsets.size - 1)]))
-        cand &= near <= params.transition_s
+    cand &= (off - on) <= params.max_duration_s
+    # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
+    # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
+    kind = t["type"].astype(str).to_numpy()
+    wake_mark = np.isin(kind, ("posture_change", "walking")) | ((off - on) > 10.0)
+    evidence = np.sort(np.concatenate((np.asarray(sleep_onsets_s, float), on[wake_mark])))
+    if evidence.size:
+        k = np.searchsorted(evidence, on + params.after_onset_s, side="right")
+        last = evidence[np.clip(k - 1, 0, evidence.size - 1)]
+        cand &= (k > 0) & (on - last <= params.transition_s)
     else:
         cand[:] = False
     jerk = np.zeros(len(t), bool)
