@@ -1,0 +1,170 @@
+"""A whole batch: find the nights, run them on Dask, write the cohort table. What ``lrm batch`` calls."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lrm.batch.cohort import write_cohort
+from lrm.batch.config import load_config, record_params
+from lrm.batch.discover import NightSpec, find_nights
+from lrm.batch.run import PARTIAL_DIR, CohortRow, is_finished, read_values, run_night
+from lrm.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+    from lrm.params import Params
+
+__all__ = ["BatchResult", "run_batch", "ERROR_LOG"]
+
+ERROR_LOG = "batch-errors.log"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BatchResult:
+    """What a batch did: one row per night (input order), the cohort table, and where things went.
+
+    ``skipped_inputs`` lists files that fit no naming rule, with the reason. ``params_file`` is the
+    recorded TOML (``--config`` it to re-run identically). ``stale`` counts nights kept from an earlier
+    run whose ``params_digest`` differs from this run's (re-run them with ``force``).
+    """
+
+    rows: tuple[CohortRow, ...]
+    table: pd.DataFrame
+    out_dir: Path
+    params_file: Path
+    elapsed_s: float
+    skipped_inputs: tuple[tuple[str, str], ...]
+    stale: int
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r.status == "failed" for r in self.rows)
+
+
+def _finished_row(spec: NightSpec, out: Path) -> CohortRow | None:
+    night_dir = out / spec.night_id
+    if not is_finished(night_dir):
+        return None
+    try:
+        return CohortRow(spec.night_id, "skipped", spec, output=str(night_dir), values=read_values(night_dir))
+    except (OSError, ValueError):
+        return None  # unreadable summary.json: let a worker redo (and report) it
+
+
+def _log_internal_errors(rows: Sequence[CohortRow], out: Path) -> None:
+    details = [r for r in rows if r.detail]
+    if not details:
+        return
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with (out / ERROR_LOG).open("a", encoding="utf-8") as fh:
+        for row in details:
+            fh.write(f"--- {stamp} night {row.night_id} ({', '.join(row.spec.inputs)})\n{row.detail}\n")
+
+
+def run_batch(
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    params: Params | str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    console: Console | None = None,
+    night_fn: Callable[..., CohortRow] = run_night,
+) -> BatchResult:
+    """Analyse every night found in ``inputs`` into ``out_dir`` on Dask and write the cohort table.
+
+    Parameters
+    ----------
+    inputs : sequence of path or str
+        Folders, files, glob patterns or manifest CSVs; see :mod:`lrm.batch.discover` for the naming rule.
+    out_dir : path
+        Output folder: ``<night_id>/`` per night, ``cohort.csv``, ``cohort.parquet``,
+        ``params-<digest>.toml`` and, after internal errors, ``batch-errors.log``.
+    params : Params, path or None
+        Analysis parameters, or a TOML config file with them; None for the defaults.
+    workers : int, optional
+        Local-cluster worker processes (default one per core).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) to use instead of a local cluster.
+    force : bool
+        Re-analyse nights already finished in ``out_dir``; otherwise they are skipped (resumable).
+    console : rich Console, optional
+        Where to show progress and the summary; None for a silent run.
+    night_fn : callable
+        The per-night task, :func:`lrm.batch.run.run_night` (tests may wrap it).
+
+    Returns
+    -------
+    BatchResult
+        Never raises for a night's failure: failed nights are rows with ``status="failed"``.
+
+    Raises
+    ------
+    InputError
+        If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, or the
+        scheduler cannot be reached.
+    """
+    from lrm.batch.cluster import open_client, run_nights
+
+    start = time.perf_counter()
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "", "--out is a file, not a folder", "choose a folder for the batch outputs")
+    discovery = find_nights(inputs, exclude=[out])
+    resolved = params if (params is None or hasattr(params, "digest")) else load_config(params)
+    resolved = load_config(None) if resolved is None else resolved
+    out.mkdir(parents=True, exist_ok=True)
+    params_file = record_params(resolved, out)
+    shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # leftovers of an interrupted run; never counted as done
+
+    done = {} if force else {s.night_id: r for s in discovery.nights if (r := _finished_row(s, out)) is not None}
+    todo = [s for s in discovery.nights if s.night_id not in done]
+    rows: dict[str, CohortRow] = dict(done)
+    progress = None
+    if console is not None:
+        from lrm.batch.progress import BatchProgress
+
+        console.print(f"lrm batch: {len(discovery.nights)} nights ({len(done)} already done) -> {out}", highlight=False)
+        for path, reason in discovery.skipped[:10]:
+            console.print(f"[yellow]not a night[/]: {path} ({reason})", highlight=False)
+        progress = BatchProgress(len(discovery.nights), console)
+        progress.__enter__()
+        for row in done.values():
+            progress.advance(row)
+
+    def settle(row: CohortRow) -> None:
+        # Every night sent out was unfinished: "skipped" means a worker died after finishing it (its
+        # result was lost with the worker) and the rerun found it done, in this batch.
+        row = replace(row, status="ok") if row.status == "skipped" else row
+        rows[row.night_id] = row
+        if progress is not None:
+            progress.advance(row)
+
+    try:
+        if todo:
+            with open_client(scheduler, workers) as client:
+                run_nights(client, todo, resolved.to_dict(), out, force=force, on_row=settle, night_fn=night_fn)
+    finally:
+        if progress is not None:
+            progress.__exit__(None, None, None)
+        shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
+    ordered = tuple(rows[s.night_id] for s in discovery.nights)
+    table = write_cohort(ordered, out)
+    _log_internal_errors(ordered, out)
+    digest = resolved.digest()
+    stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)
+    elapsed = time.perf_counter() - start
+    if console is not None:
+        from lrm.batch.progress import print_summary
+
+        print_summary(ordered, elapsed, console)
+    return BatchResult(ordered, table, out, params_file, elapsed, discovery.skipped, stale)

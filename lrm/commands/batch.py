@@ -1,0 +1,74 @@
+"""``lrm batch``: analyse a cohort of nights on Dask into one folder per night plus a cohort table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "analyse many nights on a Dask cluster into a cohort table"
+DESCRIPTION = """\
+Analyse every night found in INPUTS (folders, files, glob patterns or a manifest CSV) on Dask, into
+OUT/<night_id>/ (summary.json, events.csv, ...) plus one cohort table, OUT/cohort.csv and OUT/cohort.parquet,
+with one row per night: every index, data quality, rule set, parameters digest, lrm version, status, error.
+
+Nights are found by a naming rule:
+  - a recording directory (holds recording.json; lrm record / lrm simulate --native)  id: folder name
+  - a folder holding left.<ext> and/or right.<ext> (or L/R)                          id: folder name
+  - paired files <night>_left.<ext> and <night>_right.<ext> in one folder; the separator may be
+    _ - . or a space and the side left/right/L/R (s01_left.csv, S01-R.csv)              id: <night>
+  - a hypnogram beside them: <night>_hypnogram.<ext>, or hypnogram.<ext> in a night folder
+or listed in a manifest CSV with the header night_id,left,right[,hypnogram] (paths relative to it).
+
+Resumable: a night already finished in OUT is skipped unless --force (each night is written to a temporary
+folder and renamed into place, so an interrupted batch never leaves a half-written night). A bad file fails
+only its own row, with the error in the table; the exit status is non-zero only if every night failed.
+Parameters (--config, the same keys as lrm analyze's flags) are recorded as OUT/params-<digest>.toml.
+"""
+EPILOG = """\
+examples:
+  lrm batch data/ --out cohort                       every night under data/, one worker per core
+  lrm batch "raw/**/*_[LR].csv" --out cohort         a quoted glob (searched by lrm, not the shell)
+  lrm batch nights.csv --out cohort --config params.toml   a manifest CSV and analysis parameters
+  lrm batch data/ --out cohort --scheduler tcp://head:8786  an existing cluster ('dask scheduler' there,
+                                                     'dask worker tcp://head:8786' on each machine)
+  lrm batch data/ --out cohort --force               re-analyse nights that are already done
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUTS", help="folders, files, glob patterns or manifest CSVs")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created; finished nights are kept)")
+    parser.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
+    parser.add_argument("--config", metavar="TOML", help="analysis parameters (same keys as lrm analyze's flags)")
+    parser.add_argument("--force", action="store_true", help="re-analyse nights already finished in --out")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+
+
+def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from rich.console import Console
+
+    from lrm.batch.orchestrate import run_batch
+    from lrm.errors import InputError, LrmWarning
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", "", f"must be at least 1, got {args.workers}", "give a positive number")
+    if args.workers is not None and args.scheduler:
+        warnings.warn("--workers is ignored with --scheduler: the cluster's own workers are used", LrmWarning, stacklevel=1)
+    console = None if args.quiet else Console(stderr=True)
+    result = run_batch(args.inputs, args.out, params=args.config, workers=args.workers, scheduler=args.scheduler,
+                       force=args.force, console=console)
+    total, failed = len(result.rows), result.n_failed
+    print(f"cohort table: {result.out_dir / 'cohort.csv'} ({total} nights, {failed} failed)")
+    if result.stale:
+        warnings.warn(f"{result.stale} finished nights were analysed with other parameters (see the params_digest "
+                      "column); use --force to re-run them with these", LrmWarning, stacklevel=1)
+    if failed == total:
+        print(f"lrm: error: all {total} nights failed; see the 'error' column of {result.out_dir / 'cohort.csv'}",
+              file=sys.stderr)
+        return 2
+    if failed:
+        print(f"lrm: warning: {failed} of {total} nights failed; see the 'error' column of cohort.csv", file=sys.stderr)
+    return 0
