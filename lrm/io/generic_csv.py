@@ -1,0 +1,427 @@
+"""The "generic-csv" format: one ankle's samples in a CSV with a header naming time and x, y, z.
+
+Accepted without options
+------------------------
+* Header (case-insensitive, extra columns ignored, units in brackets allowed): a time column named
+  ``time``, ``timestamp``, ``t``, ``datetime``, ``epoch``, ``unix_time``, ``time_s``, ``seconds`` ... and three axes
+  named ``x,y,z``, ``ax,ay,az``, ``acc_x``, ``accel_x``, ``acceleration_x``, ``x_g`` ... e.g. ``Time,Accel X (g),...``.
+* Delimiter: comma, semicolon or tab (detected from the header). With a semicolon, a decimal comma
+  (``0,98``) is accepted.
+* Time: Unix epoch seconds (ms, us or ns are recognised by magnitude), ISO 8601 (with a zone it is
+  converted to UTC; without, the wall clock is stored as if UTC and the leg notes say so), or seconds
+  from the start (values < 1e8). Relative times become absolute with ``options.start_s`` (Unix seconds of
+  the first sample); without it the recording has ``time_is_absolute=False``. Relative times whose median
+  step is >= 1 are taken as milliseconds (no accelerometer samples slower than 1 Hz), with a note.
+* Units: g, mg or m/s^2, detected from the median magnitude of the acceleration (gravity: 1 g, 1000 mg,
+  9.81 m/s^2), or from a unit in the header, or forced with ``options.units``. A file whose median
+  magnitude is far from 1 g in every unit is refused as not being raw accelerometer data.
+* Irregular intervals are kept. Backward timestamps are sorted; repeated timestamps are dropped when rare
+  (< 1 % of rows: a repeated sample) or spread evenly up to the next distinct stamp when common (packets
+  stamped on arrival). Either repair is reported in ``Leg.notes`` and as an :class:`LrmWarning`.
+* Rows with empty, NaN or infinite values, or the wrong number of fields (a truncated last line): up to 1 %
+  of the rows are dropped with a warning naming the first; more is an :class:`InputError`.
+
+``options.mapping`` (dict) for other CSVs; every key optional::
+
+    {"time": "Timestamp", "x": "AccX", "y": "AccY", "z": "AccZ",       # column names (exact or case-insensitive)
+     "time_format": "auto" | "epoch_s" | "epoch_ms" | "epoch_us" | "iso" | "relative_s" | "relative_ms"
+                    | a strftime format such as "%d/%m/%Y %H:%M:%S.%f",
+     "units": "g" | "mg" | "m/s^2", "delimiter": ",", "skip_rows": 0}   # lines before the header
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrm.errors import InputError, LrmWarning
+from lrm.io.recording import Leg, Recording
+from lrm.io.registry import ReadOptions
+
+__all__ = ["sniff", "read", "MAPPING_KEYS"]
+
+G = 9.80665
+MAPPING_KEYS = ("time", "x", "y", "z", "time_format", "units", "delimiter", "skip_rows")
+TIME_FORMATS = ("auto", "epoch_s", "epoch_ms", "epoch_us", "iso", "relative_s", "relative_ms")
+TIME_NAMES = ("time", "timestamp", "t", "time_s", "times", "datetime", "date_time", "epoch", "unix_time", "unixtime",
+              "unix_timestamp", "ts", "seconds", "sec", "elapsed_s", "time_sec", "timestamp_s", "epoch_s", "time_ms",
+              "timestamp_ms", "epoch_ms", "utc", "date")
+AXIS_PREFIXES = ("", "a", "acc_", "acc", "accel_", "accel", "acceleration_", "accelerometer_", "linear_acc_", "raw_")
+AXIS_SUFFIXES = ("", "_axis", "_g", "_mg", "_ms2", "_mps2", "_m_s2")
+UNIT_G = {"g": 1.0, "mg": 1000.0, "m/s^2": G}
+MAX_BAD_SHARE = 0.01
+
+
+def _normalise(name: str) -> tuple[str, str | None]:
+    """Lower-case a header name, strip a bracketed unit and return (name, unit or None)."""
+    unit = None
+    match = re.search(r"[\(\[]\s*([^\)\]]*)\s*[\)\]]", name)
+    if match:
+        unit = _unit_word(match.group(1))
+        name = name[: match.start()] + name[match.end():]
+    key = re.sub(r"[\s\-\.]+", "_", name.strip().strip('"').strip().lower()).strip("_")
+    if unit is None:
+        for suffix, word in (("_mg", "mg"), ("_g", "g"), ("_ms2", "m/s^2"), ("_mps2", "m/s^2"), ("_m_s2", "m/s^2")):
+            if key.endswith(suffix) and len(key) > len(suffix):
+                unit = word
+    return key, unit
+
+
+def _unit_word(text: str) -> str | None:
+    t = text.strip().lower().replace(" ", "").replace("²", "^2").replace("**", "^")
+    if t in ("g", "gs"):
+        return "g"
+    if t in ("mg", "millig", "milli-g"):
+        return "mg"
+    if t in ("m/s^2", "m/s2", "ms^-2", "ms-2", "m*s^-2", "mps2", "m/s/s"):
+        return "m/s^2"
+    return None
+
+
+_AXIS_NAMES = {axis: {p + axis + s for p in AXIS_PREFIXES for s in AXIS_SUFFIXES} for axis in "xyz"}
+
+
+def _find_columns(names: list[str], mapping: dict[str, Any]) -> tuple[dict[str, int], str | None]:
+    """Column index for time, x, y, z (or -1) and a unit found in the axis headers."""
+    norm = [_normalise(n) for n in names]
+    found: dict[str, int] = {}
+    for role in ("time", "x", "y", "z"):
+        wanted = mapping.get(role)
+        if wanted is not None:
+            exact = [i for i, n in enumerate(names) if n.strip().strip('"') == wanted]
+            loose = [i for i, n in enumerate(names) if n.strip().strip('"').lower() == str(wanted).lower()]
+            found[role] = (exact or loose or [-1])[0]
+        else:
+            pool = TIME_NAMES if role == "time" else _AXIS_NAMES[role]
+            hits = [i for i, (key, _) in enumerate(norm) if key in pool]
+            if role == "time":  # prefer the earliest listed synonym
+                hits.sort(key=lambda i: TIME_NAMES.index(norm[i][0]))
+            found[role] = hits[0] if hits else -1
+    units = {norm[found[a]][1] for a in "xyz" if found[a] >= 0} - {None}
+    return found, (units.pop() if len(units) == 1 else None)
+
+
+def _split_header(line: str, delimiter: str | None) -> tuple[list[str], str]:
+    if delimiter is None:
+        counts = {d: line.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+    return [c.strip() for c in line.split(delimiter)], delimiter
+
+
+def _header_lines(text: str, skip_rows: int) -> tuple[str, str]:
+    lines = text.lstrip("\ufeff").splitlines()
+    rest = [ln for ln in lines[skip_rows:]]
+    header = rest[0] if rest else ""
+    first = next((ln for ln in rest[1:] if ln.strip()), "")
+    return header, first
+
+
+def sniff(head: bytes, suffix: str) -> bool:
+    """True if the first line names a time column and x, y, z columns (any synonym listed above)."""
+    if suffix not in (".csv", ".txt", ".tsv", ".dat", ""):
+        return False
+    try:
+        text = head[:8192].decode("utf-8", errors="replace")
+        header, _ = _header_lines(text, 0)
+        names, _ = _split_header(header, None)
+        cols, _ = _find_columns(names, {})
+    except Exception:  # a sniffer never raises
+        return False
+    return all(v >= 0 for v in cols.values())
+
+
+def read(path: Path, options: ReadOptions) -> Recording:
+    """Read one ankle's generic CSV into a one-leg :class:`Recording` (acceleration in g, time in s).
+
+    Raises
+    ------
+    InputError
+        Empty file, no header or no time/x/y/z column, non-numeric values (with the line), more than 1 %
+        bad rows, fewer than 2 samples, or data that is not raw acceleration.
+    """
+    path = Path(path)
+    mapping = _check_mapping(path, options.mapping)
+    skip_rows = int(mapping.get("skip_rows", 0))
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        raise InputError(str(path), "", "the file is empty", "export the recording again")
+    text = head.decode("utf-8", errors="replace")
+    header, first_row = _header_lines(text, skip_rows)
+    names, delimiter = _split_header(header, mapping.get("delimiter"))
+    cols, header_unit = _find_columns(names, mapping)
+    _check_header(path, names, cols, skip_rows, mapping)
+    if not first_row:
+        raise InputError(str(path), f"line {skip_rows + 2}", "no data rows after the header", "export the recording again")
+    decimal_comma = delimiter == ";" and bool(re.search(r"\d,\d", first_row))
+    raw = _load(path, names, cols, delimiter=delimiter, skip_rows=skip_rows, decimal_comma=decimal_comma,
+                        time_format=str(mapping.get("time_format", "auto")))
+    notes: list[str] = list(raw.notes)
+    t_s, absolute = _to_seconds(path, raw, options, str(mapping.get("time_format", "auto")), notes)
+    acc = raw.acc
+    t_s, acc = _repair_order(path, t_s, acc, raw.line_of, notes)
+    if t_s.size < 2:
+        raise InputError(str(path), "", f"only {t_s.size} valid sample(s)", "export a longer recording")
+    accel_g, unit = _to_g(path, acc, str(mapping.get("units") or options.units), header_unit, notes)
+    steps = np.diff(t_s)
+    fs_hz = float(1.0 / np.median(steps[steps > 0]))
+    leg = Leg(side=options.side, t_s=t_s, accel_g=accel_g, fs_hz=fs_hz, source=str(path), notes=tuple(notes))
+    meta = {"units": unit, "time_format": raw.time_kind, "delimiter": delimiter}
+    return Recording(legs={options.side: leg}, time_is_absolute=absolute, meta=meta)
+
+
+def _check_mapping(path: Path, mapping: Any) -> dict[str, Any]:
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise TypeError(f"mapping must be a dict with keys {', '.join(MAPPING_KEYS)}, got {type(mapping).__name__}")
+    unknown = sorted(set(mapping) - set(MAPPING_KEYS))
+    if unknown:
+        raise InputError(str(path), f"mapping key {unknown[0]!r}", "unknown mapping key", f"use only {', '.join(MAPPING_KEYS)}")
+    fmt = mapping.get("time_format", "auto")
+    if fmt not in TIME_FORMATS and "%" not in str(fmt):
+        raise InputError(str(path), "mapping key 'time_format'", f"unknown time format {fmt!r}",
+                         f"use one of {', '.join(TIME_FORMATS)} or a strftime format like '%Y-%m-%d %H:%M:%S.%f'")
+    if mapping.get("units") not in (None, "auto", *UNIT_G):
+        raise InputError(str(path), "mapping key 'units'", f"unknown unit {mapping['units']!r}", "use g, mg or m/s^2")
+    return dict(mapping)
+
+
+def _check_header(path: Path, names: list[str], cols: dict[str, int], skip_rows: int, mapping: dict[str, Any]) -> None:
+    where = f"line {skip_rows + 1} (header)"
+    if names and all(re.fullmatch(r"[-+0-9.eE:T ]*", n) for n in names):
+        raise InputError(str(path), where, "no header: the first line holds data",
+                         "add a first line 'time,x,y,z' naming the columns (or pass a mapping)")
+    missing = [role for role, i in cols.items() if i < 0]
+    if missing:
+        shown = ", ".join(n for n in names[:12] if n) or "nothing"
+        how = (f"column {mapping[missing[0]]!r} from the mapping is not in the header" if missing[0] in mapping else
+               f"no {'time' if missing[0] == 'time' else missing[0] + '-axis'} column")
+        raise InputError(str(path), where, f"{how} (columns: {shown})",
+                         "name the columns time,x,y,z, or pass a mapping of column names")
+
+
+def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, notes: list[str]) -> tuple[np.ndarray, bool]:
+    t = raw.t
+    if raw.time_kind == "datetime":
+        if raw.naive:
+            notes.append("local wall-clock time without a zone, stored as if UTC")
+        return t, True
+    finite = t[np.isfinite(t)]
+    first = float(finite[0]) if finite.size else 0.0
+    kind = time_format
+    if kind == "auto":
+        magnitude = abs(first)
+        kind = ("relative_s" if magnitude < 1e8 else "epoch_s" if magnitude < 1e11 else "epoch_ms" if magnitude < 1e14
+                else "epoch_us" if magnitude < 1e17 else "epoch_ns")
+        if kind == "relative_s" and finite.size > 2 and np.median(np.diff(finite[:10000])) >= 1.0:
+            kind = "relative_ms"
+            notes.append("relative time steps of >= 1 taken as milliseconds")
+        if kind not in ("epoch_s", "relative_s"):
+            notes.append(f"time column read as {kind.replace('_', ' ')}")
+    scale = {"epoch_s": 1.0, "epoch_ms": 1e-3, "epoch_us": 1e-6, "epoch_ns": 1e-9, "relative_s": 1.0, "relative_ms": 1e-3}
+    t = t * scale.get(kind, 1.0)
+    raw.time_kind = kind
+    if kind.startswith("relative"):
+        if options.start_s is None:
+            return t, False
+        notes.append(f"relative time shifted to start at Unix time {options.start_s:.3f} s (--start)")
+        return t - (float(finite[0]) * scale[kind]) + float(options.start_s), True
+    return t, True
+
+
+def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    steps = np.diff(t_s)
+    backwards = np.flatnonzero(steps < 0)
+    if backwards.size:
+        first_line = line_of(int(backwards[0]) + 1)
+        order = np.argsort(t_s, kind="stable")
+        t_s, acc = t_s[order], acc[order]
+        _report(path, notes, f"time went backwards {backwards.size} time(s) (first at line {first_line}); rows sorted by time")
+        steps = np.diff(t_s)
+    repeated = np.flatnonzero(steps == 0)
+    if repeated.size:
+        first_line = line_of(int(repeated[0]) + 1)
+        if repeated.size <= MAX_BAD_SHARE * t_s.size:
+            keep = np.r_[True, steps != 0]
+            t_s, acc = t_s[keep], acc[keep]
+            _report(path, notes, f"{repeated.size} repeated timestamp(s) (first at line {first_line}) dropped")
+        else:
+            t_s = _spread_batches(t_s)
+            _report(path, notes, f"{repeated.size} repeated timestamps (first at line {first_line}): samples stamped in "
+                                 "batches, spread evenly up to the next stamp")
+    return t_s, acc
+
+
+def _spread_batches(t_s: np.ndarray) -> np.ndarray:
+    """Spread runs of equal timestamps evenly between their stamp and the next distinct one."""
+    new_run = np.r_[True, np.diff(t_s) != 0]
+    run_id = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    run_len = np.diff(np.r_[run_start, t_s.size])
+    stamps = t_s[run_start]
+    step = np.diff(stamps)
+    last_step = np.median(step / run_len[:-1]) * run_len[-1] if step.size else 0.0
+    span = np.r_[step, last_step]
+    pos = np.arange(t_s.size) - run_start[run_id]
+    return stamps[run_id] + span[run_id] * pos / run_len[run_id]
+
+
+def _report(path: Path, notes: list[str], message: str) -> None:
+    notes.append(message)
+    warnings.warn(f"{path.name}: {message}", LrmWarning, stacklevel=4)
+
+
+def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, notes: list[str]) -> tuple[np.ndarray, str]:
+    sample = acc[:: max(1, acc.shape[0] // 200_000)]
+    median = float(np.median(np.sqrt((sample.astype(np.float64) ** 2).sum(axis=1))))
+    if units in (None, "auto"):
+        guess = next((u for u, one_g in UNIT_G.items() if 0.7 <= median / one_g <= 1.4), None)
+        unit = header_unit or guess
+        if unit is None:
+            raise InputError(str(path), "columns x, y, z",
+                             f"median acceleration magnitude {median:.4g} is far from 1 g in g, mg and m/s^2: not raw "
+                             "accelerometer data (gravity removed, or another sensor)",
+                             "export raw acceleration including gravity, or force the unit with --units")
+        if header_unit and guess and header_unit != guess:
+            notes.append(f"header says {header_unit} but the magnitude ({median:.3g}) suggests {guess}; used {header_unit}")
+        source = "from the header" if header_unit else f"from the median magnitude {median:.3g}"
+        notes.append(f"acceleration read as {unit} ({source})")
+    else:
+        unit = units
+    return (acc / UNIT_G[unit]).astype(np.float32), unit
+
+
+@dataclass(slots=True)
+class _Raw:
+    t: np.ndarray  # float64: epoch s for datetimes, the raw numbers otherwise
+    acc: np.ndarray  # (n, 3) float64 in the file's unit
+    time_kind: str  # "datetime" or a numeric time format
+    naive: bool
+    line_of: Callable[[int], int]  # row index -> line number in the file
+    notes: list[str] = field(default_factory=list)
+
+
+def _time_type(path: Path, value: str, time_format: str) -> tuple[Any, bool]:
+    """pyarrow type for the time column, and whether it is a zone-less datetime."""
+    import pyarrow as pa
+
+    if time_format.startswith(("epoch", "relative")):
+        return pa.float64(), False
+    if "%" in time_format:
+        return pa.string(), False
+    try:
+        float(value)
+        if time_format == "auto":
+            return pa.float64(), False
+    except ValueError:
+        pass
+    naive = re.search(r"(Z|[+-]\d\d:?\d\d)\s*$", value.strip().strip('"')) is None
+    return (pa.timestamp("us") if naive else pa.timestamp("us", tz="UTC")), naive
+
+
+def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str, skip_rows: int, decimal_comma: bool,
+          time_format: str) -> _Raw:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    keys = [f"c{i}" for i in range(len(names))]
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        lines = [fh.readline() for _ in range(skip_rows + 2)]
+    first = lines[-1].rstrip("\r\n").split(delimiter)
+    t_value = first[cols["time"]] if cols["time"] < len(first) else ""
+    t_type, naive = _time_type(path, t_value, time_format)
+    types = {keys[cols["time"]]: t_type} | {keys[cols[a]]: pa.float64() for a in "xyz"}
+    bad_rows: list[str] = []
+
+    def on_invalid(row: Any) -> str:
+        bad_rows.append(f"{row.text!r} ({row.actual_columns} of {row.expected_columns} fields)")
+        return "skip"
+
+    def read(column_types: dict[str, Any], include: list[str]) -> Any:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=skip_rows + 1, column_names=keys, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=column_types,
+                                                 decimal_point="," if decimal_comma else "."),
+        )
+
+    include = [keys[cols[r]] for r in ("time", "x", "y", "z")]
+    try:
+        table = read(types, include)
+    except pa.ArrowInvalid as exc:
+        _raise_conversion(path, names, keys, exc, read, skip_rows, decimal_comma, cols["time"])
+    line0 = skip_rows + 2
+    acc = np.column_stack([table.column(keys[cols[a]]).to_numpy(zero_copy_only=False) for a in "xyz"]).astype(np.float64)
+    t_col = table.column(keys[cols["time"]])
+    if pa.types.is_timestamp(t_col.type):
+        t = _timestamps_to_s(t_col)
+        kind = "datetime"
+    elif pa.types.is_string(t_col.type):
+        t = _parse_strftime(path, t_col, time_format, line0, names[cols["time"]])
+        kind, naive = "datetime", True
+    else:
+        t = t_col.to_numpy(zero_copy_only=False).astype(np.float64)
+        kind = time_format
+    valid = np.isfinite(t) & np.isfinite(acc).all(axis=1)
+    n_rows = valid.size + len(bad_rows)
+    n_bad = int((~valid).sum()) + len(bad_rows)
+    kept = np.flatnonzero(valid)
+    raw = _Raw(t[valid], acc[valid], kind, naive, lambda i: int(line0 + kept[min(i, kept.size - 1)]) if kept.size else line0)
+    if n_bad:
+        first_bad = f"line {line0 + int(np.flatnonzero(~valid)[0])}" if (~valid).any() else f"row {bad_rows[0]}"
+        message = f"{n_bad} row(s) with empty, NaN or infinite values or missing fields (first: {first_bad})"
+        if n_bad > MAX_BAD_SHARE * max(n_rows, 1):
+            raise InputError(str(path), first_bad, f"{message}: more than {MAX_BAD_SHARE:.0%} of the rows",
+                             "repair the export (every row needs finite time, x, y and z)")
+        _report(path, raw.notes, f"{message} dropped")
+    return raw
+
+
+def _timestamps_to_s(column: Any) -> np.ndarray:
+    """Epoch seconds of a timestamp[us] column (NaN where empty)."""
+    import pyarrow as pa
+
+    values = column.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
+    return values * 1e-6
+
+
+def _parse_strftime(path: Path, column: Any, fmt: str, line0: int, name: str) -> np.ndarray:
+    import pandas as pd
+
+    text = pd.Series(column.to_numpy(zero_copy_only=False))
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(str(path), f"line {line0 + i}, column {name!r}", f"time {text.iloc[i]!r} does not match {fmt!r}",
+                         "fix the mapping's time_format")
+    return parsed.to_numpy(dtype="datetime64[ns]").astype("int64").astype(np.float64) * 1e-9
+
+
+def _raise_conversion(path: Path, names: list[str], keys: list[str], exc: Exception, read: Any, skip_rows: int,
+                      decimal_comma: bool, time_index: int) -> None:
+    """Find the line and column of a value pyarrow could not convert and raise an InputError naming them."""
+    import pandas as pd
+    import pyarrow as pa
+
+    match = re.search(r"column #(\d+)", str(exc))
+    k = int(match.group(1)) if match else 0
+    values = pd.Series(read({keys[k]: pa.string()}, [keys[k]]).column(0).to_numpy(zero_copy_only=False))
+    numeric = pd.to_numeric(values.str.replace(",", ".") if decimal_comma else values, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+    value = values.iloc[i] if len(values) else ""
+    if k == time_index:
+        raise InputError(str(path), f"line {skip_rows + 2 + i}, column {names[k]!r}", f"cannot read the time {value!r}",
+                         "use Unix seconds or ISO 8601 (2024-01-31T22:00:00.000Z), or pass a mapping time_format")
+    what = f"not a number: {value!r}" if bad.any() else str(exc).splitlines()[0]
+    raise InputError(str(path), f"line {skip_rows + 2 + i}, column {names[k]!r}", what,
+                     "fix or delete that line (numbers use '.' as decimal point unless fields are separated by ';')")
