@@ -60,6 +60,7 @@ STATUS_NAMES = ("success", "unknown opcode", "invalid length", "invalid paramete
 # request parameter layout per opcode (struct format after the opcode) and response parameters on success
 REQUEST_FORMATS: dict[int, str] = {OP_START: "", OP_STOP: "", OP_SET_CONFIG: "<BBH", OP_TIME_SYNC: "<Q",
                                    OP_REQUEST_CONN_PARAMS: "<HHHH"}
+# TIME_SYNC answers the device tick at receipt and the index the next sample will get
 RESPONSE_FORMATS: dict[int, str] = {OP_START: "<H", OP_STOP: "", OP_SET_CONFIG: "<BBH", OP_TIME_SYNC: "<II",
                                     OP_REQUEST_CONN_PARAMS: ""}
 
@@ -213,11 +214,8 @@ class Decoder:
             tick = self._unwrap(pkt.tick)
             self._anchor = (pkt.session_id, pkt.sample_index, tick)
         n = len(pkt.xyz)
-        lost = 0
-        if self._next_index is not None and n:
-            lost = max(0, pkt.sample_index - self._next_index)
-        if n:
-            self._next_index = max(self._next_index or 0, pkt.sample_index + n)
+        lost = None if self._next_index is None else max(0, pkt.sample_index - self._next_index)
+        self._next_index = max(self._next_index or 0, pkt.sample_index + n)   # an n = 0 anchor sets it too
         scale = pkt.range_g / 32768.0
         accel = (pkt.xyz.astype(np.float64) * scale).astype(np.float32)
         return Samples(accel_g=accel, sensor_time_s=self._times(pkt, n), seq=pkt.seq,
@@ -331,6 +329,8 @@ class Response:
 def encode_command(cmd: Command) -> bytes:
     if cmd.opcode not in REQUEST_FORMATS:
         raise ValueError(f"unknown opcode {cmd.opcode:#x}")
+    if len(cmd.params) != len(REQUEST_FORMATS[cmd.opcode]) - (REQUEST_FORMATS[cmd.opcode] != ""):
+        raise ValueError(f"opcode {cmd.opcode:#x} takes parameters {REQUEST_FORMATS[cmd.opcode]!r}, got {cmd.params}")
     return bytes([cmd.opcode]) + struct.pack(REQUEST_FORMATS[cmd.opcode], *cmd.params)
 
 
@@ -351,6 +351,8 @@ def encode_response(resp: Response) -> bytes:
     head = bytes([RESPONSE_CODE, resp.opcode, resp.status])
     if resp.status != STATUS_SUCCESS or resp.opcode not in RESPONSE_FORMATS:
         return head
+    if len(resp.params) != len(RESPONSE_FORMATS[resp.opcode]) - (RESPONSE_FORMATS[resp.opcode] != ""):
+        raise ValueError(f"opcode {resp.opcode:#x} responds {RESPONSE_FORMATS[resp.opcode]!r}, got {resp.params}")
     return head + struct.pack(RESPONSE_FORMATS[resp.opcode], *resp.params)
 
 
