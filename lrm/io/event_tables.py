@@ -51,6 +51,12 @@ def read_csv_table(path: str | os.PathLike[str], required: tuple[str, ...], what
                              "save the file as comma-separated values (CSV with ',')")
         raise InputError(str(path), f"line {header_no} (header)", f"missing column(s) {', '.join(map(repr, missing))}",
                          f"add a header line with {', '.join(required)} (found: {', '.join(names) or 'nothing'})")
+    fields = pd.Series([line for _, line in content[1:]], dtype=object).str.count(",").to_numpy() + 1
+    wrong = fields != len(names)
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise InputError(str(path), f"line {content[i + 1][0]}", f"row has {fields[i]} fields, the header {len(names)}",
+                         f"give every row the columns {','.join(names)} (comma-separated, no commas inside values)")
     body = "\n".join(line for _, line in content[1:])
     if not body:
         return pd.DataFrame({**{c: pd.Series(dtype=str) for c in names}, "_line": pd.Series(dtype=int)})

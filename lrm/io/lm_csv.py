@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
-from lrm.io.event_tables import check_intervals, numeric_column, read_csv_table
+from lrm.io.event_tables import check_intervals, numeric_column, read_csv_table, read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
 
 __all__ = ["read_lm_csv", "read_intervals_csv", "read_hypnogram", "sniff_lm_csv"]
@@ -87,7 +87,7 @@ def _stages(table: pd.DataFrame, path: str | os.PathLike[str]) -> np.ndarray:
 
 def read_hypnogram(path: str | os.PathLike[str], epoch_s: float = 30.0) -> Hypnogram:
     """Read a hypnogram file (see the module docstring for the two layouts) into a :class:`Hypnogram`."""
-    text_head = open(path, "rb").read(4096).decode("utf-8", "replace")  # layout only; decoding checked below
+    text_head = read_text(path)[:4096]
     first = next((ln for ln in text_head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     if "onset_s" not in first.lower():
         if first.strip().lower() != "stage":  # headerless single column: one stage per line from t = 0
@@ -119,10 +119,10 @@ def read_hypnogram(path: str | os.PathLike[str], epoch_s: float = 30.0) -> Hypno
 
 def read_csv_table_headerless(path: str | os.PathLike[str]) -> pd.DataFrame:
     """One stage per line, no header: a frame with ``stage`` and ``_line``."""
-    from lrm.io.event_tables import read_text
-
     lines = read_text(path).splitlines()
     numbered = [(i + 1, ln.strip()) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
+    if not numbered:
+        raise InputError(str(path), "", "empty file: no epochs", "give one stage (W/N1/N2/N3/R) per 30 s epoch")
     if any("," in ln for _, ln in numbered):
         raise InputError(str(path), f"line {numbered[0][0]} (header)", "missing column 'onset_s' or 'stage' in the header",
                          "start the file with a header 'onset_s,stage', or give one stage per line")

@@ -135,8 +135,8 @@ def load_scoring_inputs(
     resp = _side_file(respiratory, "respiratory events") if respiratory is not None else own_resp
     ar = _side_file(arousals, "arousals") if arousals is not None else own_ar
     hours_h, period = _period(hours, start_s, end_s, hyp, path)
-    if hyp is not None:
-        _check_coverage(lms, hyp, period, hyp_source)
+    if hypnogram is not None:  # a RemLogic export's own stages define lights off-on: LMs outside are left out
+        _check_coverage(lms, hyp, None if start_s is None else period, hyp_source)
     return ScoringInputs(lms=lms, hours=hours_h, period=period, hypnogram=hyp, respiratory=resp, arousals=ar,
                          recording_start=None, recording_start_local=local_start, source_format=fmt)
 
