@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -139,7 +138,3 @@ def load_scoring_inputs(
         _check_coverage(lms, hyp, None if start_s is None else period, hyp_source)
     return ScoringInputs(lms=lms, hours=hours_h, period=period, hypnogram=hyp, respiratory=resp, arousals=ar,
                          recording_start=None, recording_start_local=local_start, source_format=fmt)
-
-
-def _is_path(value: object) -> bool:
-    return isinstance(value, (str, os.PathLike)) and Path(value).exists()
