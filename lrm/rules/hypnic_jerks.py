@@ -62,8 +62,8 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     is_lm = (t["type"].astype(str) == "lm").to_numpy()
     peak, burst = t["peak_g"].to_numpy(float, copy=True), t["burst_s"].to_numpy(float)
     typical = float(np.median(peak[is_lm])) if is_lm.any() else 0.0
-    big = peak >= max(params.min_peak_g, params.min_peak_ratio * typical)
-    cand = is_lm & big & (burst <= params.max_burst_s)
+    big_g = max(params.min_peak_g, params.min_peak_ratio * typical)
+    cand = is_lm & (burst <= params.max_burst_s)
     cand &= (off - on) <= params.max_duration_s
     # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
     # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
@@ -86,14 +86,11 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         close = others & (on <= off[i] + params.isolation_s) & (off >= on[i] - params.isolation_s)
         if close.any():
             continue
-        if n_legs == 2 and twin.size == 0 and peak[i] < 2 * max(params.min_peak_g, params.min_peak_ratio * typical):
-            continue
-        lm_on = on[is_lm & others]
-        j = np.searchsorted(lm_on, on[i])
-        prev_imi = on[i] - lm_on[j - 1] if j > 0 else np.inf
-        next_imi = lm_on[j] - on[i] if j < lm_on.size else np.inf
-        if 10.0 <= prev_imi <= 90.0 and 10.0 <= next_imi <= 90.0:
-            continue  # inside a periodic run: not isolated in the PLM sense
+        pair_peak = max(peak[i], peak[twin].max()) if twin.size else peak[i]
+        if pair_peak < (2 * big_g if n_legs == 2 and twin.size == 0 else big_g):
+            continue  # a unilateral jerk must be twice as large
+        if _in_periodic_run(on[is_lm & others], on[i]):
+            continue  # would be part of a run of >= 4 movements 10-90 s apart: a PLM series, not a jerk
         jerk[i] = True
         if twin.size:
             partner[i] = int(twin[0])
@@ -115,3 +112,28 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     t["side"] = pd.array(sides, dtype="string")
     t["onset_s"], t["offset_s"], t["peak_g"] = on, off, peak
     return t.loc[~drop].reset_index(drop=True)
+
+
+def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, imi_min_s: float = 10.0, imi_max_s: float = 90.0,
+                     min_len: int = 4) -> bool:
+    """Whether ``onset_s`` inserted among the LM onsets belongs to >= ``min_len`` onsets linked by IMIs in range.
+
+    Onsets < 0.5 s after the previous one (the other leg's half of a bilateral LM) are dropped first.
+
+    >>> _in_periodic_run(np.array([0.0, 20.0, 40.0, 200.0]), 60.0), _in_periodic_run(np.array([0.0, 50.0, 300.0]), 100.0)
+    (True, False)
+    """
+    x = np.sort(lm_onsets_s)
+    if x.size:
+        x = x[np.concatenate(([True], np.diff(x) >= 0.5))]
+    c = int(np.searchsorted(x, onset_s))
+    x = np.insert(x, c, onset_s)
+    imi = np.diff(x)
+    link = (imi >= imi_min_s) & (imi <= imi_max_s)
+    left = c
+    while left > 0 and link[left - 1]:
+        left -= 1
+    right = c
+    while right < link.size and link[right]:
+        right += 1
+    return right - left + 1 >= min_len
