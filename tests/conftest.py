@@ -26,3 +26,23 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data file not found: {path}")
     return path
+
+
+_NIGHTS: dict[tuple, object] = {}
+
+
+@pytest.fixture(scope="session")
+def make_night():
+    """Factory ``make_night(profile="plmd", seed=0, hours=1.0, rate_hz=50.0, sides=("left", "right"), variation=None)``
+    returning a :class:`lrm.sim.night.SimulatedNight`, cached per parameters for the whole session (treat it as
+    read-only)."""
+    from lrm.sim.night import simulate
+
+    def factory(profile="plmd", seed=0, hours=1.0, rate_hz=50.0, sides=("left", "right"), variation=None):
+        rate_key = tuple(sorted(rate_hz.items())) if isinstance(rate_hz, dict) else rate_hz
+        key = (profile, seed, hours, rate_key, tuple(sides), repr(variation))
+        if key not in _NIGHTS:
+            _NIGHTS[key] = simulate(profile, seed=seed, hours=hours, rate_hz=rate_hz, sides=sides, variation=variation)
+        return _NIGHTS[key]
+
+    return factory
