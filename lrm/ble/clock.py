@@ -80,7 +80,7 @@ def _running_min(x: npt.NDArray[np.float64], k: int) -> tuple[npt.NDArray[np.flo
 
 
 def segment_points(device_s: npt.ArrayLike, host_s: npt.ArrayLike, *, break_s: float = 1.0,
-                   window: int = 8) -> npt.NDArray[np.int64]:
+                   window: int = 64) -> npt.NDArray[np.int64]:
     """Segment index of every point: a new segment where the device clock jumps against the host.
 
     A jump is a step of ``host - device`` by more than ``break_s`` from one point to the next that also

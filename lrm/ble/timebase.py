@@ -83,10 +83,19 @@ class _VirtualSelector(selectors.BaseSelector):
         if self._clock.speed is None:            # as fast as possible
             self._clock._advance(timeout)
             return []
-        t0 = time.perf_counter()
-        ready = self._inner.select(timeout / self._clock.speed)
-        waited = (time.perf_counter() - t0) * self._clock.speed
-        self._clock._advance(timeout if not ready else min(timeout, waited))
+        # pace against a fixed real-time anchor so that compute time does not make virtual time lag behind
+        clock = self._clock
+        if clock._anchor is None:
+            clock._anchor = (time.perf_counter(), clock._elapsed_s)
+        real0, virt0 = clock._anchor
+        target = clock._elapsed_s + timeout
+        wait = (target - virt0) / clock.speed - (time.perf_counter() - real0)
+        ready = self._inner.select(max(0.0, wait)) if wait > 0 else []
+        if ready:
+            reached = virt0 + (time.perf_counter() - real0) * clock.speed
+            clock._advance(min(target, max(reached, clock._elapsed_s)) - clock._elapsed_s)
+        else:
+            clock._advance(timeout)
         return ready
 
 
@@ -114,6 +123,7 @@ class SimulatedTime(Timebase):
         self.speed = speed  # type: ignore[assignment]
         self.wall0_ns = time.time_ns() if start_wall_s is None else int(round(start_wall_s * 1e9))
         self._elapsed_s = 0.0
+        self._anchor: tuple[float, float] | None = None
 
     def _advance(self, seconds: float) -> None:
         self._elapsed_s += max(0.0, seconds)
