@@ -5,7 +5,8 @@ Columns, in this order (see docs/batch.md):
 * ``night_id``, ``status`` (ok | skipped | failed), ``error`` (one line, empty unless failed);
 * the night's headline figures: ``rules``, ``time_in_bed_h``, ``plm_index``, ``plms_index``, ...;
 * every other key of the night's summary.json, nested keys joined with ``_``
-  (``quality.left.coverage_pct`` -> ``quality_left_coverage_pct``), lists as JSON text;
+  (``quality.left.coverage_pct`` -> ``quality_left_coverage_pct``), lists as JSON text, except the
+  parameter values (``params.*``: they are in ``params-<digest>.toml``) and ``input_files``;
 * provenance: ``params_digest``, ``lrm_version``, ``elapsed_s``, ``output`` and the inputs
   (``left``, ``right``, ``path``, ``hypnogram``).
 
@@ -38,6 +39,9 @@ TRAILING_COLUMNS = ("params_digest", "lrm_version", "elapsed_s", "output", "left
 # summary.json may spell provenance differently; these keys feed the fixed provenance columns.
 _DIGEST_KEYS = ("params_digest", "params_hash", "params_sha256", "params_id")
 _VERSION_KEYS = ("lrm_version", "version", "created_by")
+# Each parameter's value is in OUT/params-<digest>.toml (one column, params_digest, points to it) and the
+# input files are the left/right/path columns: the table does not repeat them.
+_DROPPED_PREFIXES = ("params_", "input_files_")
 
 
 def _row_record(row: CohortRow) -> dict[str, Any]:
@@ -46,7 +50,7 @@ def _row_record(row: CohortRow) -> dict[str, Any]:
     digest = next((values.pop(k) for k in _DIGEST_KEYS if k in values), None)
     version = next((values.pop(k) for k in _VERSION_KEYS if k in values), None)
     for key, value in values.items():
-        if key not in record and key not in TRAILING_COLUMNS:
+        if key not in record and key not in TRAILING_COLUMNS and not key.startswith(_DROPPED_PREFIXES):
             record[key] = value
     spec = row.spec
     record.update(params_digest=digest, lrm_version=version, elapsed_s=row.elapsed_s, output=row.output,

@@ -16,13 +16,14 @@ import shutil
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from lrm.batch.discover import NightSpec
-from lrm.errors import LrmError
+from lrm.errors import LrmError, LrmWarning
 
 __all__ = ["CohortRow", "run_night", "analyze_night", "is_finished", "PARTIAL_DIR", "Status"]
 
@@ -67,7 +68,17 @@ class CohortRow:
 
 
 def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
-    """Read, analyse and write one night into ``out_dir`` (an empty folder) with the real pipeline."""
+    """Read, analyse and write one night into ``out_dir`` (an empty folder) with the real pipeline.
+
+    Data-quality warnings (:class:`~lrm.errors.LrmWarning`) are not printed by the worker: the pipeline
+    records them in summary.json (``warnings``), which the cohort table shows.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrmWarning)
+        _analyze_night(spec, params, out_dir)
+
+
+def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
     from lrm.io.registry import read
     from lrm.pipeline import analyze, write_night
