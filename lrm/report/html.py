@@ -14,6 +14,7 @@ All text from input files (subject id, file names, column text) goes through Jin
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -40,30 +41,65 @@ REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
 GENERATOR = f"lrm {__version__}"
 PdfEngine = Literal["auto", "chromium", "matplotlib"]
 
-# (summary key, label, unit) for the indices table, in clinical reading order (formats.md §5.1).
+# (summary key, label, unit) for the indices table, in clinical reading order (formats.md §5.1); keys as
+# written by lrm.rules.summary.NightSummary and lrm.pipeline.NightResult.summary_dict.
 INDEX_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("time_in_bed_h", "Time in bed (analysis period, gaps excluded)", "h"),
-    ("total_sleep_time_h", "Total sleep time", "h"),
-    ("sleep_efficiency_pct", "Sleep efficiency", "%"),
+    ("duration_h", "Recording length", "h"),
+    ("time_in_bed_gross_h", "Time in bed (lights out to lights on)", "h"),
+    ("time_in_bed_h", "Analysis period (time in bed with data on every leg)", "h"),
+    ("rest_period_source", "Time in bed taken from", ""),
+    ("estimated_sleep_h", "Estimated sleep (from movement; not a hypnogram)", "h"),
+    ("sleep_latency_min", "Estimated time to fall asleep", "min"),
+    ("total_sleep_time_h", "Total sleep time (hypnogram)", "h"),
+    ("wake_time_h", "Wake within the period (hypnogram)", "h"),
+    ("n1_time_h", "N1 sleep", "h"),
+    ("n2_time_h", "N2 sleep", "h"),
+    ("n3_time_h", "N3 sleep", "h"),
+    ("rem_time_h", "REM sleep", "h"),
     ("lm_count", "Leg movements (LM)", "count"),
+    ("left_lm_count", "LM on the left leg only", "count"),
+    ("right_lm_count", "LM on the right leg only", "count"),
+    ("bilateral_lm_count", "LM on both legs (bilateral)", "count"),
+    ("dropped_short_lm_count", "Movements shorter than 0.5 s (not counted)", "count"),
+    ("non_clm_count", "LM too long or too complex to be candidates (non-CLM)", "count"),
     ("lm_index", "LM index", "per h"),
     ("clm_count", "Candidate leg movements (CLM)", "count"),
     ("clm_index", "CLM index", "per h"),
+    ("short_imi_clm_count", "CLM after a short interval (< 10 s)", "count"),
+    ("isolated_clm_count", "Isolated CLM (not in a series)", "count"),
+    ("short_imi_index", "Short-interval CLM index", "per h"),
+    ("isolated_lm_index", "Isolated LM index", "per h"),
     ("plm_count", "Periodic limb movements (PLM)", "count"),
     ("plm_index", "PLM index", "per h in bed"),
+    ("clms_index", "CLMS index (CLMs in sleep)", "per h of sleep"),
     ("plms_index", "PLMS index (PLMs in sleep)", "per h of sleep"),
     ("plmw_index", "PLMW index (PLMs in wake)", "per h of wake"),
-    ("plms_nr_index", "PLMS index, respiratory-related removed", "per h of sleep"),
-    ("plms_arousal_index", "PLMS-arousal index", "per h of sleep"),
+    ("plms_n1_index", "PLMS index in N1", "per h of N1"),
+    ("plms_n2_index", "PLMS index in N2", "per h of N2"),
+    ("plms_n3_index", "PLMS index in N3", "per h of N3"),
     ("plms_nrem_index", "PLMS index in NREM sleep", "per h of NREM"),
     ("plms_rem_index", "PLMS index in REM sleep", "per h of REM"),
-    ("short_imi_index", "Short-interval (< 10 s) CLM index", "per h"),
-    ("isolated_lm_index", "Isolated LM index", "per h"),
+    ("respiratory_event_count", "Respiratory events given", "count"),
+    ("clmr_count", "Respiratory-related CLM (CLMr)", "count"),
+    ("clm_nr_index", "CLM index, respiratory-related removed", "per h"),
+    ("plm_nr_index", "PLM index, respiratory-related removed", "per h"),
+    ("plms_nr_index", "PLMS index, respiratory-related removed", "per h of sleep"),
+    ("arousal_count", "Arousals given", "count"),
+    ("plm_arousal_index", "PLM-arousal index", "per h"),
+    ("plms_arousal_index", "PLMS-arousal index", "per h of sleep"),
     ("plm_series_count", "PLM series", "count"),
     ("plm_series_mean_length", "Mean series length", "movements"),
-    ("periodicity_index", "Periodicity index (PLM / CLM, 0 to 1)", "ratio"),
+    ("periodicity_index", "Periodicity index (Ferri, share of intervals in periodic runs, 0-1)", "ratio"),
+    ("plm_clm_ratio", "PLM / CLM ratio (movement form of the periodicity index)", "ratio"),
+    ("plm_imi_geometric_mean_s", "Typical interval in PLM series (geometric mean)", "s"),
+    ("plm_imi_log_sd", "SD of ln(interval) in PLM series", "ln s"),
     ("imi_log_mean", "Mean ln(IMI), 10-90 s", "ln s"),
     ("imi_log_sd", "SD of ln(IMI), 10-90 s", "ln s"),
+    ("lm_duration_mean_s", "LM duration, mean", "s"),
+    ("lm_duration_median_s", "LM duration, median", "s"),
+    ("lm_duration_sd_s", "LM duration, SD", "s"),
+    ("plm_duration_mean_s", "PLM duration, mean", "s"),
+    ("plm_duration_median_s", "PLM duration, median", "s"),
     ("hypnic_jerk_count", "Hypnic jerks (not counted as LM)", "count"),
     ("posture_change_count", "Posture changes", "count"),
 )
@@ -71,11 +107,12 @@ CORE_INDEX_KEYS = frozenset({"time_in_bed_h", "lm_count", "lm_index", "plm_count
                              "periodicity_index", "hypnic_jerk_count"})
 # Keys shown in their own sections (not repeated under "Other values").
 OWN_SECTION_KEYS = frozenset(
-    {"rules", "params", "quality", "input_files", "lrm_version", "subject_id", "subject", "recording_start",
-     "schema_version", "params_digest"}
+    {"rules", "rules_description", "params", "quality", "input_files", "lrm_version", "subject_id", "subject",
+     "recording_start", "schema_version", "params_digest", "warnings"}
 )
 SUFFIX_UNITS = (
-    ("_pct", "%"), ("_ppm", "ppm"), ("_hz", "Hz"), ("_h", "h"), ("_s", "s"), ("_g", "g"), ("_index", "per h"),
+    ("_pct", "%"), ("_ppm", "ppm"), ("_hz", "Hz"), ("_h", "h"), ("_min", "min"), ("_s", "s"), ("_g", "g"),
+    ("_index", "per h"),
     ("_count", "count"), ("_bytes", "bytes"),
 )
 TYPE_LABELS = {"periodic": "PLM (in a series)", "isolated": "Other leg movements", "hypnic_jerk": "Hypnic jerks",
@@ -196,6 +233,8 @@ def format_value(value: Any, unit: str = "") -> str:
         else:
             text_ = f"{value:.3g}"
         return text_ if unit in ("", "count", "ratio") else f"{text_} {unit}"
+    if isinstance(value, list | tuple) and not value:
+        return "none"
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v) for v in value) if all(not isinstance(v, dict | list) for v in value) \
             else json.dumps(value, ensure_ascii=False)
@@ -265,14 +304,15 @@ def _clock(start: datetime | None, seconds: float) -> str:
 
 def _index_table(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Rows (label, value with unit, key): the core indices always (missing -> "not available"), the
-    others when summary.json has them."""
+    others when summary.json gives them a value (null means "does not apply": no hypnogram, ...)."""
     return [(label, format_value(summary.get(key), unit), key) for key, label, unit in INDEX_ROWS
-            if key in summary or key in CORE_INDEX_KEYS]
+            if summary.get(key) is not None or key in CORE_INDEX_KEYS]
 
 
 def _other_values(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     shown = {key for key, _, _ in INDEX_ROWS} | OWN_SECTION_KEYS
-    return _rows([pair for key, value in summary.items() if key not in shown for pair in flatten(value, key)])
+    return _rows([pair for key, value in summary.items()
+                  if key not in shown and not key.endswith("_histogram") for pair in flatten(value, key)])
 
 
 def _side_table(events: pd.DataFrame) -> tuple[list[str], list[tuple[str, list[int]]]]:
@@ -323,32 +363,47 @@ def _quality(summary: Mapping[str, Any]) -> tuple[list[str], list[tuple[str, lis
 
 
 def _input_files(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Input files as a table; accepts a list of dicts, a list of names or a {name: hash} mapping."""
+    """Input files as a table. Accepts a list of dicts ({path, sha256, ...}), a list of names, a mapping
+    {leg: file name} (the pipeline's) or {name: {sha256: ...}}."""
     files = summary.get("input_files")
     if isinstance(files, dict):
-        files = [{"path": k, **(v if isinstance(v, dict) else {"sha256": v})} for k, v in files.items()]
+        files = [{"input": k, **v} if isinstance(v, dict) else {"input": k, "file": v} for k, v in files.items()]
     if not isinstance(files, list) or not files:
         return [], []
-    records = [f if isinstance(f, dict) else {"path": f} for f in files]
+    records = [f if isinstance(f, dict) else {"file": f} for f in files]
     columns = list(dict.fromkeys(k for record in records for k in record))
     return columns, [[format_value(record.get(c), unit_for(c)) for c in columns] for record in records]
 
 
-def _rules(summary: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+def _rule_fields(summary: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(rule-set name, its parameters): a dict in summary.json as given; a rule-set name is expanded with
+    lrm's own RuleSet of that name (the numbers this lrm version scores with)."""
     rules = summary.get("rules")
     if isinstance(rules, dict):
         name = rules.get("name") or rules.get("ruleset") or "unnamed rule set"
-        return str(name), _rows(flatten({k: v for k, v in rules.items() if k != "name"}))
-    return (str(rules) if rules else "not recorded"), []
+        return str(name), {k: v for k, v in rules.items() if k != "name"}
+    if not rules:
+        return "not recorded", {}
+    try:
+        from lrm.rules.rulesets import get_ruleset
+
+        ruleset = get_ruleset(str(rules))
+    except (ImportError, LookupError, ValueError, TypeError):
+        return str(rules), {}
+    return str(rules), {k: v for k, v in dataclasses.asdict(ruleset).items() if k != "name"}
+
+
+def _rules(summary: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    name, fields = _rule_fields(summary)
+    return name, _rows(flatten(fields)) if fields else []
 
 
 def _rule_number(summary: Mapping[str, Any], keys: Sequence[str], default: float) -> float:
-    rules = summary.get("rules")
-    if isinstance(rules, dict):
-        for key in keys:
-            number = as_number(rules.get(key))
-            if number is not None:
-                return number
+    fields = _rule_fields(summary)[1]
+    for key in keys:
+        number = as_number(fields.get(key))
+        if number is not None:
+            return number
     return default
 
 
@@ -370,6 +425,8 @@ def _figures(night: NightFiles, start: datetime | None) -> list[dict[str, str]]:
     duration_s = _duration_s(night)
     imi_min = _rule_number(summary, ("imi_min_s", "min_imi_s"), 10.0)
     imi_max = _rule_number(summary, ("imi_max_s", "max_imi_s"), 90.0)
+    min_lm_s = _rule_number(summary, ("min_lm_s", "lm_min_duration_s"), 0.5)
+    max_lm_s = _rule_number(summary, ("max_clm_one_leg_s", "lm_max_duration_s"), 10.0)
     specs = [
         ("night", "The night at a glance",
          "Per-leg movement (peak acceleration per 30 s, grey where the sensor gave no data), lying and time "
@@ -384,10 +441,10 @@ def _figures(night: NightFiles, start: datetime | None) -> list[dict[str, str]]:
          "(dashed lines, orange bars); a peak near 15-30 s is the pattern of periodic limb movements.",
          lambda: plots.plot_imi_histogram(events, imi_min_s=imi_min, imi_max_s=imi_max)),
         ("duration", "How long each movement lasted",
-         "Leg movements count between 0.5 and 10 s (dashed lines); hypnic jerks are brief.",
+         f"Leg movements count from {min_lm_s:g} s and are candidates for periodic movements up to {max_lm_s:g} s "
+         "(dashed lines); hypnic jerks are brief.",
          lambda: plots.plot_duration_histogram(
-             events, min_s=_rule_number(summary, ("lm_min_duration_s",), 0.5),
-             max_s=_rule_number(summary, ("lm_max_duration_s",), 10.0))),
+             events, min_s=min_lm_s, max_s=max_lm_s)),
         ("zoom", "Close-up of the densest PLM series",
          "A few minutes of the series with the most movements per minute; numbers give the interval to the "
          "previous movement.",
@@ -428,6 +485,8 @@ def _night_context(night: NightFiles) -> dict[str, Any]:
         "quality_rows": quality if isinstance(quality, list) else [],
         "rules_name": rules_name,
         "rules_rows": rules_rows,
+        "rules_description": summary.get("rules_description"),
+        "warnings": [str(w) for w in summary.get("warnings") or [] if w] if isinstance(summary.get("warnings"), list) else [],
         "param_rows": _rows(flatten(summary.get("params"), "")) if summary.get("params") is not None else [],
         "params_digest": summary.get("params_digest"),
         "lrm_version": summary.get("lrm_version"),

@@ -257,8 +257,9 @@ def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = 10.0, imi_max
     counts, _ = np.histogram(np.clip(imi, low, high), bins=edges)
     centers = np.sqrt(edges[:-1] * edges[1:])
     in_range = (centers >= imi_min_s) & (centers <= imi_max_s)
-    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=np.where(in_range, "#D55E00", "#7f7f7f"),
-           linewidth=0)
+    # One step patch per colour (not one rectangle per bin): the SVG stays small and quick to draw.
+    ax.stairs(np.where(in_range, counts, 0), edges, fill=True, color="#D55E00", label=f"{imi_min_s:g}-{imi_max_s:g} s")
+    ax.stairs(np.where(in_range, 0, counts), edges, fill=True, color="#7f7f7f", label="other intervals")
     for limit in (imi_min_s, imi_max_s):
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
         ax.annotate(f"{limit:g} s", (limit, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
@@ -285,7 +286,9 @@ def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = 0.5, max_s: 
     for category in ("periodic", "isolated", "hypnic_jerk"):
         values = np.clip(duration[(categories == category).to_numpy()], 0, edges[-1])
         if values.size:
-            ax.hist(values, bins=edges, color=CATEGORY_COLORS[category], alpha=0.75, label=CATEGORY_LABELS[category])
+            counts, _ = np.histogram(values, bins=edges)
+            ax.stairs(counts, edges, fill=True, color=CATEGORY_COLORS[category], alpha=0.75,
+                      label=CATEGORY_LABELS[category])
     for limit in (min_s, max_s):
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
     ax.set_xlabel("movement duration (s)")

@@ -146,8 +146,10 @@ def _hypnic_sentence(count: int | None) -> str:
     if count == 0:
         found = "No movement looked like a hypnic jerk."
     else:
-        noun = "movement" if count == 1 else "movements"
-        found = f"{count} {noun} looked like hypnic jerks and {'was' if count == 1 else 'were'} not counted as PLMs."
+        if count == 1:
+            found = "1 movement looked like a hypnic jerk and was not counted as a PLM."
+        else:
+            found = f"{count} movements looked like hypnic jerks and were not counted as PLMs."
     return f"{found} {HYPNIC_JERK_MEANING}"
 
 
@@ -181,8 +183,9 @@ def render_findings(summary: Mapping[str, Any]) -> Findings:
     periodicity = as_number(summary.get("periodicity_index"))
     if periodicity is not None and (plm_count or 0) > 0:
         sentences.append(
-            f"The periodicity index is {periodicity:.2f} (share of candidate movements that fall in periodic "
-            "series; values near 1 mean strongly periodic movements, as typical of restless legs)."
+            f"The periodicity index is {periodicity:.2f}: the share of intervals between movements that belong "
+            "to runs of 10 to 90 s intervals. Values near 1 mean strongly periodic movements, as is typical of "
+            "restless legs."
         )
     return Findings(
         level=level,

@@ -37,8 +37,9 @@ def test_night_report_shows_every_index_with_units_and_the_tables(night_dir):
     assert f"<td class=\"num\">{summary['plm_count']}</td>" in text
     assert "Periodicity index" in text and f"{summary['periodicity_index']:.2f}" in text
     assert f"{summary['plm_series_mean_length']:.1f} movements" in text
-    for key in ("plms_index", "plmw_index", "hypnic_jerk_count", "lm_index", "clm_index"):
+    for key in ("hypnic_jerk_count", "lm_index", "clm_index", "plm_series_count", "periodicity_index"):
         assert f'<td class="key">{key}</td>' in text
+    assert '<td class="key">plms_index</td>' not in text  # null: no hypnogram, so left out
     # hypnic jerks with clock times (recording started 22:14:05 +01:00; first jerk at 900 s)
     assert "22:29:05" in text and "0:15:00" in text
     # data quality per leg, rule set, parameters, version, inputs and hashes
@@ -163,3 +164,18 @@ def test_pdf_without_a_browser_falls_back_to_matplotlib(night_dir):
                                                      (0.5, "ratio", "0.50"), (7.25, "h", "7.2 h"), ([1, 2], "", "1, 2")])
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+def test_report_from_a_real_pipeline_night(tmp_path):
+    """End to end on the real producers: simulated night -> lrm.pipeline -> write_night -> report."""
+    night_module = pytest.importorskip("lrm.sim.night")
+    pipeline = pytest.importorskip("lrm.pipeline")
+    sim = night_module.simulate("plmd", seed=5, hours=2.0)
+    out = pipeline.write_night(pipeline.analyze(sim.recording), tmp_path / "night")
+    report = write_report(out)
+    parse_strict(report)
+    text = report.read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"{summary['plm_index']:.1f}" in text and summary["rules"] in text
+    assert text.count("<img ") >= 4 and "coverage_pct" in text and "max_clm_one_leg_s" in text
+    assert report.stat().st_size < MAX_REPORT_BYTES

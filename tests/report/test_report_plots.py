@@ -40,8 +40,10 @@ def test_no_series_means_no_zoom_figure():
 def test_imi_histogram_counts_every_interval_once():
     events = _events(np.cumsum([0, 5, 20, 25, 30, 200, 0.4]))
     fig = plots.plot_imi_histogram(events)
-    heights = [patch.get_height() for patch in fig.axes[0].patches]
-    assert sum(heights) == 6  # 7 onsets, 6 intervals (one below 0.5 s is clipped into the first bin)
+    heights = sum(patch.get_data().values.sum() for patch in fig.axes[0].patches)
+    assert heights == 6  # 7 onsets, 6 intervals (one below 0.5 s is clipped into the first bin)
+    in_range = fig.axes[0].patches[0].get_data()
+    assert in_range.values.sum() == 3  # 20, 25 and 30 s lie in 10-90 s
     assert fig.axes[0].get_xscale() == "log"
     marked = sorted(line.get_xdata()[0] for line in fig.axes[0].lines)
     assert marked == [10.0, 90.0]
@@ -52,7 +54,7 @@ def test_duration_histogram_marks_the_wasm_limits_and_counts_lms():
     fig = plots.plot_duration_histogram(events)
     ax = fig.axes[0]
     assert sorted(line.get_xdata()[0] for line in ax.lines) == [0.5, 10.0]
-    assert sum(p.get_height() for p in ax.patches) == 3
+    assert sum(p.get_data().values.sum() for p in ax.patches) == 3
 
 
 def test_plms_per_hour_stacks_categories_per_hour():
