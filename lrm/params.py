@@ -108,8 +108,8 @@ class DetectParams:
     floor_min_s: float = 60.0
     high_g: float = 0.012
     low_g: float = 0.004
-    high_floor_ratio: float = 1.0
-    low_floor_ratio: float = 0.35
+    high_floor_ratio: float = 1.5
+    low_floor_ratio: float = 0.5
     min_quiet_s: float = 0.5
     max_floor_g: float = 0.15
     morph_window_s: float = 0.5

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from lrm.errors import InputError, LrmWarning
+from lrm.io.recording import Leg
+from lrm.params import PrepareParams
+from lrm.signal.prepare import find_gaps, prepare_leg
+
+
+def _leg(t, acc=None, fs=50.0):
+    acc = np.tile(np.array([0, 0, 1], np.float32), (t.size, 1)) if acc is None else acc
+    return Leg("left", t.astype(np.float64), acc.astype(np.float32), fs, source="left.csv")
+
+
+def test_gap_is_kept_as_invalid_never_interpolated():
+    t = np.concatenate((np.arange(0, 100, 0.02), np.arange(110, 200, 0.02)))
+    prep = prepare_leg(_leg(t), origin_s=0.0, n_grid=int(200 * 25))
+    assert prep.gaps_s.shape == (1, 2)
+    assert prep.gaps_s[0, 1] - prep.gaps_s[0, 0] == pytest.approx(10.02, abs=0.03)
+    assert not prep.valid[int(105 * 25)]
+    assert not prep.valid[int(100.5 * 25)]  # margin
+    assert prep.valid[int(50 * 25)] and prep.valid[int(150 * 25)]
+
+
+def test_backwards_timestamps_are_sorted_with_a_warning():
+    t = np.arange(0, 100, 0.02)
+    t[100], t[101] = t[101], t[100]
+    with pytest.warns(LrmWarning, match="backwards"):
+        prep = prepare_leg(_leg(t), origin_s=0.0, n_grid=2500)
+    assert any("backwards" in r for r in prep.repairs)
+
+
+def test_nan_samples_are_dropped_with_a_warning():
+    t = np.arange(0, 100, 0.02)
+    acc = np.tile(np.array([0, 0, 1], np.float32), (t.size, 1))
+    acc[10] = np.nan
+    with pytest.warns(LrmWarning, match="NaN"):
+        prepare_leg(_leg(t, acc), origin_s=0.0, n_grid=2500)
+
+
+def test_data_that_is_not_in_g_is_rejected():
+    t = np.arange(0, 100, 0.02)
+    acc = np.tile(np.array([0, 0, 9.81], np.float32), (t.size, 1))
+    with pytest.raises(InputError, match="not about 1"):
+        prepare_leg(_leg(t, acc), origin_s=0.0, n_grid=2500)
+
+
+def test_block_means_keep_the_value_on_the_grid():
+    t = np.arange(0, 60, 0.01)
+    acc = np.zeros((t.size, 3), np.float32)
+    acc[:, 2] = 1.0
+    acc[:, 0] = np.where(t > 30, 0.5, 0.0)
+    prep = prepare_leg(_leg(t, acc, fs=100.0), origin_s=0.0, n_grid=1500, params=PrepareParams())
+    assert prep.accel_g[10 * 25, 0] == pytest.approx(0.0, abs=1e-6)
+    assert prep.accel_g[40 * 25, 0] == pytest.approx(0.5, abs=1e-6)
+    assert prep.raw_fs_hz == pytest.approx(100.0, rel=1e-3)
+
+
+def test_find_gaps():
+    assert find_gaps(np.array([0.0, 1.0, 2.5, 3.0]), 1.0).tolist() == [[1.0, 2.5]]
