@@ -1,0 +1,172 @@
+"""The generic-csv reader: header synonyms, delimiters, time formats, units, repairs and bad input."""
+
+import numpy as np
+import pytest
+
+from lrm.errors import InputError, LrmWarning, UnknownFormatError
+from lrm.io import generic_csv
+from lrm.io.registry import ReadOptions, detect_format, read
+from lrm.sim.night import write_simulation
+
+
+def _write(tmp_path, text, name="leg.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(n=100, fs=50.0, t0=1_700_000_000.0, z=1.0, fmt="{t:.3f},0.01,-0.02,{z}"):
+    return "".join(fmt.format(t=t0 + i / fs, z=z) + "\n" for i in range(n))
+
+
+def test_plain_epoch_seconds_in_g(tmp_path):
+    rec = read(_write(tmp_path, "time,x,y,z\n" + _rows()), side="right")
+    leg = rec.legs["right"]
+    assert rec.time_is_absolute and rec.meta["format"] == "generic-csv" and rec.meta["units"] == "g"
+    assert leg.accel_g.dtype == np.float32 and leg.accel_g.shape == (100, 3)
+    assert leg.t_s[0] == pytest.approx(1_700_000_000.0) and leg.fs_hz == pytest.approx(50.0, rel=1e-4)
+    np.testing.assert_allclose(leg.accel_g[0], [0.01, -0.02, 1.0], rtol=1e-6)
+
+
+def test_synonyms_units_in_header_semicolon_and_decimal_comma(tmp_path):
+    text = "Timestamp;Acc X (m/s^2);Acc Y (m/s^2);Acc Z (m/s^2);Temp\n" + "".join(
+        f"2024-01-01T22:00:{i / 100:05.2f}Z;0,1;0;9,80665;21\n" for i in range(50))
+    rec = read(_write(tmp_path, text))
+    leg = rec.legs["left"]
+    assert rec.meta["units"] == "m/s^2" and rec.meta["delimiter"] == ";"
+    assert leg.accel_g[0, 2] == pytest.approx(1.0) and leg.fs_hz == pytest.approx(100.0, rel=1e-3)
+    assert leg.t_s[0] == pytest.approx(1704146400.0)
+
+
+def test_iso_with_offset_is_converted_to_utc(tmp_path):
+    text = "time,x,y,z\n2024-01-01T23:00:00.000+01:00,0,0,1\n2024-01-01T23:00:00.020+01:00,0,0,1\n"
+    leg = read(_write(tmp_path, text)).legs["left"]
+    assert leg.t_s[0] == pytest.approx(1704146400.0) and not leg.notes[0].startswith("local")
+
+
+def test_iso_without_zone_is_wall_clock_with_a_note(tmp_path):
+    text = "datetime,ax,ay,az\n2024-01-01 22:00:00.000,0,0,1\n2024-01-01 22:00:00.020,0,0,1\n"
+    leg = read(_write(tmp_path, text)).legs["left"]
+    assert leg.t_s[0] == pytest.approx(1704146400.0) and any("as if UTC" in n for n in leg.notes)
+
+
+def test_units_detected_mg_and_overridable(tmp_path):
+    path = _write(tmp_path, "t,acc_x,acc_y,acc_z\n" + _rows(z=1000.0))
+    assert read(path).meta["units"] == "mg"
+    assert read(path).legs["left"].accel_g[0, 2] == pytest.approx(1.0)
+    forced = read(path, units="g").legs["left"]
+    assert forced.accel_g[0, 2] == pytest.approx(1000.0)
+
+
+def test_relative_time_without_and_with_start(tmp_path):
+    path = _write(tmp_path, "time,x,y,z\n" + _rows(t0=0.0))
+    assert read(path).time_is_absolute is False
+    rec = read(path, start_s=1_700_000_100.0)
+    assert rec.time_is_absolute and rec.legs["left"].t_s[0] == pytest.approx(1_700_000_100.0)
+
+
+def test_relative_milliseconds_and_epoch_milliseconds(tmp_path):
+    rel_ms = read(_write(tmp_path, "time,x,y,z\n" + _rows(fs=0.1, t0=0.0, fmt="{t:.0f},0,0,{z}"), "a.csv")).legs["left"]
+    assert rel_ms.fs_hz == pytest.approx(100.0)  # 10 ms steps, read as ms
+    epoch_ms = read(_write(tmp_path, "time,x,y,z\n" + _rows(fs=0.05, t0=1.7e12, fmt="{t:.0f},0,0,{z}"), "b.csv"))
+    assert epoch_ms.legs["left"].t_s[0] == pytest.approx(1.7e9) and epoch_ms.legs["left"].fs_hz == pytest.approx(50.0)
+
+
+def test_mapping_names_columns_and_time_format(tmp_path):
+    text = "when,AccX,AccY,AccZ\n" + "".join(f"01/02/2024 22:00:00.{i * 20:03d},0,0,1\n" for i in range(40))
+    path = _write(tmp_path, text)
+    mapping = {"time": "when", "x": "AccX", "y": "accy", "z": "AccZ", "time_format": "%d/%m/%Y %H:%M:%S.%f"}
+    leg = read(path, format="generic-csv", mapping=mapping).legs["left"]
+    assert leg.t_s[0] == pytest.approx(1706824800.0) and leg.fs_hz == pytest.approx(50.0, rel=1e-3)
+    with pytest.raises(InputError, match="mapping key 'colour'"):
+        read(path, format="generic-csv", mapping={"colour": "red"})
+
+
+def test_backwards_timestamps_are_sorted_and_reported(tmp_path):
+    text = "time,x,y,z\n0,0,0,1\n0.02,0,0,1\n0.01,0.5,0,1\n0.03,0,0,1\n"
+    with pytest.warns(LrmWarning, match="backwards"):
+        leg = read(_write(tmp_path, text)).legs["left"]
+    assert (np.diff(leg.t_s) > 0).all() and leg.accel_g[1, 0] == pytest.approx(0.5)
+    assert any("line 4" in n for n in leg.notes)
+
+
+def test_rare_repeated_timestamps_are_dropped(tmp_path):
+    text = "time,x,y,z\n" + _rows(n=300, t0=0.0) + "5.98,0,0,1\n"  # last stamp repeated once
+    with pytest.warns(LrmWarning, match="1 repeated timestamp"):
+        leg = read(_write(tmp_path, text)).legs["left"]
+    assert leg.n_samples == 300
+
+
+def test_batch_stamped_samples_are_spread(tmp_path):
+    text = "time,x,y,z\n" + "".join(f"{(i // 5) * 0.05:.2f},0,0,1\n" for i in range(200))
+    with pytest.warns(LrmWarning, match="batches"):
+        leg = read(_write(tmp_path, text)).legs["left"]
+    assert leg.n_samples == 200 and np.allclose(np.diff(leg.t_s), 0.01)
+
+
+def test_a_few_nan_rows_are_dropped_with_a_warning(tmp_path):
+    text = "time,x,y,z\n" + _rows(n=300, t0=0.0) + "6.0,nan,0,1\n6.02,inf,0,1\n"
+    with pytest.warns(LrmWarning, match="2 row.*line 302"):
+        leg = read(_write(tmp_path, text)).legs["left"]
+    assert leg.n_samples == 300 and np.isfinite(leg.accel_g).all()
+
+
+def test_many_nan_rows_are_an_error_naming_the_line(tmp_path):
+    text = "time,x,y,z\n" + _rows(n=20, t0=0.0) + "0.5,,0,1\n"
+    with pytest.raises(InputError, match=r"line 22.*more than 1%"):
+        read(_write(tmp_path, text))
+
+
+def test_non_numeric_value_names_line_and_column(tmp_path):
+    text = "time,x,y,z\n" + _rows(n=10, t0=0.0) + "0.2,0,abc,1\n"
+    with pytest.raises(InputError, match=r"line 12, column 'y': not a number: 'abc'"):
+        read(_write(tmp_path, text))
+
+
+def test_unreadable_time_names_the_fix(tmp_path):
+    with pytest.raises(InputError, match=r"line 2, column 'time': cannot read the time '22:00:00'.*time_format"):
+        read(_write(tmp_path, "time,x,y,z\n22:00:00,0,0,1\n22:00:01,0,0,1\n"))
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("", "empty"),
+    ("time,x,y,z\n", "no data rows"),
+    ("1.0,0,0,1\n1.1,0,0,1\n", "no header"),
+    ("time,x,y,speed\n1,0,0,1\n", "no z-axis column"),
+    ("time,x,y,z\n1.0,0,0,1\n", "only 1 valid sample"),
+])
+def test_bad_files_are_input_errors(tmp_path, text, match):
+    with pytest.raises(InputError, match=match):
+        read(_write(tmp_path, text), format="generic-csv")
+
+
+def test_not_accelerometer_data_is_refused(tmp_path):
+    path = _write(tmp_path, "time,x,y,z\n" + _rows(z=0.0, fmt="{t:.3f},0.01,0.02,{z}"))  # gravity removed
+    with pytest.raises(InputError, match="far from 1 g"):
+        read(path)
+    assert read(path, units="g").legs["left"].n_samples == 100  # forcing the unit reads it anyway
+
+
+def test_sniffing(tmp_path):
+    assert generic_csv.sniff(b"Time,AccX,AccY,AccZ\n1,2,3,4\n", ".csv")
+    assert generic_csv.sniff(b"\xef\xbb\xbftimestamp;x;y;z\n", ".csv")
+    assert not generic_csv.sniff(b"onset_s,offset_s,side\n", ".csv")
+    assert not generic_csv.sniff(b"time,x,y,z\n", ".parquet")
+    with pytest.raises(UnknownFormatError):
+        detect_format(_write(tmp_path, "a,b\n1,2\n"))
+
+
+def test_simulated_csv_round_trip(tmp_path, make_night):
+    sim = make_night("plmd", seed=0, hours=1.0, rate_hz=25.0)
+    write_simulation(sim, tmp_path / "night")
+    rec = read(left=tmp_path / "night" / "left.csv", right=tmp_path / "night" / "right.csv")
+    for side in ("left", "right"):
+        a, b = rec.legs[side], sim.recording.legs[side]
+        np.testing.assert_allclose(a.t_s, b.t_s, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(a.accel_g, b.accel_g, atol=1e-6, rtol=0)
+    assert rec.start_s == pytest.approx(sim.recording.start_s, abs=1e-6)
+
+
+def test_read_options_side_is_kept(tmp_path):
+    rec = generic_csv.read(_write(tmp_path, "time,x,y,z\n" + _rows()), ReadOptions(side="right"))
+    assert rec.sides == ("right",)
