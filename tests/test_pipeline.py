@@ -1,0 +1,90 @@
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrm.errors import InputError, OutputExistsError
+from lrm.io.recording import Leg, Recording
+from lrm.params import Params
+from lrm.pipeline import analyze, write_night
+from lrm.rules.events import EVENT_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def night():
+    from lrm.sim.night import simulate
+
+    return simulate("plmd", seed=11, hours=1.5, rate_hz=25.0)
+
+
+@pytest.fixture(scope="module")
+def result(night):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyze(night.recording)
+
+
+def test_plm_index_and_time_in_bed_close_to_truth(night, result):
+    assert result.summary.plm_index == pytest.approx(night.truth.plm_index, abs=8.0)
+    assert result.context["analysis_h"] == pytest.approx(night.truth.analysis_h, abs=0.15)
+    assert result.context["lights_out_s"] == pytest.approx(night.truth.lights_out_s, abs=120)
+
+
+def test_events_follow_the_contract(result):
+    assert list(result.events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+    assert set(result.events["type"]) <= {"lm", "hypnic_jerk", "posture_change", "walking"}
+    assert (result.events["type"] == "posture_change").any()
+
+
+def test_trace_and_quality(result):
+    tr = result.trace
+    assert {"t_s", "left_envelope_g", "right_lying", "left_valid", "in_bed"} <= set(tr.columns)
+    assert tr["in_bed"].mean() > 0.5
+    q = result.quality["right"]
+    assert 90 <= q.coverage_pct <= 100 and q.clock_residual_s is not None
+
+
+def test_write_night_refuses_to_overwrite(result, tmp_path):
+    write_night(result, tmp_path / "n")
+    summary = json.loads((tmp_path / "n" / "summary.json").read_text())
+    assert summary["params_digest"] == Params().digest()
+    assert summary["plm_index"] == pytest.approx(result.summary.plm_index)
+    assert len(pd.read_parquet(tmp_path / "n" / "trace.parquet")) == len(result.trace)
+    with pytest.raises(OutputExistsError):
+        write_night(result, tmp_path / "n")
+
+
+def test_one_leg_night(night):
+    rec = Recording(legs={"left": night.recording.legs["left"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(rec)
+    assert res.summary.right_lm_count == 0 and res.summary.lm_count > 0
+
+
+def test_lights_override(night):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(night.recording, lights_out_s=1000.0, lights_on_s=4000.0)
+    assert res.context["lights_out_s"] == 1000.0 and res.context["rest_source"] == "override"
+    assert (res.events.loc[res.events["type"] == "lm", "onset_s"] >= 1000.0).all()
+
+
+def test_too_short_recording_is_an_error():
+    t = np.arange(0, 600, 0.04)
+    acc = np.tile(np.array([0, 0, 1], np.float32), (t.size, 1))
+    rec = Recording(legs={"left": Leg("left", t + 1.7e9, acc, 25.0, source="short.csv")})
+    with pytest.raises(InputError, match="less than 30 min"):
+        analyze(rec)
+
+
+def test_params_toml_roundtrip(tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('rules = "aasm"\n[detect]\nhigh-g = 0.02\n')
+    p = Params.from_toml(cfg)
+    assert p.rules == "aasm" and p.detect.high_g == 0.02 and p.digest() != Params().digest()
+    cfg.write_text("[detect]\nnope = 1\n")
+    with pytest.raises(InputError, match="unknown parameter"):
+        Params.from_toml(cfg)
