@@ -1,0 +1,73 @@
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lrm.cli import main
+
+
+@pytest.fixture(scope="module")
+def sim_dir(tmp_path_factory):
+    from lrm.sim.night import simulate, write_simulation
+
+    out = tmp_path_factory.mktemp("sim")
+    write_simulation(simulate("rls", seed=5, hours=1.0, rate_hz=50.0), out)
+    return out
+
+
+def _run(argv):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main(argv)
+
+
+def test_two_csvs(sim_dir, tmp_path, capsys):
+    rc = _run(["analyze", "--left", str(sim_dir / "left.csv"), "--right", str(sim_dir / "right.csv"), "--out", str(tmp_path / "o")])
+    assert rc == 0
+    assert "PLM index" in capsys.readouterr().out
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["quality"]["right"]["clock_residual_s"] is not None
+    assert _run(["analyze", "--left", str(sim_dir / "left.csv"), "--out", str(tmp_path / "o")]) == 2  # no --force
+
+
+def test_one_leg_with_side(sim_dir, tmp_path):
+    assert _run(["analyze", str(sim_dir / "right.csv"), "--side", "right", "--out", str(tmp_path / "o")]) == 0
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["left_lm_count"] == 0 and s["right_lm_count"] > 0
+
+
+def test_lights_out_override_and_rules(sim_dir, tmp_path):
+    rc = _run(["analyze", "--left", str(sim_dir / "left.csv"), "--right", str(sim_dir / "right.csv"), "--out",
+               str(tmp_path / "o"), "--lights-out", "600", "--lights-on", "3000", "--rules", "aasm"])
+    assert rc == 0
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["rules"] == "aasm" and s["lights_out_s"] == 600.0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "empty"),
+    ("1,2,3\n4,5,6\n", ""),
+    ("time,x,y,z\n" + "".join(f"{1.7e9 + i * 0.04},0,0,1\n" for i in range(2000)), "30 min"),
+    ("name,age\nbob,3\n", ""),
+])
+def test_bad_input_exits_2(tmp_path, capsys, content, message):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    assert _run(["analyze", str(f), "--side", "left", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lrm: error:") and message in err
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_not_accelerometer_values(tmp_path, capsys):
+    f = tmp_path / "temp.csv"
+    rows = "".join(f"{1.7e9 + i * 0.5},{20 + np.sin(i)},{21},{22}\n" for i in range(4000))
+    f.write_text("time,x,y,z\n" + rows)
+    assert _run(["analyze", str(f), "--side", "left", "--units", "g", "--out", str(tmp_path / "o")]) == 2
+    assert "lrm: error:" in capsys.readouterr().err
+
+
+def test_no_input(tmp_path, capsys):
+    assert _run(["analyze", "--out", str(tmp_path / "o")]) == 2
