@@ -92,6 +92,12 @@ def test_next_frame_is_spread_from_the_previous_timestamp_and_gaps_are_counted()
     assert gap.lost_before == 10 and np.diff(gap.sensor_time_s) == pytest.approx([0.02] * 4, abs=1e-6)
 
 
+def test_empty_raw_frame_right_after_another_yields_nothing():
+    d = p.Decoder(rate_hz=50)
+    d.decode(frame_at(10**9, 5))
+    assert d.decode(p.encode_frame(p.Frame(2, 10**9 + 1, 1, False, b""))).n == 0
+
+
 # -- control point ---------------------------------------------------------------------------------------
 def test_get_settings_replies_of_h10_and_verity():
     h10 = p.parse_cp_response(bytes.fromhex("F0 01 02 00 00 00 04 19 00 32 00 64 00 C8 00 01 01 10 00 02 03 02 00 04 00 08 00"))

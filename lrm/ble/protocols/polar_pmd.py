@@ -206,6 +206,8 @@ class Decoder:
             return Samples()
         counts = decode_acc_counts(frame)
         n = len(counts)
+        if n == 0:                                   # an empty raw frame: nothing to time
+            return Samples()
         scale = self.factor if self.factor not in (None, 1.0) else 1e-3
         accel = (counts.astype(np.float64) * scale).astype(np.float32)
         period_ns = 1e9 / self.rate_hz
