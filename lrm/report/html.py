@@ -214,14 +214,14 @@ def load_night(out_dir: str | os.PathLike[str]) -> NightFiles:
 # ---------------------------------------------------------------- formatting
 
 
-def format_value(value: Any, unit: str = "") -> str:
+def format_value(value: Any, unit: str = "", *, na: str = "not available") -> str:
     """A summary value as text: numbers rounded for reading, ``None``/NaN as "not available".
 
     >>> format_value(12.3456, "per h"), format_value(None), format_value(3, "count"), format_value(0.000123)
     ('12.3 per h', 'not available', '3', '0.000123')
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "not available"
+        return na
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -594,15 +594,16 @@ def _night_row(night: NightFiles, link_from: Path) -> dict[str, Any]:
         "name": night.out_dir.resolve().name,
         "subject": summary.get("subject_id") or summary.get("subject"),
         "date": start.strftime("%Y-%m-%d %H:%M") if start else "",
-        "time_in_bed": format_value(as_number(summary.get("time_in_bed_h")), "h"),
-        "sleep": format_value(as_number(summary.get("total_sleep_time_h")), "h"),
-        "plm_count": format_value(summary.get("plm_count")),
+        "time_in_bed": format_value(as_number(summary.get("time_in_bed_h")), "h", na="-"),
+        "sleep": format_value(as_number(summary.get("total_sleep_time_h")), "h", na="-"),
+        "plm_count": format_value(summary.get("plm_count"), na="-"),
         "plm_index": as_number(summary.get("plm_index")),
-        "plm_index_text": format_value(as_number(summary.get("plm_index"))),
-        "plms_index_text": format_value(as_number(summary.get("plms_index"))),
-        "periodicity": format_value(as_number(summary.get("periodicity_index")), "ratio"),
-        "hypnic": format_value(summary.get("hypnic_jerk_count")),
-        "coverage": format_value(min(coverage), "%") if coverage else "not available",
+        "plms_index": as_number(summary.get("plms_index")),
+        "plm_index_text": format_value(as_number(summary.get("plm_index")), na="-"),
+        "plms_index_text": format_value(as_number(summary.get("plms_index")), na="-"),
+        "periodicity": format_value(as_number(summary.get("periodicity_index")), "ratio", na="-"),
+        "hypnic": format_value(summary.get("hypnic_jerk_count"), na="-"),
+        "coverage": format_value(min(coverage), "%") if coverage else "-",
         "rules": _rules(summary)[0],
         "link": os.path.relpath(report, link_from.parent) if report.is_file() else None,
     }
@@ -621,6 +622,7 @@ def write_multi_night_report(
     rows = [_night_row(night, target) for night in nights]
     indices = [row["plm_index"] for row in rows]
     known = [v for v in indices if v is not None]
+    plms = [row["plms_index"] for row in rows if row["plms_index"] is not None]
     subjects = sorted({str(r["subject"]) for r in rows if r["subject"]})
     rule_sets = sorted({r["rules"] for r in rows})
     figure = None
@@ -631,8 +633,10 @@ def write_multi_night_report(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         rows=rows,
         n_nights=len(rows),
-        mean_plm_index=format_value(float(np.mean(known)) if known else None, "per h"),
-        sd_plm_index=format_value(float(np.std(known, ddof=1)) if len(known) > 1 else None, "per h"),
+        mean_plm_index=format_value(float(np.mean(known)) if known else None, na="n/a"),
+        sd_plm_index=format_value(float(np.std(known, ddof=1)) if len(known) > 1 else None, "per h", na=""),
+        mean_plms_index=format_value(float(np.mean(plms)) if plms else None, na="-"),
+        n_plms_nights=len(plms),
         sentences=render_multi_night_findings(indices),
         caveats=(text.NOT_A_DIAGNOSIS, text.NIGHTS_VARY),
         see_a_doctor=text.SEE_A_DOCTOR,

@@ -229,6 +229,8 @@ def plot_plms_per_hour(
     hour = np.clip((events["onset_s"].to_numpy(float) // 3600).astype(int), 0, n_hours - 1)
     for category in ("periodic", "isolated", "hypnic_jerk"):
         counts = np.bincount(hour[(categories == category).to_numpy()], minlength=n_hours)[:n_hours]
+        if not counts.any():
+            continue
         ax.bar(np.arange(n_hours) + 0.5, counts, width=0.85, bottom=bottom, color=CATEGORY_COLORS[category],
                label=CATEGORY_LABELS[category])
         bottom += counts
@@ -238,7 +240,8 @@ def plot_plms_per_hour(
     ax.xaxis.set_major_formatter(_time_formatter(start))
     ax.set_xlabel(f"hour of the night (start of each hour, {_xlabel(start)})")
     ax.set_ylabel("movements per hour")
-    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", frameon=False, fontsize="small")
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     return fig

@@ -157,7 +157,7 @@ def render_findings(summary: Mapping[str, Any]) -> Findings:
     """The headline and plain-language sentences for one night's ``summary.json`` mapping."""
     index, basis = _headline_index(summary)
     level = classify_index(index)
-    plm_count = _count(summary, "plm_count")
+    plm_count = _count(summary, "plms_count" if basis == "of sleep" else "plm_count")
     hours = as_number(summary.get("total_sleep_time_h" if basis == "of sleep" else "time_in_bed_h"))
     if index is None:
         headline = "PLM index: not available"
@@ -167,7 +167,7 @@ def render_findings(summary: Mapping[str, Any]) -> Findings:
     if plm_count is not None and hours is not None and index is not None:
         noun = "movement" if plm_count == 1 else "movements"
         sentences.append(
-            f"The sensors recorded {plm_count} periodic limb {noun} (PLMs: leg movements that repeat every "
+            f"This night had {plm_count} periodic limb {noun} (PLMs: leg movements that repeat every "
             f"10 to 90 seconds, at least four in a row) in {hours:.1f} hours {basis}: "
             f"{index:.1f} per hour."
         )

@@ -139,7 +139,7 @@ def test_multi_night_report_has_a_row_per_night_and_the_mean(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert out.stat().st_size < MAX_REPORT_BYTES
     mean = sum(indices) / 3
-    assert f"{mean:.1f} per h" in text
+    assert f'<div class="number">{mean:.1f} ' in text and f'<th class="num">{mean:.1f}</th>' in text
     for d, index in zip(dirs, indices, strict=True):
         assert f">{d.name}<" in text and f"{index:.1f}" in text
     assert 'href="../night1/report.html"' in text  # only night1 has its own report

@@ -62,6 +62,8 @@ def test_plms_per_hour_stacks_categories_per_hour():
     fig = plots.plot_plms_per_hour(events, duration_s=3 * 3600)
     heights = np.array([p.get_height() for p in fig.axes[0].patches]).reshape(3, 3)  # category x hour
     assert heights.tolist() == [[2, 0, 0], [0, 2, 0], [0, 0, 1]]
+    only_plms = plots.plot_plms_per_hour(events.iloc[:2], duration_s=3 * 3600)
+    assert len(only_plms.axes[0].patches) == 3  # empty categories are not drawn (nor in the legend)
 
 
 def test_every_plot_is_a_figure_without_pyplot_and_renders(tmp_path):

@@ -23,7 +23,8 @@ def test_headline_is_per_hour_in_bed_without_a_hypnogram():
 
 def test_headline_is_per_hour_of_sleep_when_a_hypnogram_gave_sleep_time():
     findings = render_findings({"plm_index": 9.0, "plms_index": 11.5, "total_sleep_time_h": 6.0, "plm_count": 70,
-                                "time_in_bed_h": 7.8})
+                                "plms_count": 69, "time_in_bed_h": 7.8})
+    assert "69 periodic limb movements" in findings.sentences[0] and "6.0 hours of sleep" in findings.sentences[0]
     assert findings.index_basis == "of sleep" and findings.index_per_h == 11.5 and findings.level == "borderline"
     assert "Counted per hour in bed instead, it is 9.0 per hour." in findings.sentences
 
