@@ -213,7 +213,7 @@ static uint8_t readBatteryPercent(uint16_t *mv) {
   analogReadResolution(12);
   uint32_t raw = analogRead(PIN_VBAT);
   *mv = (uint16_t)(raw * 3300UL / 4096UL * 1510UL / 510UL);
-  long pct = map(constrain(*mv, 3300, 4150), 3300, 4150, 0, 100);  // rough LiPo curve
+  long pct = map(constrain((long)*mv, 3300L, 4150L), 3300L, 4150L, 0L, 100L);  // rough LiPo curve
   return (uint8_t)pct;
 }
 
