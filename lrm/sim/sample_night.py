@@ -39,7 +39,13 @@ def sample_night_dir() -> Path:
         return _REPO_NIGHT
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lrm" / "sample_night-v1"
     if not (cache / "recording.json").is_file():
+        import shutil
+
         tmp = cache.with_name(cache.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
         make_sample_night(tmp)
-        tmp.replace(cache) if not cache.exists() else None
+        try:
+            tmp.replace(cache)  # atomic; another process may have won the race
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
     return cache

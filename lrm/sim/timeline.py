@@ -105,7 +105,7 @@ def build_timeline(rng: np.random.Generator, profile: Profile, duration_s: float
     sleep_start, sleep_end = lights_out + latency, lights_on - final_wake
     n_wake = int(rng.integers(profile.awakenings[0], profile.awakenings[1] + 1))
     n_wake = min(n_wake, int((sleep_end - sleep_start) // 1800))
-    bathroom = n_wake > 0 and in_bed > 4 * 3600 and rng.random() < 0.5
+    bathroom = n_wake > 0 and in_bed > 4 * 3600 and rng.random() < 0.6
     centres = np.sort(rng.uniform(sleep_start + 1200.0, sleep_end - 600.0, n_wake)) if n_wake else np.empty(0)
     sleep_rows, out_of_bed, walks = [], [], []
     t = sleep_start
