@@ -100,6 +100,12 @@ class _LegSignals:
     floor: npt.NDArray[np.float32]
 
 
+def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
+    """Thresholds never below the sensor's quantisation: 1.5 LSB to start an LM, 0.75 LSB to continue it."""
+    d = params.detect
+    return replace(d, high_g=max(d.high_g, 1.5 * prep.resolution_g), low_g=max(d.low_g, 0.75 * prep.resolution_g))
+
+
 def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
     fs = prep.fs_hz
     gravity_1s, dynamic = split_gravity(prep.accel_g, prep.valid, fs_hz=fs, window_s=params.prepare.gravity_window_s)
@@ -205,7 +211,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
                             recording_start_s=start if recording.time_is_absolute else None)
     analysis_h = float(np.count_nonzero(rest.in_bed & all_valid)) / 3600.0
     # movements
-    moves = {side: detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side, params=params.detect)
+    moves = {side: detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side,
+                              params=_detect_params(sig.prepared, params))
              for side, sig in legs.items()}
     moves = classify_movements(moves, {s: legs[s].gravity_1s for s in sides}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")

@@ -37,7 +37,7 @@ def match_onsets(true_s: np.ndarray, found_s: np.ndarray, tol_s: float = 1.0) ->
 
     >>> t, f = match_onsets(np.array([1.0, 5.0, 9.0]), np.array([1.4, 9.9, 20.0]))
     >>> t.tolist(), f.tolist()
-    [True, False, True], [True, True, False]
+    ([True, False, True], [True, True, False])
     """
     true_s, found_s = np.sort(true_s), np.sort(found_s)
     mt, mf = np.zeros(true_s.size, bool), np.zeros(found_s.size, bool)

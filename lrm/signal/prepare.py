@@ -34,6 +34,7 @@ class PreparedLeg:
     gaps_s : float64 (k, 2), gap start/end in s since the recording start.
     raw_fs_hz : effective raw sampling rate (samples per second of covered time).
     clipping_pct : % of raw axis values at the declared full scale (None if the range is unknown).
+    resolution_g : smallest step between raw values (g): the quantisation the thresholds must clear.
     repairs : human-readable notes on what was repaired.
     """
 
@@ -46,6 +47,7 @@ class PreparedLeg:
     clipping_pct: float | None
     repairs: tuple[str, ...]
     source: str
+    resolution_g: float = 0.0
 
     @property
     def coverage_pct(self) -> float:
@@ -110,7 +112,15 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         thr = params.clip_fraction * float(leg.range_g)
         n_clip = np.count_nonzero(x >= thr) + np.count_nonzero(x <= -thr)
         clipping = float(100.0 * n_clip / x.size)
-    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src)
+    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, _resolution(x))
+
+
+def _resolution(x: npt.NDArray[np.float32]) -> float:
+    """Smallest positive step (g) between distinct raw values of one axis (a sample of the night)."""
+    vals = np.unique(x[:: max(1, x.shape[0] // 200_000), 0])
+    steps = np.diff(vals)
+    steps = steps[steps > 1e-7]
+    return float(np.median(np.sort(steps)[:10])) if steps.size else 0.0
 
 
 def _repair(leg: Leg, src: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], list[str]]:

@@ -141,6 +141,8 @@ def parse_clock(value: str | float, recording_start_s: float | None, flag: str, 
                 if dt.tzinfo is None:
                     dt = dt.replace(tzinfo=timezone.utc)
                 out = (dt - datetime.fromtimestamp(recording_start_s, tz=timezone.utc)) / timedelta(seconds=1)
+    if -1.0 < out < 0.0 or duration_s < out < duration_s + 1.0:
+        out = min(max(out, 0.0), duration_s)  # within the last partial second
     if not 0.0 <= out <= duration_s:
         raise InputError(flag, "", f"{value!r} lies outside the recording (0-{duration_s:.0f} s from its start)",
                          "check the date and time (clock times are UTC)")
