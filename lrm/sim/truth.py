@@ -97,6 +97,15 @@ class Truth:
         keep = (ev["type"] == "lm") & (ev["observed"] if observed_only else True)
         return ev.loc[keep].reset_index(drop=True)
 
+    def recorded_s(self, t_s: Any, side: str) -> np.ndarray:
+        """True times (s since recording start) as ``side``'s sensor clock shows them (s since recording start).
+
+        A pipeline that aligns one leg to the other reports times on that reference leg's clock; map the
+        truth with this before matching onsets.
+        """
+        leg = self.legs[side]
+        return (1.0 + leg.drift_ppm * 1e-6) * np.asarray(t_s, dtype=np.float64) + leg.offset_s
+
     @property
     def plm_index(self) -> float | None:
         """PLMs per hour of the analysis period by WASM 2016 on the true LMs (None while scoring is pending)."""

@@ -113,6 +113,7 @@ def test_timestamps_follow_the_clock_model_in_truth():
         assert lt.true_fs_hz == pytest.approx(50.0 / (1 + lt.drift_ppm * 1e-6))
         first_true_s = truth.variation["start_lag_s"][side] + truth.hypnogram_start_s
         expected = (1 + lt.drift_ppm * 1e-6) * first_true_s + lt.offset_s
+        assert truth.recorded_s(first_true_s, side) == pytest.approx(expected)
         if not (lt.gaps_s.size and lt.gaps_s[0, 0] <= first_true_s):
             assert leg.t_s[0] - start == pytest.approx(expected, abs=1e-5)
 
