@@ -27,7 +27,8 @@ DEFAULT_MULTI_NAME = "nights-report.html"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dirs", nargs="+", metavar="DIR", help="output directory of 'lrm analyze' / 'lrm score-events'")
     parser.add_argument("--out", metavar="FILE",
-                        help=f"HTML file to write (default: DIR/report.html for one night, ./{DEFAULT_MULTI_NAME} for several)")
+                        help="HTML file to write (default: DIR/report.html for one night, "
+                        f"./{DEFAULT_MULTI_NAME} for several)")
     parser.add_argument("--pdf", action="store_true", help="also write a PDF with the same name as the HTML")
 
 

@@ -77,7 +77,9 @@ def print_to_pdf(html_path: Path, pdf_path: Path, *, chromium: str) -> None:
         os.replace(pdf_path.with_name(f".{pdf_path.name}.tmp"), pdf_path)
 
 
-def _text_page(title: str, paragraphs: Sequence[str], tables: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> list[Figure]:
+def _text_page(
+    title: str, paragraphs: Sequence[str], tables: Sequence[tuple[str, Sequence[tuple[str, str]]]]
+) -> list[Figure]:
     """A4 pages of wrapped text: the title, paragraphs, then each table as aligned key/value lines."""
     lines: list[tuple[str, str]] = [("title", title), ("blank", "")]
     for paragraph in paragraphs:

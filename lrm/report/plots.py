@@ -344,7 +344,8 @@ def plot_densest_series(
         for side in sides:
             ax.plot(near["t_s"] / 60, near[f"{side}_envelope_g"], color=SIDE_COLORS[side], linewidth=1.2,
                     label=f"{side} leg", drawstyle="steps-mid")
-        for category, onset, offset in zip(event_categories(window), window["onset_s"], window["offset_s"], strict=True):
+        spans = zip(event_categories(window), window["onset_s"], window["offset_s"], strict=True)
+        for category, onset, offset in spans:
             ax.axvspan(onset / 60, offset / 60, color=CATEGORY_COLORS[category], alpha=0.2, linewidth=0)
         ax.set_ylabel("movement (g)")
         ax.set_ylim(bottom=0)

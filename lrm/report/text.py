@@ -220,5 +220,6 @@ def render_multi_night_findings(indices_per_h: Sequence[float | None]) -> tuple[
     )
     if len(known) < len(indices_per_h):
         missing = len(indices_per_h) - len(known)
-        sentences.append(f"{missing} night{'s' if missing != 1 else ''} had no PLM index and {'is' if missing == 1 else 'are'} left out of the mean.")
+        nights = "1 night had no PLM index and is" if missing == 1 else f"{missing} nights had no PLM index and are"
+        sentences.append(f"{nights} left out of the mean.")
     return tuple(sentences)

@@ -107,7 +107,8 @@ def write_night_dir(
         "quality": {
             side: {"coverage_pct": 100.0 if side == "left" else 98.5, "gap_count": 0 if side == "left" else 1,
                    "gap_total_s": 0.0 if side == "left" else 420.0, "clipping_pct": 0.01, "fs_hz": 50.0,
-                   "clock_offset_s": 0.0 if side == "left" else 0.84, "clock_drift_ppm": 0.0 if side == "left" else 12.5}
+                   "clock_offset_s": 0.0 if side == "left" else 0.84,
+                   "clock_drift_ppm": 0.0 if side == "left" else 12.5}
             for side in ("left", "right")
         },
         "params": {"detect": {"threshold_g": 0.02, "min_gap_s": 0.5}, "posture": {"window_s": 30.0}},

@@ -14,11 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from report_fixtures import write_night_dir
 
 from lrm.report.html import write_multi_night_report, write_report
 from lrm.report.pdf import chromium_command, find_chromium
-
-from report_fixtures import write_night_dir
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)")

@@ -9,7 +9,9 @@ import pytest
 from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
-from lrm.report.html import format_value, load_night, write_multi_night_report, write_report
+from lrm.report.html import write_multi_night_report, write_report
+from lrm.report.night_files import load_night
+from lrm.report.tables import format_value
 
 MAX_REPORT_BYTES = 3_000_000
 
@@ -159,9 +161,10 @@ def test_pdf_without_a_browser_falls_back_to_matplotlib(night_dir):
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 6
 
 
-@pytest.mark.parametrize(("value", "unit", "text"), [(None, "h", "not available"), (float("nan"), "", "not available"),
-                                                     (True, "", "yes"), (1234567, "count", "1 234 567"),
-                                                     (0.5, "ratio", "0.50"), (7.25, "h", "7.2 h"), ([1, 2], "", "1, 2")])
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (None, "h", "not available"), (float("nan"), "", "not available"), (True, "", "yes"),
+    (1234567, "count", "1 234 567"), (0.5, "ratio", "0.50"), (7.25, "h", "7.2 h"), ([1, 2], "", "1, 2"),
+])
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
 

@@ -16,7 +16,8 @@ def _events(onsets, *, series=None, types=None, in_series=None):
     events = pd.DataFrame({
         "onset_s": onsets, "offset_s": onsets + 2.0, "side": ["left"] * n,
         "type": types or ["lm"] * n,
-        "in_plm_series": in_series if in_series is not None else [1 if s is not None else 0 for s in (series or [None] * n)],
+        "in_plm_series": in_series if in_series is not None
+        else [1 if s is not None else 0 for s in (series or [None] * n)],
         "series_id": pd.array(series or [None] * n, dtype="Int64"),
     })
     events["imi_s"] = events["onset_s"].diff()

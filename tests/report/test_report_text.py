@@ -45,7 +45,8 @@ def test_partial_summaries_never_crash(summary):
 
 
 def test_single_hypnic_jerk_is_singular():
-    assert render_findings({"hypnic_jerk_count": 1}).hypnic_jerks.startswith("1 movement looked like a hypnic jerk and was not counted")
+    one = render_findings({"hypnic_jerk_count": 1}).hypnic_jerks
+    assert one.startswith("1 movement looked like a hypnic jerk and was not counted")
     assert render_findings({"hypnic_jerk_count": 0}).hypnic_jerks.startswith("No movement looked like")
 
 
