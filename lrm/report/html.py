@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -256,7 +257,8 @@ def _night_row(night: NightFiles, link_from: Path) -> dict[str, Any]:
         "hypnic": format_value(summary.get("hypnic_jerk_count"), na="-"),
         "coverage": format_value(min(coverage), "%") if coverage else "-",
         "rules": rules_table(summary)[0],
-        "link": os.path.relpath(report, link_from.parent) if report.is_file() else None,
+        "link": urllib.parse.quote(Path(os.path.relpath(report, link_from.parent)).as_posix())
+        if report.is_file() else None,
     }
 
 

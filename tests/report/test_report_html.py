@@ -66,6 +66,18 @@ def test_input_text_is_escaped(tmp_path):
     parse_strict(report)
 
 
+def test_multi_night_report_escapes_directory_names_and_subjects(tmp_path):
+    evil = '<script>alert("x")</script>'
+    night = write_night_dir(tmp_path / "a<script>b", subject_id=evil, hours=1.0)
+    write_report(night)
+    other = write_night_dir(tmp_path / "c", subject_id="S02", hours=1.0)
+    out = write_multi_night_report([night, other], tmp_path / "m.html")
+    text = out.read_text(encoding="utf-8")
+    assert "<script>" not in text and "a&lt;script&gt;b" in text
+    assert 'href="a%3Cscript%3Eb/report.html"' in text
+    parse_strict(out)
+
+
 def test_directory_without_trace_omits_signal_figures(tmp_path):
     night = write_night_dir(tmp_path / "scored", with_trace=False, recording_start=None)
     report = write_report(night)
