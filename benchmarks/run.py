@@ -1,0 +1,340 @@
+"""lrm benchmarks: one command, ratios measured in one run on this machine.
+
+    python benchmarks/run.py                 # full run (8 h two-leg 100 Hz night), writes results-<date>.md
+    python benchmarks/run.py --hours 1       # a quick look (ratios only roughly comparable)
+    python benchmarks/run.py --profile       # also print the analysis hot spots (cProfile)
+
+Every timing is a ratio to the *floor*: one float64 ``np.copyto`` over the same samples (both legs, three
+axes), timed in the same run. Other "one pass" timings vary 9x between machines; this one tracks memory
+bandwidth, which bounds any analysis of the raw samples. Comparators (actipy, scikit-digital-health) are
+optional: ``pip install -e ".[bench]"``; a comparator that is not installed is skipped and said so.
+
+Targets (issue 7): analysis <= 40x the floor (goal <= 20x); faster than actipy and SKDH; whole
+``lrm analyze`` from two CSVs in a fresh process <= 2 s; ``lrm --help`` imports no scipy; CSV read <= 1.5x
+the faster of pandas and pyarrow.csv; analysis peak memory <= 1.5x the raw samples in float32, whole
+process <= 600 MiB; online detection <= 0.1% of a core; batch throughput scales from 1 to 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import io
+import os
+import platform
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+MIB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    name: str
+    value: str
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """Smallest wall-clock time (s) of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def quiet(fn: Callable[[], object]) -> Callable[[], object]:
+    def call() -> object:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+
+    return call
+
+
+def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run a fresh process; return (wall s, peak RSS MiB, stderr+stdout tail)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
+    out_bytes = b""
+    assert proc.stdout is not None
+    out_bytes = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = out_bytes.decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{text[-2000:]}")
+    return wall, usage.ru_maxrss / 1024.0, text
+
+
+def make_night(folder: Path, hours: float, rate_hz: float) -> tuple[Path, Path, Path]:
+    from lrm.io.native import write_native
+    from lrm.sim.night import simulate, write_simulation
+
+    sim = simulate("plmd", seed=11, hours=hours, rate_hz=rate_hz)
+    write_simulation(sim, folder / "csv")
+    write_native(sim.recording, folder / "native")
+    return folder / "csv" / "left.csv", folder / "csv" / "right.csv", folder / "native"
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISSED")
+
+
+def bench_actipy(recording, floor_s: float) -> Row:
+    try:
+        import actipy
+        import pandas as pd
+    except ImportError:
+        return Row("actipy.process (both legs)", "not installed", "", "lrm faster", "skipped")
+    frames = {}
+    for side, leg in recording.legs.items():
+        index = pd.to_datetime(leg.t_s, unit="s")
+        frames[side] = pd.DataFrame(leg.accel_g.astype(np.float64), columns=["x", "y", "z"], index=index)
+
+    def run() -> None:
+        for side, frame in frames.items():
+            actipy.process(frame, recording.legs[side].fs_hz, verbose=False)
+
+    seconds = best_of(quiet(run), 1)
+    return Row("actipy.process (both legs)", f"{seconds:.2f} s", f"{seconds / floor_s:.0f}x", "", "")
+
+
+def bench_skdh(recording, floor_s: float) -> Row:
+    try:
+        import skdh
+    except ImportError:
+        return Row("SKDH activity + sleep (both legs)", "not installed", "", "lrm faster", "skipped")
+
+    def run() -> None:
+        for leg in recording.legs.values():
+            pipe = skdh.Pipeline()
+            pipe.add(skdh.preprocessing.GetDayWindowIndices(bases=[0, 12], periods=[24, 24]))
+            pipe.add(skdh.preprocessing.AccelThresholdWearDetection())
+            pipe.add(skdh.activity.ActivityLevelClassification(cutpoints="migueles_wrist_adult", day_window=(0, 24)))
+            pipe.add(skdh.sleep.Sleep(day_window=(12, 24), min_day_hours=0.5))
+            pipe.run(time=leg.t_s, accel=leg.accel_g.astype(np.float64), fs=leg.fs_hz)
+
+    try:
+        seconds = best_of(quiet(run), 1)
+    except Exception as exc:  # noqa: BLE001 - a comparator failing is reported, not fatal
+        return Row("SKDH activity + sleep (both legs)", f"failed: {exc.__class__.__name__}: {exc}"[:80], "", "", "skipped")
+    return Row("SKDH activity + sleep (both legs)", f"{seconds:.2f} s", f"{seconds / floor_s:.0f}x", "", "")
+
+
+def bench_online(recording, rate_hz: float) -> Row | None:
+    try:
+        from lrm.signal import online
+    except ImportError:
+        return None
+    detector_cls = getattr(online, "OnlineDetector", None)
+    if detector_cls is None:
+        return Row("online detection (2 legs)", "lrm.signal.online has no OnlineDetector", "", "<= 0.1% core", "skipped")
+    try:
+        detector = detector_cls(fs_hz=rate_hz)
+        chunk = int(rate_hz)  # one second per push, per leg
+        legs = {side: leg.accel_g for side, leg in recording.legs.items()}
+        n = min(len(a) for a in legs.values()) // chunk * chunk
+        start = time.process_time()
+        for i in range(0, n, chunk):
+            for side, accel in legs.items():
+                detector.push(side, accel[i:i + chunk])
+        cpu_s = time.process_time() - start
+    except Exception as exc:  # noqa: BLE001
+        return Row("online detection (2 legs)", f"failed: {exc.__class__.__name__}: {exc}"[:80], "", "<= 0.1% core", "skipped")
+    share = cpu_s / (n / rate_hz) * 100
+    return Row("online detection (2 legs), CPU / real time", f"{share:.4f}% of a core", "", "<= 0.1%", verdict(share <= 0.1))
+
+
+def bench_batch(native: Path, work: Path, n_nights: int) -> list[Row]:
+    try:
+        import distributed
+    except ImportError:
+        return [Row("batch throughput", "dask.distributed not installed", "", "", "skipped")]
+    from lrm.batch.cluster import local_cluster, run_nights
+    from lrm.batch.discover import NightSpec
+
+    nights = [NightSpec(f"night{i}", path=str(native)) for i in range(n_nights)]
+    rates = {}
+    for workers in (1, 2):
+        out = work / f"batch{workers}"
+        with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
+            client.run(lambda: __import__("lrm.pipeline"))  # warm the workers' imports
+            start = time.perf_counter()
+            rows = run_nights(client, nights, None, out)
+            seconds = time.perf_counter() - start
+        failed = [r.error for r in rows if r.status != "ok"]
+        if failed:
+            return [Row("batch throughput", f"failed: {failed[0]}"[:80], "", "", "MISSED")]
+        rates[workers] = n_nights / seconds * 60
+    speedup = rates[2] / rates[1]
+    return [
+        Row(f"batch, 1 worker ({n_nights} nights)", f"{rates[1]:.1f} nights/min"),
+        Row(f"batch, 2 workers ({n_nights} nights)", f"{rates[2]:.1f} nights/min", f"{speedup:.2f}x of 1 worker",
+            "scales (> 1.5x on 2 free cores)", verdict(speedup > 1.5)),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hours", type=float, default=8.0, help="simulated night length (h), default 8")
+    parser.add_argument("--rate", type=float, default=100.0, help="sampling rate (Hz), default 100")
+    parser.add_argument("--batch-nights", type=int, default=4, help="nights per batch-throughput run")
+    parser.add_argument("--profile", action="store_true", help="print the analysis hot spots (cProfile)")
+    parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results-<date>.md")
+    args = parser.parse_args(argv)
+
+    import logging
+
+    import lrm
+    from lrm.io.native import read_native
+
+    for name in ("distributed", "skdh", ""):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    rows: list[Row] = []
+    work = Path(tempfile.mkdtemp(prefix="lrm-bench-"))
+    try:
+        print(f"simulating a {args.hours:g} h two-leg {args.rate:g} Hz night ...", file=sys.stderr)
+        left_csv, right_csv, native = make_night(work, args.hours, args.rate)
+        recording = read_native(native)
+        n_values = sum(leg.accel_g.size for leg in recording.legs.values())
+        raw_f32_bytes = n_values * 4
+
+        # the floor: one float64 copy over the same samples
+        src = np.concatenate([leg.accel_g.ravel() for leg in recording.legs.values()]).astype(np.float64)
+        dst = np.empty_like(src)
+        floor_s = best_of(lambda: np.copyto(dst, src), 7)
+        del src, dst
+        rows.append(Row("floor: np.copyto float64", f"{floor_s * 1e3:.1f} ms", "1x",
+                        f"{n_values / 3:,.0f} samples x 3 axes"))
+
+        # analysis from arrays in memory
+        print("analysing ...", file=sys.stderr)
+        analyze = quiet(lambda: lrm.analyze(recording))
+        analyze()  # warm-up: imports, caches
+        analysis_s = best_of(analyze, 3)
+        ratio = analysis_s / floor_s
+        real_time = args.hours * 3600 / analysis_s
+        rows.append(Row("analysis from arrays (lrm.analyze)", f"{analysis_s:.3f} s ({real_time:,.0f}x real time)",
+                        f"{ratio:.1f}x", "<= 40x (goal <= 20x)", verdict(ratio <= 40) + (" goal" if ratio <= 20 else "")))
+
+        print("comparators ...", file=sys.stderr)
+        for row in (bench_actipy(recording, floor_s), bench_skdh(recording, floor_s)):
+            if row.ratio:
+                row.target = "lrm faster"
+                row.verdict = verdict(analysis_s < float(row.value.split()[0]))
+            rows.append(row)
+
+        # peak memory of an analysis (Python + numpy allocations)
+        gc.collect()
+        tracemalloc.start()
+        analyze()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        mem_ratio = peak / raw_f32_bytes
+        rows.append(Row("analysis peak memory (tracemalloc)", f"{peak / MIB:.0f} MiB", f"{mem_ratio:.2f}x raw f32",
+                        f"<= 1.5x ({raw_f32_bytes / MIB:.0f} MiB raw)", verdict(mem_ratio <= 1.5)))
+
+        # CSV read: lrm vs the faster of pandas and pyarrow.csv (first read each; files already in the page cache)
+        print("CSV readers ...", file=sys.stderr)
+        import pandas as pd
+        import pyarrow.csv as pacsv
+
+        for path in (left_csv, right_csv):
+            path.read_bytes()
+        pandas_s = best_of(lambda: [pd.read_csv(p) for p in (left_csv, right_csv)], 1)
+        arrow_s = best_of(lambda: [pacsv.read_csv(p) for p in (left_csv, right_csv)], 1)
+        lrm_read_s = best_of(quiet(lambda: lrm.read(left=left_csv, right=right_csv)), 1)
+        best_ref = min(pandas_s, arrow_s)
+        rows.append(Row("CSV read, pandas.read_csv (2 files)", f"{pandas_s:.2f} s", f"{pandas_s / floor_s:.0f}x"))
+        rows.append(Row("CSV read, pyarrow.csv (2 files)", f"{arrow_s:.2f} s", f"{arrow_s / floor_s:.0f}x"))
+        rows.append(Row("CSV read, lrm.read (2 files)", f"{lrm_read_s:.2f} s", f"{lrm_read_s / best_ref:.2f}x faster ref",
+                        "<= 1.5x", verdict(lrm_read_s / best_ref <= 1.5)))
+
+        # whole `lrm analyze` from two CSVs in a fresh process; `lrm --help` imports
+        print("fresh processes ...", file=sys.stderr)
+        cli = [sys.executable, "-m", "lrm"]
+        wall, rss, _ = run_child([*cli, "analyze", "--left", str(left_csv), "--right", str(right_csv),
+                                  "--out", str(work / "analyze-out")])
+        rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s", "", "<= 2 s", verdict(wall <= 2.0)))
+        rows.append(Row("lrm analyze, whole-process peak RSS", f"{rss:.0f} MiB", "", "<= 600 MiB", verdict(rss <= 600)))
+        probe = ("import sys, runpy\nsys.argv = ['lrm', '--help']\ntry:\n    runpy.run_module('lrm', run_name='__main__')\n"
+                 "except SystemExit:\n    pass\nprint('HEAVY=' + ','.join(m for m in ('scipy', 'numpy', 'pandas', 'matplotlib') if m in sys.modules))")
+        wall_help, _, text = run_child([sys.executable, "-c", probe])
+        heavy = text.rsplit("HEAVY=", 1)[-1].strip()
+        rows.append(Row("lrm --help, fresh process", f"{wall_help:.2f} s", "", "imports no scipy",
+                        verdict("scipy" not in heavy.split(",")) + (f" (imports: {heavy})" if heavy else " (no numpy/scipy/pandas)")))
+
+        online_row = bench_online(recording, args.rate)
+        rows.append(online_row or Row("online detection (2 legs)", "lrm.signal.online not present", "", "<= 0.1% core", "skipped"))
+
+        print("batch throughput ...", file=sys.stderr)
+        rows.extend(bench_batch(native, work, args.batch_nights))
+
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            analyze()
+            profiler.disable()
+            stream = io.StringIO()
+            pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
+            print(stream.getvalue())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    table = render(rows)
+    print(table)
+    if not args.no_write:
+        header = environment(args)
+        path = HERE / f"results-{dt.date.today().isoformat()}.md"
+        path.write_text(header + "\n" + table + "\n")
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def environment(args: argparse.Namespace) -> str:
+    import lrm
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return (f"# lrm benchmarks, {dt.date.today().isoformat()}\n\n"
+            f"`python benchmarks/run.py --hours {args.hours:g} --rate {args.rate:g}` on {cpu}, "
+            f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, numpy {np.__version__}, "
+            f"lrm {lrm.__version__}. Ratios are to the floor (one float64 np.copyto over the same samples) "
+            "measured in the same run.\n")
+
+
+def render(rows: list[Row]) -> str:
+    head = ("what", "measured", "ratio", "target", "verdict")
+    body = [(r.name, r.value, r.ratio, r.target, r.verdict) for r in rows]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
