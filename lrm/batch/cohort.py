@@ -8,7 +8,7 @@ Columns, in this order (see docs/batch.md):
   (``quality.left.coverage_pct`` -> ``quality_left_coverage_pct``), lists as JSON text, except the
   parameter values (``params.*``: they are in ``params-<digest>.toml``) and ``input_files``;
 * provenance: ``params_digest``, ``lrm_version``, ``elapsed_s``, ``output`` and the inputs
-  (``left``, ``right``, ``path``, ``hypnogram``).
+  (``left``, ``right``, ``path``, ``hypnogram``, ``respiratory``, ``arousals``).
 
 A failed night keeps its row, with the inputs and the error and empty figures.
 """
@@ -35,7 +35,8 @@ LEADING_COLUMNS = (
     "plm_index", "plms_index", "plmw_index", "plm_count", "lm_index", "clm_index", "periodicity_index",
     "plm_series_count", "hypnic_jerk_count",
 )
-TRAILING_COLUMNS = ("params_digest", "lrm_version", "elapsed_s", "output", "left", "right", "path", "hypnogram")
+TRAILING_COLUMNS = ("params_digest", "lrm_version", "elapsed_s", "output", "left", "right", "path", "hypnogram",
+                    "respiratory", "arousals")
 # summary.json may spell provenance differently; these keys feed the fixed provenance columns.
 _DIGEST_KEYS = ("params_digest", "params_hash", "params_sha256", "params_id")
 _VERSION_KEYS = ("lrm_version", "version", "created_by")
@@ -54,7 +55,8 @@ def _row_record(row: CohortRow) -> dict[str, Any]:
             record[key] = value
     spec = row.spec
     record.update(params_digest=digest, lrm_version=version, elapsed_s=row.elapsed_s, output=row.output,
-                  left=spec.left, right=spec.right, path=spec.path, hypnogram=spec.hypnogram)
+                  left=spec.left, right=spec.right, path=spec.path, hypnogram=spec.hypnogram,
+                  respiratory=spec.respiratory, arousals=spec.arousals)
     return record
 
 

@@ -31,7 +31,9 @@ A CSV file whose header starts with ``night_id`` lists the nights explicitly::
 
 Columns: ``night_id`` (required, unique, usable as a folder name), ``left`` and ``right`` (files; either may
 be empty for a one-leg night; a recording directory goes in ``left`` with ``right`` empty), and optionally
-``hypnogram``. Relative paths are relative to the manifest's folder. Missing files are *not* a discovery
+``hypnogram``, ``respiratory`` and ``arousals`` (files, as for ``lrm analyze``) and ``lights_out`` /
+``lights_on`` (``22:40``, ISO 8601, or seconds from the recording start). Other columns are ignored.
+Relative paths are relative to the manifest's folder. Missing files are *not* a discovery
 error: that night fails on its own row of the cohort table, and the other nights run.
 """
 
@@ -49,7 +51,8 @@ from lrm.errors import InputError
 
 __all__ = ["NightSpec", "Discovery", "find_nights", "read_manifest", "MANIFEST_COLUMNS"]
 
-MANIFEST_COLUMNS = ("night_id", "left", "right", "hypnogram")
+MANIFEST_COLUMNS = ("night_id", "left", "right", "hypnogram", "respiratory", "arousals", "lights_out", "lights_on")
+_PATH_COLUMNS = ("hypnogram", "respiratory", "arousals")
 NATIVE_MANIFEST = "recording.json"
 OUTPUT_MARKER = "summary.json"
 # Extensions that can hold a hypnogram or a night's samples; anything else (.json, .md, .html, ...) is ignored.
@@ -66,7 +69,9 @@ class NightSpec:
 
     Exactly one of (``left`` and/or ``right``) or ``path`` is set. ``path`` is a recording directory
     (or a file holding both legs). ``origin`` says how the night was found (``"manifest.csv row 3"``,
-    ``"naming rule"``), for error messages.
+    ``"naming rule"``), for error messages. From a manifest only: ``respiratory`` and ``arousals``
+    (interval files ``onset_s,offset_s``) and ``lights_out``/``lights_on`` (as ``lrm analyze
+    --lights-out`` takes them: ``HH:MM``, ISO 8601 or seconds from the recording start).
     """
 
     night_id: str
@@ -75,6 +80,10 @@ class NightSpec:
     path: str | None = None
     hypnogram: str | None = None
     origin: str = ""
+    respiratory: str | None = None
+    arousals: str | None = None
+    lights_out: str | None = None
+    lights_on: str | None = None
 
     def __post_init__(self) -> None:
         if (self.path is None) == (self.left is None and self.right is None):
@@ -83,7 +92,7 @@ class NightSpec:
     @property
     def inputs(self) -> tuple[str, ...]:
         """Every input path of the night (for the cohort table and error messages)."""
-        return tuple(p for p in (self.path, self.left, self.right, self.hypnogram) if p)
+        return tuple(p for p in (self.path, self.left, self.right, self.hypnogram, self.respiratory, self.arousals) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +157,17 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[NightSpec, ...]:
             if night_id in specs:
                 raise InputError(str(p), where, f"night_id {night_id!r} appears twice ({specs[night_id].origin})",
                                  "give every night a unique id")
-            left, right, hypno = (str(base / v) if v else None for v in (values["left"], values["right"], values["hypnogram"]))
+            left, right = (str(base / v) if v else None for v in (values["left"], values["right"]))
             if left is None and right is None:
                 raise InputError(str(p), where, f"night {night_id!r} has no 'left' or 'right' file",
                                  "give at least one data file (or a recording directory in 'left')")
+            extra: dict[str, str | None] = {k: (str(base / values[k]) if values[k] else None) for k in _PATH_COLUMNS}
+            extra.update(lights_out=values["lights_out"] or None, lights_on=values["lights_on"] or None)
             origin = f"{p.name} {where}"
             if right is None and left is not None and Path(left).is_dir():
-                specs[night_id] = NightSpec(night_id, path=left, hypnogram=hypno, origin=origin)
+                specs[night_id] = NightSpec(night_id, path=left, origin=origin, **extra)
             else:
-                specs[night_id] = NightSpec(night_id, left=left, right=right, hypnogram=hypno, origin=origin)
+                specs[night_id] = NightSpec(night_id, left=left, right=right, origin=origin, **extra)
     if not specs:
         raise InputError(str(p), "", "the manifest lists no nights", "add one row per night below the header")
     return tuple(specs.values())

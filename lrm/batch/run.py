@@ -87,13 +87,26 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
         recording = read(spec.path)
     else:
         recording = read(left=spec.left, right=spec.right)
-    hypnogram = None
-    if spec.hypnogram:
-        from lrm.io.scoring_inputs import read_hypnogram
+    hypnogram = respiratory = arousals = None
+    if spec.hypnogram or spec.respiratory or spec.arousals:
+        from lrm.io.scoring_inputs import read_hypnogram, read_intervals_csv
 
-        hypnogram = read_hypnogram(spec.hypnogram)
-    result = analyze(recording, as_params(params), hypnogram=hypnogram)
+        hypnogram = read_hypnogram(spec.hypnogram) if spec.hypnogram else None
+        respiratory = read_intervals_csv(spec.respiratory, "respiratory events") if spec.respiratory else None
+        arousals = read_intervals_csv(spec.arousals, "arousals") if spec.arousals else None
+    result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                     lights_out_s=_time_value(spec.lights_out), lights_on_s=_time_value(spec.lights_on))
     write_night(result, out_dir)
+
+
+def _time_value(text: str | None) -> str | float | None:
+    """A lights-out/on cell: seconds from the recording start if numeric, else the text (HH:MM, ISO 8601)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def is_finished(night_dir: str | os.PathLike[str]) -> bool:

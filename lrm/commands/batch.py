@@ -17,7 +17,8 @@ Nights are found by a naming rule:
   - paired files <night>_left.<ext> and <night>_right.<ext> in one folder; the separator may be
     _ - . or a space and the side left/right/L/R (s01_left.csv, S01-R.csv)              id: <night>
   - a hypnogram beside them: <night>_hypnogram.<ext>, or hypnogram.<ext> in a night folder
-or listed in a manifest CSV with the header night_id,left,right[,hypnogram] (paths relative to it).
+or listed in a manifest CSV with the header night_id,left,right[,hypnogram] (paths relative to it; optional
+columns respiratory, arousals, lights_out, lights_on). Check what is found with --list.
 
 Resumable: a night already finished in OUT is skipped unless --force (each night is written to a temporary
 folder and renamed into place, so an interrupted batch never leaves a half-written night). A bad file fails
@@ -32,6 +33,9 @@ examples:
   lrm batch data/ --out cohort --scheduler tcp://head:8786  an existing cluster ('dask scheduler' there,
                                                      'dask worker tcp://head:8786' on each machine)
   lrm batch data/ --out cohort --force               re-analyse nights that are already done
+  lrm batch data/ --out cohort --list                only list the nights found
+
+docs/batch.md describes the cohort table's columns and how to run a Dask cluster.
 """
 
 
@@ -42,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--config", metavar="TOML", help="analysis parameters (same keys as lrm analyze's flags)")
     parser.add_argument("--force", action="store_true", help="re-analyse nights already finished in --out")
+    parser.add_argument("--list", action="store_true", help="only list the nights found (and files that fit no rule)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
 
@@ -53,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from lrm.batch.orchestrate import run_batch
     from lrm.errors import InputError, LrmWarning
 
+    if args.list:
+        return _list_nights(args)
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", "", f"must be at least 1, got {args.workers}", "give a positive number")
     if args.workers is not None and args.scheduler:
@@ -71,4 +78,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if failed:
         print(f"lrm: warning: {failed} of {total} nights failed; see the 'error' column of cohort.csv", file=sys.stderr)
+    return 0
+
+
+def _list_nights(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lrm.batch.discover import find_nights
+    from lrm.batch.run import is_finished
+
+    found = find_nights(args.inputs, exclude=[args.out])
+    for night in found.nights:
+        files = ", ".join(night.inputs)
+        done = " [done]" if is_finished(Path(args.out) / night.night_id) else ""
+        print(f"{night.night_id}{done}: {files}  ({night.origin})")
+    for path, reason in found.skipped:
+        print(f"not a night: {path} ({reason})")
+    print(f"{len(found.nights)} nights, {len(found.skipped)} files not used")
     return 0

@@ -100,8 +100,10 @@ def test_the_real_pipeline_survives_a_killed_worker_and_fails_only_the_bad_file(
 def test_the_command_line_resumes_reads_a_manifest_and_reports_failures(cohort, cluster, tmp_path, capsys):
     root, _ = cohort
     manifest = tmp_path / "nights.csv"
-    manifest.write_text(f"night_id,left,right\nx1,{root / 'a_left.csv'},{root / 'a_right.csv'}\n"
-                        f"x2,{root / 'nested' / 'c'},\nbroken,{root / 'd_left.csv'},\n")
+    manifest.write_text(f"night_id,left,right,lights_out\nx1,{root / 'a_left.csv'},{root / 'a_right.csv'},600\n"
+                        f"x2,{root / 'nested' / 'c'},,\nbroken,{root / 'd_left.csv'},,\n")
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--list"]) == 0
+    assert "3 nights, 0 files not used" in capsys.readouterr().out
     out = tmp_path / "out"
     args = [str(manifest), "--out", str(out), "--scheduler", cluster.scheduler_address]
     assert main(["batch", *args]) == 0
@@ -110,6 +112,8 @@ def test_the_command_line_resumes_reads_a_manifest_and_reports_failures(cohort, 
     assert "broken" in captured.err and "nights per minute" in captured.err  # progress + summary table
     first = pd.read_csv(out / "cohort.csv")
     assert list(first["status"]) == ["failed", "ok", "ok"]
+    assert first["lights_out_s"].iloc[1] == pytest.approx(600.0)  # the manifest's per-night lights out
+    assert first["lights_out_s"].iloc[2] != pytest.approx(600.0)
 
     assert main(["batch", *args, "--quiet"]) == 0  # resumed: only the broken night is tried again
     again = pd.read_csv(out / "cohort.csv")

@@ -127,3 +127,12 @@ def test_manifest_errors_name_the_row(tmp_path, text, message):
 def test_semicolon_manifests_are_read(tmp_path):
     manifest = touch(tmp_path / "m.csv", "night_id;left;right\nn1;a.csv;b.csv\n")
     assert [(s.night_id, Path(s.right).name) for s in read_manifest(manifest)] == [("n1", "b.csv")]
+
+
+def test_manifest_extra_columns_carry_scoring_files_and_lights(tmp_path):
+    manifest = touch(tmp_path / "m.csv", "night_id,left,right,respiratory,arousals,lights_out,lights_on,comment\n"
+                                         "n1,a.csv,b.csv,resp.csv,ar.csv,22:40,3600.5,ignored\n")
+    (spec,) = read_manifest(manifest)
+    assert (Path(spec.respiratory).name, Path(spec.arousals).name) == ("resp.csv", "ar.csv")
+    assert (spec.lights_out, spec.lights_on, spec.hypnogram) == ("22:40", "3600.5", None)
+    assert [Path(p).name for p in spec.inputs] == ["a.csv", "b.csv", "resp.csv", "ar.csv"]
