@@ -159,8 +159,8 @@ class VirtualLink:
         if not self.is_subscribed(char):
             return False
         # a notification waits for the next connection event (0..interval) plus ~1 ms of radio and host stack;
-        # the link layer keeps order
-        due = max(self._loop.time() + self.interval_s * self._rng.random() + 0.001, self._last_due)
+        # the link layer keeps order (strictly later: asyncio's timer heap does not keep ties in order)
+        due = max(self._loop.time() + self.interval_s * self._rng.random() + 0.001, self._last_due + 1e-6)
         self._last_due = due
         self._loop.call_at(due, self._dispatch, char.handle, bytes(data), on_delivered)
         return True

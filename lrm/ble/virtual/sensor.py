@@ -33,6 +33,7 @@ __all__ = ["VirtualSensor", "BATTERY_SERVICE", "BATTERY_LEVEL"]
 
 BATTERY_SERVICE = "0000180f-0000-1000-8000-00805f9b34fb"
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
+DEVICE_INFORMATION = "0000180a-0000-1000-8000-00805f9b34fb"
 DEFAULT_MAX_MTU = 247
 
 
@@ -51,6 +52,10 @@ class VirtualSensor:
         Injected faults (disconnects, stalls, refusals, drops, drift, battery drain, MTU).
     power_on_s : float, optional
         True time (Unix s) of sample 0; default: now.
+    rate_hz : float, optional
+        Output data rate in Hz at power-on (default: the family's ``default_rate_hz``). Sample ``k`` is on
+        the grid of the *current* rate; a family that lets the central change the rate restarts its
+        stream on the new grid (:meth:`set_rate`), so tests should configure the rate the driver will ask.
     """
 
     family: ClassVar[str] = ""
@@ -69,6 +74,7 @@ class VirtualSensor:
         rssi: int = -62,
         battery_pct: float = 96.0,
         seed: int = 0,
+        rate_hz: float | None = None,
     ) -> None:
         self.name = name
         self.address = address.upper()
@@ -82,7 +88,7 @@ class VirtualSensor:
         self.battery0 = battery_pct
         self.drift_ppm = self.faults.drift_ppm if self.faults.drift_ppm is not None else 0.0
         self.max_mtu = self.faults.mtu or DEFAULT_MAX_MTU
-        self.rate_hz = self.default_rate_hz
+        self.rate_hz = float(rate_hz) if rate_hz is not None else self.default_rate_hz
         self.rng = random.Random(seed * 1_000_003 + zlib.crc32(self.address.encode()))
         self.services: list[VService] = self.build_gatt() + [self._battery_service()]
         assign_handles(self.services)
@@ -111,6 +117,12 @@ class VirtualSensor:
     def samples_per_packet(self, mtu: int) -> int:
         """Samples in one notification for an ATT MTU (the payload must fit ``mtu - 3`` bytes)."""
         raise NotImplementedError
+
+    def packet_size(self, mtu: int, k: int) -> int:
+        """Samples in the notification that starts at sample ``k`` (default: ``samples_per_packet(mtu)``).
+
+        Families whose packet length depends on the data (Polar delta frames) override this."""
+        return self.samples_per_packet(mtu)
 
     def encode(self, k: int, accel_g: npt.NDArray[np.float32]) -> bytes | list[bytes]:
         """The data notification carrying samples ``k .. k + len(accel_g) - 1``.
@@ -218,6 +230,16 @@ class VirtualSensor:
         self._next_k = max(0, math.ceil((now - self.power_on_s) * self.fs_true))
         self._stream_task = asyncio.get_running_loop().create_task(self._stream(), name=f"virtual {self.name}")
 
+    def set_rate(self, rate_hz: float) -> None:
+        """Change the output data rate; a running stream restarts on the new rate's sample grid."""
+        if float(rate_hz) == self.rate_hz:
+            return
+        running = self.streaming
+        self.stop_stream()
+        self.rate_hz = float(rate_hz)
+        if running:
+            self.start_stream()
+
     def stop_stream(self) -> None:
         if self._stream_task is not None:
             self._stream_task.cancel()
@@ -231,11 +253,12 @@ class VirtualSensor:
                 link = self.link
                 if link is None or not link.connected:
                     return
-                n = self.samples_per_packet(link.mtu)
+                n = self.packet_size(link.mtu, self._next_k)
                 available = math.floor((now - self.power_on_s) * self.fs_true)  # last index taken by now
                 while self._next_k + n - 1 <= available:
                     self._emit(link, self._next_k, n)
                     self._next_k += n
+                    n = self.packet_size(link.mtu, self._next_k)
                 due = self.power_on_s + (self._next_k + n - 1) / self.fs_true
                 await asyncio.sleep(max(0.0, due - self.tb.time()) + 1e-4)
 
@@ -254,7 +277,16 @@ class VirtualSensor:
         if not link.notify(self.data_char, payloads[-1], on_delivered=lambda: self.delivered.append((k, n))):
             self.dropped_samples += n
 
-    # -- battery service ---------------------------------------------------------------------------------
+    # -- standard services -------------------------------------------------------------------------------
+    @staticmethod
+    def device_information(manufacturer: str, model: str, firmware: str) -> VService:
+        """A Device Information Service (0x180A) with manufacturer name, model number and firmware revision."""
+        return VService(DEVICE_INFORMATION, [
+            VChar("00002a29-0000-1000-8000-00805f9b34fb", ("read",), manufacturer.encode()),
+            VChar("00002a24-0000-1000-8000-00805f9b34fb", ("read",), model.encode()),
+            VChar("00002a26-0000-1000-8000-00805f9b34fb", ("read",), firmware.encode()),
+        ])
+
     def _battery_service(self) -> VService:
         self.battery_char = VChar(
             BATTERY_LEVEL, ("read", "notify"), on_read=lambda: bytes([self.battery_pct()])
