@@ -10,7 +10,8 @@ DESCRIPTION = """\
 Detect leg movements (LMs) on each ankle, label roll-overs and walking, find the rest period (time in
 bed) and sleep onsets, keep hypnic jerks apart, and score PLMs with the WASM 2016 (default) or AASM
 rules. Writes DIR/summary.json (indices, time in bed, sleep onset, data quality, parameters),
-DIR/events.csv (one row per event) and DIR/trace.parquet (1 Hz envelope, posture, in-bed trace).
+DIR/events.csv (one row per event), DIR/trace.parquet (1 Hz envelope, posture, in-bed trace) and
+DIR/report.html (the night report; --pdf adds report.pdf).
 
 Input: two files (--left/--right), one file with --side, or a recording directory (lrm record /
 lrm simulate --native). Formats are recognised from their content (see 'lrm formats'); a generic CSV
@@ -46,9 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lights-on", metavar="TIME", help="end of the rest period (default: from posture)")
     parser.add_argument("--rules", choices=("wasm2016", "aasm"), default=None, help="scoring standard (default: wasm2016)")
     parser.add_argument("--config", metavar="TOML", help="analysis parameters (see lrm.params; same names as these flags)")
-    parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages (PLMS/PLMW indices)")
-    parser.add_argument("--respiratory", metavar="FILE", help="respiratory events 'onset_s,offset_s' (CLMr, PLMSnr)")
-    parser.add_argument("--arousals", metavar="FILE", help="arousals 'onset_s,offset_s'")
+    parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages: CSV or EDF+ annotations (PLMS/PLMW indices)")
+    parser.add_argument("--respiratory", metavar="FILE",
+                        help="respiratory events: CSV 'onset_s,offset_s' or EDF+ annotations (CLMr, PLMSnr)")
+    parser.add_argument("--arousals", metavar="FILE", help="arousals: CSV 'onset_s,offset_s' or EDF+ annotations")
+    parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf (A4)")
     parser.add_argument("--force", action="store_true", help="replace existing results in DIR")
 
 
@@ -148,13 +151,24 @@ def run(args: argparse.Namespace) -> int:
         rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
     hyp = resp = ar = None
     if args.hypnogram or args.respiratory or args.arousals:
-        from lrm.io.scoring_inputs import read_hypnogram, read_intervals_csv
+        from lrm.io.edf_scoring import read_scoring_hypnogram, read_scoring_intervals
 
-        hyp = read_hypnogram(args.hypnogram) if args.hypnogram else None
-        resp = read_intervals_csv(args.respiratory, "respiratory events") if args.respiratory else None
-        ar = read_intervals_csv(args.arousals, "arousals") if args.arousals else None
+        t0 = rec.start_s if rec.time_is_absolute else None  # EDF+ scoring is aligned on its own start time
+        hyp = read_scoring_hypnogram(args.hypnogram, recording_start_s=t0) if args.hypnogram else None
+        resp = read_scoring_intervals(args.respiratory, "respiratory", recording_start_s=t0) if args.respiratory else None
+        ar = read_scoring_intervals(args.arousals, "arousals", recording_start_s=t0) if args.arousals else None
     result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
                      lights_out_s=_time_arg(args.lights_out), lights_on_s=_time_arg(args.lights_on))
     write_night(result, out, overwrite=args.force)
     print_summary(result, str(out))
+    print_report_line(out, pdf=args.pdf)
     return 0
+
+
+def print_report_line(out, *, pdf: bool) -> None:  # noqa: ANN001 - a Path
+    """Write DIR/report.html (and report.pdf) from the results in ``out`` and say where they are."""
+    from lrm.report.html import write_report
+
+    path = write_report(out, pdf=pdf)
+    extra = f" and {path.with_suffix('.pdf')}" if pdf else ""
+    print(f"  report: {path}{extra}")

@@ -21,6 +21,7 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default="lrm-demo", help="output directory (default: ./lrm-demo)")
+    parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf (A4)")
     parser.add_argument("--force", action="store_true", help="replace results already in DIR")
 
 
@@ -40,14 +41,19 @@ def find_sample_night():  # noqa: ANN201 - returns dict or raises
             left, right = night / "left.csv", night / "right.csv"
             if left.is_file() and right.is_file():
                 return {"left": str(left), "right": str(right)}
-    raise InputError(str(candidates[0]), "", "the bundled sample night is missing",
-                     "reinstall lrm from a full checkout (sample_data/ holds the night)")
+    try:  # an installed wheel carries no sample_data/: rebuild the identical night once into the user cache
+        from lrm.sim.sample_night import sample_night_dir
+
+        return {"path": str(sample_night_dir())}
+    except OSError as exc:
+        raise InputError(str(candidates[0]), "", f"the bundled sample night is missing and cannot be rebuilt ({exc})",
+                         "run lrm from a full checkout (sample_data/ holds the night)") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from lrm.commands.analyze import print_summary
+    from lrm.commands.analyze import print_report_line, print_summary
     from lrm.errors import OutputExistsError
     from lrm.io.registry import read
     from lrm.pipeline import analyze, write_night
@@ -60,5 +66,6 @@ def run(args: argparse.Namespace) -> int:
     result = analyze(rec)
     write_night(result, out, overwrite=args.force)
     print_summary(result, str(out))
-    print(f"  files: {out}/summary.json, events.csv, trace.parquet   (lrm report {out} makes an HTML report)")
+    print_report_line(out, pdf=args.pdf)
+    print(f"  files: {out}/summary.json, events.csv, trace.parquet, report.html")
     return 0

@@ -44,8 +44,9 @@ def _seconds(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("events", metavar="EVENTS", help="LM CSV (onset_s,offset_s,side) or RemLogic event export")
-    parser.add_argument("--out", metavar="DIR", required=True, help="output directory (events.csv, summary.json)")
+    parser.add_argument("events", metavar="EVENTS",
+                        help="LM CSV (onset_s,offset_s,side), RemLogic event export, or EDF+ with LM annotations")
+    parser.add_argument("--out", metavar="DIR", required=True, help="output directory (events.csv, summary.json, report.html)")
     parser.add_argument("--rules", choices=("wasm2016", "aasm"), default="wasm2016",
                         help="scoring standard (default: wasm2016)")
     period = parser.add_mutually_exclusive_group()
@@ -53,9 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="analysis period (time in bed) in hours: denominator of the LM/CLM/PLM index")
     period.add_argument("--start", type=_seconds, metavar="T", help="analysis start in s since the recording start")
     parser.add_argument("--end", type=_seconds, metavar="T", help="analysis end in s (with --start)")
-    parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages: 'onset_s,stage' or one stage per line")
-    parser.add_argument("--respiratory", metavar="FILE", help="apneas/hypopneas/RERAs: 'onset_s,offset_s' CSV")
-    parser.add_argument("--arousals", metavar="FILE", help="arousals: 'onset_s,offset_s' CSV")
+    parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages: 'onset_s,stage', one stage per line, or EDF+ annotations")
+    parser.add_argument("--respiratory", metavar="FILE", help="apneas/hypopneas/RERAs: 'onset_s,offset_s' CSV or EDF+ annotations")
+    parser.add_argument("--arousals", metavar="FILE", help="arousals: 'onset_s,offset_s' CSV or EDF+ annotations")
+    parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf (A4)")
     parser.add_argument("--force", action="store_true", help="replace an existing DIR/summary.json")
 
 
@@ -82,7 +84,10 @@ def _print_summary(s: dict, out: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from lrm.errors import InputError
+    from lrm.io.provenance import input_files
     from lrm.report.outputs import write_outputs
     from lrm.rules.score import score_events
 
@@ -92,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
     scored = score_events(args.events, rules=args.rules, hypnogram=args.hypnogram, respiratory=args.respiratory,
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
     summary = scored.summary.to_dict()
+    summary["input_files"] = input_files({"events": args.events, "hypnogram": args.hypnogram,
+                                           "respiratory": args.respiratory, "arousals": args.arousals})
     write_outputs(args.out, scored.events, summary, overwrite=args.force)
     _print_summary(summary, args.out)
+    from lrm.commands.analyze import print_report_line
+
+    print_report_line(Path(args.out), pdf=args.pdf)
     return 0

@@ -66,7 +66,9 @@ def detect_events_format(path: PathLike) -> str:
 def _side_file(value: PathLike | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
     if value is None or isinstance(value, pd.DataFrame):
         return value
-    return read_intervals_csv(value, what)
+    from lrm.io.edf_scoring import read_scoring_intervals  # EDF+ annotations or an interval CSV
+
+    return read_scoring_intervals(value, "respiratory" if what.startswith("respiratory") else "arousals")
 
 
 def _check_coverage(lms: pd.DataFrame, hyp: Hypnogram, period, source: str) -> None:
@@ -116,9 +118,16 @@ def load_scoring_inputs(
     A RemLogic export carries its own stages, respiratory events and arousals; files given explicitly
     replace them. Raises :class:`InputError` naming the file, line and column of any bad input.
     """
-    fmt = detect_events_format(path)
+    from lrm.io.edf_scoring import is_edf, read_edf_scoring, read_scoring_hypnogram, read_scoring_intervals
+
+    fmt = "edf" if is_edf(path) else detect_events_format(path)
     local_start = None
-    if fmt == "remlogic":
+    if fmt == "edf":  # a PSG EDF+ whose annotations carry LMs (and usually stages, arousals, apneas)
+        edf = read_edf_scoring(path)
+        lms = edf.lms[["onset_s", "offset_s", "side", "type"]]
+        own_hyp, own_resp = edf.hypnogram, edf.respiratory[["onset_s", "offset_s"]]
+        own_ar = edf.arousals[["onset_s", "offset_s"]]
+    elif fmt == "remlogic":
         rem = read_remlogic(path)
         lms, own_hyp, own_resp, own_ar = rem.lms, rem.hypnogram, rem.respiratory, rem.arousals
         local_start = rem.start.isoformat()
@@ -128,7 +137,7 @@ def load_scoring_inputs(
         raise InputError(str(path), "", "no leg movements in the file", "check the file holds scored LMs")
     hyp_source = str(hypnogram) if isinstance(hypnogram, (str, os.PathLike)) else str(path)
     if isinstance(hypnogram, (str, os.PathLike)):
-        hyp = read_hypnogram(hypnogram)
+        hyp = read_scoring_hypnogram(hypnogram)  # EDF+ annotations or a hypnogram CSV
     else:
         hyp = hypnogram if hypnogram is not None else own_hyp
     resp = _side_file(respiratory, "respiratory events") if respiratory is not None else own_resp

@@ -35,7 +35,7 @@ def test_existing_recording_is_never_overwritten(tmp_path):
     write_native(_recording(), tmp_path / "n")
     before = (tmp_path / "n" / "recording.json").read_bytes()
     with pytest.raises(OutputExistsError, match="already exists"):
-        write_native(_recording(10), tmp_path / "n")
+        write_native(_recording(30), tmp_path / "n")
     assert (tmp_path / "n" / "recording.json").read_bytes() == before
 
 
