@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 import warnings
@@ -56,8 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS:
-        if importlib.util.find_spec(f"lrm.commands.{module_name}") is None:  # TODO(foundation): remove once all exist
-            continue
         module = importlib.import_module(f"lrm.commands.{module_name}")
         cmd = sub.add_parser(
             name,
