@@ -113,7 +113,7 @@ def run_batch(
         If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, or the
         scheduler cannot be reached.
     """
-    from lrm.batch.cluster import open_client, run_nights
+    from lrm.batch.cluster import default_workers, open_client, run_nights
 
     start = time.perf_counter()
     out = Path(out_dir).resolve()
@@ -151,7 +151,13 @@ def run_batch(
 
     try:
         if todo:
+            if progress is not None:
+                progress.note(f"connecting to the Dask scheduler {scheduler} ..." if scheduler else
+                              f"starting a local Dask cluster ({workers or default_workers()} worker processes) ...")
             with open_client(scheduler, workers) as client:
+                if progress is not None:
+                    n_workers = len(client.scheduler_info().get("workers", {}))
+                    progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
                 run_nights(client, todo, resolved.to_dict(), out, force=force, on_row=settle, night_fn=night_fn)
     finally:
         if progress is not None:

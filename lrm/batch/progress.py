@@ -41,6 +41,10 @@ class BatchProgress:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
+    def note(self, text: str) -> None:
+        """Print a line above the bar."""
+        self._progress.console.print(text, highlight=False, markup=False)
+
     def advance(self, row: CohortRow) -> None:
         self.counts[row.status] += 1
         if row.status == "failed":
