@@ -1,0 +1,484 @@
+"""Online (streaming) leg-movement detection: the offline detector, run on buffered windows with carried state.
+
+Every step of the offline chain (``lrm.pipeline``: grid, gravity, envelope, noise floor, ``detect_lms``) is
+local in time: a grid sample's envelope and floor depend on the data at most ``lookahead_s`` after it
+(gap margins, the centred gravity median, the envelope smoothing) and at most ``history_s`` before it (the
+60 s look-back floor). :class:`OnlineDetector` therefore keeps a short window of raw samples and, every
+``update_s`` of data, runs the *same* functions as the offline analysis (``lrm.pipeline._signals``,
+``lrm.signal.detect.detect_lms``) on that window. It then finalises the LMs that lie entirely in the part of
+the window whose values are already those of the whole night:
+
+- the *trusted* end ``p``: ``lookahead_s`` before the newest sample (and before the start of any gap that
+  ended less than ``lookahead_s`` ago: the gravity bridge across a gap needs data after it);
+- the *commit point* ``c`` (the carried state): a grid sample known to start ``min_quiet_s`` of quiet, the
+  0.5 s offset rule of SCORING.md §1.2 step 1. No movement spans it, so the window's segmentation after
+  ``c`` is the night's. LMs with onset >= ``c`` that end before the new commit point are final.
+
+The window starts ``history_s`` before ``c`` (further back across a recent gap, so the gravity bridge sees
+the last good second before it, as offline does). Latency: ``lookahead_s + update_s + min_quiet_s`` (~13 s
+with the defaults); memory: the window, ~80 s of raw samples per leg in steady state.
+
+Equivalence with the offline analysis (tests/signal/test_online.py): for the same samples, the same grid
+origin and ``finish(end_s=recording end)``, the finalised LMs equal ``detect_lms`` on the prepared leg
+(:func:`detect_leg_lms_offline`): onsets, offsets, burst times and the morphology flag bit for bit, ``peak_g``
+to float32 rounding (relative 1e-6: a running-sum filter's rounding depends on where its array starts, so
+in principle a threshold met to within one float32 step could also move an onset by one grid sample);
+and with these documented limits:
+
+- the sensor resolution (which only matters when 1.5 LSB exceeds ``DetectParams.high_g``, i.e. a sensor
+  coarser than 8 mg) is estimated from the first ``resolution_s`` of data instead of the whole night;
+- samples must arrive in time order: non-finite rows and samples not later than the previous one are
+  dropped (the offline analysis sorts and de-duplicates them instead);
+- a single movement (active segment) longer than ``max_pending_s`` is cut (walking, never an LM).
+
+The offline pipeline's clock alignment of the second leg (``lrm.signal.align``) needs the whole night, so the
+comparison is per leg, before alignment, posture labelling, the morphology filter and scoring.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.params import Params
+from lrm.signal.detect import detect_lms, find_lm_intervals, runs, thresholds
+from lrm.signal.prepare import PreparedLeg
+
+__all__ = ["OnlineLM", "OnlineDetector", "RecorderFeed", "detect_leg_lms_offline"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineLM:
+    """One finalised movement: times in s since the detector's grid origin, ``peak_g`` in g.
+
+    ``burst_s``: time above the onset threshold (s); ``morphology_ok``: SCORING.md §1.2 step 5.
+    """
+
+    onset_s: float
+    offset_s: float
+    peak_g: float
+    burst_s: float
+    morphology_ok: bool
+
+
+def _pipeline() -> Any:
+    from lrm import pipeline  # the offline chain itself, so changes there reach the online detector
+
+    return pipeline
+
+
+class OnlineDetector:
+    """Streaming LM detection on one leg, equal to the offline per-leg detection (see the module docstring).
+
+    Parameters
+    ----------
+    fs_hz : float
+        Nominal raw sample rate in Hz (``Leg.fs_hz``): sets the block size of the working grid.
+    origin_s : float
+        Time in s (same clock as the pushed ``t_s``) of grid sample 0, e.g. the recording start.
+    side : str
+        Leg name written into nothing but logs and :func:`detect_lms`'s side column.
+    params : Params
+        Analysis parameters (the same as the offline analysis).
+    update_s : float
+        Run the window every this many seconds of new data (latency vs CPU).
+    hole_periods : float or None
+        Also treat a hole longer than this many nominal periods as a known gap starting one period after
+        the last sample, as ``lrm record`` recordings list their gaps (``Leg.gaps``). None: only
+        ``PrepareParams.gap_s`` holes count (any other reader).
+    resolution_g : float or None
+        Sensor resolution in g (thresholds never go below 1.5 LSB); None = estimated from the data.
+    max_pending_s : float
+        Longest active stretch (s) kept whole; longer ones are cut (bounds memory).
+
+    Examples
+    --------
+    Ten minutes of a still leg (3 mg noise) with one 1 s movement at 300 s, pushed in 1 s packets:
+
+    >>> det = OnlineDetector(fs_hz=50.0, origin_s=0.0)
+    >>> t = np.arange(50 * 600) / 50.0
+    >>> x = np.float32([0, 0, 1]) + np.float32(0.003) * np.random.default_rng(0).standard_normal((t.size, 3))
+    >>> x[15000:15050, 0] += 0.3
+    >>> lms = [lm for i in range(0, t.size, 50) for lm in det.push(t[i : i + 50], x[i : i + 50])]
+    >>> [(round(lm.onset_s, 2), round(lm.offset_s, 2)) for lm in lms + det.finish()]
+    [(299.92, 301.12)]
+    """
+
+    def __init__(self, *, fs_hz: float, origin_s: float, side: str = "left", params: Params | None = None,
+                 update_s: float = 5.0, hole_periods: float | None = None, resolution_g: float | None = None,
+                 max_pending_s: float = 1800.0, resolution_s: float = 60.0) -> None:
+        if not fs_hz > 0:
+            raise ValueError(f"fs_hz must be > 0 Hz, got {fs_hz}")
+        if not update_s > 0:
+            raise ValueError(f"update_s must be > 0 s, got {update_s}")
+        self.params = params or Params()
+        self.side = side
+        self.fs_hz = float(fs_hz)
+        self.origin_s = float(origin_s)
+        self.update_s = float(update_s)
+        self.hole_periods = hole_periods
+        self.max_pending_s = float(max_pending_s)
+        self.resolution_s = float(resolution_s)
+        pp, dp = self.params.prepare, self.params.detect
+        self.grid_hz = float(pp.work_fs_hz)
+        self.per_s = int(round(self.grid_hz))            # grid samples per second (a whole number)
+        self.q = max(1, int(round(self.fs_hz / self.grid_hz)))
+        reach = _gravity_reach_s(pp.gravity_window_s)
+        self.lookahead_s = pp.gap_s + pp.gap_margin_s + reach + dp.smooth_s + 3.0
+        self.history_s = dp.floor_min_s + dp.floor_max_s + dp.smooth_s + 2 * reach + pp.gap_margin_s + 4.0
+        self.n_quiet = max(1, int(round(dp.min_quiet_s * self.grid_hz)))
+        self._pending_t: list[npt.NDArray[np.float64]] = []   # pushed, not yet checked
+        self._pending_x: list[npt.NDArray[np.float32]] = []
+        self._t: list[npt.NDArray[np.float64]] = []       # raw buffer, starting at a block boundary
+        self._x: list[npt.NDArray[np.float32]] = []
+        self._n_buf = 0
+        self._last_t = -math.inf
+        self._gaps: list[tuple[float, float]] = []        # known gaps (absolute s), as prepare_leg sees them
+        self._commit = 0                                   # grid index: start of known quiet (or 0)
+        self._done_t = -math.inf                           # newest sample time at the last window run
+        self._resolution = resolution_g
+        self._lms: list[OnlineLM] = []
+        self.dropped = 0
+
+    # -- public ---------------------------------------------------------------------------------------
+    @property
+    def lms(self) -> tuple[OnlineLM, ...]:
+        """Every LM finalised so far, in time order."""
+        return tuple(self._lms)
+
+    @property
+    def latest_s(self) -> float:
+        """Time (same clock as ``t_s``) of the newest sample pushed."""
+        return self._last_t
+
+    def push(self, t_s: npt.ArrayLike, accel_g: npt.ArrayLike) -> list[OnlineLM]:
+        """Add samples (``t_s`` (n,) in s ascending, ``accel_g`` (n, 3) in g); return the newly final LMs.
+
+        Cheap per call: samples are only checked and processed every ``update_s`` of data.
+        """
+        t = np.asarray(t_s, dtype=np.float64).reshape(-1)
+        x = np.asarray(accel_g, dtype=np.float32).reshape(-1, 3)
+        if t.size != x.shape[0]:
+            raise ValueError(f"t_s has {t.size} samples but accel_g has {x.shape[0]}")
+        if t.size == 0:
+            return []
+        self._pending_t.append(t)
+        self._pending_x.append(x)
+        newest = t[-1]
+        if not newest - self._done_t >= self.update_s:     # (also False for NaN)
+            return []
+        self._ingest()
+        if self._n_buf == 0:
+            return []
+        self._done_t = self._last_t
+        if self._resolution is None:
+            if self._last_t - float(self._t[0][0]) < self.resolution_s:
+                return []
+            self._resolution = _pipeline_resolution(np.concatenate(self._x))
+        return self._run(final=False)
+
+    def finish(self, end_s: float | None = None) -> list[OnlineLM]:
+        """Flush: finalise everything, the grid ending at ``end_s`` (default: the newest sample).
+
+        Pass the recording's end (its latest sample over all legs) to match the offline analysis exactly.
+        """
+        self._ingest()
+        if self._n_buf == 0:
+            return []
+        if self._resolution is None:
+            self._resolution = _pipeline_resolution(np.concatenate(self._x))
+        end = self._last_t if end_s is None else max(float(end_s), self._last_t)
+        return self._run(final=True, end_s=end)
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def _ingest(self) -> None:
+        """Check the pushed samples (order, finite values), note their gaps, append them to the window."""
+        if not self._pending_t:
+            return
+        t = np.concatenate(self._pending_t) if len(self._pending_t) > 1 else self._pending_t[0]
+        x = np.concatenate(self._pending_x) if len(self._pending_x) > 1 else self._pending_x[0]
+        self._pending_t, self._pending_x = [], []
+        t, x = self._clean(t, x)
+        if t.size == 0:
+            return
+        self._note_gaps(t)
+        self._t.append(t)
+        self._x.append(x)
+        self._n_buf += t.size
+        self._last_t = float(t[-1])
+
+    def _clean(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float32]
+               ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32]]:
+        ok = np.isfinite(t) & np.isfinite(x).all(axis=1)
+        if t.size:
+            order_ok = np.diff(np.maximum.accumulate(np.concatenate(([self._last_t], np.where(ok, t, -np.inf))))) > 0
+            ok &= order_ok
+        if not ok.all():
+            self.dropped += int(t.size - ok.sum())
+            t, x = t[ok], x[ok]
+        return t, np.ascontiguousarray(x, dtype=np.float32)
+
+    def _note_gaps(self, t: npt.NDArray[np.float64]) -> None:
+        """Record the holes this chunk reveals, with prepare_leg's rules (gap_s, and the recorder's holes)."""
+        prev = np.concatenate(([self._last_t], t[:-1])) if math.isfinite(self._last_t) else t[:-1]
+        nxt = t if math.isfinite(self._last_t) else t[1:]
+        dt = nxt - prev
+        gap_s = self.params.prepare.gap_s
+        for i in np.flatnonzero(dt > gap_s):
+            self._gaps.append((float(prev[i]), float(nxt[i])))
+        if self.hole_periods is not None:
+            period = 1.0 / self.fs_hz
+            for i in np.flatnonzero(dt > self.hole_periods * period):
+                start = float(prev[i] + period)
+                if nxt[i] - start > 0:
+                    self._gaps.append((start, float(nxt[i])))
+
+    def _run(self, *, final: bool, end_s: float | None = None) -> list[OnlineLM]:
+        t = np.concatenate(self._t) if len(self._t) > 1 else self._t[0]
+        x = np.concatenate(self._x) if len(self._x) > 1 else self._x[0]
+        self._t, self._x = [t], [x]
+        fs = self.grid_hz
+        i0 = self._window_start()
+        if final:
+            i1 = int(np.floor((end_s - self.origin_s) * fs)) + 1
+            trusted = i1
+        else:
+            i1 = int(np.floor((self._last_t - self.origin_s) * fs)) + 1
+            trusted = self._trusted_end()
+        m = t.size // self.q
+        if m < 2 or i1 - i0 < 2 * self.per_s or (not final and trusted - self._commit < self.n_quiet):
+            return []
+        accel, valid = self._grid(t[: m * self.q], x[: m * self.q], i0, i1)
+        prep = PreparedLeg(self.side, accel, valid, fs, np.empty((0, 2)), self.fs_hz, None, (), self.side,
+                           float(self._resolution or 0.0))
+        pl = _pipeline()
+        sig = pl._signals(prep, self.params)
+        dparams = pl._detect_params(prep, self.params)
+        c = self._commit - i0
+        if final:
+            new_commit = i1 - i0
+        else:
+            new_commit = self._next_commit(sig.envelope, sig.floor, valid, dparams, c, trusted - i0)
+        out: list[OnlineLM] = []
+        found = find_lm_intervals(sig.envelope, sig.floor, valid, fs_hz=fs, params=dparams)
+        if ((found[:, 0] >= c) & (found[:, 1] <= new_commit)).any():   # the full table only when needed
+            table = detect_lms(sig.envelope, sig.floor, valid, fs_hz=fs, side=self.side, params=dparams)
+            on = np.rint(table["onset_s"].to_numpy() * fs).astype(np.int64)
+            off = np.rint(table["offset_s"].to_numpy() * fs).astype(np.int64)
+            peak, burst = table["peak_g"].to_numpy(), table["burst_s"].to_numpy()
+            morph = table["morphology_ok"].to_numpy()
+            out = [OnlineLM(float(i0 + on[k]) / fs, float(i0 + off[k]) / fs, float(peak[k]), float(burst[k]),
+                            bool(morph[k])) for k in np.flatnonzero((on >= c) & (off <= new_commit))]
+        self._lms.extend(out)
+        self._commit = i0 + new_commit
+        self._trim()
+        return out
+
+    def _next_commit(self, env: npt.NDArray[np.float32], floor: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_],
+                     dparams: Any, c: int, p: int) -> int:
+        """The latest index in [c, p) that starts ``n_quiet`` trusted quiet samples (the offset rule's quiet)."""
+        _, lo = thresholds(floor[c:p], dparams)
+        quiet = ~((env[c:p] > lo) & valid[c:p])
+        r = runs(quiet)
+        long_runs = r[(r[:, 1] - r[:, 0]) >= self.n_quiet]
+        if long_runs.shape[0]:
+            return c + int(long_runs[-1, 1]) - self.n_quiet
+        if (p - c) / self.grid_hz > self.max_pending_s:
+            log.info("%s: an active stretch longer than %.0f s was cut", self.side, self.max_pending_s)
+            return p - self.n_quiet
+        return c
+
+    def _trusted_end(self) -> int:
+        """Grid index up to which the window's values are those of the whole night."""
+        lead = self.lookahead_s
+        end = self._last_t - lead
+        for g0, g1 in self._gaps:
+            if g1 > self._last_t - lead:
+                end = min(end, g0 - lead)
+        return int(np.floor((end - self.origin_s) * self.grid_hz))
+
+    def _window_start(self) -> int:
+        """First grid index of the window: whole second, ``history_s`` before the commit, before recent gaps."""
+        pp = self.params.prepare
+        start_s = self._commit / self.grid_hz - self.history_s
+        reach = pp.gap_margin_s + _gravity_reach_s(pp.gravity_window_s) + 3.0
+        for g0, g1 in sorted(self._gaps, reverse=True):   # latest first: a chain of close gaps moves it on
+            if g0 - self.origin_s < start_s + reach and g1 - self.origin_s > start_s - reach:
+                start_s = min(start_s, g0 - self.origin_s - reach)
+        return max(0, int(np.floor(start_s)) * self.per_s)
+
+    def _grid(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float32], i0: int, i1: int
+              ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+        """prepare_leg's block means, interpolation and validity for grid samples [i0, i1), same arithmetic."""
+        q, fs, pp = self.q, self.grid_hz, self.params.prepare
+        m = t.size // q
+        if q > 1:
+            weights = np.zeros((3 * q, 3), np.float32)
+            for k in range(q):
+                weights[3 * k : 3 * k + 3] = np.eye(3, dtype=np.float32) / q
+            blocks = x[: m * q].reshape(m, 3 * q) @ weights
+            tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) - self.origin_s
+        else:
+            blocks = np.ascontiguousarray(x, dtype=np.float32)
+            tb = t - self.origin_s
+        grid_t = np.arange(i0, i1, dtype=np.float64) / fs
+        accel = np.empty((i1 - i0, 3), np.float32)
+        for k in range(3):
+            accel[:, k] = np.interp(grid_t, tb, blocks[:, k])
+        valid = grid_t <= tb[-1]
+        if self._raw_start_is_first:
+            valid &= grid_t >= tb[0]
+        margin = pp.gap_margin_s
+        delta = np.zeros(i1 - i0 + 1, np.int32)
+        for g0, g1 in self._gaps:
+            a = min(max(int(np.ceil((g0 - self.origin_s - margin) * fs)), i0), i1)
+            b = min(max(int(np.floor((g1 - self.origin_s + margin) * fs)) + 1, i0), i1)
+            if b > a:
+                delta[a - i0] += 1
+                delta[b - i0] -= 1
+        valid &= ~(np.cumsum(delta[:-1]) > 0)
+        return accel, valid
+
+    def _trim(self) -> None:
+        """Drop raw samples (whole blocks) and gaps the next window no longer needs."""
+        i0 = self._window_start()
+        keep_from = self.origin_s + i0 / self.grid_hz - 2.0
+        t = self._t[0]
+        k = int(np.searchsorted(t, keep_from)) // self.q * self.q
+        if k > 0:
+            self._t, self._x = [t[k:]], [self._x[0][k:]]
+            self._n_buf -= k
+            self._raw_start_is_first = False
+        reach = self.params.prepare.gap_margin_s + 1.0
+        self._gaps = [g for g in self._gaps if g[1] + reach >= keep_from]
+
+    _raw_start_is_first = True
+
+
+def _gravity_reach_s(window_s: float) -> float:
+    """How far (s) the gravity estimate of a second looks each way (lrm.signal.gravity's own figure)."""
+    from lrm.signal import gravity
+
+    reach = getattr(gravity, "gravity_reach_s", None)
+    return float(reach(window_s)) if reach is not None else float(max(1, int(round(window_s)) | 1))
+
+
+def _pipeline_resolution(x: npt.NDArray[np.float32]) -> float:
+    from lrm.signal.prepare import _resolution
+
+    return float(_resolution(x))
+
+
+def detect_leg_lms_offline(leg: Any, *, origin_s: float, end_s: float, params: Params | None = None) -> Any:
+    """The offline reference: ``detect_lms`` on one leg prepared as ``lrm.pipeline.analyze`` does (per leg,
+    before the second leg's clock alignment). Times in s since ``origin_s``; the grid ends at ``end_s``."""
+    from lrm.signal.prepare import prepare_leg
+
+    params = params or Params()
+    pl = _pipeline()
+    fs = float(params.prepare.work_fs_hz)
+    n_grid = int(np.floor((end_s - origin_s) * fs)) + 1
+    prep = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare)
+    sig = pl._signals(prep, params)
+    return detect_lms(sig.envelope, sig.floor, prep.valid, fs_hz=fs, side=leg.side,
+                      params=pl._detect_params(prep, params))
+
+
+@dataclass
+class _Clock:
+    """Device -> host time for one connection: device time plus the running minimum of (arrival - device)."""
+
+    offset_s: float = math.inf
+    last_dev_s: float = -math.inf
+    synth_n: int = 0
+
+
+@dataclass
+class _Leg:
+    detector: OnlineDetector
+    clock: _Clock = field(default_factory=_Clock)
+
+
+class RecorderFeed:
+    """Online detection inside ``lrm record``: one :class:`OnlineDetector` per leg, fed decoded packets.
+
+    The recorder's writer task calls :meth:`connected` when a stream starts and :meth:`feed` for every
+    decoded packet; :meth:`count` is the live "LMs so far". Device time is mapped to host time per
+    connection by the lower envelope of (arrival - device time) so far (the final recording uses the
+    whole-night clock fit of :mod:`lrm.ble.clock`, which only a finished night allows; see the tests for
+    how close the two come). Times are Unix epoch seconds; the grid origin is the first sample of the night.
+    """
+
+    def __init__(self, params: Params | None = None, *, update_s: float = 5.0) -> None:
+        self.params = params or Params()
+        self.update_s = update_s
+        self.origin_s: float | None = None
+        self._legs: dict[str, _Leg] = {}
+        self._rates: dict[str, float] = {}
+
+    def connected(self, side: str, info: Any) -> None:
+        """A new connection of ``side`` streams with ``info`` (a StreamInfo): restart its clock mapping."""
+        self._rates[side] = float(getattr(info, "rate_hz", 0.0) or self._rates.get(side, 0.0) or 50.0)
+        leg = self._legs.get(side)
+        if leg is not None and not getattr(info, "has_device_clock", True):
+            leg.clock = _Clock(offset_s=math.inf, last_dev_s=-math.inf, synth_n=0)  # sample count restarts
+
+    def feed(self, side: str, samples: Any, arrival_s: float) -> list[OnlineLM]:
+        """Add one decoded packet of ``side`` that arrived at host time ``arrival_s``; return new LMs."""
+        n = int(samples.accel_g.shape[0])
+        if n == 0:
+            return []
+        leg = self._leg(side, samples)
+        dev = np.asarray(samples.sensor_time_s, dtype=np.float64)
+        clock = leg.clock
+        if not np.isfinite(dev).all():              # no device clock: count samples on this connection
+            dev = (clock.synth_n + np.arange(n)) / leg.detector.fs_hz
+            clock.synth_n += n
+        if dev[0] < clock.last_dev_s - 1.0:          # device clock restarted: a new segment
+            clock.offset_s = math.inf
+        clock.last_dev_s = float(dev[-1])
+        clock.offset_s = min(clock.offset_s, arrival_s - float(dev[-1]))
+        if self.origin_s is None:
+            self.origin_s = float(dev[0] + clock.offset_s)
+            for other in self._legs.values():
+                other.detector.origin_s = self.origin_s
+        return leg.detector.push(dev + clock.offset_s, samples.accel_g)
+
+    def count(self, side: str) -> int:
+        """LMs of ``side`` finalised so far (all movements; the morphology check is applied offline)."""
+        leg = self._legs.get(side)
+        return len(leg.detector.lms) if leg is not None else 0
+
+    def lms(self, side: str) -> tuple[OnlineLM, ...]:
+        leg = self._legs.get(side)
+        return leg.detector.lms if leg is not None else ()
+
+    def finish(self) -> Mapping[str, tuple[OnlineLM, ...]]:
+        """Flush every leg at the night's end (the latest sample over all legs); return all LMs per leg."""
+        ends = [leg.detector.latest_s for leg in self._legs.values() if math.isfinite(leg.detector.latest_s)]
+        for leg in self._legs.values():
+            leg.detector.finish(max(ends) if ends else None)
+        return {side: leg.detector.lms for side, leg in self._legs.items()}
+
+    @property
+    def sides(self) -> Iterable[str]:
+        return tuple(self._legs)
+
+    def _leg(self, side: str, samples: Any) -> _Leg:
+        leg = self._legs.get(side)
+        if leg is None:
+            from lrm.ble.recover import GAP_FACTOR
+
+            rate = self._rates.get(side, 0.0) or 50.0
+            det = OnlineDetector(fs_hz=rate, origin_s=self.origin_s or 0.0, side=side, params=self.params,
+                                 update_s=self.update_s, hole_periods=GAP_FACTOR)
+            leg = self._legs[side] = _Leg(det)
+        return leg
