@@ -104,12 +104,14 @@ def run_nights(
     out_dir: str | os.PathLike[str],
     *,
     force: bool = False,
+    report: bool = True,
     on_row: Callable[[CohortRow], None] | None = None,
     night_fn: Callable[..., CohortRow] = run_night,
 ) -> list[CohortRow]:
     """Analyse ``nights`` on ``client``'s cluster, calling ``on_row`` as each finishes; rows in input order.
 
-    ``params`` goes to every task as given (Params or its ``to_dict()``). ``night_fn`` is
+    ``params`` goes to every task as given (Params or its ``to_dict()``); ``report`` says whether each
+    night also gets its report.html. ``night_fn`` is
     :func:`run_night` (tests may pass a wrapper with the same signature). Never raises for a night:
     a task that cannot complete becomes a failed row.
 
@@ -123,7 +125,7 @@ def run_nights(
 
     def submit(spec: NightSpec) -> Any:
         key = f"lrm-night-{spec.night_id}-{os.urandom(4).hex()}"
-        return client.submit(night_fn, spec, params, out, force, key=key, pure=False)
+        return client.submit(night_fn, spec, params, out, force, report=report, key=key, pure=False)
 
     rows: dict[str, CohortRow] = {}
 

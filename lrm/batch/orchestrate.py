@@ -77,6 +77,7 @@ def run_batch(
     workers: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
+    report: bool = True,
     console: Console | None = None,
     night_fn: Callable[..., CohortRow] = run_night,
 ) -> BatchResult:
@@ -97,6 +98,8 @@ def run_batch(
         Address of an existing Dask scheduler (``tcp://host:8786``) to use instead of a local cluster.
     force : bool
         Re-analyse nights already finished in ``out_dir``; otherwise they are skipped (resumable).
+    report : bool
+        Also write each night's report.html, as ``lrm analyze`` does (a few seconds per night).
     console : rich Console, optional
         Where to show progress and the summary; None for a silent run.
     night_fn : callable
@@ -158,7 +161,8 @@ def run_batch(
                 if progress is not None:
                     n_workers = len(client.scheduler_info().get("workers", {}))
                     progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
-                run_nights(client, todo, resolved.to_dict(), out, force=force, on_row=settle, night_fn=night_fn)
+                run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
+                           night_fn=night_fn)
     finally:
         if progress is not None:
             progress.__exit__(None, None, None)

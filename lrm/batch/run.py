@@ -109,6 +109,14 @@ def _time_value(text: str | None) -> str | float | None:
         return text
 
 
+def _write_report(night_dir: Path) -> None:
+    from lrm.report.html import write_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrmWarning)
+        write_report(night_dir)
+
+
 def is_finished(night_dir: str | os.PathLike[str]) -> bool:
     """True if ``night_dir`` holds a finished night (folders only appear complete, by rename)."""
     return (Path(night_dir) / DONE_MARKER).is_file()
@@ -161,6 +169,7 @@ def run_night(
     out_dir: str | os.PathLike[str],
     force: bool = False,
     *,
+    report: bool = True,
     analyze_night: Callable[[NightSpec, Any, Path], None] = analyze_night,
 ) -> CohortRow:
     """Analyse one night into ``out_dir/<night_id>/`` atomically and return its cohort row. Never raises.
@@ -177,6 +186,9 @@ def run_night(
     force : bool
         Re-analyse a night that is already finished (the old folder is replaced only once the new one is
         complete); otherwise a finished night is skipped and its row is read back from its summary.json.
+    report : bool
+        Also write the night's report.html (as ``lrm analyze`` does). A report that cannot be drawn
+        does not fail the night: the row stays ``ok`` and ``error`` says why the report is missing.
     analyze_night : callable
         ``(spec, params, folder) -> None`` writing the night's outputs into ``folder``; the default runs
         the lrm pipeline (tests may wrap it).
@@ -195,14 +207,22 @@ def run_night(
         partial.mkdir(parents=True, exist_ok=True)
         tmp = partial / f"{spec.night_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
+        note = detail = ""
         try:
             analyze_night(spec, params, tmp)
             if not is_finished(tmp):
                 raise RuntimeError(f"the analysis wrote no {DONE_MARKER}")
+            if report:
+                try:
+                    _write_report(tmp)
+                except Exception as exc:  # noqa: BLE001 - the analysis stands without its report
+                    note = f"report.html not written ({describe_error(exc)})"
+                    detail = "" if isinstance(exc, LrmError) else traceback.format_exc()
             _install(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return CohortRow(spec.night_id, "ok", spec, elapsed_s=_since(start), output=str(final), values=read_values(final))
+        return CohortRow(spec.night_id, "ok", spec, error=note, elapsed_s=_since(start), output=str(final),
+                         values=read_values(final), detail=detail)
     except Exception as exc:  # noqa: BLE001 - a night's failure is data, never an exception
         detail = "" if isinstance(exc, LrmError) else traceback.format_exc()
         return CohortRow(spec.night_id, "failed", spec, error=describe_error(exc), elapsed_s=_since(start), detail=detail)

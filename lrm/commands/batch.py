@@ -8,7 +8,7 @@ import sys
 HELP = "analyse many nights on a Dask cluster into a cohort table"
 DESCRIPTION = """\
 Analyse every night found in INPUTS (folders, files, glob patterns or a manifest CSV) on Dask, into
-OUT/<night_id>/ (summary.json, events.csv, ...) plus one cohort table, OUT/cohort.csv and OUT/cohort.parquet,
+OUT/<night_id>/ (summary.json, events.csv, trace.parquet, report.html) plus one cohort table, OUT/cohort.csv and OUT/cohort.parquet,
 with one row per night: every index, data quality, rule set, parameters digest, lrm version, status, error.
 
 Nights are found by a naming rule:
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--config", metavar="TOML", help="analysis parameters (same keys as lrm analyze's flags)")
     parser.add_argument("--force", action="store_true", help="re-analyse nights already finished in --out")
+    parser.add_argument("--no-report", action="store_true", help="skip each night's report.html (faster for large cohorts)")
     parser.add_argument("--list", action="store_true", help="only list the nights found (and files that fit no rule)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.warn("--workers is ignored with --scheduler: the cluster's own workers are used", LrmWarning, stacklevel=1)
     console = None if args.quiet else Console(stderr=True)
     result = run_batch(args.inputs, args.out, params=args.config, workers=args.workers, scheduler=args.scheduler,
-                       force=args.force, console=console)
+                       force=args.force, report=not args.no_report, console=console)
     total, failed = len(result.rows), result.n_failed
     print(f"cohort table: {result.out_dir / 'cohort.csv'} ({total} nights, {failed} failed)")
     if result.stale:

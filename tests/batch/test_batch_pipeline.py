@@ -31,13 +31,13 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 HOURS, RATE_HZ = 1.0, 25.0  # short, slow nights: the pipeline is real, the test stays fast
 
 
-def real_night_dies_once(spec, params, out_dir, force=False):
+def real_night_dies_once(spec, params, out_dir, force=False, report=True):
     """The real run_night, except that the worker running night 'b' is killed once, mid-night."""
     marker = Path(out_dir).parent / f"killed-{spec.night_id}"
     if spec.night_id == "b" and not marker.exists():
         marker.touch()
         os.kill(os.getpid(), signal.SIGKILL)
-    return run_night(spec, params, out_dir, force)
+    return run_night(spec, params, out_dir, force, report=report)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,8 @@ def test_the_real_pipeline_survives_a_killed_worker_and_fails_only_the_bad_file(
         assert table[name].notna().sum() == 3, name
     summary = json.loads((tmp_path / "out" / "c" / "summary.json").read_text())
     assert summary["params_digest"] == digest
-    assert {"events.csv", "summary.json", "trace.parquet"} <= {p.name for p in (tmp_path / "out" / "a").iterdir()}
+    assert {"events.csv", "summary.json", "trace.parquet", "report.html"} <= {p.name for p in (tmp_path / "out" / "a").iterdir()}
+    assert "PLM" in (tmp_path / "out" / "a" / "report.html").read_text()
 
 
 def test_the_command_line_resumes_reads_a_manifest_and_reports_failures(cohort, cluster, tmp_path, capsys):
@@ -105,13 +106,14 @@ def test_the_command_line_resumes_reads_a_manifest_and_reports_failures(cohort, 
     assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--list"]) == 0
     assert "3 nights, 0 files not used" in capsys.readouterr().out
     out = tmp_path / "out"
-    args = [str(manifest), "--out", str(out), "--scheduler", cluster.scheduler_address]
+    args = [str(manifest), "--out", str(out), "--scheduler", cluster.scheduler_address, "--no-report"]
     assert main(["batch", *args]) == 0
     captured = capsys.readouterr()
     assert "3 nights, 1 failed" in captured.out and "1 of 3 nights failed" in captured.err
     assert "broken" in captured.err and "nights per minute" in captured.err  # progress + summary table
     first = pd.read_csv(out / "cohort.csv")
     assert list(first["status"]) == ["failed", "ok", "ok"]
+    assert not (out / "x1" / "report.html").exists()  # --no-report
     assert first["lights_out_s"].iloc[1] == pytest.approx(600.0)  # the manifest's per-night lights out
     assert first["lights_out_s"].iloc[2] != pytest.approx(600.0)
 

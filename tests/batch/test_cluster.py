@@ -36,11 +36,11 @@ def count_lines(spec: NightSpec, params, out_dir: Path) -> None:
     (out_dir / "summary.json").write_text(json.dumps(summary))
 
 
-def counting_night(spec, params, out_dir, force=False):
-    return run_night(spec, params, out_dir, force, analyze_night=count_lines)
+def counting_night(spec, params, out_dir, force=False, report=True):
+    return run_night(spec, params, out_dir, force, report=False, analyze_night=count_lines)
 
 
-def dies_once_on_n2(spec, params, out_dir, force=False):
+def dies_once_on_n2(spec, params, out_dir, force=False, report=True):
     """Kills its own worker process the first time it reaches night n2 (as the OOM killer would)."""
     marker = Path(out_dir).parent / f"killed-{spec.night_id}"
     if spec.night_id == "n2" and not marker.exists():
@@ -49,7 +49,7 @@ def dies_once_on_n2(spec, params, out_dir, force=False):
     return counting_night(spec, params, out_dir, force)
 
 
-def always_dies_on_n1(spec, params, out_dir, force=False):
+def always_dies_on_n1(spec, params, out_dir, force=False, report=True):
     if spec.night_id == "n1":
         os.kill(os.getpid(), signal.SIGKILL)
     return counting_night(spec, params, out_dir, force)

@@ -39,7 +39,7 @@ def spec(tmp_path) -> NightSpec:
 
 
 def test_a_night_is_written_into_place_and_its_row_read_back(tmp_path, spec):
-    row = run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
+    row = run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
     assert (row.status, row.error, row.output) == ("ok", "", str(tmp_path / "out" / "n1"))
     assert row.values["plm_index"] == 2.0 and row.values["quality_left_coverage_pct"] == 99.5
     assert row.values["imi_histogram"] == "[1,2]"
@@ -48,26 +48,26 @@ def test_a_night_is_written_into_place_and_its_row_read_back(tmp_path, spec):
 
 
 def test_a_finished_night_is_skipped_unless_forced(tmp_path, spec):
-    run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
+    run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
     Path(spec.left).write_text("time,x,y,z\n1,0,0,1\n2,0,0,1\n3,0,0,1\n")
-    skipped = run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
+    skipped = run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
     assert (skipped.status, skipped.values["plm_index"], skipped.elapsed_s) == ("skipped", 2.0, 0.0)
-    forced = run_night(spec, None, tmp_path / "out", True, analyze_night=fake_analysis)
+    forced = run_night(spec, None, tmp_path / "out", True, report=False, analyze_night=fake_analysis)
     assert (forced.status, forced.values["plm_index"]) == ("ok", 4.0)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [PARTIAL_DIR, "n1"]
 
 
 def test_a_bad_file_fails_its_row_with_the_message_and_leaves_nothing(tmp_path, spec):
     Path(spec.left).write_text("")
-    row = run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
+    row = run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
     assert row.status == "failed" and row.values == {} and row.output == "" and row.detail == ""
     assert row.error == f"{spec.left}: line 1: no header. Fix: export the file again"
     assert not (tmp_path / "out" / "n1").exists()
 
 
 def test_a_crash_is_a_failed_row_with_a_traceback_and_the_old_result_survives(tmp_path, spec):
-    run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
-    row = run_night(spec, None, tmp_path / "out", True, analyze_night=crashing_analysis)
+    run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
+    row = run_night(spec, None, tmp_path / "out", True, report=False, analyze_night=crashing_analysis)
     assert row.status == "failed" and row.error.startswith("internal error: ZeroDivisionError: boom")
     assert "Traceback" in row.detail
     assert json.loads((tmp_path / "out" / "n1" / "summary.json").read_text())["plm_index"] == 2.0
@@ -75,19 +75,19 @@ def test_a_crash_is_a_failed_row_with_a_traceback_and_the_old_result_survives(tm
 
 
 def test_an_analysis_that_writes_no_summary_does_not_count_as_done(tmp_path, spec):
-    row = run_night(spec, None, tmp_path / "out", analyze_night=lambda s, p, d: None)
+    row = run_night(spec, None, tmp_path / "out", report=False, analyze_night=lambda s, p, d: None)
     assert row.status == "failed" and "wrote no summary.json" in row.error
     assert not (tmp_path / "out" / "n1").exists()
 
 
 def test_a_missing_input_fails_only_its_row(tmp_path):
     row = run_night(NightSpec("gone", left=str(tmp_path / "gone_left.csv")), None, tmp_path / "out",
-                    analyze_night=fake_analysis)
+                    report=False, analyze_night=fake_analysis)
     assert row.status == "failed" and "gone_left.csv" in row.error and "Fix: check the path" in row.error
 
 
 def test_the_cohort_table_has_one_typed_row_per_night(tmp_path, spec):
-    ok = run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)
+    ok = run_night(spec, None, tmp_path / "out", report=False, analyze_night=fake_analysis)
     bad = CohortRow("a0", "failed", NightSpec("a0", right="/x/a0_right.csv"), error="x: bad. Fix: y")
     frame = write_cohort([ok, bad], tmp_path / "out")
     assert list(frame["night_id"]) == ["a0", "n1"]
@@ -105,3 +105,9 @@ def test_the_cohort_table_has_one_typed_row_per_night(tmp_path, spec):
 
 def test_an_empty_cohort_still_has_the_columns():
     assert list(cohort_frame([]).columns) == [*LEADING_COLUMNS, *TRAILING_COLUMNS]
+
+
+def test_a_report_that_cannot_be_drawn_leaves_the_night_ok_with_a_note(tmp_path, spec):
+    row = run_night(spec, None, tmp_path / "out", analyze_night=fake_analysis)  # the double's summary is too thin
+    assert row.status == "ok" and row.error.startswith("report.html not written (")
+    assert (tmp_path / "out" / "n1" / "summary.json").exists()
