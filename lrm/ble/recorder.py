@@ -273,6 +273,7 @@ class _Writer:
                 st.lost_samples += int(samples.lost_before or 0)
                 if self.online is not None:
                     self.online.feed(p.side, samples, p.wall_ns / 1e9)
+                    st.lms = self.online.count(p.side)
         self.journal.write_packet(PacketRecord(p.side, p.conn, p.mono_ns, p.wall_ns, first, last, n, p.payload))
         st.packets += 1
         st.samples += n
@@ -291,6 +292,8 @@ class _Writer:
         st = self.status[e.side]
         if e.kind == "connected" and e.info is not None:
             self.decoders[e.side] = make_decoder(e.info.family, e.info.decoder_config)
+            if self.online is not None and hasattr(self.online, "connected"):
+                self.online.connected(e.side, e.info)   # rate and clock kind of the new stream
             self.conn[e.side] = e.conn
             st.connected, st.family, st.nominal_rate_hz = True, e.info.family, e.info.rate_hz
             st.warnings = tuple(e.info.warnings)
@@ -388,6 +391,10 @@ async def record_night(
             group.create_task(legs(), name="legs")
     finally:
         journal.close()
+    if online is not None and hasattr(online, "finish"):
+        online.finish()                                  # LMs still waiting for their look-ahead
+        for side, st in status.items():
+            st.lms = online.count(side)
     if on_status is not None:
         on_status(status)
     from lrm.ble.recover import finalize
