@@ -189,7 +189,7 @@ def bench_batch(native: Path, work: Path, n_nights: int) -> list[Row]:
         with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
             client.run(lambda: __import__("lrm.pipeline"))  # warm the workers' imports
             start = time.perf_counter()
-            rows = run_nights(client, nights, None, out)
+            rows = run_nights(client, nights, None, out, report=False)
             seconds = time.perf_counter() - start
         failed = [r.error for r in rows if r.status != "ok"]
         if failed:
@@ -197,8 +197,8 @@ def bench_batch(native: Path, work: Path, n_nights: int) -> list[Row]:
         rates[workers] = n_nights / seconds * 60
     speedup = rates[2] / rates[1]
     return [
-        Row(f"batch, 1 worker ({n_nights} nights)", f"{rates[1]:.1f} nights/min"),
-        Row(f"batch, 2 workers ({n_nights} nights)", f"{rates[2]:.1f} nights/min", f"{speedup:.2f}x of 1 worker",
+        Row(f"batch --no-report, 1 worker ({n_nights} nights)", f"{rates[1]:.1f} nights/min"),
+        Row(f"batch --no-report, 2 workers ({n_nights} nights)", f"{rates[2]:.1f} nights/min", f"{speedup:.2f}x of 1 worker",
             "scales (> 1.5x on 2 free cores)", verdict(speedup > 1.5)),
     ]
 
@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("distributed", "skdh", ""):
         logging.getLogger(name).setLevel(logging.WARNING)
     rows: list[Row] = []
+    hot_spots = ""
     work = Path(tempfile.mkdtemp(prefix="lrm-bench-"))
     try:
         print(f"simulating a {args.hours:g} h two-leg {args.rate:g} Hz night ...", file=sys.stderr)
@@ -299,14 +300,17 @@ def main(argv: list[str] | None = None) -> int:
         print("batch throughput ...", file=sys.stderr)
         rows.extend(bench_batch(native, work, args.batch_nights))
 
+        hot_spots = ""
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
             analyze()
             profiler.disable()
             stream = io.StringIO()
-            pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
-            print(stream.getvalue())
+            pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(15)
+            hot_spots = "\n".join(line.replace(str(HERE.parent) + "/", "") for line in stream.getvalue().splitlines()
+                                   if line.strip() and not line.startswith(("   Ordered", "   List")))
+            print(hot_spots)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -315,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         header = environment(args)
         path = HERE / f"results-{dt.date.today().isoformat()}.md"
-        path.write_text(header + "\n" + table + "\n")
+        profile = (f"\n## Analysis hot spots (cProfile, by own time)\n\n```\n{hot_spots}\n```\n" if hot_spots else "")
+        path.write_text(header + "\n" + table + "\n" + profile)
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -332,8 +337,8 @@ def environment(args: argparse.Namespace) -> str:
     return (f"# lrm benchmarks, {dt.date.today().isoformat()}\n\n"
             f"`python benchmarks/run.py --hours {args.hours:g} --rate {args.rate:g}` on {cpu}, "
             f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, numpy {np.__version__}, "
-            f"lrm {lrm.__version__}. Ratios are to the floor (one float64 np.copyto over the same samples) "
-            "measured in the same run.\n")
+            f"lrm {lrm.__version__}, load average {os.getloadavg()[0]:.1f} at the end of the run. Ratios are to the "
+            "floor (one float64 np.copyto over the same samples) measured in the same run.\n")
 
 
 def render(rows: list[Row]) -> str:
