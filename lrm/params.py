@@ -56,15 +56,16 @@ class PrepareParams:
     gap_s : a stretch longer than this (s) with no samples is a gap: excluded, never interpolated.
     gap_margin_s : time (s) on each side of a gap also excluded, where the filters see the gap's edge.
     clip_fraction : a sample at or beyond this fraction of the declared range counts as clipped.
-    gravity_window_s : length (s) of the centred moving mean that estimates gravity; the rest is the
-        dynamic (movement) part. Its response has its first null at 1/window Hz.
+    gravity_window_s : length (s) of the edge-preserving running median of the per-second means that
+        estimates gravity (lrm.signal.gravity); the rest is the dynamic (movement) part. At least twice
+        the longest CLM (10 s), so an LM's tonic hold stays in the dynamic part.
     """
 
     work_fs_hz: float = 25.0
     gap_s: float = 1.0
     gap_margin_s: float = 2.0
     clip_fraction: float = 0.995
-    gravity_window_s: float = 2.0
+    gravity_window_s: float = 21.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,10 @@ class DetectParams:
         Sicbaldi 2025 (0.1-10 Hz band) and the ~30 mg a 4 degree movement produces (SCORING.md §6).
     low_g : offset threshold above the floor (g).
     high_floor_ratio, low_floor_ratio : the thresholds are never below this multiple of the floor
-        itself, so a noisy sensor raises them (Yang 2014: fixed defaults fail on noisy recordings).
+        itself, so a noisy sensor raises them (Yang 2014: fixed defaults fail on noisy recordings). On
+        stretches of pure sensor noise the envelope's 99th / 99.9th percentiles lie at ~2.0 / ~2.4 times
+        the floor whatever the noise level or rate, so onset needs 3x the floor (floor + 2x) and the
+        offset's quiet is below 2x the floor (floor + 1x): noise neither starts nor prolongs an LM.
     max_floor_g : where the floor exceeds this (g) the leg is moving continuously (walking, fidgeting):
         no LM is detected there (MATPLM switches detection off above a 15 uV baseline).
     morph_window_s : the morphology check (SCORING.md §1.2 step 5): an LM must hold a window this long
@@ -108,8 +112,8 @@ class DetectParams:
     floor_min_s: float = 60.0
     high_g: float = 0.012
     low_g: float = 0.004
-    high_floor_ratio: float = 1.5
-    low_floor_ratio: float = 0.5
+    high_floor_ratio: float = 2.0
+    low_floor_ratio: float = 1.0
     min_quiet_s: float = 0.5
     max_floor_g: float = 0.15
     morph_window_s: float = 0.5

@@ -30,7 +30,7 @@ from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_envelope, estimate_noise_floor
-from lrm.signal.gravity import split_gravity
+from lrm.signal.gravity import per_second_mean, split_gravity
 from lrm.signal.posture import Posture, classify_movements, estimate_posture
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.quality import LegQuality
@@ -123,6 +123,21 @@ def _per_second(values: npt.NDArray, fs: float, how: str) -> npt.NDArray:
     return block.max(axis=1) if how == "max" else (block.all(axis=1) if how == "all" else block.mean(axis=1))
 
 
+def _oscillation_1s(sig: _LegSignals, fs: float) -> npt.NDArray[np.float32]:
+    """Per-second oscillating movement (g): the mean envelope with the second's net offset from gravity removed.
+
+    Gait swings the shank back and forth at the stride rate (~1 Hz) with heel strikes, so within a second
+    the dynamic acceleration averages out while its magnitude stays large; a leg movement in bed is one
+    excursion with a tonic hold, whose dynamic part within a second is mostly a steady offset. Walking is
+    found from this, never from the envelope alone (a long, large LM is not walking).
+    """
+    act = _per_second(sig.envelope, fs, "mean")
+    g1, _ = per_second_mean(sig.prepared.accel_g, sig.prepared.valid, fs_hz=fs)
+    n = min(act.size, g1.shape[0], sig.gravity_1s.shape[0])
+    offset2 = ((g1[:n] - sig.gravity_1s[:n]) ** 2).sum(axis=1)
+    return np.sqrt(np.maximum(act[:n] ** 2 - offset2, 0.0)).astype(np.float32)
+
+
 def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Any = None,
             respiratory: pd.DataFrame | None = None, arousals: pd.DataFrame | None = None,
             lights_out_s: float | str | None = None, lights_on_s: float | str | None = None) -> NightResult:
@@ -189,7 +204,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     postures: dict[str, Posture] = {}
     valid_1s = {}
     for side, sig in legs.items():
-        act = _per_second(sig.envelope, fs, "mean")
+        act = _oscillation_1s(sig, fs)
         ok = _per_second(sig.prepared.valid, fs, "all")
         n = min(act.size, sig.gravity_1s.shape[0])
         postures[side] = estimate_posture(sig.gravity_1s[:n], act[:n], ok[:n], params.posture)

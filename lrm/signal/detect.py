@@ -44,7 +44,7 @@ def thresholds(floor_g: npt.NDArray[np.float32], params: DetectParams
 
     >>> hi, lo = thresholds(np.array([0.002, 0.05], np.float32), DetectParams())
     >>> [round(float(v), 4) for v in hi], [round(float(v), 4) for v in lo]
-    ([0.014, 0.125], [0.006, 0.075])
+    ([0.014, 0.15], [0.006, 0.1])
     """
     floor = np.minimum(floor_g, np.float32(params.max_floor_g))
     hi = floor + np.maximum(np.float32(params.high_g), np.float32(params.high_floor_ratio) * floor)

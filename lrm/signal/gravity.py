@@ -1,10 +1,19 @@
 """Split acceleration into gravity (the leg's resting orientation) and the dynamic part movements produce.
 
-Gravity is the centred running median, over ``window_s`` seconds, of the per-second mean acceleration.
-A median ignores excursions shorter than half its window, so during a leg movement (a 0.5-10 s excursion of
-the shank's angle, SCORING.md §6) gravity stays at the resting orientation and the whole excursion, hold
-included, shows in the dynamic part; after a lasting change (roll-over) it switches to the new orientation
-within half a window. Working on 1 s means keeps this cheap (a night is ~30,000 seconds).
+Gravity comes from the per-second mean acceleration with an edge-preserving running median (window
+``window_s``, default 21 s, at least twice the longest CLM of 10 s, SCORING.md §1.2 step 3):
+
+* A centred median ignores excursions shorter than half its window, so during a leg movement (a 0.5-10 s
+  excursion of the shank's angle that returns to where it was, SCORING.md §6) gravity stays at the resting
+  orientation and the whole excursion, tonic hold included, shows in the dynamic part; the LM's offset is
+  where the leg is back at rest, not where a short filter stops following it.
+* A lasting change (roll-over, lying down, standing up: SCORING.md §5) would leak into the dynamic part for
+  half a window. So near one, where the median of the window before a second and the median of the window
+  after it differ by more than ``step_g``, gravity is whichever of the two lies closer to that second's
+  mean: the orientation switches at the change itself, within a second.
+
+Working on 1 s means keeps this cheap (a night is ~30,000 seconds). Each second's estimate uses samples up
+to ``window_s`` before and after it (:func:`gravity_reach_s`), which a streaming detector must buffer.
 """
 
 from __future__ import annotations
@@ -13,7 +22,19 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter
 
-__all__ = ["split_gravity", "per_second_mean"]
+__all__ = ["split_gravity", "per_second_mean", "gravity_reach_s"]
+
+STEP_G = 0.05
+"""Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
+
+
+def gravity_reach_s(window_s: float) -> float:
+    """How far (s) before and after a second the gravity estimate looks: one window each way.
+
+    >>> gravity_reach_s(21.0)
+    21.0
+    """
+    return float(max(1, int(round(window_s)) | 1))
 
 
 def per_second_mean(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float
@@ -36,7 +57,8 @@ def per_second_mean(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool
 
 
 def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,
-                  window_s: float = 21.0) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+                  window_s: float = 21.0, step_g: float = STEP_G
+                  ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Gravity per second (s, 3) in g and the dynamic acceleration (n, 3) in g on the grid.
 
     Parameters
@@ -48,7 +70,9 @@ def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
     fs_hz : float
         Grid rate in Hz, a whole number (keyword-only).
     window_s : float
-        Length in s of the centred running median (odd number of seconds).
+        Length in s of the running medians (odd number of seconds; even values are rounded up).
+    step_g : float
+        Before/after difference in g above which a lasting orientation change is assumed.
 
     Returns
     -------
@@ -59,12 +83,12 @@ def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
 
     Examples
     --------
-    A 3 s excursion of 0.2 g stays whole in the dynamic part; a lasting step does not:
+    An 8 s excursion of 0.2 g stays whole in the dynamic part; a lasting step does not, even 2 s after it:
 
-    >>> a = np.zeros((600, 3), np.float32); a[:, 2] = 1; a[200:230, 0] = 0.2; a[400:, 1] = 0.5
-    >>> g, d = split_gravity(a, np.ones(600, bool), fs_hz=10.0, window_s=11)
-    >>> round(float(d[215, 0]), 3), abs(round(float(d[500, 1]), 3))
-    (0.2, 0.0)
+    >>> a = np.zeros((900, 3), np.float32); a[:, 2] = 1; a[200:280, 0] = 0.2; a[600:, 1] = 0.5
+    >>> g, d = split_gravity(a, np.ones(900, bool), fs_hz=10.0, window_s=21)
+    >>> round(float(d[205, 0]), 3), round(float(d[275, 0]), 3), abs(round(float(d[620, 1]), 3))
+    (0.2, 0.2, 0.0)
     """
     g1, ok1 = per_second_mean(accel_g, valid, fs_hz=fs_hz)
     if g1.shape[0] == 0:
@@ -74,11 +98,26 @@ def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
         idx = np.arange(g1.shape[0])
         for k in range(3):
             g1[:, k] = np.interp(idx, good, g1[good, k])
-    w = max(1, int(round(window_s)) | 1)
-    gravity = median_filter(g1, size=(w, 1), mode="nearest")
+    gravity = _edge_preserving_median(g1, max(1, int(round(window_s)) | 1), step_g)
     centres = np.arange(gravity.shape[0], dtype=np.float64) + 0.5
     t = np.arange(accel_g.shape[0], dtype=np.float64) / fs_hz
     dynamic = np.empty_like(accel_g)
     for k in range(3):
         dynamic[:, k] = accel_g[:, k] - np.interp(t, centres, gravity[:, k]).astype(np.float32)
     return gravity, dynamic
+
+
+def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
+    """Centred running median (s, 3) of width ``w``, switching to the one-sided median near lasting steps."""
+    centred = median_filter(g1, size=(w, 1), mode="nearest")
+    h = w // 2
+    idx = np.arange(g1.shape[0])
+    before = centred[np.clip(idx - h, 0, g1.shape[0] - 1)]  # median of [j - w + 1, j]
+    after = centred[np.clip(idx + h, 0, g1.shape[0] - 1)]   # median of [j, j + w - 1]
+    step = np.sqrt(((before - after) ** 2).sum(axis=1)) > step_g
+    if not step.any():
+        return centred
+    d_before = ((g1 - before) ** 2).sum(axis=1)
+    d_after = ((g1 - after) ** 2).sum(axis=1)
+    side = np.where((d_before <= d_after)[:, None], before, after)
+    return np.where(step[:, None], side, centred).astype(np.float32)

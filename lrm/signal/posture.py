@@ -96,7 +96,9 @@ def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt
     Adds ``angle_deg`` (lasting orientation change). A movement is a posture change when its leg's
     orientation stays turned by >= ``change_angle_deg`` and the other leg (when recorded and moving at the
     same time, +-1 s) turned by at least half that; or when one leg alone turns by twice that (an LM
-    returns the leg to where it was). It is walking when it lasts >= ``walk_min_s`` with the shank upright.
+    returns the leg to where it was). It is walking when it lasts >= ``walk_min_s``, lies mostly in the
+    posture step's walking bouts and the shank is upright just before or just after it (an LM in bed
+    starts and ends lying, however high it lifts the leg).
     """
     out: dict[str, pd.DataFrame] = {}
     angles = {side: _orientation_change_deg(gravity_1s[side], t["onset_s"].to_numpy(), t["offset_s"].to_numpy(),
@@ -119,11 +121,16 @@ def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt
             both[:] = True
         is_posture = ((ang >= params.change_angle_deg) & both) | (ang >= 2 * params.change_angle_deg)
         p = posture[side]
-        sec_on = np.clip(on.astype(np.int64), 0, max(p.lying.size - 1, 0))
-        sec_off = np.clip(np.ceil(off).astype(np.int64), 1, max(p.lying.size, 1))
-        cum_lying = np.concatenate(([0], np.cumsum(p.lying)))
-        lying_frac = (cum_lying[sec_off] - cum_lying[sec_on]) / np.maximum(sec_off - sec_on, 1)
-        is_walk = ((off - on) >= params.walk_min_s) & (lying_frac < 0.5)
+        sec_on = np.clip(on.astype(np.int64), 0, max(p.walking.size - 1, 0))
+        sec_off = np.clip(np.ceil(off).astype(np.int64), 1, max(p.walking.size, 1))
+        cum_walk = np.concatenate(([0], np.cumsum(p.walking)))
+        walk_frac = (cum_walk[sec_off] - cum_walk[sec_on]) / np.maximum(sec_off - sec_on, 1)
+        # walking: mostly inside the posture step's walking bouts (sustained hard movement, shank upright);
+        # a long LM that raises the shank in bed is not walking
+        before = np.clip(np.floor(on - params.change_window_s).astype(np.int64), 0, max(p.lying.size - 1, 0))
+        after = np.clip(np.ceil(off + params.change_window_s).astype(np.int64), 0, max(p.lying.size - 1, 0))
+        upright_around = ~p.lying[before] | ~p.lying[after] if p.lying.size else np.zeros(len(t), bool)
+        is_walk = ((off - on) >= params.walk_min_s) & (walk_frac >= 0.5) & upright_around
         kind = np.where(is_walk, "walking", np.where(is_posture, "posture_change", "lm"))
         t["type"] = pd.array(kind, dtype="string")
         t["angle_deg"] = ang
