@@ -10,7 +10,7 @@ walking labels, the morphology filter, hypnic jerks and scoring; :func:`detect_l
 - Replaying the recording's samples, packet by packet, through the online detector gives exactly the offline
   list (onsets/offsets bit for bit), and every LM ``lrm analyze`` reports for the leg is in it.
 - The live feed inside the recorder saw device times mapped with the lower envelope of arrival times so
-  far, where the recording holds the whole-night clock fit: the same number of LMs, clear ones within 0.1 s.
+  far, where the recording holds the whole-night clock fit: the same number of LMs, clear ones within 0.15 s.
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ def test_live_feed_equals_offline_within_clock_model(recorded):
     ref_epoch = rec.start_s + ref["onset_s"].to_numpy()
     err = np.abs(live_epoch - ref_epoch)
     # the two time bases put the 25 Hz grid at different phases: a weak LM (peak near its onset threshold)
-    # may start at another of its early crossings; clear LMs start within 0.1 s
+    # may start at another of its early crossings; clear LMs start within 0.15 s (a few grid steps)
     clear = ref["peak_g"].to_numpy() >= 0.05
-    assert clear.sum() > 5 and err[clear].max() < 0.1
+    assert clear.sum() > 5 and err[clear].max() < 0.15
     assert np.mean(err < 0.1) >= 0.9
 
