@@ -27,6 +27,7 @@ examples:
   lrm record --left "Polar Sense B5E2A31C" --right "Polar Sense 9F00C2D1" --out night1
   lrm record --left LRM-Ankle-3F2A --out night1 --rate 104            one ankle
   lrm record --simulate --speed 60 --hours 1 --out sim1                try it without hardware
+  lrm record --simulate --sensor polar,movesense --hours 0.5 --out sim3  other sensor families
   lrm record --simulate --speed 0 --hours 8 --faults disconnect@3600+90,stall@7200+0,drop=0.001 --out sim2
   lrm analyze sim1 --out sim1-report
   lrm recover night1                   after a crash: rebuild night1/recording.json from the journal
@@ -55,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sim.add_argument("--profile", default="plmd", choices=("healthy", "plmd", "rls", "hypnic"),
                      help="simulated sleeper (default plmd)")
     sim.add_argument("--hours", type=float, default=8.0, metavar="H", help="simulated night length (default 8)")
-    sim.add_argument("--sensor", default="lrm-open", metavar="FAMILY", help="virtual sensor family (default lrm-open)")
+    sim.add_argument("--sensor", default="lrm-open", metavar="FAMILY",
+                     help="virtual sensor family: lrm-open (default), polar (Verity Sense), polar-oh1, polar-h10, "
+                          "movesense, witmotion or thingy52; LEFT,RIGHT for two different ones (e.g. polar,movesense)")
     sim.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
     sim.add_argument("--faults", default="", metavar="LIST", help=FAULTS_HELP)
 
@@ -85,15 +88,14 @@ def run(args: argparse.Namespace) -> int:
         from lrm.ble.virtual.faults import parse_faults
         from lrm.ble.virtual.night import virtual_radio
 
-        if args.speed < 0 or args.hours <= 0:
-            raise LrmError("--speed must be >= 0 and --hours > 0. Fix: e.g. --speed 60 --hours 1")
+        if args.speed < 0 or args.hours < 1 / 6:
+            raise LrmError(f"--speed {args.speed:g} --hours {args.hours:g}: the speed must be >= 0 and a simulated "
+                           "night at least 0.17 h (10 min). Fix: e.g. --speed 60 --hours 1")
         sides = tuple(wanted) or ("left", "right")
         timebase = SimulatedTime(speed=args.speed or None)
-        try:
-            radio = virtual_radio(timebase, profile=args.profile, hours=args.hours, family=args.sensor, sides=sides,
-                                  faults=parse_faults(args.faults), seed=args.seed)
-        except ValueError as exc:
-            raise LrmError(f"--sensor {args.sensor}: {exc}. Fix: use --sensor lrm-open") from None
+        families, rates = _simulated_sensors(args.sensor, sides, args.rate, args.range_g)
+        radio = virtual_radio(timebase, profile=args.profile, hours=args.hours, family=families, sides=sides,
+                              faults=parse_faults(args.faults), seed=args.seed, rate_hz=rates)
         sensors = list(radio.sensors.values())
         wanted = {side: s.name for side, s in zip(sides, sensors, strict=True)}
         backend, scanner, backend_kwargs = VirtualBleakClient, VirtualBleakScanner, {"radio": radio}
@@ -128,6 +130,26 @@ def run(args: argparse.Namespace) -> int:
     timebase.run(main())
     _print_summary(out)
     return 0
+
+
+def _simulated_sensors(text: str, sides: tuple[str, ...], rate_hz: float, range_g: float | None,
+                       ) -> tuple[dict[str, str], dict[str, float]]:
+    """Family per side from ``--sensor FAMILY`` or ``--sensor LEFT,RIGHT``, and the rate each family's driver
+    will configure for ``--rate`` (raises the driver's UnsupportedSettingError, listing what it supports)."""
+    from lrm.ble.drivers import driver_for
+    from lrm.ble.virtual.families import FAMILIES, advertised_name
+    from lrm.errors import LrmError
+
+    names = [t.strip() for t in text.split(",")]
+    if len(names) not in (1, len(sides)) or any(n not in FAMILIES for n in names):
+        raise LrmError(f"--sensor {text}: unknown virtual sensor family or wrong count. Fix: use one of "
+                       f"{', '.join(FAMILIES)}, or LEFT,RIGHT (one per recorded side)")
+    families = {side: names[0] if len(names) == 1 else names[i] for i, side in enumerate(sides)}
+    rates = {}
+    for i, (side, fam) in enumerate(families.items()):
+        driver = driver_for(advertised_name(fam, i), None)
+        rates[side] = driver(rate_hz=rate_hz, range_g=range_g).rate_hz  # type: ignore[misc]
+    return families, rates
 
 
 def _online_detector() -> object | None:

@@ -18,14 +18,15 @@ EPILOG = """\
 examples:
   lrm scan
   lrm scan --seconds 15 --all          also list devices lrm does not support
-  lrm scan --simulate                  the virtual sensors of 'lrm record --simulate'
+  lrm scan --simulate                  one virtual sensor of every family 'lrm record --simulate --sensor' offers
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=8.0, metavar="S", help="scan time in s (default 8)")
     parser.add_argument("--all", action="store_true", help="also list devices lrm does not support")
-    parser.add_argument("--simulate", action="store_true", help="scan the virtual sensors instead of the radio")
+    parser.add_argument("--simulate", action="store_true",
+                        help="scan virtual sensors (one of each supported family) instead of the radio")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,12 +36,12 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise LrmError(f"--seconds {args.seconds:g}: must be > 0. Fix: pass e.g. --seconds 8")
     if args.simulate:
-        from lrm.ble.virtual.night import virtual_radio
         from lrm.ble.timebase import SimulatedTime
         from lrm.ble.virtual.backend import VirtualBleakScanner
+        from lrm.ble.virtual.night import showroom_radio
 
         tb = SimulatedTime()
-        radio = virtual_radio(tb, hours=0.2, sides=("left", "right"))
+        radio = showroom_radio(tb)
         found = tb.run(scan(args.seconds, backend=VirtualBleakScanner, backend_kwargs={"radio": radio},
                             include_unsupported=args.all))
     else:

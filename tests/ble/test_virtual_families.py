@@ -99,8 +99,8 @@ def test_polar_verity_delta_frames_with_faults(tmp_path):
 
 
 def test_polar_h10_raw_frames_at_mtu_23(tmp_path):
-    leg, sensor = _record(tmp_path, "polar-h10", Faults(mtu=23, stalls=((50.0, 0.0),), drift_ppm=-25.0),
-                          minutes=2.5, rate_hz=100)
+    leg, sensor = _record(tmp_path, "polar-h10", Faults(mtu=23, stalls=((40.0, 0.0),), drift_ppm=-25.0),
+                          minutes=1.6, rate_hz=100)
     assert sensor.rate_hz == 100.0 and not sensor.compressed and sensor.connections == 2
     _check(leg, sensor, atol_g=0.0005 + 1e-7, time_tol_s=0.05, gap_tol_s=0.01)
     assert [g.cause for g in leg.gaps] == ["silent"] and 10.0 <= leg.gaps[0].duration_s < 13.0
@@ -228,3 +228,41 @@ def test_scan_lists_mixed_families():
     assert {s.model for s in found} >= {"Polar Verity Sense", "Polar H10", "Movesense", "WitMotion WT901BLE",
                                         "Nordic Thingy:52"}
 
+
+
+def test_cli_record_simulate_two_families(tmp_path, capsys):
+    from lrm.cli import main
+
+    out = tmp_path / "night"
+    code = main(["record", "--simulate", "--speed", "0", "--hours", "0.17", "--scan-seconds", "1", "--quiet",
+                 "--sensor", "polar,movesense", "--faults", "right:disconnect@200+20", "--out", str(out)])
+    assert code == 0, capsys.readouterr()
+    rec = read_native(out)
+    assert (rec.legs["left"].device, rec.legs["right"].device) == ("Polar Verity Sense", "Movesense")
+    assert rec.legs["left"].fs_hz == rec.legs["right"].fs_hz == 52.0
+    assert not rec.legs["left"].gaps and [g.cause for g in rec.legs["right"].gaps] == ["disconnected"]
+    assert abs(rec.legs["left"].clock_drift_ppm - 35.0) < 2 and abs(rec.legs["right"].clock_drift_ppm + 20.0) < 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sensor", "fitbit"], "unknown virtual sensor family"),
+    (["--sensor", "polar", "--rate", "100"], "Polar Verity Sense cannot stream at rate 100 Hz"),
+    (["--sensor", "witmotion", "--range", "8"], "supported: 16 g"),
+    (["--hours", "0.1"], "at least 0.17 h"),
+])
+def test_cli_record_simulate_bad_options(tmp_path, capsys, args, message):
+    from lrm.cli import main
+
+    code = main(["record", "--simulate", "--out", str(tmp_path / "n"), *args])
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "n").exists()
+
+
+def test_cli_scan_simulate_lists_every_family(capsys):
+    from lrm.cli import main
+
+    assert main(["scan", "--simulate", "--seconds", "1"]) == 0
+    listed = capsys.readouterr().out
+    for model in ("Polar Verity Sense", "Polar OH1", "Polar H10", "Movesense", "WitMotion WT901BLE",
+                  "Nordic Thingy:52", "lrm open sensor"):
+        assert model in listed

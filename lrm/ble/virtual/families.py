@@ -16,7 +16,7 @@ import numpy.typing as npt
 from lrm.ble.virtual.gatt import VChar, VService
 from lrm.ble.virtual.sensor import VirtualSensor
 
-__all__ = ["LrmOpenSensor", "FAMILIES", "make_sensor"]
+__all__ = ["LrmOpenSensor", "FAMILIES", "make_sensor", "advertised_name"]
 
 
 def _counts(accel_g: npt.NDArray[np.float32], g_per_count: float) -> npt.NDArray[np.int16]:
@@ -182,6 +182,24 @@ _IDENTITY = {
 }
 
 
+def _identity(family: str, side_index: int) -> tuple[str, str]:
+    serial = 0x3F2A + 0x111 * side_index
+    name, address = _IDENTITY[family]
+    fields = {"s": serial, "i": side_index, "hi": serial >> 8, "lo": serial & 0xFF}
+    return name.format(**fields), address.format(**fields)
+
+
+def advertised_name(family: str, side_index: int = 0) -> str:
+    """The name the virtual ``family`` sensor number ``side_index`` advertises.
+
+    >>> advertised_name("polar"), advertised_name("thingy52", 1)
+    ('Polar Sense B5E23F2A', 'Thingy-403B')
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"no virtual sensor for family {family!r}; known: {', '.join(FAMILIES)}")
+    return _identity(family, side_index)[0]
+
+
 def make_sensor(family: str, *, side_index: int = 0, **kwargs: object) -> VirtualSensor:
     """A virtual sensor of ``family`` (a key of ``FAMILIES``) with a realistic name and address
     (``side_index`` makes them unique).
@@ -194,9 +212,7 @@ def make_sensor(family: str, *, side_index: int = 0, **kwargs: object) -> Virtua
     """
     if family not in FAMILIES:
         raise ValueError(f"no virtual sensor for family {family!r}; known: {', '.join(FAMILIES)}")
-    serial = 0x3F2A + 0x111 * side_index
-    name, address = _IDENTITY[family]
-    fields = {"s": serial, "i": side_index, "hi": serial >> 8, "lo": serial & 0xFF}
-    kwargs.setdefault("name", name.format(**fields))
-    kwargs.setdefault("address", address.format(**fields))
+    name, address = _identity(family, side_index)
+    kwargs.setdefault("name", name)
+    kwargs.setdefault("address", address)
     return FAMILIES[family](**kwargs)  # type: ignore[arg-type]
