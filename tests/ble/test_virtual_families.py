@@ -266,3 +266,18 @@ def test_cli_scan_simulate_lists_every_family(capsys):
     for model in ("Polar Verity Sense", "Polar OH1", "Polar H10", "Movesense", "WitMotion WT901BLE",
                   "Nordic Thingy:52", "lrm open sensor"):
         assert model in listed
+
+
+@pytest.mark.parametrize("family", ["polar", "polar-h10", "movesense", "witmotion", "thingy52"])
+def test_battery_drains_on_every_family(family):
+    tb = SimulatedTime(start_wall_s=T0)
+    radio = VirtualRadio(tb)
+    sensor = radio.add(make_sensor(family, source_g=_source(6), timebase=tb, power_on_s=T0 - 2 * 3600,
+                                   faults=Faults(battery_drain_pct_per_h=20.0)))
+    driver = driver_for(sensor.name, None)()
+
+    async def main():
+        async with BleakClient(sensor.address, backend=VirtualBleakClient, radio=radio) as client:
+            return await driver.read_battery(client)
+
+    assert tb.run(main()) in (55, 56)              # 96 % - 2 h x 20 %/h, truncated to whole percent
