@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchResult", "run_batch", "ERROR_LOG"]
 
 ERROR_LOG = "batch-errors.log"
+LOCK_FILE = ".lrm-batch.lock"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,6 +59,32 @@ def _finished_row(spec: NightSpec, out: Path) -> CohortRow | None:
         return CohortRow(spec.night_id, "skipped", spec, output=str(night_dir), values=read_values(night_dir))
     except (OSError, ValueError):
         return None  # unreadable summary.json: let a worker redo (and report) it
+
+
+def _lock(out: Path) -> Any:
+    """Hold ``out/.lrm-batch.lock`` for this run (released when the process ends, even if killed).
+
+    Two batches writing into one folder would delete each other's partial nights; the second one stops
+    with a clear error instead. Returns the open lock file, or None where file locks are unavailable.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; documented
+        return None
+    fh = (out / LOCK_FILE).open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise InputError(str(out), "", f"another lrm batch is writing into this folder ({holder})",
+                         "wait for it to finish, or choose another --out") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+    fh.flush()
+    return fh
 
 
 def _log_internal_errors(rows: Sequence[CohortRow], out: Path) -> None:
@@ -126,55 +154,60 @@ def run_batch(
     resolved = params if (params is None or hasattr(params, "digest")) else load_config(params)
     resolved = load_config(None) if resolved is None else resolved
     out.mkdir(parents=True, exist_ok=True)
-    params_file = record_params(resolved, out)
-    shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # leftovers of an interrupted run; never counted as done
-
-    done = {} if force else {s.night_id: r for s in discovery.nights if (r := _finished_row(s, out)) is not None}
-    todo = [s for s in discovery.nights if s.night_id not in done]
-    rows: dict[str, CohortRow] = dict(done)
-    progress = None
-    if console is not None:
-        from lrm.batch.progress import BatchProgress
-
-        console.print(f"lrm batch: {len(discovery.nights)} nights ({len(done)} already done) -> {out}", highlight=False)
-        for path, reason in discovery.skipped[:10]:
-            console.print(f"[yellow]not a night[/]: {path} ({reason})", highlight=False)
-        progress = BatchProgress(len(discovery.nights), console)
-        progress.__enter__()
-        for row in done.values():
-            progress.advance(row)
-
-    def settle(row: CohortRow) -> None:
-        # Every night sent out was unfinished: "skipped" means a worker died after finishing it (its
-        # result was lost with the worker) and the rerun found it done, in this batch.
-        row = replace(row, status="ok") if row.status == "skipped" else row
-        rows[row.night_id] = row
-        if progress is not None:
-            progress.advance(row)
-
+    lock = _lock(out)
     try:
-        if todo:
-            if progress is not None:
-                progress.note(f"connecting to the Dask scheduler {scheduler} ..." if scheduler else
-                              f"starting a local Dask cluster ({workers or default_workers()} worker processes) ...")
-            with open_client(scheduler, workers) as client:
-                if progress is not None:
-                    n_workers = len(client.scheduler_info().get("workers", {}))
-                    progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
-                run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
-                           night_fn=night_fn)
-    finally:
-        if progress is not None:
-            progress.__exit__(None, None, None)
-        shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
-    ordered = tuple(rows[s.night_id] for s in discovery.nights)
-    table = write_cohort(ordered, out)
-    _log_internal_errors(ordered, out)
-    digest = resolved.digest()
-    stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)
-    elapsed = time.perf_counter() - start
-    if console is not None:
-        from lrm.batch.progress import print_summary
+        params_file = record_params(resolved, out)
+        shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # leftovers of an interrupted run; never counted as done
 
-        print_summary(ordered, elapsed, console)
-    return BatchResult(ordered, table, out, params_file, elapsed, discovery.skipped, stale)
+        done = {} if force else {s.night_id: r for s in discovery.nights if (r := _finished_row(s, out)) is not None}
+        todo = [s for s in discovery.nights if s.night_id not in done]
+        rows: dict[str, CohortRow] = dict(done)
+        progress = None
+        if console is not None:
+            from lrm.batch.progress import BatchProgress
+
+            console.print(f"lrm batch: {len(discovery.nights)} nights ({len(done)} already done) -> {out}", highlight=False)
+            for path, reason in discovery.skipped[:10]:
+                console.print(f"[yellow]not a night[/]: {path} ({reason})", highlight=False)
+            progress = BatchProgress(len(discovery.nights), console)
+            progress.__enter__()
+            for row in done.values():
+                progress.advance(row)
+
+        def settle(row: CohortRow) -> None:
+            # Every night sent out was unfinished: "skipped" means a worker died after finishing it (its
+            # result was lost with the worker) and the rerun found it done, in this batch.
+            row = replace(row, status="ok") if row.status == "skipped" else row
+            rows[row.night_id] = row
+            if progress is not None:
+                progress.advance(row)
+
+        try:
+            if todo:
+                if progress is not None:
+                    progress.note(f"connecting to the Dask scheduler {scheduler} ..." if scheduler else
+                                  f"starting a local Dask cluster ({workers or default_workers()} worker processes) ...")
+                with open_client(scheduler, workers) as client:
+                    if progress is not None:
+                        n_workers = len(client.scheduler_info().get("workers", {}))
+                        progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
+                    run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
+                               night_fn=night_fn)
+        finally:
+            if progress is not None:
+                progress.__exit__(None, None, None)
+            shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
+        ordered = tuple(rows[s.night_id] for s in discovery.nights)
+        table = write_cohort(ordered, out)
+        _log_internal_errors(ordered, out)
+        digest = resolved.digest()
+        stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)
+        elapsed = time.perf_counter() - start
+        if console is not None:
+            from lrm.batch.progress import print_summary
+
+            print_summary(ordered, elapsed, console)
+        return BatchResult(ordered, table, out, params_file, elapsed, discovery.skipped, stale)
+    finally:
+        if lock is not None:
+            lock.close()

@@ -121,3 +121,17 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(InputError, match="cannot reach the Dask scheduler.*'dask scheduler'"):
         with open_client("tcp://127.0.0.1:9", timeout_s=0.5):
             pass
+
+
+def test_a_second_batch_into_the_same_folder_stops_with_a_clear_error(tmp_path):
+    from lrm.batch.orchestrate import _lock
+
+    make_nights(tmp_path / "in", 1)
+    (tmp_path / "out").mkdir()
+    held = _lock(tmp_path / "out")
+    try:
+        with pytest.raises(InputError, match=r"another lrm batch is writing into this folder \(pid \d+ on .*\)"):
+            run_batch([tmp_path / "in"], tmp_path / "out", workers=1, night_fn=counting_night)
+    finally:
+        held.close()
+    assert not (tmp_path / "out" / "n1").exists()
