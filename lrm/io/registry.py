@@ -125,7 +125,10 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
     rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
-    meta = {"format": fmt.name, **dict(rec.meta)}
+    from lrm.io.provenance import file_digest
+
+    key = "recording" if fmt.is_directory or len(rec.legs) > 1 else next(iter(rec.legs))
+    meta = {"format": fmt.name, **dict(rec.meta), "input_files": {key: file_digest(path)}}
     return replace(rec, meta=meta)
 
 
@@ -192,9 +195,12 @@ def combine(recordings: list[Recording]) -> Recording:
         raise InputError(src, "time column", "relative times cannot be aligned with the other leg's absolute times",
                          "pass --start with the Unix time (or ISO 8601) of this file's first sample")
     meta: dict[str, object] = {}
+    files: dict[str, object] = {}
     for rec in recordings:
+        files.update(rec.meta.get("input_files") or {})
         for key, value in rec.meta.items():
             meta.setdefault(key, value)
+    meta["input_files"] = files
     meta["sources"] = {leg.side: leg.source for leg in legs.values()}
     subject = next((r.subject for r in recordings if r.subject), "")
     return Recording(legs=dict(sorted(legs.items())), time_is_absolute=absolute.pop(), subject=subject, meta=meta)
