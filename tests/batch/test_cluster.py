@@ -18,7 +18,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from lrm.batch.cluster import local_cluster, open_client, run_nights  # noqa: E402
+from lrm.batch.cluster import local_cluster, open_client  # noqa: E402
 from lrm.batch.discover import NightSpec  # noqa: E402
 from lrm.batch.orchestrate import run_batch  # noqa: E402
 from lrm.batch.run import PARTIAL_DIR, run_night  # noqa: E402
