@@ -179,25 +179,26 @@ class SleepParams:
 class JerkParams:
     """Hypnic-jerk classification (SCORING.md §3.1).
 
-    max_burst_s : the envelope stays above half its peak for less than this (s) (EMG 75-250 ms; the
-        0.2 s envelope smoothing and the strap's ring-down add a few tenths).
+    max_half_peak_s : the envelope stays at or above half its peak for at most this (s) (EMG burst
+        75-250 ms; the 0.2 s envelope smoothing widens it to ~0.2-0.3 s, while an LM's tonic hold keeps
+        its envelope up for most of its 0.5-10 s).
     max_duration_s : and the whole movement (onset to offset rule) lasts at most this (s).
     min_peak_g : peak envelope (g) of a jerk: it is a large, startle-like movement.
     min_peak_ratio : and at least this multiple of the night's median LM peak (when there are LMs).
     isolation_s : no other movement on either leg within this many seconds before or after.
-    transition_s : wake evidence (lights-out, a sleep (re)onset estimate, a posture change, walking)
-        lies at most this long (s) before the jerk: an ankle sensor cannot stage sleep, so the wake->sleep
-        transition is approximated generously.
+    transition_s : wake evidence (lights-out, a sleep (re)onset estimate, the end of a restless epoch,
+        a posture change, walking) lies at most this long (s) before the jerk: an ankle sensor cannot
+        stage sleep, so the wake->sleep transition is approximated generously (15 min).
     after_onset_s : a sleep-onset estimate up to this long (s) after the jerk also counts.
     bilateral_s : onsets on the two legs closer than this (s) make the jerk bilateral.
     """
 
-    max_burst_s: float = 0.6
+    max_half_peak_s: float = 0.35
     max_duration_s: float = 1.0
     min_peak_g: float = 0.1
-    min_peak_ratio: float = 0.75
+    min_peak_ratio: float = 0.5
     isolation_s: float = 10.0
-    transition_s: float = 1800.0
+    transition_s: float = 900.0
     after_onset_s: float = 300.0
     bilateral_s: float = 0.5
 

@@ -233,7 +233,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately
     sleep = find_sleep_onsets(table, rest.in_bed, params.sleep)
-    table = classify_hypnic_jerks(table, (rest.lights_out_s, *sleep.onsets_s), params.jerks, n_legs=len(sides))
+    table = classify_hypnic_jerks(table, (rest.lights_out_s, *sleep.onsets_s, *sleep.restless_end_s), params.jerks,
+                                  n_legs=len(sides))
     keep = (table["type"] != "lm") | table["morphology_ok"].astype(bool)
     table = table.loc[keep].reset_index(drop=True)
     is_lm = (table["type"] == "lm").to_numpy()

@@ -6,8 +6,11 @@ this gives, by inference (§3.1 "for a two-ankle IMU system"): a brief high-acce
 legs within ``bilateral_s`` when both are recorded, isolated (no other movement within ``isolation_s``),
 not inside a periodic run (IMIs to both neighbours within the 10-90 s PLM range), close to an estimated
 sleep onset (approximated, since an ankle sensor cannot stage sleep: wake evidence such as lights-out, an
-estimated sleep (re)onset, a posture change or walking within ``transition_s`` before it). Its ring-down may stretch the acceleration past 0.5 s, so brevity is measured as the time the
-envelope spends above half its peak (``burst_s``), not the event duration.
+estimated sleep (re)onset, a posture change or walking within ``transition_s`` before it). Its ring-down
+may stretch the acceleration past 0.5 s, so brevity is measured as the time the envelope spends at or
+above half its peak (``half_peak_s``: at most ~0.3 s for a 75-250 ms burst seen through the envelope's
+0.2 s smoothing, while an LM's tonic hold keeps it up for most of the LM), with the whole movement
+(onset to offset rule) also short.
 
 Other look-alikes (§3.2: hypnagogic foot tremor, ALMA, HFLM: trains of bursts at 0.3-4 Hz) are not
 isolated, so they are never jerks; their bursts stay LMs with IMIs < 10 s, which under WASM 2016 break
@@ -32,7 +35,8 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     ----------
     moves : DataFrame
         Single-leg movements of the night: ``onset_s``, ``offset_s``, ``side``, ``type``, ``peak_g`` (g),
-        ``burst_s`` (s above half the peak). Only ``type == "lm"`` rows can become jerks.
+        ``half_peak_s`` (s at or above half the peak; ``burst_s`` is used if it is missing). Only
+        ``type == "lm"`` rows can become jerks.
     sleep_onsets_s : sequence of float
         Estimated sleep onsets and re-onsets (s since the recording start), lights-out included.
     params : JerkParams
@@ -50,7 +54,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     --------
     >>> m = pd.DataFrame({"onset_s": [100.0, 100.05, 400.0], "offset_s": [100.6, 100.7, 403.0],
     ...                   "side": ["left", "right", "left"], "type": "lm", "peak_g": [0.9, 0.7, 0.15],
-    ...                   "burst_s": [0.12, 0.16, 2.0]})
+    ...                   "half_peak_s": [0.12, 0.16, 2.0]})
     >>> classify_hypnic_jerks(m, [90.0])[["onset_s", "side", "type"]].values.tolist()
     [[100.0, 'bilateral', 'hypnic_jerk'], [400.0, 'left', 'lm']]
     """
@@ -60,11 +64,12 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     on, off = t["onset_s"].to_numpy(float, copy=True), t["offset_s"].to_numpy(float, copy=True)
     side = t["side"].astype(str).to_numpy()
     is_lm = (t["type"].astype(str) == "lm").to_numpy()
-    peak, burst = t["peak_g"].to_numpy(float, copy=True), t["burst_s"].to_numpy(float)
+    peak = t["peak_g"].to_numpy(float, copy=True)
+    brief = t["half_peak_s"].to_numpy(float) if "half_peak_s" in t else t["burst_s"].to_numpy(float)
     typical = float(np.median(peak[is_lm])) if is_lm.any() else 0.0
     big_g = max(params.min_peak_g, params.min_peak_ratio * typical)
-    cand = is_lm & (burst <= params.max_burst_s)
-    cand &= (off - on) <= params.max_duration_s
+    brief_short = is_lm & (brief <= params.max_half_peak_s) & ((off - on) <= params.max_duration_s)
+    cand = brief_short.copy()  # other brief twitches (jerks in a cluster at sleep onset) are not an LM series
     # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
     # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
     kind = t["type"].astype(str).to_numpy()
@@ -89,8 +94,8 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         pair_peak = max(peak[i], peak[twin].max()) if twin.size else peak[i]
         if pair_peak < (2 * big_g if n_legs == 2 and twin.size == 0 else big_g):
             continue  # a unilateral jerk must be twice as large
-        if _in_periodic_run(on[is_lm & others], on[i]):
-            continue  # would be part of a run of >= 4 movements 10-90 s apart: a PLM series, not a jerk
+        if _in_periodic_run(on[is_lm & others & ~brief_short], on[i]):
+            continue  # would be part of a run of >= 4 LMs 10-90 s apart: a PLM series, not a jerk
         jerk[i] = True
         if twin.size:
             partner[i] = int(twin[0])

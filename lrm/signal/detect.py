@@ -22,7 +22,7 @@ from lrm.params import DetectParams
 
 __all__ = ["LM_COLUMNS", "thresholds", "find_lm_intervals", "detect_lms", "runs"]
 
-LM_COLUMNS = ("onset_s", "offset_s", "side", "peak_g", "burst_s", "morphology_ok")
+LM_COLUMNS = ("onset_s", "offset_s", "side", "peak_g", "burst_s", "half_peak_s", "morphology_ok")
 
 
 def runs(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
@@ -103,7 +103,9 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
     -------
     DataFrame
         ``onset_s``/``offset_s`` in s from the grid start; ``peak_g`` the envelope maximum in g;
-        ``burst_s`` the time in s the envelope spent above the high threshold (brief for a jerk);
+        ``burst_s`` the time in s the envelope spent above the high threshold; ``half_peak_s`` the time
+        in s it spent at or above half its peak (brief for a jerk: its EMG burst lasts 75-250 ms, so this
+        is about the envelope's smoothing, while an LM's tonic hold keeps it up for most of the LM);
         ``morphology_ok`` whether a ``morph_window_s`` window has its median above the low threshold
         (SCORING.md §1.2 step 5). Every movement is listed; later steps label posture changes, walking
         and hypnic jerks, and the rules drop LMs < 0.5 s.
@@ -121,11 +123,13 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
     peak = np.zeros(k, np.float64)
     burst = np.zeros(k, np.float64)
     morph = np.zeros(k, bool)
+    half = np.zeros(k, np.float64)
     if k:
         on, off = intervals[:, 0], intervals[:, 1]
         peak = _segment_max(envelope_g, on, off)
         above = np.concatenate(([0], np.cumsum(envelope_g > hi, dtype=np.int64)))
         burst = (above[off] - above[on]) / fs_hz
+        half = _time_above(envelope_g, on, off, 0.5 * peak) / fs_hz
         morph = _morphology(envelope_g - lo, on, off, max(1, int(round(params.morph_window_s * fs_hz))))
     return pd.DataFrame({
         "onset_s": intervals[:, 0] / fs_hz,
@@ -133,6 +137,7 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
         "side": pd.Series([side] * k, dtype="string"),
         "peak_g": peak,
         "burst_s": burst,
+        "half_peak_s": half,
         "morphology_ok": morph,
     })
 
@@ -144,6 +149,17 @@ def _segment_max(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off
     if bounds[-1] == values.size:
         values = np.append(values, values[-1])
     return np.maximum.reduceat(values, bounds)[::2].astype(np.float64)
+
+
+def _time_above(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64],
+                level: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Samples of ``values[on_i:off_i]`` at or above ``level_i``, per interval (vectorised over all samples)."""
+    lengths = off - on
+    idx = np.repeat(on - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
+    hit = values[idx] >= np.repeat(level, lengths)
+    counts = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
+    ends = np.cumsum(lengths)
+    return (counts[ends] - counts[ends - lengths]).astype(np.float64)
 
 
 def _morphology(excess: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64],

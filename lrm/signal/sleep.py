@@ -1,8 +1,10 @@
 """Sleep onset and re-onsets after awakenings, from the rest period and the movements (SCORING.md §5).
 
-An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake. A 30 s epoch is wake
-when it holds more than ``wake_activity_s`` of wake-type movement (posture changes, walking, movements
-longer than 10 s, i.e. not an LM) or lies outside the bed. Wake runs shorter than ``min_wake_s`` inside
+An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake (the sustained-inactivity
+idea of van Hees 2015, SCORING.md §5). A 30 s epoch is wake when it holds more than ``wake_activity_s`` of
+restless movement or lies outside the bed. Restless: posture changes, walking, movements longer than
+10 s, and movements of >= 0.5 s that are not part of a periodic run (>= 4 onsets 10-90 s apart: PLMs go on
+through sleep, SCORING.md §2.5, so they are not evidence of wake; fidgeting is irregular). Wake runs shorter than ``min_wake_s`` inside
 quiet are ignored (a roll-over is not an awakening); sleep (re)starts at the first epoch of a run of at
 least ``min_sleep_s`` without wake (Tudor-Locke: 5 consecutive sleep minutes).
 """
@@ -22,15 +24,45 @@ __all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "LONG_MOVEMENT_S"
 
 WAKE_TYPES = ("posture_change", "walking")
 LONG_MOVEMENT_S = 10.0  # longer than the longest CLM on one leg (SCORING.md §1.2 step 3)
+MIN_RESTLESS_S = 0.5  # shorter movements (twitches, jerks) are not restlessness
+
+
+def _periodic(onset_s: npt.NDArray[np.float64], is_lm: npt.NDArray[np.bool_], imi_min_s: float = 10.0,
+              imi_max_s: float = 90.0, min_len: int = 4) -> npt.NDArray[np.bool_]:
+    """LMs in runs of >= ``min_len`` onsets 10-90 s apart (a PLM-like series runs on through sleep).
+
+    Onsets < 0.5 s after the previous LM (the other leg's half of a bilateral LM) join its run.
+
+    >>> _periodic(np.array([0.0, 20.0, 40.0, 60.0, 300.0]), np.ones(5, bool)).tolist()
+    [True, True, True, True, False]
+    """
+    out = np.zeros(onset_s.size, bool)
+    idx = np.flatnonzero(is_lm)
+    if idx.size < min_len:
+        return out
+    order = idx[np.argsort(onset_s[idx], kind="stable")]
+    t = onset_s[order]
+    head = np.concatenate(([True], np.diff(t) >= 0.5))  # first onset of each (possibly bilateral) LM
+    group = np.cumsum(head) - 1
+    th = t[head]
+    imi = np.diff(th)
+    link = (imi >= imi_min_s) & (imi <= imi_max_s)
+    run = np.concatenate(([0], np.cumsum(~link)))
+    in_run = np.bincount(run)[run] >= min_len
+    out[order] = in_run[group]
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SleepEstimate:
-    """``onsets_s``: sleep onset and re-onsets (s since start); ``asleep``: per-epoch bool; ``epoch_s``."""
+    """``onsets_s``: sleep onset and re-onsets (s since start); ``asleep``: per-epoch bool; ``epoch_s``;
+    ``restless_end_s``: end (s) of every in-bed epoch with restless movement, even a single one (brief
+    awakenings an ankle cannot resolve into a re-onset still mark a possible wake->sleep transition)."""
 
     onsets_s: tuple[float, ...]
     asleep: npt.NDArray[np.bool_]
     epoch_s: float
+    restless_end_s: tuple[float, ...] = ()
 
     @property
     def sleep_time_h(self) -> float:
@@ -54,7 +86,8 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
     if len(moves):
         on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
         kind = moves["type"].astype(str).to_numpy()
-        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > LONG_MOVEMENT_S)
+        restless = (kind == "lm") & ((off - on) >= MIN_RESTLESS_S) & ~_periodic(on, kind == "lm")
+        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > LONG_MOVEMENT_S) | restless
         delta = np.zeros(n_ep * ep + 2)
         a = np.clip(on[wake].astype(np.int64), 0, n_ep * ep)
         b = np.clip(np.ceil(off[wake]).astype(np.int64), 0, n_ep * ep)
@@ -68,6 +101,7 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
     bed[: in_bed_1s.size] = in_bed_1s
     bed_frac = bed.reshape(n_ep, ep).mean(axis=1)
     wake = (active_s > params.wake_activity_s) | (bed_frac < 0.5)
+    restless_end = tuple(float((k + 1) * ep) for k in np.flatnonzero((active_s > params.wake_activity_s) & (bed_frac >= 0.5)))
     min_wake = max(1, int(np.ceil(params.min_wake_s / ep)))
     wake_runs = runs(wake)
     for a, b in wake_runs:
@@ -78,4 +112,4 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
     asleep = np.zeros(n_ep, bool)
     for a, b in quiet:
         asleep[a:b] = True
-    return SleepEstimate(tuple(float(a * ep) for a in quiet[:, 0]), asleep, float(ep))
+    return SleepEstimate(tuple(float(a * ep) for a in quiet[:, 0]), asleep, float(ep), restless_end)

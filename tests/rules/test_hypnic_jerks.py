@@ -5,7 +5,7 @@ from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 
 
 def _moves(rows):
-    return pd.DataFrame(rows, columns=["onset_s", "offset_s", "side", "type", "peak_g", "burst_s"])
+    return pd.DataFrame(rows, columns=["onset_s", "offset_s", "side", "type", "peak_g", "half_peak_s"])
 
 
 def test_brief_large_bilateral_isolated_jerk_after_lights_out_is_a_hypnic_jerk():
