@@ -94,7 +94,7 @@ def local_cluster(n_workers: int) -> Any:
 
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0", scheduler_kwargs={"dashboard": False}, silence_logs=40)
+                                        dashboard_address=":0", scheduler_kwargs={"dashboard": False}, silence_logs=50)
 
 
 def run_nights(
