@@ -8,8 +8,9 @@ import sys
 HELP = "analyse many nights on a Dask cluster into a cohort table"
 DESCRIPTION = """\
 Analyse every night found in INPUTS (folders, files, glob patterns or a manifest CSV) on Dask, into
-OUT/<night_id>/ (summary.json, events.csv, trace.parquet, report.html) plus one cohort table, OUT/cohort.csv and OUT/cohort.parquet,
-with one row per night: every index, data quality, rule set, parameters digest, lrm version, status, error.
+OUT/<night_id>/ (summary.json, events.csv, trace.parquet, report.html) plus one cohort table,
+OUT/cohort.csv and OUT/cohort.parquet, with one row per night: every index, data quality, rule set,
+parameters digest, lrm version, status, error.
 
 Nights are found by a naming rule:
   - a recording directory (holds recording.json; lrm record / lrm simulate --native)  id: folder name
