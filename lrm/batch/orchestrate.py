@@ -141,8 +141,8 @@ def run_batch(
     Raises
     ------
     InputError
-        If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, or the
-        scheduler cannot be reached.
+        If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, another batch
+        is writing into ``out_dir`` (``out_dir/.lrm-batch.lock``), or the scheduler cannot be reached.
     """
     from lrm.batch.cluster import default_workers, open_client, run_nights
 
