@@ -262,7 +262,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         "single_leg_onsets": single,
     }
     trace = _trace(legs, postures, rest, n_sec, fs)
-    meta = {"input_files": {s: recording.legs[s].source for s in sides}, "subject": recording.subject,
+    files = recording.meta.get("input_files") or {s: {"path": recording.legs[s].source} for s in sides}
+    meta = {"input_files": files, "subject": recording.subject,
             "recording_start": recording_start}
     return NightResult(scored.events, scored.summary, quality, context, trace, params, meta)
 

@@ -47,7 +47,8 @@ def _inputs_from_summary(out_dir: Path) -> dict[str, str]:
     for key in ("input_files", "inputs", "sources"):
         value = summary.get(key)
         if isinstance(value, dict):
-            return {k: str(v) for k, v in value.items() if k in ("left", "right", "recording", "path") and v}
+            paths = {k: (v.get("path") if isinstance(v, dict) else v) for k, v in value.items()}
+            return {k: str(v) for k, v in paths.items() if k in ("left", "right", "recording", "path") and v}
     return {}
 
 
