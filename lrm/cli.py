@@ -93,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ModuleNotFoundError as exc:
+        if args.debug or os.environ.get("LRM_DEBUG") or (exc.name or "").startswith("lrm"):
+            raise
+        print(f"lrm: error: the Python package {exc.name!r} is not installed. Fix: reinstall lrm "
+              f"(pip install -e . in the checkout) or run 'pip install {exc.name}'", file=sys.stderr)
+        return 2
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"lrm: error: {where}{exc.strerror or exc}. Fix: check the path and its permissions", file=sys.stderr)
