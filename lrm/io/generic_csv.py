@@ -165,12 +165,12 @@ def read(path: Path, options: ReadOptions) -> Recording:
     notes: list[str] = list(raw.notes)
     t_s, absolute = _to_seconds(path, raw, options, str(mapping.get("time_format", "auto")), notes)
     acc = raw.acc
-    t_s, acc = _repair_order(path, t_s, acc, raw.line_of, notes)
+    raw.acc = raw.t = None  # type: ignore[assignment]  # the repairs below may replace the arrays
+    t_s, acc, steps = _repair_order(path, t_s, acc, raw.line_of, notes)
     if t_s.size < 2:
         raise InputError(str(path), "", f"only {t_s.size} valid sample(s)", "export a longer recording")
     accel_g, unit = _to_g(path, acc, str(mapping.get("units") or options.units), header_unit, notes)
-    steps = np.diff(t_s)
-    fs_hz = float(1.0 / np.median(steps[steps > 0]))
+    fs_hz = float(1.0 / np.median(steps, overwrite_input=True))  # steps: positive, a scratch array
     leg = Leg(side=options.side, t_s=t_s, accel_g=accel_g, fs_hz=fs_hz, source=str(path), notes=tuple(notes))
     meta = {"units": unit, "time_format": raw.time_kind, "delimiter": delimiter}
     return Recording(legs={options.side: leg}, time_is_absolute=absolute, meta=meta)
@@ -208,35 +208,46 @@ def _check_header(path: Path, names: list[str], cols: dict[str, int], skip_rows:
 
 
 def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, notes: list[str]) -> tuple[np.ndarray, bool]:
-    t = raw.t
+    """Seconds (Unix epoch, or from the start when relative and no ``options.start_s``), scaled in place."""
+    t = raw.t  # finite values only (_load dropped the rest)
     if raw.time_kind == "datetime":
         if raw.naive:
             notes.append("local wall-clock time without a zone, stored as if UTC")
         return t, True
-    finite = t[np.isfinite(t)]
-    first = float(finite[0]) if finite.size else 0.0
+    first = float(t[0]) if t.size else 0.0
     kind = time_format
     if kind == "auto":
         magnitude = abs(first)
         kind = ("relative_s" if magnitude < 1e8 else "epoch_s" if magnitude < 1e11 else "epoch_ms" if magnitude < 1e14
                 else "epoch_us" if magnitude < 1e17 else "epoch_ns")
-        if kind == "relative_s" and finite.size > 2 and np.median(np.diff(finite[:10000])) >= 1.0:
+        if kind == "relative_s" and t.size > 2 and np.median(np.diff(t[:10000])) >= 1.0:
             kind = "relative_ms"
             notes.append("relative time steps of >= 1 taken as milliseconds")
         if kind not in ("epoch_s", "relative_s"):
             notes.append(f"time column read as {kind.replace('_', ' ')}")
     scale = {"epoch_s": 1.0, "epoch_ms": 1e-3, "epoch_us": 1e-6, "epoch_ns": 1e-9, "relative_s": 1.0, "relative_ms": 1e-3}
-    t = t * scale.get(kind, 1.0)
+    if scale.get(kind, 1.0) != 1.0:
+        t *= scale[kind]
     raw.time_kind = kind
     if kind.startswith("relative"):
         if options.start_s is None:
             return t, False
         notes.append(f"relative time shifted to start at Unix time {options.start_s:.3f} s (--start)")
-        return t - (float(finite[0]) * scale[kind]) + float(options.start_s), True
+        t += float(options.start_s) - first * scale[kind]
+        return t, True
     return t, True
 
 
-def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any,
+                  notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort backward times, drop or spread repeated ones; return (t_s, acc, positive steps in s for the rate).
+
+    The usual strictly increasing file costs one comparison pass; its steps are then a strided sample of
+    at most about 100,000 (the median step of a regular file is the same).
+    """
+    if t_s.size < 2 or (t_s[1:] > t_s[:-1]).all():
+        stride = max(1, t_s.size // 100_000)
+        return t_s, acc, t_s[1::stride] - t_s[:-1:stride]
     steps = np.diff(t_s)
     backwards = np.flatnonzero(steps < 0)
     if backwards.size:
@@ -256,7 +267,8 @@ def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any, no
             t_s = _spread_batches(t_s)
             _report(path, notes, f"{repeated.size} repeated timestamps (first at line {first_line}): samples stamped in "
                                  "batches, spread evenly up to the next stamp")
-    return t_s, acc
+        steps = np.diff(t_s)
+    return t_s, acc, steps[steps > 0]
 
 
 def _spread_batches(t_s: np.ndarray) -> np.ndarray:
@@ -279,6 +291,7 @@ def _report(path: Path, notes: list[str], message: str) -> None:
 
 
 def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, notes: list[str]) -> tuple[np.ndarray, str]:
+    """Acceleration (n, 3) float32 in g; ``acc`` (float32, the file's unit) is converted in place."""
     sample = acc[:: max(1, acc.shape[0] // 200_000)]
     median = float(np.median(np.sqrt((sample.astype(np.float64) ** 2).sum(axis=1))))
     if units in (None, "auto"):
@@ -295,13 +308,16 @@ def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, note
         notes.append(f"acceleration read as {unit} ({source})")
     else:
         unit = units
-    return (acc / UNIT_G[unit]).astype(np.float32), unit
+    acc = np.ascontiguousarray(acc, dtype=np.float32)
+    if UNIT_G[unit] != 1.0:
+        np.divide(acc, np.float32(UNIT_G[unit]), out=acc)
+    return acc, unit
 
 
 @dataclass(slots=True)
 class _Raw:
     t: np.ndarray  # float64: epoch s for datetimes, the raw numbers otherwise
-    acc: np.ndarray  # (n, 3) float64 in the file's unit
+    acc: np.ndarray  # (n, 3) float32 in the file's unit
     time_kind: str  # "datetime" or a numeric time format
     naive: bool
     line_of: Callable[[int], int]  # row index -> line number in the file
@@ -328,6 +344,12 @@ def _time_type(path: Path, value: str, time_format: str) -> tuple[Any, bool]:
 
 def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str, skip_rows: int, decimal_comma: bool,
           time_format: str) -> _Raw:
+    """Parse the four columns with pyarrow's multithreaded CSV reader straight into their final arrays.
+
+    Only time, x, y and z are converted (time to float64 or a timestamp, axes to float32); each parsed
+    chunk is copied once into ``t`` (n,) and ``acc`` (n, 3). Rows with empty, NaN or infinite values are
+    looked for only when a cheap whole-array check finds one.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -337,30 +359,38 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     first = lines[-1].rstrip("\r\n").split(delimiter)
     t_value = first[cols["time"]] if cols["time"] < len(first) else ""
     t_type, naive = _time_type(path, t_value, time_format)
-    types = {keys[cols["time"]]: t_type} | {keys[cols[a]]: pa.float64() for a in "xyz"}
+    types = {keys[cols["time"]]: t_type} | {keys[cols[a]]: pa.float32() for a in "xyz"}
     bad_rows: list[str] = []
 
     def on_invalid(row: Any) -> str:
         bad_rows.append(f"{row.text!r} ({row.actual_columns} of {row.expected_columns} fields)")
         return "skip"
 
-    def read(column_types: dict[str, Any], include: list[str]) -> Any:
+    def read(column_types: dict[str, Any], include: list[str], handler: Any = on_invalid) -> Any:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(skip_rows=skip_rows + 1, column_names=keys, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(include_columns=include, column_types=column_types,
                                                  decimal_point="," if decimal_comma else "."),
         )
 
     include = [keys[cols[r]] for r in ("time", "x", "y", "z")]
     try:
-        table = read(types, include)
+        try:  # without a row handler first: a little faster, and the handler is needed only for short rows
+            table = read(types, include, None)
+        except pa.ArrowInvalid as exc:
+            if "columns" not in str(exc):
+                raise
+            table = read(types, include)
     except pa.ArrowInvalid as exc:
         _raise_conversion(path, names, keys, exc, read, skip_rows, decimal_comma, cols["time"])
     line0 = skip_rows + 2
-    acc = np.column_stack([table.column(keys[cols[a]]).to_numpy(zero_copy_only=False) for a in "xyz"]).astype(np.float64)
+    acc = np.empty((table.num_rows, 3), np.float32)
+    for j, a in enumerate("xyz"):
+        _copy_chunks(table.column(keys[cols[a]]), acc[:, j])
     t_col = table.column(keys[cols["time"]])
+    del table
     if pa.types.is_timestamp(t_col.type):
         t = _timestamps_to_s(t_col)
         kind = "datetime"
@@ -368,15 +398,23 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
         t = _parse_strftime(path, t_col, time_format, line0, names[cols["time"]])
         kind, naive = "datetime", True
     else:
-        t = t_col.to_numpy(zero_copy_only=False).astype(np.float64)
+        t = np.empty(len(t_col), np.float64)
+        _copy_chunks(t_col, t)
         kind = time_format
-    valid = np.isfinite(t) & np.isfinite(acc).all(axis=1)
-    n_rows = valid.size + len(bad_rows)
-    n_bad = int((~valid).sum()) + len(bad_rows)
-    kept = np.flatnonzero(valid)
-    raw = _Raw(t[valid], acc[valid], kind, naive, lambda i: int(line0 + kept[min(i, kept.size - 1)]) if kept.size else line0)
+    del t_col
+    if np.isfinite(t).all() and np.isfinite(acc).all():
+        raw = _Raw(t, acc, kind, naive, lambda i: line0 + min(i, max(t.size - 1, 0)))
+        valid = None
+    else:
+        valid = np.isfinite(t) & np.isfinite(acc).all(axis=1)
+        kept = np.flatnonzero(valid)
+        raw = _Raw(t[valid], acc[valid], kind, naive,
+                   lambda i: int(line0 + kept[min(i, kept.size - 1)]) if kept.size else line0)
+    n_invalid = 0 if valid is None else int(valid.size - kept.size)
+    n_rows = t.size + len(bad_rows)
+    n_bad = n_invalid + len(bad_rows)
     if n_bad:
-        first_bad = f"line {line0 + int(np.flatnonzero(~valid)[0])}" if (~valid).any() else f"row {bad_rows[0]}"
+        first_bad = f"line {line0 + int(np.flatnonzero(~valid)[0])}" if n_invalid else f"row {bad_rows[0]}"
         message = f"{n_bad} row(s) with empty, NaN or infinite values or missing fields (first: {first_bad})"
         if n_bad > MAX_BAD_SHARE * max(n_rows, 1):
             raise InputError(str(path), first_bad, f"{message}: more than {MAX_BAD_SHARE:.0%} of the rows",
@@ -385,12 +423,26 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     return raw
 
 
+def _copy_chunks(column: Any, out: np.ndarray) -> None:
+    """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN)."""
+    offset = 0
+    for chunk in column.chunks:
+        n = len(chunk)
+        out[offset:offset + n] = chunk.to_numpy(zero_copy_only=False)
+        offset += n
+
+
 def _timestamps_to_s(column: Any) -> np.ndarray:
     """Epoch seconds of a timestamp[us] column (NaN where empty)."""
     import pyarrow as pa
 
-    values = column.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    return values * 1e-6
+    t = np.empty(len(column), np.float64)
+    offset = 0
+    for chunk in column.chunks:
+        n = len(chunk)
+        np.multiply(chunk.cast(pa.int64()).to_numpy(zero_copy_only=False), 1e-6, out=t[offset:offset + n])
+        offset += n
+    return t
 
 
 def _parse_strftime(path: Path, column: Any, fmt: str, line0: int, name: str) -> np.ndarray:
