@@ -124,14 +124,17 @@ class PostureParams:
     """Posture (lying vs upright), posture changes and walking.
 
     lying_max_elevation_deg : the shank counts as lying when its long axis is within this angle (deg)
-        of horizontal (GGIR's HorAngle uses 45-60 deg, SCORING.md §5).
+        of horizontal (GGIR's HorAngle: 45 deg in its docs, 60 deg in its code, SCORING.md §5). 60 deg: in
+        bed with the knees drawn up or propped on a pillow the shank rises to ~50 deg, while standing,
+        walking or sitting with the feet down hold it at ~70-90 deg; at 45 deg such knees-up stretches
+        were cut out of the time in bed (a tuning night lost 1.2 h).
     change_angle_deg : a movement after which the gravity direction stays turned by more than this
         (deg) is a posture change (a roll-over turns the leg by ~20-120 deg, SCORING.md §5).
     change_window_s : how long (s) before and after the movement the orientation is averaged.
     walk_min_s : a movement at least this long (s) with the shank upright is walking.
     """
 
-    lying_max_elevation_deg: float = 45.0
+    lying_max_elevation_deg: float = 60.0
     change_angle_deg: float = 15.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
@@ -183,24 +186,36 @@ class JerkParams:
         75-250 ms; the 0.2 s envelope smoothing widens it to ~0.2-0.3 s, while an LM's tonic hold keeps
         its envelope up for most of its 0.5-10 s).
     max_duration_s : and the whole movement (onset to offset rule) lasts at most this (s).
-    min_peak_g : peak envelope (g) of a jerk: it is a large, startle-like movement.
-    min_peak_ratio : and at least this multiple of the night's median LM peak (when there are LMs).
+    min_peak_g : peak envelope (g) of a jerk: it is a large, startle-like movement. The 0.2 s envelope
+        smoothing averages a 75-250 ms burst down to ~40-100 % of its peak while an LM's tonic hold keeps
+        its own, so the floors are set low: 50 mg smoothed is >= 4x the noise floor of common sensors.
+    min_peak_ratio : and at least this multiple of the night's median LM peak (when there are LMs);
+        a unilateral candidate on a two-leg recording needs twice both.
     isolation_s : no other movement on either leg within this many seconds before or after.
     transition_s : wake evidence (lights-out, a sleep (re)onset estimate, the end of a restless epoch,
         a posture change, walking) lies at most this long (s) before the jerk: an ankle sensor cannot
         stage sleep, so the wake->sleep transition is approximated generously (15 min).
     after_onset_s : a sleep-onset estimate up to this long (s) after the jerk also counts.
     bilateral_s : onsets on the two legs closer than this (s) make the jerk bilateral.
+    max_lasting_change_deg : the leg's resting orientation after the jerk differs from the one before by
+        at most this (deg): a 75-250 ms startle twitch is followed by relaxation and the shank falls back
+        where it lay, while a restless adjustment (fidget) of the same size leaves it turned by degrees.
+        The orientation is the 1 s gravity estimate, whose noise is hundredths of a degree.
+    posture_margin_s : a posture change or walking counts against isolation only this close (s) to the
+        jerk (a brief part of a roll-over is not a jerk); further away it is wake evidence, not a neighbour:
+        isolation means no other *leg movement* within ``isolation_s`` (SCORING.md §3.1).
     """
 
     max_half_peak_s: float = 0.35
     max_duration_s: float = 1.0
-    min_peak_g: float = 0.1
-    min_peak_ratio: float = 0.5
+    min_peak_g: float = 0.05
+    min_peak_ratio: float = 0.25
     isolation_s: float = 10.0
     transition_s: float = 900.0
     after_onset_s: float = 300.0
     bilateral_s: float = 0.5
+    max_lasting_change_deg: float = 0.5
+    posture_margin_s: float = 3.0
 
 
 _STEPS: dict[str, type] = {

@@ -70,6 +70,8 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     big_g = max(params.min_peak_g, params.min_peak_ratio * typical)
     brief_short = is_lm & (brief <= params.max_half_peak_s) & ((off - on) <= params.max_duration_s)
     cand = brief_short.copy()  # other brief twitches (jerks in a cluster at sleep onset) are not an LM series
+    if "angle_deg" in t:  # a jerk leaves the leg where it was; a fidget or shift repositions it
+        cand &= ~(t["angle_deg"].to_numpy(float) > params.max_lasting_change_deg)
     # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
     # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
     kind = t["type"].astype(str).to_numpy()
@@ -88,13 +90,16 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         others = np.ones(len(t), bool)
         others[i] = False
         others[twin] = False
-        close = others & (on <= off[i] + params.isolation_s) & (off >= on[i] - params.isolation_s)
+        # isolation from other leg movements (SCORING.md §3.1: no CLM within 10 s); a roll-over or walking
+        # is wake evidence, not a neighbour, unless it touches the jerk (within posture_margin_s)
+        reach = np.where(wake_mark & (kind != "lm"), params.posture_margin_s, params.isolation_s)
+        close = others & (on <= off[i] + reach) & (off >= on[i] - reach)
         if close.any():
             continue
         pair_peak = max(peak[i], peak[twin].max()) if twin.size else peak[i]
         if pair_peak < (2 * big_g if n_legs == 2 and twin.size == 0 else big_g):
             continue  # a unilateral jerk must be twice as large
-        if _in_periodic_run(on[is_lm & others & ~brief_short], on[i]):
+        if not twin.size and _in_periodic_run(on[is_lm & others & ~brief_short], on[i]):
             continue  # would be part of a run of >= 4 LMs 10-90 s apart: a PLM series, not a jerk
         jerk[i] = True
         if twin.size:
@@ -121,12 +126,16 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
 
 def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, imi_min_s: float = 10.0, imi_max_s: float = 90.0,
                      min_len: int = 4) -> bool:
-    """Whether ``onset_s`` inserted among the LM onsets belongs to >= ``min_len`` onsets linked by IMIs in range.
+    """Whether ``onset_s`` inserted among the LM onsets lies inside a run of >= ``min_len`` onsets linked by
+    IMIs in range: linked to both its neighbours, so the series goes on through it.
 
+    A jerk just before a series (sleep onset, then PLMs once asleep) or just after one is not inside it.
     Onsets < 0.5 s after the previous one (the other leg's half of a bilateral LM) are dropped first.
 
-    >>> _in_periodic_run(np.array([0.0, 20.0, 40.0, 200.0]), 60.0), _in_periodic_run(np.array([0.0, 50.0, 300.0]), 100.0)
+    >>> _in_periodic_run(np.array([0.0, 20.0, 80.0, 200.0]), 60.0), _in_periodic_run(np.array([0.0, 50.0, 300.0]), 100.0)
     (True, False)
+    >>> _in_periodic_run(np.array([20.0, 40.0, 60.0, 80.0]), 0.0)  # just before a series
+    False
     """
     x = np.sort(lm_onsets_s)
     if x.size:
@@ -135,6 +144,8 @@ def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, imi_min_s: float =
     x = np.insert(x, c, onset_s)
     imi = np.diff(x)
     link = (imi >= imi_min_s) & (imi <= imi_max_s)
+    if c == 0 or c == link.size or not (link[c - 1] and link[c]):
+        return False
     left = c
     while left > 0 and link[left - 1]:
         left -= 1
