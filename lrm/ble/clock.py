@@ -15,6 +15,13 @@ also force segments (e.g. one per connection for sensors without a clock).
 
 A 20 ppm crystal drifts 0.58 s in 8 h; two legs corrected this way line up to the difference of their
 minimum latencies (a few ms).
+
+Sensors without a device clock (WitMotion, Thingy:52: no timestamp, no counter) get a *sample-index*
+clock per connection from :func:`estimate_arrival_losses`: notification ``i`` carries samples up to index
+``last_i + lost_i``, where ``lost_i`` (notifications lost before it, in samples) is read from the steps of
+the arrivals' lower envelope. That index clock then goes through :func:`fit_clock` like a device clock
+(one forced segment per connection, the night's drift shared), so lost notifications neither bend the
+drift nor shift later samples, and show up as gaps of the right length.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ClockModel", "ClockSegment", "fit_clock"]
+__all__ = ["ClockModel", "ClockSegment", "fit_clock", "estimate_arrival_losses", "ARRIVAL_TIMING_NOTE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +197,87 @@ def _common_slope(env_dev: list[npt.NDArray[np.float64]], env_r: list[npt.NDArra
     order = np.argsort(slopes)
     cum = np.cumsum(np.asarray(weights)[order])
     return float(np.asarray(slopes)[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+ARRIVAL_TIMING_NOTE = (
+    "no device clock: sample times come from host arrival times (lower envelope of the arrivals per "
+    "connection; late by the minimum BLE latency, typically 1-10 ms; lost notifications are counted from "
+    "steps of that envelope, and the samples of the one or two notifications next to a loss may be placed "
+    "one notification period early or late)"
+)
+
+
+def estimate_arrival_losses(arrival_s: npt.ArrayLike, counts: npt.ArrayLike, rate_hz: float, *,
+                            block_s: float = 1.0, min_block: int = 16, median_blocks: int = 9,
+                            margin: float = 0.25, tail: int = 8) -> npt.NDArray[np.int64]:
+    """Samples lost before each notification of one connection of a sensor without a device clock.
+
+    Notification ``i`` carries ``counts[i]`` samples, the last of which is sample ``cumsum(counts)[i] - 1 +
+    lost[i]`` of the sensor's stream (counted from the connection's first notification; ``lost[0] == 0``).
+    It arrived at ``arrival_s[i]`` (host s), never before that sample was taken. With
+    ``r = arrival_s - (cumsum(counts) - 1) / rate_hz``, ``r = z + lost * period + latency`` where ``z`` is
+    the time of sample 0 on a line drifting with the sensor's crystal and ``latency >= 0`` (it may well
+    exceed a sample period: connection interval, coalesced notifications, host stalls).
+
+    Vectorised, in three steps (PROTOCOLS.md §A5.5-A5.6: arrival times only, lower envelope):
+
+    1. ``z`` from the floors of blocks of ``block_s`` s (at least ``min_block`` notifications), each
+       block's minimum ``r``: losses move it by whole periods, drift by far less than half a period per
+       block (0.1 ms at 100 ppm), so the floor modulo a period is a slowly turning phase; its running
+       circular mean over ``median_blocks`` blocks is unwrapped, each block's floor is placed within half
+       a period of it, and a running median drops blocks that had no on-time arrival;
+    2. each notification's level ``floor((r - z) / period + margin)``;
+    3. ``lost`` = the running minimum of the levels from the end: an arrival is never early, so a
+       notification cannot be past more losses than any later one is. This also undoes held-up arrivals
+       (host stalls, bursts) of any length. The last ``tail`` notifications have too few later arrivals
+       to confirm a loss: they keep the level before them (a loss there merges into the gap that follows).
+
+    The count is exact while ``z`` is within ``margin`` periods of the true floor. The notifications right
+    before a loss that arrived later than ``1 - margin`` periods are ambiguous and placed after it (their
+    samples one period early per lost sample); the timing error otherwise is the minimum BLE latency.
+
+    >>> rate = 50.0
+    >>> k = np.r_[np.arange(0, 300), np.arange(301, 600)]           # sample 300 was lost
+    >>> lat = np.random.default_rng(1).uniform(0, 0.03, k.size)        # up to 1.5 periods late
+    >>> lost = estimate_arrival_losses(1000.0 + k / rate + lat, np.ones(k.size, int), rate)
+    >>> int(lost[0]), int(lost[-1]), int(np.abs(lost - (k - np.arange(k.size))).sum()) <= 3
+    (0, 1, True)
+    """
+    a = np.asarray(arrival_s, dtype=np.float64)
+    n = np.asarray(counts, dtype=np.int64)
+    if a.shape != n.shape or a.ndim != 1:
+        raise ValueError("arrival_s and counts must be 1-D arrays of the same length")
+    if not rate_hz > 0:
+        raise ValueError(f"rate_hz must be > 0, got {rate_hz}")
+    size = len(a)
+    if size < 2:
+        return np.zeros(size, dtype=np.int64)
+    period = 1.0 / rate_hz
+    r = a - (np.cumsum(n) - 1) * period
+    block = max(min_block, int(round(block_s / (max(float(n.mean()), 1.0) * period))))
+    n_blocks = -(-size // block)
+    padded = np.full(n_blocks * block, np.inf)
+    padded[:size] = r
+    anchors = np.argmin(padded.reshape(n_blocks, block), axis=1) + np.arange(n_blocks) * block
+    floor = r[anchors]
+    # losses move the floor by whole periods, drift by far less than half a period per block: the floor
+    # modulo a period is a smooth phase (its running circular mean is unwrapped safely); each block's own
+    # floor is then taken within half a period of that phase, and a running median drops blocks whose
+    # minimum was not an on-time arrival
+    phase = np.exp(2j * np.pi * floor / period)
+    half = min(median_blocks // 2, (n_blocks - 1) // 2)
+    smooth = np.convolve(np.pad(phase, half, mode="edge"), np.ones(2 * half + 1), mode="valid")
+    z_smooth = np.unwrap(np.angle(smooth)) * period / (2 * np.pi)
+    z_smooth += period * np.rint((floor[0] - z_smooth[0]) / period)      # the phase near the absolute floor
+    offset = floor - z_smooth
+    z_blocks = z_smooth + offset - period * np.rint(offset / period)
+    if half:
+        z_blocks = np.median(np.lib.stride_tricks.sliding_window_view(np.pad(z_blocks, half, mode="edge"),
+                                                                      2 * half + 1), axis=1)
+    z = np.interp(np.arange(size), anchors, z_blocks)
+    q = (r - z) / period
+    level = np.floor(q + margin).astype(np.int64)
+    lost = np.minimum.accumulate(level[::-1])[::-1]
+    if size > tail:                     # too few later arrivals to tell a loss from late arrivals
+        lost[-tail:] = lost[-tail - 1]
+    return lost - lost[0]
