@@ -117,6 +117,18 @@ class Decoder:
 
     ``ref`` (optional) restricts decoding to the subscription's reference; results and HELLO replies
     yield no samples.
+
+    Two-part packets: a first part that is not ``6 + 12n`` bytes long is held until its DATA_PART2. A
+    first part cut at the MTU can also be exactly ``6 + 12n`` bytes (e.g. 30 bytes at MTU 33 for a
+    4-sample packet): it is indistinguishable from a whole packet until the next notification, so its
+    samples are returned at once (their times do not depend on it) and a DATA_PART2 that follows is
+    taken as its continuation when (PROTOCOLS.md §A2) it has the same ``ref``, the first part filled
+    the longest DATA notification seen (first parts always fill the MTU), the rest is whole samples and
+    the joined sample count matches the packets seen so far (the firmware's batch for the rate: learnt
+    from joined packets, shorter packets, and full-length ones whose successor's timestamp shows they
+    were whole). If that DATA_PART2 is lost, the next packet's timestamp reports its samples as lost.
+    GSP has no sequence counter, so a lost second part followed by a lost first part whose second part
+    arrives cannot be told from one packet (the stray samples would be timed one packet early).
     """
 
     rate_hz: float = 52.0
@@ -126,6 +138,9 @@ class Decoder:
     _last_raw_ms: int | None = field(default=None, init=False)
     _unwrapped_ms: int = field(default=0, init=False)
     _next_ms: float | None = field(default=None, init=False)
+    _open: tuple[int, int, int] | None = field(default=None, init=False)   # (ref, bytes, samples) of a maybe-first part
+    _longest: int = field(default=0, init=False)                           # longest DATA notification (bytes)
+    _batch: int | None = field(default=None, init=False)                   # samples per whole packet, once known
 
     def __post_init__(self) -> None:
         if not self.rate_hz > 0:
@@ -140,20 +155,51 @@ class Decoder:
             return Samples()            # command result or HELLO reply: not data
         if self.ref is not None and ref != self.ref:
             return Samples()            # another subscription's data
+        opened, self._open = self._open, None
         if kind == RESP_DATA_PART2:
-            if self._pending is None or self._pending[1] != ref:
-                raise _bad("DATA_PART2 without its first part (the first part was lost)")
-            whole, self._pending = self._pending + payload[2:], None
-            if (len(whole) - ACC_HEADER) % ACC_SAMPLE:
-                raise _bad(f"wrong length: joined DATA of {len(whole)} bytes is not 6 + 12*n")
-            return self._samples(whole)
+            if self._pending is not None and self._pending[1] == ref:
+                whole, self._pending = self._pending + payload[2:], None
+                if (len(whole) - ACC_HEADER) % ACC_SAMPLE:
+                    raise _bad(f"wrong length: joined DATA of {len(whole)} bytes is not 6 + 12*n")
+                self._batch = (len(whole) - ACC_HEADER) // ACC_SAMPLE
+                return self._samples(whole)
+            if opened is not None and self._continues(opened, ref, payload):
+                return self._continuation(opened[2], payload[2:])
+            raise _bad("DATA_PART2 without its first part (the first part was lost)")
         if len(payload) < ACC_HEADER:
             raise _bad(f"truncated: DATA of {len(payload)} bytes has no timestamp")
+        self._longest = max(self._longest, len(payload))
         if (len(payload) - ACC_HEADER) % ACC_SAMPLE:
             self._pending = payload     # first part of a split notification; wait for DATA_PART2
             return Samples()
         self._pending = None
-        return self._samples(payload)
+        n = (len(payload) - ACC_HEADER) // ACC_SAMPLE
+        out = self._samples(payload)
+        if opened is not None and out.lost_before == 0:
+            self._batch = opened[2]     # the previous full-length packet ended where this one starts: whole
+        if len(payload) < self._longest:
+            self._batch = n             # shorter than a full notification: certainly a whole packet
+        else:
+            self._open = (ref, len(payload), n)
+        return out
+
+    def _continues(self, opened: tuple[int, int, int], ref: int, part2: bytes) -> bool:
+        """Whether ``part2`` completes the aligned DATA just decoded (see the class docstring)."""
+        ref1, length, n = opened
+        rest = len(part2) - 2
+        return (ref1 == ref and length == self._longest and rest > 0 and rest % ACC_SAMPLE == 0
+                and (self._batch is None or n + rest // ACC_SAMPLE == self._batch))
+
+    def _continuation(self, first_n: int, rest: bytes) -> Samples:
+        """Samples ``first_n...`` of the packet whose first part was returned as a whole packet."""
+        values = np.frombuffer(rest, dtype="<f4").astype(np.float64).reshape(-1, 3)
+        if not np.isfinite(values).all():
+            raise _bad("non-finite acceleration value")
+        n, period_ms = len(values), 1000.0 / self.rate_hz
+        self._batch = first_n + n
+        self._next_ms = self._unwrapped_ms + self._batch * period_ms
+        times_s = (self._unwrapped_ms + period_ms * (first_n + np.arange(n))) / 1000.0
+        return Samples(accel_g=(values / STANDARD_GRAVITY).astype(np.float32), sensor_time_s=times_s, lost_before=0)
 
     def _samples(self, whole: bytes) -> Samples:
         (raw_ms,) = struct.unpack_from("<I", whole, 2)
