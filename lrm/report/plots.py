@@ -18,6 +18,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
 
 __all__ = [
@@ -53,7 +55,8 @@ SIDE_COLORS = {"left": "#0072B2", "right": "#009E73"}
 GAP_COLOR = "#BBBBBB"
 FIG_WIDTH_IN = 9.0
 LEFT_IN = 1.7
-ENVELOPE_BIN_S = 30.0  # the night overview shows the peak envelope per 30 s (12 h -> 1440 bins)
+ENVELOPE_BIN_S = 30.0  # the night overview shows the peak envelope per 30 s ...
+MAX_ENVELOPE_BINS = 720  # ... or coarser: about one bin per pixel of the 7 in plot width at 100 dpi (8 h -> 40 s)
 
 
 def event_categories(events: pd.DataFrame) -> pd.Series:
@@ -132,7 +135,8 @@ def _sides(trace: pd.DataFrame) -> list[str]:
 
 
 def _binned_envelope(t_h: np.ndarray, env_g: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum of ``env_g`` in ``n_bins`` equal time bins (keeps every movement peak visible, small SVG)."""
+    """Bin edges (n_bins + 1, in h) and the maximum of ``env_g`` in each of ``n_bins`` equal time bins (NaN
+    where a bin holds no finite value): every movement peak stays visible at the figure's resolution."""
     if t_h.size == 0:
         return np.array([]), np.array([])
     edges = np.linspace(t_h[0], t_h[-1] + 1e-9, n_bins + 1)
@@ -140,7 +144,7 @@ def _binned_envelope(t_h: np.ndarray, env_g: np.ndarray, n_bins: int) -> tuple[n
     peak = np.full(n_bins, np.nan)
     finite = np.isfinite(env_g)
     np.fmax.at(peak, which[finite], env_g[finite])
-    return (edges[:-1] + edges[1:]) / 2, peak
+    return edges, peak
 
 
 def _spans(t_h: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
@@ -153,6 +157,24 @@ def _spans(t_h: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
     return [(float(t_h[a]), float(t_h[b - 1] + step)) for a, b in zip(change[::2], change[1::2], strict=True)]
 
 
+def _add_bars(ax, x0: np.ndarray, x1: np.ndarray, y0: float, y1: float, *, color: str, alpha: float | None = None,  # noqa: ANN001
+              edge_width: float = 0.0, axes_y: bool = False) -> None:
+    """Rectangles [x0, x1] x [y0, y1] as ONE compound path: one SVG element however many bars (broken_barh and
+    axvspan make one element, and one artist, per bar). ``axes_y``: y in axes fraction (a full-height span)."""
+    x0, x1 = np.asarray(x0, float), np.asarray(x1, float)
+    if not x0.size:
+        return
+    corners = np.empty((x0.size, 5, 2))
+    corners[:, :, 0] = np.stack([x0, x1, x1, x0, x0], axis=1)
+    corners[:, :, 1] = [y0, y0, y1, y1, y0]
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY], Path.code_type), x0.size)
+    transform = ax.get_xaxis_transform() if axes_y else ax.transData
+    ax.add_patch(PathPatch(Path(corners.reshape(-1, 2), codes), facecolor=color, edgecolor=color if edge_width else "none",
+                           linewidth=edge_width, alpha=alpha, transform=transform))
+    if not axes_y:
+        ax.update_datalim(np.column_stack([np.r_[x0, x1], np.r_[np.full(x0.size, y0), np.full(x1.size, y1)]]))
+
+
 def _draw_event_raster(ax, events: pd.DataFrame, *, x_scale: float) -> None:  # noqa: ANN001
     """One row per category; each event a bar from onset to offset (x = time / x_scale)."""
     categories = event_categories(events)
@@ -160,9 +182,8 @@ def _draw_event_raster(ax, events: pd.DataFrame, *, x_scale: float) -> None:  # 
     for row, category in enumerate(reversed(rows)):
         chosen = events[categories == category]
         onset = chosen["onset_s"].to_numpy(float) / x_scale
-        width = np.maximum((chosen["offset_s"] - chosen["onset_s"]).to_numpy(float) / x_scale, 0)
-        ax.broken_barh(list(zip(onset, width, strict=True)), (row - 0.35, 0.7), color=CATEGORY_COLORS[category],
-                       linewidth=0.6, edgecolor=CATEGORY_COLORS[category])
+        offset = np.maximum(chosen["offset_s"].to_numpy(float) / x_scale, onset)
+        _add_bars(ax, onset, offset, row - 0.35, row + 0.35, color=CATEGORY_COLORS[category], edge_width=0.6)
     ax.set_yticks(range(len(rows)), [CATEGORY_LABELS[c] for c in reversed(rows)])
     ax.set_ylim(-0.6, len(rows) - 0.4)
 
@@ -183,12 +204,13 @@ def plot_night(
         t_h = trace["t_s"].to_numpy(float) / 3600
         end_h = max(end_h, float(t_h[-1]) if t_h.size else 0)
         for ax, side in zip(axes, sides, strict=False):
-            n_bins = int(np.clip(np.ceil((t_h[-1] - t_h[0]) * 3600 / ENVELOPE_BIN_S), 1, 1440)) if t_h.size else 1
-            x, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), n_bins)
-            ax.fill_between(x, 0, np.nan_to_num(peak), color=SIDE_COLORS[side], linewidth=0, step="mid")
+            n_bins = int(np.clip(np.ceil((t_h[-1] - t_h[0]) * 3600 / ENVELOPE_BIN_S), 1, MAX_ENVELOPE_BINS)) if t_h.size else 1
+            edges, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), n_bins)
+            if edges.size:  # one filled step outline (no baseline vertices per bin: half the SVG of fill_between)
+                ax.stairs(np.nan_to_num(peak), edges, baseline=0, fill=True, color=SIDE_COLORS[side], linewidth=0)
             valid = trace.get(f"{side}_valid")
-            for a, b in _spans(t_h, ~valid.to_numpy(bool)) if valid is not None else []:
-                ax.axvspan(a, b, color=GAP_COLOR, alpha=0.6, linewidth=0)
+            gaps = np.array(_spans(t_h, ~valid.to_numpy(bool)) if valid is not None else []).reshape(-1, 2)
+            _add_bars(ax, gaps[:, 0], gaps[:, 1], 0, 1, color=GAP_COLOR, alpha=0.6, axes_y=True)
             ax.set_ylabel(f"{side} leg\nmovement (g)", fontsize="small")
             ax.set_ylim(bottom=0)
         state = axes[len(sides)]
@@ -200,7 +222,8 @@ def plot_night(
         if "in_bed" in trace:
             rows.append(("in bed", _spans(t_h, trace["in_bed"].to_numpy(bool)), "#555555"))
         for row, (_label, spans, color) in enumerate(reversed(rows)):
-            state.broken_barh([(a, b - a) for a, b in spans], (row - 0.3, 0.6), color=color, alpha=0.8)
+            bars = np.array(spans).reshape(-1, 2)
+            _add_bars(state, bars[:, 0], bars[:, 1], row - 0.3, row + 0.3, color=color, alpha=0.8)
         state.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
         state.set_ylim(-0.6, max(len(rows), 1) - 0.4)
     elif len(events):
@@ -344,9 +367,11 @@ def plot_densest_series(
         for side in sides:
             ax.plot(near["t_s"] / 60, near[f"{side}_envelope_g"], color=SIDE_COLORS[side], linewidth=1.2,
                     label=f"{side} leg", drawstyle="steps-mid")
-        spans = zip(event_categories(window), window["onset_s"], window["offset_s"], strict=True)
-        for category, onset, offset in spans:
-            ax.axvspan(onset / 60, offset / 60, color=CATEGORY_COLORS[category], alpha=0.2, linewidth=0)
+        categories = event_categories(window)
+        for category in categories.unique():
+            chosen = window[categories == category]
+            _add_bars(ax, chosen["onset_s"].to_numpy(float) / 60, chosen["offset_s"].to_numpy(float) / 60, 0, 1,
+                      color=CATEGORY_COLORS[category], alpha=0.2, axes_y=True)
         ax.set_ylabel("movement (g)")
         ax.set_ylim(bottom=0)
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.08), ncols=2, frameon=False, fontsize="small")
@@ -362,8 +387,9 @@ def plot_densest_series(
         axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(x // 60)}:{int(x % 60):02d}"))
         axes[-1].set_xlabel("time since the recording started (h:mm)")
     else:
+        clock = "%H:%M:%S" if t1 - t0 <= 900 else "%H:%M"  # a few minutes: ticks fall within one minute
         axes[-1].xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: (start + timedelta(minutes=float(x))).strftime("%H:%M"))
+            FuncFormatter(lambda x, _pos: (start + timedelta(minutes=float(x))).strftime(clock))
         )
         axes[-1].set_xlabel(_xlabel(start))
     return fig
