@@ -423,12 +423,21 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     return raw
 
 
-def _copy_chunks(column: Any, out: np.ndarray) -> None:
-    """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN)."""
+def _copy_chunks(column: Any, out: np.ndarray, scale: float | None = None) -> None:
+    """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN), times
+    ``scale`` if given. A chunk without empty values is read through its data buffer: no pandas import."""
     offset = 0
     for chunk in column.chunks:
         n = len(chunk)
-        out[offset:offset + n] = chunk.to_numpy(zero_copy_only=False)
+        if chunk.null_count:
+            values = chunk.to_numpy(zero_copy_only=False).astype(np.float64)
+        else:
+            dtype = np.dtype(chunk.type.to_pandas_dtype())
+            values = np.frombuffer(chunk.buffers()[1], dtype, count=n, offset=chunk.offset * dtype.itemsize)
+        if scale is None:
+            out[offset:offset + n] = values
+        else:
+            np.multiply(values, scale, out=out[offset:offset + n])
         offset += n
 
 
@@ -437,11 +446,7 @@ def _timestamps_to_s(column: Any) -> np.ndarray:
     import pyarrow as pa
 
     t = np.empty(len(column), np.float64)
-    offset = 0
-    for chunk in column.chunks:
-        n = len(chunk)
-        np.multiply(chunk.cast(pa.int64()).to_numpy(zero_copy_only=False), 1e-6, out=t[offset:offset + n])
-        offset += n
+    _copy_chunks(column.cast(pa.int64()), t, 1e-6)
     return t
 
 
