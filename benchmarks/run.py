@@ -73,7 +73,8 @@ def quiet(fn: Callable[[], object]) -> Callable[[], object]:
 
 
 def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run a fresh process; return (wall s, peak RSS MiB, stderr+stdout tail)."""
+    """Run a fresh process; return (wall s, peak RSS MiB, stderr+stdout tail). ``run_child.cpu_s`` holds the
+    child's CPU time (user + system, all threads) of the last call."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
     out_bytes = b""
@@ -85,7 +86,57 @@ def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, s
     text = out_bytes.decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{text[-2000:]}")
+    run_child.cpu_s = usage.ru_utime + usage.ru_stime  # type: ignore[attr-defined]
     return wall, usage.ru_maxrss / 1024.0, text
+
+
+# The steps of `lrm analyze --left L --right R --out DIR` (lrm/commands/analyze.py), timed one by one in a fresh
+# process: where the seconds of the whole command go, and the command's time without its report stage.
+STAGES_SCRIPT = """
+import json, shutil, sys, time, warnings
+marks = [("start", time.perf_counter(), time.process_time())]
+def mark(name):
+    marks.append((name, time.perf_counter(), time.process_time()))
+warnings.simplefilter("ignore")
+from lrm.io.registry import read
+mark("import lrm.io")
+rec = read(left=sys.argv[1], right=sys.argv[2])
+mark("read 2 CSVs")
+from lrm.params import Params
+from lrm.pipeline import analyze, write_night
+mark("import pipeline")
+result = analyze(rec, Params())
+mark("analysis")
+write_night(result, sys.argv[3])
+mark("write summary, events, trace")
+from lrm.report.html import write_report
+mark("import report")
+write_report(sys.argv[3])
+mark("report.html")
+print("STAGES=" + json.dumps([(b[0], b[1] - a[1], b[2] - a[2]) for a, b in zip(marks, marks[1:])]))
+"""
+
+
+def bench_analyze_stages(left_csv: Path, right_csv: Path, out: Path) -> list[Row]:
+    """Wall (and CPU) seconds of each step of a fresh-process analyze, best of 2 runs by total wall time."""
+    import json
+
+    best = None
+    for attempt in range(2):
+        target = out.with_name(f"{out.name}-{attempt}")
+        _, _, text = run_child([sys.executable, "-c", STAGES_SCRIPT, str(left_csv), str(right_csv), str(target)])
+        stages = json.loads(text.rsplit("STAGES=", 1)[-1].strip())
+        if best is None or sum(w for _, w, _ in stages) < sum(w for _, w, _ in best):
+            best = stages
+    assert best is not None
+    total = sum(w for _, w, _ in best)
+    report = sum(w for name, w, _ in best if "report" in name)
+    detail = ", ".join(f"{name} {w:.2f}" for name, w, _ in best)
+    return [
+        Row("lrm analyze steps, fresh process (s wall)", detail, "", "", ""),
+        Row("lrm analyze without the report stage", f"{total - report:.2f} s", "", "<= 2 s", verdict(total - report <= 2.0)),
+        Row("report stage (import + write report.html)", f"{report:.2f} s", "", "< 3 s (issue 4)", verdict(report < 3.0)),
+    ]
 
 
 def make_night(folder: Path, hours: float, rate_hz: float) -> tuple[Path, Path, Path]:
@@ -285,10 +336,17 @@ def main(argv: list[str] | None = None) -> int:
         # whole `lrm analyze` from two CSVs in a fresh process; `lrm --help` imports
         print("fresh processes ...", file=sys.stderr)
         cli = [sys.executable, "-m", "lrm"]
-        wall, rss, _ = run_child([*cli, "analyze", "--left", str(left_csv), "--right", str(right_csv),
-                                  "--out", str(work / "analyze-out")])
-        rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s", "", "<= 2 s", verdict(wall <= 2.0)))
-        rows.append(Row("lrm analyze, whole-process peak RSS", f"{rss:.0f} MiB", "", "<= 600 MiB", verdict(rss <= 600)))
+        runs = []
+        for attempt in range(2):  # best of 2: the machine is shared
+            wall, rss, _ = run_child([*cli, "analyze", "--left", str(left_csv), "--right", str(right_csv),
+                                      "--out", str(work / f"analyze-out{attempt}")])
+            runs.append((wall, rss, run_child.cpu_s))  # type: ignore[attr-defined]
+        wall, rss, cpu = min(runs)
+        rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s ({cpu:.2f} s CPU)", "", "<= 2 s",
+                        verdict(wall <= 2.0)))
+        rows.append(Row("lrm analyze, whole-process peak RSS", f"{max(r for _, r, _ in runs):.0f} MiB", "", "<= 600 MiB",
+                        verdict(max(r for _, r, _ in runs) <= 600)))
+        rows.extend(bench_analyze_stages(left_csv, right_csv, work / "stages-out"))
         probe = ("import sys, runpy\nsys.argv = ['lrm', '--help']\ntry:\n    runpy.run_module('lrm', run_name='__main__')\n"
                  "except SystemExit:\n    pass\nprint('HEAVY=' + ','.join(m for m in ('scipy', 'numpy', 'pandas', 'matplotlib') if m in sys.modules))")
         wall_help, _, text = run_child([sys.executable, "-c", probe])
