@@ -116,6 +116,25 @@ def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
     return _LegSignals(prep, gravity_1s, env, floor)
 
 
+def _aligned_signals(sig: _LegSignals, fit: ClockFit, fs: float, params: Params) -> _LegSignals:
+    """The second leg's signals moved onto the first leg's clock.
+
+    The lag changes by < 0.5 ms per second (+-100 ppm), so moving the envelope and the per-second gravity
+    equals recomputing them from the resampled samples, at a fraction of the cost; the floor is recomputed
+    (its +inf in gaps does not interpolate).
+    """
+    pb = sig.prepared
+    valid = apply_clock_fit(pb.valid, fit, fs_hz=fs)
+    prep = replace(pb, accel_g=apply_clock_fit(pb.accel_g, fit, fs_hz=fs), valid=valid)
+    env = apply_clock_fit(sig.envelope, fit, fs_hz=fs)
+    g = sig.gravity_1s
+    centres = np.arange(g.shape[0], dtype=np.float64) + 0.5
+    src = centres + fit.lag_s(centres)
+    gravity_1s = np.column_stack([np.interp(src, centres, g[:, k]) for k in range(3)]).astype(np.float32)
+    floor = estimate_noise_floor(env, valid, fs_hz=fs, max_s=params.detect.floor_max_s, min_s=params.detect.floor_min_s)
+    return _LegSignals(prep, gravity_1s.reshape(-1, 3), env, floor)
+
+
 def _per_second(values: npt.NDArray, fs: float, how: str) -> npt.NDArray:
     k = int(round(fs))
     s = values.shape[0] // k
@@ -193,10 +212,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         fit = estimate_clock_drift(a.envelope, a.floor, a.prepared.valid, b.envelope, b.floor, b.prepared.valid,
                                    fs_hz=fs, params=params.align)
         if fit.ok:
-            pb = b.prepared
-            aligned = replace(pb, accel_g=apply_clock_fit(pb.accel_g, fit, fs_hz=fs),
-                              valid=apply_clock_fit(pb.valid, fit, fs_hz=fs))
-            legs[sides[1]] = _signals(aligned, params)
+            legs[sides[1]] = _aligned_signals(b, fit, fs, params)
         else:
             notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
                          "bilateral LMs may be split")
