@@ -72,22 +72,31 @@ def quiet(fn: Callable[[], object]) -> Callable[[], object]:
     return call
 
 
+# A small launcher between this (large) process and the measured one. Linux keeps a process's peak RSS across
+# fork and exec, so a child forked straight from this process would report this process's RSS as its own peak.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+print(f"LRM_CHILD_RUSAGE={usage.ru_maxrss} {usage.ru_utime + usage.ru_stime} {wall}", flush=True)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
     """Run a fresh process; return (wall s, peak RSS MiB, stderr+stdout tail). ``run_child.cpu_s`` holds the
     child's CPU time (user + system, all threads) of the last call."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
-    out_bytes = b""
-    assert proc.stdout is not None
-    out_bytes = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    text = out_bytes.decode(errors="replace")
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          cwd=cwd, check=False)
+    text = proc.stdout.decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{text[-2000:]}")
-    run_child.cpu_s = usage.ru_utime + usage.ru_stime  # type: ignore[attr-defined]
-    return wall, usage.ru_maxrss / 1024.0, text
+    text, _, usage = text.rpartition("LRM_CHILD_RUSAGE=")
+    maxrss_kib, cpu_s, wall_s = usage.split()
+    run_child.cpu_s = float(cpu_s)  # type: ignore[attr-defined]
+    return float(wall_s), int(maxrss_kib) / 1024.0, text
 
 
 # The steps of `lrm analyze --left L --right R --out DIR` (lrm/commands/analyze.py), timed one by one in a fresh
@@ -208,7 +217,7 @@ def bench_online(recording, rate_hz: float, packet_s: float = 0.1) -> Row | None
     if factory is None:
         return Row(name, "lrm.signal.online has no RecorderFeed", "", "<= 0.1% core", "skipped")
     legs = {side: leg for side, leg in recording.legs.items()}
-    step = max(1, int(round(rate_hz * packet_s)))
+    step = max(1, round(rate_hz * packet_s))
     n = min(leg.n_samples for leg in legs.values()) // step * step
     packets = [(side, Samples(accel_g=np.ascontiguousarray(leg.accel_g[i:i + step]),
                               sensor_time_s=np.ascontiguousarray(leg.t_s[i:i + step])), float(leg.t_s[i + step - 1]))
