@@ -57,15 +57,21 @@ class PrepareParams:
     gap_margin_s : time (s) on each side of a gap also excluded, where the filters see the gap's edge.
     clip_fraction : a sample at or beyond this fraction of the declared range counts as clipped.
     gravity_window_s : length (s) of the edge-preserving running median of the per-second means that
-        estimates gravity (lrm.signal.gravity); the rest is the dynamic (movement) part. At least twice
-        the longest CLM (10 s), so an LM's tonic hold stays in the dynamic part.
+        estimates gravity (lrm.signal.gravity); the rest is the dynamic (movement) part. A centred median
+        ignores movement only while it fills less than half of the window, and in a dense PLM series
+        (RLS: IMIs 15-30 s, SCORING.md §2.1) the window holds several LMs. 41 s = 2 x 20 s + 1: the
+        longest bilateral CLM (15 s, SCORING.md §1.2 step 4) with 5 s of neighbouring movement, or two
+        longest single-leg CLMs (10 s, step 3), stay below half of it. 21 s (2x one 10 s CLM) let the
+        median follow dense series of long LMs, merging them past 10 s (RLS PLM index error 5.1/h,
+        docs/validation.md). Longer costs latency online (the reach, lrm.signal.gravity) and relies more
+        on the edge-preserving switch at lasting posture changes.
     """
 
     work_fs_hz: float = 25.0
     gap_s: float = 1.0
     gap_margin_s: float = 2.0
     clip_fraction: float = 0.995
-    gravity_window_s: float = 21.0
+    gravity_window_s: float = 41.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Split acceleration into gravity (the leg's resting orientation) and the dynamic part movements produce.
 
 Gravity comes from the per-second mean acceleration with an edge-preserving running median (window
-``window_s``, default 21 s, at least twice the longest CLM of 10 s, SCORING.md §1.2 step 3):
+``window_s``, default 41 s: movement must fill less than half the window, and in a dense PLM series it
+holds several LMs; see ``PrepareParams.gravity_window_s`` for the choice from the longest CLMs, SCORING.md §1.2):
 
 * A centred median ignores excursions shorter than half its window, so during a leg movement (a 0.5-10 s
   excursion of the shank's angle that returns to where it was, SCORING.md §6) gravity stays at the resting
@@ -57,7 +58,7 @@ def per_second_mean(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool
 
 
 def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,
-                  window_s: float = 21.0, step_g: float = STEP_G
+                  window_s: float = 41.0, step_g: float = STEP_G
                   ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Gravity per second (s, 3) in g and the dynamic acceleration (n, 3) in g on the grid.
 

