@@ -124,11 +124,16 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     """Read one file or recording directory with the detected (or named) format."""
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
-    rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
+    from concurrent.futures import ThreadPoolExecutor
+
     from lrm.io.provenance import file_digest
 
-    key = "recording" if fmt.is_directory or len(rec.legs) > 1 else next(iter(rec.legs))
-    meta = {"format": fmt.name, **dict(rec.meta), "input_files": {key: file_digest(path)}}
+    # The SHA-256 for provenance runs beside the parse (hashlib and the parsers release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(file_digest, path)
+        rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
+        key = "recording" if fmt.is_directory or len(rec.legs) > 1 else next(iter(rec.legs))
+        meta = {"format": fmt.name, **dict(rec.meta), "input_files": {key: digest.result()}}
     return replace(rec, meta=meta)
 
 
