@@ -30,7 +30,7 @@ from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_envelope, estimate_noise_floor
-from lrm.signal.gravity import per_second_mean, split_gravity
+from lrm.signal.gravity import estimate_gravity_1s, gravity_on_grid, per_second_mean
 from lrm.signal.posture import Posture, classify_movements, estimate_posture
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.quality import LegQuality
@@ -98,6 +98,7 @@ class _LegSignals:
     gravity_1s: npt.NDArray[np.float32]
     envelope: npt.NDArray[np.float32]
     floor: npt.NDArray[np.float32]
+    mean_1s: npt.NDArray[np.float32]        # per-second mean acceleration (s, 3) in g, gravity included
 
 
 def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
@@ -107,32 +108,39 @@ def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
 
 
 def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
+    """Gravity, envelope and noise floor of one leg (``split_gravity``'s steps, keeping the per-second means)."""
     fs = prep.fs_hz
-    gravity_1s, dynamic = split_gravity(prep.accel_g, prep.valid, fs_hz=fs, window_s=params.prepare.gravity_window_s)
+    mean_1s, ok_1s = per_second_mean(prep.accel_g, prep.valid, fs_hz=fs)
+    gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=params.prepare.gravity_window_s)
+    dynamic = prep.accel_g - gravity_on_grid(gravity_1s, prep.accel_g.shape[0], fs_hz=fs)
     env = estimate_envelope(dynamic, fs_hz=fs, smooth_s=params.detect.smooth_s)
     del dynamic
     floor = estimate_noise_floor(env, prep.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
                                  min_s=params.detect.floor_min_s)
-    return _LegSignals(prep, gravity_1s, env, floor)
+    return _LegSignals(prep, gravity_1s, env, floor, mean_1s)
+
+
+def _shift_1s(values: npt.NDArray[np.float32], fit: ClockFit) -> npt.NDArray[np.float32]:
+    """Per-second values (s, 3) of the second leg moved onto the first leg's clock (at the seconds' centres)."""
+    centres = np.arange(values.shape[0], dtype=np.float64) + 0.5
+    src = centres + fit.lag_s(centres)
+    return np.column_stack([np.interp(src, centres, values[:, k]) for k in range(3)]).astype(np.float32).reshape(-1, 3)
 
 
 def _aligned_signals(sig: _LegSignals, fit: ClockFit, fs: float, params: Params) -> _LegSignals:
     """The second leg's signals moved onto the first leg's clock.
 
     The lag changes by < 0.5 ms per second (+-100 ppm), so moving the envelope and the per-second gravity
-    equals recomputing them from the resampled samples, at a fraction of the cost; the floor is recomputed
-    (its +inf in gaps does not interpolate).
+    and means equals recomputing them from the resampled samples, at a fraction of the cost; the floor is
+    recomputed (its +inf in gaps does not interpolate). The grid samples themselves are not moved: later
+    steps use only these signals and the validity (``accel_g`` is left empty so nothing can use it unaligned).
     """
     pb = sig.prepared
     valid = apply_clock_fit(pb.valid, fit, fs_hz=fs)
-    prep = replace(pb, accel_g=apply_clock_fit(pb.accel_g, fit, fs_hz=fs), valid=valid)
+    prep = replace(pb, accel_g=np.empty((0, 3), np.float32), valid=valid)
     env = apply_clock_fit(sig.envelope, fit, fs_hz=fs)
-    g = sig.gravity_1s
-    centres = np.arange(g.shape[0], dtype=np.float64) + 0.5
-    src = centres + fit.lag_s(centres)
-    gravity_1s = np.column_stack([np.interp(src, centres, g[:, k]) for k in range(3)]).astype(np.float32)
     floor = estimate_noise_floor(env, valid, fs_hz=fs, max_s=params.detect.floor_max_s, min_s=params.detect.floor_min_s)
-    return _LegSignals(prep, gravity_1s.reshape(-1, 3), env, floor)
+    return _LegSignals(prep, _shift_1s(sig.gravity_1s, fit), env, floor, _shift_1s(sig.mean_1s, fit))
 
 
 def _per_second(values: npt.NDArray, fs: float, how: str) -> npt.NDArray:
@@ -151,7 +159,7 @@ def _oscillation_1s(sig: _LegSignals, fs: float) -> npt.NDArray[np.float32]:
     found from this, never from the envelope alone (a long, large LM is not walking).
     """
     act = _per_second(sig.envelope, fs, "mean")
-    g1, _ = per_second_mean(sig.prepared.accel_g, sig.prepared.valid, fs_hz=fs)
+    g1 = sig.mean_1s
     n = min(act.size, g1.shape[0], sig.gravity_1s.shape[0])
     offset2 = ((g1[:n] - sig.gravity_1s[:n]) ** 2).sum(axis=1)
     return np.sqrt(np.maximum(act[:n] ** 2 - offset2, 0.0)).astype(np.float32)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["split_gravity", "per_second_mean", "gravity_reach_s"]
+__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "gravity_reach_s"]
 
 STEP_G = 0.05
 """Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
@@ -91,21 +91,56 @@ def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
     >>> round(float(d[205, 0]), 3), round(float(d[275, 0]), 3), abs(round(float(d[620, 1]), 3))
     (0.2, 0.2, 0.0)
     """
-    g1, ok1 = per_second_mean(accel_g, valid, fs_hz=fs_hz)
-    if g1.shape[0] == 0:
-        return g1, np.zeros_like(accel_g)
-    if not ok1.all() and ok1.any():
-        good = np.flatnonzero(ok1)
+    gravity = estimate_gravity_1s(*per_second_mean(accel_g, valid, fs_hz=fs_hz), window_s=window_s, step_g=step_g)
+    if gravity.shape[0] == 0:
+        return gravity, np.zeros_like(accel_g)
+    return gravity, accel_g - gravity_on_grid(gravity, accel_g.shape[0], fs_hz=fs_hz)
+
+
+def estimate_gravity_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_], *, window_s: float = 41.0,
+                        step_g: float = STEP_G) -> npt.NDArray[np.float32]:
+    """Gravity per second (s, 3) in g from the per-second means (s, 3) in g and their validity (s,).
+
+    Invalid seconds are bridged from their valid neighbours for the median only (``mean_1s`` is not
+    changed); ``window_s`` and ``step_g`` as in :func:`split_gravity`.
+    """
+    if mean_1s.shape[0] == 0:
+        return mean_1s.copy()
+    g1 = mean_1s
+    if not ok_1s.all() and ok_1s.any():
+        good = np.flatnonzero(ok_1s)
         idx = np.arange(g1.shape[0])
-        for k in range(3):
-            g1[:, k] = np.interp(idx, good, g1[good, k])
-    gravity = _edge_preserving_median(g1, max(1, int(round(window_s)) | 1), step_g)
-    centres = np.arange(gravity.shape[0], dtype=np.float64) + 0.5
-    t = np.arange(accel_g.shape[0], dtype=np.float64) / fs_hz
-    dynamic = np.empty_like(accel_g)
-    for k in range(3):
-        dynamic[:, k] = accel_g[:, k] - np.interp(t, centres, gravity[:, k]).astype(np.float32)
-    return gravity, dynamic
+        g1 = np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    return _edge_preserving_median(g1, max(1, int(round(window_s)) | 1), step_g)
+
+
+def gravity_on_grid(gravity_1s: npt.NDArray[np.float32], n: int, *, fs_hz: float) -> npt.NDArray[np.float32]:
+    """Per-second gravity (s, 3) in g, linearly interpolated to ``n`` grid samples at ``fs_hz`` (whole Hz).
+
+    Second ``j``'s value sits at its centre, ``j + 0.5`` s; before the first and after the last centre the
+    edge value holds (as ``np.interp``). The interpolation weights repeat every second, so this is a few
+    float32 passes with a per-second pattern, and a window that starts on a whole second gets the same
+    values as the whole night (the online detector relies on that).
+
+    >>> gravity_on_grid(np.array([[0, 0, 1], [0, 0, 2]], np.float32), 5, fs_hz=2.0)[:, 2].tolist()
+    [1.0, 1.0, 1.5, 2.0, 2.0]
+    """
+    k = int(round(fs_hz))
+    s = gravity_1s.shape[0]
+    n_sec = -(-n // k)
+    if s == 0 or n == 0:
+        return np.zeros((n, 3), np.float32)
+    idx = np.clip(np.arange(-1, n_sec + 1), 0, s - 1)
+    gp = gravity_1s.astype(np.float32, copy=False)[idx]          # gp[j + 1] is second j, edges repeated
+    r = np.arange(k, dtype=np.float64) / k
+    early = r < 0.5                                             # before the second's centre: from j - 1
+    frac = np.where(early, r + 0.5, r - 0.5).astype(np.float32)
+    out = np.empty((n_sec, k, 3), np.float32)
+    lo, hi = gp[:-2], gp[1:-1]                                  # seconds j - 1 and j
+    out[:, early] = lo[:, None] + (hi - lo)[:, None] * frac[early][None, :, None]
+    lo, hi = gp[1:-1], gp[2:]                                   # seconds j and j + 1
+    out[:, ~early] = lo[:, None] + (hi - lo)[:, None] * frac[~early][None, :, None]
+    return out.reshape(-1, 3)[:n]
 
 
 def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float32]:
