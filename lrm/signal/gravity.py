@@ -132,14 +132,19 @@ def gravity_on_grid(gravity_1s: npt.NDArray[np.float32], n: int, *, fs_hz: float
         return np.zeros((n, 3), np.float32)
     idx = np.clip(np.arange(-1, n_sec + 1), 0, s - 1)
     gp = gravity_1s.astype(np.float32, copy=False)[idx]          # gp[j + 1] is second j, edges repeated
+    h = (k + 1) // 2                                            # samples before the second's centre
     r = np.arange(k, dtype=np.float64) / k
-    early = r < 0.5                                             # before the second's centre: from j - 1
-    frac = np.where(early, r + 0.5, r - 0.5).astype(np.float32)
-    out = np.empty((n_sec, k, 3), np.float32)
-    lo, hi = gp[:-2], gp[1:-1]                                  # seconds j - 1 and j
-    out[:, early] = lo[:, None] + (hi - lo)[:, None] * frac[early][None, :, None]
-    lo, hi = gp[1:-1], gp[2:]                                   # seconds j and j + 1
-    out[:, ~early] = lo[:, None] + (hi - lo)[:, None] * frac[~early][None, :, None]
+    frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)
+    out = np.empty((n_sec * k, 3), np.float32)
+    for c in range(3):                                          # per axis: inner loops run along a second
+        g = gp[:, c]
+        step = np.diff(g)                                       # step[j] = gp[j + 1] - gp[j]
+        col = np.empty((n_sec, k), np.float32)
+        np.multiply(step[:-1, None], frac[None, :h], out=col[:, :h])   # from second j - 1 towards j
+        col[:, :h] += g[:-2, None]
+        np.multiply(step[1:, None], frac[None, h:], out=col[:, h:])    # from second j towards j + 1
+        col[:, h:] += g[1:-1, None]
+        out[:, c] = col.ravel()
     return out.reshape(-1, 3)[:n]
 
 
