@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
@@ -77,14 +78,14 @@ def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np
     step = win // 2
     starts = np.arange(0, n - win + 1, step)
     times, lags, weights = [], [], []
-    nfft = 1 << int(np.ceil(np.log2(win + max_lag)))
+    nfft = sp_fft.next_fast_len(win + max_lag, real=True)   # >= win + max_lag: no circular wrap-around
     for s0 in starts:  # a few dozen windows per night
-        wa, wb = a[s0 : s0 + win].astype(np.float64), b[s0 : s0 + win].astype(np.float64)
-        ea, eb = float(np.sqrt((wa * wa).sum())), float(np.sqrt((wb * wb).sum()))
+        wa, wb = a[s0 : s0 + win], b[s0 : s0 + win]            # float32: the FFTs ~4x faster than float64
+        ea, eb = (float(np.sqrt(np.square(w, dtype=np.float64).sum())) for w in (wa, wb))
         if ea == 0 or eb == 0:
             continue
-        spec = np.fft.irfft(np.conj(np.fft.rfft(wa, nfft)) * np.fft.rfft(wb, nfft), nfft)
-        cc = np.concatenate((spec[-max_lag:], spec[: max_lag + 1])) / (ea * eb)  # lags -max..+max
+        spec = sp_fft.irfft(np.conj(sp_fft.rfft(wa, nfft)) * sp_fft.rfft(wb, nfft), nfft)
+        cc = np.concatenate((spec[-max_lag:], spec[: max_lag + 1])).astype(np.float64) / (ea * eb)  # lags -max..+max
         k = int(np.argmax(cc))
         peak = float(cc[k])
         if peak < params.min_peak or k in (0, cc.size - 1):
