@@ -112,7 +112,8 @@ def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
     fs = prep.fs_hz
     mean_1s, ok_1s = per_second_mean(prep.accel_g, prep.valid, fs_hz=fs)
     gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=params.prepare.gravity_window_s)
-    dynamic = prep.accel_g - gravity_on_grid(gravity_1s, prep.accel_g.shape[0], fs_hz=fs)
+    dynamic = gravity_on_grid(gravity_1s, prep.accel_g.shape[0], fs_hz=fs)
+    np.subtract(prep.accel_g, dynamic, out=dynamic)
     env = estimate_envelope(dynamic, fs_hz=fs, smooth_s=params.detect.smooth_s)
     del dynamic
     floor = estimate_noise_floor(env, prep.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
@@ -131,15 +132,16 @@ def _aligned_signals(sig: _LegSignals, fit: ClockFit, fs: float, params: Params)
     """The second leg's signals moved onto the first leg's clock.
 
     The lag changes by < 0.5 ms per second (+-100 ppm), so moving the envelope and the per-second gravity
-    and means equals recomputing them from the resampled samples, at a fraction of the cost; the floor is
-    recomputed (its +inf in gaps does not interpolate). The grid samples themselves are not moved: later
-    steps use only these signals and the validity (``accel_g`` is left empty so nothing can use it unaligned).
+    and means equals recomputing them from the resampled samples, at a fraction of the cost; the noise floor
+    (a 60 s running minimum, +inf in gaps) moves by nearest sample: within half a grid step (20 ms) of its
+    recomputed value's timing. The grid samples themselves are not moved: later steps use only these
+    signals and the validity (``accel_g`` is left empty so nothing can use it unaligned).
     """
     pb = sig.prepared
     valid = apply_clock_fit(pb.valid, fit, fs_hz=fs)
     prep = replace(pb, accel_g=np.empty((0, 3), np.float32), valid=valid)
     env = apply_clock_fit(sig.envelope, fit, fs_hz=fs)
-    floor = estimate_noise_floor(env, valid, fs_hz=fs, max_s=params.detect.floor_max_s, min_s=params.detect.floor_min_s)
+    floor = apply_clock_fit(sig.floor, fit, fs_hz=fs, nearest=True)
     return _LegSignals(prep, _shift_1s(sig.gravity_1s, fit), env, floor, _shift_1s(sig.mean_1s, fit))
 
 

@@ -76,6 +76,12 @@ def find_lm_intervals(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[
     [[10, 25], [35, 40]]
     """
     hi, lo = thresholds(floor_g, params)
+    return _intervals(envelope_g, hi, lo, valid, fs_hz=fs_hz, params=params)
+
+
+def _intervals(envelope_g: npt.NDArray[np.float32], hi: npt.NDArray[np.float32], lo: npt.NDArray[np.float32],
+               valid: npt.NDArray[np.bool_], *, fs_hz: float, params: DetectParams) -> npt.NDArray[np.int64]:
+    """:func:`find_lm_intervals` with the thresholds (g) already computed."""
     above_hi = (envelope_g > hi) & valid
     quiet = ~((envelope_g > lo) & valid)
     n_quiet = max(1, int(round(params.min_quiet_s * fs_hz)))
@@ -116,8 +122,8 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
     >>> t[["onset_s", "offset_s", "morphology_ok"]].values.tolist()
     [[2.0, 4.0, True], [6.0, 6.2, False]]
     """
-    intervals = find_lm_intervals(envelope_g, floor_g, valid, fs_hz=fs_hz, params=params)
     hi, lo = thresholds(floor_g, params)
+    intervals = _intervals(envelope_g, hi, lo, valid, fs_hz=fs_hz, params=params)
     k = intervals.shape[0]
     peak = np.zeros(k, np.float64)
     burst = np.zeros(k, np.float64)
