@@ -78,56 +78,25 @@ def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np
     step = win // 2
     starts = np.arange(0, n - win + 1, step)
     times, lags, weights = [], [], []
-    # Coarse lag by FFT on block means at ~5 Hz (25x fewer operations), then the correlation at full rate
-    # around it by direct products: the peak and its parabolic refinement are those of the full-rate search.
-    d = max(1, int(fs_hz // 5))
-    a_c, b_c = _block_mean(a[:n], d), _block_mean(b[:n], d)
-    win_c, lag_c = win // d, max_lag // d + 1
-    nfft = sp_fft.next_fast_len(win_c + lag_c, real=True)   # >= window + lag: no circular wrap-around
+    nfft = sp_fft.next_fast_len(win + max_lag, real=True)   # >= win + max_lag: no circular wrap-around
     for s0 in starts:  # a few dozen windows per night
-        wa, wb = a[s0 : s0 + win].astype(np.float64), b[s0 : s0 + win].astype(np.float64)
-        ea, eb = float(np.sqrt(wa @ wa)), float(np.sqrt(wb @ wb))
+        wa, wb = a[s0 : s0 + win], b[s0 : s0 + win]            # float32: the FFTs ~4x faster than float64
+        ea, eb = (float(np.sqrt(np.square(w, dtype=np.float64).sum())) for w in (wa, wb))
         if ea == 0 or eb == 0:
             continue
-        c0 = s0 // d
-        spec = sp_fft.irfft(np.conj(sp_fft.rfft(a_c[c0 : c0 + win_c], nfft)) * sp_fft.rfft(b_c[c0 : c0 + win_c], nfft), nfft)
-        cc_c = np.concatenate((spec[-lag_c:], spec[: lag_c + 1]))
-        near = np.flatnonzero(cc_c >= 0.97 * cc_c.max()) - lag_c    # a flat top: search all of it at full rate
-        lo, hi = max(-max_lag, int(near[0]) * d - d - 1), min(max_lag, int(near[-1]) * d + d + 1)
-        cc = _xcorr(wa, wb, lo, hi) / (ea * eb)
+        spec = sp_fft.irfft(np.conj(sp_fft.rfft(wa, nfft)) * sp_fft.rfft(wb, nfft), nfft)
+        cc = np.concatenate((spec[-max_lag:], spec[: max_lag + 1])).astype(np.float64) / (ea * eb)  # lags -max..+max
         k = int(np.argmax(cc))
-        while (k == 0 and lo > -max_lag) or (k == cc.size - 1 and hi < max_lag):   # peak at the range's edge
-            lo, hi = max(-max_lag, lo - d), min(max_lag, hi + d)
-            cc = _xcorr(wa, wb, lo, hi) / (ea * eb)
-            k = int(np.argmax(cc))
         peak = float(cc[k])
-        lag = lo + k
-        if peak < params.min_peak or lag in (-max_lag, max_lag) or k in (0, cc.size - 1):
+        if peak < params.min_peak or k in (0, cc.size - 1):
             continue
         y0, y1, y2 = cc[k - 1], cc[k], cc[k + 1]
         denom = y0 - 2 * y1 + y2
         frac = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
-        lags.append((lag + frac) / fs_hz)
+        lags.append((k - max_lag + frac) / fs_hz)
         times.append((s0 + win / 2) / fs_hz)
         weights.append(peak)
     return _fit_line(np.asarray(times), np.asarray(lags), np.asarray(weights))
-
-
-def _block_mean(x: npt.NDArray[np.float32], d: int) -> npt.NDArray[np.float32]:
-    """Means of consecutive blocks of ``d`` samples (the last partial block dropped)."""
-    m = x.size // d
-    return x[: m * d].reshape(m, d).mean(axis=1, dtype=np.float32) if d > 1 else x
-
-
-def _xcorr(wa: npt.NDArray[np.float64], wb: npt.NDArray[np.float64], lo: int, hi: int) -> npt.NDArray[np.float64]:
-    """Cross-correlation sum_i wa[i] * wb[i + lag] for lags lo..hi (samples), both windows zero outside.
-
-    >>> _xcorr(np.array([1.0, 2, 0]), np.array([0.0, 1, 2]), -1, 1).tolist()
-    [0.0, 2.0, 5.0]
-    """
-    w = wa.size
-    return np.array([wa[max(0, -lag) : w - max(0, lag)] @ wb[max(0, lag) : w - max(0, -lag)]
-                     for lag in range(lo, hi + 1)])
 
 
 def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> ClockFit:
