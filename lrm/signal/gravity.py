@@ -52,9 +52,10 @@ def per_second_mean(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool
     if abs(k - fs_hz) > 1e-9 or k < 1:
         raise ValueError(f"fs_hz must be a whole number of Hz, got {fs_hz}")
     s = accel_g.shape[0] // k
-    g = accel_g[: s * k].reshape(s, k * 3) @ np.tile(np.eye(3, dtype=np.float32) / k, (k, 1))
+    g = np.einsum("skc->sc", np.asarray(accel_g[: s * k], dtype=np.float32).reshape(s, k, 3))  # no BLAS threads
+    g *= np.float32(1.0 / k)
     ok = valid[: s * k].reshape(s, k).all(axis=1)
-    return g.astype(np.float32), ok
+    return g, ok
 
 
 def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,

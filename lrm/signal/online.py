@@ -48,7 +48,7 @@ import numpy.typing as npt
 
 from lrm.params import Params
 from lrm.signal.detect import detect_lms, find_lm_intervals, runs, thresholds
-from lrm.signal.prepare import PreparedLeg
+from lrm.signal.prepare import PreparedLeg, block_means
 
 __all__ = ["OnlineLM", "OnlineDetector", "RecorderFeed", "detect_leg_lms_offline"]
 
@@ -321,10 +321,7 @@ class OnlineDetector:
         q, fs, pp = self.q, self.grid_hz, self.params.prepare
         m = t.size // q
         if q > 1:
-            weights = np.zeros((3 * q, 3), np.float32)
-            for k in range(q):
-                weights[3 * k : 3 * k + 3] = np.eye(3, dtype=np.float32) / q
-            blocks = x[: m * q].reshape(m, 3 * q) @ weights
+            blocks = block_means(x, q)
             tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) - self.origin_s
         else:
             blocks = np.ascontiguousarray(x, dtype=np.float32)
