@@ -27,7 +27,7 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Recording
 from lrm.params import Params
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
-from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift
+from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift, source_index
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_envelope, estimate_noise_floor
 from lrm.signal.gravity import estimate_gravity_1s, gravity_on_grid, per_second_mean
@@ -138,10 +138,11 @@ def _aligned_signals(sig: _LegSignals, fit: ClockFit, fs: float, params: Params)
     signals and the validity (``accel_g`` is left empty so nothing can use it unaligned).
     """
     pb = sig.prepared
-    valid = apply_clock_fit(pb.valid, fit, fs_hz=fs)
+    src = source_index(pb.valid.shape[0], fit, fs_hz=fs)
+    valid = apply_clock_fit(pb.valid, fit, fs_hz=fs, src_index=src)
     prep = replace(pb, accel_g=np.empty((0, 3), np.float32), valid=valid)
-    env = apply_clock_fit(sig.envelope, fit, fs_hz=fs)
-    floor = apply_clock_fit(sig.floor, fit, fs_hz=fs, nearest=True)
+    env = apply_clock_fit(sig.envelope, fit, fs_hz=fs, src_index=src)
+    floor = apply_clock_fit(sig.floor, fit, fs_hz=fs, nearest=True, src_index=src)
     return _LegSignals(prep, _shift_1s(sig.gravity_1s, fit), env, floor, _shift_1s(sig.mean_1s, fit))
 
 

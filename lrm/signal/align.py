@@ -16,7 +16,7 @@ from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
-__all__ = ["ClockFit", "estimate_clock_drift", "apply_clock_fit"]
+__all__ = ["ClockFit", "estimate_clock_drift", "apply_clock_fit", "source_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +123,30 @@ def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.N
     return ClockFit(float(offset), float(slope * 1e6), rms, int(keep.sum()), True)
 
 
-def apply_clock_fit(values: npt.NDArray, fit: ClockFit, *, fs_hz: float, nearest: bool = False) -> npt.NDArray:
+def source_index(n: int, fit: ClockFit, *, fs_hz: float) -> npt.NDArray[np.float64]:
+    """Fractional grid index (n,) of leg b's sample that falls on each of leg a's grid samples."""
+    t = np.arange(n, dtype=np.float64) / fs_hz
+    src = fit.lag_s(t)
+    src += t
+    src *= fs_hz
+    return src
+
+
+def apply_clock_fit(values: npt.NDArray, fit: ClockFit, *, fs_hz: float, nearest: bool = False,
+                    src_index: npt.NDArray[np.float64] | None = None) -> npt.NDArray:
     """Resample grid values (n,) or (n, k) of leg b onto leg a's clock: out(t) = values(t + lag(t)).
 
     Boolean arrays are resampled by nearest sample (False outside the data); float arrays linearly, or by
     nearest sample with ``nearest=True`` (for running extremes such as the noise floor, whose values are
     samples of the envelope's extremes and may be +inf); outside the data a float holds its edge value.
+    ``src_index``: :func:`source_index` for these ``n`` samples, when several arrays are moved alike.
 
     >>> fit = ClockFit(offset_s=0.5, ok=True)
     >>> apply_clock_fit(np.arange(5.0), fit, fs_hz=2.0).tolist(), apply_clock_fit(np.ones(5, bool), fit, fs_hz=2.0).tolist()
     ([1.0, 2.0, 3.0, 4.0, 4.0], [True, True, True, True, False])
     """
     n = values.shape[0]
-    t = np.arange(n, dtype=np.float64) / fs_hz
-    src = (t + fit.lag_s(t)) * fs_hz
+    src = source_index(n, fit, fs_hz=fs_hz) if src_index is None else src_index
     if values.dtype == bool:
         idx = np.rint(src).astype(np.int64)
         inside = (idx >= 0) & (idx < n)

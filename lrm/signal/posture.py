@@ -70,7 +70,7 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     if axis is None:
         elevation = np.full(unit.shape[0], np.nan, np.float32)
         return Posture(np.ones(unit.shape[0], bool), elevation, walking, None)
-    elevation = np.degrees(np.arcsin(np.clip(np.abs(unit @ axis), 0, 1))).astype(np.float32)
+    elevation = np.degrees(np.arcsin(np.clip(np.abs(np.einsum("ij,j->i", unit, axis.astype(unit.dtype))), 0, 1))).astype(np.float32)
     lying = elevation < params.lying_max_elevation_deg
     walking &= ~lying
     return Posture(lying, elevation, walking, axis)
