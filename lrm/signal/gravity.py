@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "gravity_reach_s"]
+__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "remove_gravity", "gravity_reach_s"]
 
 STEP_G = 0.05
 """Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
@@ -93,9 +93,7 @@ def split_gravity(accel_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
     (0.2, 0.2, 0.0)
     """
     gravity = estimate_gravity_1s(*per_second_mean(accel_g, valid, fs_hz=fs_hz), window_s=window_s, step_g=step_g)
-    if gravity.shape[0] == 0:
-        return gravity, np.zeros_like(accel_g)
-    return gravity, accel_g - gravity_on_grid(gravity, accel_g.shape[0], fs_hz=fs_hz)
+    return gravity, remove_gravity(accel_g, gravity, fs_hz=fs_hz)
 
 
 def estimate_gravity_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_], *, window_s: float = 41.0,
@@ -126,27 +124,45 @@ def gravity_on_grid(gravity_1s: npt.NDArray[np.float32], n: int, *, fs_hz: float
     >>> gravity_on_grid(np.array([[0, 0, 1], [0, 0, 2]], np.float32), 5, fs_hz=2.0)[:, 2].tolist()
     [1.0, 1.0, 1.5, 2.0, 2.0]
     """
-    k = int(round(fs_hz))
+    out = np.empty((n, 3), np.float32)
+    if gravity_1s.shape[0] == 0 or n == 0:
+        out[:] = 0.0
+        return out
+    for c, col in _grid_columns(gravity_1s, n, int(round(fs_hz))):
+        out[:, c] = col
+    return out
+
+
+def remove_gravity(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.float32], *, fs_hz: float
+                   ) -> npt.NDArray[np.float32]:
+    """Dynamic acceleration (n, 3) in g: ``accel_g - gravity_on_grid(gravity_1s, n, fs_hz=fs_hz)`` in one pass."""
+    n = accel_g.shape[0]
+    if gravity_1s.shape[0] == 0 or n == 0:
+        return np.zeros_like(accel_g)
+    out = np.empty((n, 3), np.float32)
+    for c, col in _grid_columns(gravity_1s, n, int(round(fs_hz))):
+        np.subtract(accel_g[:, c], col, out=out[:, c])
+    return out
+
+
+def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa: ANN202
+    """Yield (axis, gravity of that axis on the n grid samples), per axis: inner loops run along a second."""
     s = gravity_1s.shape[0]
     n_sec = -(-n // k)
-    if s == 0 or n == 0:
-        return np.zeros((n, 3), np.float32)
     idx = np.clip(np.arange(-1, n_sec + 1), 0, s - 1)
     gp = gravity_1s.astype(np.float32, copy=False)[idx]          # gp[j + 1] is second j, edges repeated
     h = (k + 1) // 2                                            # samples before the second's centre
     r = np.arange(k, dtype=np.float64) / k
     frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)
-    out = np.empty((n_sec * k, 3), np.float32)
-    for c in range(3):                                          # per axis: inner loops run along a second
-        g = gp[:, c]
+    for c in range(3):
+        g = np.ascontiguousarray(gp[:, c])
         step = np.diff(g)                                       # step[j] = gp[j + 1] - gp[j]
         col = np.empty((n_sec, k), np.float32)
         np.multiply(step[:-1, None], frac[None, :h], out=col[:, :h])   # from second j - 1 towards j
         col[:, :h] += g[:-2, None]
         np.multiply(step[1:, None], frac[None, h:], out=col[:, h:])    # from second j towards j + 1
         col[:, h:] += g[1:-1, None]
-        out[:, c] = col.ravel()
-    return out.reshape(-1, 3)[:n]
+        yield c, col.reshape(-1)[:n]
 
 
 def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float32]:

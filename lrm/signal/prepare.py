@@ -9,6 +9,7 @@ Gaps (> ``gap_s`` without samples) are never interpolated across: grid points in
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -79,7 +80,7 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     """
     fs = float(params.work_fs_hz)
     src = leg.source or f"{leg.side} leg"
-    t, x, dt, repairs = _repair(leg, src)
+    t, x, dt, repairs, (x_max, x_min) = _repair(leg, src)
     q = max(1, int(round(leg.fs_hz / fs)))
     m = t.size // q
     if m < 2:
@@ -110,7 +111,7 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     if leg.range_g:
         thr = params.clip_fraction * float(leg.range_g)
         n_clip = 0
-        if x.max() >= thr or x.min() <= -thr:                    # two reductions; counting only if needed
+        if x_max >= thr or x_min <= -thr:                        # counted only if the extremes reach it
             n_clip = np.count_nonzero(x >= thr) + np.count_nonzero(x <= -thr)
         clipping = float(100.0 * n_clip / x.size)
     return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, _resolution(x))
@@ -139,24 +140,33 @@ def _resolution(x: npt.NDArray[np.float32]) -> float:
     return float(np.median(np.sort(steps)[:10])) if steps.size else 0.0
 
 
-def _repair(leg: Leg, src: str
-            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float64], list[str]]:
+def _repair(leg: Leg, src: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float64],
+                                         list[str], tuple[float, float]]:
     """Drop non-finite rows, sort backwards timestamps, drop duplicates; warn about each repair.
 
-    Returns the times (s), samples (g), the intervals between the times (s) and the repair notes.
+    Returns the times (s), samples (g), the intervals between the times (s), the repair notes and the
+    samples' largest and smallest value (g). Clean input (the usual case) costs a difference and three
+    reductions: times strictly increasing between finite ends are all finite.
     """
     t = np.asarray(leg.t_s, dtype=np.float64)
     x = np.asarray(leg.accel_g, dtype=np.float32)
     repairs: list[str] = []
     if t.size < 2:
         raise InputError(src, "", f"only {t.size} samples", "record at least 30 minutes")
-    finite_t = np.isfinite(t)
-    if not finite_t.all():
-        n_bad = int(t.size - finite_t.sum())
-        t, x = t[finite_t], x[finite_t]
-        repairs.append(f"dropped {n_bad} samples with a non-finite time")
+    dt = np.diff(t)
+    ordered = bool(dt.min() > 0) and math.isfinite(t[0]) and math.isfinite(t[-1])
+    if not ordered:
+        finite_t = np.isfinite(t)
+        if not finite_t.all():
+            n_bad = int(t.size - finite_t.sum())
+            t, x = t[finite_t], x[finite_t]
+            repairs.append(f"dropped {n_bad} samples with a non-finite time")
+            if t.size < 2:
+                raise InputError(src, "time column", f"{n_bad} of {n_bad + t.size} times are not finite",
+                                 "check the export's time column")
     # NaN/inf in the acceleration: a cheap check on the extremes (max and min propagate NaN).
-    if not (np.isfinite(x.max()) and np.isfinite(x.min())):
+    x_max, x_min = float(x.max()), float(x.min())
+    if not (math.isfinite(x_max) and math.isfinite(x_min)):
         finite_x = np.isfinite(x).all(axis=1)
         n_bad = int(x.shape[0] - finite_x.sum())
         if n_bad > 0.5 * x.shape[0]:
@@ -164,10 +174,11 @@ def _repair(leg: Leg, src: str
                              "check the export; lrm needs numeric accelerations")
         t, x = t[finite_x], x[finite_x]
         repairs.append(f"dropped {n_bad} samples with NaN or infinite acceleration")
-    dt = np.diff(t)
-    if dt.size and dt.min() > 0:              # the usual case: strictly increasing, one reduction
-        pass
-    else:
+        x_max, x_min = float(x.max()), float(x.min())
+    if repairs:
+        dt = np.diff(t)
+        ordered = bool(dt.size and dt.min() > 0)
+    if not ordered:
         n_back = int(np.count_nonzero(dt < 0))
         if n_back:
             order = np.argsort(t, kind="stable")
@@ -180,11 +191,12 @@ def _repair(leg: Leg, src: str
             t, x = t[keep], x[keep]
             dt = np.diff(t)
             repairs.append(f"dropped {n_dup} samples with a duplicated timestamp")
+            x_max, x_min = (float(x.max()), float(x.min())) if x.size else (0.0, 0.0)
     for note in repairs:
         warnings.warn(f"{src}: {note}", LrmWarning, stacklevel=3)
     if t.size < 2:
         raise InputError(src, "", "fewer than 2 usable samples", "check the export")
-    return t, x, dt, repairs
+    return t, x, dt, repairs, (x_max, x_min)
 
 
 def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
