@@ -178,13 +178,14 @@ def summarize(rows: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _per_profile(rows: pd.DataFrame) -> pd.DataFrame:
+def _per_group(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Headline numbers per value of ``column`` (profile or rate_hz), with the largest PLMI error."""
     out = []
-    for key, grp in rows.groupby(["profile"], sort=False):
+    for key, grp in rows.groupby([column], sort=False):
         s = summarize(grp)
-        out.append({"profile": key[0], "nights": s["nights"], "lm_f1": s["lm_f1"],
-                    "plmi_err": s["plmi_abs_error_mean"], "hj_p": s["hj_precision"], "hj_r": s["hj_recall"],
-                    "tib_err_min": s["tib_abs_error_mean_min"]})
+        out.append({"group": key[0], "nights": s["nights"], "lm_f1": s["lm_f1"],
+                    "plmi_err": s["plmi_abs_error_mean"], "plmi_err_max": s["plmi_abs_error_max"],
+                    "hj_p": s["hj_precision"], "hj_r": s["hj_recall"], "tib_err_min": s["tib_abs_error_mean_min"]})
     return pd.DataFrame(out)
 
 
@@ -206,10 +207,13 @@ def report(table: pd.DataFrame, hours: float) -> str:
         lines.append(f"  clock alignment: |drift error| mean {s['clock_drift_error_mean_ppm']:.1f} ppm; lag error over "
                      f"the night median {s['clock_error_median_s']:.3f} s, max {s['clock_error_max_s']:.3f} s")
     lines.append(f"  analysis time {s['seconds_per_night']:.2f} s per night (simulation not included)")
-    lines.append("  per profile:")
-    for _, r in _per_profile(table).iterrows():
-        lines.append(f"    {r['profile']:8s} {r['nights']:2d} nights  LM F1 {r['lm_f1']:.3f}  PLMI |err| {r['plmi_err']:.2f} /h"
-                     f"  jerks P/R {r['hj_p']:.2f}/{r['hj_r']:.2f}  TIB |err| {r['tib_err_min']:.1f} min")
+    for title, column in (("per profile", "profile"), ("per rate", "rate_hz")):
+        lines.append(f"  {title}:")
+        for _, r in _per_group(table, column).iterrows():
+            name = f"{r['group']:g} Hz" if column == "rate_hz" else str(r["group"])
+            lines.append(f"    {name:8s} {int(r['nights']):2d} nights  LM F1 {r['lm_f1']:.3f}  PLMI |err| {r['plmi_err']:.2f} /h "
+                         f"(max {r['plmi_err_max']:.1f})  jerks P/R {r['hj_p']:.2f}/{r['hj_r']:.2f}  "
+                         f"TIB |err| {r['tib_err_min']:.1f} min")
     return "\n".join(lines)
 
 
