@@ -15,8 +15,10 @@ the window whose values are already those of the whole night:
   ``c`` is the night's. LMs with onset >= ``c`` that end before the new commit point are final.
 
 The window starts ``history_s`` before ``c`` (further back across a recent gap, so the gravity bridge sees
-the last good second before it, as offline does). Latency: ``lookahead_s + update_s + min_quiet_s`` (~13 s
-with the defaults); memory: the window, ~80 s of raw samples per leg in steady state.
+the last good second before it, as offline does). Both follow the gravity median's reach
+(``lrm.signal.gravity.gravity_reach_s``: one 41 s window each way by default). Latency:
+``lookahead_s + update_s + min_quiet_s`` (~53 s with the defaults: 47 s look-ahead); memory: the window,
+``history_s`` (~149 s) plus the look-ahead, ~200 s of raw samples per leg in steady state.
 
 Equivalence with the offline analysis (tests/signal/test_online.py): for the same samples, the same grid
 origin and ``finish(end_s=recording end)``, the finalised LMs equal ``detect_lms`` on the prepared leg
