@@ -29,8 +29,8 @@ from lrm.params import Params
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift, source_index
 from lrm.signal.detect import detect_lms
-from lrm.signal.envelope import estimate_envelope, estimate_noise_floor
-from lrm.signal.gravity import estimate_gravity_1s, per_second_mean, remove_gravity
+from lrm.signal.envelope import estimate_noise_floor, smooth_envelope
+from lrm.signal.gravity import dynamic_magnitude, estimate_gravity_1s, per_second_mean
 from lrm.signal.posture import Posture, classify_movements, estimate_posture
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.quality import LegQuality
@@ -112,9 +112,7 @@ def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
     fs = prep.fs_hz
     mean_1s, ok_1s = per_second_mean(prep.accel_g, prep.valid, fs_hz=fs)
     gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=params.prepare.gravity_window_s)
-    dynamic = remove_gravity(prep.accel_g, gravity_1s, fs_hz=fs)
-    env = estimate_envelope(dynamic, fs_hz=fs, smooth_s=params.detect.smooth_s)
-    del dynamic
+    env = smooth_envelope(dynamic_magnitude(prep.accel_g, gravity_1s, fs_hz=fs), fs_hz=fs, smooth_s=params.detect.smooth_s)
     floor = estimate_noise_floor(env, prep.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
                                  min_s=params.detect.floor_min_s)
     return _LegSignals(prep, gravity_1s, env, floor, mean_1s)

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-__all__ = ["estimate_envelope", "estimate_noise_floor"]
+__all__ = ["estimate_envelope", "smooth_envelope", "estimate_noise_floor"]
 
 
 def estimate_envelope(dynamic_g: npt.NDArray[np.float32], *, fs_hz: float, smooth_s: float = 0.2
@@ -29,8 +29,14 @@ def estimate_envelope(dynamic_g: npt.NDArray[np.float32], *, fs_hz: float, smoot
     [0.0, 0.5, 0.0]
     """
     mag = np.sqrt(np.einsum("ij,ij->i", dynamic_g, dynamic_g, dtype=np.float32))
+    return smooth_envelope(mag, fs_hz=fs_hz, smooth_s=smooth_s)
+
+
+def smooth_envelope(magnitude_g: npt.NDArray[np.float32], *, fs_hz: float, smooth_s: float = 0.2
+                    ) -> npt.NDArray[np.float32]:
+    """The envelope (n,) in g from the dynamic acceleration's magnitude (n,) in g: centred ``smooth_s`` mean."""
     n = max(1, int(round(smooth_s * fs_hz)))
-    return uniform_filter1d(mag, n, mode="nearest") if n > 1 else mag
+    return uniform_filter1d(magnitude_g, n, mode="nearest") if n > 1 else magnitude_g
 
 
 def estimate_noise_floor(envelope_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,

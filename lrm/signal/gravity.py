@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "remove_gravity", "gravity_reach_s"]
+__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
 
 STEP_G = 0.05
 """Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
@@ -143,6 +143,28 @@ def remove_gravity(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.
     for c, col in _grid_columns(gravity_1s, n, int(round(fs_hz))):
         np.subtract(accel_g[:, c], col, out=out[:, c])
     return out
+
+
+def dynamic_magnitude(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.float32], *, fs_hz: float
+                      ) -> npt.NDArray[np.float32]:
+    """Magnitude (n,) in g of the dynamic acceleration, ``|accel_g - gravity on the grid|``, one axis at a time.
+
+    Equals ``np.linalg.norm(remove_gravity(accel_g, gravity_1s, fs_hz=fs_hz), axis=1)`` (float32) without the
+    (n, 3) intermediate: the envelope is all the detector needs.
+
+    >>> a = np.tile(np.float32([0.3, 0.4, 1.0]), (4, 1))
+    >>> dynamic_magnitude(a, np.float32([[0, 0, 1], [0, 0, 1]]), fs_hz=2.0).round(3).tolist()
+    [0.5, 0.5, 0.5, 0.5]
+    """
+    n = accel_g.shape[0]
+    if gravity_1s.shape[0] == 0 or n == 0:
+        return np.zeros(n, np.float32)
+    sq = np.zeros(n, np.float32)
+    for c, col in _grid_columns(gravity_1s, n, int(round(fs_hz))):
+        d = np.subtract(accel_g[:, c], col)
+        d *= d
+        sq += d
+    return np.sqrt(sq, out=sq)
 
 
 def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa: ANN202
