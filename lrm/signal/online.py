@@ -50,7 +50,7 @@ import numpy.typing as npt
 
 from lrm.params import Params
 from lrm.signal.detect import detect_lms, find_lm_intervals, runs, thresholds
-from lrm.signal.prepare import PreparedLeg, block_means
+from lrm.signal.prepare import PreparedLeg, block_means, interp_rows
 
 __all__ = ["OnlineLM", "OnlineDetector", "RecorderFeed", "detect_leg_lms_offline"]
 
@@ -329,9 +329,7 @@ class OnlineDetector:
             blocks = np.ascontiguousarray(x, dtype=np.float32)
             tb = t - self.origin_s
         grid_t = np.arange(i0, i1, dtype=np.float64) / fs
-        accel = np.empty((i1 - i0, 3), np.float32)
-        for k in range(3):
-            accel[:, k] = np.interp(grid_t, tb, blocks[:, k])
+        accel = interp_rows(grid_t, tb, blocks)
         valid = grid_t <= tb[-1]
         if self._raw_start_is_first:
             valid &= grid_t >= tb[0]
