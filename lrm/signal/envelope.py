@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 __all__ = ["estimate_envelope", "smooth_envelope", "estimate_noise_floor"]
 
@@ -57,6 +57,25 @@ def estimate_noise_floor(envelope_g: npt.NDArray[np.float32], valid: npt.NDArray
     """
     nmax = max(1, int(round(max_s * fs_hz)))
     nmin = max(1, int(round(min_s * fs_hz)))
-    peak = maximum_filter1d(envelope_g, nmax, mode="nearest", origin=(nmax - 1) // 2)
-    peak = np.where(valid, peak, np.float32(np.inf))
+    peak = _lookback_max(envelope_g, nmax)
+    np.copyto(peak, np.float32(np.inf), where=~valid)
     return minimum_filter1d(peak, nmin, mode="nearest", origin=(nmin - 1) // 2)
+
+
+def _lookback_max(x: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float32]:
+    """Maximum over the look-back window ``x[i - w + 1 : i + 1]``, the start padded with ``x[0]``.
+
+    Equal to ``maximum_filter1d(x, w, mode="nearest", origin=(w - 1) // 2)`` (a maximum is exact), by
+    doubling spans: log2(w) + 1 passes of ``np.maximum``, faster than scipy's filter for short windows.
+
+    >>> _lookback_max(np.float32([3, 1, 4, 1, 5, 9, 2, 6]), 3).tolist()
+    [3.0, 3.0, 4.0, 4.0, 5.0, 9.0, 9.0, 9.0]
+    """
+    if w <= 1 or x.size == 0:
+        return x.copy()
+    cur = np.concatenate((np.full(w - 1, x[0], x.dtype), x))   # cur[j] = x[j - w + 1]
+    span = 1
+    while 2 * span <= w:                                        # cur[j] = max of span samples from j
+        cur = np.maximum(cur[:-span], cur[span:])
+        span *= 2
+    return np.maximum(cur[: x.size], cur[w - span : w - span + x.size])
