@@ -87,13 +87,11 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
         recording = read(spec.path)
     else:
         recording = read(left=spec.left, right=spec.right)
-    hypnogram = respiratory = arousals = None
-    if spec.hypnogram or spec.respiratory or spec.arousals:
-        from lrm.io.scoring_inputs import read_hypnogram, read_intervals_csv
+    from lrm.io.edf_scoring import read_scoring_files  # EDF+ or CSV, as lrm analyze takes them
 
-        hypnogram = read_hypnogram(spec.hypnogram) if spec.hypnogram else None
-        respiratory = read_intervals_csv(spec.respiratory, "respiratory events") if spec.respiratory else None
-        arousals = read_intervals_csv(spec.arousals, "arousals") if spec.arousals else None
+    hypnogram, respiratory, arousals = read_scoring_files(
+        spec.hypnogram, spec.respiratory, spec.arousals,
+        recording_start_s=recording.start_s if recording.time_is_absolute else None)
     result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                      lights_out_s=_time_value(spec.lights_out), lights_on_s=_time_value(spec.lights_on))
     write_night(result, out_dir)

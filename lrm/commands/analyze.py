@@ -149,14 +149,10 @@ def run(args: argparse.Namespace) -> int:
         rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
     else:
         rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
-    hyp = resp = ar = None
-    if args.hypnogram or args.respiratory or args.arousals:
-        from lrm.io.edf_scoring import read_scoring_hypnogram, read_scoring_intervals
+    from lrm.io.edf_scoring import read_scoring_files
 
-        t0 = rec.start_s if rec.time_is_absolute else None  # EDF+ scoring is aligned on its own start time
-        hyp = read_scoring_hypnogram(args.hypnogram, recording_start_s=t0) if args.hypnogram else None
-        resp = read_scoring_intervals(args.respiratory, "respiratory", recording_start_s=t0) if args.respiratory else None
-        ar = read_scoring_intervals(args.arousals, "arousals", recording_start_s=t0) if args.arousals else None
+    hyp, resp, ar = read_scoring_files(args.hypnogram, args.respiratory, args.arousals,
+                                       recording_start_s=rec.start_s if rec.time_is_absolute else None)
     result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
                      lights_out_s=_time_arg(args.lights_out), lights_on_s=_time_arg(args.lights_on))
     write_night(result, out, overwrite=args.force)

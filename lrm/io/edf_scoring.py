@@ -178,3 +178,22 @@ def read_scoring_intervals(path: str | os.PathLike[str], kind: str, *,
     from lrm.io.scoring_inputs import read_intervals_csv
 
     return read_intervals_csv(path, "respiratory events" if kind == "respiratory" else "arousals")
+
+
+def read_scoring_files(
+    hypnogram: str | os.PathLike[str] | None = None,
+    respiratory: str | os.PathLike[str] | None = None,
+    arousals: str | os.PathLike[str] | None = None,
+    *,
+    recording_start_s: float | None = None,
+) -> tuple[Hypnogram | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """The optional scoring side files of a night (each an EDF+ file or a CSV), aligned on the recording.
+
+    ``recording_start_s`` (Unix s) places EDF+ annotations on the recording's clock; CSVs are already in
+    seconds since the recording start. Returns ``(hypnogram, respiratory, arousals)``, ``None`` where no
+    file was given.
+    """
+    hyp = read_scoring_hypnogram(hypnogram, recording_start_s=recording_start_s) if hypnogram else None
+    resp = read_scoring_intervals(respiratory, "respiratory", recording_start_s=recording_start_s) if respiratory else None
+    ar = read_scoring_intervals(arousals, "arousals", recording_start_s=recording_start_s) if arousals else None
+    return hyp, resp, ar
