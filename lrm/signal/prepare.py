@@ -81,6 +81,8 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     fs = float(params.work_fs_hz)
     src = leg.source or f"{leg.side} leg"
     t, x, dt, repairs, (x_max, x_min) = _repair(leg, src)
+    gap_at = np.flatnonzero(dt > params.gap_s)                  # find_gaps, on the intervals already known
+    del dt                                                      # (n,) float64: not needed past this point
     q = max(1, int(round(leg.fs_hz / fs)))
     m = t.size // q
     if m < 2:
@@ -92,7 +94,6 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         blocks = np.ascontiguousarray(x, dtype=np.float32)
         tb = t - origin_s
     _check_units(blocks, src)
-    gap_at = np.flatnonzero(dt > params.gap_s)                  # find_gaps, on the intervals already known
     gaps = np.column_stack((t[gap_at], t[gap_at + 1])).reshape(-1, 2) - origin_s
     known = [(g.start_s - origin_s, g.end_s - origin_s) for g in leg.gaps if g.end_s - g.start_s > 0]
     if known:
@@ -127,12 +128,24 @@ def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], row
     [[1.0, 3.0, 6.0]]
     """
     out = np.empty((t_s.shape[0], 3), np.float32)
+    if t_s.shape[0] > _INTERP_CHUNK and t_s[0] <= t_s[-1] and bool(np.all(t_s[1:] >= t_s[:-1])):
+        # Ascending points: interpolate in chunks against just the source rows each chunk needs (one more on
+        # each side), so the complex temporaries stay small; the values are identical to one call.
+        for start in range(0, t_s.shape[0], _INTERP_CHUNK):
+            t = t_s[start : start + _INTERP_CHUNK]
+            lo = max(int(np.searchsorted(tp_s, t[0], side="right")) - 1, 0)
+            hi = min(int(np.searchsorted(tp_s, t[-1], side="left")) + 1, tp_s.shape[0])
+            out[start : start + t.shape[0]] = interp_rows(t, tp_s[lo:hi], rows[lo:hi])
+        return out
     pair = np.empty(rows.shape[0], np.complex128)
     pair.real, pair.imag = rows[:, 0], rows[:, 1]
     both = np.interp(t_s, tp_s, pair)
     out[:, 0], out[:, 1] = both.real, both.imag
     out[:, 2] = np.interp(t_s, tp_s, rows[:, 2])
     return out
+
+
+_INTERP_CHUNK = 1 << 16  # grid points per interpolation chunk (~1 MiB of complex temporaries)
 
 
 def block_means(x: npt.NDArray[np.float32], q: int) -> npt.NDArray[np.float32]:
