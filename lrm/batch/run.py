@@ -93,18 +93,8 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
         spec.hypnogram, spec.respiratory, spec.arousals,
         recording_start_s=recording.start_s if recording.time_is_absolute else None)
     result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-                     lights_out_s=_time_value(spec.lights_out), lights_on_s=_time_value(spec.lights_on))
+                     lights_out_s=spec.lights_out, lights_on_s=spec.lights_on)  # seconds, HH:MM or ISO text
     write_night(result, out_dir)
-
-
-def _time_value(text: str | None) -> str | float | None:
-    """A lights-out/on cell: seconds from the recording start if numeric, else the text (HH:MM, ISO 8601)."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 def _write_report(night_dir: Path) -> None:

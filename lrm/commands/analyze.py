@@ -73,15 +73,6 @@ def _start_s(text: str | None) -> float | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def _time_arg(text: str | None) -> str | float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def _fmt(value: object, fmt: str = ".1f", unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{fmt}}{unit}"
 
@@ -154,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     hyp, resp, ar = read_scoring_files(args.hypnogram, args.respiratory, args.arousals,
                                        recording_start_s=rec.start_s if rec.time_is_absolute else None)
     result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
-                     lights_out_s=_time_arg(args.lights_out), lights_on_s=_time_arg(args.lights_on))
+                     lights_out_s=args.lights_out, lights_on_s=args.lights_on)  # seconds, HH:MM or ISO text
     write_night(result, out, overwrite=args.force)
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
