@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +29,7 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Recording
 from lrm.params import Params
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
-from lrm.signal.align import ClockFit, apply_clock_fit, estimate_clock_drift, source_index
+from lrm.signal.align import ClockFit, activity, apply_clock_fit, clock_drift_from_activity, source_index
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_noise_floor, smooth_envelope
 from lrm.signal.gravity import dynamic_magnitude, estimate_gravity_1s, per_second_mean
@@ -99,6 +101,29 @@ class _LegSignals:
     envelope: npt.NDArray[np.float32]
     floor: npt.NDArray[np.float32]
     mean_1s: npt.NDArray[np.float32]        # per-second mean acceleration (s, 3) in g, gravity included
+    activity: npt.NDArray[np.float32] | None = None  # compressed movement signal for the clock alignment
+
+
+def default_threads(n_legs: int = 2) -> int:
+    """Threads for the per-leg steps: one per leg, at most the CPUs this process may run on."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(n_legs, cpus))
+
+
+def _per_leg(fn: Callable[[str], Any], sides: tuple[str, ...], threads: int) -> dict[str, Any]:
+    """``{side: fn(side)}``, the legs in threads when ``threads`` > 1.
+
+    The per-leg steps are numpy and scipy loops that release the GIL, so two legs take little more than
+    one on two free cores. Results and the first error are returned in leg order, as a serial loop would.
+    """
+    if threads <= 1 or len(sides) < 2:
+        return {side: fn(side) for side in sides}
+    with ThreadPoolExecutor(max_workers=min(threads, len(sides)), thread_name_prefix="lrm-leg") as pool:
+        futures = {side: pool.submit(fn, side) for side in sides}
+        return {side: futures[side].result() for side in sides}
 
 
 def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
@@ -107,15 +132,17 @@ def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
     return replace(d, high_g=max(d.high_g, 1.5 * prep.resolution_g), low_g=max(d.low_g, 0.75 * prep.resolution_g))
 
 
-def _signals(prep: PreparedLeg, params: Params) -> _LegSignals:
-    """Gravity, envelope and noise floor of one leg (``split_gravity``'s steps, keeping the per-second means)."""
+def _signals(prep: PreparedLeg, params: Params, *, with_activity: bool = False) -> _LegSignals:
+    """Gravity, envelope and noise floor of one leg (``split_gravity``'s steps, keeping the per-second means);
+    with ``with_activity`` also the alignment's activity signal (two-leg nights)."""
     fs = prep.fs_hz
     mean_1s, ok_1s = per_second_mean(prep.accel_g, prep.valid, fs_hz=fs)
     gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=params.prepare.gravity_window_s)
     env = smooth_envelope(dynamic_magnitude(prep.accel_g, gravity_1s, fs_hz=fs), fs_hz=fs, smooth_s=params.detect.smooth_s)
     floor = estimate_noise_floor(env, prep.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
                                  min_s=params.detect.floor_min_s)
-    return _LegSignals(prep, gravity_1s, env, floor, mean_1s)
+    act = activity(env, floor, prep.valid) if with_activity else None
+    return _LegSignals(prep, gravity_1s, env, floor, mean_1s, act)
 
 
 def _shift_1s(values: npt.NDArray[np.float32], fit: ClockFit) -> npt.NDArray[np.float32]:
@@ -167,7 +194,8 @@ def _oscillation_1s(sig: _LegSignals, fs: float) -> npt.NDArray[np.float32]:
 
 def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Any = None,
             respiratory: pd.DataFrame | None = None, arousals: pd.DataFrame | None = None,
-            lights_out_s: float | str | None = None, lights_on_s: float | str | None = None) -> NightResult:
+            lights_out_s: float | str | None = None, lights_on_s: float | str | None = None,
+            threads: int | None = None) -> NightResult:
     """Analyse one night of ankle accelerometry.
 
     Parameters
@@ -182,6 +210,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         Intervals ``onset_s``, ``offset_s`` (s since recording start).
     lights_out_s, lights_on_s : float or str, optional
         Override of the rest period: s since the start, clock time "22:30" (UTC) or ISO 8601.
+    threads : int, optional
+        Threads for the per-leg steps (default: one per leg, up to the CPUs available; ``lrm batch`` uses 1
+        per night, its workers being processes). The result does not depend on it.
 
     Returns
     -------
@@ -207,8 +238,16 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     n_grid = int(np.floor(duration_s * fs)) + 1
     notes: list[str] = []
     sides = recording.sides
-    legs = {side: _signals(prepare_leg(recording.legs[side], origin_s=start, n_grid=n_grid, params=params.prepare), params)
-            for side in sides}
+    threads = default_threads(len(sides)) if threads is None else max(1, int(threads))
+
+    def leg_signals(side: str) -> _LegSignals:
+        prepared = prepare_leg(recording.legs[side], origin_s=start, n_grid=n_grid, params=params.prepare, warn=False)
+        return _signals(prepared, params, with_activity=len(sides) == 2)
+
+    legs = _per_leg(leg_signals, sides, threads)
+    for side in sides:  # repairs, warned here in leg order (warnings from threads would interleave)
+        for note in legs[side].prepared.repairs:
+            warnings.warn(f"{legs[side].prepared.source}: {note}", LrmWarning, stacklevel=2)
     spans = {side: float(recording.legs[side].duration_s) for side in sides}
     if len(sides) == 2 and min(spans.values()) < 0.5 * max(spans.values()):
         short = min(spans, key=spans.__getitem__)
@@ -217,8 +256,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     fit = ClockFit()
     if len(sides) == 2:
         a, b = legs[sides[0]], legs[sides[1]]
-        fit = estimate_clock_drift(a.envelope, a.floor, a.prepared.valid, b.envelope, b.floor, b.prepared.valid,
-                                   fs_hz=fs, params=params.align)
+        fit = clock_drift_from_activity(a.activity, b.activity, fs_hz=fs, params=params.align)
         if fit.ok:
             legs[sides[1]] = _aligned_signals(b, fit, fs, params)
         else:
@@ -250,9 +288,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
                             recording_start_s=start if recording.time_is_absolute else None)
     analysis_h = float(np.count_nonzero(rest.in_bed & all_valid)) / 3600.0
     # movements
-    moves = {side: detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side,
-                              params=_detect_params(sig.prepared, params))
-             for side, sig in legs.items()}
+    moves = _per_leg(lambda side: detect_lms(legs[side].envelope, legs[side].floor, legs[side].prepared.valid, fs_hz=fs,
+                                             side=side, params=_detect_params(legs[side].prepared, params)),
+                     sides, threads)
     moves = classify_movements(moves, {s: legs[s].gravity_1s for s in sides}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately

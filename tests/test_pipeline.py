@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import warnings
 
@@ -88,3 +89,23 @@ def test_params_toml_roundtrip(tmp_path):
     cfg.write_text("[detect]\nnope = 1\n")
     with pytest.raises(InputError, match="unknown parameter"):
         Params.from_toml(cfg)
+
+
+def test_result_does_not_depend_on_threads(night):
+    """The legs run in threads by default; one thread must give the very same night, repairs warned alike."""
+    legs = dict(night.recording.legs)
+    t = legs["right"].t_s.copy()
+    t[100], t[101] = t[101], t[100]  # one pair of timestamps out of order on the right leg: a repair
+    legs["right"] = dataclasses.replace(legs["right"], t_s=t, source="right.csv")
+    rec = dataclasses.replace(night.recording, legs=legs)
+    runs = {}
+    for threads in (1, 2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            runs[threads] = (analyze(rec, threads=threads), [str(w.message) for w in caught])
+    (one, warned_one), (two, warned_two) = runs[1], runs[2]
+    pd.testing.assert_frame_equal(one.events, two.events)
+    pd.testing.assert_frame_equal(one.trace, two.trace)
+    assert one.summary_dict() == two.summary_dict()
+    assert warned_one == warned_two
+    assert any("right.csv: sorted 1 timestamps that went backwards" in w for w in warned_two)

@@ -93,7 +93,8 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
         spec.hypnogram, spec.respiratory, spec.arousals,
         recording_start_s=recording.start_s if recording.time_is_absolute else None)
     result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-                     lights_out_s=spec.lights_out, lights_on_s=spec.lights_on)  # seconds, HH:MM or ISO text
+                     lights_out_s=spec.lights_out, lights_on_s=spec.lights_on,  # seconds, HH:MM or ISO text
+                     threads=1)  # the batch's workers are processes, one per core: no threads within a night
     write_night(result, out_dir)
 
 

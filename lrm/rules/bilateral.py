@@ -74,7 +74,7 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
     onset_s, offset_s = ordered["onset_s"].to_numpy(float), ordered["offset_s"].to_numpy(float)
     ordered["is_clm"] = mark_monolateral_clm(onset_s, offset_s, rules)
     ordered["n_components"] = 1
-    group = np.cumsum(~_links(onset_s, offset_s, ordered["side"].to_numpy(object), rules))
+    group = pd.Index(np.cumsum(~_links(onset_s, offset_s, ordered["side"].to_numpy(object), rules)))  # Index: no name lookup
     agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "nunique"}
     for name in ordered.columns:
         if name not in agg:

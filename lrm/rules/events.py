@@ -58,6 +58,8 @@ def conform_events(events: pd.DataFrame) -> pd.DataFrame:
         if name not in out.columns:
             missing = float("nan") if dtype == "float64" else pd.NA
             out[name] = pd.Series(defaults.get(name, missing), index=out.index, dtype=object).astype(dtype)
-    out = out.astype({name: dtype for name, dtype in typed.items()})
+    retype = {name: dtype for name, dtype in typed.items() if out[name].dtype != pd.api.types.pandas_dtype(dtype)}
+    if retype:
+        out = out.astype(retype)
     rest = [c for c in out.columns if c not in typed]
     return out[[*typed, *rest]].reset_index(drop=True)

@@ -53,7 +53,7 @@ def merge_same_leg(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame
     previous_end = ordered.groupby("side", sort=False)["offset_s"].cummax().groupby(ordered["side"]).shift()
     gap = np.round(ordered["onset_s"] - previous_end, TIME_DECIMALS)
     starts = previous_end.isna() | (gap >= rules.merge_gap_s)
-    group = starts.cumsum().to_numpy()
+    group = pd.Index(starts.cumsum().to_numpy())  # an Index, not an array: pandas then skips a column-name lookup
     numeric = ordered.dtypes.map(pd.api.types.is_numeric_dtype)
     merged = ordered.groupby(group, sort=False).agg(_aggregations(ordered.columns, numeric))
     return merged.sort_values(["onset_s", "side"], kind="stable").reset_index(drop=True)

@@ -55,7 +55,8 @@ def _check_input(lms: pd.DataFrame) -> pd.DataFrame:
 
 def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Steps 1-8 of SCORING.md §1.2 on single-leg LMs: merge, drop, combine, IMI, series."""
-    merged = drop_short(merge_same_leg(lms, rules), rules)
+    merged_all = merge_same_leg(lms, rules)
+    merged = drop_short(merged_all, rules)
     combined = combine_legs(merged, rules) if len(merged) else merged.assign(
         is_clm=pd.Series(dtype=bool), n_components=pd.Series(dtype="int64"), duration_s=pd.Series(dtype=float))
     onset_s = combined["onset_s"].to_numpy(float)
@@ -64,7 +65,7 @@ def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     combined["in_plm_series"] = series > 0
     combined["series_id"] = pd.array(np.where(series > 0, series, 0), dtype="Int64")
     combined.loc[series == 0, "series_id"] = pd.NA
-    combined.attrs["dropped_short"] = len(merge_same_leg(lms, rules)) - len(merged) if len(lms) else 0
+    combined.attrs["dropped_short"] = len(merged_all) - len(merged)
     return combined
 
 

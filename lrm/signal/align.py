@@ -16,7 +16,7 @@ from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
-__all__ = ["ClockFit", "estimate_clock_drift", "apply_clock_fit", "source_index"]
+__all__ = ["ClockFit", "estimate_clock_drift", "clock_drift_from_activity", "activity", "apply_clock_fit", "source_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +39,10 @@ class ClockFit:
         return self.offset_s + self.drift_ppm * 1e-6 * np.asarray(t_s, dtype=np.float64)
 
 
-def _activity(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float32],
+def activity(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float32],
               valid: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
-    """Compressed movement signal for correlation: log of the envelope over its floor, 0 in gaps."""
+    """Compressed movement signal (n,) for the legs' cross-correlation: log of the envelope (g) over twice its
+    noise floor (g), 0 below that and in gaps (``valid`` False). Dimensionless."""
     floor = np.where(np.isfinite(floor_g), floor_g, np.float32(1.0))
     ratio = envelope_g / np.maximum(floor, np.float32(1e-4))
     act = np.log(np.maximum(ratio, np.float32(2.0)) / np.float32(2.0))  # noise -> 0
@@ -67,8 +68,13 @@ def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np
     -------
     ClockFit
     """
-    a = _activity(env_a, floor_a, valid_a)
-    b = _activity(env_b, floor_b, valid_b)
+    return clock_drift_from_activity(activity(env_a, floor_a, valid_a), activity(env_b, floor_b, valid_b),
+                                     fs_hz=fs_hz, params=params)
+
+
+def clock_drift_from_activity(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], *, fs_hz: float,
+                              params: AlignParams = AlignParams()) -> ClockFit:
+    """:func:`estimate_clock_drift` from the legs' :func:`activity` signals (n,), computed beforehand."""
     n = min(a.size, b.size)
     win = int(params.window_s * fs_hz)
     max_lag = int(params.max_lag_s * fs_hz)

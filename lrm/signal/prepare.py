@@ -55,7 +55,8 @@ class PreparedLeg:
         return float(100.0 * np.count_nonzero(self.valid) / max(1, self.valid.size))
 
 
-def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams = PrepareParams()) -> PreparedLeg:
+def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams = PrepareParams(),
+                warn: bool = True) -> PreparedLeg:
     """Repair, decimate and grid one leg.
 
     Parameters
@@ -68,6 +69,9 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         Number of grid samples (the recording's duration times ``params.work_fs_hz``).
     params : PrepareParams
         Grid rate, gap length and margin, clipping fraction.
+    warn : bool
+        Warn (LrmWarning) about each repair; they are in ``repairs`` either way (the pipeline warns itself,
+        in leg order, when it prepares the legs in threads).
 
     Returns
     -------
@@ -80,7 +84,7 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     """
     fs = float(params.work_fs_hz)
     src = leg.source or f"{leg.side} leg"
-    t, x, dt, repairs, (x_max, x_min) = _repair(leg, src)
+    t, x, dt, repairs, (x_max, x_min) = _repair(leg, src, warn=warn)
     gap_at = np.flatnonzero(dt > params.gap_s)                  # find_gaps, on the intervals already known
     del dt                                                      # (n,) float64: not needed past this point
     q = max(1, int(round(leg.fs_hz / fs)))
@@ -171,7 +175,7 @@ def _resolution(x: npt.NDArray[np.float32]) -> float:
     return float(np.median(np.sort(steps)[:10])) if steps.size else 0.0
 
 
-def _repair(leg: Leg, src: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float64],
+def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float64],
                                          list[str], tuple[float, float]]:
     """Drop non-finite rows, sort backwards timestamps, drop duplicates; warn about each repair.
 
@@ -223,7 +227,7 @@ def _repair(leg: Leg, src: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np
             dt = np.diff(t)
             repairs.append(f"dropped {n_dup} samples with a duplicated timestamp")
             x_max, x_min = (float(x.max()), float(x.min())) if x.size else (0.0, 0.0)
-    for note in repairs:
+    for note in repairs if warn else ():
         warnings.warn(f"{src}: {note}", LrmWarning, stacklevel=3)
     if t.size < 2:
         raise InputError(src, "", "fewer than 2 usable samples", "check the export")
