@@ -104,6 +104,18 @@ class _LegSignals:
     activity: npt.NDArray[np.float32] | None = None  # compressed movement signal for the clock alignment
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _LegMovements:
+    """One leg after the clock alignment: its signals, posture, validity per second (s,), detected movements
+    and the envelope's maximum per second (g)."""
+
+    signals: _LegSignals
+    posture: Posture
+    valid_1s: npt.NDArray[np.bool_]
+    moves: pd.DataFrame
+    envelope_max_1s: npt.NDArray[np.float32]
+
+
 def default_threads(n_legs: int = 2) -> int:
     """Threads for the per-leg steps: one per leg, at most the CPUs this process may run on."""
     try:
@@ -257,20 +269,27 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     if len(sides) == 2:
         a, b = legs[sides[0]], legs[sides[1]]
         fit = clock_drift_from_activity(a.activity, b.activity, fs_hz=fs, params=params.align)
-        if fit.ok:
-            legs[sides[1]] = _aligned_signals(b, fit, fs, params)
-        else:
+        if not fit.ok:
             notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
                          "bilateral LMs may be split")
-    # posture and rest period
-    postures: dict[str, Posture] = {}
-    valid_1s = {}
-    for side, sig in legs.items():
+    aligned = sides[1] if len(sides) == 2 and fit.ok else None
+
+    def leg_movements(side: str) -> _LegMovements:
+        # the second leg onto the first leg's clock, then its posture per second and its movements
+        sig = _aligned_signals(legs[side], fit, fs, params) if side == aligned else legs[side]
         act = _oscillation_1s(sig, fs)
         ok = _per_second(sig.prepared.valid, fs, "all")
         n = min(act.size, sig.gravity_1s.shape[0])
-        postures[side] = estimate_posture(sig.gravity_1s[:n], act[:n], ok[:n], params.posture)
-        valid_1s[side] = ok[:n]
+        posture = estimate_posture(sig.gravity_1s[:n], act[:n], ok[:n], params.posture)
+        moves = detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side,
+                           params=_detect_params(sig.prepared, params))
+        return _LegMovements(sig, posture, ok[:n], moves, _per_second(sig.envelope, fs, "max"))
+
+    per_leg = _per_leg(leg_movements, sides, threads)
+    legs = {side: per_leg[side].signals for side in sides}
+    postures: dict[str, Posture] = {side: per_leg[side].posture for side in sides}
+    valid_1s = {side: per_leg[side].valid_1s for side in sides}
+    # rest period
     n_sec = min(v.size for v in valid_1s.values())
     known = [s for s in sides if postures[s].axis is not None]
     any_valid = np.zeros(n_sec, bool)
@@ -288,9 +307,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
                             recording_start_s=start if recording.time_is_absolute else None)
     analysis_h = float(np.count_nonzero(rest.in_bed & all_valid)) / 3600.0
     # movements
-    moves = _per_leg(lambda side: detect_lms(legs[side].envelope, legs[side].floor, legs[side].prepared.valid, fs_hz=fs,
-                                             side=side, params=_detect_params(legs[side].prepared, params)),
-                     sides, threads)
+    moves = {side: per_leg[side].moves for side in sides}
     moves = classify_movements(moves, {s: legs[s].gravity_1s for s in sides}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately
@@ -323,7 +340,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         "estimated_sleep_h": sleep.sleep_time_h, "duration_s": duration_s, "clock_fit": fit, "warnings": tuple(notes),
         "single_leg_onsets": single,
     }
-    trace = _trace(legs, postures, rest, n_sec, fs)
+    trace = _trace(per_leg, rest, n_sec)
     files = recording.meta.get("input_files") or {s: {"path": recording.legs[s].source} for s in sides}
     meta = {"input_files": files, "subject": recording.subject,
             "recording_start": recording_start}
@@ -351,12 +368,12 @@ def _quality(legs: dict[str, _LegSignals], fit: ClockFit, sides: tuple[str, ...]
     return out
 
 
-def _trace(legs: dict[str, _LegSignals], postures: dict[str, Posture], rest: RestPeriod, n_sec: int, fs: float) -> pd.DataFrame:
+def _trace(per_leg: dict[str, _LegMovements], rest: RestPeriod, n_sec: int) -> pd.DataFrame:
     cols: dict[str, Any] = {"t_s": np.arange(n_sec, dtype=np.float64)}
-    for side, sig in legs.items():
-        cols[f"{side}_envelope_g"] = _per_second(sig.envelope, fs, "max")[:n_sec].astype(np.float32)
-        cols[f"{side}_lying"] = postures[side].lying[:n_sec]
-        cols[f"{side}_valid"] = _per_second(sig.prepared.valid, fs, "all")[:n_sec]
+    for side, leg in per_leg.items():
+        cols[f"{side}_envelope_g"] = leg.envelope_max_1s[:n_sec].astype(np.float32)
+        cols[f"{side}_lying"] = leg.posture.lying[:n_sec]
+        cols[f"{side}_valid"] = leg.valid_1s[:n_sec]
     cols["in_bed"] = rest.in_bed[:n_sec]
     return pd.DataFrame(cols)
 
