@@ -120,10 +120,10 @@ def print_summary(result: object, out_dir: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from lrm.commands.preload import imports_beside_read
     from lrm.errors import InputError, OutputExistsError
     from lrm.io.registry import read
     from lrm.params import Params
-    from lrm.pipeline import analyze, write_night
 
     if args.path is None and args.left is None and args.right is None:
         raise InputError("lrm analyze", "", "no input given", "pass FILE --side left|right, a directory, or --left/--right")
@@ -136,11 +136,13 @@ def run(args: argparse.Namespace) -> int:
     if args.rules:
         params = params.with_overrides(rules=args.rules)
     start_s = _start_s(args.start)
-    if args.path is not None:
-        rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
-    else:
-        rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
+    with imports_beside_read(["lrm.pipeline", "lrm.io.edf_scoring", "lrm.report.html"]):
+        if args.path is not None:
+            rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
+        else:
+            rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
     from lrm.io.edf_scoring import read_scoring_files
+    from lrm.pipeline import analyze, write_night
 
     hyp, resp, ar = read_scoring_files(args.hypnogram, args.respiratory, args.arousals,
                                        recording_start_s=rec.start_s if rec.time_is_absolute else None)

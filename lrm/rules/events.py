@@ -51,13 +51,12 @@ def conform_events(events: pd.DataFrame) -> pd.DataFrame:
 
     Contract columns come first, then :data:`EXTRA_COLUMNS`, then any other columns as they were.
     """
-    out = events.copy()
     typed = {**EVENT_COLUMNS, **EXTRA_COLUMNS}
     defaults = {"n_components": 1, "is_clm": 0, "in_plm_series": 0}
-    for name, dtype in typed.items():
-        if name not in out.columns:
-            missing = float("nan") if dtype == "float64" else pd.NA
-            out[name] = pd.Series(defaults.get(name, missing), index=out.index, dtype=object).astype(dtype)
+    added = {name: pd.Series(defaults.get(name, float("nan") if dtype == "float64" else pd.NA), index=events.index,
+                             dtype=dtype)
+             for name, dtype in typed.items() if name not in events.columns}
+    out = pd.concat([events, pd.DataFrame(added, index=events.index)], axis=1) if added else events.copy()
     retype = {name: dtype for name, dtype in typed.items() if out[name].dtype != pd.api.types.pandas_dtype(dtype)}
     if retype:
         out = out.astype(retype)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
@@ -83,26 +84,32 @@ def clock_drift_from_activity(a: npt.NDArray[np.float32], b: npt.NDArray[np.floa
     win = min(win, n)
     step = win // 2
     starts = np.arange(0, n - win + 1, step)
-    times, lags, weights = [], [], []
     nfft = sp_fft.next_fast_len(win + max_lag, real=True)   # >= win + max_lag: no circular wrap-around
-    for s0 in starts:  # a few dozen windows per night
-        wa, wb = a[s0 : s0 + win], b[s0 : s0 + win]            # float32: the FFTs ~4x faster than float64
-        ea, eb = (float(np.sqrt(np.square(w, dtype=np.float64).sum())) for w in (wa, wb))
-        if ea == 0 or eb == 0:
-            continue
-        spec = sp_fft.irfft(np.conj(sp_fft.rfft(wa, nfft)) * sp_fft.rfft(wb, nfft), nfft)
-        cc = np.concatenate((spec[-max_lag:], spec[: max_lag + 1])).astype(np.float64) / (ea * eb)  # lags -max..+max
-        k = int(np.argmax(cc))
-        peak = float(cc[k])
-        if peak < params.min_peak or k in (0, cc.size - 1):
-            continue
-        y0, y1, y2 = cc[k - 1], cc[k], cc[k + 1]
-        denom = y0 - 2 * y1 + y2
-        frac = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
-        lags.append((k - max_lag + frac) / fs_hz)
-        times.append((s0 + win / 2) / fs_hz)
-        weights.append(peak)
-    return _fit_line(np.asarray(times), np.asarray(lags), np.asarray(weights))
+    # All windows at once (views, float32: the FFTs ~4x faster than float64): one batched FFT each way.
+    wa = sliding_window_view(a[:n], win)[::step][: starts.size]
+    wb = sliding_window_view(b[:n], win)[::step][: starts.size]
+    energy = np.sqrt(np.square(wa, dtype=np.float64).sum(axis=1) * np.square(wb, dtype=np.float64).sum(axis=1))
+    use = energy > 0
+    if not use.any():
+        return ClockFit()
+    cross = sp_fft.rfft(wa[use], nfft, axis=1)
+    cross.imag *= -1                                        # conj(A) * B: the cross-spectrum
+    cross *= sp_fft.rfft(wb[use], nfft, axis=1)
+    spec = sp_fft.irfft(cross, nfft, axis=1)
+    cc = np.concatenate((spec[:, -max_lag:], spec[:, : max_lag + 1]), axis=1).astype(np.float64)  # lags -max..+max
+    cc /= energy[use, None]
+    k = np.argmax(cc, axis=1)
+    rows = np.arange(k.size)
+    peak = cc[rows, k]
+    ok = (peak >= params.min_peak) & (k > 0) & (k < cc.shape[1] - 1)
+    rows, k, peak = rows[ok], k[ok], peak[ok]
+    y0, y1, y2 = cc[rows, k - 1], cc[rows, k], cc[rows, k + 1]
+    denom = y0 - 2 * y1 + y2
+    frac = np.where(denom < 0, 0.5 * (y0 - y2) / np.where(denom < 0, denom, -1.0), 0.0)  # parabolic peak
+    lags = (k - max_lag + frac) / fs_hz
+    times = (starts[use][ok] + win / 2) / fs_hz
+    weights = peak
+    return _fit_line(times.astype(np.float64), lags.astype(np.float64), weights.astype(np.float64))
 
 
 def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> ClockFit:

@@ -149,6 +149,7 @@ def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], row
     return out
 
 
+_FEW_INTERVALS = 256  # interval_mask: up to this many intervals, one slice each
 _INTERP_CHUNK = 1 << 16  # grid points per interpolation chunk (~1 MiB of complex temporaries)
 
 
@@ -266,6 +267,11 @@ def interval_mask(n: int, fs_hz: float, start_s: FloatArray, end_s: FloatArray) 
     start = np.clip(np.ceil(np.asarray(start_s) * fs_hz).astype(np.int64), 0, n)
     end = np.clip(np.floor(np.asarray(end_s) * fs_hz).astype(np.int64) + 1, 0, n)
     keep = end > start
+    if np.count_nonzero(keep) <= _FEW_INTERVALS:  # a night's few gaps: fill their slices, no pass over all n
+        mask = np.zeros(n, bool)
+        for a, b in zip(start[keep].tolist(), end[keep].tolist(), strict=True):
+            mask[a:b] = True
+        return mask
     delta = np.zeros(n + 1, np.int32)
     np.add.at(delta, start[keep], 1)
     np.add.at(delta, end[keep], -1)
