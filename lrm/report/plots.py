@@ -66,18 +66,17 @@ def event_categories(events: pd.DataFrame) -> pd.Series:
     >>> event_categories(ev).tolist()
     ['periodic', 'isolated', 'hypnic_jerk', 'other']
     """
-    kind = events["type"].astype(str) if "type" in events else pd.Series("lm", index=events.index)
+    n = len(events)
+    kind = events["type"].to_numpy(dtype=object, na_value="") if "type" in events else np.full(n, "lm", dtype=object)
     in_series = (
-        pd.to_numeric(events["in_plm_series"], errors="coerce").fillna(0).astype(bool)
+        pd.to_numeric(events["in_plm_series"], errors="coerce").to_numpy(dtype=float, na_value=0.0) != 0
         if "in_plm_series" in events
-        else pd.Series(False, index=events.index)
+        else np.zeros(n, bool)
     )
-    category = pd.Series("other", index=events.index, dtype=object)
-    category[kind == "lm"] = "isolated"
-    category[(kind == "lm") & in_series] = "periodic"
-    category[kind == "hypnic_jerk"] = "hypnic_jerk"
-    category[kind == "posture_change"] = "posture_change"
-    return category
+    lm = kind == "lm"
+    category = np.select([lm & in_series, lm, kind == "hypnic_jerk", kind == "posture_change"],
+                         ["periodic", "isolated", "hypnic_jerk", "posture_change"], "other").astype(object)
+    return pd.Series(category, index=events.index, dtype=object)
 
 
 def figure_to_data_uri(fig: Figure, *, fmt: str = "svg") -> str:
