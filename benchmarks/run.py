@@ -99,27 +99,29 @@ def run_child(args: list[str], cwd: Path | None = None) -> tuple[float, float, s
     return float(wall_s), int(maxrss_kib) / 1024.0, text
 
 
-# The steps of `lrm analyze --left L --right R --out DIR` (lrm/commands/analyze.py), timed one by one in a fresh
-# process: where the seconds of the whole command go, and the command's time without its report stage.
+# The steps of `lrm analyze --left L --right R --out DIR` (lrm/commands/analyze.py) in a fresh process, in the
+# command's order (the pipeline and report modules are imported in a thread during the read): where the seconds
+# of the whole command go, and the command's time without its report stage.
 STAGES_SCRIPT = """
 import json, shutil, sys, time, warnings
 marks = [("start", time.perf_counter(), time.process_time())]
 def mark(name):
     marks.append((name, time.perf_counter(), time.process_time()))
 warnings.simplefilter("ignore")
+from lrm.commands.preload import imports_beside_read
 from lrm.io.registry import read
 mark("import lrm.io")
-rec = read(left=sys.argv[1], right=sys.argv[2])
-mark("read 2 CSVs")
+with imports_beside_read(["lrm.pipeline", "lrm.io.edf_scoring", "lrm.report.html"]):
+    rec = read(left=sys.argv[1], right=sys.argv[2])
+    mark("read 2 CSVs")
+mark("imports beside the read (wait)")
 from lrm.params import Params
 from lrm.pipeline import analyze, write_night
-mark("import pipeline")
 result = analyze(rec, Params())
 mark("analysis")
 write_night(result, sys.argv[3])
 mark("write summary, events, trace")
 from lrm.report.html import write_report
-mark("import report")
 write_report(sys.argv[3])
 mark("report.html")
 print("STAGES=" + json.dumps([(b[0], b[1] - a[1], b[2] - a[2]) for a, b in zip(marks, marks[1:])]))
@@ -143,8 +145,8 @@ def bench_analyze_stages(left_csv: Path, right_csv: Path, out: Path) -> list[Row
     detail = ", ".join(f"{name} {w:.2f}" for name, w, _ in best)
     return [
         Row("lrm analyze steps, fresh process (s wall)", detail, "", "", ""),
-        Row("lrm analyze without the report stage", f"{total - report:.2f} s", "", "<= 2 s", verdict(total - report <= 2.0)),
-        Row("report stage (import + write report.html)", f"{report:.2f} s", "", "< 3 s (issue 4)", verdict(report < 3.0)),
+        Row("lrm analyze without the report.html step", f"{total - report:.2f} s", "", "<= 2 s", verdict(total - report <= 2.0)),
+        Row("report.html step (its imports ran beside the read)", f"{report:.2f} s", "", "< 3 s (issue 4)", verdict(report < 3.0)),
     ]
 
 

@@ -29,7 +29,7 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Recording
 from lrm.params import Params
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
-from lrm.signal.align import ClockFit, activity, apply_clock_fit, clock_drift_from_activity, source_index
+from lrm.signal.align import ClockFit, activity, apply_clock_fit, clock_drift_from_activity
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_noise_floor, smooth_envelope
 from lrm.signal.gravity import dynamic_magnitude, estimate_gravity_1s, per_second_mean
@@ -106,10 +106,11 @@ class _LegSignals:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _LegMovements:
-    """One leg after the clock alignment: its signals, posture, validity per second (s,), detected movements
-    and the envelope's maximum per second (g)."""
+    """One leg on the first leg's clock: its prepared samples (own clock), gravity (s, 3) in g, posture and
+    validity per second (s,), detected movements and the envelope's maximum per second (g)."""
 
-    signals: _LegSignals
+    prepared: PreparedLeg
+    gravity_1s: npt.NDArray[np.float32]
     posture: Posture
     valid_1s: npt.NDArray[np.bool_]
     moves: pd.DataFrame
@@ -157,29 +158,28 @@ def _signals(prep: PreparedLeg, params: Params, *, with_activity: bool = False) 
     return _LegSignals(prep, gravity_1s, env, floor, mean_1s, act)
 
 
-def _shift_1s(values: npt.NDArray[np.float32], fit: ClockFit) -> npt.NDArray[np.float32]:
-    """Per-second values (s, 3) of the second leg moved onto the first leg's clock (at the seconds' centres)."""
+def _shift_1s(values: npt.NDArray, fit: ClockFit) -> npt.NDArray:
+    """Per-second values (s,) or (s, k) of the second leg moved onto the first leg's clock (linearly, at the
+    seconds' centres): value j is the second leg's value at the first leg's second j."""
     centres = np.arange(values.shape[0], dtype=np.float64) + 0.5
     src = centres + fit.lag_s(centres)
-    return np.column_stack([np.interp(src, centres, values[:, k]) for k in range(3)]).astype(np.float32).reshape(-1, 3)
+    if values.ndim == 1:
+        return np.interp(src, centres, values).astype(values.dtype)
+    return np.column_stack([np.interp(src, centres, values[:, k]) for k in range(values.shape[1])]).astype(values.dtype)
 
 
-def _aligned_signals(sig: _LegSignals, fit: ClockFit, fs: float, params: Params) -> _LegSignals:
-    """The second leg's signals moved onto the first leg's clock.
+def _events_to_first_clock(table: pd.DataFrame, fit: ClockFit, duration_s: float) -> pd.DataFrame:
+    """Movements detected on the second leg's clock, their onset and offset (s) moved onto the first leg's
+    clock (t_a + lag(t_a) = t_b); movements starting outside [0, duration_s) there are dropped.
 
-    The lag changes by < 0.5 ms per second (+-100 ppm), so moving the envelope and the per-second gravity
-    and means equals recomputing them from the resampled samples, at a fraction of the cost; the noise floor
-    (a 60 s running minimum, +inf in gaps) moves by nearest sample: within half a grid step (20 ms) of its
-    recomputed value's timing. The grid samples themselves are not moved: later steps use only these
-    signals and the validity (``accel_g`` is left empty so nothing can use it unaligned).
+    The lag changes by < 0.5 ms per second (+-100 ppm), so detecting on the second leg's own clock and moving
+    the events equals detecting on its resampled signals, without resampling them.
     """
-    pb = sig.prepared
-    src = source_index(pb.valid.shape[0], fit, fs_hz=fs)
-    valid = apply_clock_fit(pb.valid, fit, fs_hz=fs, src_index=src)
-    prep = replace(pb, accel_g=np.empty((0, 3), np.float32), valid=valid)
-    env = apply_clock_fit(sig.envelope, fit, fs_hz=fs, src_index=src)
-    floor = apply_clock_fit(sig.floor, fit, fs_hz=fs, nearest=True, src_index=src)
-    return _LegSignals(prep, _shift_1s(sig.gravity_1s, fit), env, floor, _shift_1s(sig.mean_1s, fit))
+    scale = 1.0 + fit.drift_ppm * 1e-6
+    onset = (table["onset_s"].to_numpy(float) - fit.offset_s) / scale
+    offset = (table["offset_s"].to_numpy(float) - fit.offset_s) / scale
+    keep = (onset >= 0.0) & (onset < duration_s)
+    return table.assign(onset_s=onset, offset_s=offset).loc[keep].reset_index(drop=True)
 
 
 def _per_second(values: npt.NDArray, fs: float, how: str) -> npt.NDArray:
@@ -275,18 +275,24 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     aligned = sides[1] if len(sides) == 2 and fit.ok else None
 
     def leg_movements(side: str) -> _LegMovements:
-        # the second leg onto the first leg's clock, then its posture per second and its movements
-        sig = _aligned_signals(legs[side], fit, fs, params) if side == aligned else legs[side]
+        # posture per second and movements on the leg's own clock; the second leg's then moved onto the first
+        # leg's clock (movements by their times, per-second values by interpolation)
+        sig = legs[side]
         act = _oscillation_1s(sig, fs)
         ok = _per_second(sig.prepared.valid, fs, "all")
-        n = min(act.size, sig.gravity_1s.shape[0])
-        posture = estimate_posture(sig.gravity_1s[:n], act[:n], ok[:n], params.posture)
+        env_max = _per_second(sig.envelope, fs, "max")
+        gravity = sig.gravity_1s
         moves = detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side,
                            params=_detect_params(sig.prepared, params))
-        return _LegMovements(sig, posture, ok[:n], moves, _per_second(sig.envelope, fs, "max"))
+        if side == aligned:
+            gravity, act, env_max = _shift_1s(gravity, fit), _shift_1s(act, fit), _shift_1s(env_max, fit)
+            ok = apply_clock_fit(ok, fit, fs_hz=1.0)  # nearest second, False outside the leg's data
+            moves = _events_to_first_clock(moves, fit, duration_s)
+        n = min(act.size, gravity.shape[0], ok.size)
+        posture = estimate_posture(gravity[:n], act[:n], ok[:n], params.posture)
+        return _LegMovements(sig.prepared, gravity, posture, ok[:n], moves, env_max)
 
     per_leg = _per_leg(leg_movements, sides, threads)
-    legs = {side: per_leg[side].signals for side in sides}
     postures: dict[str, Posture] = {side: per_leg[side].posture for side in sides}
     valid_1s = {side: per_leg[side].valid_1s for side in sides}
     # rest period
@@ -308,7 +314,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     analysis_h = float(np.count_nonzero(rest.in_bed & all_valid)) / 3600.0
     # movements
     moves = {side: per_leg[side].moves for side in sides}
-    moves = classify_movements(moves, {s: legs[s].gravity_1s for s in sides}, postures, params.posture)
+    moves = classify_movements(moves, {s: per_leg[s].gravity_1s for s in sides}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     # morphology (SCORING.md §1.2 step 5): LMs failing it are dropped, brief jerks are judged separately
     sleep = find_sleep_onsets(table, rest.in_bed, params.sleep)
@@ -325,7 +331,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                        period=(rest.lights_out_s, rest.lights_on_s), recording_start=recording_start)
-    quality = _quality(legs, fit, sides, recording)
+    quality = _quality({side: per_leg[side].prepared for side in sides}, fit, sides)
     for side, q in quality.items():
         for w in q.warnings:
             notes.append(f"{side}: {w}")
@@ -347,10 +353,10 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     return NightResult(scored.events, scored.summary, quality, context, trace, params, meta)
 
 
-def _quality(legs: dict[str, _LegSignals], fit: ClockFit, sides: tuple[str, ...], rec: Recording) -> dict[str, LegQuality]:
+def _quality(prepared: dict[str, PreparedLeg], fit: ClockFit, sides: tuple[str, ...]) -> dict[str, LegQuality]:
     out = {}
     for k, side in enumerate(sides):
-        p = legs[side].prepared
+        p = prepared[side]
         gaps = p.gaps_s
         warn = []
         if p.coverage_pct < 80:
