@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -106,15 +105,25 @@ class _LegSignals:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _LegMovements:
-    """One leg on the first leg's clock: its prepared samples (own clock), gravity (s, 3) in g, posture and
-    validity per second (s,), detected movements and the envelope's maximum per second (g)."""
+    """One leg's results: its prepared samples (its own clock), and on the first leg's clock once moved
+    there (:func:`_to_first_clock`): gravity (s, 3) in g, oscillating movement (s,) in g (walking), validity
+    per second (s,), the detected movements and the envelope's maximum per second (g)."""
 
     prepared: PreparedLeg
     gravity_1s: npt.NDArray[np.float32]
-    posture: Posture
+    activity_1s: npt.NDArray[np.float32]
     valid_1s: npt.NDArray[np.bool_]
     moves: pd.DataFrame
     envelope_max_1s: npt.NDArray[np.float32]
+
+
+def _to_first_clock(leg: _LegMovements, fit: ClockFit, duration_s: float) -> _LegMovements:
+    """The second leg's results moved onto the first leg's clock: movements by their times, per-second values
+    by interpolation (validity by nearest second, False outside the leg's data)."""
+    return replace(leg, gravity_1s=_shift_1s(leg.gravity_1s, fit), activity_1s=_shift_1s(leg.activity_1s, fit),
+                   valid_1s=apply_clock_fit(leg.valid_1s, fit, fs_hz=1.0),
+                   moves=_events_to_first_clock(leg.moves, fit, duration_s),
+                   envelope_max_1s=_shift_1s(leg.envelope_max_1s, fit))
 
 
 def default_threads(n_legs: int = 2) -> int:
@@ -124,19 +133,6 @@ def default_threads(n_legs: int = 2) -> int:
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
     return max(1, min(n_legs, cpus))
-
-
-def _per_leg(fn: Callable[[str], Any], sides: tuple[str, ...], threads: int) -> dict[str, Any]:
-    """``{side: fn(side)}``, the legs in threads when ``threads`` > 1.
-
-    The per-leg steps are numpy and scipy loops that release the GIL, so two legs take little more than
-    one on two free cores. Results and the first error are returned in leg order, as a serial loop would.
-    """
-    if threads <= 1 or len(sides) < 2:
-        return {side: fn(side) for side in sides}
-    with ThreadPoolExecutor(max_workers=min(threads, len(sides)), thread_name_prefix="lrm-leg") as pool:
-        futures = {side: pool.submit(fn, side) for side in sides}
-        return {side: futures[side].result() for side in sides}
 
 
 def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202
@@ -252,49 +248,57 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     sides = recording.sides
     threads = default_threads(len(sides)) if threads is None else max(1, int(threads))
 
-    def leg_signals(side: str) -> _LegSignals:
-        prepared = prepare_leg(recording.legs[side], origin_s=start, n_grid=n_grid, params=params.prepare, warn=False)
-        return _signals(prepared, params, with_activity=len(sides) == 2)
+    two = len(sides) == 2
+    activities: dict[str, Future[npt.NDArray[np.float32]]] = {side: Future() for side in sides}
 
-    legs = _per_leg(leg_signals, sides, threads)
+    def leg_on_own_clock(side: str) -> _LegMovements:
+        # prepare, signals, per-second values and movements of one leg, all on its own clock; its activity
+        # signal is handed over as soon as it exists, so the clock fit overlaps the legs' detection
+        try:
+            prepared = prepare_leg(recording.legs[side], origin_s=start, n_grid=n_grid, params=params.prepare,
+                                   warn=False)
+            sig = _signals(prepared, params, with_activity=two)
+            activities[side].set_result(sig.activity)
+            moves = detect_lms(sig.envelope, sig.floor, prepared.valid, fs_hz=fs, side=side,
+                               params=_detect_params(prepared, params))
+            return _LegMovements(prepared, sig.gravity_1s, _oscillation_1s(sig, fs), _per_second(prepared.valid, fs, "all"),
+                                 moves, _per_second(sig.envelope, fs, "max"))
+        except BaseException as exc:
+            if not activities[side].done():
+                activities[side].set_exception(exc)
+            raise
+
+    fit = ClockFit()
+    if threads > 1 and two:  # numpy and scipy release the GIL: two legs take little more than one
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lrm-leg") as pool:
+            tasks = {side: pool.submit(leg_on_own_clock, side) for side in sides}
+            a, b = (activities[side].result() for side in sides)   # errors surface in leg order
+            fit = clock_drift_from_activity(a, b, fs_hz=fs, params=params.align)
+            per_leg = {side: tasks[side].result() for side in sides}
+    else:
+        per_leg = {side: leg_on_own_clock(side) for side in sides}
+        if two:
+            fit = clock_drift_from_activity(*(activities[side].result() for side in sides), fs_hz=fs,
+                                            params=params.align)
     for side in sides:  # repairs, warned here in leg order (warnings from threads would interleave)
-        for note in legs[side].prepared.repairs:
-            warnings.warn(f"{legs[side].prepared.source}: {note}", LrmWarning, stacklevel=2)
+        for note in per_leg[side].prepared.repairs:
+            warnings.warn(f"{per_leg[side].prepared.source}: {note}", LrmWarning, stacklevel=2)
     spans = {side: float(recording.legs[side].duration_s) for side in sides}
-    if len(sides) == 2 and min(spans.values()) < 0.5 * max(spans.values()):
+    if two and min(spans.values()) < 0.5 * max(spans.values()):
         short = min(spans, key=spans.__getitem__)
         notes.append(f"the {short} leg covers only {spans[short] / 3600:.1f} h of {max(spans.values()) / 3600:.1f} h; "
                      "LMs outside it are seen on one leg only")
-    fit = ClockFit()
-    if len(sides) == 2:
-        a, b = legs[sides[0]], legs[sides[1]]
-        fit = clock_drift_from_activity(a.activity, b.activity, fs_hz=fs, params=params.align)
-        if not fit.ok:
-            notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
-                         "bilateral LMs may be split")
-    aligned = sides[1] if len(sides) == 2 and fit.ok else None
-
-    def leg_movements(side: str) -> _LegMovements:
-        # posture per second and movements on the leg's own clock; the second leg's then moved onto the first
-        # leg's clock (movements by their times, per-second values by interpolation)
-        sig = legs[side]
-        act = _oscillation_1s(sig, fs)
-        ok = _per_second(sig.prepared.valid, fs, "all")
-        env_max = _per_second(sig.envelope, fs, "max")
-        gravity = sig.gravity_1s
-        moves = detect_lms(sig.envelope, sig.floor, sig.prepared.valid, fs_hz=fs, side=side,
-                           params=_detect_params(sig.prepared, params))
-        if side == aligned:
-            gravity, act, env_max = _shift_1s(gravity, fit), _shift_1s(act, fit), _shift_1s(env_max, fit)
-            ok = apply_clock_fit(ok, fit, fs_hz=1.0)  # nearest second, False outside the leg's data
-            moves = _events_to_first_clock(moves, fit, duration_s)
-        n = min(act.size, gravity.shape[0], ok.size)
-        posture = estimate_posture(gravity[:n], act[:n], ok[:n], params.posture)
-        return _LegMovements(sig.prepared, gravity, posture, ok[:n], moves, env_max)
-
-    per_leg = _per_leg(leg_movements, sides, threads)
-    postures: dict[str, Posture] = {side: per_leg[side].posture for side in sides}
-    valid_1s = {side: per_leg[side].valid_1s for side in sides}
+    if two and fit.ok:  # the second leg's per-second values and movements onto the first leg's clock
+        per_leg[sides[1]] = _to_first_clock(per_leg[sides[1]], fit, duration_s)
+    elif two:
+        notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
+                     "bilateral LMs may be split")
+    postures: dict[str, Posture] = {}
+    valid_1s: dict[str, npt.NDArray[np.bool_]] = {}
+    for side, leg in per_leg.items():
+        n = min(leg.activity_1s.size, leg.gravity_1s.shape[0], leg.valid_1s.size)
+        valid_1s[side] = leg.valid_1s[:n]
+        postures[side] = estimate_posture(leg.gravity_1s[:n], leg.activity_1s[:n], valid_1s[side], params.posture)
     # rest period
     n_sec = min(v.size for v in valid_1s.values())
     known = [s for s in sides if postures[s].axis is not None]
@@ -346,7 +350,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         "estimated_sleep_h": sleep.sleep_time_h, "duration_s": duration_s, "clock_fit": fit, "warnings": tuple(notes),
         "single_leg_onsets": single,
     }
-    trace = _trace(per_leg, rest, n_sec)
+    trace = _trace(per_leg, postures, valid_1s, rest, n_sec)
     files = recording.meta.get("input_files") or {s: {"path": recording.legs[s].source} for s in sides}
     meta = {"input_files": files, "subject": recording.subject,
             "recording_start": recording_start}
@@ -374,12 +378,13 @@ def _quality(prepared: dict[str, PreparedLeg], fit: ClockFit, sides: tuple[str, 
     return out
 
 
-def _trace(per_leg: dict[str, _LegMovements], rest: RestPeriod, n_sec: int) -> pd.DataFrame:
+def _trace(per_leg: dict[str, _LegMovements], postures: dict[str, Posture], valid_1s: dict[str, npt.NDArray[np.bool_]],
+           rest: RestPeriod, n_sec: int) -> pd.DataFrame:
     cols: dict[str, Any] = {"t_s": np.arange(n_sec, dtype=np.float64)}
     for side, leg in per_leg.items():
         cols[f"{side}_envelope_g"] = leg.envelope_max_1s[:n_sec].astype(np.float32)
-        cols[f"{side}_lying"] = leg.posture.lying[:n_sec]
-        cols[f"{side}_valid"] = leg.valid_1s[:n_sec]
+        cols[f"{side}_lying"] = postures[side].lying[:n_sec]
+        cols[f"{side}_valid"] = valid_1s[side][:n_sec]
     cols["in_bed"] = rest.in_bed[:n_sec]
     return pd.DataFrame(cols)
 
