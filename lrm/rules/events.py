@@ -51,14 +51,20 @@ def conform_events(events: pd.DataFrame) -> pd.DataFrame:
 
     Contract columns come first, then :data:`EXTRA_COLUMNS`, then any other columns as they were.
     """
-    typed = {**EVENT_COLUMNS, **EXTRA_COLUMNS}
-    defaults = {"n_components": 1, "is_clm": 0, "in_plm_series": 0}
-    added = {name: pd.Series(defaults.get(name, float("nan") if dtype == "float64" else pd.NA), index=events.index,
-                             dtype=dtype)
-             for name, dtype in typed.items() if name not in events.columns}
-    out = pd.concat([events, pd.DataFrame(added, index=events.index)], axis=1) if added else events.copy()
-    retype = {name: dtype for name, dtype in typed.items() if out[name].dtype != pd.api.types.pandas_dtype(dtype)}
-    if retype:
-        out = out.astype(retype)
-    rest = [c for c in out.columns if c not in typed]
-    return out[[*typed, *rest]].reset_index(drop=True)
+    columns: dict[str, pd.Series] = {}
+    for name, dtype in _TYPED.items():
+        if name in events.columns:
+            column = events[name]
+            columns[name] = column if column.dtype == _PANDAS_DTYPES[name] else column.astype(dtype)
+        else:
+            missing = _DEFAULTS.get(name, float("nan") if dtype == "float64" else pd.NA)
+            columns[name] = pd.Series(missing, index=events.index, dtype=dtype)
+    for name in events.columns:
+        if name not in _TYPED:
+            columns[name] = events[name]
+    return pd.DataFrame(columns, index=events.index).reset_index(drop=True)
+
+
+_TYPED: Final[dict[str, str]] = {**EVENT_COLUMNS, **EXTRA_COLUMNS}
+_PANDAS_DTYPES: Final = {name: pd.api.types.pandas_dtype(dtype) for name, dtype in _TYPED.items()}
+_DEFAULTS: Final[dict[str, int]] = {"n_components": 1, "is_clm": 0, "in_plm_series": 0}
