@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
+from lrm.rules.runs import aggregate_runs
 
 __all__ = ["mark_monolateral_clm", "combine_legs"]
 
@@ -74,15 +75,17 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
     onset_s, offset_s = ordered["onset_s"].to_numpy(float), ordered["offset_s"].to_numpy(float)
     ordered["is_clm"] = mark_monolateral_clm(onset_s, offset_s, rules)
     ordered["n_components"] = 1
-    group = pd.Index(np.cumsum(~_links(onset_s, offset_s, ordered["side"].to_numpy(object), rules)))  # Index: no name lookup
-    agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "nunique"}
+    side = ordered["side"].to_numpy(object)
+    run_start = np.flatnonzero(~_links(onset_s, offset_s, side, rules))
+    agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "first"}
     for name in ordered.columns:
         if name not in agg:
             agg[name] = "max" if pd.api.types.is_numeric_dtype(ordered[name]) else "first"
-    combined = ordered.groupby(group, sort=True).agg(agg)
-    first_side = ordered.groupby(group, sort=True)["side"].first()
-    bilateral = combined["side"].to_numpy() > 1  # "side" holds the number of distinct legs here
-    combined["side"] = np.where(bilateral, "bilateral", first_side.to_numpy())
+    combined = aggregate_runs(ordered, run_start, agg)
+    # a run is bilateral when it holds a row of another leg than its first row's
+    first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))
+    bilateral = np.logical_or.reduceat(side != first_side, run_start) if side.size else np.zeros(0, bool)
+    combined["side"] = np.where(bilateral, "bilateral", combined["side"].to_numpy(object))
     combined["duration_s"] = combined["offset_s"] - combined["onset_s"]
     too_long = np.round(combined["duration_s"], TIME_DECIMALS) > rules.max_clm_bilateral_s
     too_many = combined["n_components"] > rules.max_components

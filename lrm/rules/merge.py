@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
+from lrm.rules.runs import aggregate_runs
 
 __all__ = ["merge_same_leg", "drop_short"]
 
@@ -50,12 +51,16 @@ def merge_same_leg(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame
     if lms.empty:
         return lms.copy()
     ordered = lms.sort_values(["side", "onset_s", "offset_s"], kind="stable").reset_index(drop=True)
-    previous_end = ordered.groupby("side", sort=False)["offset_s"].cummax().groupby(ordered["side"]).shift()
-    gap = np.round(ordered["onset_s"] - previous_end, TIME_DECIMALS)
-    starts = previous_end.isna() | (gap >= rules.merge_gap_s)
-    group = pd.Index(starts.cumsum().to_numpy())  # an Index, not an array: pandas then skips a column-name lookup
+    side = ordered["side"].to_numpy(object)
+    offset_s = ordered["offset_s"].to_numpy(float)
+    previous_end = np.full(offset_s.size, np.nan)              # latest offset so far on the row's leg
+    leg_start = np.flatnonzero(np.r_[True, side[1:] != side[:-1]])
+    for a, b in zip(leg_start, np.r_[leg_start[1:], offset_s.size], strict=True):  # one block per leg
+        previous_end[a + 1 : b] = np.maximum.accumulate(offset_s[a : b - 1])
+    gap = np.round(ordered["onset_s"].to_numpy(float) - previous_end, TIME_DECIMALS)
+    starts = np.isnan(previous_end) | (gap >= rules.merge_gap_s)
     numeric = ordered.dtypes.map(pd.api.types.is_numeric_dtype)
-    merged = ordered.groupby(group, sort=False).agg(_aggregations(ordered.columns, numeric))
+    merged = aggregate_runs(ordered, np.flatnonzero(starts), _aggregations(ordered.columns, numeric))
     return merged.sort_values(["onset_s", "side"], kind="stable").reset_index(drop=True)
 
 
