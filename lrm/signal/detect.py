@@ -132,10 +132,13 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
     if k:
         on, off = intervals[:, 0], intervals[:, 1]
         peak = _segment_max(envelope_g, on, off)
-        above = np.concatenate(([0], np.cumsum(envelope_g > hi, dtype=np.int64)))
-        burst = (above[off] - above[on]) / fs_hz
-        half = _time_above(envelope_g, on, off, 0.5 * peak) / fs_hz
-        morph = _morphology(envelope_g - lo, on, off, max(1, int(round(params.morph_window_s * fs_hz))))
+        # the movements' own samples only (a small part of the night): positions, and where each one starts
+        idx, first = _interval_samples(on, off)
+        env = envelope_g[idx]
+        burst = _count_per_interval(env > hi[idx], first) / fs_hz
+        half = _count_per_interval(env >= np.repeat(0.5 * peak, off - on), first) / fs_hz
+        morph = _morphology(env - lo[idx], first, np.r_[first[1:], idx.size],
+                            max(1, int(round(params.morph_window_s * fs_hz))))
     return pd.DataFrame({
         "onset_s": intervals[:, 0] / fs_hz,
         "offset_s": intervals[:, 1] / fs_hz,
@@ -156,15 +159,18 @@ def _segment_max(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off
     return np.maximum.reduceat(values, bounds)[::2].astype(np.float64)
 
 
-def _time_above(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64],
-                level: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Samples of ``values[on_i:off_i]`` at or above ``level_i``, per interval (vectorised over all samples)."""
+def _interval_samples(on: npt.NDArray[np.int64], off: npt.NDArray[np.int64]
+                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Positions of the samples of the non-empty intervals ``[on_i, off_i)``, concatenated, and the index in
+    that list where each interval starts."""
     lengths = off - on
-    idx = np.repeat(on - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
-    hit = values[idx] >= np.repeat(level, lengths)
-    counts = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
-    ends = np.cumsum(lengths)
-    return (counts[ends] - counts[ends - lengths]).astype(np.float64)
+    first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.repeat(on - first, lengths) + np.arange(lengths.sum()), first
+
+
+def _count_per_interval(hit: npt.NDArray[np.bool_], first: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Number of True in each interval's part of ``hit`` (the concatenated samples; ``first`` as above)."""
+    return np.add.reduceat(hit, first, dtype=np.int64).astype(np.float64)
 
 
 def _morphology(excess: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64],
