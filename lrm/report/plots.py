@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch
+from matplotlib.patches import PathPatch, StepPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MultipleLocator, NullFormatter, NullLocator
 
@@ -176,6 +176,17 @@ def _add_bars(ax, x0: np.ndarray, x1: np.ndarray, y0: float, y1: float, *, color
         ax.update_datalim(np.column_stack([np.r_[x0, x1], np.r_[np.full(x0.size, y0), np.full(x1.size, y1)]]))
 
 
+def _stairs(ax, values: np.ndarray, edges: np.ndarray, **style: object) -> StepPatch:  # noqa: ANN001
+    """``ax.stairs(values, edges, baseline=0, fill=True, **style)``, its data limits from the bins' extremes:
+    add_patch would walk every step of the outline for them (a third of drawing the night overview)."""
+    patch = StepPatch(values, edges, baseline=0, fill=True, **style)
+    patch.sticky_edges.y.append(0.0)  # as Axes.stairs: no margin below the baseline
+    ax.add_artist(patch)
+    ax.update_datalim([(float(edges[0]), min(0.0, float(np.min(values)))), (float(edges[-1]), float(np.max(values)))])
+    ax.autoscale_view()
+    return patch
+
+
 def _draw_event_raster(ax, events: pd.DataFrame, *, x_scale: float) -> None:  # noqa: ANN001
     """One row per category; each event a bar from onset to offset (x = time / x_scale)."""
     categories = event_categories(events)
@@ -210,7 +221,7 @@ def plot_night(
             n_bins = int(np.clip(np.ceil((t_h[-1] - t_h[0]) * 3600 / ENVELOPE_BIN_S), 1, MAX_ENVELOPE_BINS)) if t_h.size else 1
             edges, peak = _binned_envelope(t_h, trace[f"{side}_envelope_g"].to_numpy(float), n_bins)
             if edges.size:  # one filled step outline (no baseline vertices per bin: half the SVG of fill_between)
-                ax.stairs(np.nan_to_num(peak), edges, baseline=0, fill=True, color=SIDE_COLORS[side], linewidth=0)
+                _stairs(ax, np.nan_to_num(peak), edges, color=SIDE_COLORS[side], linewidth=0)
             valid = trace.get(f"{side}_valid")
             gaps = np.array(_spans(t_h, ~valid.to_numpy(bool)) if valid is not None else []).reshape(-1, 2)
             _add_bars(ax, gaps[:, 0], gaps[:, 1], 0, 1, color=GAP_COLOR, alpha=0.6, axes_y=True)
@@ -292,8 +303,8 @@ def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = 10.0, imi_max
     centers = np.sqrt(edges[:-1] * edges[1:])
     in_range = (centers >= imi_min_s) & (centers <= imi_max_s)
     # One step patch per colour (not one rectangle per bin): the SVG stays small and quick to draw.
-    ax.stairs(np.where(in_range, counts, 0), edges, fill=True, color="#D55E00", label=f"{imi_min_s:g}-{imi_max_s:g} s")
-    ax.stairs(np.where(in_range, 0, counts), edges, fill=True, color="#7f7f7f", label="other intervals")
+    _stairs(ax, np.where(in_range, counts, 0), edges, color="#D55E00", label=f"{imi_min_s:g}-{imi_max_s:g} s")
+    _stairs(ax, np.where(in_range, 0, counts), edges, color="#7f7f7f", label="other intervals")
     for limit in (imi_min_s, imi_max_s):
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
         ax.annotate(f"{limit:g} s", (limit, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
@@ -324,7 +335,7 @@ def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = 0.5, max_s: 
         values = np.clip(duration[(categories == category).to_numpy()], 0, edges[-1])
         if values.size:
             counts, _ = np.histogram(values, bins=edges)
-            ax.stairs(counts, edges, fill=True, color=CATEGORY_COLORS[category], alpha=0.75,
+            _stairs(ax, counts, edges, color=CATEGORY_COLORS[category], alpha=0.75,
                       label=CATEGORY_LABELS[category])
     for limit in (min_s, max_s):
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
