@@ -197,8 +197,9 @@ def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float
     """
     h = w // 2
     padded = np.concatenate((np.repeat(g1[:1], h, axis=0), g1, np.repeat(g1[-1:], h, axis=0)))
-    win = sliding_window_view(padded, w, axis=0)  # (s, 3, w), a view
-    return np.partition(win, h, axis=-1)[..., h].astype(np.float32)
+    columns = np.ascontiguousarray(padded.T)          # (k, s + w - 1): each window reads contiguous memory
+    win = sliding_window_view(columns, w, axis=1)     # (k, s, w), a view
+    return np.ascontiguousarray(np.partition(win, h, axis=-1)[..., h].T, dtype=np.float32)
 
 
 def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
