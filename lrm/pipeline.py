@@ -351,7 +351,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
         "single_leg_onsets": single,
     }
     trace = _trace(per_leg, postures, valid_1s, rest, n_sec)
-    files = recording.meta.get("input_files") or {s: {"path": recording.legs[s].source} for s in sides}
+    # the input files' digests, hashed in the background since the read (lrm.io.provenance): waited for here
+    files = dict(recording.meta.get("input_files") or {}) or {s: {"path": recording.legs[s].source} for s in sides}
     meta = {"input_files": files, "subject": recording.subject,
             "recording_start": recording_start}
     return NightResult(scored.events, scored.summary, quality, context, trace, params, meta)

@@ -120,21 +120,27 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory])
 
 
-def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(), *, format: str = "auto") -> Recording:
-    """Read one file or recording directory with the detected (or named) format."""
+def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(), *, format: str = "auto",
+              digest: bool = True) -> Recording:
+    """Read one file or recording directory with the detected (or named) format.
+
+    ``meta["input_files"]`` maps the input (its leg, or ``"recording"``) to its path, size and SHA-256,
+    hashed in the background once the file is parsed (:class:`lrm.io.provenance.PendingDigests`); with
+    ``digest=False`` it is left out (:func:`read` hashes both legs' files after parsing both).
+    """
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
-    from concurrent.futures import ThreadPoolExecutor
+    rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
+    meta = {"format": fmt.name, **dict(rec.meta)}
+    if digest:
+        from lrm.io.provenance import PendingDigests
 
-    from lrm.io.provenance import file_digest
-
-    # The SHA-256 for provenance runs beside the parse (hashlib and the parsers release the GIL).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(file_digest, path)
-        rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
-        key = "recording" if fmt.is_directory or len(rec.legs) > 1 else next(iter(rec.legs))
-        meta = {"format": fmt.name, **dict(rec.meta), "input_files": {key: digest.result()}}
+        meta["input_files"] = PendingDigests.start({_input_key(fmt, rec): path})
     return replace(rec, meta=meta)
+
+
+def _input_key(fmt: Format, rec: Recording) -> str:
+    return "recording" if fmt.is_directory or len(rec.legs) > 1 else next(iter(rec.legs))
 
 
 def read(
@@ -178,12 +184,17 @@ def read(
         raise ValueError("give a path, or left and/or right")
     if path is not None:
         return read_file(path, ReadOptions(side=side or "left", units=units, start_s=start_s, mapping=mapping), format=format)
-    parts = []
+    parts, paths = [], {}
     for leg_side, leg_path in (("left", left), ("right", right)):
         if leg_path is not None:
             opts = ReadOptions(side=leg_side, units=units, start_s=start_s, mapping=mapping)
-            parts.append(read_file(leg_path, opts, format=format))
-    return combine(parts)
+            parts.append(read_file(leg_path, opts, format=format, digest=False))
+            paths[next(iter(parts[-1].legs))] = leg_path
+    combined = combine(parts)
+    from lrm.io.provenance import PendingDigests
+
+    # both files parsed: hash them now, in the background (the parser no longer needs the cores)
+    return replace(combined, meta={**dict(combined.meta), "input_files": PendingDigests.start(paths)})
 
 
 def combine(recordings: list[Recording]) -> Recording:
