@@ -396,9 +396,9 @@ def main(argv: list[str] | None = None) -> int:
 
         hot_spots = ""
         if args.profile:
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile()  # on one thread: cProfile sees only the thread it runs in
             profiler.enable()
-            analyze()
+            quiet(lambda: lrm.analyze(recording, threads=1))()
             profiler.disable()
             stream = io.StringIO()
             pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(15)
@@ -413,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         header = environment(args)
         path = HERE / f"results-{dt.date.today().isoformat()}.md"
-        profile = (f"\n## Analysis hot spots (cProfile, by own time)\n\n```\n{hot_spots}\n```\n" if hot_spots else "")
+        profile = (f"\n## Analysis hot spots (cProfile, one thread, by own time)\n\n```\n{hot_spots}\n```\n"
+                   if hot_spots else "")
         path.write_text(header + "\n" + table + "\n" + profile)
         print(f"wrote {path}", file=sys.stderr)
     return 0
