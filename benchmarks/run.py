@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=8.0, help="simulated night length (h), default 8")
     parser.add_argument("--rate", type=float, default=100.0, help="sampling rate (Hz), default 100")
-    parser.add_argument("--batch-nights", type=int, default=6, help="nights per batch-throughput run")
+    parser.add_argument("--batch-nights", type=int, default=10, help="nights per batch-throughput run")
     parser.add_argument("--profile", action="store_true", help="print the analysis hot spots (cProfile)")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results-<date>.md")
     args = parser.parse_args(argv)
