@@ -94,3 +94,7 @@ class PendingDigests(Mapping[str, dict[str, object]]):
 
     def __repr__(self) -> str:
         return f"PendingDigests({list(self._futures)})"
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, dict[str, object]]]]:
+        # pickled (a Recording sent to a Dask worker) or deep-copied as the plain dict of its digests
+        return (dict, (self.resolved(),))
