@@ -2,10 +2,12 @@
 
 ``analyze`` reads like the algorithm (issue 3):
 
-1. prepare each leg (timestamps repaired, gaps kept, block means on a 25 Hz grid);
-2. split gravity from movement, envelope, adaptive noise floor; align the second leg's clock to the first;
+1. each leg on its own clock (the two legs in two threads): timestamps repaired, gaps kept, block means on
+   a 25 Hz grid; gravity split from movement, envelope, adaptive noise floor; movements detected;
+2. the second leg's clock fitted to the first's (from both legs' activity, while they detect) and its
+   movements and per-second values moved onto the first leg's clock;
 3. posture (lying/upright, walking) and the rest period (time in bed);
-4. detect movements per leg, label posture changes and walking, estimate sleep onsets, separate hypnic jerks;
+4. label posture changes and walking, estimate sleep onsets, separate hypnic jerks;
 5. score the LMs with the rule set over the rest period.
 """
 
@@ -272,8 +274,14 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: An
     if threads > 1 and two:  # numpy and scipy release the GIL: two legs take little more than one
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lrm-leg") as pool:
             tasks = {side: pool.submit(leg_on_own_clock, side) for side in sides}
-            a, b = (activities[side].result() for side in sides)   # errors surface in leg order
-            fit = clock_drift_from_activity(a, b, fs_hz=fs, params=params.align)
+            try:
+                a, b = (activities[side].result() for side in sides)
+                fit = clock_drift_from_activity(a, b, fs_hz=fs, params=params.align)
+            except BaseException:
+                for side in sides:  # the first leg's error first, as one leg after the other would raise
+                    if (error := tasks[side].exception()) is not None:
+                        raise error from None
+                raise
             per_leg = {side: tasks[side].result() for side in sides}
     else:
         per_leg = {side: leg_on_own_clock(side) for side in sides}

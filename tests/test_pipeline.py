@@ -109,3 +109,13 @@ def test_result_does_not_depend_on_threads(night):
     assert one.summary_dict() == two.summary_dict()
     assert warned_one == warned_two
     assert any("right.csv: sorted 1 timestamps that went backwards" in w for w in warned_two)
+
+
+def test_errors_come_in_leg_order_with_threads(night):
+    """Both legs unusable: the left leg's error is raised, with threads as without."""
+    legs = {side: dataclasses.replace(leg, accel_g=leg.accel_g * 1000.0, source=f"{side}.csv")
+            for side, leg in night.recording.legs.items()}  # milli-g read as g: not accelerometer data in g
+    rec = dataclasses.replace(night.recording, legs=legs)
+    for threads in (1, 2):
+        with pytest.raises(InputError, match="left.csv"):
+            analyze(rec, threads=threads)
