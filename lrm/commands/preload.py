@@ -52,4 +52,4 @@ def imports_beside_read(modules: Iterable[str]) -> Iterator[None]:
         yield
     finally:
         pyarrow.set_cpu_count(previous)
-        thread.join()
+    thread.join()  # after a successful read only: an error is reported at once (the thread is a daemon)
