@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from lrm._cpus import usable_cpus
 from lrm._version import __version__
 from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Recording
@@ -130,11 +131,7 @@ def _to_first_clock(leg: _LegMovements, fit: ClockFit, duration_s: float) -> _Le
 
 def default_threads(n_legs: int = 2) -> int:
     """Threads for the per-leg steps: one per leg, at most the CPUs this process may run on."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(n_legs, cpus))
+    return max(1, min(n_legs, usable_cpus()))
 
 
 def _detect_params(prep: PreparedLeg, params: Params):  # noqa: ANN202

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrm._cpus import usable_cpus
 from lrm.batch.discover import NightSpec
 from lrm.batch.run import CohortRow, failed_row, run_night
 from lrm.errors import InputError, LrmError
@@ -31,10 +32,7 @@ _NEED_DASK = "pip install 'lrm[batch]' (or: pip install 'dask[distributed]')"
 
 def default_workers() -> int:
     """One worker per core available to this process."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
 
 
 def _import_distributed() -> Any:

@@ -4,25 +4,20 @@ Reading a night is the parser's work (pyarrow releases the GIL); importing panda
 the report code is Python's (about a second of CPU under the GIL). Done one after the other they add up;
 done side by side they overlap, if the parser leaves a core free for the imports: during the read,
 pyarrow's thread pool is set to one thread fewer than the cores (at least one), and restored after.
-On two cores this takes about a second off a whole ``lrm analyze`` of two 8 h CSV files.
+On two busy cores this saves ~7% of a whole ``lrm analyze`` of two 8 h CSV files (benchmarks/results-*.md):
+the parser and the imports then share the cores instead of following each other.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from lrm._cpus import usable_cpus
+
 __all__ = ["imports_beside_read"]
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
@@ -46,7 +41,7 @@ def imports_beside_read(modules: Iterable[str]) -> Iterator[None]:
 
     thread = threading.Thread(target=_import_all, args=(tuple(modules),), name="lrm-preload", daemon=True)
     previous = pyarrow.cpu_count()
-    pyarrow.set_cpu_count(max(1, min(previous, _usable_cpus() - 1)))
+    pyarrow.set_cpu_count(max(1, min(previous, usable_cpus() - 1)))
     thread.start()
     try:
         yield
