@@ -111,7 +111,8 @@ warnings.simplefilter("ignore")
 from lrm.commands.preload import imports_beside_read
 from lrm.io.registry import read
 mark("import lrm.io")
-with imports_beside_read(["lrm.pipeline", "lrm.io.edf_scoring", "lrm.report.html"]):
+with imports_beside_read(["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
+                          "matplotlib.backends.backend_svg", "pyarrow.dataset"]):
     rec = read(left=sys.argv[1], right=sys.argv[2])
     mark("read 2 CSVs")
 mark("imports beside the read (wait)")

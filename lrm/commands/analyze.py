@@ -136,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
     if args.rules:
         params = params.with_overrides(rules=args.rules)
     start_s = _start_s(args.start)
-    with imports_beside_read(["lrm.pipeline", "lrm.io.edf_scoring", "lrm.report.html"]):
+    # what analyze, write_night and write_report import (the last two: matplotlib's SVG backend and pyarrow's
+    # dataset API, used to read trace.parquet back)
+    with imports_beside_read(["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
+                              "matplotlib.backends.backend_svg", "pyarrow.dataset"]):
         if args.path is not None:
             rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
         else:
