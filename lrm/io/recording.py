@@ -105,12 +105,19 @@ class Recording:
     ``legs`` maps ``"left"``/``"right"`` to :class:`Leg`. ``time_is_absolute`` says whether
     ``t_s`` are Unix epoch seconds (``True``) or relative seconds. ``meta`` carries free-form
     provenance (format name, subject id, file hashes) that reports show.
+
+    ``timezone`` is the zone of the place where the night was recorded (lrm.io.timezones): an IANA name
+    (``"Europe/Berlin"``) or a fixed offset (``"+02:00"``), or ``None`` when unknown (times are then shown
+    in UTC and labelled so). ``timezone_source`` says where it came from: ``"file"``, ``"option"``
+    (``--tz``), ``"computer"`` (``lrm record``) or ``"unknown"``.
     """
 
     legs: Mapping[str, Leg]
     time_is_absolute: bool = True
     subject: str = ""
     meta: Mapping[str, object] = field(default_factory=dict)
+    timezone: str | None = None
+    timezone_source: str = "unknown"
 
     def __post_init__(self) -> None:
         if not self.legs:
