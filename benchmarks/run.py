@@ -209,16 +209,10 @@ def bench_skdh(recording, floor_s: float) -> Row:
 def bench_online(recording, rate_hz: float, packet_s: float = 0.1) -> Row | None:
     """CPU share of the online detector as the recorder drives it: ``RecorderFeed().feed(side, Samples, wall_s)``
     per BLE packet (``packet_s`` of samples per leg), over the whole night."""
-    try:
-        from lrm.signal import online
-    except ImportError:
-        return None
+    from lrm.ble.online_feed import RecorderFeed as factory
     from lrm.ble.protocols.samples import Samples
 
     name = "online detection (2 legs), CPU / real time"
-    factory = getattr(online, "RecorderFeed", None)
-    if factory is None:
-        return Row(name, "lrm.signal.online has no RecorderFeed", "", "<= 0.1% core", "skipped")
     legs = {side: leg for side, leg in recording.legs.items()}
     step = max(1, round(rate_hz * packet_s))
     n = min(leg.n_samples for leg in legs.values()) // step * step

@@ -2,7 +2,7 @@
 
 Every number the pipeline uses lives here with its unit in the name, so a night can be re-run
 identically: ``Params.digest()`` goes into summary.json and the cohort table. A TOML file uses the same
-names as the command-line flags (``lights-out`` / ``lights_out`` both accepted), grouped by step::
+names as the command-line flags (``min-bout-s`` / ``min_bout_s`` both accepted), grouped by step::
 
     rules = "wasm2016"
 
@@ -11,13 +11,13 @@ names as the command-line flags (``lights-out`` / ``lights_out`` both accepted),
     low_g = 0.004
 
     [rest]
-    lights_out = "22:30"
+    min_bout_s = 1200.0
 
 Examples
 --------
 >>> p = Params()
->>> p.detect.min_quiet_s, p.rules
-(0.5, 'wasm2016')
+>>> p.detect.min_quiet_s, p.rules.name, Params(rules="aasm").rules.imi_min_s
+(0.5, 'wasm2016', 5.0)
 >>> Params.from_dict({"detect": {"high-g": 0.02}}).detect.high_g
 0.02
 >>> len(p.digest())
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from lrm.errors import InputError
+from lrm.rules.rulesets import RULESET_NAMES, WASM2016, RuleSet, get_ruleset
 
 __all__ = [
     "PrepareParams",
@@ -150,8 +151,9 @@ class PostureParams:
 class RestParams:
     """The rest period (time in bed), SCORING.md §5.
 
-    lights_out, lights_on : override, as clock time ("22:30", in the recording's UTC clock) or ISO
-        8601 or seconds from the recording start; None = estimate from posture.
+    The rest period's ends, when known (a diary), are per-night inputs, not parameters: ``lrm analyze
+    --lights-out/--lights-on``, a batch manifest's columns, or ``lrm.analyze(lights_out=...)``.
+
     min_bout_s : lying bouts shorter than this (s) are not the night's rest.
     join_s : lying bouts separated by less than this (s) belong to one rest period; the upright
         stretches in between are out-of-bed excursions and are removed from time in bed.
@@ -159,8 +161,6 @@ class RestParams:
         (sitting up in bed for a moment is not leaving it).
     """
 
-    lights_out: str | float | None = None
-    lights_on: str | float | None = None
     min_bout_s: float = 1200.0
     join_s: float = 3600.0
     min_excursion_s: float = 60.0
@@ -237,9 +237,12 @@ _STEPS: dict[str, type] = {
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    """All analysis parameters; ``rules`` is the scoring rule set, ``"wasm2016"`` or ``"aasm"``."""
+    """All analysis parameters; ``rules`` is the scoring rule set (:mod:`lrm.rules.rulesets`), the only source
+    of scoring numbers: the scoring, the hypnic-jerk classifier, the sleep onsets and the report read it.
+    A name (``"wasm2016"`` or ``"aasm"``) is accepted for it and turned into its :class:`RuleSet`; ``to_dict``
+    and the digest keep the name."""
 
-    rules: str = "wasm2016"
+    rules: RuleSet = WASM2016
     prepare: PrepareParams = field(default_factory=PrepareParams)
     align: AlignParams = field(default_factory=AlignParams)
     detect: DetectParams = field(default_factory=DetectParams)
@@ -249,12 +252,12 @@ class Params:
     jerks: JerkParams = field(default_factory=JerkParams)
 
     def __post_init__(self) -> None:
-        if self.rules not in ("wasm2016", "aasm"):
-            raise ValueError(f"rules must be 'wasm2016' or 'aasm', got {self.rules!r}")
+        if not isinstance(self.rules, RuleSet):
+            object.__setattr__(self, "rules", get_ruleset(self.rules))  # ValueError for an unknown name
 
     def to_dict(self) -> dict[str, Any]:
-        """Nested plain dict (TOML/JSON-ready; None values kept)."""
-        return dataclasses.asdict(self)
+        """Nested plain dict (TOML/JSON-ready; None values kept; the rule set by its name)."""
+        return {"rules": self.rules.name, **{name: dataclasses.asdict(getattr(self, name)) for name in _STEPS}}
 
     def digest(self) -> str:
         """A stable 12-hex-digit hash of every parameter (goes into summary.json and cohort tables)."""
@@ -262,7 +265,7 @@ class Params:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def with_overrides(self, **steps: dict[str, Any]) -> Params:
-        """A copy with some fields replaced, e.g. ``p.with_overrides(rest={"lights_out": "22:30"})``."""
+        """A copy with some fields replaced, e.g. ``p.with_overrides(rest={"min_bout_s": 600.0})``."""
         data = self.to_dict()
         for step, values in steps.items():
             if step == "rules":
@@ -278,8 +281,9 @@ class Params:
         for key, value in data.items():
             name = key.replace("-", "_")
             if name == "rules":
-                if value not in ("wasm2016", "aasm"):
-                    raise InputError(source, "key 'rules'", f"unknown rule set {value!r}", "use wasm2016 or aasm")
+                if value not in RULESET_NAMES:
+                    raise InputError(source, "key 'rules'", f"unknown rule set {value!r}",
+                                     f"use one of {', '.join(RULESET_NAMES)}")
                 kwargs["rules"] = value
             elif name in _STEPS:
                 if not isinstance(value, dict):

@@ -85,7 +85,8 @@ def test_params_toml_roundtrip(tmp_path):
     cfg = tmp_path / "p.toml"
     cfg.write_text('rules = "aasm"\n[detect]\nhigh-g = 0.02\n')
     p = Params.from_toml(cfg)
-    assert p.rules == "aasm" and p.detect.high_g == 0.02 and p.digest() != Params().digest()
+    assert p.rules.name == "aasm" and p.rules.imi_min_s == 5.0 and p.detect.high_g == 0.02
+    assert p.digest() != Params().digest() and Params.from_dict(p.to_dict()) == p
     cfg.write_text("[detect]\nnope = 1\n")
     with pytest.raises(InputError, match="unknown parameter"):
         Params.from_toml(cfg)

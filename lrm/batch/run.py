@@ -81,6 +81,7 @@ def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
 def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
     from lrm.io.registry import read
+    from lrm.io.times import parse_lights
     from lrm.pipeline import analyze, write_night
 
     if spec.path is not None:
@@ -92,8 +93,9 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     hypnogram, respiratory, arousals = read_scoring_files(
         spec.hypnogram, spec.respiratory, spec.arousals,
         recording_start_s=recording.start_s if recording.time_is_absolute else None)
+    lights_out_s, lights_on_s = parse_lights(recording, spec.lights_out, spec.lights_on)  # seconds, HH:MM or ISO
     result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-                     lights_out_s=spec.lights_out, lights_on_s=spec.lights_on,  # seconds, HH:MM or ISO text
+                     lights_out_s=lights_out_s, lights_on_s=lights_on_s,
                      threads=1)  # the batch's workers are processes, one per core: no threads within a night
     write_night(result, out_dir)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from lrm.rules.rulesets import RULESET_NAMES
+
 HELP = "analyse a night of ankle accelerometry: leg movements, PLM index, hypnic jerks"
 
 DESCRIPTION = """\
@@ -45,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Unix seconds or ISO 8601 time of the first sample, for files with relative time")
     parser.add_argument("--lights-out", metavar="TIME", help="start of the rest period (default: from posture)")
     parser.add_argument("--lights-on", metavar="TIME", help="end of the rest period (default: from posture)")
-    parser.add_argument("--rules", choices=("wasm2016", "aasm"), default=None, help="scoring standard (default: wasm2016)")
+    parser.add_argument("--rules", choices=RULESET_NAMES, default=None, help="scoring standard (default: wasm2016)")
     parser.add_argument("--config", metavar="TOML", help="analysis parameters (see lrm.params; same names as these flags)")
     parser.add_argument("--hypnogram", metavar="FILE", help="30 s sleep stages: CSV or EDF+ annotations (PLMS/PLMW indices)")
     parser.add_argument("--respiratory", metavar="FILE",
@@ -145,12 +147,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
     from lrm.io.edf_scoring import read_scoring_files
+    from lrm.io.times import parse_lights
     from lrm.pipeline import analyze, write_night
 
     hyp, resp, ar = read_scoring_files(args.hypnogram, args.respiratory, args.arousals,
                                        recording_start_s=rec.start_s if rec.time_is_absolute else None)
+    lights_out_s, lights_on_s = parse_lights(rec, args.lights_out, args.lights_on)
     result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
-                     lights_out_s=args.lights_out, lights_on_s=args.lights_on)  # seconds, HH:MM or ISO text
+                     lights_out_s=lights_out_s, lights_on_s=lights_on_s)
     write_night(result, out, overwrite=args.force)
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)

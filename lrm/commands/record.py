@@ -152,16 +152,11 @@ def _simulated_sensors(text: str, sides: tuple[str, ...], rate_hz: float, range_
     return families, rates
 
 
-def _online_detector() -> object | None:
-    """The online LM detector (lrm.signal.online) if this lrm has it."""
-    import importlib.util
+def _online_detector() -> object:
+    """The online LM detector the recorder feeds (lrm.ble.online_feed)."""
+    from lrm.ble.online_feed import RecorderFeed
 
-    if importlib.util.find_spec("lrm.signal.online") is None:
-        return None
-    from lrm.signal import online  # type: ignore[attr-defined]
-
-    factory = getattr(online, "RecorderFeed", None)
-    return factory() if factory is not None else None
+    return RecorderFeed()
 
 
 def _print_summary(out: object) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from lrm.rules.rulesets import RULESET_NAMES
+
 HELP = "score technician-scored leg movements (LM CSV or RemLogic export) into PLMs and indices"
 
 DESCRIPTION = """\
@@ -47,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", metavar="EVENTS",
                         help="LM CSV (onset_s,offset_s,side), RemLogic event export, or EDF+ with LM annotations")
     parser.add_argument("--out", metavar="DIR", required=True, help="output directory (events.csv, summary.json, report.html)")
-    parser.add_argument("--rules", choices=("wasm2016", "aasm"), default="wasm2016",
+    parser.add_argument("--rules", choices=RULESET_NAMES, default="wasm2016",
                         help="scoring standard (default: wasm2016)")
     period = parser.add_mutually_exclusive_group()
     period.add_argument("--hours", type=float, metavar="H",

@@ -99,9 +99,7 @@ def _print(sim, paths, out: Path, args: argparse.Namespace) -> None:  # noqa: AN
     print(f"truth: {truth.time_in_bed_h:.2f} h in bed, sleep onset {truth.sleep_onsets_s[0] / 60:.0f} min after the start, "
           f"{len(lm)} leg movements on {len(lm['movement_id'].unique())} occasions, "
           f"{counts.get('hypnic_jerk', 0)} hypnic jerk(s), {counts.get('posture_change', 0)} posture changes")
-    if truth.scored is None:
-        print("true PLM index: pending (the scoring engine lrm.rules.score is not installed)")
-    else:
+    if truth.scored is not None:
         s = truth.scored.summary
         print(f"true PLM index (WASM 2016 on the true LMs, {truth.analysis_h:.2f} h): {s.plm_index:.1f}/h "
               f"({s.plm_count} PLMs in {s.plm_series_count} series)")

@@ -31,6 +31,7 @@ import pandas as pd
 
 from lrm.errors import InputError
 from lrm.io.hypnogram import Hypnogram
+from lrm.io.lm_csv import read_hypnogram, read_intervals_csv
 
 __all__ = ["EdfScoring", "read_edf_scoring", "stage_of_label", "read_scoring_hypnogram", "read_scoring_intervals",
            "is_edf"]
@@ -98,8 +99,9 @@ def _annotations(path: Path) -> tuple[list[tuple[float, float | None, str]], flo
         raise InputError(str(path), "header", "not an EDF/EDF+ file", FIX)
     try:
         from edfio import read_edf
-    except ImportError:
-        raise InputError(str(path), "", "reading EDF needs the 'edfio' package", "pip install 'lrm[edf]'") from None
+    except ImportError:  # a core dependency: only a broken installation lacks it
+        raise InputError(str(path), "", "reading EDF needs the 'edfio' package, which lrm depends on",
+                         "reinstall lrm (pip install lrm), or pip install edfio") from None
     try:
         edf = read_edf(path, lazy_load_data=True)
         notes = [(float(a.onset), None if a.duration is None else float(a.duration), str(a.text)) for a in edf.annotations]
@@ -162,8 +164,6 @@ def read_scoring_hypnogram(path: str | os.PathLike[str], *, recording_start_s: f
         if hyp is None:
             raise InputError(str(path), "annotations", "no sleep-stage annotations", "give the file with the hypnogram")
         return hyp
-    from lrm.io.scoring_inputs import read_hypnogram
-
     return read_hypnogram(path)
 
 
@@ -175,8 +175,6 @@ def read_scoring_intervals(path: str | os.PathLike[str], kind: str, *,
     if is_edf(path):
         scoring = read_edf_scoring(path, recording_start_s=recording_start_s)
         return getattr(scoring, kind)[["onset_s", "offset_s"]].reset_index(drop=True)
-    from lrm.io.scoring_inputs import read_intervals_csv
-
     return read_intervals_csv(path, "respiratory events" if kind == "respiratory" else "arousals")
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
+from lrm.io.edf_scoring import is_edf, read_edf_scoring, read_scoring_hypnogram, read_scoring_intervals
 from lrm.io.event_tables import read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
 from lrm.io.lm_csv import read_hypnogram, read_intervals_csv, read_lm_csv, sniff_lm_csv
@@ -66,8 +67,6 @@ def detect_events_format(path: PathLike) -> str:
 def _side_file(value: PathLike | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
     if value is None or isinstance(value, pd.DataFrame):
         return value
-    from lrm.io.edf_scoring import read_scoring_intervals  # EDF+ annotations or an interval CSV
-
     return read_scoring_intervals(value, "respiratory" if what.startswith("respiratory") else "arousals")
 
 
@@ -118,8 +117,6 @@ def load_scoring_inputs(
     A RemLogic export carries its own stages, respiratory events and arousals; files given explicitly
     replace them. Raises :class:`InputError` naming the file, line and column of any bad input.
     """
-    from lrm.io.edf_scoring import is_edf, read_edf_scoring, read_scoring_hypnogram, read_scoring_intervals
-
     fmt = "edf" if is_edf(path) else detect_events_format(path)
     local_start = None
     if fmt == "edf":  # a PSG EDF+ whose annotations carry LMs (and usually stages, arousals, apneas)

@@ -23,12 +23,15 @@ import numpy as np
 import pandas as pd
 
 from lrm.params import JerkParams
+from lrm.rules.rulesets import WASM2016, RuleSet
+from lrm.rules.series import number_periodic_runs, same_movement_s
 
 __all__ = ["classify_hypnic_jerks"]
 
 
 def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...] | list[float] | np.ndarray,
-                          params: JerkParams = JerkParams(), *, n_legs: int = 2) -> pd.DataFrame:
+                          params: JerkParams = JerkParams(), *, n_legs: int = 2, rules: RuleSet = WASM2016
+                          ) -> pd.DataFrame:
     """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``).
 
     Parameters
@@ -43,6 +46,9 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         Brevity, size, isolation, bilateral and transition windows.
     n_legs : int
         Legs recorded (1 or 2). With two, a unilateral candidate needs twice the size.
+    rules : RuleSet
+        The periodic runs a jerk may not sit inside (IMI limits, run length) and the longest single-leg
+        CLM (a longer movement is wake evidence).
 
     Returns
     -------
@@ -75,7 +81,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
     # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
     kind = t["type"].astype(str).to_numpy()
-    wake_mark = np.isin(kind, ("posture_change", "walking")) | ((off - on) > 10.0)
+    wake_mark = np.isin(kind, ("posture_change", "walking")) | ((off - on) > rules.max_clm_one_leg_s)
     evidence = np.sort(np.concatenate((np.asarray(sleep_onsets_s, float), on[wake_mark])))
     if evidence.size:
         k = np.searchsorted(evidence, on + params.after_onset_s, side="right")
@@ -99,7 +105,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         pair_peak = max(peak[i], peak[twin].max()) if twin.size else peak[i]
         if pair_peak < (2 * big_g if n_legs == 2 and twin.size == 0 else big_g):
             continue  # a unilateral jerk must be twice as large
-        if not twin.size and _in_periodic_run(on[is_lm & others & ~brief_short], on[i]):
+        if not twin.size and _in_periodic_run(on[is_lm & others & ~brief_short], on[i], rules):
             continue  # would be part of a run of >= 4 LMs 10-90 s apart: a PLM series, not a jerk
         jerk[i] = True
         if twin.size:
@@ -124,13 +130,14 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
     return t.loc[~drop].reset_index(drop=True)
 
 
-def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, imi_min_s: float = 10.0, imi_max_s: float = 90.0,
-                     min_len: int = 4) -> bool:
-    """Whether ``onset_s`` inserted among the LM onsets lies inside a run of >= ``min_len`` onsets linked by
-    IMIs in range: linked to both its neighbours, so the series goes on through it.
+def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, rules: RuleSet = WASM2016) -> bool:
+    """Whether ``onset_s`` inserted among the LM onsets lies inside a periodic run of the rule set
+    (:func:`lrm.rules.series.number_periodic_runs`): linked to both its neighbours, so the series goes on
+    through it.
 
     A jerk just before a series (sleep onset, then PLMs once asleep) or just after one is not inside it.
-    Onsets < 0.5 s after the previous one (the other leg's half of a bilateral LM) are dropped first.
+    Onsets within the rule set's bilateral window of the previous one (the other leg's half of a bilateral
+    LM) are dropped first.
 
     >>> _in_periodic_run(np.array([0.0, 20.0, 80.0, 200.0]), 60.0), _in_periodic_run(np.array([0.0, 50.0, 300.0]), 100.0)
     (True, False)
@@ -139,17 +146,10 @@ def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, imi_min_s: float =
     """
     x = np.sort(lm_onsets_s)
     if x.size:
-        x = x[np.concatenate(([True], np.diff(x) >= 0.5))]
+        x = x[np.concatenate(([True], np.diff(x) >= same_movement_s(rules)))]
     c = int(np.searchsorted(x, onset_s))
     x = np.insert(x, c, onset_s)
-    imi = np.diff(x)
-    link = (imi >= imi_min_s) & (imi <= imi_max_s)
-    if c == 0 or c == link.size or not (link[c - 1] and link[c]):
+    run = number_periodic_runs(x, rules)
+    if c == 0 or c == x.size - 1 or not run[c - 1] == run[c] == run[c + 1]:
         return False
-    left = c
-    while left > 0 and link[left - 1]:
-        left -= 1
-    right = c
-    while right < link.size and link[right]:
-        right += 1
-    return right - left + 1 >= min_len
+    return int(np.count_nonzero(run == run[c])) >= rules.min_series_len

@@ -6,7 +6,7 @@ import numpy as np
 
 from lrm.rules.rulesets import AASM, TIME_DECIMALS, WASM2016, RuleSet
 
-__all__ = ["compute_imi", "number_series", "mark_series"]
+__all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s"]
 
 
 def compute_imi(onset_s: np.ndarray) -> np.ndarray:
@@ -87,3 +87,30 @@ def mark_series(onset_s: np.ndarray, is_clm: np.ndarray, rules: RuleSet = WASM20
     (4, 7)
     """
     return number_series(onset_s, is_clm, rules) > 0
+
+
+def same_movement_s(rules: RuleSet = WASM2016) -> float:
+    """Onsets closer than this (s) on the two legs are one movement when counting periodic runs of raw
+    single-leg onsets: the rule set's bilateral window (WASM 2016: 0.5 s, AASM: onsets < 5 s apart, §1.3).
+
+    >>> same_movement_s(WASM2016), same_movement_s(AASM)
+    (0.5, 5.0)
+    """
+    window = rules.bilateral_onset_window_s if rules.bilateral_onset_window_s is not None else rules.bilateral_gap_s
+    return float(window)
+
+
+def number_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+    """Run id (int64, ascending from 1) of each onset: consecutive onsets whose IMI lies in
+    [``imi_min_s``, ``imi_max_s``] (inclusive, compared at 1 µs) share a run.
+
+    The series rule of docs/scoring.md §1.2 step 7 without the CLM test, for onsets that are not scored LMs
+    yet (sleep-onset and hypnic-jerk estimates): a run of at least ``rules.min_series_len`` onsets is
+    periodic. ``onset_s`` must be ascending.
+
+    >>> number_periodic_runs(np.array([0.0, 20.0, 40.0, 45.0, 65.0])).tolist()
+    [1, 1, 1, 2, 2]
+    """
+    imi_s = compute_imi(onset_s)
+    link = (imi_s >= rules.imi_min_s) & (imi_s <= rules.imi_max_s)
+    return np.cumsum(~link).astype(np.int64)

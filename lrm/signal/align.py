@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
-__all__ = ["ClockFit", "estimate_clock_drift", "clock_drift_from_activity", "activity", "apply_clock_fit", "source_index"]
+__all__ = ["ClockFit", "estimate_clock_drift", "activity", "apply_clock_fit", "source_index", "shift_1s", "shift_events"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +52,14 @@ def activity(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float3
     return act.astype(np.float32)
 
 
-def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np.float32], valid_a: npt.NDArray[np.bool_],
-                         env_b: npt.NDArray[np.float32], floor_b: npt.NDArray[np.float32], valid_b: npt.NDArray[np.bool_],
-                         *, fs_hz: float, params: AlignParams = AlignParams()) -> ClockFit:
-    """Estimate the clock of leg b against leg a from their envelopes on the same grid.
+def estimate_clock_drift(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], *, fs_hz: float,
+                         params: AlignParams = AlignParams()) -> ClockFit:
+    """Estimate the clock of leg b against leg a from their :func:`activity` signals (n,) on the same grid.
 
     Parameters
     ----------
-    env_a, floor_a, valid_a, env_b, floor_b, valid_b : ndarray (n,)
-        Envelope (g), noise floor (g) and validity of each leg on the shared grid.
+    a, b : ndarray (n,)
+        Each leg's :func:`activity` (from its envelope, noise floor and validity), on the shared grid.
     fs_hz : float
         Grid rate in Hz.
     params : AlignParams
@@ -68,14 +68,8 @@ def estimate_clock_drift(env_a: npt.NDArray[np.float32], floor_a: npt.NDArray[np
     Returns
     -------
     ClockFit
+        Not ``ok`` when no window shows a clear correlation peak.
     """
-    return clock_drift_from_activity(activity(env_a, floor_a, valid_a), activity(env_b, floor_b, valid_b),
-                                     fs_hz=fs_hz, params=params)
-
-
-def clock_drift_from_activity(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], *, fs_hz: float,
-                              params: AlignParams = AlignParams()) -> ClockFit:
-    """:func:`estimate_clock_drift` from the legs' :func:`activity` signals (n,), computed beforehand."""
     n = min(a.size, b.size)
     win = int(params.window_s * fs_hz)
     max_lag = int(params.max_lag_s * fs_hz)
@@ -175,3 +169,31 @@ def apply_clock_fit(values: npt.NDArray, fit: ClockFit, *, fs_hz: float, nearest
     for k in range(values.shape[1]):
         out[:, k] = np.interp(src, grid, values[:, k])
     return out
+
+
+def shift_1s(values: npt.NDArray, fit: ClockFit) -> npt.NDArray:
+    """Per-second values (s,) or (s, k) of leg b moved onto leg a's clock, linearly at the seconds' centres:
+    value j is leg b's value at leg a's second j (edge values hold outside).
+
+    >>> shift_1s(np.arange(4, dtype=np.float32), ClockFit(offset_s=1.0, ok=True)).tolist()
+    [1.0, 2.0, 3.0, 3.0]
+    """
+    centres = np.arange(values.shape[0], dtype=np.float64) + 0.5
+    src = centres + fit.lag_s(centres)
+    if values.ndim == 1:
+        return np.interp(src, centres, values).astype(values.dtype)
+    return np.column_stack([np.interp(src, centres, values[:, k]) for k in range(values.shape[1])]).astype(values.dtype)
+
+
+def shift_events(table: pd.DataFrame, fit: ClockFit, duration_s: float) -> pd.DataFrame:
+    """Events detected on leg b's clock with their ``onset_s`` and ``offset_s`` (s) moved onto leg a's clock
+    (t_a + lag(t_a) = t_b); events starting outside [0, ``duration_s``) there are dropped.
+
+    The lag changes by < 0.5 ms per second (+-100 ppm), so detecting on leg b's own clock and moving the
+    events equals detecting on its resampled signals, without resampling them.
+    """
+    scale = 1.0 + fit.drift_ppm * 1e-6
+    onset = (table["onset_s"].to_numpy(float) - fit.offset_s) / scale
+    offset = (table["offset_s"].to_numpy(float) - fit.offset_s) / scale
+    keep = (onset >= 0.0) & (onset < duration_s)
+    return table.assign(onset_s=onset, offset_s=offset).loc[keep].reset_index(drop=True)

@@ -1,11 +1,11 @@
 """Online (streaming) leg-movement detection: the offline detector, run on buffered windows with carried state.
 
-Every step of the offline chain (``lrm.pipeline``: grid, gravity, envelope, noise floor, ``detect_lms``) is
+Every step of the offline per-leg chain (:mod:`lrm.signal.leg`: grid, gravity, envelope, noise floor, detection) is
 local in time: a grid sample's envelope and floor depend on the data at most ``lookahead_s`` after it
 (gap margins, the centred gravity median, the envelope smoothing) and at most ``history_s`` before it (the
 60 s look-back floor). :class:`OnlineDetector` therefore keeps a short window of raw samples and, every
-``update_s`` of data, runs the *same* functions as the offline analysis (``lrm.pipeline._signals``,
-``lrm.signal.detect.detect_lms``) on that window. It then finalises the LMs that lie entirely in the part of
+``update_s`` of data, runs the *same* functions as the offline analysis (``lrm.signal.leg.leg_signals``,
+``lrm.signal.leg.detect_leg_movements``) on that window. It then finalises the LMs that lie entirely in the part of
 the window whose values are already those of the whole night:
 
 - the *trusted* end ``p``: ``lookahead_s`` before the newest sample (and before the start of any gap that
@@ -34,7 +34,8 @@ and with these documented limits:
   dropped (the offline analysis sorts and de-duplicates them instead);
 - a single movement (active segment) longer than ``max_pending_s`` is cut (walking, never an LM).
 
-The offline pipeline's clock alignment of the second leg (``lrm.signal.align``) needs the whole night, so the
+The recorder-facing half (device clock to host clock, one detector per leg) is
+:class:`lrm.ble.online_feed.RecorderFeed`. The offline pipeline's clock alignment of the second leg (``lrm.signal.align``) needs the whole night, so the
 comparison is per leg, before alignment, posture labelling, the morphology filter and scoring.
 """
 
@@ -42,18 +43,22 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from lrm.params import Params
-from lrm.signal.detect import detect_lms, find_lm_intervals, runs, thresholds
-from lrm.signal.prepare import PreparedLeg, block_means, interp_rows
+import pandas as pd
 
-__all__ = ["OnlineLM", "OnlineDetector", "RecorderFeed", "detect_leg_lms_offline"]
+from lrm.io.recording import Leg
+from lrm.params import Params
+from lrm.signal.detect import find_lm_intervals, runs, thresholds
+from lrm.signal.gravity import gravity_reach_s
+from lrm.signal.leg import detect_leg_movements, detection_params, leg_signals
+from lrm.signal.prepare import PreparedLeg, _resolution, block_means, interp_rows, prepare_leg
+
+__all__ = ["OnlineLM", "OnlineDetector", "detect_leg_lms_offline"]
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +75,6 @@ class OnlineLM:
     peak_g: float
     burst_s: float
     morphology_ok: bool
-
-
-def _pipeline() -> Any:
-    from lrm import pipeline  # the offline chain itself, so changes there reach the online detector
-
-    return pipeline
 
 
 class OnlineDetector:
@@ -135,7 +134,7 @@ class OnlineDetector:
         self.grid_hz = float(pp.work_fs_hz)
         self.per_s = int(round(self.grid_hz))            # grid samples per second (a whole number)
         self.q = max(1, int(round(self.fs_hz / self.grid_hz)))
-        reach = _gravity_reach_s(pp.gravity_window_s)
+        reach = gravity_reach_s(pp.gravity_window_s)
         self.lookahead_s = pp.gap_s + pp.gap_margin_s + reach + dp.smooth_s + 3.0
         self.history_s = dp.floor_min_s + dp.floor_max_s + dp.smooth_s + 2 * reach + pp.gap_margin_s + 4.0
         self.n_quiet = max(1, int(round(dp.min_quiet_s * self.grid_hz)))
@@ -263,9 +262,8 @@ class OnlineDetector:
         accel, valid = self._grid(t[: m * self.q], x[: m * self.q], i0, i1)
         prep = PreparedLeg(self.side, accel, valid, fs, np.empty((0, 2)), self.fs_hz, None, (), self.side,
                            float(self._resolution or 0.0))
-        pl = _pipeline()
-        sig = pl._signals(prep, self.params)
-        dparams = pl._detect_params(prep, self.params)
+        sig = leg_signals(prep, self.params)
+        dparams = detection_params(prep, self.params.detect)
         c = self._commit - i0
         if final:
             new_commit = i1 - i0
@@ -274,7 +272,7 @@ class OnlineDetector:
         out: list[OnlineLM] = []
         found = find_lm_intervals(sig.envelope, sig.floor, valid, fs_hz=fs, params=dparams)
         if ((found[:, 0] >= c) & (found[:, 1] <= new_commit)).any():   # the full table only when needed
-            table = detect_lms(sig.envelope, sig.floor, valid, fs_hz=fs, side=self.side, params=dparams)
+            table = detect_leg_movements(sig, self.params, side=self.side)
             on = np.rint(table["onset_s"].to_numpy() * fs).astype(np.int64)
             off = np.rint(table["offset_s"].to_numpy() * fs).astype(np.int64)
             peak, burst = table["peak_g"].to_numpy(), table["burst_s"].to_numpy()
@@ -313,7 +311,7 @@ class OnlineDetector:
         """First grid index of the window: whole second, ``history_s`` before the commit, before recent gaps."""
         pp = self.params.prepare
         start_s = self._commit / self.grid_hz - self.history_s
-        reach = pp.gap_margin_s + _gravity_reach_s(pp.gravity_window_s) + 3.0
+        reach = pp.gap_margin_s + gravity_reach_s(pp.gravity_window_s) + 3.0
         for g0, g1 in sorted(self._gaps, reverse=True):   # latest first: a chain of close gaps moves it on
             if g0 - self.origin_s < start_s + reach and g1 - self.origin_s > start_s - reach:
                 start_s = min(start_s, g0 - self.origin_s - reach)
@@ -362,122 +360,16 @@ class OnlineDetector:
     _raw_start_is_first = True
 
 
-def _gravity_reach_s(window_s: float) -> float:
-    """How far (s) the gravity estimate of a second looks each way (lrm.signal.gravity's own figure)."""
-    from lrm.signal import gravity
-
-    reach = getattr(gravity, "gravity_reach_s", None)
-    return float(reach(window_s)) if reach is not None else float(max(1, int(round(window_s)) | 1))
-
-
 def _pipeline_resolution(x: npt.NDArray[np.float32]) -> float:
-    from lrm.signal.prepare import _resolution
-
     return float(_resolution(x))
 
 
-def detect_leg_lms_offline(leg: Any, *, origin_s: float, end_s: float, params: Params | None = None) -> Any:
-    """The offline reference: ``detect_lms`` on one leg prepared as ``lrm.pipeline.analyze`` does (per leg,
-    before the second leg's clock alignment). Times in s since ``origin_s``; the grid ends at ``end_s``."""
-    from lrm.signal.prepare import prepare_leg
-
+def detect_leg_lms_offline(leg: Leg, *, origin_s: float, end_s: float, params: Params | None = None) -> pd.DataFrame:
+    """The offline reference: the per-leg chain's detection (:mod:`lrm.signal.leg`) on one leg prepared as
+    ``lrm.pipeline.analyze`` does (before the second leg's clock alignment). Times in s since ``origin_s``;
+    the grid ends at ``end_s``."""
     params = params or Params()
-    pl = _pipeline()
     fs = float(params.prepare.work_fs_hz)
     n_grid = int(np.floor((end_s - origin_s) * fs)) + 1
     prep = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare)
-    sig = pl._signals(prep, params)
-    return detect_lms(sig.envelope, sig.floor, prep.valid, fs_hz=fs, side=leg.side,
-                      params=pl._detect_params(prep, params))
-
-
-@dataclass
-class _Clock:
-    """Device -> host time for one connection: device time plus the running minimum of (arrival - device)."""
-
-    offset_s: float = math.inf
-    last_dev_s: float = -math.inf
-    synth_n: int = 0
-
-
-@dataclass
-class _Leg:
-    detector: OnlineDetector
-    clock: _Clock = field(default_factory=_Clock)
-
-
-class RecorderFeed:
-    """Online detection inside ``lrm record``: one :class:`OnlineDetector` per leg, fed decoded packets.
-
-    The recorder's writer task calls :meth:`connected` when a stream starts and :meth:`feed` for every
-    decoded packet; :meth:`count` is the live "LMs so far". Device time is mapped to host time per
-    connection by the lower envelope of (arrival - device time) so far (the final recording uses the
-    whole-night clock fit of :mod:`lrm.ble.clock`, which only a finished night allows; see the tests for
-    how close the two come). Times are Unix epoch seconds; the grid origin is the first sample of the night.
-    """
-
-    def __init__(self, params: Params | None = None, *, update_s: float = 10.0) -> None:
-        self.params = params or Params()
-        self.update_s = update_s
-        self.origin_s: float | None = None
-        self._legs: dict[str, _Leg] = {}
-        self._rates: dict[str, float] = {}
-
-    def connected(self, side: str, info: Any) -> None:
-        """A new connection of ``side`` streams with ``info`` (a StreamInfo): restart its clock mapping."""
-        self._rates[side] = float(getattr(info, "rate_hz", 0.0) or self._rates.get(side, 0.0) or 50.0)
-        leg = self._legs.get(side)
-        if leg is not None and not getattr(info, "has_device_clock", True):
-            leg.clock = _Clock(offset_s=math.inf, last_dev_s=-math.inf, synth_n=0)  # sample count restarts
-
-    def feed(self, side: str, samples: Any, arrival_s: float) -> list[OnlineLM]:
-        """Add one decoded packet of ``side`` that arrived at host time ``arrival_s``; return new LMs."""
-        n = int(samples.accel_g.shape[0])
-        if n == 0:
-            return []
-        leg = self._leg(side, samples)
-        dev = np.asarray(samples.sensor_time_s, dtype=np.float64)
-        clock = leg.clock
-        if not np.isfinite(dev).all():              # no device clock: count samples on this connection
-            dev = (clock.synth_n + np.arange(n)) / leg.detector.fs_hz
-            clock.synth_n += n
-        if dev[0] < clock.last_dev_s - 1.0:          # device clock restarted: a new segment
-            clock.offset_s = math.inf
-        clock.last_dev_s = float(dev[-1])
-        clock.offset_s = min(clock.offset_s, arrival_s - float(dev[-1]))
-        if self.origin_s is None:
-            self.origin_s = float(dev[0] + clock.offset_s)
-            for other in self._legs.values():
-                other.detector.origin_s = self.origin_s
-        return leg.detector.push(dev + clock.offset_s, samples.accel_g)
-
-    def count(self, side: str) -> int:
-        """LMs of ``side`` finalised so far (all movements; the morphology check is applied offline)."""
-        leg = self._legs.get(side)
-        return len(leg.detector.lms) if leg is not None else 0
-
-    def lms(self, side: str) -> tuple[OnlineLM, ...]:
-        leg = self._legs.get(side)
-        return leg.detector.lms if leg is not None else ()
-
-    def finish(self) -> Mapping[str, tuple[OnlineLM, ...]]:
-        """Flush every leg at the night's end (the latest sample over all legs); return all LMs per leg."""
-        ends = [leg.detector.latest_s for leg in self._legs.values() if math.isfinite(leg.detector.latest_s)]
-        for leg in self._legs.values():
-            leg.detector.finish(max(ends) if ends else None)
-        return {side: leg.detector.lms for side, leg in self._legs.items()}
-
-    @property
-    def sides(self) -> Iterable[str]:
-        return tuple(self._legs)
-
-    def _leg(self, side: str, samples: Any) -> _Leg:
-        leg = self._legs.get(side)
-        if leg is None:
-            from lrm.ble.recover import GAP_FACTOR
-
-            rate = self._rates.get(side, 0.0) or 50.0
-            det = OnlineDetector(fs_hz=rate, origin_s=self.origin_s or 0.0, side=side, params=self.params,
-                                 update_s=self.update_s, hole_periods=GAP_FACTOR)
-            leg = self._legs[side] = _Leg(det)
-        return leg
+    return detect_leg_movements(leg_signals(prep, params), params, side=leg.side)

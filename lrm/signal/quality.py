@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-__all__ = ["LegQuality"]
+from lrm.signal.align import ClockFit
+from lrm.signal.prepare import PreparedLeg
+
+__all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT"]
+
+MIN_COVERAGE_PCT = 80.0
+"""A leg whose valid data cover less of the recording (%) is warned about."""
+MAX_CLIPPING_PCT = 0.1
+"""A leg with more of its axis values (%) at the sensor's full scale is warned about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +47,24 @@ class LegQuality:
         d = asdict(self)
         d["repairs"], d["warnings"] = list(self.repairs), list(self.warnings)
         return d
+
+
+def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit) -> dict[str, LegQuality]:
+    """Data quality per leg (in ``prepared``'s order) with its warnings; ``fit`` is the second leg's clock."""
+    out = {}
+    for k, (side, p) in enumerate(prepared.items()):
+        gaps = p.gaps_s
+        warn = []
+        if p.coverage_pct < MIN_COVERAGE_PCT:
+            warn.append(f"data cover only {p.coverage_pct:.0f}% of the recording")
+        if p.clipping_pct is not None and p.clipping_pct > MAX_CLIPPING_PCT:
+            warn.append(f"{p.clipping_pct:.2f}% of values clipped at the sensor's range")
+        second = k == 1
+        out[side] = LegQuality(
+            side=side, source=p.source, coverage_pct=round(p.coverage_pct, 2), gap_count=int(gaps.shape[0]),
+            gap_total_s=float((gaps[:, 1] - gaps[:, 0]).sum()) if gaps.size else 0.0, clipping_pct=p.clipping_pct,
+            fs_hz=round(p.raw_fs_hz, 3),
+            clock_offset_s=fit.offset_s if second else 0.0, clock_drift_ppm=fit.drift_ppm if second else 0.0,
+            clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
+        )
+    return out

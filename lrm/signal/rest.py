@@ -2,14 +2,14 @@
 
 SCORING.md §5: leg actigraphs report indices per hour of time in bed, from a diary or estimated; here it is
 estimated from posture (the HDCZA idea of van Hees 2018 with GGIR's "HorAngle" variant: the leg lying near
-horizontal) and can be overridden with ``--lights-out``/``--lights-on``.
+horizontal) and can be overridden by a lights-out/lights-on given in s since the recording start (the
+CLI and the API parse clock times at the edge: :func:`lrm.io.times.parse_night_time`).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import numpy.typing as npt
@@ -17,23 +17,33 @@ import numpy.typing as npt
 from lrm.errors import InputError
 from lrm.params import RestParams
 from lrm.signal.detect import runs
+from lrm.signal.posture import Posture
 
-__all__ = ["RestPeriod", "find_rest_period", "parse_clock"]
+__all__ = ["RestPeriod", "find_rest_period", "combine_legs"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RestPeriod:
     """Lights-out and lights-on in s since the recording start; ``in_bed`` per second (bool).
 
-    ``time_in_bed_h`` counts in-bed seconds with data on at least one leg (gaps excluded).
-    ``source`` is "posture", "override" or "whole recording" (posture unknown).
+    ``source`` is "posture", "override" or "whole recording" (posture unknown). Out-of-bed excursions
+    inside [lights_out_s, lights_on_s) are False in ``in_bed``.
     """
 
     lights_out_s: float
     lights_on_s: float
     in_bed: npt.NDArray[np.bool_]
-    time_in_bed_h: float
     source: str
+
+    @property
+    def gross_h(self) -> float:
+        """Hours in bed, gaps included (the in-bed seconds' count / 3600)."""
+        return float(np.count_nonzero(self.in_bed)) / 3600.0
+
+    def hours_with(self, valid_1s: npt.NDArray[np.bool_]) -> float:
+        """Hours in bed where ``valid_1s`` (s,) is True: the analysis period with gaps excluded."""
+        n = min(self.in_bed.size, valid_1s.size)
+        return float(np.count_nonzero(self.in_bed[:n] & valid_1s[:n])) / 3600.0
 
 
 def _close_holes(mask: npt.NDArray[np.bool_], max_len: int) -> npt.NDArray[np.bool_]:
@@ -47,8 +57,9 @@ def _close_holes(mask: npt.NDArray[np.bool_], max_len: int) -> npt.NDArray[np.bo
 
 
 def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_], *, posture_known: bool,
-                     params: RestParams = RestParams(), recording_start_s: float | None = None) -> RestPeriod:
-    """Estimate (or take from ``params``) the rest period from per-second lying and validity.
+                     params: RestParams = RestParams(), lights_out_s: float | None = None,
+                     lights_on_s: float | None = None) -> RestPeriod:
+    """Estimate the rest period from per-second lying and validity (or take its ends as given).
 
     Parameters
     ----------
@@ -59,9 +70,15 @@ def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_],
     posture_known : bool
         False when no upright period revealed the tibia axis: the whole recording is then the rest period.
     params : RestParams
-        Bout length, joining, excursion length and the lights-out/on overrides.
-    recording_start_s : float, optional
-        Unix time of second 0, to resolve clock-time overrides ("22:30").
+        Bout length, joining and excursion length.
+    lights_out_s, lights_on_s : float, optional
+        Given ends of the rest period in s since the recording start (a diary, ``--lights-out``), each
+        within [0, ``lying.size``] s; the estimate is used for an end not given.
+
+    Raises
+    ------
+    InputError
+        When lights-on is not after lights-out (one of them given, the other estimated, or both given).
     """
     s = lying.size
     smooth = _close_holes(lying | ~valid, int(params.min_excursion_s))
@@ -81,69 +98,31 @@ def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_],
         start, end = (float(ok[0]), float(ok[-1] + 1)) if ok.size else (0.0, float(s))
         smooth = np.ones(s, bool)
         source = "whole recording"
-    if params.lights_out is not None:
-        start, source = parse_clock(params.lights_out, recording_start_s, "--lights-out", s), "override"
-    if params.lights_on is not None:
-        end, source = parse_clock(params.lights_on, recording_start_s, "--lights-on", s, after=start), "override"
+    if lights_out_s is not None:
+        start, source = float(lights_out_s), "override"
+    if lights_on_s is not None:
+        end, source = float(lights_on_s), "override"
     if not end > start:
-        raise InputError("--lights-on", "", f"lights-on ({end:.0f} s) is not after lights-out ({start:.0f} s)",
-                         "check the two times")
+        raise InputError("lights-on", "", f"lights-on ({end:.0f} s) is not after lights-out ({start:.0f} s from the "
+                         "recording start)", "check the two times")
     sec = np.arange(s)
     in_bed = (sec >= int(np.floor(start))) & (sec < int(np.ceil(end))) & smooth
-    return RestPeriod(start, end, in_bed, float(np.count_nonzero(in_bed & valid)) / 3600.0, source)
+    return RestPeriod(start, end, in_bed, source)
 
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+def combine_legs(postures: Mapping[str, Posture], valid_1s: Mapping[str, npt.NDArray[np.bool_]]
+                 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], bool]:
+    """The rest period's inputs from every leg's posture and validity per second, over the seconds all legs cover.
 
-
-def parse_clock(value: str | float, recording_start_s: float | None, flag: str, duration_s: float,
-                after: float = -np.inf) -> float:
-    """Seconds since the recording start for a number (s), a clock time "HH:MM[:SS]" (UTC) or ISO 8601.
-
-    A clock time is the first such moment after the recording start (or after ``after``).
-
-    >>> parse_clock("23:00", 1700000000.0, "--lights-out", 36000.0)  # 2023-11-14 22:13:20 UTC
-    2800.0
-    >>> parse_clock(120, None, "--lights-out", 3600.0)
-    120.0
+    Returns ``(lying, any_valid, all_valid, posture_known)``: lying on any leg whose tibia axis is known (any
+    leg when none is), data on any leg, data on every leg, and whether any leg's axis is known.
     """
-    if isinstance(value, (int, float)):
-        out = float(value)
-    else:
-        text = value.strip()
-        m = _CLOCK.match(text)
-        if m and recording_start_s is not None:
-            t0 = datetime.fromtimestamp(recording_start_s, tz=timezone.utc)
-            h, mi, se = int(m[1]), int(m[2]), int(m[3] or 0)
-            if h > 23 or mi > 59 or se > 59:
-                raise InputError(flag, "", f"{text!r} is not a clock time", "use HH:MM, e.g. 22:30")
-            cand = t0.replace(hour=h, minute=mi, second=se, microsecond=0)
-            out = (cand - t0).total_seconds()
-            while out < max(0.0, after if np.isfinite(after) else 0.0):
-                out += 86400.0
-            if out - 86400.0 >= max(0.0, after if np.isfinite(after) else 0.0):
-                out -= 86400.0
-        elif m:
-            raise InputError(flag, "", f"clock time {text!r} needs absolute timestamps",
-                             "give seconds from the recording start instead")
-        else:
-            try:
-                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                try:
-                    out = float(text)
-                except ValueError:
-                    raise InputError(flag, "", f"cannot read {text!r} as a time",
-                                     "use HH:MM, ISO 8601 (2024-05-01T22:30) or seconds from the start") from None
-            else:
-                if recording_start_s is None:
-                    raise InputError(flag, "", f"{text!r} needs absolute timestamps", "give seconds instead")
-                if dt.tzinfo is None:
-                    dt = dt.replace(tzinfo=timezone.utc)
-                out = (dt - datetime.fromtimestamp(recording_start_s, tz=timezone.utc)) / timedelta(seconds=1)
-    if -1.0 < out < 0.0 or duration_s < out < duration_s + 1.0:
-        out = min(max(out, 0.0), duration_s)  # within the last partial second
-    if not 0.0 <= out <= duration_s:
-        raise InputError(flag, "", f"{value!r} lies outside the recording (0-{duration_s:.0f} s from its start)",
-                         "check the date and time (clock times are UTC)")
-    return out
+    n_sec = min(v.size for v in valid_1s.values())
+    known = [side for side, p in postures.items() if p.axis is not None]
+    any_valid, all_valid, lying = np.zeros(n_sec, bool), np.ones(n_sec, bool), np.zeros(n_sec, bool)
+    for side, valid in valid_1s.items():
+        any_valid |= valid[:n_sec]
+        all_valid &= valid[:n_sec]
+    for side in known or list(postures):
+        lying |= postures[side].lying[:n_sec] & valid_1s[side][:n_sec]
+    return lying, any_valid, all_valid, bool(known)

@@ -2,9 +2,10 @@
 
 An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake (the sustained-inactivity
 idea of van Hees 2015, SCORING.md §5). A 30 s epoch is wake when it holds more than ``wake_activity_s`` of
-restless movement or lies outside the bed. Restless: posture changes, walking, movements longer than
-10 s, and movements of >= 0.5 s that are not part of a periodic run (>= 4 onsets 10-90 s apart: PLMs go on
-through sleep, SCORING.md §2.5, so they are not evidence of wake; fidgeting is irregular). Wake runs shorter than ``min_wake_s`` inside
+restless movement or lies outside the bed. Restless: posture changes, walking, movements longer than the
+longest single-leg CLM (10 s), and movements of >= 0.5 s that are not part of a periodic run (the rule set's
+series: >= 4 onsets 10-90 s apart under WASM 2016: PLMs go on through sleep, docs/scoring.md §2.5, so they
+are not evidence of wake; fidgeting is irregular). Wake runs shorter than ``min_wake_s`` inside
 quiet are ignored (a roll-over is not an awakening); sleep (re)starts at the first epoch of a run of at
 least ``min_sleep_s`` without wake (Tudor-Locke: 5 consecutive sleep minutes).
 """
@@ -18,37 +19,35 @@ import numpy.typing as npt
 import pandas as pd
 
 from lrm.params import SleepParams
+from lrm.rules.rulesets import WASM2016, RuleSet
+from lrm.rules.series import number_periodic_runs, same_movement_s
 from lrm.signal.detect import runs
 
-__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "LONG_MOVEMENT_S"]
+__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES"]
 
 WAKE_TYPES = ("posture_change", "walking")
-LONG_MOVEMENT_S = 10.0  # longer than the longest CLM on one leg (SCORING.md §1.2 step 3)
 MIN_RESTLESS_S = 0.5  # shorter movements (twitches, jerks) are not restlessness
 
 
-def _periodic(onset_s: npt.NDArray[np.float64], is_lm: npt.NDArray[np.bool_], imi_min_s: float = 10.0,
-              imi_max_s: float = 90.0, min_len: int = 4) -> npt.NDArray[np.bool_]:
-    """LMs in runs of >= ``min_len`` onsets 10-90 s apart (a PLM-like series runs on through sleep).
-
-    Onsets < 0.5 s after the previous LM (the other leg's half of a bilateral LM) join its run.
+def _periodic(onset_s: npt.NDArray[np.float64], is_lm: npt.NDArray[np.bool_], rules: RuleSet = WASM2016
+              ) -> npt.NDArray[np.bool_]:
+    """LMs in periodic runs (:func:`lrm.rules.series.number_periodic_runs`): a PLM-like series runs on
+    through sleep. Onsets closer than the rule set's bilateral window to the previous LM (the other leg's
+    half of a bilateral LM) join its run.
 
     >>> _periodic(np.array([0.0, 20.0, 40.0, 60.0, 300.0]), np.ones(5, bool)).tolist()
     [True, True, True, True, False]
     """
     out = np.zeros(onset_s.size, bool)
     idx = np.flatnonzero(is_lm)
-    if idx.size < min_len:
+    if idx.size < rules.min_series_len:
         return out
     order = idx[np.argsort(onset_s[idx], kind="stable")]
     t = onset_s[order]
-    head = np.concatenate(([True], np.diff(t) >= 0.5))  # first onset of each (possibly bilateral) LM
+    head = np.concatenate(([True], np.diff(t) >= same_movement_s(rules)))  # first onset of each (bilateral) LM
     group = np.cumsum(head) - 1
-    th = t[head]
-    imi = np.diff(th)
-    link = (imi >= imi_min_s) & (imi <= imi_max_s)
-    run = np.concatenate(([0], np.cumsum(~link)))
-    in_run = np.bincount(run)[run] >= min_len
+    run = number_periodic_runs(t[head], rules)
+    in_run = np.bincount(run)[run] >= rules.min_series_len
     out[order] = in_run[group]
     return out
 
@@ -70,8 +69,11 @@ class SleepEstimate:
 
 
 def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
-                      params: SleepParams = SleepParams()) -> SleepEstimate:
+                      params: SleepParams = SleepParams(), rules: RuleSet = WASM2016) -> SleepEstimate:
     """Estimate sleep onsets from movements (``onset_s``, ``offset_s``, ``type``) and per-second in-bed.
+
+    ``rules`` gives the periodic runs (IMI limits, run length) and the longest CLM on one leg: a longer
+    movement is restless wake.
 
     Examples
     --------
@@ -86,8 +88,8 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
     if len(moves):
         on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
         kind = moves["type"].astype(str).to_numpy()
-        restless = (kind == "lm") & ((off - on) >= MIN_RESTLESS_S) & ~_periodic(on, kind == "lm")
-        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > LONG_MOVEMENT_S) | restless
+        restless = (kind == "lm") & ((off - on) >= MIN_RESTLESS_S) & ~_periodic(on, kind == "lm", rules)
+        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > rules.max_clm_one_leg_s) | restless
         delta = np.zeros(n_ep * ep + 2)
         a = np.clip(on[wake].astype(np.int64), 0, n_ep * ep)
         b = np.clip(np.ceil(off[wake]).astype(np.int64), 0, n_ep * ep)

@@ -140,7 +140,7 @@ def simulate(
                   sleep_onsets_s=tuple(s + delta for s in timeline.sleep_onsets_s), time_in_bed_h=tib_h,
                   analysis_h=analysis_h, hypnogram_start_s=delta, stages=timeline.stages, legs=leg_truth, events=events,
                   variation=var.to_dict() | {"rate_hz": rates, "hours": float(hours)},
-                  scored=scored, notes=() if scored is not None else ("scored pending: lrm.rules.score not installed",))
+                  scored=scored, notes=())
     return SimulatedNight(recording, truth)
 
 

@@ -155,19 +155,12 @@ def _clean(value: Any) -> Any:
 
 def score_truth(events: pd.DataFrame, *, hours: float, lights_out_s: float, lights_on_s: float,
                 stages: tuple[str, ...], hypnogram_start_s: float) -> Any:
-    """WASM 2016 on the observed true LMs, or None when ``lrm.rules.score`` is not installed yet."""
-    try:
-        from lrm.rules.score import score_lms
-    except ImportError:
-        return None
-    lms = events.loc[(events["type"] == "lm") & events["observed"], ["onset_s", "offset_s", "side", "type", "peak_g"]]
-    hypnogram = None
-    try:
-        from lrm.io.scoring_inputs import Hypnogram
+    """WASM 2016 on the observed true LMs (a ScoredEvents)."""
+    from lrm.io.hypnogram import Hypnogram
+    from lrm.rules.score import score_lms
 
-        hypnogram = Hypnogram(start_s=hypnogram_start_s, epoch_s=30.0, stages=tuple(stages))
-    except ImportError:
-        pass
+    lms = events.loc[(events["type"] == "lm") & events["observed"], ["onset_s", "offset_s", "side", "type", "peak_g"]]
+    hypnogram = Hypnogram(start_s=hypnogram_start_s, epoch_s=30.0, stages=tuple(stages))
     return score_lms(lms.reset_index(drop=True), hours=hours, rules="wasm2016", hypnogram=hypnogram,
                      period=(lights_out_s, lights_on_s))
 

@@ -1,7 +1,7 @@
 """Online detection while recording equals the offline analysis of the recording (issue 5).
 
 A simulated night is recorded through bleak's real client on virtual sensors (simulated time, as fast as
-the CPU allows) with a :class:`~lrm.signal.online.RecorderFeed`; then the finished recording is analysed.
+the CPU allows) with a :class:`~lrm.ble.online_feed.RecorderFeed`; then the finished recording is analysed.
 
 What is compared, per leg, is the detected movements before anything whole-night: ``detect_lms`` on the leg
 prepared as ``lrm.pipeline.analyze`` prepares it (before the second leg's clock alignment, posture and
@@ -30,7 +30,8 @@ from lrm.ble.virtual.faults import Faults
 from lrm.ble.virtual.night import virtual_radio
 from lrm.errors import LrmWarning
 from lrm.io.native import read_native
-from lrm.signal.online import OnlineDetector, RecorderFeed, detect_leg_lms_offline
+from lrm.ble.online_feed import RecorderFeed
+from lrm.signal.online import OnlineDetector, detect_leg_lms_offline
 
 HOURS = 0.6
 

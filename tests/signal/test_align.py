@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lrm.signal.align import apply_clock_fit, estimate_clock_drift
+from lrm.signal.align import ClockFit, activity, apply_clock_fit, estimate_clock_drift, shift_1s, shift_events
 
 FS = 25.0
 
@@ -21,7 +21,7 @@ def test_offset_and_drift_of_the_second_leg_are_recovered():
         env_b[int(on_b * FS) : int((on_b + d) * FS)] = 0.2
     floor = np.full(n, 0.005, np.float32)
     ok = np.ones(n, bool)
-    fit = estimate_clock_drift(env_a, floor, ok, env_b, floor, ok, fs_hz=FS)
+    fit = estimate_clock_drift(activity(env_a, floor, ok), activity(env_b, floor, ok), fs_hz=FS)
     assert fit.ok
     assert fit.offset_s == pytest.approx(offset_s, abs=0.1)
     assert fit.drift_ppm == pytest.approx(drift_ppm, abs=10)
@@ -34,5 +34,23 @@ def test_offset_and_drift_of_the_second_leg_are_recovered():
 def test_no_movement_means_no_fit():
     n = int(3600 * FS)
     z = np.zeros(n, np.float32)
-    fit = estimate_clock_drift(z, z + 0.01, np.ones(n, bool), z, z + 0.01, np.ones(n, bool), fs_hz=FS)
+    ok = np.ones(n, bool)
+    fit = estimate_clock_drift(activity(z, z + 0.01, ok), activity(z, z + 0.01, ok), fs_hz=FS)
     assert not fit.ok and fit.offset_s == 0.0
+
+
+def test_events_move_onto_the_first_clock_and_outside_ones_are_dropped():
+    import pandas as pd
+
+    fit = ClockFit(offset_s=2.0, drift_ppm=100.0, ok=True)
+    table = pd.DataFrame({"onset_s": [1.0, 12.0, 1003.0], "offset_s": [1.5, 13.0, 1004.0]})
+    moved = shift_events(table, fit, duration_s=1000.0)
+    assert moved["onset_s"].tolist() == pytest.approx([10.0 / 1.0001])       # 1 s -> before 0: dropped
+    assert moved["offset_s"].tolist() == pytest.approx([11.0 / 1.0001])      # 1003 s -> 1000.9 s: dropped
+
+
+def test_per_second_values_move_with_the_lag():
+    values = np.arange(10, dtype=np.float32)
+    assert shift_1s(values, ClockFit(offset_s=2.0, ok=True)).tolist() == [2, 3, 4, 5, 6, 7, 8, 9, 9, 9]
+    both = shift_1s(np.column_stack([values, -values]), ClockFit(offset_s=0.5, ok=True))
+    assert both[0].tolist() == [0.5, -0.5]

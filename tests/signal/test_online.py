@@ -10,7 +10,8 @@ import pytest
 from lrm.io.recording import Leg
 from lrm.sim.night import simulate
 from lrm.sim.profiles import SimVariation
-from lrm.signal.online import OnlineDetector, OnlineLM, RecorderFeed, detect_leg_lms_offline
+from lrm.ble.online_feed import RecorderFeed
+from lrm.signal.online import OnlineDetector, OnlineLM, detect_leg_lms_offline
 
 
 def _stream(det: OnlineDetector, leg: Leg, rng: np.random.Generator, max_chunk: int, end_s: float) -> list[OnlineLM]:
