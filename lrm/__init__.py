@@ -4,10 +4,11 @@ Periodic limb movements (WASM 2016 / AASM rules) and hypnic jerks from ankle acc
 
 Public API (imported lazily, so ``import lrm`` is cheap)::
 
-    rec = lrm.read(left="L.csv", right="R.csv")      # Recording: accel in g, time in s
-    night = lrm.analyze(rec)                          # NightResult: .events DataFrame, .summary
-    scored = lrm.score_events("events.txt")           # WASM 2016 on technician-scored LMs
-    sim = lrm.simulate(profile="plmd", seed=1)        # a simulated night with its truth
+    night = lrm.analyze(left="L.csv", right="R.csv")  # or a path, or lrm.read(...) -> Recording
+    night.summary.plm_index, night.events              # NightResult: .summary, .events DataFrame, .trace
+    night.save("night1"); lrm.load("night1")           # the night directory, written and read back
+    scored = lrm.score_events("events.txt")            # WASM 2016 on technician-scored LMs
+    sim = lrm.simulate(profile="plmd", seed=1)         # a simulated night with its truth
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from lrm._version import __version__
 
-__all__ = ["__version__", "read", "analyze", "score_events", "simulate", "Recording", "Leg", "LrmError", "InputError"]
+__all__ = ["__version__", "read", "analyze", "load", "score_events", "simulate", "Recording", "Leg", "NightResult",
+           "Params", "RuleSet", "LrmError", "InputError", "LrmWarning"]
 
 _LAZY = {
     "read": ("lrm.io.registry", "read"),
@@ -25,6 +27,11 @@ _LAZY = {
     "LrmError": ("lrm.errors", "LrmError"),
     "InputError": ("lrm.errors", "InputError"),
     "analyze": ("lrm.api", "analyze"),
+    "load": ("lrm.api", "load"),
+    "NightResult": ("lrm.result", "NightResult"),
+    "Params": ("lrm.params", "Params"),
+    "RuleSet": ("lrm.rules.rulesets", "RuleSet"),
+    "LrmWarning": ("lrm.errors", "LrmWarning"),
     "score_events": ("lrm.api", "score_events"),
     "simulate": ("lrm.api", "simulate"),
 }

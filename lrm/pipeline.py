@@ -1,6 +1,6 @@
 """The accelerometer pipeline: from a recording to leg movements, PLMs (WASM 2016 / AASM) and hypnic jerks.
 
-``analyze`` reads like the algorithm (issue 3):
+``analyze`` reads like the algorithm; one leg's chain is :mod:`lrm.signal.leg`, both legs :mod:`lrm.signal.legs`:
 
 1. each leg on its own clock (the two legs in two threads): timestamps repaired, gaps kept, block means on
    a 25 Hz grid; gravity split from movement, envelope, adaptive noise floor; movements detected;
@@ -13,12 +13,9 @@
 
 from __future__ import annotations
 
-import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import fields
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,67 +25,20 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
 from lrm.params import Params
+from lrm.result import NightContext, NightResult, Summary, add_onset_column
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.rules.score import score_lms
+from lrm.rules.summary import NightSummary
 from lrm.signal.legs import default_threads, process_legs, trace_1s
 from lrm.signal.posture import classify_movements, estimate_posture
-from lrm.signal.quality import LegQuality, leg_quality
+from lrm.signal.quality import leg_quality
 from lrm.signal.rest import combine_legs, find_rest_period
 from lrm.signal.sleep import find_sleep_onsets
 
-__all__ = ["NightResult", "analyze", "write_night", "MIN_DURATION_S", "default_threads"]
+__all__ = ["NightResult", "analyze", "MIN_DURATION_S", "default_threads"]
 
 MIN_DURATION_S = 1800.0
 """Shortest recording analysed (s): a PLM index needs a series of >= 4 LMs 10-90 s apart, and a night."""
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class NightResult:
-    """The analysis of one night.
-
-    events : DataFrame with EVENT_COLUMNS (+ peak_g, burst_s, angle_deg ...): types lm, hypnic_jerk,
-        posture_change, walking; times in s since the recording start.
-    summary : NightSummary (lrm.rules.summary).
-    quality : dict side -> LegQuality.
-    context : dict: lights_out_s, lights_on_s, time_in_bed_h, analysis_h, sleep_onsets_s, rest_source, ...
-    trace : DataFrame at 1 Hz: t_s, <side>_envelope_g, <side>_lying, <side>_valid, in_bed.
-    params : Params used.
-    meta : input files, recording start, subject.
-    """
-
-    events: pd.DataFrame
-    summary: Any
-    quality: dict[str, LegQuality]
-    context: dict[str, Any]
-    trace: pd.DataFrame
-    params: Params
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def summary_dict(self) -> dict[str, Any]:
-        """Flat dict for summary.json: NightSummary keys + sleep onset, quality, params, version, inputs."""
-        out = dict(self.summary.to_dict())
-        ctx = self.context
-        out.update({
-            "lights_out_s": ctx["lights_out_s"],
-            "lights_on_s": ctx["lights_on_s"],
-            "time_in_bed_h": ctx["analysis_h"],
-            "time_in_bed_gross_h": ctx["time_in_bed_h"],
-            "rest_period_source": ctx["rest_source"],
-            "sleep_onset_s": ctx["sleep_onsets_s"][0] if ctx["sleep_onsets_s"] else None,
-            "sleep_onsets_s": list(ctx["sleep_onsets_s"]),
-            "sleep_latency_min": ctx["sleep_latency_min"],
-            "estimated_sleep_h": ctx["estimated_sleep_h"],
-            "quality": {side: q.to_dict() for side, q in self.quality.items()},
-            "warnings": list(ctx.get("warnings", ())),
-            "params": self.params.to_dict(),
-            "params_digest": self.params.digest(),
-            "lrm_version": __version__,
-            "input_files": self.meta.get("input_files", {}),
-            "subject": self.meta.get("subject", ""),
-            "recording_start": self.meta.get("recording_start"),
-            "duration_h": ctx["duration_s"] / 3600.0,
-        })
-        return out
 
 
 def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hypnogram | None = None,
@@ -122,7 +72,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     ------
     InputError
         Unusable data (too short, not accelerometer data, ...). Data-quality problems that still allow
-        a result warn with LrmWarning and are listed in ``quality`` and ``context["warnings"]``.
+        a result warn with LrmWarning and are listed in ``summary.quality`` and ``summary.warnings``.
     """
     params = params or Params()
     duration_s = _check_duration(recording)
@@ -154,19 +104,24 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     for note in notes:
         warnings.warn(note, LrmWarning, stacklevel=2)
     first_onset = sleep.onsets_s[0] if sleep.onsets_s else None
-    context = {
-        "lights_out_s": rest.lights_out_s, "lights_on_s": rest.lights_on_s, "time_in_bed_h": rest.gross_h,
-        "analysis_h": analysis_h, "rest_source": rest.source, "sleep_onsets_s": tuple(
-            s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
-        "sleep_latency_min": None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
-        "estimated_sleep_h": sleep.sleep_time_h, "duration_s": duration_s, "clock_fit": legs.clock_fit,
-        "warnings": tuple(notes), "single_leg_onsets": _single_leg_onsets(table, legs.sides),
-    }
-    trace = trace_1s(legs, postures, rest.in_bed)
-    # the input files' digests, hashed in the background since the read (lrm.io.provenance): waited for here
-    files = dict(recording.meta.get("input_files") or {}) or {s: {"path": recording.legs[s].source} for s in legs.sides}
-    meta = {"input_files": files, "subject": recording.subject, "recording_start": recording_start}
-    return NightResult(scored.events, scored.summary, quality, context, trace, params, meta)
+    summary = Summary(
+        **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)},
+        lights_out_s=rest.lights_out_s, lights_on_s=rest.lights_on_s, time_in_bed_gross_h=rest.gross_h,
+        rest_period_source=rest.source,
+        sleep_onsets_s=tuple(s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
+        sleep_latency_min=None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
+        estimated_sleep_h=sleep.sleep_time_h, quality=quality, warnings=tuple(notes), params=params.to_dict(),
+        params_digest=params.digest(), lrm_version=__version__, input_files=_input_files(recording),
+        subject=recording.subject, duration_h=duration_s / 3600.0, timezone=recording.timezone)
+    context = NightContext(legs.clock_fit, _single_leg_onsets(table, legs.sides), duration_s)
+    events = add_onset_column(scored.events, recording_start, recording.timezone)
+    return NightResult(events, summary, trace_1s(legs, postures, rest.in_bed), params, context)
+
+
+def _input_files(recording: Recording) -> dict[str, object]:
+    """The input files with their digests, hashed in the background since the read (lrm.io.provenance)."""
+    files = dict(recording.meta.get("input_files") or {})
+    return files or {side: {"path": leg.source} for side, leg in recording.legs.items()}
 
 
 def _check_duration(recording: Recording) -> float:
@@ -192,25 +147,3 @@ def _single_leg_onsets(table: pd.DataFrame, sides: tuple[str, ...]) -> dict[str,
 
 def _iso_utc(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, tz=timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def write_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write summary.json, events.csv and trace.parquet into ``out_dir`` (each atomically).
-
-    Raises
-    ------
-    OutputExistsError
-        If ``out_dir`` already holds results and ``overwrite`` is False.
-    """
-    from lrm.errors import OutputExistsError
-    from lrm.report.outputs import write_outputs
-
-    out = Path(out_dir)
-    if (out / "summary.json").exists() and not overwrite:
-        raise OutputExistsError(str(out / "summary.json"), "choose another --out directory, or pass --force to replace it")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".trace.parquet.tmp"
-    result.trace.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "trace.parquet")
-    write_outputs(out, result.events, result.summary_dict(), overwrite=True)  # summary.json last: the done marker
-    return out

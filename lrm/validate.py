@@ -82,7 +82,7 @@ def _clock_check(sim: Any, res: Any) -> dict[str, float]:
     if len(sides) < 2:
         return {}
     a, b = sim.truth.legs[sides[0]], sim.truth.legs[sides[1]]
-    fit = res.context["clock_fit"]
+    fit = res.context.clock_fit
     t_a = np.linspace(0.0, sim.truth.duration_s, 200)          # reference clock, s since start
     t_true = (t_a - a.offset_s) / (1.0 + a.drift_ppm * 1e-6)
     true_lag = (1.0 + b.drift_ppm * 1e-6) * t_true + b.offset_s - t_a
@@ -108,7 +108,7 @@ def evaluate_result(sim: Any, res: Any) -> dict[str, Any]:
         is_lm = (ev["type"] == "lm").to_numpy() & observed & (ev["side"] == side).to_numpy()
         t_lm = ev.loc[is_lm, "onset_s"].to_numpy(float)
         t_lm = t_lm[(t_lm >= lo) & (t_lm < hi)]
-        d_on = np.sort(res.context["single_leg_onsets"][side])
+        d_on = np.sort(res.context.single_leg_onsets_s[side])
         d_on = d_on[(d_on >= lo) & (d_on < hi)]
         mt, mf = match_onsets(t_lm, d_on)
         unmatched = d_on[~mf]
@@ -126,9 +126,9 @@ def evaluate_result(sim: Any, res: Any) -> dict[str, Any]:
     out.update(hj_tp=int(mt.sum()), hj_fn=int((~mt).sum()), hj_fp=int((~mf).sum()))
     out.update(plmi_true=truth.plm_index if truth.plm_index is not None else np.nan,
                plmi_est=float(res.summary.plm_index or 0.0),
-               tib_true_h=float(truth.analysis_h), tib_est_h=float(res.context["analysis_h"]),
-               lights_out_error_min=(res.context["lights_out_s"] - lo) / 60.0,
-               lights_on_error_min=(res.context["lights_on_s"] - hi) / 60.0)
+               tib_true_h=float(truth.analysis_h), tib_est_h=float(res.summary.time_in_bed_h),
+               lights_out_error_min=(res.summary.lights_out_s - lo) / 60.0,
+               lights_on_error_min=(res.summary.lights_on_s - hi) / 60.0)
     out.update(_clock_check(sim, res))
     return out
 

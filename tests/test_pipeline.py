@@ -9,7 +9,8 @@ import pytest
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.recording import Leg, Recording
 from lrm.params import Params
-from lrm.pipeline import analyze, write_night
+from lrm.io.night_dir import load_night
+from lrm.pipeline import analyze
 from lrm.rules.events import EVENT_COLUMNS
 
 
@@ -29,8 +30,8 @@ def result(night):
 
 def test_plm_index_and_time_in_bed_close_to_truth(night, result):
     assert result.summary.plm_index == pytest.approx(night.truth.plm_index, abs=8.0)
-    assert result.context["analysis_h"] == pytest.approx(night.truth.analysis_h, abs=0.15)
-    assert result.context["lights_out_s"] == pytest.approx(night.truth.lights_out_s, abs=120)
+    assert result.summary.time_in_bed_h == pytest.approx(night.truth.analysis_h, abs=0.15)
+    assert result.summary.lights_out_s == pytest.approx(night.truth.lights_out_s, abs=120)
 
 
 def test_events_follow_the_contract(result):
@@ -47,14 +48,28 @@ def test_trace_and_quality(result):
     assert 90 <= q.coverage_pct <= 100 and q.clock_residual_s is not None
 
 
-def test_write_night_refuses_to_overwrite(result, tmp_path):
-    write_night(result, tmp_path / "n")
+def test_save_refuses_to_overwrite(result, tmp_path):
+    result.save(tmp_path / "n")
     summary = json.loads((tmp_path / "n" / "summary.json").read_text())
     assert summary["params_digest"] == Params().digest()
     assert summary["plm_index"] == pytest.approx(result.summary.plm_index)
+    assert summary["time_in_bed_h"] == result.summary.time_in_bed_h < summary["time_in_bed_gross_h"]
     assert len(pd.read_parquet(tmp_path / "n" / "trace.parquet")) == len(result.trace)
     with pytest.raises(OutputExistsError):
-        write_night(result, tmp_path / "n")
+        result.save(tmp_path / "n")
+
+
+def test_a_saved_night_loads_back_as_the_same_typed_result(result, tmp_path):
+    loaded = load_night(result.save(tmp_path / "n"))
+    assert loaded.summary == result.summary and loaded.summary.to_dict() == result.summary.to_dict()
+    assert loaded.params == result.params and loaded.summary.quality["right"] == result.quality["right"]
+    pd.testing.assert_frame_equal(loaded.trace, result.trace)
+    same = result.events.round({c: 6 for c in result.events.select_dtypes("float").columns})
+    pd.testing.assert_frame_equal(loaded.events.drop(columns="onset"), same.drop(columns="onset"),
+                                  check_exact=False, atol=1e-6)
+    assert (loaded.events["onset"] - result.events["onset"]).abs().max() <= pd.Timedelta("1us")
+    assert str(loaded.events["onset"].dtype) == "datetime64[ns, UTC]"
+    assert repr(loaded).startswith("<NightResult wasm2016:") and "\n" not in repr(loaded)
 
 
 def test_one_leg_night(night):
@@ -69,7 +84,7 @@ def test_lights_override(night):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = analyze(night.recording, lights_out_s=1000.0, lights_on_s=4000.0)
-    assert res.context["lights_out_s"] == 1000.0 and res.context["rest_source"] == "override"
+    assert res.summary.lights_out_s == 1000.0 and res.summary.rest_period_source == "override"
     assert (res.events.loc[res.events["type"] == "lm", "onset_s"] >= 1000.0).all()
 
 

@@ -80,24 +80,13 @@ def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
 
 def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
-    from lrm.io.registry import read
-    from lrm.io.times import parse_lights
-    from lrm.pipeline import analyze, write_night
+    from lrm.night_files import NightInputs, analyze_files
 
-    if spec.path is not None:
-        recording = read(spec.path)
-    else:
-        recording = read(left=spec.left, right=spec.right)
-    from lrm.io.edf_scoring import read_scoring_files  # EDF+ or CSV, as lrm analyze takes them
-
-    hypnogram, respiratory, arousals = read_scoring_files(
-        spec.hypnogram, spec.respiratory, spec.arousals,
-        recording_start_s=recording.start_s if recording.time_is_absolute else None)
-    lights_out_s, lights_on_s = parse_lights(recording, spec.lights_out, spec.lights_on)  # seconds, HH:MM or ISO
-    result = analyze(recording, as_params(params), hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-                     lights_out_s=lights_out_s, lights_on_s=lights_on_s,
-                     threads=1)  # the batch's workers are processes, one per core: no threads within a night
-    write_night(result, out_dir)
+    inputs = NightInputs(path=spec.path, left=spec.left, right=spec.right, hypnogram=spec.hypnogram,
+                         respiratory=spec.respiratory, arousals=spec.arousals, lights_out=spec.lights_out,
+                         lights_on=spec.lights_on)
+    # the report comes after, apart (a night stands without it); the workers are processes: one thread each
+    analyze_files(inputs, out_dir, as_params(params), report=False, threads=1)
 
 
 def _write_report(night_dir: Path) -> None:

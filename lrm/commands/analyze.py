@@ -57,24 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace existing results in DIR")
 
 
-def _start_s(text: str | None) -> float | None:
-    if text is None:
-        return None
-    from datetime import datetime, timezone
-
-    from lrm.errors import InputError
-
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError("--start", "", f"cannot read {text!r} as a time", "use Unix seconds or ISO 8601") from None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
-
-
 def _fmt(value: object, fmt: str = ".1f", unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{fmt}}{unit}"
 
@@ -123,48 +105,30 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from lrm.commands.preload import imports_beside_read
-    from lrm.errors import InputError, OutputExistsError
-    from lrm.io.registry import read
+    from lrm.io.times import parse_start_time
+    from lrm.night_files import NightInputs, analyze_files
     from lrm.params import Params
 
-    if args.path is None and args.left is None and args.right is None:
-        raise InputError("lrm analyze", "", "no input given", "pass FILE --side left|right, a directory, or --left/--right")
-    if args.path is not None and (args.left or args.right):
-        raise InputError("lrm analyze", "", "both FILE and --left/--right given", "give one or the other")
-    out = Path(args.out)
-    if (out / "summary.json").exists() and not args.force:
-        raise OutputExistsError(str(out / "summary.json"), "choose another --out directory, or pass --force to replace it")
+    inputs = NightInputs(path=args.path, left=args.left, right=args.right, side=args.side, format=args.format,
+                         units=args.units, start_s=parse_start_time(args.start), hypnogram=args.hypnogram,
+                         respiratory=args.respiratory, arousals=args.arousals, lights_out=args.lights_out,
+                         lights_on=args.lights_on)
     params = Params.from_toml(args.config) if args.config else Params()
     if args.rules:
         params = params.with_overrides(rules=args.rules)
-    start_s = _start_s(args.start)
-    # what analyze, write_night and write_report import (the last two: matplotlib's SVG backend and pyarrow's
-    # dataset API, used to read trace.parquet back)
-    with imports_beside_read(["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
-                              "matplotlib.backends.backend_svg", "pyarrow.dataset"]):
-        if args.path is not None:
-            rec = read(args.path, side=args.side, format=args.format, units=args.units, start_s=start_s)
-        else:
-            rec = read(left=args.left, right=args.right, format=args.format, units=args.units, start_s=start_s)
-    from lrm.io.edf_scoring import read_scoring_files
-    from lrm.io.times import parse_lights
-    from lrm.pipeline import analyze, write_night
-
-    hyp, resp, ar = read_scoring_files(args.hypnogram, args.respiratory, args.arousals,
-                                       recording_start_s=rec.start_s if rec.time_is_absolute else None)
-    lights_out_s, lights_on_s = parse_lights(rec, args.lights_out, args.lights_on)
-    result = analyze(rec, params, hypnogram=hyp, respiratory=resp, arousals=ar,
-                     lights_out_s=lights_out_s, lights_on_s=lights_on_s)
-    write_night(result, out, overwrite=args.force)
+    # what analyze and the report import (matplotlib's SVG backend), imported beside the read
+    modules = ["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
+               "matplotlib.backends.backend_svg"]
+    out = Path(args.out)
+    result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf,
+                           during_read=lambda: imports_beside_read(modules))
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
     return 0
 
 
 def print_report_line(out, *, pdf: bool) -> None:  # noqa: ANN001 - a Path
-    """Write DIR/report.html (and report.pdf) from the results in ``out`` and say where they are."""
-    from lrm.report.html import write_report
-
-    path = write_report(out, pdf=pdf)
+    """Say where the night's report is (written by :func:`lrm.night_files.analyze_files`)."""
+    path = out / "report.html"
     extra = f" and {path.with_suffix('.pdf')}" if pdf else ""
     print(f"  report: {path}{extra}")

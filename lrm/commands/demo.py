@@ -55,16 +55,12 @@ def run(args: argparse.Namespace) -> int:
 
     from lrm.commands.analyze import print_report_line, print_summary
     from lrm.errors import OutputExistsError
-    from lrm.io.registry import read
-    from lrm.pipeline import analyze, write_night
+    from lrm.night_files import NightInputs, analyze_files
 
     out = Path(args.out)
     if (out / "summary.json").exists() and not args.force:
         raise OutputExistsError(str(out / "summary.json"), "pass --force to replace the earlier demo, or choose --out")
-    night = find_sample_night()
-    rec = read(night["path"]) if "path" in night else read(left=night["left"], right=night["right"])
-    result = analyze(rec)
-    write_night(result, out, overwrite=args.force)
+    result = analyze_files(NightInputs(**find_sample_night()), out, overwrite=args.force, pdf=args.pdf)
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
     print(f"  files: {out}/summary.json, events.csv, trace.parquet, report.html")

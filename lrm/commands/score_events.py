@@ -90,20 +90,24 @@ def run(args: argparse.Namespace) -> int:
 
     from lrm.errors import InputError
     from lrm.io.provenance import input_files
-    from lrm.report.outputs import write_outputs
-    from lrm.rules.score import score_events
+    from lrm.api import score_events
+    from lrm.io.night_dir import save_night
+    from lrm.result import NightResult, Summary
 
     if (args.start is None) != (args.end is None):
         raise InputError(args.events, "--start/--end", "only one end of the analysis period given",
                          "give both --start T and --end T (s since the recording start), or --hours H")
     scored = score_events(args.events, rules=args.rules, hypnogram=args.hypnogram, respiratory=args.respiratory,
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
-    summary = scored.summary.to_dict()
-    summary["input_files"] = input_files({"events": args.events, "hypnogram": args.hypnogram,
-                                           "respiratory": args.respiratory, "arousals": args.arousals})
-    write_outputs(args.out, scored.events, summary, overwrite=args.force)
+    files = input_files({"events": args.events, "hypnogram": args.hypnogram, "respiratory": args.respiratory,
+                         "arousals": args.arousals})
+    night = NightResult(scored.events, Summary.from_dict({**scored.summary.to_dict(), "input_files": files}))
+    save_night(night, args.out, overwrite=args.force)
+    summary = night.summary.to_dict()
     _print_summary(summary, args.out)
     from lrm.commands.analyze import print_report_line
+    from lrm.report.html import write_night_report
 
+    write_night_report(night, Path(args.out).resolve().name, Path(args.out) / "report.html", pdf=args.pdf)
     print_report_line(Path(args.out), pdf=args.pdf)
     return 0

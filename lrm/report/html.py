@@ -1,13 +1,13 @@
-"""The self-contained HTML night report, built from an output directory's files alone.
+"""The self-contained HTML night report, drawn from the typed night (:class:`lrm.result.NightResult`).
 
-``write_report(DIR)`` reads DIR/summary.json, DIR/events.csv and (optional) DIR/trace.parquet and
-writes DIR/report.html: one file with inline CSS and figures as SVG data URIs, no script and no
-network access (a Content-Security-Policy forbids both). ``score-events`` directories have no trace:
-the signal figures are then left out. Every key of summary.json is optional (``null`` or missing values
-show as "not available"), so a partial summary never stops the report.
+``write_night_report(result, name, FILE)`` writes one file with inline CSS and figures as SVG data URIs,
+no script and no network access (a Content-Security-Policy forbids both); ``write_report(DIR)`` reads a
+night directory back (:func:`lrm.io.night_dir.load_night`) and writes DIR/report.html. ``score-events``
+directories have no trace: the signal figures are then left out. Values that do not apply (None) show
+as "not available". The figures are :func:`lrm.report.figures.night_figures`, for the HTML and the PDF.
 
 ``write_multi_night_report([DIR1, DIR2, ...], FILE)`` combines analysed nights: a night-by-night table,
-the mean PLM index and the night-to-night spread (SCORING.md §2.6).
+the mean PLM index and the night-to-night spread (docs/scoring.md §2.6).
 
 All text from input files (subject id, file names, column text) goes through Jinja2's autoescaping.
 """
@@ -15,7 +15,6 @@ All text from input files (subject id, file names, column text) goes through Jin
 from __future__ import annotations
 
 import os
-import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,11 +23,15 @@ from typing import Any, Literal
 
 import jinja2
 import numpy as np
+from matplotlib.figure import Figure
 
 from lrm._version import __version__
 from lrm.errors import OutputExistsError
+from lrm.result import NightResult
 from lrm.report import plots, text
-from lrm.report.night_files import NightFiles, load_night
+from lrm.io.atomic import write_text_atomic
+from lrm.io.night_dir import load_night
+from lrm.report.figures import ReportFigure, night_figures
 from lrm.report.tables import (
     flatten,
     format_value,
@@ -39,13 +42,12 @@ from lrm.report.tables import (
     parse_start,
     quality_table,
     rows_of,
-    rule_number,
     rules_table,
     side_table,
 )
 from lrm.report.text import as_number, render_findings, render_multi_night_findings
 
-__all__ = ["NightFiles", "load_night", "render_night_html", "write_report", "write_multi_night_report"]
+__all__ = ["render_night_html", "write_report", "write_night_report", "write_multi_night_report"]
 
 GENERATOR = f"lrm {__version__}"
 PdfEngine = Literal["auto", "chromium", "matplotlib"]
@@ -59,65 +61,13 @@ _ENV = jinja2.Environment(
 )
 
 
-def _duration_s(night: NightFiles) -> float | None:
-    ends = [as_number(night.summary.get("recording_duration_s"))]
-    if night.trace is not None and len(night.trace):
-        ends.append(float(night.trace["t_s"].iloc[-1]) + 1.0)
-    if len(night.events):
-        ends.append(float(night.events["offset_s"].max()))
-    known = [e for e in ends if e is not None]
-    return max(known) if known else None
-
-
-# ---------------------------------------------------------------- figures
-
-
-def _figures(night: NightFiles, start: datetime | None) -> list[dict[str, str]]:
-    events, trace, summary = night.events, night.trace, night.summary
-    duration_s = _duration_s(night)
-    imi_min = rule_number(summary, ("imi_min_s", "min_imi_s"), 10.0)
-    imi_max = rule_number(summary, ("imi_max_s", "max_imi_s"), 90.0)
-    min_lm_s = rule_number(summary, ("min_lm_s", "lm_min_duration_s"), 0.5)
-    max_lm_s = rule_number(summary, ("max_clm_one_leg_s", "lm_max_duration_s"), 10.0)
-    specs = [
-        ("night", "The night at a glance",
-         "Per-leg movement (peak acceleration per 30 s, grey where the sensor gave no data), lying and time "
-         "in bed, and every detected movement." if trace is not None else
-         "Every scored movement across the night (no signal trace for this directory).",
-         lambda: plots.plot_night(events, trace=trace, duration_s=duration_s, start=start)),
-        ("per-hour", "Movements per hour of the night",
-         "PLMs (in periodic series), other leg movements and hypnic jerks in each hour from the start.",
-         lambda: plots.plot_plms_per_hour(events, duration_s=duration_s, start=start)),
-        ("imi", "Intervals between movements",
-         f"Onset-to-onset intervals on a log scale. Periodic movements recur every {imi_min:g} to {imi_max:g} s "
-         "(dashed lines, orange bars); a peak near 15-30 s is the pattern of periodic limb movements.",
-         lambda: plots.plot_imi_histogram(events, imi_min_s=imi_min, imi_max_s=imi_max)),
-        ("duration", "How long each movement lasted",
-         f"Leg movements count from {min_lm_s:g} s and are candidates for periodic movements up to {max_lm_s:g} s "
-         "(dashed lines); hypnic jerks are brief.",
-         lambda: plots.plot_duration_histogram(
-             events, min_s=min_lm_s, max_s=max_lm_s)),
-        ("zoom", "Close-up of the densest PLM series",
-         "A few minutes of the series with the most movements per minute; numbers give the interval to the "
-         "previous movement.",
-         lambda: plots.plot_densest_series(events, trace=trace, start=start)),
-    ]
-    figures = []
-    for key, title, caption, build in specs:
-        fig = build()
-        if fig is None:
-            continue
-        figures.append({"id": key, "title": title, "caption": caption, "src": plots.figure_to_data_uri(fig)})
-    return figures
-
-
 # ---------------------------------------------------------------- rendering
 
 
-def _night_context(night: NightFiles) -> dict[str, Any]:
-    summary = night.summary
-    start = parse_start(summary.get("recording_start"))
-    rules_name, rules_rows = rules_table(summary)
+def _night_context(night: NightResult, name: str, figures: list[ReportFigure]) -> dict[str, Any]:
+    summary = night.summary.to_dict()
+    start = parse_start(night.summary.recording_start)
+    rules_name, rules_rows = rules_table(night.rules)
     quality = quality_table(summary)
     side_columns, side_rows = side_table(night.events)
     file_columns, file_rows = input_file_table(summary)
@@ -125,8 +75,8 @@ def _night_context(night: NightFiles) -> dict[str, Any]:
     return {
         "generator": GENERATOR,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "subject": summary.get("subject_id") or summary.get("subject"),
-        "night_name": night.out_dir.resolve().name,
+        "subject": night.summary.subject,
+        "night_name": name,
         "recording_start": start.strftime("%Y-%m-%d %H:%M %Z").strip() if start else summary.get("recording_start"),
         "findings": render_findings(summary),
         "index_rows": index_rows(summary),
@@ -148,25 +98,14 @@ def _night_context(night: NightFiles) -> dict[str, Any]:
         "other_rows": other_value_rows(summary),
         "has_trace": night.trace is not None,
         "densest_series_size": None if series is None else len(series),
-        "figures": _figures(night, start),
+        "figures": [{"id": f.id, "title": f.title, "caption": f.caption, "src": plots.figure_to_data_uri(f.figure)}
+                    for f in figures],
     }
 
 
-def render_night_html(night: NightFiles) -> str:
-    """The complete report.html text for one night."""
-    return _ENV.get_template("night.html.j2").render(**_night_context(night))
-
-
-def _write_atomic(path: Path, text_: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text_)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def render_night_html(night: NightResult, name: str = "night") -> str:
+    """The complete report.html text for one night (``name``: the night's name, e.g. its directory's)."""
+    return _ENV.get_template("night.html.j2").render(**_night_context(night, name, night_figures(night)))
 
 
 def is_lrm_report(path: Path) -> bool:
@@ -193,29 +132,36 @@ def write_report(
     With ``pdf`` also writes the same name with ``.pdf`` (see :mod:`lrm.report.pdf` for ``pdf_engine``).
     Returns the HTML path. An existing file is replaced only if lrm wrote it.
     """
-    night = load_night(out_dir)
-    target = Path(out_path) if out_path is not None else night.out_dir / "report.html"
+    directory = Path(out_dir)
+    night = load_night(directory)
+    return write_night_report(night, directory.resolve().name, out_path if out_path is not None
+                              else directory / "report.html", pdf=pdf, pdf_engine=pdf_engine)
+
+
+def write_night_report(night: NightResult, name: str, out_path: str | os.PathLike[str], *, pdf: bool = False,
+                       pdf_engine: PdfEngine = "auto") -> Path:
+    """Write the report of the typed night ``night`` to ``out_path`` (HTML; with ``pdf`` also ``.pdf``).
+
+    One list of figures (:func:`lrm.report.figures.night_figures`) serves both. An existing file is
+    replaced only if lrm wrote it. Returns the HTML path.
+    """
+    target = Path(out_path)
     _check_overwrite(target)
-    _write_atomic(target, render_night_html(night))
+    figures = night_figures(night)
+    context = _night_context(night, name, figures)
+    write_text_atomic(target, _ENV.get_template("night.html.j2").render(**context))
     if pdf:
         from lrm.report.pdf import write_pdf
 
-        write_pdf(target, target.with_suffix(".pdf"), engine=pdf_engine, fallback=lambda p: _night_pdf(night, p))
+        write_pdf(target, target.with_suffix(".pdf"), engine=pdf_engine,
+                  fallback=lambda p: _night_pdf(context, [f.figure for f in figures], p))
     return target
 
 
-def _night_pdf(night: NightFiles, pdf_path: Path) -> None:
+def _night_pdf(context: dict[str, Any], figures: list[Figure], pdf_path: Path) -> None:
     from lrm.report.pdf import write_pdf_with_matplotlib
 
-    context = _night_context(night)
     findings = context["findings"]
-    start = parse_start(night.summary.get("recording_start"))
-    figures = [f for f in (
-        plots.plot_night(night.events, trace=night.trace, duration_s=_duration_s(night), start=start),
-        plots.plot_plms_per_hour(night.events, duration_s=_duration_s(night), start=start),
-        plots.plot_imi_histogram(night.events), plots.plot_duration_histogram(night.events),
-        plots.plot_densest_series(night.events, trace=night.trace, start=start),
-    ) if f is not None]
     write_pdf_with_matplotlib(
         pdf_path,
         title=f"Leg-movement night report: {context['night_name']}",
@@ -233,18 +179,14 @@ def _night_pdf(night: NightFiles, pdf_path: Path) -> None:
 # ---------------------------------------------------------------- several nights
 
 
-def _night_row(night: NightFiles, link_from: Path) -> dict[str, Any]:
-    summary = night.summary
-    start = parse_start(summary.get("recording_start"))
-    quality = summary.get("quality")
-    coverage = []
-    if isinstance(quality, dict):
-        coverage = [as_number(v.get("coverage_pct")) for v in quality.values() if isinstance(v, dict)]
-    coverage = [c for c in coverage if c is not None]
-    report = night.out_dir / "report.html"
+def _night_row(night: NightResult, out_dir: Path, link_from: Path) -> dict[str, Any]:
+    summary = night.summary.to_dict()
+    start = parse_start(night.summary.recording_start)
+    coverage = [q.coverage_pct for q in night.summary.quality.values()]
+    report = out_dir / "report.html"
     return {
-        "name": night.out_dir.resolve().name,
-        "subject": summary.get("subject_id") or summary.get("subject"),
+        "name": out_dir.resolve().name,
+        "subject": night.summary.subject,
         "date": start.strftime("%Y-%m-%d %H:%M") if start else "",
         "time_in_bed": format_value(as_number(summary.get("time_in_bed_h")), "h", na="-"),
         "sleep": format_value(as_number(summary.get("total_sleep_time_h")), "h", na="-"),
@@ -256,7 +198,7 @@ def _night_row(night: NightFiles, link_from: Path) -> dict[str, Any]:
         "periodicity": format_value(as_number(summary.get("periodicity_index")), "ratio", na="-"),
         "hypnic": format_value(summary.get("hypnic_jerk_count"), na="-"),
         "coverage": format_value(min(coverage), "%") if coverage else "-",
-        "rules": rules_table(summary)[0],
+        "rules": night.rules.name,
         "link": urllib.parse.quote(Path(os.path.relpath(report, link_from.parent)).as_posix())
         if report.is_file() else None,
     }
@@ -270,9 +212,9 @@ def write_multi_night_report(
     if not dirs:
         raise ValueError("dirs must name at least one analysed-night directory")
     target = Path(out_path)
-    nights = [load_night(d) for d in dirs]
+    nights = [(load_night(d), Path(d)) for d in dirs]
     _check_overwrite(target)
-    rows = [_night_row(night, target) for night in nights]
+    rows = [_night_row(night, directory, target) for night, directory in nights]
     indices = [row["plm_index"] for row in rows]
     known = [v for v in indices if v is not None]
     plms = [row["plms_index"] for row in rows if row["plms_index"] is not None]
@@ -297,7 +239,7 @@ def write_multi_night_report(
         rule_sets=rule_sets,
         figure=figure,
     )
-    _write_atomic(target, html_text)
+    write_text_atomic(target, html_text)
     if pdf:
         from lrm.report.pdf import write_pdf, write_pdf_with_matplotlib
 

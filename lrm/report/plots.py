@@ -22,6 +22,8 @@ from matplotlib.patches import PathPatch, StepPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MultipleLocator, NullFormatter, NullLocator
 
+from lrm.rules.rulesets import WASM2016
+
 __all__ = [
     "CATEGORY_COLORS",
     "CATEGORY_LABELS",
@@ -289,7 +291,8 @@ def plot_plms_per_hour(
     return fig
 
 
-def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = 10.0, imi_max_s: float = 90.0) -> Figure:
+def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = WASM2016.imi_min_s,
+                       imi_max_s: float = WASM2016.imi_max_s) -> Figure:
     """Histogram of inter-movement intervals (onset to onset, s) on a log axis, bins of 0.1 in ln(IMI)
     (Ferri et al., *Sleep* 2006; SCORING.md §2.1), with the periodic range ``imi_min_s``-``imi_max_s`` marked.
     A periodic night shows a peak at 15-30 s; short (< 10 s) intervals pile up on the left."""
@@ -322,7 +325,8 @@ def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = 10.0, imi_max
     return fig
 
 
-def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = 0.5, max_s: float = 10.0) -> Figure:
+def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = WASM2016.min_lm_s,
+                            max_s: float = WASM2016.max_clm_one_leg_s) -> Figure:
     """Histogram of movement durations (s) in 0.25 s bins: leg movements and, overlaid, hypnic jerks;
     the WASM leg-movement limits ``min_s`` and ``max_s`` are marked."""
     categories = event_categories(events)

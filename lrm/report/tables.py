@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from lrm.rules.rulesets import RuleSet
 from lrm.report import plots
 from lrm.report.text import as_number
 
@@ -34,7 +35,6 @@ __all__ = [
     "quality_table",
     "input_file_table",
     "rules_table",
-    "rule_number",
 ]
 
 # (summary key, label, unit) for the indices table, in clinical reading order (formats.md §5.1); keys as
@@ -274,33 +274,7 @@ def input_file_table(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     return columns, [[format_value(record.get(c), unit_for(c)) for c in columns] for record in records]
 
 
-def _rule_fields(summary: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(rule-set name, its parameters): a dict in summary.json as given; a rule-set name is expanded with
-    lrm's own RuleSet of that name (the numbers this lrm version scores with)."""
-    rules = summary.get("rules")
-    if isinstance(rules, dict):
-        name = rules.get("name") or rules.get("ruleset") or "unnamed rule set"
-        return str(name), {k: v for k, v in rules.items() if k != "name"}
-    if not rules:
-        return "not recorded", {}
-    try:
-        from lrm.rules.rulesets import get_ruleset
-
-        ruleset = get_ruleset(str(rules))
-    except (ImportError, LookupError, ValueError, TypeError):
-        return str(rules), {}
-    return str(rules), {k: v for k, v in dataclasses.asdict(ruleset).items() if k != "name"}
-
-
-def rules_table(summary: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]]]:
-    name, fields = _rule_fields(summary)
-    return name, rows_of(flatten(fields)) if fields else []
-
-
-def rule_number(summary: Mapping[str, Any], keys: Sequence[str], default: float) -> float:
-    fields = _rule_fields(summary)[1]
-    for key in keys:
-        number = as_number(fields.get(key))
-        if number is not None:
-            return number
-    return default
+def rules_table(rules: RuleSet) -> tuple[str, list[tuple[str, str]]]:
+    """(rule-set name, its numbers as rows): the numbers this lrm version scores that rule set with."""
+    fields = {k: v for k, v in dataclasses.asdict(rules).items() if k != "name"}
+    return rules.name, rows_of(flatten(fields))

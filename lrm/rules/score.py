@@ -1,12 +1,11 @@
 """Score leg movements: the WASM 2016 / AASM pipeline from single-leg LMs to PLMs and the night summary.
 
-``score_lms`` is the pure core (tables in, tables out) used by the accelerometer pipeline;
-``score_events`` reads technician-scored files (generic LM CSV or RemLogic export) and calls it.
+``score_lms`` is tables in, tables out: the accelerometer pipeline calls it, and so does
+``lrm.score_events`` (:mod:`lrm.api`) once it has read technician-scored files.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ from lrm.rules.rulesets import RuleSet, RuleSetName, get_ruleset
 from lrm.rules.series import compute_imi, number_series
 from lrm.rules.summary import NightSummary
 
-__all__ = ["ScoredEvents", "score_lms", "score_events"]
+__all__ = ["ScoredEvents", "score_lms"]
 
 _SIDES = ("left", "right")
 
@@ -168,28 +167,3 @@ def score_lms(
     )
     type_counts = {str(k): int(v) for k, v in events["type"].value_counts(sort=False).items()}
     return ScoredEvents(events=events, summary=summarize_night(scored, type_counts, ctx))
-
-
-def score_events(
-    path: str | os.PathLike[str],
-    *,
-    rules: RuleSet | RuleSetName = "wasm2016",
-    hypnogram: str | os.PathLike[str] | Hypnogram | None = None,
-    respiratory: str | os.PathLike[str] | pd.DataFrame | None = None,
-    arousals: str | os.PathLike[str] | pd.DataFrame | None = None,
-    hours: float | None = None,
-    start_s: float | None = None,
-    end_s: float | None = None,
-) -> ScoredEvents:
-    """Score a file of technician-scored LMs (generic LM CSV or RemLogic export); see ``lrm score-events``."""
-    from lrm.io.scoring_inputs import load_scoring_inputs
-
-    inputs = load_scoring_inputs(
-        path, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-        hours=hours, start_s=start_s, end_s=end_s,
-    )
-    return score_lms(
-        inputs.lms, hours=inputs.hours, rules=rules, hypnogram=inputs.hypnogram,
-        respiratory=inputs.respiratory, arousals=inputs.arousals, period=inputs.period,
-        recording_start=inputs.recording_start,
-    )

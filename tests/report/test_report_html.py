@@ -10,7 +10,7 @@ from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
 from lrm.report.html import write_multi_night_report, write_report
-from lrm.report.night_files import load_night
+from lrm.io.night_dir import load_night
 from lrm.report.tables import format_value
 
 MAX_REPORT_BYTES = 3_000_000
@@ -42,12 +42,12 @@ def test_night_report_shows_every_index_with_units_and_the_tables(night_dir):
     for key in ("hypnic_jerk_count", "lm_index", "clm_index", "plm_series_count", "periodicity_index"):
         assert f'<td class="key">{key}</td>' in text
     assert '<td class="key">plms_index</td>' not in text  # null: no hypnogram, so left out
-    # hypnic jerks with clock times (recording started 22:14:05 +01:00; first jerk at 900 s)
-    assert "22:29:05" in text and "0:15:00" in text
     # data quality per leg, rule set, parameters, version, inputs and hashes
-    assert "coverage_pct" in text and "98.5 %" in text and "clock_drift_ppm" in text and "12.5 ppm" in text
-    assert "wasm2016" in text and "imi_max_s" in text and "detect.threshold_g" in text
-    assert "sha256:4f1c0ab2" in text and "a" * 64 in text and "right.csv" in text and "lrm 0.1.0" in text
+    right = summary["quality"]["right"]
+    assert "coverage_pct" in text and f"{right['coverage_pct']:.1f} %" in text and "clock_drift_ppm" in text
+    assert "wasm2016" in text and "imi_max_s" in text and "detect.high_g" in text
+    assert summary["params_digest"] in text and "a" * 64 in text and "right.csv" in text
+    assert f"lrm {summary['lrm_version']}" in text
     # left/right/bilateral counts from events.csv
     assert "<th class=\"num\">bilateral</th>" in text
 
@@ -88,19 +88,26 @@ def test_directory_without_trace_omits_signal_figures(tmp_path):
     assert text.count("<img ") == 5  # event raster, per hour, IMI, duration, zoom on the event list
 
 
-@pytest.mark.parametrize("summary", [{}, {"plm_index": None, "rules": None, "quality": None, "params": None,
-                                          "input_files": None, "recording_start": "not a time"},
-                                     {"quality": "good", "input_files": ["a.csv"], "rules": "aasm",
-                                      "params": {"x": [1, 2]}, "extra": {"nested": {"n_s": 1.5}}}])
-def test_partial_summary_never_crashes(tmp_path, summary):
+@pytest.mark.parametrize("key", ["plm_index", "periodicity_index", "recording_start", "sleep_latency_min"])
+def test_values_that_do_not_apply_show_as_not_available(tmp_path, key):
     night = write_night_dir(tmp_path / "n", hours=1.0)
-    (night / "summary.json").write_text(json.dumps(summary))
+    summary = json.loads((night / "summary.json").read_text())
+    (night / "summary.json").write_text(json.dumps({**summary, key: None}))
     report = write_report(night)
     parse_strict(report)
-    text = report.read_text(encoding="utf-8")
-    if not summary.get("plm_index"):
+    if key == "plm_index":
+        text = report.read_text(encoding="utf-8")
         assert '<div class="number">n/a' in text
         assert re.search(r"<td>PLM index</td><td class=\"num\">not available</td>", text)
+
+
+def test_a_summary_without_its_rule_set_is_an_input_error(tmp_path):
+    night = write_night_dir(tmp_path / "n", hours=1.0)
+    summary = json.loads((night / "summary.json").read_text())
+    del summary["rules"]
+    (night / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(InputError, match=r"summary.json: key 'rules': missing"):
+        write_report(night)
 
 
 def test_empty_events_table_still_gives_a_report(tmp_path):
@@ -181,16 +188,24 @@ def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
 
 
-def test_report_from_a_real_pipeline_night(tmp_path):
-    """End to end on the real producers: simulated night -> lrm.pipeline -> write_night -> report."""
-    night_module = pytest.importorskip("lrm.sim.night")
-    pipeline = pytest.importorskip("lrm.pipeline")
-    sim = night_module.simulate("plmd", seed=5, hours=2.0)
-    out = pipeline.write_night(pipeline.analyze(sim.recording), tmp_path / "night")
-    report = write_report(out)
+def test_an_aasm_night_shows_the_aasm_limits_in_the_html_and_the_pdf(tmp_path):
+    """End to end on the real producers: simulated night -> analyze (AASM) -> save -> report; the HTML and the
+    PDF draw one figure list, so both mark AASM's 5-90 s periodic range."""
+    import warnings
+
+    from lrm.params import Params
+    from lrm.pipeline import analyze
+    from lrm.report.figures import night_figures
+    from lrm.sim.night import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze(simulate("plmd", seed=5, hours=1.0).recording, Params(rules="aasm"))
+    out = result.save(tmp_path / "night")
+    report = write_report(out, pdf=True, pdf_engine="matplotlib")
     parse_strict(report)
     text = report.read_text(encoding="utf-8")
-    summary = json.loads((out / "summary.json").read_text())
-    assert f"{summary['plm_index']:.1f}" in text and summary["rules"] in text
-    assert text.count("<img ") >= 4 and "coverage_pct" in text and "max_clm_one_leg_s" in text
-    assert report.stat().st_size < MAX_REPORT_BYTES
+    assert f"{result.summary.plm_index:.1f}" in text and "aasm" in text and "every 5 to 90 s" in text
+    imi = next(f for f in night_figures(load_night(out)) if f.id == "imi")
+    assert [line.get_xdata()[0] for line in imi.figure.axes[0].get_lines()] == [5.0, 90.0]
+    assert report.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"

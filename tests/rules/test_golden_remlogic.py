@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from lrm.io.remlogic import read_remlogic
-from lrm.rules.score import score_events
+from lrm.api import score_events
 from tests.conftest import shared_file
 
 EVENTS = "lm_ground_truth/matplm_score/G20877_V1N2_AidRLS-Events.txt"

@@ -33,6 +33,6 @@ def test_wrist_night_runs_without_periodic_series(name):
     s = res.summary
     # wrist posture is not shank posture, so the rest period is short; what matters: no crash, an LM rate
     # far below the 300-800/h a quantisation-blind threshold gave (1 LSB = 33 mg here), no PLMD-level index
-    assert res.context["analysis_h"] > 0.5
+    assert res.summary.time_in_bed_h > 0.5
     assert s.lm_index < 100
     assert s.plm_index is not None and s.plm_index < 15

@@ -1,0 +1,161 @@
+"""The night directory: one analysed night on disk, written and read back as a :class:`lrm.result.NightResult`.
+
+``DIR/events.csv``
+    One row per event (``lrm.rules.events.EVENT_COLUMNS`` first), ``.`` decimals, empty cells for missing
+    values, 0/1 flags, floats rounded to 1 µs. The tz-aware ``onset`` column is not stored: it is rebuilt
+    from ``recording_start`` and ``timezone`` on reading.
+``DIR/trace.parquet``
+    The 1 Hz trace (absent for ``lrm score-events`` directories, which have no signal).
+``DIR/summary.json``
+    :meth:`lrm.result.Summary.to_dict`. Written last: a directory with a summary.json is complete.
+
+Every file is written atomically (:mod:`lrm.io.atomic`). Reading checks each file and raises
+:class:`~lrm.errors.InputError` naming the file, the place and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lrm.errors import InputError, OutputExistsError
+from lrm.io.atomic import write_atomic, write_json_atomic
+from lrm.params import Params
+from lrm.result import NightResult, Summary, add_onset_column
+from lrm.rules.events import EVENT_COLUMNS, EXTRA_COLUMNS
+
+__all__ = ["save_night", "load_night", "write_events_csv", "SUMMARY", "EVENTS", "TRACE", "REQUIRED_EVENT_COLUMNS"]
+
+SUMMARY, EVENTS, TRACE = "summary.json", "events.csv", "trace.parquet"
+REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
+_FIX_DIR = "give a directory written by 'lrm analyze' or 'lrm score-events'"
+
+
+def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write ``result`` into ``out_dir`` (created if missing): trace.parquet, events.csv, then summary.json.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out_dir`` already holds a night (summary.json) and ``overwrite`` is False; nothing is written.
+    """
+    out = Path(out_dir)
+    if (out / SUMMARY).exists() and not overwrite:
+        raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    if result.trace is not None:
+        write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
+    write_events_csv(out / EVENTS, result.events)
+    write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
+    return out
+
+
+def write_events_csv(path: str | os.PathLike[str], events: pd.DataFrame) -> Path:
+    """events.csv: the table without its ``onset`` column, floats rounded to 6 decimals (1 µs)."""
+    table = events.drop(columns=["onset"], errors="ignore")
+    floats = table.select_dtypes("float").columns
+    table = table.assign(**{c: table[c].round(6) for c in floats})  # 1 µs: no 0.30000000000000004
+    return write_atomic(path, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
+
+
+def load_night(out_dir: str | os.PathLike[str]) -> NightResult:
+    """Read a night directory back into the :class:`~lrm.result.NightResult` that was saved.
+
+    ``context`` (in-memory diagnostics) is empty; ``params`` is None when the directory's parameters are
+    not valid for this version of lrm (or it has none: ``lrm score-events``).
+    """
+    directory = Path(out_dir)
+    if not directory.is_dir():
+        raise InputError(str(directory), "", "not a directory", _FIX_DIR)
+    raw = _read_summary(directory / SUMMARY)
+    try:
+        summary = Summary.from_dict(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(directory / SUMMARY), "", f"not an lrm summary ({exc})", "re-run the analysis") from None
+    events = add_onset_column(_read_events(directory / EVENTS), summary.recording_start, summary.timezone)
+    return NightResult(events, summary, _read_trace(directory / TRACE), _params(summary.params))
+
+
+def _params(values: Any) -> Params | None:
+    if not isinstance(values, dict):
+        return None
+    try:
+        return Params.from_dict(values)
+    except (InputError, ValueError, TypeError):
+        return None
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(str(path), "", "no summary.json in this directory", _FIX_DIR)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"line {exc.lineno}, column {exc.colno}", f"not valid JSON ({exc.msg})",
+                         "re-run the analysis to rewrite it") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "", "not UTF-8 text", "re-run the analysis to rewrite it") from None
+    if not isinstance(summary, dict):
+        raise InputError(str(path), "top level", "expected a JSON object", "re-run the analysis to rewrite it")
+    for key in ("rules", "time_in_bed_h"):
+        if key not in summary:
+            raise InputError(str(path), f"key {key!r}", "missing", "re-run the analysis to rewrite it")
+    return summary
+
+
+def _read_events(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(str(path), "", "no events.csv in this directory", _FIX_DIR)
+    text_columns = {c: str for c, dtype in EVENT_COLUMNS.items() if dtype == "string"}
+    try:
+        events = pd.read_csv(path, dtype=text_columns, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), "", "the file is empty", "re-run the analysis to rewrite it") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"not a readable CSV table ({exc})", "re-run the analysis") from None
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in events]
+    if missing:
+        raise InputError(str(path), "header", f"missing column {missing[0]!r}",
+                         "re-run the analysis; events.csv needs onset_s, offset_s and type")
+    for column in ("onset_s", "offset_s"):
+        values = pd.to_numeric(events[column], errors="coerce")
+        bad = values.isna() & events[column].notna() | events[column].isna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # 1-based, after the header line
+            value = events[column].iloc[row - 2]
+            raise InputError(str(path), f"row {row}, column {column!r}", f"not a number: {value!r}",
+                             "re-run the analysis to rewrite events.csv")
+        events[column] = values.astype(float)
+    events["side"] = (events["side"] if "side" in events else pd.Series("", index=events.index)).fillna("")
+    events["type"] = events["type"].fillna("lm")
+    events = _typed(events)
+    return events.sort_values("onset_s", kind="stable", ignore_index=True)
+
+
+def _typed(events: pd.DataFrame) -> pd.DataFrame:
+    """The contract dtypes where the values allow them (a hand-edited file keeps what it has)."""
+    out = events.copy()
+    for column, dtype in {**EVENT_COLUMNS, **EXTRA_COLUMNS}.items():
+        if column in out:
+            try:
+                out[column] = out[column].astype(dtype)
+            except (TypeError, ValueError):
+                pass
+    return out
+
+
+def _read_trace(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        trace = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), "", f"not a readable Parquet file ({exc})", "re-run the analysis") from None
+    if "t_s" not in trace:
+        raise InputError(str(path), "columns", "missing column 't_s'", "re-run the analysis to rewrite it")
+    return trace.sort_values("t_s", ignore_index=True)

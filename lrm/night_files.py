@@ -1,0 +1,109 @@
+"""One night from its files to its output directory: read, parse the times, analyse, save, report.
+
+``lrm analyze``, ``lrm demo`` and each ``lrm batch`` task all run :func:`analyze_files`, so the three
+cannot drift apart: the same reader options, the same parsing of lights-out/lights-on (local clock time in
+the recording's zone, :mod:`lrm.io.times`), the same night directory (:mod:`lrm.io.night_dir`) and report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from lrm.errors import InputError, OutputExistsError
+from lrm.io.edf_scoring import read_scoring_files
+from lrm.io.night_dir import SUMMARY, save_night
+from lrm.io.recording import Recording
+from lrm.io.registry import read
+from lrm.io.times import parse_lights
+from lrm.params import Params
+from lrm.pipeline import analyze
+from lrm.result import NightResult
+
+__all__ = ["NightInputs", "read_recording", "analyze_files"]
+
+
+@dataclass(frozen=True, slots=True)
+class NightInputs:
+    """A night's input files and per-night values, as a person gives them.
+
+    Exactly one of ``path`` (a recording directory, or one leg's file with ``side``) or ``left``/``right``.
+    ``start_s``: Unix seconds of the first sample for files with relative time. ``lights_out``/``lights_on``:
+    s since the recording start, local "HH:MM" or ISO 8601 text. Scoring files: EDF+ or CSV.
+    """
+
+    path: str | None = None
+    left: str | None = None
+    right: str | None = None
+    side: str | None = None
+    format: str = "auto"
+    units: str = "auto"
+    start_s: float | None = None
+    hypnogram: str | None = None
+    respiratory: str | None = None
+    arousals: str | None = None
+    lights_out: str | float | None = None
+    lights_on: str | float | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is None and self.left is None and self.right is None:
+            raise InputError("lrm analyze", "", "no input given",
+                             "pass FILE --side left|right, a directory, or --left/--right")
+        if self.path is not None and (self.left or self.right):
+            raise InputError("lrm analyze", "", "both FILE and --left/--right given", "give one or the other")
+
+
+def read_recording(inputs: NightInputs) -> Recording:
+    """The night's recording, read by content (:func:`lrm.read`)."""
+    options = {"format": inputs.format, "units": inputs.units, "start_s": inputs.start_s}
+    if inputs.path is not None:
+        return read(inputs.path, side=inputs.side, **options)
+    return read(left=inputs.left, right=inputs.right, **options)
+
+
+def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: Params | None = None, *,
+                  overwrite: bool = False, report: bool = True, pdf: bool = False, threads: int | None = None,
+                  during_read: Callable[[], AbstractContextManager[object]] = nullcontext) -> NightResult:
+    """Read, analyse and save one night into ``out_dir`` (summary.json last), then its report.html.
+
+    Parameters
+    ----------
+    inputs : NightInputs
+        The night's files and per-night values.
+    out_dir : path
+        The night directory (created); an existing night there raises :class:`OutputExistsError`
+        before anything is read, unless ``overwrite``.
+    params : Params, optional
+        Analysis parameters (default :class:`Params`).
+    report, pdf : bool
+        Also write ``out_dir/report.html`` (and ``report.pdf``).
+    threads : int, optional
+        Threads for the per-leg steps (``lrm batch`` passes 1: its workers are processes).
+    during_read : callable
+        A context manager factory entered around the read (``lrm analyze`` imports what comes next
+        beside it).
+
+    Returns
+    -------
+    NightResult
+    """
+    out = Path(out_dir)
+    if (out / SUMMARY).exists() and not overwrite:
+        raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
+    with during_read():
+        recording = read_recording(inputs)
+    start = recording.start_s if recording.time_is_absolute else None
+    hypnogram, respiratory, arousals = read_scoring_files(inputs.hypnogram, inputs.respiratory, inputs.arousals,
+                                                          recording_start_s=start)
+    lights_out_s, lights_on_s = parse_lights(recording, inputs.lights_out, inputs.lights_on)
+    result = analyze(recording, params, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                     lights_out_s=lights_out_s, lights_on_s=lights_on_s, threads=threads)
+    save_night(result, out, overwrite=overwrite)
+    if report:
+        from lrm.report.html import write_night_report
+
+        write_night_report(result, out.resolve().name, out / "report.html", pdf=pdf)
+    return result
