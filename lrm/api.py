@@ -18,7 +18,6 @@ import pandas as pd
 
 from lrm.io.edf_scoring import read_scoring_files
 from lrm.io.hypnogram import Hypnogram
-from lrm.io.night_dir import load_night as load
 from lrm.io.recording import Recording
 from lrm.io.registry import read
 from lrm.io.scoring_inputs import load_scoring_inputs
@@ -26,6 +25,7 @@ from lrm.io.times import parse_lights
 from lrm.params import Params
 from lrm.pipeline import analyze as analyze_recording
 from lrm.result import NightResult
+from lrm.result import load_night as load
 from lrm.rules.rulesets import RuleSet, RuleSetName
 from lrm.rules.score import ScoredEvents, score_lms
 from lrm.sim.night import simulate

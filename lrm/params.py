@@ -53,15 +53,15 @@ class PrepareParams:
     """Timestamp repair, gaps and the working grid.
 
     work_fs_hz : rate in Hz of the uniform grid every later step runs on (block means of the raw
-        samples; LM energy at the ankle lies mostly below ~6 Hz, SCORING.md §6, so 25 Hz keeps it).
+        samples; LM energy at the ankle lies mostly below ~6 Hz, docs/scoring.md §6, so 25 Hz keeps it).
     gap_s : a stretch longer than this (s) with no samples is a gap: excluded, never interpolated.
     gap_margin_s : time (s) on each side of a gap also excluded, where the filters see the gap's edge.
     clip_fraction : a sample at or beyond this fraction of the declared range counts as clipped.
     gravity_window_s : length (s) of the edge-preserving running median of the per-second means that
         estimates gravity (lrm.signal.gravity); the rest is the dynamic (movement) part. A centred median
         ignores movement only while it fills less than half of the window, and in a dense PLM series
-        (RLS: IMIs 15-30 s, SCORING.md §2.1) the window holds several LMs. 41 s = 2 x 20 s + 1: the
-        longest bilateral CLM (15 s, SCORING.md §1.2 step 4) with 5 s of neighbouring movement, or two
+        (RLS: IMIs 15-30 s, docs/scoring.md §2.1) the window holds several LMs. 41 s = 2 x 20 s + 1: the
+        longest bilateral CLM (15 s, docs/scoring.md §1.2 step 4) with 5 s of neighbouring movement, or two
         longest single-leg CLMs (10 s, step 3), stay below half of it. 21 s (2x one 10 s CLM) let the
         median follow dense series of long LMs, merging them past 10 s (RLS PLM index error 5.1/h,
         docs/validation.md). Longer costs latency online (the reach, lrm.signal.gravity) and relies more
@@ -91,17 +91,17 @@ class AlignParams:
 
 @dataclass(frozen=True, slots=True)
 class DetectParams:
-    """Leg-movement detection per leg: the EMG rule of SCORING.md §1.2 step 1 transposed to acceleration.
+    """Leg-movement detection per leg: the EMG rule of docs/scoring.md §1.2 step 1 transposed to acceleration.
 
     The envelope is the magnitude (g) of the dynamic acceleration, smoothed over ``smooth_s``. The noise
     floor is adaptive: a ``floor_max_s`` look-back maximum followed by a ``floor_min_s`` look-back minimum
-    of the envelope (MATPLM's EMG baseline, SCORING.md §1.2). An LM starts where the envelope exceeds
+    of the envelope (MATPLM's EMG baseline, docs/scoring.md §1.2). An LM starts where the envelope exceeds
     floor + ``high_g`` and ends at the start of the first ``min_quiet_s`` stretch below floor + ``low_g``
     (so same-leg bursts < 0.5 s apart are one LM). The 3:1 high/low ratio mirrors the EMG rule's 8/2 uV
     with the 2 uV step scaled up for the accelerometer's sharper noise floor.
 
     high_g : onset threshold above the floor (g). 12 mg sits between the 15 mg ankle threshold of
-        Sicbaldi 2025 (0.1-10 Hz band) and the ~30 mg a 4 degree movement produces (SCORING.md §6).
+        Sicbaldi 2025 (0.1-10 Hz band) and the ~30 mg a 4 degree movement produces (docs/scoring.md §6).
     low_g : offset threshold above the floor (g).
     high_floor_ratio, low_floor_ratio : the thresholds are never below this multiple of the floor
         itself, so a noisy sensor raises them (Yang 2014: fixed defaults fail on noisy recordings). On
@@ -110,7 +110,7 @@ class DetectParams:
         offset's quiet is below 2x the floor (floor + 1x): noise neither starts nor prolongs an LM.
     max_floor_g : where the floor exceeds this (g) the leg is moving continuously (walking, fidgeting):
         no LM is detected there (MATPLM switches detection off above a 15 uV baseline).
-    morph_window_s : the morphology check (SCORING.md §1.2 step 5): an LM must hold a window this long
+    morph_window_s : the morphology check (docs/scoring.md §1.2 step 5): an LM must hold a window this long
         (s) whose median envelope is above floor + low_g.
     """
 
@@ -131,12 +131,12 @@ class PostureParams:
     """Posture (lying vs upright), posture changes and walking.
 
     lying_max_elevation_deg : the shank counts as lying when its long axis is within this angle (deg)
-        of horizontal (GGIR's HorAngle: 45 deg in its docs, 60 deg in its code, SCORING.md §5). 60 deg: in
+        of horizontal (GGIR's HorAngle: 45 deg in its docs, 60 deg in its code, docs/scoring.md §5). 60 deg: in
         bed with the knees drawn up or propped on a pillow the shank rises to ~50 deg, while standing,
         walking or sitting with the feet down hold it at ~70-90 deg; at 45 deg such knees-up stretches
         were cut out of the time in bed (a tuning night lost 1.2 h).
     change_angle_deg : a movement after which the gravity direction stays turned by more than this
-        (deg) is a posture change (a roll-over turns the leg by ~20-120 deg, SCORING.md §5).
+        (deg) is a posture change (a roll-over turns the leg by ~20-120 deg, docs/scoring.md §5).
     change_window_s : how long (s) before and after the movement the orientation is averaged.
     walk_min_s : a movement at least this long (s) with the shank upright is walking.
     """
@@ -149,7 +149,7 @@ class PostureParams:
 
 @dataclass(frozen=True, slots=True)
 class RestParams:
-    """The rest period (time in bed), SCORING.md §5.
+    """The rest period (time in bed), docs/scoring.md §5.
 
     The rest period's ends, when known (a diary), are per-night inputs, not parameters: ``lrm analyze
     --lights-out/--lights-on``, a batch manifest's columns, or ``lrm.analyze(lights_out=...)``.
@@ -168,7 +168,7 @@ class RestParams:
 
 @dataclass(frozen=True, slots=True)
 class SleepParams:
-    """Sleep onset and re-onset after awakenings, from the rest period and activity (SCORING.md §5).
+    """Sleep onset and re-onset after awakenings, from the rest period and activity (docs/scoring.md §5).
 
     epoch_s : activity epoch (s).
     wake_activity_s : an epoch holding more than this many seconds of movement that is not an LM
@@ -186,7 +186,7 @@ class SleepParams:
 
 @dataclass(frozen=True, slots=True)
 class JerkParams:
-    """Hypnic-jerk classification (SCORING.md §3.1).
+    """Hypnic-jerk classification (docs/scoring.md §3.1).
 
     max_half_peak_s : the envelope stays at or above half its peak for at most this (s) (EMG burst
         75-250 ms; the 0.2 s envelope smoothing widens it to ~0.2-0.3 s, while an LM's tonic hold keeps
@@ -209,7 +209,7 @@ class JerkParams:
         The orientation is the 1 s gravity estimate, whose noise is hundredths of a degree.
     posture_margin_s : a posture change or walking counts against isolation only this close (s) to the
         jerk (a brief part of a roll-over is not a jerk); further away it is wake evidence, not a neighbour:
-        isolation means no other *leg movement* within ``isolation_s`` (SCORING.md §3.1).
+        isolation means no other *leg movement* within ``isolation_s`` (docs/scoring.md §3.1).
     """
 
     max_half_peak_s: float = 0.35

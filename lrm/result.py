@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from lrm.errors import LrmError
 from lrm.params import Params
 from lrm.rules.rulesets import RuleSet, get_ruleset
 from lrm.rules.summary import NightSummary
@@ -29,7 +30,7 @@ from lrm.signal.quality import LegQuality
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Summary", "NightContext", "NightResult", "add_onset_column"]
+__all__ = ["Summary", "NightContext", "NightResult", "add_onset_column", "load_night"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,11 @@ class NightResult:
 
         return save_night(self, out_dir, overwrite=overwrite)
 
+    @classmethod
+    def load(cls, out_dir: str | os.PathLike[str]) -> NightResult:
+        """Read a night directory back (:func:`load_night`)."""
+        return load_night(out_dir)
+
     def plot_night(self) -> Axes:
         """The night at a glance (the report's first figure: one row per leg, then the events); returns its
         top Axes (``.figure`` is the whole figure, built without pyplot)."""
@@ -201,3 +207,36 @@ def add_onset_column(events: pd.DataFrame, recording_start: str | None, tz: str 
     out = events.drop(columns=["onset"], errors="ignore")
     out["onset"] = onset
     return out
+
+
+def load_night(out_dir: str | os.PathLike[str]) -> NightResult:
+    """Read a night directory (:mod:`lrm.io.night_dir`) back into the :class:`NightResult` that was saved.
+
+    ``context`` (in-memory diagnostics) is empty; ``params`` is None when the directory's parameters are
+    not valid for this version of lrm (or it has none: ``lrm score-events``).
+
+    Raises
+    ------
+    InputError
+        A missing or malformed file, named with the place and the fix.
+    """
+    from lrm.errors import InputError
+    from lrm.io.night_dir import SUMMARY, read_night_files  # the files' format, in both directions
+
+    files = read_night_files(out_dir)
+    try:
+        summary = Summary.from_dict(files.summary)
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(files.directory / SUMMARY), "", f"not an lrm summary ({exc})",
+                         "re-run the analysis") from None
+    events = add_onset_column(files.events, summary.recording_start, summary.timezone)
+    return NightResult(events, summary, files.trace, _params(summary.params))
+
+
+def _params(values: Any) -> Params | None:
+    if not isinstance(values, Mapping):
+        return None
+    try:
+        return Params.from_dict(dict(values))
+    except (LrmError, ValueError, TypeError, LookupError):
+        return None

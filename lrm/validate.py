@@ -15,7 +15,7 @@ truth:
 
 What this does and does not show: the simulator is our own model of ankle movements, noise, drift and
 gaps; passing it shows the pipeline is internally consistent across rates and sensors, not that it agrees
-with polysomnography on real people (SCORING.md §4, §7 give the real-world anchors). The default seeds
+with polysomnography on real people (docs/scoring.md §4, §7 give the real-world anchors). The default seeds
 (100 on) were not used while choosing the pipeline's parameters (those were looked at on seeds 0-11).
 """
 

@@ -9,7 +9,7 @@ import pytest
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.recording import Leg, Recording
 from lrm.params import Params
-from lrm.io.night_dir import load_night
+from lrm.result import load_night
 from lrm.pipeline import analyze
 from lrm.rules.events import EVENT_COLUMNS
 

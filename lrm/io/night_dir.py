@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.atomic import write_atomic, write_json_atomic
-from lrm.params import Params
-from lrm.result import NightResult, Summary, add_onset_column
 from lrm.rules.events import EVENT_COLUMNS, EXTRA_COLUMNS
 
-__all__ = ["save_night", "load_night", "write_events_csv", "SUMMARY", "EVENTS", "TRACE", "REQUIRED_EVENT_COLUMNS"]
+if TYPE_CHECKING:  # the typed night reads and writes itself through this module (lrm.result)
+    from lrm.result import NightResult
+
+__all__ = ["NightFiles", "save_night", "read_night_files", "write_events_csv", "SUMMARY", "EVENTS", "TRACE",
+           "REQUIRED_EVENT_COLUMNS"]
 
 SUMMARY, EVENTS, TRACE = "summary.json", "events.csv", "trace.parquet"
 REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
@@ -63,31 +66,24 @@ def write_events_csv(path: str | os.PathLike[str], events: pd.DataFrame) -> Path
     return write_atomic(path, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
 
 
-def load_night(out_dir: str | os.PathLike[str]) -> NightResult:
-    """Read a night directory back into the :class:`~lrm.result.NightResult` that was saved.
+@dataclass(frozen=True, slots=True, eq=False)
+class NightFiles:
+    """The checked contents of a night directory: summary.json as a dict, events.csv (contract dtypes) and
+    trace.parquet (None when absent). :func:`lrm.result.load_night` turns them into the typed night."""
 
-    ``context`` (in-memory diagnostics) is empty; ``params`` is None when the directory's parameters are
-    not valid for this version of lrm (or it has none: ``lrm score-events``).
-    """
+    directory: Path
+    summary: dict[str, Any]
+    events: pd.DataFrame
+    trace: pd.DataFrame | None
+
+
+def read_night_files(out_dir: str | os.PathLike[str]) -> NightFiles:
+    """Read and check a night directory's files; a missing or malformed one raises :class:`InputError`."""
     directory = Path(out_dir)
     if not directory.is_dir():
         raise InputError(str(directory), "", "not a directory", _FIX_DIR)
-    raw = _read_summary(directory / SUMMARY)
-    try:
-        summary = Summary.from_dict(raw)
-    except (TypeError, ValueError) as exc:
-        raise InputError(str(directory / SUMMARY), "", f"not an lrm summary ({exc})", "re-run the analysis") from None
-    events = add_onset_column(_read_events(directory / EVENTS), summary.recording_start, summary.timezone)
-    return NightResult(events, summary, _read_trace(directory / TRACE), _params(summary.params))
-
-
-def _params(values: Any) -> Params | None:
-    if not isinstance(values, dict):
-        return None
-    try:
-        return Params.from_dict(values)
-    except (InputError, ValueError, TypeError):
-        return None
+    return NightFiles(directory, _read_summary(directory / SUMMARY), _read_events(directory / EVENTS),
+                      _read_trace(directory / TRACE))
 
 
 def _read_summary(path: Path) -> dict[str, Any]:

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lrm.report import plots
 from lrm.report.tables import parse_start
-from lrm.result import NightResult
+
+if TYPE_CHECKING:  # the typed night draws itself with these figures (NightResult.plot_*)
+    from lrm.result import NightResult
 
 __all__ = ["ReportFigure", "night_figures", "night_axes", "imi_figure", "duration_s_of"]
 

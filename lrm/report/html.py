@@ -2,7 +2,7 @@
 
 ``write_night_report(result, name, FILE)`` writes one file with inline CSS and figures as SVG data URIs,
 no script and no network access (a Content-Security-Policy forbids both); ``write_report(DIR)`` reads a
-night directory back (:func:`lrm.io.night_dir.load_night`) and writes DIR/report.html. ``score-events``
+night directory back (:func:`lrm.result.load_night`) and writes DIR/report.html. ``score-events``
 directories have no trace: the signal figures are then left out. Values that do not apply (None) show
 as "not available". The figures are :func:`lrm.report.figures.night_figures`, for the HTML and the PDF.
 
@@ -27,10 +27,9 @@ from matplotlib.figure import Figure
 
 from lrm._version import __version__
 from lrm.errors import OutputExistsError
-from lrm.result import NightResult
+from lrm.result import NightResult, load_night
 from lrm.report import plots, text
 from lrm.io.atomic import write_text_atomic
-from lrm.io.night_dir import load_night
 from lrm.report.figures import ReportFigure, night_figures
 from lrm.report.tables import (
     flatten,

@@ -294,7 +294,7 @@ def plot_plms_per_hour(
 def plot_imi_histogram(events: pd.DataFrame, *, imi_min_s: float = WASM2016.imi_min_s,
                        imi_max_s: float = WASM2016.imi_max_s) -> Figure:
     """Histogram of inter-movement intervals (onset to onset, s) on a log axis, bins of 0.1 in ln(IMI)
-    (Ferri et al., *Sleep* 2006; SCORING.md §2.1), with the periodic range ``imi_min_s``-``imi_max_s`` marked.
+    (Ferri et al., *Sleep* 2006; docs/scoring.md §2.1), with the periodic range ``imi_min_s``-``imi_max_s`` marked.
     A periodic night shows a peak at 15-30 s; short (< 10 s) intervals pile up on the left."""
     imi = pd.to_numeric(events.get("imi_s", pd.Series(dtype=float)), errors="coerce").to_numpy(float)
     imi = imi[np.isfinite(imi) & (imi > 0)]
@@ -423,7 +423,7 @@ def plot_densest_series(
 
 def plot_nightly_plm_index(names: list[str], plm_index: list[float | None], *, elevated: float = 15.0) -> Figure:
     """PLM index (per hour) of each night as bars, the mean as a line and the adult limit ``elevated``
-    (15/h, SCORING.md §2.2) dashed. Nights without an index are shown as empty slots."""
+    (15/h, docs/scoring.md §2.2) dashed. Nights without an index are shown as empty slots."""
     values = np.array([np.nan if v is None else v for v in plm_index], float)
     fig = _new_figure(2.8 + (0.6 if len(names) > 6 else 0), bottom_in=1.1 if len(names) > 6 else 0.5)
     ax = fig.add_subplot()

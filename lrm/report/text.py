@@ -1,17 +1,17 @@
 """Plain-language sentences for the night report: what was found, what it means, what it does not mean.
 
 Everything here works on the ``summary.json`` mapping (any key may be missing or ``null``: the
-sentences then say less, never crash). Clinical numbers are taken from /work/shared/SCORING.md:
+sentences then say less, never crash). Clinical numbers are taken from docs/scoring.md:
 
-- cut-off: a PLM index above 15 per hour is elevated in adults (ICSD-3; SCORING.md §2.2);
+- cut-off: a PLM index above 15 per hour is elevated in adults (ICSD-3; docs/scoring.md §2.2);
 - many healthy sleepers exceed it too: 18 of 100 strictly selected healthy sleepers had > 15/h
-  (Frauscher et al., *Sleep* 2014; SCORING.md §2.3);
+  (Frauscher et al., *Sleep* 2014; docs/scoring.md §2.3);
 - night-to-night variability: in 20 RLS patients recorded for 10-15 nights the lowest and highest
   night of a person differed by 25.1/h on average (range 3.9-73.8); a single night exceeded 15/h
   on 34.1% of nights, while over 5 nights 62.7% exceeded it at least once (*Sleep Med* 2009;
-  SCORING.md §2.6);
+  docs/scoring.md §2.6);
 - hypnic jerks (sleep starts) are an ICSD-3 "normal variant", 60-70% of people have them
-  (SCORING.md §3.1).
+  (docs/scoring.md §3.1).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 ELEVATED_PLM_INDEX = 15.0
-"""PLM index (per hour) above which an adult's value is called elevated (ICSD-3; SCORING.md §2.2)."""
+"""PLM index (per hour) above which an adult's value is called elevated (ICSD-3; docs/scoring.md §2.2)."""
 
 Level = Literal["low", "borderline", "elevated", "unknown"]
 

@@ -1,4 +1,4 @@
-"""PLM-arousal association (SCORING.md §1.1 "Arousal association", both standards)."""
+"""PLM-arousal association (docs/scoring.md §1.1 "Arousal association", both standards)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def mark_arousal(
 
     Notes
     -----
-    SCORING.md §1.1 and §2.4: overlapping, or < 0.5 s from the end of one to the onset of the other,
+    docs/scoring.md §1.1 and §2.4: overlapping, or < 0.5 s from the end of one to the onset of the other,
     in either order (Ferri 2015: arousal first in 41% of pairs). Each arousal is widened by 0.5 s on both
     sides and a strict overlap is tested, so a gap of exactly 0.5 s (at 1 µs) is not associated.
 

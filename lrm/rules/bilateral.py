@@ -1,4 +1,4 @@
-"""Monolateral CLM limit and bilateral combination of the two legs (SCORING.md §1.2 steps 3-4, §1.3)."""
+"""Monolateral CLM limit and bilateral combination of the two legs (docs/scoring.md §1.2 steps 3-4, §1.3)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def mark_monolateral_clm(onset_s: np.ndarray, offset_s: np.ndarray, rules: RuleS
 
     Notes
     -----
-    SCORING.md §1.2 step 3 (PLMScoRe ``lm_dur2``): a longer LM is a non-CLM that stays in the LM list,
+    docs/scoring.md §1.2 step 3 (PLMScoRe ``lm_dur2``): a longer LM is a non-CLM that stays in the LM list,
     because it breaks series. Durations in s at 1 µs resolution: 10.0 s is a CLM, 10.01 s is not.
 
     >>> mark_monolateral_clm(np.array([0.0, 0.0]), np.array([10.0, 10.01])).tolist()
@@ -60,7 +60,7 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
 
     Notes
     -----
-    SCORING.md §1.2 steps 3-4 (PLMScoRe ``lm_dur2``, ``lm_bil``). A bilateral LM is a non-CLM if it lasts
+    docs/scoring.md §1.2 steps 3-4 (PLMScoRe ``lm_dur2``, ``lm_bil``). A bilateral LM is a non-CLM if it lasts
     > ``max_clm_bilateral_s`` (15 s), has > ``max_components`` (4) components, or any component is a
     non-CLM (> 10 s). AASM (§1.3) sets no duration or component limit for the combined LM.
 

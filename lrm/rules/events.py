@@ -20,7 +20,7 @@ EVENT_COLUMNS: Final[dict[str, str]] = {
     "duration_s": "float64",  # s
     "side": "string",  # left | right | bilateral
     "type": "string",  # lm | hypnic_jerk | posture_change | walking | ...
-    "is_clm": "int8",  # 1 = candidate LM (SCORING.md §1.2 steps 3-4)
+    "is_clm": "int8",  # 1 = candidate LM (docs/scoring.md §1.2 steps 3-4)
     "in_plm_series": "int8",  # 1 = PLM (member of a series, §1.2 steps 7-8)
     "series_id": "Int64",  # 1, 2, ... per PLM series in time order; <NA> outside a series
     "imi_s": "float64",  # onset-to-onset interval from the previous LM in s (§1.2 step 6); NaN for the first

@@ -1,4 +1,4 @@
-"""IMI histograms: Ferri's log-scale bins and 2 s linear bins (SCORING.md §2.1 "IMI histograms")."""
+"""IMI histograms: Ferri's log-scale bins and 2 s linear bins (docs/scoring.md §2.1 "IMI histograms")."""
 
 from __future__ import annotations
 

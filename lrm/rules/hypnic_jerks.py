@@ -1,6 +1,6 @@
 """Hypnic jerks (sleep starts): kept apart from leg movements and never scored as PLMs.
 
-SCORING.md §3.1: a hypnic jerk is a sudden, brief (EMG 75-250 ms), large, non-periodic jerk, usually of
+docs/scoring.md §3.1: a hypnic jerk is a sudden, brief (EMG 75-250 ms), large, non-periodic jerk, usually of
 several body segments on both sides at once, at the transition from wake to sleep. For two ankle sensors
 this gives, by inference (§3.1 "for a two-ankle IMU system"): a brief high-acceleration transient, on both
 legs within ``bilateral_s`` when both are recorded, isolated (no other movement within ``isolation_s``),
@@ -96,7 +96,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...]
         others = np.ones(len(t), bool)
         others[i] = False
         others[twin] = False
-        # isolation from other leg movements (SCORING.md §3.1: no CLM within 10 s); a roll-over or walking
+        # isolation from other leg movements (docs/scoring.md §3.1: no CLM within 10 s); a roll-over or walking
         # is wake evidence, not a neighbour, unless it touches the jerk (within posture_margin_s)
         reach = np.where(wake_mark & (kind != "lm"), params.posture_margin_s, params.isolation_s)
         close = others & (on <= off[i] + reach) & (off >= on[i] - reach)

@@ -1,4 +1,4 @@
-"""From a scored LM table to the :class:`NightSummary`: counts, indices per hour, statistics (SCORING.md §2.1)."""
+"""From a scored LM table to the :class:`NightSummary`: counts, indices per hour, statistics (docs/scoring.md §2.1)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def per_hour(count: int | None, hours: float | None) -> float | None:
 
 
 def _stage_counts(lms: pd.DataFrame, flag: pd.Series, hyp: Hypnogram, period) -> dict[str, object]:
-    """PLMS/PLMW counts and per-stage indices (SCORING.md §1.2 step 9, §2.1)."""
+    """PLMS/PLMW counts and per-stage indices (docs/scoring.md §1.2 step 9, §2.1)."""
     stage = lms["stage"]
     in_sleep = stage.isin(SLEEP_STAGES).to_numpy(bool)
     tst_h = hyp.hours(SLEEP_STAGES, period)
@@ -144,7 +144,7 @@ def summarize_night(lms: pd.DataFrame, type_counts: dict[str, int], ctx: Summary
 
     Notes
     -----
-    SCORING.md §2.1: LM, CLM and PLM index per hour of the analysis period; PLMS index per hour of TST,
+    docs/scoring.md §2.1: LM, CLM and PLM index per hour of the analysis period; PLMS index per hour of TST,
     PLMW index per hour of wake (W epochs), PLMSnr with CLMr removed and series recomputed (§1.2 step 10),
     PLMS-arousal index per hour of TST.
     """

@@ -1,4 +1,4 @@
-"""Same-leg merging and the minimum LM duration (SCORING.md §1.2 steps 1-2)."""
+"""Same-leg merging and the minimum LM duration (docs/scoring.md §1.2 steps 1-2)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def merge_same_leg(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame
 
     Notes
     -----
-    SCORING.md §1.2 step 1: the offset rule makes two bursts on the same leg < 0.5 s apart one LM;
+    docs/scoring.md §1.2 step 1: the offset rule makes two bursts on the same leg < 0.5 s apart one LM;
     PLMScoRe ``lm_unil`` merges them the same way. Overlapping or nested LMs of one leg merge too.
     The gap is measured from the latest offset so far on that leg, at 1 µs resolution.
 
@@ -69,7 +69,7 @@ def drop_short(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
 
     Notes
     -----
-    SCORING.md §1.2 step 2 (PLMScoRe ``lm_dur1``). Duration = offset - onset in s, at 1 µs resolution:
+    docs/scoring.md §1.2 step 2 (PLMScoRe ``lm_dur1``). Duration = offset - onset in s, at 1 µs resolution:
     0.49 s is dropped, 0.5 s kept.
 
     Examples

@@ -1,16 +1,12 @@
-"""Ferri's periodicity index and IMI statistics (SCORING.md §2.1)."""
+"""Ferri's periodicity index and IMI statistics (docs/scoring.md §2.1)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from lrm.rules.rulesets import TIME_DECIMALS
+from lrm.rules.rulesets import PI_IMI_MAX_S, PI_IMI_MIN_S, PI_MIN_RUN, TIME_DECIMALS
 
 __all__ = ["periodicity_index", "PI_IMI_MIN_S", "PI_IMI_MAX_S", "PI_MIN_RUN", "log_imi_stats"]
-
-PI_IMI_MIN_S = 10.0  # exclusive lower limit of a periodic interval, s (Ferri 2006)
-PI_IMI_MAX_S = 90.0  # inclusive upper limit, s
-PI_MIN_RUN = 3  # periodic intervals in a row needed (i.e. >= 4 movements)
 
 
 def periodicity_index(onset_s: np.ndarray, is_clm: np.ndarray) -> float:
@@ -30,7 +26,7 @@ def periodicity_index(onset_s: np.ndarray, is_clm: np.ndarray) -> float:
 
     Notes
     -----
-    SCORING.md §2.1, "Periodicity index (PI), interval form" (Ferri et al., Sleep 2006;29:759-69). The
+    docs/scoring.md §2.1, "Periodicity index (PI), interval form" (Ferri et al., Sleep 2006;29:759-69). The
     limits are fixed (10 < IMI <= 90 s) whatever the rule set, so the value compares across studies;
     a non-CLM breaks a run (as in WASM 2016). Not the movement form PLM/CLM, which lrm reports
     separately as ``plm_clm_ratio`` (what MATPLM-Score and SOMAS print as "PI").
@@ -54,7 +50,7 @@ def periodicity_index(onset_s: np.ndarray, is_clm: np.ndarray) -> float:
 def log_imi_stats(imi_s: np.ndarray) -> tuple[float, float]:
     """(geometric mean in s, SD of ln IMI) of the given IMIs in s; (NaN, NaN) when there are none.
 
-    SCORING.md §2.1 "Mean and SD of log IMI" (PLMScoRe reports the geometric mean).
+    docs/scoring.md §2.1 "Mean and SD of log IMI" (PLMScoRe reports the geometric mean).
 
     >>> [round(v, 3) for v in log_imi_stats(np.array([10.0, 40.0]))]
     [20.0, 0.98]

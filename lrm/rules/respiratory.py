@@ -1,4 +1,4 @@
-"""Respiratory-related CLMs, CLMr (SCORING.md §1.2 step 10; AASM §1.1)."""
+"""Respiratory-related CLMs, CLMr (docs/scoring.md §1.2 step 10; AASM §1.1)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def mark_respiratory(
 
     Notes
     -----
-    SCORING.md §1.2 step 10: CLMr = CLM with any part inside [-2.0 s, +10.25 s] around the end of a
+    docs/scoring.md §1.2 step 10: CLMr = CLM with any part inside [-2.0 s, +10.25 s] around the end of a
     respiratory event (PLMScoRe; window closed at both ends); AASM option ±0.5 s around the event.
 
     Examples

@@ -1,6 +1,6 @@
 """The numbers of each scoring standard, in one frozen :class:`RuleSet` per standard.
 
-Every field cites the step of ``SCORING.md`` (the project's domain notes, §1.2 for WASM 2016, §1.3 for
+Every field cites the step of ``docs/scoring.md`` (the rules as lrm implements them, §1.2 for WASM 2016, §1.3 for
 AASM) that it implements. Times are in seconds. Comparisons of float seconds are made at a resolution
 of 1 µs (values are rounded to 6 decimals first), so a 10.000 s IMI is exactly 10 s.
 """
@@ -11,10 +11,17 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["RuleSet", "WASM2016", "AASM", "RULESET_NAMES", "get_ruleset", "TIME_DECIMALS"]
+__all__ = ["RuleSet", "WASM2016", "AASM", "RULESET_NAMES", "get_ruleset", "TIME_DECIMALS", "PI_IMI_MIN_S",
+           "PI_IMI_MAX_S", "PI_MIN_RUN"]
 
 #: float seconds are rounded to this many decimals (1 µs) before any rule comparison
 TIME_DECIMALS: Final = 6
+
+#: Ferri's periodicity index (docs/scoring.md §2.1; Ferri et al., Sleep 2006;29:759-69) has fixed limits
+#: whatever the rule set, so it compares across studies: 10 < IMI <= 90 s, >= 3 such intervals in a row.
+PI_IMI_MIN_S: Final = 10.0   # exclusive
+PI_IMI_MAX_S: Final = 90.0   # inclusive
+PI_MIN_RUN: Final = 3
 
 RuleSetName = Literal["wasm2016", "aasm"]
 
@@ -99,10 +106,10 @@ class RuleSet:
         )
 
 
-#: WASM 2016 (Ferri et al. 2016), SCORING.md §1.2 as implemented by PLMScoRe.
+#: WASM 2016 (Ferri et al. 2016), docs/scoring.md §1.2 as implemented by PLMScoRe.
 WASM2016: Final = RuleSet("wasm2016")
 
-#: AASM (2007 / 2.x), SCORING.md §1.3: IMI 5-90 s, legs combined when onsets < 5 s apart, no bilateral
+#: AASM (2007 / 2.x), docs/scoring.md §1.3: IMI 5-90 s, legs combined when onsets < 5 s apart, no bilateral
 #: duration or component limit, respiratory exclusion 0.5 s either side of the event.
 AASM: Final = RuleSet(
     "aasm",

@@ -1,4 +1,4 @@
-"""Aggregate runs of consecutive rows of an event table: the grouping step of merging (SCORING.md §1.2
+"""Aggregate runs of consecutive rows of an event table: the grouping step of merging (docs/scoring.md §1.2
 step 1) and of bilateral combination (step 4), where each group is a run of time-ordered rows.
 
 A run-wise ``np.ufunc.reduceat`` per column does what ``DataFrame.groupby(...).agg(...)`` does for these

@@ -53,7 +53,7 @@ def _check_input(lms: pd.DataFrame) -> pd.DataFrame:
 
 
 def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Steps 1-8 of SCORING.md §1.2 on single-leg LMs: merge, drop, combine, IMI, series."""
+    """Steps 1-8 of docs/scoring.md §1.2 on single-leg LMs: merge, drop, combine, IMI, series."""
     merged_all = merge_same_leg(lms, rules)
     merged = drop_short(merged_all, rules)
     combined = combine_legs(merged, rules) if len(merged) else merged.assign(
@@ -120,7 +120,7 @@ def score_lms(
 
     Notes
     -----
-    SCORING.md §1.2 steps 1-10 (WASM 2016, PLMScoRe behaviour) or §1.3 (AASM), each step in its own
+    docs/scoring.md §1.2 steps 1-10 (WASM 2016, PLMScoRe behaviour) or §1.3 (AASM), each step in its own
     module: :mod:`~lrm.rules.merge` (steps 1-2), :mod:`~lrm.rules.bilateral` (3-4),
     :mod:`~lrm.rules.series` (6-8), :class:`~lrm.io.hypnogram.Hypnogram` (9),
     :mod:`~lrm.rules.respiratory` (10), :mod:`~lrm.rules.arousal`; step 5 (morphology) belongs to the
@@ -128,7 +128,7 @@ def score_lms(
 
     Examples
     --------
-    >>> onsets = np.array([0, 20, 40, 45, 65, 85, 105.0])   # SCORING.md §1.2 worked example
+    >>> onsets = np.array([0, 20, 40, 45, 65, 85, 105.0])   # docs/scoring.md §1.2 worked example
     >>> lms = pd.DataFrame({"onset_s": onsets, "offset_s": onsets + 2.0, "side": "left"})
     >>> score_lms(lms, hours=1.0).summary.plm_count, score_lms(lms, hours=1.0, rules="aasm").summary.plm_count
     (4, 7)

@@ -1,4 +1,4 @@
-"""Inter-movement intervals and PLM series (SCORING.md §1.2 steps 6-8)."""
+"""Inter-movement intervals and PLM series (docs/scoring.md §1.2 steps 6-8)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def compute_imi(onset_s: np.ndarray) -> np.ndarray:
 
     Notes
     -----
-    SCORING.md §1.2 step 6: the IMI runs over every LM, non-CLMs included (PLMScoRe). Always onset to
+    docs/scoring.md §1.2 step 6: the IMI runs over every LM, non-CLMs included (PLMScoRe). Always onset to
     onset, never offset to onset (the ProfusionPSG 3 pitfall). Rounded to 1 µs.
 
     >>> compute_imi(np.array([0.0, 20.0, 45.5])).tolist()
@@ -42,7 +42,7 @@ def number_series(onset_s: np.ndarray, is_clm: np.ndarray, rules: RuleSet = WASM
 
     Notes
     -----
-    SCORING.md §1.2 steps 7-8. A series is >= ``min_series_len`` (4) consecutive CLMs whose IMIs all lie
+    docs/scoring.md §1.2 steps 7-8. A series is >= ``min_series_len`` (4) consecutive CLMs whose IMIs all lie
     in [``imi_min_s``, ``imi_max_s``] (WASM 2016: 10-90 s; AASM: 5-90 s), both ends included, compared at
     1 µs. A series ends at an IMI below or above the range or at a non-CLM. The CLM that follows a short
     IMI may start a new series (PLMScoRe behaviour; SOMAS is stricter). Wake does not break series:
@@ -81,7 +81,7 @@ def mark_series(onset_s: np.ndarray, is_clm: np.ndarray, rules: RuleSet = WASM20
 
     Examples
     --------
-    >>> # the worked example in SCORING.md §1.2: 4 PLMs under WASM 2016, 7 under AASM (5-90 s)
+    >>> # the worked example in docs/scoring.md §1.2: 4 PLMs under WASM 2016, 7 under AASM (5-90 s)
     >>> onsets, clm = np.array([0, 20, 40, 45, 65, 85, 105.0]), np.ones(7, bool)
     >>> int(mark_series(onsets, clm, WASM2016).sum()), int(mark_series(onsets, clm, AASM).sum())
     (4, 7)

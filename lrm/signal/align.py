@@ -1,7 +1,7 @@
 """Align the two legs' clocks: estimate the offset and drift of one sensor's clock against the other.
 
 Two BLE sensors' clocks drift apart by up to +-100 ppm (about 3 s over a night), more than the 0.5 s
-bilateral window of SCORING.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
+bilateral window of docs/scoring.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
 lag between the two legs' movement envelopes, measured by cross-correlation in windows across the night,
 traces the clock difference; a weighted straight line through those lags gives offset and drift.
 """

@@ -1,6 +1,6 @@
 """Leg-movement (LM) detection on one leg: the EMG onset/offset rule transposed to acceleration.
 
-SCORING.md §1.2 step 1 (WASM 2016 / AASM): an LM starts where the signal rises above baseline + high
+docs/scoring.md §1.2 step 1 (WASM 2016 / AASM): an LM starts where the signal rises above baseline + high
 threshold (EMG: +8 uV) and ends at the start of the first >= 0.5 s stretch below baseline + low threshold
 (EMG: +2 uV); because of this offset rule, same-leg bursts < 0.5 s apart are one LM. Step 5 (computer
 scoring): an LM must contain a >= 0.5 s window whose median stays above the low threshold. Here the signal
@@ -112,7 +112,7 @@ def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.floa
         in s it spent at or above half its peak (brief for a jerk: its EMG burst lasts 75-250 ms, so this
         is about the envelope's smoothing, while an LM's tonic hold keeps it up for most of the LM);
         ``morphology_ok`` whether a ``morph_window_s`` window has its median above the low threshold
-        (SCORING.md §1.2 step 5). Every movement is listed; later steps label posture changes, walking
+        (docs/scoring.md §1.2 step 5). Every movement is listed; later steps label posture changes, walking
         and hypnic jerks, and the rules drop LMs < 0.5 s.
 
     Examples

@@ -43,7 +43,7 @@ def estimate_noise_floor(envelope_g: npt.NDArray[np.float32], valid: npt.NDArray
                          max_s: float = 0.5, min_s: float = 60.0) -> npt.NDArray[np.float32]:
     """Adaptive noise floor (n,) in g: a ``min_s`` look-back minimum of a ``max_s`` look-back maximum.
 
-    This is MATPLM's EMG baseline (SCORING.md §1.2): the short maximum follows the noise's upper edge, the
+    This is MATPLM's EMG baseline (docs/scoring.md §1.2): the short maximum follows the noise's upper edge, the
     long minimum ignores movements shorter than ``min_s``. Both filters are causal (look-back only), so a
     streaming detector gets the same floor. Invalid samples are ignored; where a whole ``min_s`` window is
     invalid the floor is +inf (no detection).

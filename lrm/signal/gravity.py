@@ -2,13 +2,13 @@
 
 Gravity comes from the per-second mean acceleration with an edge-preserving running median (window
 ``window_s``, default 41 s: movement must fill less than half the window, and in a dense PLM series it
-holds several LMs; see ``PrepareParams.gravity_window_s`` for the choice from the longest CLMs, SCORING.md §1.2):
+holds several LMs; see ``PrepareParams.gravity_window_s`` for the choice from the longest CLMs, docs/scoring.md §1.2):
 
 * A centred median ignores excursions shorter than half its window, so during a leg movement (a 0.5-10 s
-  excursion of the shank's angle that returns to where it was, SCORING.md §6) gravity stays at the resting
+  excursion of the shank's angle that returns to where it was, docs/scoring.md §6) gravity stays at the resting
   orientation and the whole excursion, tonic hold included, shows in the dynamic part; the LM's offset is
   where the leg is back at rest, not where a short filter stops following it.
-* A lasting change (roll-over, lying down, standing up: SCORING.md §5) would leak into the dynamic part for
+* A lasting change (roll-over, lying down, standing up: docs/scoring.md §5) would leak into the dynamic part for
   half a window. So near one, where the median of the window before a second and the median of the window
   after it differ by more than ``step_g``, gravity is whichever of the two lies closer to that second's
   mean: the orientation switches at the change itself, within a second.

@@ -11,7 +11,7 @@ the window whose values are already those of the whole night:
 - the *trusted* end ``p``: ``lookahead_s`` before the newest sample (and before the start of any gap that
   ended less than ``lookahead_s`` ago: the gravity bridge across a gap needs data after it);
 - the *commit point* ``c`` (the carried state): a grid sample known to start ``min_quiet_s`` of quiet, the
-  0.5 s offset rule of SCORING.md §1.2 step 1. No movement spans it, so the window's segmentation after
+  0.5 s offset rule of docs/scoring.md §1.2 step 1. No movement spans it, so the window's segmentation after
   ``c`` is the night's. LMs with onset >= ``c`` that end before the new commit point are final.
 
 The window starts ``history_s`` before ``c`` (further back across a recent gap, so the gravity bridge sees
@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 class OnlineLM:
     """One finalised movement: times in s since the detector's grid origin, ``peak_g`` in g.
 
-    ``burst_s``: time above the onset threshold (s); ``morphology_ok``: SCORING.md §1.2 step 5.
+    ``burst_s``: time above the onset threshold (s); ``morphology_ok``: docs/scoring.md §1.2 step 5.
     """
 
     onset_s: float

@@ -1,6 +1,6 @@
 """Posture per leg: lying vs upright from the shank's orientation; posture changes and walking.
 
-SCORING.md §5: lying puts the shank near horizontal, so gravity lies across the tibia; standing or sitting
+docs/scoring.md §5: lying puts the shank near horizontal, so gravity lies across the tibia; standing or sitting
 with the feet down puts gravity along it. The sensor may be strapped at any rotation, so the tibia's axis
 in sensor coordinates is learnt from the night itself: while walking the shank is upright on average, so
 the mean gravity direction over walking bouts is the tibia axis. Roll-overs turn the leg by ~20-120 deg

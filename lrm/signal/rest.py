@@ -1,6 +1,6 @@
 """The rest period (time in bed): lights-out to the final rising, out-of-bed excursions removed.
 
-SCORING.md §5: leg actigraphs report indices per hour of time in bed, from a diary or estimated; here it is
+docs/scoring.md §5: leg actigraphs report indices per hour of time in bed, from a diary or estimated; here it is
 estimated from posture (the HDCZA idea of van Hees 2018 with GGIR's "HorAngle" variant: the leg lying near
 horizontal) and can be overridden by a lights-out/lights-on given in s since the recording start (the
 CLI and the API parse clock times at the edge: :func:`lrm.io.times.parse_night_time`).

@@ -1,7 +1,7 @@
-"""Sleep onset and re-onsets after awakenings, from the rest period and the movements (SCORING.md §5).
+"""Sleep onset and re-onsets after awakenings, from the rest period and the movements (docs/scoring.md §5).
 
 An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake (the sustained-inactivity
-idea of van Hees 2015, SCORING.md §5). A 30 s epoch is wake when it holds more than ``wake_activity_s`` of
+idea of van Hees 2015, docs/scoring.md §5). A 30 s epoch is wake when it holds more than ``wake_activity_s`` of
 restless movement or lies outside the bed. Restless: posture changes, walking, movements longer than the
 longest single-leg CLM (10 s), and movements of >= 0.5 s that are not part of a periodic run (the rule set's
 series: >= 4 onsets 10-90 s apart under WASM 2016: PLMs go on through sleep, docs/scoring.md §2.5, so they

@@ -6,7 +6,7 @@ frame) and the linear acceleration in g of the sensor point, in the pitched shan
 (x along the shank towards the foot, y lateral, z anterior). ``lasting_*`` is the orientation change
 that remains after the window (roll-overs, standing up).
 
-Physics (SCORING.md §6): an LM is ankle dorsiflexion / triple flexion, which rotates the shank about the
+Physics (docs/scoring.md §6): an LM is ankle dorsiflexion / triple flexion, which rotates the shank about the
 knee by a few degrees to ~20 deg. With the sensor at radius r from the pivot, the tangential acceleration
 is r * theta'' and the centripetal r * theta'^2; rising 10 deg in 0.35 s at r = 0.22 m gives ~0.16 g, in
 line with the forward model's 30-985 mg and Sicbaldi's 377 +- 63 mg typical sleep movement. The gravity
@@ -145,7 +145,7 @@ def walk(p: Mapping[str, float]) -> Shape:
 
 
 def train(p: Mapping[str, float]) -> Shape:
-    """Hypnagogic foot tremor or one leg's share of ALMA: short bursts at 0.5-3 Hz (SCORING.md §3.2)."""
+    """Hypnagogic foot tremor or one leg's share of ALMA: short bursts at 0.5-3 Hz (docs/scoring.md §3.2)."""
     d = p["duration_s"]
     t = _grid(d)
     period, burst = 1.0 / p["rate_hz"], p["burst_s"]

@@ -276,7 +276,7 @@ class _Planner:
         for movement in self.candidates:
             if all(free(c.side, c.onset_s, c.offset_s) for c in movement):
                 for c in movement:
-                    pad = ISOLATION_S if c.kind == "hypnic_jerk" else 0.0  # jerks stay isolated (SCORING.md §3.1)
+                    pad = ISOLATION_S if c.kind == "hypnic_jerk" else 0.0  # jerks stay isolated (docs/scoring.md §3.1)
                     for side in (SIDES if pad else (c.side,)):
                         bisect.insort(busy[side], (c.onset_s - pad, c.offset_s + pad))
                 kept += movement

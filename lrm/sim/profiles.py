@@ -4,7 +4,7 @@ A :class:`Profile` holds *ranges* (what kind of sleeper); :class:`SimVariation` 
 night (this sensor, this mounting, this PLM index). :func:`draw_variation` fills every field the caller left
 ``None`` from the random generator, so ``simulate(seed=s)`` varies everything and a caller can pin any part.
 
-Numbers and where they come from (SCORING.md):
+Numbers and where they come from (docs/scoring.md):
 
 * PLM index: PLMD diagnosis > 15/h (§2.2); healthy sleepers mostly < 5/h, 90th percentile 24.8/h (§2.3).
 * IMI: log-normal around 15-40 s, RLS peak 15-30 s (§2.1, Ferri 2006; §2.4 commonly 20-40 s).

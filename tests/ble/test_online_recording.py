@@ -92,7 +92,7 @@ def agree_across_time_bases(ref_onset_s: np.ndarray, live_onset_s: np.ndarray, h
     by the whole-night clock fit, so the sample times differ by a varying few ms and the 25 Hz grid sits at
     another phase; every grid value changes slightly, and an LM whose decision is borderline (a quiet gap of
     about 0.5 s, a peak near the onset threshold, a morphology window met by a few ms) can split, merge, flip
-    or start at another early crossing. The analysis counts LMs that pass the morphology check (SCORING.md
+    or start at another early crossing. The analysis counts LMs that pass the morphology check (docs/scoring.md
     §1.2 step 5), so those are compared: counts within 2 per hour of recording (at least 1), and >= 95 % of
     each side's onsets matched one-to-one to the other's within 1 s (the validation's LM onset tolerance).
     """

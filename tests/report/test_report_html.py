@@ -10,7 +10,7 @@ from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
 from lrm.report.html import write_multi_night_report, write_report
-from lrm.io.night_dir import load_night
+from lrm.result import load_night
 from lrm.report.tables import format_value
 
 MAX_REPORT_BYTES = 3_000_000

@@ -14,8 +14,8 @@ Measured with lrm (WASM 2016), 291 PLM-LM in the file -> 5 dropped (< 0.5 s) -> 
   s/day instead of 86400), which stretches LM onsets by 0.116 % against the 30 s epoch grid (about 30 s by
   the end of the night); each CLM is then staged by the epoch of its *stretched* onset. Staging lrm's own
   CLMs at onset * 86500 / 86400 reproduces the reference exactly: W 5 CLM / 4 PLM, N1 3/3, N2 168/168,
-  N3 24/24, REM 85/81 (test below). lrm stages by the true onset epoch (SCORING.md §1.2 step 9).
-* CLMr: lrm 2 (window [end - 2, end + 10.25] s, SCORING.md §1.2 step 10), MATPLM 1: its ``event_assoc``
+  N3 24/24, REM 85/81 (test below). lrm stages by the true onset epoch (docs/scoring.md §1.2 step 9).
+* CLMr: lrm 2 (window [end - 2, end + 10.25] s, docs/scoring.md §1.2 step 10), MATPLM 1: its ``event_assoc``
   takes ``(ub, lb)`` but is called with ``(lb1, ub1)``, so its window is [end - 10.25, end + 2] s; with that
   window lrm also finds only the CLM at 1378 s (the second, at 1472.2 s, starts 2.4 s after a hypopnea ends,
   at the Manconi peak). Hence PLMnr/h 34.7143 vs 34.8387 (-0.36 %) and PLMSnr/h 66.3221 vs 65.6064 (+1.09 %).

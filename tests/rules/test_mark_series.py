@@ -1,4 +1,4 @@
-"""PLM series boundaries (SCORING.md §1.2 steps 6-8, §1.3)."""
+"""PLM series boundaries (docs/scoring.md §1.2 steps 6-8, §1.3)."""
 
 import numpy as np
 import pytest

@@ -65,6 +65,6 @@ def test_detects_a_movement_above_noise_with_its_peak_and_morphology():
     assert len(t) == 2
     assert t["onset_s"].iloc[0] == pytest.approx(40.0, abs=0.05)
     assert t["offset_s"].iloc[0] == pytest.approx(43.0, abs=1.0)
-    assert t["morphology_ok"].tolist() == [True, False]  # SCORING.md §1.2 step 5 rejects the spike
+    assert t["morphology_ok"].tolist() == [True, False]  # docs/scoring.md §1.2 step 5 rejects the spike
     assert t["peak_g"].iloc[1] > 0.7
     assert t["burst_s"].iloc[1] < 0.3

@@ -98,7 +98,7 @@ def agree_across_time_bases(ref_onset_s: np.ndarray, live_onset_s: np.ndarray, h
     Exactness is impossible there: a shifted time base puts the 25 Hz grid at another phase, so every grid
     value changes slightly, and an LM whose decision is borderline (a quiet gap of about 0.5 s, a peak near
     the onset threshold, a morphology window met by a few ms) can split, merge, flip or start at another
-    early crossing. The analysis counts LMs that pass the morphology check (SCORING.md §1.2 step 5), so those
+    early crossing. The analysis counts LMs that pass the morphology check (docs/scoring.md §1.2 step 5), so those
     are compared: counts within 2 per hour of recording (at least 1), and >= 95 % of each side's onsets
     matched one-to-one to the other's within 1 s (the validation's LM onset tolerance, lrm.validate).
     """

@@ -69,7 +69,7 @@ def test_hypnic_jerks_are_brief_isolated_and_at_sleep_onsets(make_night):
 def test_lm_amplitudes_are_realistic(make_night):
     ev = make_night("plmd", seed=3, hours=2.0).truth.events
     lms = ev[(ev["type"] == "lm") & ~ev["weak"]]
-    assert 0.1 < lms["peak_g"].median() < 0.8  # SCORING.md §6: ~377 mg typical, 30-985 mg forward model
+    assert 0.1 < lms["peak_g"].median() < 0.8  # docs/scoring.md §6: ~377 mg typical, 30-985 mg forward model
     weak = ev[(ev["type"] == "lm") & ev["weak"]]
     assert (weak["peak_g"] < 0.12).all()
 
