@@ -9,6 +9,7 @@ Public API (imported lazily, so ``import lrm`` is cheap)::
     night.save("night1"); lrm.load("night1")           # the night directory, written and read back
     scored = lrm.score_events("events.txt")            # WASM 2016 on technician-scored LMs
     sim = lrm.simulate(profile="plmd", seed=1)         # a simulated night with its truth
+    table = lrm.run_batch(["data/"], "cohort").table   # many nights (Dask), one cohort table
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from lrm._version import __version__
 
 __all__ = ["__version__", "read", "analyze", "load", "score_events", "simulate", "Recording", "Leg", "NightResult",
-           "Params", "RuleSet", "LrmError", "InputError", "LrmWarning"]
+           "Params", "RuleSet", "LrmError", "InputError", "LrmWarning", "run_batch", "write_simulation"]
 
 _LAZY = {
     "read": ("lrm.io.registry", "read"),
@@ -32,6 +33,8 @@ _LAZY = {
     "Params": ("lrm.params", "Params"),
     "RuleSet": ("lrm.rules.rulesets", "RuleSet"),
     "LrmWarning": ("lrm.errors", "LrmWarning"),
+    "run_batch": ("lrm.batch", "run_batch"),
+    "write_simulation": ("lrm.sim.night", "write_simulation"),
     "score_events": ("lrm.api", "score_events"),
     "simulate": ("lrm.api", "simulate"),
 }
