@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("simulate", "simulate"),
     ("scan", "scan"),
     ("record", "record"),
+    ("sit", "sit"),
     ("recover", "recover"),
     ("info", "info"),
     ("formats", "formats"),
@@ -42,6 +43,7 @@ examples:
   lrm demo                                   analyse the bundled sample night into ./lrm-demo/
   lrm analyze --left L.csv --right R.csv --out night1
   lrm score-events events.txt --out scored   WASM 2016 indices from technician-scored LMs
+  lrm sit --simulate --speed 0 --out sit1    the suggested immobilization test, simulated
   lrm record --left "Polar Sense" --right "Polar Sense 2" --out night1
   lrm COMMAND --help                         options and examples of one command
 """
