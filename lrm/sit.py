@@ -118,6 +118,9 @@ def _find_start(legs: dict[str, _Leg], axes: dict[str, Any], from_s: int, p: sha
         good = shank.settled(leg.orient[:n], p) & leg.ok_1s[:n]
         if axes[side] is not None:
             good &= ~(shank.elevation_deg(leg.orient[:n], axes[side]) > p.max_elevation_deg)
+        else:   # uncalibrated: the test posture is the orientation the leg holds most of the time (the hour)
+            held = np.nanmedian(leg.orient[from_s:n][leg.ok_1s[from_s:n]], axis=0)
+            good &= ~(shank.turn_deg(leg.orient[:n], held) > p.max_turn_deg)
         ok &= good
     ok[:from_s] = False
     hit = np.flatnonzero(ok)
