@@ -11,7 +11,7 @@ What is simulated, and from where (docs/scoring.md, docs/sit.md):
 * ``rls``: leg movements in periodic runs while awake, the interval log-normal with a median of 11-16 s
   (SIT intervals peak at 11-12 s, Michaud 2001), LMs longer than in sleep (median 4-5 s, many 5-10 s,
   Michaud 2001), 40-70 % with contralateral activity, more runs as the hour goes on (rest effect: the
-  movement rate rises over the first ~45 min, Hening 2005; Allen 2005). Discomfort starts at 1-3 and rises
+  movement rate rises over the first ~45 min, Mov Disord 2005; Allen 2005; docs/sit.md). Discomfort starts at 1-3 and rises
   by 3-6 points per hour.
 * ``healthy``: 4-15 isolated movements per hour (settling, small voluntary adjustments), one short
   run of 4-6 in a fifth of the tests; discomfort 0-1 throughout.
