@@ -1,7 +1,7 @@
 """The suggested immobilization test (SIT) from a recording: ``analyze_sit`` reads like the test.
 
 1. each leg on the working grid: gravity, envelope, noise floor and movements, exactly as a night's
-   per-leg chain (``lrm.pipeline``), plus the shank orientation per second (``lrm.signal.shank``);
+   per-leg chain (:mod:`lrm.signal.leg`), plus the shank orientation per second (``lrm.signal.shank``);
 2. the shank's long axis from the standing calibration, when the session had one;
 3. the test window: its logged start (or the first still stretch with both shanks horizontal) to the
    planned end, or the stop (Ctrl-C) or the end of the data: then the test is *partial*;
@@ -28,15 +28,18 @@ import pandas as pd
 
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
+from lrm.io.atomic import write_text_atomic
 from lrm.io.recording import Recording
 from lrm.io.sit_session import SitProtocol
 from lrm.params import Params
 from lrm.rules.sit import REFERENCE_VALUES, SitScore, bin_sit, score_sit, summarize_discomfort
 from lrm.signal import shank
 from lrm.signal.align import ClockFit
-from lrm.signal.detect import detect_lms, runs, thresholds
+from lrm.signal.detect import runs, thresholds
+from lrm.signal.leg import detect_leg_movements, detection_params, leg_signals, per_second
 from lrm.signal.posture import Posture, classify_movements
 from lrm.signal.prepare import prepare_leg
+from lrm.signal.quality import leg_quality
 
 __all__ = ["SitResult", "analyze_sit", "write_sit", "SIT_SCHEMA_VERSION", "POSTURE_NOTE", "MIN_TEST_MIN"]
 
@@ -71,27 +74,18 @@ class _Leg:
     quality: Any
 
 
-def _pipeline() -> Any:
-    from lrm import pipeline  # the night's per-leg chain itself, so detector changes reach the SIT too
-
-    return pipeline
-
-
 def _leg(recording: Recording, side: str, n_grid: int, params: Params) -> _Leg:
-    pl = _pipeline()
-    fs = float(params.prepare.work_fs_hz)
+    """The night's per-leg chain (lrm.signal.leg: a new detector plugs in there and reaches the SIT too)."""
     prep = prepare_leg(recording.legs[side], origin_s=recording.start_s, n_grid=n_grid, params=params.prepare, warn=False)
-    sig = pl._signals(prep, params)
-    dparams = pl._detect_params(prep, params)
-    moves = detect_lms(sig.envelope, sig.floor, prep.valid, fs_hz=fs, side=side, params=dparams)
-    k = int(round(fs))
-    s = prep.valid.size // k
-    ok_1s = prep.valid[: s * k].reshape(s, k).all(axis=1)
-    n = min(s, sig.mean_1s.shape[0])
+    sig = leg_signals(prep, params)
+    moves = detect_leg_movements(sig, params, side=side)
+    fs = prep.fs_hz
+    ok_1s = per_second(prep.valid, fs, "all")
+    n = min(ok_1s.size, sig.mean_1s.shape[0])
     orient = shank.orientation_1s(sig.mean_1s[:n], ok_1s[:n])
-    hi, _ = thresholds(sig.floor, dparams)
-    hi_1s = hi[: s * k].reshape(s, k).max(axis=1)
-    quality = pl._quality({side: prep}, ClockFit(), (side,))[side]
+    hi, _ = thresholds(sig.floor, detection_params(prep, params.detect))
+    hi_1s = per_second(hi, fs, "max")
+    quality = leg_quality({side: prep}, ClockFit())[side]
     return _Leg(orient, ok_1s[:n], sig.gravity_1s[:n], moves, hi_1s[:n], quality)
 
 
@@ -281,12 +275,6 @@ def _ref(r: Any) -> dict[str, str]:
     return {"quantity": r.quantity, "value": r.value, "conditions": r.conditions, "source": r.source}
 
 
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
-
-
 SIT_FILES = ("sit.json", "sit_events.csv", "sit_bins.csv")
 
 
@@ -303,9 +291,9 @@ def write_sit(result: SitResult, out_dir: str | os.PathLike[str]) -> Path:
         if (out / name).exists():
             raise OutputExistsError(str(out / name), "this directory already holds a scored SIT; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / "sit_events.csv", result.events.to_csv(index=False))
-    _write_atomic(out / "sit_bins.csv", result.bins.to_csv(index=False))
-    _write_atomic(out / "sit.json", json.dumps(_clean(result.summary), indent=1, allow_nan=False) + "\n")
+    write_text_atomic(out / "sit_events.csv", result.events.to_csv(index=False))
+    write_text_atomic(out / "sit_bins.csv", result.bins.to_csv(index=False))
+    write_text_atomic(out / "sit.json", json.dumps(_clean(result.summary), indent=1, allow_nan=False) + "\n")
     return out
 
 

@@ -2,7 +2,7 @@
 
 :class:`SitMonitor` is handed to the recorder as its online detector (``record_night(online=...)``): the
 writer task calls :meth:`connected` and :meth:`feed` for every decoded packet (never blocking: a few
-array operations). It forwards the packets to the online LM detector (:class:`lrm.signal.online.RecorderFeed`)
+array operations). It forwards the packets to the online LM detector (:class:`lrm.ble.online_feed.RecorderFeed`)
 for the live movement count and keeps 1 s means of each leg's acceleration by arrival time for the posture
 check (``lrm.signal.shank``: the same functions the offline scoring uses). The live view only guides the
 person; the SIT is scored afterwards from the recording itself (``lrm.sit.analyze_sit``).
@@ -29,7 +29,7 @@ class SitMonitor:
     """
 
     def __init__(self, *, keep_s: int = 600) -> None:
-        from lrm.signal.online import RecorderFeed
+        from lrm.ble.online_feed import RecorderFeed
 
         self.feed_lm = RecorderFeed()
         self.keep_s = int(keep_s)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from lrm.errors import InputError
 from lrm.report import plots, sit_plots
-from lrm.report.html import GENERATOR, _check_overwrite, _write_atomic
+from lrm.io.atomic import write_text_atomic
+from lrm.report.html import GENERATOR, _check_overwrite
 
 __all__ = ["SitFiles", "is_sit_dir", "load_sit", "render_sit_html", "write_sit_report", "write_multi_sit_report",
            "WHAT_IS_A_SIT", "CAN_AND_CANNOT", "NOT_A_DIAGNOSIS"]
@@ -169,7 +170,7 @@ def write_sit_report(out_dir: str | os.PathLike[str], out_path: str | os.PathLik
     sit = load_sit(out_dir)
     target = Path(out_path) if out_path is not None else sit.out_dir / "report.html"
     _check_overwrite(target)
-    _write_atomic(target, render_sit_html(sit))
+    write_text_atomic(target, render_sit_html(sit))
     return target
 
 
@@ -205,5 +206,5 @@ def write_multi_sit_report(dirs: Sequence[str | os.PathLike[str]], out_path: str
         n=len(rows), figure=plots.figure_to_data_uri(fig), what=WHAT_IS_A_SIT, can=CAN_AND_CANNOT,
         not_a_diagnosis=NOT_A_DIAGNOSIS, subjects=sorted({str(s.summary.get("subject")) for s in sits if s.summary.get("subject")}),
         any_partial=any(r["status"] == "partial" for r in rows))
-    _write_atomic(target, html_text)
+    write_text_atomic(target, html_text)
     return target
