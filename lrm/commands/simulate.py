@@ -18,6 +18,11 @@ The night is realistic but simulated: sensor noise, int16 quantisation, random m
 
 Profiles: healthy (PLM index 0-4/h), plmd (15-60/h), rls (12-45/h, wake LMs, more one-sided LMs,
 longer sleep latency), hypnic (few PLMs, 5-12 hypnic jerks at sleep onsets).
+
+Families: classic (the default: lrm's first simulator, 50 Hz unless --rate), wide (the validation's ranges:
+10-200 Hz, noise 1-15 mg, quantisation up to 16 mg, LM median peaks 15-300 mg, rotation-, twitch- and
+tremor-like LMs from a shank model, jerk variants; the rate is drawn unless --rate) and hard (noisy,
+coarse, 10-32 Hz, small LMs, more gaps and distractors). See python -m lrm.validate.
 """
 
 EPILOG = """\
@@ -26,6 +31,7 @@ examples:
   lrm simulate --out sim2 --profile hypnic --seed 7 --hours 7.5
   lrm simulate --out sim3 --rate 25 --right-rate 100       different sample rates per leg
   lrm simulate --out sim4 --native --one-leg right         native recording of the right ankle only
+  lrm simulate --out sim5 --family hard --seed 3           a hard night (rate, noise, LSB drawn)
   lrm analyze --left sim1/left.csv --right sim1/right.csv --out sim1-result
 """
 
@@ -58,7 +64,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the sleeper (default: plmd)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed: same seed, same night (default 0)")
     parser.add_argument("--hours", type=_hours, default=8.0, metavar="H", help="recording length in hours (default 8)")
-    parser.add_argument("--rate", type=_rate, default=50.0, metavar="HZ", help="sample rate in Hz (default 50)")
+    parser.add_argument("--family", choices=("classic", "wide", "hard"), default="classic",
+                        help="the ranges the night is drawn from (default: classic)")
+    parser.add_argument("--rate", type=_rate, metavar="HZ",
+                        help="sample rate in Hz (default: 50 in the classic family, drawn in wide and hard)")
     parser.add_argument("--right-rate", type=_rate, metavar="HZ", help="a different sample rate for the right leg")
     parser.add_argument("--one-leg", nargs="?", const="left", choices=("left", "right"), metavar="SIDE",
                         help="simulate one ankle only (left unless SIDE is given)")
@@ -68,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lrm.errors import OutputExistsError
+    from lrm.errors import LrmError, OutputExistsError
     from lrm.sim.night import simulate, write_simulation
 
     out = Path(args.out)
@@ -80,10 +89,15 @@ def run(args: argparse.Namespace) -> int:
         for name in WRITTEN:
             (out / name).unlink(missing_ok=True)
     sides = (args.one_leg,) if args.one_leg else ("left", "right")
-    rates = {side: args.rate for side in sides}
-    if args.right_rate and "right" in rates:
+    rates = None
+    if args.rate is not None or args.family == "classic":
+        rates = {side: args.rate or 50.0 for side in sides}
+    if args.right_rate and "right" in sides:
+        if rates is None:
+            raise LrmError(f"--right-rate {args.right_rate:g} without --rate: the {args.family} family draws the rate. "
+                           "Fix: pass --rate HZ too")
         rates["right"] = args.right_rate
-    sim = simulate(args.profile, seed=args.seed, hours=args.hours, rate_hz=rates, sides=sides)
+    sim = simulate(args.profile, seed=args.seed, hours=args.hours, rate_hz=rates, sides=sides, family=args.family)
     paths = write_simulation(sim, out, native=args.native)
     _print(sim, paths, out, args)
     return 0
@@ -92,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 def _print(sim, paths, out: Path, args: argparse.Namespace) -> None:  # noqa: ANN001
     truth = sim.truth
     legs = ", ".join(f"{side} {leg.fs_hz:g} Hz ({leg.n_samples:,} samples)" for side, leg in sim.recording.legs.items())
-    print(f"simulated a {args.hours:g} h '{truth.profile}' night (seed {truth.seed}): {legs}")
+    print(f"simulated a {args.hours:g} h '{truth.profile}' night ({truth.family} family, seed {truth.seed}): {legs}")
     print("wrote " + ", ".join(str(p) for p in paths))
     counts = truth.events["type"].value_counts().to_dict()
     lm = truth.lms()

@@ -4,25 +4,34 @@ Shank frame: x along the shank towards the foot, y lateral, z anterior. The shan
 pitch ``beta`` (x below the horizontal: 0 lying, 90 deg standing) and a roll ``psi`` about its long axis
 (0 supine toes up, +-90 deg on the side, 180 deg prone). An accelerometer at rest reads the reaction to
 gravity, +1 g upwards, which in the shank frame is ``(-sin beta, sin psi cos beta, cos psi cos beta)``.
+
+Two implementations of the same kinematics: :func:`specific_force_g` (the classic family: every
+movement's angles summed over the whole night, then sampled) and :func:`leg_force_g` (the wide and hard
+families: the resting pose over the night plus each movement's change from rest, computed on its own
+fine grid from the pose it starts in, filtered by the sensor's low-pass and added where it happens; the
+memory stays a few arrays of the night's length at any rate). Both return each movement's peak change
+(the truth's ``peak_g``, defined in :mod:`lrm.sim.truth`).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 import numpy as np
 
-from lrm.sim.movements import render
+from lrm.sim.movements import FINE_HZ, render
 from lrm.sim.plan import Component
+from lrm.sim.shank import change_from_rest_g, peak_change_g, pose_after
 
-__all__ = ["specific_force_g"]
+__all__ = ["specific_force_g", "leg_force_g"]
+
+Peaks = dict[tuple[int, str], float]
 
 
 def _wander(rng: np.random.Generator, t_s: np.ndarray, step_rad: float) -> np.ndarray:
     """Slow random-walk drift of an angle (muscles relaxing, the strap settling): a knot per minute."""
-    knots_t = np.arange(t_s[0] - 60.0, t_s[-1] + 120.0, 60.0)
-    knots = np.cumsum(rng.normal(0.0, step_rad, knots_t.size))
-    return np.interp(t_s, knots_t, knots - knots[0])
+    return np.interp(t_s, *_wander_knots(rng, t_s, step_rad))
 
 
 def specific_force_g(
@@ -32,19 +41,22 @@ def specific_force_g(
     pitch0_rad: float,
     roll0_rad: float,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Specific force in g, float32 shape (3, n) (one row per shank axis), in the shank frame at true sample times ``t_s`` (s, ascending).
+) -> tuple[np.ndarray, Peaks]:
+    """Specific force in g, float32 shape (3, n) (one row per shank axis), in the shank frame at true sample
+    times ``t_s`` (s, ascending), and each component's peak change in g keyed by ``(movement_id, side)``.
 
     Each component's waveform is rendered on its fine grid and linearly interpolated onto the samples
-    inside its window; lasting orientation changes apply from the window's end on.
+    inside its window; lasting orientation changes apply from the window's end on. The peak is taken on
+    the fine grid from the pose at the sample before the component (the shank frame: no sensor gain).
     """
+    components = list(components)
     n = t_s.size
     pitch = np.full(n, pitch0_rad)
     roll = np.full(n, roll0_rad)
     lin = np.zeros((n, 3))
     steps = np.zeros((n + 1, 2))
     for comp in components:
-        shape = render(comp.kind, comp.params)
+        shape = render(comp.shape or comp.kind, comp.params)
         i0, i1 = np.searchsorted(t_s, [comp.onset_s, comp.onset_s + shape.t_s[-1]], side="left")
         if i1 > i0:
             local = t_s[i0:i1] - comp.onset_s
@@ -62,4 +74,91 @@ def specific_force_g(
     force[0] = lin[:, 0] - sp
     force[1] = sr * cp + cr * lin[:, 1] + sr * lin[:, 2]
     force[2] = cr * cp - sr * lin[:, 1] + cr * lin[:, 2]
-    return force
+    peaks: Peaks = {}
+    for comp in components:
+        shape = render(comp.shape or comp.kind, comp.params)
+        i = max(int(np.searchsorted(t_s, comp.onset_s, side="left")) - 1, 0)
+        peaks[(comp.movement_id, comp.side)] = peak_change_g(change_from_rest_g(shape, float(pitch[i]), float(roll[i])))
+    return force, peaks
+
+
+def leg_force_g(
+    t_s: np.ndarray,
+    components: Iterable[Component],
+    *,
+    pitch0_rad: float,
+    roll0_rad: float,
+    rng: np.random.Generator,
+    sos: np.ndarray | None = None,
+    tail_s: float = 0.0,
+    view: np.ndarray | None = None,
+) -> tuple[np.ndarray, Peaks]:
+    """Specific force in g, float32 (3, n), in the shank frame at true sample times ``t_s`` (s, ascending), and
+    each component's peak change in g as the sensor sees it, keyed by ``(movement_id, side)``.
+
+    The resting pose is the initial pose plus the lasting change of every movement from the end of its
+    window, plus a slow wander. Each movement's change from rest is computed on its fine grid from the
+    pose at its onset (:func:`lrm.sim.shank.change_from_rest_g`), low-passed by the sensor (``sos`` on
+    the fine grid, from rest, over the window plus ``tail_s`` s) and interpolated onto the samples of
+    its window; its peak is taken there through ``view`` (the sensor's mounting times its gains).
+    """
+    comps = sorted(components, key=lambda c: c.onset_s)
+    knots_p, knots_r = _wander_knots(rng, t_s, np.radians(0.15)), _wander_knots(rng, t_s, np.radians(0.3))
+    pending: list[tuple[float, int, float, float]] = []  # (window end, order, d pitch, d roll), a heap
+    done_p = done_r = 0.0
+    windows, steps = [], []
+    for k, comp in enumerate(comps):
+        while pending and pending[0][0] <= comp.onset_s:
+            _, _, dp, dr = heapq.heappop(pending)
+            done_p, done_r = done_p + dp, done_r + dr
+        p0 = pitch0_rad + done_p + float(np.interp(comp.onset_s, *knots_p))
+        r0 = roll0_rad + done_r + float(np.interp(comp.onset_s, *knots_r))
+        shape = render(comp.shape or comp.kind, comp.params)
+        delta = change_from_rest_g(shape, p0, r0, sos, tail_s)
+        end = comp.onset_s + shape.t_s[-1] + (tail_s if sos is not None else 0.0)
+        p1, r1 = pose_after(shape, p0, r0)
+        if p1 != p0 or r1 != r0:
+            heapq.heappush(pending, (end, k, p1 - p0, r1 - r0))
+            steps.append((end, p1 - p0, r1 - r0))
+        windows.append((comp, delta))
+    pitch = _resting(t_s, pitch0_rad, [(e, dp) for e, dp, _ in steps], knots_p)
+    roll = _resting(t_s, roll0_rad, [(e, dr) for e, _, dr in steps], knots_r)
+    force = np.empty((3, t_s.size), dtype=np.float32)
+    cp = np.cos(pitch, dtype=np.float32)
+    force[0] = -np.sin(pitch, dtype=np.float32)
+    del pitch
+    force[1] = np.sin(roll, dtype=np.float32) * cp
+    force[2] = np.cos(roll, dtype=np.float32) * cp
+    del roll, cp
+    peaks: Peaks = {}
+    fine_dt = 1.0 / FINE_HZ
+    for comp, delta in windows:
+        i0, i1 = np.searchsorted(t_s, [comp.onset_s, comp.onset_s + (delta.shape[0] - 1) * fine_dt])
+        if i1 > i0:
+            local = t_s[i0:i1] - comp.onset_s
+            grid = np.arange(delta.shape[0]) * fine_dt
+            for axis in range(3):
+                force[axis, i0:i1] += np.interp(local, grid, delta[:, axis]).astype(np.float32)
+        peaks[(comp.movement_id, comp.side)] = peak_change_g(delta, view)
+    return force, peaks
+
+
+def _wander_knots(rng: np.random.Generator, t_s: np.ndarray, step_rad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Knots (times, angles) of the slow random-walk wander of an angle (a knot per minute)."""
+    knots_t = np.arange(t_s[0] - 60.0, t_s[-1] + 120.0, 60.0)
+    knots = np.cumsum(rng.normal(0.0, step_rad, knots_t.size))
+    return knots_t, knots - knots[0]
+
+
+def _resting(t_s: np.ndarray, start_rad: float, steps: list[tuple[float, float]],
+             knots: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Resting angle (float32, n) at the samples: the start, each lasting change from its time, the wander."""
+    out = np.interp(t_s, *knots).astype(np.float32)
+    out += np.float32(start_rad)
+    if steps:
+        steps = sorted(steps)
+        at = np.searchsorted(t_s, [e for e, _ in steps])
+        level = np.cumsum([d for _, d in steps])
+        for a, b, v in zip(at, [*at[1:], t_s.size], level):
+            out[a:b] += np.float32(v)
+    return out

@@ -37,6 +37,7 @@ class Shape:
     lin_g: np.ndarray  # (n, 3)
     lasting_pitch_rad: float = 0.0
     lasting_roll_rad: float = 0.0
+    local: bool = False  # True: pitch/roll are flexion/axial rotation in the shank's own frame (lrm.sim.shank)
 
 
 def _grid(length_s: float) -> np.ndarray:
@@ -167,8 +168,10 @@ KINDS: Mapping[str, Callable[[Mapping[str, float]], Shape]] = {
 
 
 def render(kind: str, params: Mapping[str, float]) -> Shape:
-    """Render a movement of ``kind`` (a key of :data:`KINDS`) with its parameters."""
-    try:
-        return KINDS[kind](params)
-    except KeyError:
-        raise ValueError(f"unknown movement kind {kind!r}; known: {', '.join(KINDS)}") from None
+    """Render a movement of ``kind`` (a key of :data:`KINDS` or of :data:`lrm.sim.shank.SHANK_KINDS`)."""
+    from lrm.sim.shank import SHANK_KINDS  # the wide families' movements; that module builds on this one
+
+    fn = KINDS.get(kind) or SHANK_KINDS.get(kind)
+    if fn is None:
+        raise ValueError(f"unknown movement kind {kind!r}; known: {', '.join([*KINDS, *SHANK_KINDS])}")
+    return fn(params)

@@ -3,6 +3,9 @@
 >>> sim = simulate("plmd", seed=3, hours=0.5, rate_hz=25.0)
 >>> sim.recording.sides, sim.truth.profile
 (('left', 'right'), 'plmd')
+>>> wide = simulate("rls", seed=3, hours=0.5, family="hard")   # rates, noise, LSB, shapes drawn too
+>>> 10 <= wide.recording.legs["left"].fs_hz <= 32, wide.truth.family
+(True, 'hard')
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ import numpy as np
 import pandas as pd
 
 from lrm.io.recording import Gap, Leg, Recording
-from lrm.sim.body import specific_force_g
+from lrm.sim.body import leg_force_g, specific_force_g
+from lrm.sim.families import FAMILIES, FamilyName, draw_family_variation
 from lrm.sim.plan import Component, plan_night
-from lrm.sim.profiles import PROFILES, ProfileName, SimVariation, draw_variation
-from lrm.sim.sensor import draw_gaps, draw_sensor, gap_mask, measure, stamp, true_sample_times
+from lrm.sim.profiles import PROFILES, ProfileName, SimVariation
+from lrm.sim.movements import FINE_HZ
+from lrm.sim.sensor import SensorSpec, draw_gaps, draw_sensor, gap_mask, measure, stamp, true_sample_times
+from lrm.sim.shank import JERK_VARIANTS, sensor_lowpass, settle_s
 from lrm.sim.timeline import build_timeline
 from lrm.sim.truth import TRUTH_COLUMNS, LegTruth, Truth, score_truth
 
@@ -36,7 +42,9 @@ class SimulatedNight:
     truth: Truth
 
 
-def _rates(rate_hz: float | Mapping[str, float], sides: Sequence[str]) -> dict[str, float]:
+def _rates(rate_hz: float | Mapping[str, float] | None, var: SimVariation, sides: Sequence[str]) -> dict[str, float]:
+    if rate_hz is None:  # the family's draw, or the classic default
+        rate_hz = var.rate_hz if var.rate_hz is not None else 50.0
     rates = {s: float(rate_hz[s]) for s in sides} if isinstance(rate_hz, Mapping) else {s: float(rate_hz) for s in sides}
     for side, fs in rates.items():
         if not 10.0 <= fs <= 1000.0:
@@ -49,9 +57,10 @@ def simulate(
     *,
     seed: int = 0,
     hours: float = 8.0,
-    rate_hz: float | Mapping[str, float] = 50.0,
+    rate_hz: float | Mapping[str, float] | None = None,
     sides: Sequence[str] = ("left", "right"),
     variation: SimVariation | None = None,
+    family: FamilyName = "classic",
 ) -> SimulatedNight:
     """Simulate one night of ankle accelerometry with its truth.
 
@@ -64,13 +73,20 @@ def simulate(
         Everything random (timeline, movements, sensors, drift, gaps) follows from it.
     hours : float
         Recording length in h (at least 1/6 h), including upright time before lights-out and after lights-on.
-    rate_hz : float or mapping
-        Nominal sample rate in Hz, or one per side (e.g. ``{"left": 25, "right": 100}``).
+    rate_hz : float or mapping, optional
+        Nominal sample rate in Hz, or one per side (e.g. ``{"left": 25, "right": 100}``). Default: 50 Hz in
+        the classic family; drawn per night (10-200 Hz) in the wide and hard families.
     sides : sequence of {"left", "right"}
         The ankles that wear a sensor. Truth covers only what these sensors can see.
     variation : SimVariation, optional
         Pins per-night values (noise, range, drift, gaps, mounting, amplitudes, PLM index...); fields left
         ``None`` are drawn from the seed. ``SimVariation.ideal()`` gives a clean sensor.
+    family : {"classic", "wide", "hard"}
+        The ranges everything is drawn from (:mod:`lrm.sim.families`): "classic" is lrm's first simulator
+        (the default, unchanged); "wide" draws the sensor (10-200 Hz, noise 1-15 mg, LSB up to 16 mg,
+        2-16 g, strapped mounting, low-pass), the night's LM amplitude distribution (median peak 15-300 mg),
+        the shank model's movement classes and jerk variants, and the distractors' rates; "hard" is its
+        difficult corner (10-32 Hz, 5-15 mg noise, 6-16 mg LSB, LM medians 15-60 mg, more gaps and distractors).
 
     Returns
     -------
@@ -80,34 +96,39 @@ def simulate(
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
     sides = tuple(s for s in ("left", "right") if s in sides)
     if not sides or len(sides) != len(set(sides)):
         raise ValueError("sides must name 'left' and/or 'right'")
-    rates = _rates(rate_hz, sides)
     duration_s = float(hours) * 3600.0
     seeds = np.random.SeedSequence(seed).spawn(6)
     rng_var, rng_tl, rng_plan, rng_epoch = (np.random.default_rng(s) for s in seeds[:4])
     leg_seeds = dict(zip(("left", "right"), seeds[4].spawn(2)))
     gap_seeds = dict(zip(("left", "right"), seeds[5].spawn(2)))
-    var = draw_variation(rng_var, PROFILES[profile], variation)
-    timeline = build_timeline(rng_tl, PROFILES[profile], duration_s)
-    plan = plan_night(rng_plan, PROFILES[profile], var, timeline)
+    var = draw_family_variation(rng_var, PROFILES[profile], family, variation)
+    rates = _rates(rate_hz, var, sides)
+    if var.scale_g * 32768.0 < var.range_g * (1.0 - 1e-9):
+        raise ValueError(f"a quantisation step of {var.scale_g:g} g cannot span +-{var.range_g:g} g in int16 counts; "
+                         f"use lsb_g >= {var.range_g / 32768.0:g}")
+    timeline = build_timeline(rng_tl, PROFILES[profile], duration_s, bathroom_trips=var.bathroom_trips)
+    plan = plan_night(rng_plan, PROFILES[profile], var, timeline, family=family)
     epoch_s = EPOCH_BASE_S + rng_epoch.integers(0, 60) * 86400.0 + rng_epoch.uniform(2.0, 4.0) * 3600.0
 
-    legs, forces, true_t, gaps = {}, {}, {}, {}
+    legs, peaks, gaps = {}, {}, {}
     for side in sides:
         rng = np.random.default_rng(leg_seeds[side])
         fs, drift = rates[side], var.drift_ppm[side]
         t_true = true_sample_times(duration_s, fs_hz=fs, drift_ppm=drift, start_lag_s=var.start_lag_s[side])
-        force = specific_force_g(t_true, (c for c in plan.components if c.side == side),
-                                 pitch0_rad=plan.initial_pitch_rad[side], roll0_rad=plan.initial_roll_rad[side], rng=rng)
-        spec = draw_sensor(rng, mounting=var.mounting, noise_g=var.noise_g, range_g=var.range_g, scale_g=var.scale_g)
+        comps = [c for c in plan.components if c.side == side]
+        pose0 = (plan.initial_pitch_rad[side], plan.initial_roll_rad[side])
+        force, peaks[side], spec = _sense(family, var, fs, t_true, comps, pose0, rng)
         counts, clipped = measure(force, spec, rng)
+        del force
         t_rec = stamp(t_true, epoch_s=epoch_s, drift_ppm=drift, offset_s=var.clock_offset_s[side],
                       jitter_s=var.timestamp_jitter_s, fs_hz=fs, rng=rng)
         gaps[side] = draw_gaps(np.random.default_rng(gap_seeds[side]), duration_s, var.gaps_per_h)
         keep = gap_mask(t_true, gaps[side])
-        forces[side], true_t[side] = force, t_true
         legs[side] = (t_rec[keep], counts[keep], spec, clipped, keep)
 
     rec_start = min(v[0][0] for v in legs.values())
@@ -122,26 +143,46 @@ def simulate(
         )
         leg_truth[side] = LegTruth(side, rates[side], rates[side] / (1 + drift * 1e-6), drift,
                                    var.clock_offset_s[side] - drift * 1e-6 * delta, gaps[side] + delta, spec.mounting,
-                                   spec.noise_g, spec.range_g, spec.scale_g, clipped, int(keep.sum()))
+                                   spec.noise_g, spec.range_g, spec.scale_g, clipped, int(keep.sum()), spec.bandwidth_hz)
     recording = Recording(legs=recording_legs, time_is_absolute=True, subject=f"sim-{profile}-{seed}",
                           meta={"simulated": True, "profile": profile, "seed": seed})
 
-    events = _truth_events(plan.components, sides, forces, true_t, gaps, timeline, delta)
+    events = _truth_events(plan.components, sides, peaks, gaps, timeline, delta)
     all_gaps = np.vstack([g for g in gaps.values()]) if gaps else np.empty((0, 2))
     lights_out, lights_on = timeline.lights_out_s + delta, timeline.lights_on_s + delta
     tib_h = (lights_on - lights_out) / 3600.0
-    analysis_h = tib_h - _union_overlap_s(all_gaps + delta, lights_out, lights_on) / 3600.0
+    away = np.vstack([all_gaps, timeline.out_of_bed]) + delta  # BLE gaps and bathroom trips
+    analysis_h = tib_h - _union_overlap_s(away, lights_out, lights_on) / 3600.0
     scored = score_truth(events, hours=analysis_h, lights_out_s=lights_out, lights_on_s=lights_on,
                          stages=timeline.stages, hypnogram_start_s=delta)
     if scored is not None:
         events = _mark_plms(events, scored.events)
-    truth = Truth(profile=profile, seed=int(seed), recording_start_s=float(rec_start), duration_s=duration_s,
+    truth = Truth(profile=profile, family=family, out_of_bed_s=timeline.out_of_bed + delta, seed=int(seed), recording_start_s=float(rec_start), duration_s=duration_s,
                   lights_out_s=lights_out, lights_on_s=lights_on,
                   sleep_onsets_s=tuple(s + delta for s in timeline.sleep_onsets_s), time_in_bed_h=tib_h,
                   analysis_h=analysis_h, hypnogram_start_s=delta, stages=timeline.stages, legs=leg_truth, events=events,
                   variation=var.to_dict() | {"rate_hz": rates, "hours": float(hours)},
                   scored=scored, notes=())
     return SimulatedNight(recording, truth)
+
+
+def _sense(family: str, var: SimVariation, fs: float, t_true: np.ndarray, comps: list[Component],
+           pose0: tuple[float, float], rng: np.random.Generator) -> tuple[np.ndarray, dict, SensorSpec]:
+    """One leg's noise-free force (3, n) in g, its movements' peaks and its sensor.
+
+    Classic: the first simulator, byte for byte (the force, then the sensor). Wide and hard: the sensor
+    first, since its low-pass (corner ``bandwidth_ratio`` x rate) and gains shape what the truth's peak sees.
+    """
+    if family == "classic":
+        force, peaks = specific_force_g(t_true, comps, pitch0_rad=pose0[0], roll0_rad=pose0[1], rng=rng)
+        spec = draw_sensor(rng, mounting=var.mounting, noise_g=var.noise_g, range_g=var.range_g, scale_g=var.scale_g)
+        return force, peaks, spec
+    bandwidth = min(var.bandwidth_ratio * fs, 0.45 * FINE_HZ) if var.bandwidth_ratio else None
+    spec = draw_sensor(rng, mounting=var.mounting, noise_g=var.noise_g, range_g=var.range_g, scale_g=var.scale_g,
+                       bandwidth_hz=bandwidth)
+    force, peaks = leg_force_g(t_true, comps, pitch0_rad=pose0[0], roll0_rad=pose0[1], rng=rng,
+                               sos=sensor_lowpass(fs, bandwidth), tail_s=settle_s(bandwidth), view=spec.view)
+    return force, peaks, spec
 
 
 def _leg_gaps(t_rec: np.ndarray, keep: np.ndarray) -> tuple[Gap, ...]:
@@ -173,16 +214,17 @@ def _union_overlap_s(intervals: np.ndarray, lo: float, hi: float) -> float:
     return float(total + cur_b - cur_a)
 
 
-def _peak_g(force: np.ndarray, t: np.ndarray, onset_s: float, end_s: float) -> float:
-    i0, i1 = np.searchsorted(t, [onset_s, end_s])
-    if i1 <= i0:
-        return float("nan")
-    base = force[:, max(i0 - 1, 0)][:, None]
-    return float(np.sqrt(((force[:, i0:i1] - base) ** 2).sum(axis=0)).max())
+def _shape_label(comp: Component) -> str:
+    """The truth's ``shape``: an LM's class, a jerk's variant, "classic" for the first simulator's waveforms."""
+    if comp.shape.startswith("lm_"):
+        return comp.shape[3:]
+    if comp.shape == "jerk":
+        return JERK_VARIANTS[int(comp.params["variant"])]
+    return "classic" if comp.kind in ("lm", "hypnic_jerk") else comp.kind
 
 
-def _truth_events(components: list[Component], sides: tuple[str, ...], forces: dict, true_t: dict, gaps: dict,
-                  timeline, delta: float) -> pd.DataFrame:
+def _truth_events(components: list[Component], sides: tuple[str, ...], peaks: dict[str, dict[tuple[int, str], float]],
+                  gaps: dict, timeline, delta: float) -> pd.DataFrame:
     """Truth rows: LM components per leg; other movements merged per movement over the recorded legs."""
     all_gaps = np.vstack([gaps[s] for s in sides])
     rows: list[dict] = []
@@ -197,12 +239,11 @@ def _truth_events(components: list[Component], sides: tuple[str, ...], forces: d
             onset = min(x.onset_s for x in comps) if kind != "lm" else c.onset_s
             offset = max(x.offset_s for x in comps) if kind != "lm" else c.offset_s
             legs_used = [c] if kind == "lm" else comps
-            tail = 1.0 if kind == "hypnic_jerk" else 0.0  # include the ring-down in the peak
-            peak = max(_peak_g(forces[x.side], true_t[x.side], x.onset_s, x.offset_s + tail) for x in legs_used)
+            peak = max(peaks[x.side][(x.movement_id, x.side)] for x in legs_used)
             side = c.side if kind == "lm" else ("bilateral" if len({x.side for x in comps}) == 2 else comps[0].side)
             observed = not np.any((all_gaps[:, 0] < offset) & (all_gaps[:, 1] > onset)) if all_gaps.size else True
             rows.append({"onset_s": onset + delta, "offset_s": offset + delta, "duration_s": offset - onset, "side": side,
-                         "type": kind, "peak_g": peak, "in_plm_series": 0, "movement_id": mid,
+                         "type": kind, "shape": _shape_label(c), "peak_g": peak, "in_plm_series": 0, "movement_id": mid,
                          "generated_series": c.series, "weak": c.weak, "stage": str(timeline.stage_at(np.array([onset]))[0]),
                          "observed": bool(observed)})
     df = pd.DataFrame(rows, columns=list(TRUTH_COLUMNS))

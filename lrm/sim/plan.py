@@ -34,6 +34,7 @@ class Component:
     params: dict[str, float]
     series: int = -1  # generated PLM series number (-1: not generated as part of a series)
     weak: bool = False
+    shape: str = ""  # the waveform rendered when it is not ``kind`` (lrm.sim.shank: lm_rotation, jerk, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Plan:
 
 
 class _Planner:
+    train_onsets: int | None = 2  # foot tremor / ALMA trains are tried at this many first sleep onsets
+
     def __init__(self, rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline) -> None:
         self.rng, self.profile, self.var, self.tl = rng, profile, var, tl
         self.fixed: list[Component] = []  # posture changes and walking: always kept
@@ -220,7 +223,7 @@ class _Planner:
 
     def plan_trains(self) -> None:
         r, tl = self.rng, self.tl
-        for onset in tl.sleep_onsets_s[:2]:
+        for onset in tl.sleep_onsets_s[:self.train_onsets]:
             if r.random() >= self.profile.tremor_prob:
                 continue
             mid, t, alma = self.new_id(), onset - r.uniform(0, 120), r.random() < 0.4
@@ -242,19 +245,26 @@ class _Planner:
         wake = t_grid[tl.stage_at(t_grid) == "W"]
         n = r.poisson(rate * wake.size * 30.0 / 3600.0)
         for t in r.choice(wake, size=n) + r.uniform(0, 30, n) if wake.size else []:
-            if not self.allowed(float(t), wake_ok=True):
-                continue
-            mid, d = self.new_id(), float(np.exp(r.normal(np.log(4.0), 0.7)).clip(1.0, 25.0))
-            sides = SIDES if r.random() < 0.5 else (str(r.choice(SIDES)),)
-            comps = []
-            for side in sides:
-                parts = int(r.integers(1, 5))
-                params = {"duration_s": d, "n_parts": parts, "radius_m": r.uniform(0.15, 0.4), "roll_ratio": r.uniform(-0.5, 0.5),
-                          "d_pitch_rad": np.radians(r.normal(0, 2)), "d_roll_rad": np.radians(r.normal(0, 4))}
-                for k in range(parts):
-                    params |= {f"start{k}": r.uniform(0, 0.8), f"len{k}": r.uniform(0.1, 0.5), f"angle{k}": np.radians(r.uniform(2, 10))}
-                comps.append(Component(mid, "fidget", side, float(t), float(t) + d, params))
-            self.candidates.append(comps)
+            if self.allowed(float(t), wake_ok=True):
+                self.add_fidget(float(t))
+
+    def add_fidget(self, t: float) -> None:
+        """A restless adjustment at ``t`` s on one or both legs (a candidate: conflicts drop it)."""
+        r = self.rng
+        mid, d = self.new_id(), float(np.exp(r.normal(np.log(4.0), 0.7)).clip(1.0, 25.0))
+        sides = SIDES if r.random() < 0.5 else (str(r.choice(SIDES)),)
+        comps = []
+        for side in sides:
+            parts = int(r.integers(1, 5))
+            params = {"duration_s": d, "n_parts": parts, "radius_m": r.uniform(0.15, 0.4), "roll_ratio": r.uniform(-0.5, 0.5),
+                      "d_pitch_rad": np.radians(r.normal(0, 2)), "d_roll_rad": np.radians(r.normal(0, 4))}
+            for k in range(parts):
+                params |= {f"start{k}": r.uniform(0, 0.8), f"len{k}": r.uniform(0.1, 0.5), f"angle{k}": np.radians(r.uniform(2, 10))}
+            comps.append(Component(mid, "fidget", side, float(t), float(t) + d, params))
+        self.candidates.append(comps)
+
+    def plan_restless(self) -> None:
+        """Extra restless movements before sleep onset: none in the classic plan (see lrm.sim.plan_wide)."""
 
     # --- conflicts -------------------------------------------------------------------------------
     def resolve(self) -> tuple[list[Component], np.ndarray]:
@@ -284,9 +294,19 @@ class _Planner:
         return kept, np.asarray(blocked, dtype=float).reshape(-1, 2)
 
 
-def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline) -> Plan:
-    """Plan every movement of the night (both legs; the caller keeps the sides it records)."""
-    planner = _Planner(rng, profile, var, tl)
+def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline, *,
+               family: str = "classic") -> Plan:
+    """Plan every movement of the night (both legs; the caller keeps the sides it records).
+
+    ``family`` "classic" plans with this module's waveforms; "wide" and "hard" with the shank model
+    (:class:`lrm.sim.plan_wide.WidePlanner`), which also adds restless movements before sleep onset.
+    """
+    if family == "classic":
+        planner = _Planner(rng, profile, var, tl)
+    else:
+        from lrm.sim.plan_wide import WidePlanner  # it builds on this module
+
+        planner = WidePlanner(rng, profile, var, tl)
     initial = planner.plan_postures()
     planner.plan_walks()
     planner.plan_series()
@@ -294,5 +314,6 @@ def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl
     planner.plan_trains()
     planner.plan_jerks()  # inserted first: jerks win conflicts
     planner.plan_fidgets()
+    planner.plan_restless()
     components, blocked = planner.resolve()
     return Plan(components, {s: v[0] for s, v in initial.items()}, {s: v[1] for s, v in initial.items()}, blocked)

@@ -78,13 +78,29 @@ class SimVariation:
     start_lag_s : per side, true delay before the sensor's first sample (legs connect one after the other).
     timestamp_jitter_s : standard deviation of timestamp jitter in s (host arrival stamps).
     gaps_per_h : expected BLE gaps per hour per leg.
-    mounting : "random" (each sensor strapped at a random rotation) or "aligned" (axes = shank axes).
+    mounting : "random" (any rotation), "shank" (a strapped device: lrm.sim.sensor) or "aligned" (axes = shank axes).
     lm_amplitude_scale : multiplies every LM's angle (this person's movement size).
     weak_lm_share : share of LMs with a tiny angle near the noise floor.
     plm_index_per_h : target PLMs per hour of sleep.
     imi_median_s, imi_sigma : log-normal IMI within a PLM series (median in s, sigma of log).
     bilateral_share : share of LMs with contralateral activity.
     hypnic_jerks : number of hypnic jerks, placed at sleep onsets.
+
+    The wide and hard families (:mod:`lrm.sim.families`) also draw these; the classic family leaves them
+    ``None`` (and ignores them, except ``lsb_g``):
+
+    lsb_g : quantisation step in g per count; when set it replaces ``2 * range_g / 2**resolution_bits``.
+    rate_hz : per side, the output data rate in Hz (used when ``simulate`` is called with ``rate_hz=None``).
+    bandwidth_ratio : the sensor low-pass corner as a share of the rate (0.25-0.5: ODR/4 to ODR/2).
+    lm_peak_median_g, lm_peak_sigma : this night's LM amplitude distribution, log-normal: median peak in g
+        and sigma of the natural log (the peak as defined in :mod:`lrm.sim.truth`).
+    lm_shape_mix : shares of the LM classes ``rotation``, ``twitch``, ``tremor`` (:mod:`lrm.sim.shank`).
+    lm_duration_median_s : median LM duration in s (log-normal, sigma 0.45, 0.5-10 s).
+    jerk_peak_median_g : median peak of this night's hypnic jerks in g (log-normal, sigma 0.4).
+    jerk_first_onset_weight : how much likelier a jerk falls at the first sleep onset than at a re-onset.
+    distractor_scale : multiplies the rates of roll-overs, fidgets and foot tremor/ALMA trains.
+    bathroom_trips : walks out of bed during the night.
+    walk_stride_hz : stride rate of this person's walking at night (cadence / 2).
     """
 
     noise_g: float | None = None
@@ -95,7 +111,7 @@ class SimVariation:
     start_lag_s: Mapping[str, float] | None = None
     timestamp_jitter_s: float | None = None
     gaps_per_h: float | None = None
-    mounting: Literal["random", "aligned"] | None = None
+    mounting: Literal["random", "shank", "aligned"] | None = None
     lm_amplitude_scale: float | None = None
     weak_lm_share: float | None = None
     plm_index_per_h: float | None = None
@@ -103,6 +119,18 @@ class SimVariation:
     imi_sigma: float | None = None
     bilateral_share: float | None = None
     hypnic_jerks: int | None = None
+    lsb_g: float | None = None
+    rate_hz: Mapping[str, float] | None = None
+    bandwidth_ratio: float | None = None
+    lm_peak_median_g: float | None = None
+    lm_peak_sigma: float | None = None
+    lm_shape_mix: Mapping[str, float] | None = None
+    lm_duration_median_s: float | None = None
+    jerk_peak_median_g: float | None = None
+    jerk_first_onset_weight: float | None = None
+    distractor_scale: float | None = None
+    bathroom_trips: int | None = None
+    walk_stride_hz: float | None = None
     extra: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -123,7 +151,9 @@ class SimVariation:
 
     @property
     def scale_g(self) -> float:
-        """g per int16 count (needs range_g and resolution_bits)."""
+        """g per int16 count: ``lsb_g`` when set, else from range_g and resolution_bits."""
+        if self.lsb_g is not None:
+            return float(self.lsb_g)
         if self.range_g is None or self.resolution_bits is None:
             raise ValueError("scale_g needs range_g and resolution_bits")
         return 2.0 * self.range_g / 2.0**self.resolution_bits

@@ -1,5 +1,12 @@
 """What a real ankle sensor does to the true motion: mounting rotation, calibration error, noise, int16
-quantisation, range clipping, a drifting clock with jittery timestamps, and BLE gaps.
+quantisation, range clipping, a drifting clock with jittery timestamps, and BLE gaps. (Its anti-alias
+low-pass, used by the wide and hard families, acts on the fine grid: :func:`lrm.sim.shank.sensor_lowpass`.)
+
+Mounting: ``"random"`` is a uniformly random rotation (the classic family); ``"shank"`` (wide and hard)
+is how a strap really sits: the device's axes are assigned to the shank's in one of the 24 right-handed
+ways (which device axis points along the shank depends on the device and how it is put in the strap),
+the device sits anywhere around the ankle (any rotation about the shank axis) and is tilted by 0-20 deg
+(the strap rides on the tapering lower leg and the malleolus); ``"aligned"`` puts sensor axes on shank axes.
 
 Clock model (per leg, PROTOCOLS.md §A5.6): a sensor clock that runs ``drift_ppm`` fast samples at
 ``fs_hz`` on its own clock, i.e. at ``fs_hz / (1 + drift_ppm * 1e-6)`` Hz on the true clock, and its
@@ -26,6 +33,12 @@ class SensorSpec:
     range_g: float
     scale_g: float
     bias_drift_g: float
+    bandwidth_hz: float | None = None  # corner of the sensor's low-pass in Hz; None: samples the motion directly
+
+    @property
+    def view(self) -> np.ndarray:
+        """(3, 3) shank -> sensor reading matrix including the per-axis gains: ``reading = force @ view``."""
+        return self.mounting * self.gain[None, :]
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -37,11 +50,34 @@ def _random_rotation(rng: np.random.Generator) -> np.ndarray:
     return q
 
 
-def draw_sensor(rng: np.random.Generator, *, mounting: str, noise_g: float, range_g: float, scale_g: float) -> SensorSpec:
-    """Draw one sensor: random (or aligned) mounting, bias +-30 mg, gain +-2 %, slow bias drift <= 5 mg."""
-    rotation = _random_rotation(rng) if mounting == "random" else np.eye(3)
+def _rotation_about(axis: np.ndarray, angle_rad: float) -> np.ndarray:
+    """Rotation matrix by ``angle_rad`` about the unit vector ``axis`` (Rodrigues)."""
+    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    return np.eye(3) + np.sin(angle_rad) * k + (1.0 - np.cos(angle_rad)) * (k @ k)
+
+
+def _shank_mounting(rng: np.random.Generator) -> np.ndarray:
+    """Shank -> sensor matrix of a strapped device: axis assignment, any turn about the shank, 0-20 deg tilt."""
+    perm = np.eye(3)[rng.permutation(3)] * rng.choice([-1.0, 1.0], 3)[:, None]
+    if np.linalg.det(perm) < 0:
+        perm[2] = -perm[2]
+    turn = _rotation_about(np.array([1.0, 0.0, 0.0]), rng.uniform(0.0, 2 * np.pi))
+    azimuth = rng.uniform(0.0, 2 * np.pi)
+    tilt = _rotation_about(np.array([0.0, np.cos(azimuth), np.sin(azimuth)]), np.radians(rng.uniform(0.0, 20.0)))
+    sensor_from_shank = perm @ tilt @ turn
+    return sensor_from_shank.T  # reading_j = sum_i force_i M_ij
+
+
+def draw_sensor(rng: np.random.Generator, *, mounting: str, noise_g: float, range_g: float, scale_g: float,
+                bandwidth_hz: float | None = None) -> SensorSpec:
+    """Draw one sensor: mounting (random, shank or aligned), bias +-30 mg, gain +-2 %, slow bias drift <= 5 mg.
+
+    Bias and gain: zero-g offset and sensitivity tolerance of consumer MEMS parts (LIS2DH12: +-40 mg
+    typical offset; BMI160 +-40 mg, sensitivity +-1-2 %) after the factory trim.
+    """
+    rotation = {"random": _random_rotation, "shank": _shank_mounting}.get(mounting, lambda _r: np.eye(3))(rng)
     return SensorSpec(rotation, rng.uniform(-0.03, 0.03, 3), 1.0 + rng.uniform(-0.02, 0.02, 3), noise_g, range_g,
-                      scale_g, float(rng.uniform(0.0, 0.005)))
+                      scale_g, float(rng.uniform(0.0, 0.005)), bandwidth_hz)
 
 
 def true_sample_times(duration_s: float, *, fs_hz: float, drift_ppm: float, start_lag_s: float) -> np.ndarray:

@@ -87,12 +87,15 @@ def _hypnogram(rng: np.random.Generator, duration_s: float, sleep: np.ndarray) -
     return tuple(str(s) for s in stages)
 
 
-def build_timeline(rng: np.random.Generator, profile: Profile, duration_s: float) -> Timeline:
+def build_timeline(rng: np.random.Generator, profile: Profile, duration_s: float,
+                   bathroom_trips: int | None = None) -> Timeline:
     """Draw a night's timeline of ``duration_s`` seconds for ``profile``.
 
     Upright 5-20 min before lights-out and 5-15 min after lights-on (at most ~8 % of the recording each);
     sleep latency from the profile (at most a quarter of the time in bed); awakenings of 1-8 min spread
-    over the sleep, the first of them (in nights > 4 h, half the time) a 3-8 min bathroom trip with walking.
+    over the sleep. ``bathroom_trips`` None (the classic family): the first awakening (in nights > 4 h,
+    60 % of them) is a 3-8 min bathroom trip with walking; a number: that many of the awakenings, chosen
+    at random (awakenings are added as needed, one per 30 min of sleep at most).
     """
     if duration_s < 600.0:
         raise ValueError(f"the simulated night must last at least 600 s, got {duration_s:g} s")
@@ -105,17 +108,21 @@ def build_timeline(rng: np.random.Generator, profile: Profile, duration_s: float
     sleep_start, sleep_end = lights_out + latency, lights_on - final_wake
     n_wake = int(rng.integers(profile.awakenings[0], profile.awakenings[1] + 1))
     n_wake = min(n_wake, int((sleep_end - sleep_start) // 1800))
-    bathroom = n_wake > 0 and in_bed > 4 * 3600 and rng.random() < 0.6
+    if bathroom_trips is None:
+        trips = {0} if n_wake > 0 and in_bed > 4 * 3600 and rng.random() < 0.6 else set()
+    else:
+        n_wake = min(max(n_wake, bathroom_trips), int((sleep_end - sleep_start) // 1800))
+        trips = {int(k) for k in rng.permutation(n_wake)[:bathroom_trips]}
     centres = np.sort(rng.uniform(sleep_start + 1200.0, sleep_end - 600.0, n_wake)) if n_wake else np.empty(0)
     sleep_rows, out_of_bed, walks = [], [], []
     t = sleep_start
     for k, centre in enumerate(centres):
-        length = rng.uniform(3.0, 8.0) * 60.0 if (bathroom and k == 0) else rng.uniform(1.0, 8.0) * 60.0
+        length = rng.uniform(3.0, 8.0) * 60.0 if k in trips else rng.uniform(1.0, 8.0) * 60.0
         w0 = max(centre, t + 600.0)
         if w0 + length > sleep_end - 300.0:
             break
         sleep_rows.append([t, w0])
-        if bathroom and k == 0:  # awake 30-90 s, up, walk there and back, then lie awake before re-onset
+        if k in trips:  # awake 30-90 s, up, walk there and back, then lie awake before re-onset
             up0 = w0 + rng.uniform(30.0, 90.0)
             up1 = up0 + max(length - rng.uniform(60.0, 150.0), 100.0)
             out_of_bed.append([up0, up1])

@@ -1,5 +1,22 @@
 """What really happened in a simulated night: every event on the true clock, the sensors' clock and gap
-facts, and the WASM 2016 result on the true LMs (what a perfect detector on these sensors would score)."""
+facts, and the WASM 2016 result on the true LMs (what a perfect detector on these sensors would score).
+
+Per true LM (one row per leg) the truth records its onset and offset (s, the EMG-like start and end of
+the movement), ``side``, ``shape`` (its class: rotation, twitch or tremor in the wide and hard families,
+see :mod:`lrm.sim.shank`; "classic" for the first simulator's waveform; a jerk's variant) and ``peak_g``.
+
+**Peak (g).** ``peak_g = max over the movement of |a(t) - a_rest|``, where ``a(t)`` is the acceleration
+vector the sensor reads (specific force, in the sensor's own axes, through its mounting, gains and, in the
+wide and hard families, its anti-alias low-pass) without noise, quantisation, bias drift or clipping,
+and ``a_rest`` is that reading in the resting pose just before the movement starts. The maximum runs
+over the movement's rendered window (onset to the end of its release or ring-down, plus the low-pass's
+settling) on a 400 Hz grid, so it does not depend on when the samples fall. It contains the gravity
+projection's shift from the rotation (``2 sin(theta/2)`` g for a rotation by theta perpendicular to
+gravity) and the movement's own acceleration, added as vectors. The mounting rotation leaves the norm
+unchanged; the gains (+-2 %) are included in the wide and hard families and left out in the classic one.
+A detector's stated detection limit (``detection_limit_g``) uses this same definition. For the other
+movement types the peak is the same quantity, the larger of the two legs'.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +41,8 @@ TRUTH_COLUMNS: dict[str, str] = {
     "duration_s": "float64",
     "side": "string",  # left | right (LM components) ; left | right | bilateral (other types)
     "type": "string",  # lm | hypnic_jerk | posture_change | walking | fidget | tremor | alma
-    "peak_g": "float64",  # peak change of the noise-free specific force from its value at onset, g
+    "shape": "string",  # LM class (rotation | twitch | tremor | classic), jerk variant, else the type
+    "peak_g": "float64",  # max |a(t) - a_rest| of the noise-free reading over the movement, g (module docstring)
     "in_plm_series": "int8",  # 1 if WASM 2016 scoring of the true LMs puts this LM in a PLM series
     "movement_id": "int64",  # shared by the two legs' components of one bilateral movement
     "generated_series": "int64",  # series number the simulator generated it in (-1: none)
@@ -51,12 +69,13 @@ class LegTruth:
     scale_g: float
     clipped_share: float
     n_samples: int
+    bandwidth_hz: float | None = None  # the sensor's low-pass corner (None: none)
 
     def to_dict(self) -> dict[str, Any]:
         return {"fs_hz": self.fs_hz, "true_fs_hz": self.true_fs_hz, "drift_ppm": self.drift_ppm, "offset_s": self.offset_s,
                 "gaps_s": self.gaps_s.tolist(), "gap_total_s": float(np.sum(np.diff(self.gaps_s, axis=1))) if self.gaps_s.size else 0.0,
                 "mounting": self.mounting.tolist(), "noise_g": self.noise_g, "range_g": self.range_g, "scale_g": self.scale_g,
-                "clipped_share": self.clipped_share, "n_samples": self.n_samples}
+                "clipped_share": self.clipped_share, "n_samples": self.n_samples, "bandwidth_hz": self.bandwidth_hz}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,8 +84,8 @@ class Truth:
 
     ``events`` has :data:`TRUTH_COLUMNS`: one row per leg for LMs (a bilateral LM is two rows sharing a
     ``movement_id``, as a PSG scores each tibialis), one row per movement for the other types.
-    ``analysis_h`` is the time in bed minus the time any recorded leg was in a gap (the denominator of
-    ``scored``). ``scored`` is :func:`lrm.rules.score.score_lms` on the observed true LMs within
+    ``analysis_h`` is the time in bed minus the time out of bed (bathroom trips) and the time any recorded
+    leg was in a gap (the denominator of ``scored``). ``scored`` is :func:`lrm.rules.score.score_lms` on the observed true LMs within
     lights-out..lights-on (None until the rules engine is installed).
     """
 
@@ -86,6 +105,8 @@ class Truth:
     variation: Mapping[str, Any]
     scored: Any = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    family: str = "classic"
+    out_of_bed_s: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # (k, 2) bathroom trips
 
     @property
     def epoch_s(self) -> float:
@@ -117,9 +138,9 @@ class Truth:
         return {
             "schema_version": SCHEMA_VERSION,
             "what": "truth of a night simulated by lrm (lrm.sim); times in s since recording start, true clock",
-            "profile": self.profile, "seed": self.seed, "recording_start": start, "recording_start_s": self.recording_start_s,
+            "profile": self.profile, "family": self.family, "seed": self.seed, "recording_start": start, "recording_start_s": self.recording_start_s,
             "duration_s": self.duration_s, "lights_out_s": self.lights_out_s, "lights_on_s": self.lights_on_s,
-            "time_in_bed_h": self.time_in_bed_h, "analysis_h": self.analysis_h, "sleep_onsets_s": list(self.sleep_onsets_s),
+            "time_in_bed_h": self.time_in_bed_h, "analysis_h": self.analysis_h, "out_of_bed_s": self.out_of_bed_s.tolist(), "sleep_onsets_s": list(self.sleep_onsets_s),
             "hypnogram": {"start_s": self.hypnogram_start_s, "epoch_s": self.epoch_s, "stages": list(self.stages)},
             "legs": {side: leg.to_dict() for side, leg in self.legs.items()},
             "clock_model": "t_rec - recording_start = (1 + drift_ppm*1e-6) * t_true + offset_s, plus jitter",
