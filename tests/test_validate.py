@@ -1,0 +1,73 @@
+"""The validation harness: seeds and splits, aggregation (mean, worst decile, worst night), recall by band,
+the detection-limit calibration, and a smoke run of ``python -m lrm.validate`` on one short night."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, limit_calibration, main, night_plan, recall_by, report,
+                          summarize)
+
+
+def test_dev_and_heldout_seeds_never_overlap_and_one_night_in_five_is_hard():
+    dev, heldout = night_plan("dev", 100), night_plan("heldout", 100)
+    assert {s for _, s, _ in dev}.isdisjoint({s for _, s, _ in heldout})
+    assert dev[0] == ("healthy", SPLITS["dev"], "wide") and [f for _, _, f in dev].count("hard") == 20
+    assert {p for p, _, f in dev if f == "hard"} == {"healthy", "plmd", "rls", "hypnic"}
+    assert {f for _, _, f in night_plan("dev", 10, "hard")} == {"hard"}
+    with pytest.raises(ValueError, match="split"):
+        night_plan("test", 3)
+
+
+def _nights(f1s, errors):
+    return pd.DataFrame({"seed": range(len(f1s)), "status": "ok", "lm_f1": f1s, "plmi_abs_err": errors})
+
+
+def test_the_worst_decile_is_the_night_one_in_ten_is_worse_than():
+    f1 = np.linspace(0.70, 0.99, 20)
+    summary = summarize(_nights(f1, np.linspace(0.0, 9.5, 20))).set_index("metric")
+    assert summary.loc["lm_f1", "mean"] == pytest.approx(f1.mean())
+    assert summary.loc["lm_f1", "worst_decile"] == pytest.approx(f1[1])  # 10th percentile, an actual night
+    assert summary.loc["lm_f1", "worst"] == pytest.approx(0.70) and summary.loc["lm_f1", "worst_seed"] == 0
+    assert summary.loc["plmi_abs_err", "worst_decile"] == pytest.approx(9.0) and summary.loc["plmi_abs_err", "worst"] == 9.5
+    assert math.isnan(summary.loc["hj_recall", "mean"]) and summary.loc["hj_recall", "nights"] == 0
+
+
+def _lms(limit=np.nan):
+    peaks = np.array([0.005, 0.015, 0.04, 0.04, 0.08, 0.2, 0.5] * 2)
+    return pd.DataFrame({"seed": np.repeat([1, 2], 7), "side": "left", "peak_g": peaks, "limit_g": limit,
+                         "found": peaks >= 0.04, "shape": "rotation", "noise_mg": 5.0, "rate_hz": 50.0, "family": "wide"})
+
+
+def test_recall_by_amplitude_band():
+    bands = recall_by(_lms(), "peak_g", AMPLITUDE_BANDS_G)
+    assert bands["true"].sum() == 14 and bands.loc[bands["recall"] == 0, "true"].sum() == 4
+    assert bands["group"].astype(str).tolist() == ["[0.0, 0.01)", "[0.01, 0.02)", "[0.03, 0.05)", "[0.05, 0.1)",
+                                                    "[0.15, 0.3)", "[0.3, 1.0)"]
+    by_class = recall_by(_lms(), "shape")
+    assert by_class.iloc[0]["recall"] == pytest.approx(10 / 14) and by_class.iloc[0]["worst_night_recall"] == pytest.approx(5 / 7)
+
+
+def test_detection_limit_calibration_is_na_without_a_stated_limit():
+    assert limit_calibration(_lms()) == {"stated": False}
+    cal = limit_calibration(_lms(limit=0.03))
+    assert cal["stated"] and cal["above_n"] == 10 and cal["above_recall"] == 1.0 and cal["below_recall"] == 0.0
+    assert cal["legs_above_recall_below_90"] == 0
+    text = report(_nights([0.9, 0.8], [1.0, 2.0]).assign(family="wide", profile="plmd", tp=9, fp=1, fn=1, hj_tp=0,
+                                                         hj_fp=0, hj_fn=0, tib_err_min=1.0), _lms(),
+                  split="dev", hours=8.0)
+    assert "Detection limit: n/a" in text and "| LM F1 | 0.850 | 0.800 | 0.800 (1) | 2 |" in text
+
+
+def test_a_short_night_runs_end_to_end(tmp_path, capsys):
+    csv, lm_csv, md = tmp_path / "nights.csv", tmp_path / "lms.csv", tmp_path / "report.md"
+    assert main(["--nights", "1", "--hours", "0.6", "--csv", str(csv), "--lm-csv", str(lm_csv), "--markdown", str(md)]) == 0
+    nights = pd.read_csv(csv)
+    assert nights.loc[0, "status"] == "ok" and nights.loc[0, "seed"] == SPLITS["dev"]
+    assert 0.0 <= nights.loc[0, "lm_recall"] <= 1.0 and nights.loc[0, "lm_true"] == nights.loc[0, "tp"] + nights.loc[0, "fn"]
+    lms = pd.read_csv(lm_csv)
+    assert len(lms) == nights.loc[0, "lm_true"] and set(lms["shape"]) <= {"rotation", "twitch", "tremor"}
+    text = md.read_text()
+    assert "| LM F1 |" in text and "| true peak (coarse) |" in text and text.strip() in capsys.readouterr().out
