@@ -152,17 +152,21 @@ def summarize(nights: pd.DataFrame) -> pd.DataFrame:
 
 
 def recall_by(lms: pd.DataFrame, column: str, edges: tuple[float, ...] | None = None) -> pd.DataFrame:
-    """Pooled recall of true LMs grouped by ``column`` (binned at ``edges`` when given), with the worst night's."""
+    """Pooled recall of true LMs grouped by ``column`` (binned at ``edges`` when given): overall, within each
+    coarse amplitude band (so that a group is not judged by the sizes its nights happened to draw), and the
+    worst night's (nights with >= 5 LMs in the group)."""
     if lms.empty:
-        return pd.DataFrame(columns=["group", "true", "found", "recall", "worst_night_recall"])
+        return pd.DataFrame(columns=["group", "true", "found", "recall", "worst_night_recall", "by_band"])
     key = pd.cut(lms[column], list(edges), right=False) if edges else lms[column]
+    band = pd.cut(lms["peak_g"], list(COARSE_BANDS_G), right=False)
     out = []
     for group, grp in lms.groupby(key, observed=True, sort=True):
         per_night = grp.groupby("seed")["found"].agg(["sum", "size"])
         per_night = per_night.loc[per_night["size"] >= 5]  # a night's recall from fewer than 5 LMs says little
         worst = float((per_night["sum"] / per_night["size"]).min()) if len(per_night) else float("nan")
-        out.append({"group": group, "true": len(grp), "found": int(grp["found"].sum()),
-                    "recall": float(grp["found"].mean()), "worst_night_recall": worst})
+        by_band = grp.groupby(band.loc[grp.index], observed=False)["found"].agg(["mean", "size"])
+        out.append({"group": group, "true": len(grp), "found": int(grp["found"].sum()), "recall": float(grp["found"].mean()),
+                    "worst_night_recall": worst, "by_band": [(float(m), int(n)) for m, n in by_band.to_numpy()]})
     return pd.DataFrame(out)
 
 
@@ -194,10 +198,24 @@ def _band_label(interval: Any, unit: str, scale: float = 1.0) -> str:
 
 
 def _recall_table(title: str, table: pd.DataFrame, label: Any) -> list[str]:
-    lines = [f"| {title} | true LMs | recall | worst night |", "|---|---|---|---|"]
+    bands = " | ".join(_band_label(pd.Interval(a, b, closed="left"), "g") for a, b in zip(COARSE_BANDS_G, COARSE_BANDS_G[1:]))
+    lines = [f"| {title} | true LMs | recall | {bands} | worst night |", "|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        lines.append(f"| {label(r['group'])} | {r['true']} | {_fmt(r['recall'], '.3f')} | "
+        cells = " | ".join(f"{_fmt(m, '.2f')} ({n})" if n else "-" for m, n in r["by_band"])
+        lines.append(f"| {label(r['group'])} | {r['true']} | {_fmt(r['recall'], '.3f')} | {cells} | "
                      f"{_fmt(r['worst_night_recall'], '.2f')} |")
+    return lines + [""]
+
+
+def _band_table(lms: pd.DataFrame) -> list[str]:
+    """Recall by the true peak's band, coarse bands first, with the worst night's."""
+    lines = ["| true peak | true LMs | recall | worst night |", "|---|---|---|---|"]
+    for edges in (COARSE_BANDS_G, AMPLITUDE_BANDS_G):
+        for _, r in recall_by(lms, "peak_g", edges).iterrows():
+            lines.append(f"| {_band_label(r['group'], 'g')} | {r['true']} | {_fmt(r['recall'], '.3f')} | "
+                         f"{_fmt(r['worst_night_recall'], '.2f')} |")
+        if edges is COARSE_BANDS_G:
+            lines.append("| *finer:* | | | |")
     return lines + [""]
 
 
@@ -238,8 +256,7 @@ def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float,
                        f"{_fmt(s.loc['tib_abs_err_min', 'mean'], '.1f')} |")
         out.append("")
     if not lms.empty:
-        out += _recall_table("true peak (coarse)", recall_by(lms, "peak_g", COARSE_BANDS_G), lambda g: _band_label(g, "g"))
-        out += _recall_table("true peak", recall_by(lms, "peak_g", AMPLITUDE_BANDS_G), lambda g: _band_label(g, "g"))
+        out += _band_table(lms)
         out += _recall_table("sensor noise", recall_by(lms, "noise_mg", NOISE_BANDS_MG), lambda g: _band_label(g, "mg"))
         out += _recall_table("sample rate", recall_by(lms, "rate_hz", RATE_BANDS_HZ), lambda g: _band_label(g, "Hz"))
         out += _recall_table("LM class", recall_by(lms, "shape"), str)

@@ -70,4 +70,5 @@ def test_a_short_night_runs_end_to_end(tmp_path, capsys):
     lms = pd.read_csv(lm_csv)
     assert len(lms) == nights.loc[0, "lm_true"] and set(lms["shape"]) <= {"rotation", "twitch", "tremor"}
     text = md.read_text()
-    assert "| LM F1 |" in text and "| true peak (coarse) |" in text and text.strip() in capsys.readouterr().out
+    assert "| LM F1 |" in text and "| true peak |" in text and "| LM class |" in text
+    assert text.strip() in capsys.readouterr().out

@@ -136,7 +136,7 @@ class WidePlanner(_Planner):
         return {"duration_s": d, "amp": peak_g, "rise_s": r.uniform(0.3, 1.5), "fall_s": r.uniform(0.3, 2.0),
                 "creep": r.uniform(-0.15, 0.15), "clonic_depth": 0.0 if r.random() < 0.5 else r.uniform(0.03, 0.15),
                 "clonic_hz": r.uniform(1.0, 4.0), "phase": r.uniform(0, 2 * np.pi), "roll_ratio": r.uniform(-0.3, 0.3),
-                "lasting": 0.0 if r.random() < 0.5 else r.uniform(-0.15, 0.15), "sign": sign * r.choice([1.0, 1.0, 1.0, -1.0]),
+                "lasting": 0.0 if r.random() < 0.5 else r.uniform(-0.1, 0.1), "sign": sign * r.choice([1.0, 1.0, 1.0, -1.0]),
                 "radius_m": radius}
 
     def twitch_params(self, d: float, peak_g: float) -> dict[str, float]:

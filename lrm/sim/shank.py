@@ -26,8 +26,9 @@ The movement classes (SCORING.md §6: an LM is ankle dorsiflexion, with or witho
 "from simple dorsiflexion of toe and foot to triple flexion"; Smith 1985: tonic/clonic in ~75 %):
 
 * ``lm_rotation`` (rotation-dominant): a minimum-jerk flexion over a rise of 0.3-1.5 s, a tonic hold that
-  creeps by up to +-15 % with optional clonic modulation (1-4 Hz), a release of 0.3-2 s, and possibly a
-  small lasting change (the leg settles elsewhere). Its peak change is mostly the gravity shift.
+  creeps by up to +-15 % with optional clonic modulation (1-4 Hz), a release of 0.3-2 s, and in half of
+  them a small lasting change (up to 10 % of the flexion, at most 3 deg: the leg settles near, not
+  exactly where, it lay). Its peak change is mostly the gravity shift.
 * ``lm_twitch`` (acceleration-dominant): a run of quick out-and-back flexion pulses of 80-300 ms, less
   than 0.5 s apart over the LM's duration, around a small tonic offset: large tangential acceleration,
   little net rotation (a jerky, clonic flick of the foot transmitted to the shank). LMs that an ankle
@@ -60,6 +61,7 @@ __all__ = ["SHANK_KINDS", "JERK_VARIANTS", "rest_force_g", "window_force_g", "ch
            "peak_change_g", "scale_to_peak", "sensor_lowpass", "settle_s", "pose_after"]
 
 JERK_VARIANTS = ("flexion", "biphasic", "axial", "shift")
+MAX_LM_LASTING_RAD = np.radians(3.0)  # an LM leaves the leg within a few degrees of where it lay
 
 
 # --- physics helpers ---------------------------------------------------------------------------------
@@ -186,7 +188,8 @@ def lm_rotation(p: Mapping[str, float]) -> Shape:
     creep = p["creep"] * min(1.0, hold_s / 2.0) * _min_jerk((t - rise) / hold_s)  # smooth: no kink, no spike
     ripple = p["clonic_depth"] * np.sin(2 * np.pi * p["clonic_hz"] * t + p["phase"]) * up * (1.0 - down)
     core = up * (1.0 + creep) * (1.0 + ripple)
-    theta = p["amp"] * (core * (1.0 - down) + p["lasting"] * down)
+    settle = float(np.clip(p["lasting"], -MAX_LM_LASTING_RAD / p["amp"], MAX_LM_LASTING_RAD / p["amp"])) if p["amp"] else 0.0
+    theta = p["amp"] * (core * (1.0 - down) + settle * down)
     flex = p["sign"] * theta
     return Shape(t, flex, p["roll_ratio"] * flex, _rotation_lin_g(flex, p["radius_m"]),
                  float(flex[-1]), float(p["roll_ratio"] * flex[-1]), local=True)
