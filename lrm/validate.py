@@ -20,9 +20,9 @@ detection-limit calibration (recall of true LMs above / below the leg's stated `
 "n/a" when the detector states none). ``--csv`` writes one row per night, ``--lm-csv`` one row per true
 LM, ``--markdown`` the report (for docs/validation.md).
 
-What this does and does not show: the simulator is our own physics (SCORING.md §6), randomised widely
+What this does and does not show: the simulator is our own physics (docs/scoring.md §6), randomised widely
 so that no single choice carries the result; passing it is consistency with that physics across sensors
-and nights, not agreement with polysomnography (SCORING.md §4 and §7 give the real-world anchors).
+and nights, not agreement with polysomnography (docs/scoring.md §4 gives the real-world anchors).
 """
 
 from __future__ import annotations

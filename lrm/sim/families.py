@@ -16,29 +16,31 @@ Each range and its reason (wide; hard in brackets):
 ======================== ============================== =====================================================
 value                    range                          source or physical reason
 ======================== ============================== =====================================================
-sample rate              10-200 Hz from real output     PROTOCOLS.md: Polar H10 25-200, Verity 26-208, Movesense
-                         data rates (10-32 Hz)          13-208, WitMotion 10-200, MetaMotion 12.5-800 Hz; ActiGraph
-                                                        30 Hz, PAM-RL 40 Hz, Daphnet 64 Hz (SCORING.md §4.1); 10 Hz
-                                                        is the least the 0.5 s rules allow (issue 11)
+sample rate              10-200 Hz from real output     docs/sensors.md and the sensors' protocols: Polar H10 25-200,
+                         data rates (10-32 Hz)          Verity 26-208, Movesense 13-208, WitMotion 10-200, MetaMotion
+                                                        12.5-800 Hz; ActiGraph 30 Hz, PAM-RL 40 Hz, Daphnet 64 Hz;
+                                                        10 Hz is the least the 0.5 s rules allow (issue 11)
 sensor low-pass corner   0.25-0.5 x rate                ODR/4 or ODR/2 (LSM6DSL, BMI160, LIS2DH12 datasheets)
-noise (sd per axis)      1-15 mg log-uniform (5-15)     MEMS noise density 90-300 ug/sqrt(Hz) over 5-100 Hz of
-                                                        bandwidth, plus strap movement; issue 11 saw 2-15 mg
+noise (sd per axis)      1-15 mg log-uniform (5-15)     datasheets: BMI160 ~1 mg, LIS3DH ~2 mg, ADXL345 ~4 mg rms at
+                                                        their usual bandwidths, several times more in low-power
+                                                        modes, plus strap and soft-tissue jitter; issue 11's
+                                                        independent simulator used 2-15 mg
 quantisation step (LSB)  16 bit (1 in 4), else 1-16 mg  LIS3DH 1-16 mg/digit (12/10 bit modes), ADXL345 3.9 mg,
                          log-uniform (6-16 mg)          exports rounded to 0.01 g (Daphnet: 10 mg, issue 11)
-full-scale range         2/4/8/16 g (8/16 g)            the sensors' settings (PROTOCOLS.md)
+full-scale range         2/4/8/16 g (8/16 g)            the sensors' settings (docs/sensors.md)
 mounting                 any turn about the shank, any  how a strap sits (:mod:`lrm.sim.sensor`)
                          axis along it, 0-20 deg tilt
-LM peak, night median    15-300 mg log-uniform (15-60)  PAM-RL onset 200 mg; NeuroMetrix 20-30 mg; Sicbaldi 15 mg
-                                                        threshold and 377 mg typical; forward model 30-985 mg
-                                                        (SCORING.md §6); issue 11 saw nights of 25-50 mg medians
+LM peak, night median    15-300 mg log-uniform (15-60)  thresholds of 15 mg to 200 mg, typical sleep movements
+                                                        ~380 mg, forward model 30 mg (4 deg) to ~1 g (20 deg)
+                                                        (docs/scoring.md §6); issue 11 saw nights of 25-50 mg medians
 LM peak spread           sigma of ln 0.3-0.8 (0.4-0.8)  within-night spread of movement size (not published;
                                                         wide enough that each night spans a decade)
-LM class shares          Dirichlet(4, 1.5, 1.5) over    SCORING.md §6 (dorsiflexion to triple flexion; tonic/
-                         rotation/twitch/tremor         clonic 75 %); Terrill 2013 (39 % of EMG LMs without toe
-                         (Dirichlet(3, 2, 2))           movement)
+LM class shares          Dirichlet(4, 1.5, 1.5) over    docs/scoring.md §6 (dorsiflexion alone to triple flexion);
+                         rotation/twitch/tremor         Smith 1985 (tonic/clonic in ~75 %); rotation most likely
+                         (Dirichlet(3, 2, 2))           (no published shares)
 LM duration median       profile median x e^U(-0.5,0.5) 3.2 s EMG, 4.2 s PAM-RL, many 5-10 s in wake (§2.4)
-jerk peak, night median  0.3-1.5 g (0.15-0.6 g)         "high-amplitude" whole-body jerks (§3.1); Sicbaldi's
-                                                        waking movements 2.5 g, sleep movements 0.38 g (§4.1)
+jerk peak, night median  0.3-1.5 g (0.15-0.6 g)         large, often whole-body jerks (docs/scoring.md §3.1); above
+                                                        typical sleep movements (~0.38 g, §6), below waking ones
 jerk at first onset      1-5 x likelier than a re-onset "mostly at sleep onset", also after awakenings (§3.1)
 distractor rates         x 0.7-1.5 (x 1.5-3)            roll-overs 2-5 /h, restless wake, HFT/ALMA (§3.2, §5)
 bathroom trips           0-3 (1-3)                      nocturia: one or more voids a night is common in adults

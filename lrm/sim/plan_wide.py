@@ -7,7 +7,7 @@ What changes against the classic plan (:mod:`lrm.sim.plan`), and why:
   peak drawn from the night's log-normal (``lm_peak_median_g``, ``lm_peak_sigma``); the movement is then
   scaled so that its peak, in the pose the leg lies in at that moment, meets the target
   (:func:`lrm.sim.shank.scale_to_peak`). A bilateral LM's second leg mostly shares the class (80 %) and
-  has its own size (x e^N(0, 0.4)): the two tibialis anterior muscles are not equally active (SCORING.md
+  has its own size (x e^N(0, 0.4)): the two tibialis anterior muscles are not equally active (docs/scoring.md
   §1.2 step 4, bilateral LMs). Durations 0.5-10 s around the night's median (§2.4), 1.5 % longer.
 * Pivots (:mod:`lrm.sim.shank`, Winter's segment lengths): the heel (knee rises, heel stays on the
   mattress: r = -0.06..-0.15 m), the knee (foot lifts: 0.28-0.42 m) or the hip (the whole leg: 0.6-0.9 m).

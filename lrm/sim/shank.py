@@ -14,7 +14,7 @@ shank (r > 0: the pivot is proximal, knee or hip; r < 0: distal, the heel restin
 tangential acceleration ``-r theta''`` along z and the centripetal ``-r theta'^2`` along x. So the
 same flexion shifts the gravity projection by ``2 sin(theta / 2)`` g times the share of gravity
 perpendicular to y when the leg lies on its back (about ``theta`` in rad: 5 deg -> 87 mg), and by nothing
-when the leg lies on its side (y vertical): then only the dynamic part is seen (SCORING.md §5, posture
+when the leg lies on its side (y vertical): then only the dynamic part is seen (docs/scoring.md §5, posture
 from gravity; §6, "a pure ankle rotation barely moves a sensor mounted above the talocrural joint").
 
 Leg geometry (Winter, *Biomechanics and Motor Control of Human Movement*, 4th ed. 2009, segment lengths
@@ -22,7 +22,7 @@ as fractions of the body height H = 1.5-1.9 m: shank 0.246 H, thigh 0.245 H, ank
 strap just above the malleoli sits 0.06-0.15 m from the heel's contact, 0.28-0.42 m below the knee and
 0.6-0.9 m from the hip. These are the pivot radii drawn in :mod:`lrm.sim.plan_wide`.
 
-The movement classes (SCORING.md §6: an LM is ankle dorsiflexion, with or without knee and hip flexion,
+The movement classes (docs/scoring.md §6: an LM is ankle dorsiflexion, with or without knee and hip flexion,
 "from simple dorsiflexion of toe and foot to triple flexion"; Smith 1985: tonic/clonic in ~75 %):
 
 * ``lm_rotation`` (rotation-dominant): a minimum-jerk flexion over a rise of 0.3-1.5 s, a tonic hold that
@@ -32,10 +32,10 @@ The movement classes (SCORING.md §6: an LM is ankle dorsiflexion, with or witho
 * ``lm_twitch`` (acceleration-dominant): a run of quick out-and-back flexion pulses of 80-300 ms, less
   than 0.5 s apart over the LM's duration, around a small tonic offset: large tangential acceleration,
   little net rotation (a jerky, clonic flick of the foot transmitted to the shank). LMs that an ankle
-  sensor cannot see at all (isometric contraction: Terrill 2013, §4.1, 39 % of EMG LMs without toe
+  sensor cannot see at all (isometric contraction: Terrill 2013, §4, 39 % of EMG LMs without toe
   movement) are not simulated: no accelerometer can count them, and the validation measures what it can.
 * ``lm_tremor`` (tremor-like): a train of flexion bursts at 1-4 Hz over a tonic offset inside a
-  raised-cosine envelope (HFT 1-2 bursts/s, AASM HFT trains 0.3-4 Hz, ALMA 1-2 Hz: SCORING.md §3.2), with
+  raised-cosine envelope (HFT 1-2 bursts/s, AASM HFT trains 0.3-4 Hz, ALMA 1-2 Hz: docs/scoring.md §3.2), with
   gaps between bursts below 0.5 s, so that the EMG sees one LM (WASM offset rule, §1.2 step 1).
 * ``jerk`` (hypnic jerk, §3.1): an EMG burst of 75-250 ms moves the leg in one brief pulse, followed by a
   strap and soft-tissue ring-down at 5-20 Hz. Variants: a flexion pulse; a biphasic pulse (flexion then
