@@ -219,56 +219,67 @@ def _band_table(lms: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
-def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float, elapsed_s: float | None = None) -> str:
-    """The validation report as markdown."""
-    ok = nights.loc[nights["status"] == "ok"]
-    failed = nights.loc[nights["status"] != "ok"]
-    seeds = f"seeds {int(nights['seed'].min())}-{int(nights['seed'].max())}" if len(nights) else "no nights"
-    fams = ", ".join(f"{n} {f}" for f, n in nights["family"].value_counts().sort_index().items())
-    out = [f"### lrm validation: {split} split, {len(nights)} nights of {hours:g} h ({seeds}; {fams})", ""]
+def _headline(nights: pd.DataFrame, elapsed_s: float | None) -> list[str]:
+    """Failed nights, the per-metric table (mean, worst decile, worst night) and the pooled line."""
+    ok, failed, out = nights.loc[nights["status"] == "ok"], nights.loc[nights["status"] != "ok"], []
     if len(failed):
         out += [f"**{len(failed)} night(s) failed** (not in the numbers below):", ""]
         out += [f"- seed {int(r['seed'])} ({r['profile']}, {r['family']}): {r['status']}" for _, r in failed.iterrows()] + [""]
-    summary = summarize(nights)
     out += ["| metric | mean | worst decile | worst night (seed) | nights |", "|---|---|---|---|---|"]
-    for (_, r), (_, _, _, spec) in zip(summary.iterrows(), METRICS):
+    for (_, r), (_, _, _, spec) in zip(summarize(nights).iterrows(), METRICS):
         out.append(f"| {r['label']} | {_fmt(r['mean'], spec)} | {_fmt(r['worst_decile'], spec)} | "
                    f"{_fmt(r['worst'], spec)} ({r['worst_seed']}) | {r['nights']} |")
     if len(ok):
-        pooled = ok[["tp", "fp", "fn", "hj_tp", "hj_fp", "hj_fn"]].sum()
-        out += ["", f"Pooled over nights: LM precision {_fmt(pooled.tp / max(pooled.tp + pooled.fp, 1), '.3f')}, "
-                f"recall {_fmt(pooled.tp / max(pooled.tp + pooled.fn, 1), '.3f')} ({int(pooled.tp + pooled.fn)} true LMs); "
-                f"hypnic jerks precision {_fmt(pooled.hj_tp / max(pooled.hj_tp + pooled.hj_fp, 1), '.2f')}, recall "
-                f"{_fmt(pooled.hj_tp / max(pooled.hj_tp + pooled.hj_fn, 1), '.2f')} ({int(pooled.hj_tp + pooled.hj_fn)} true, "
-                f"{int(pooled.hj_tp + pooled.hj_fp)} found); time in bed error mean {ok['tib_err_min'].mean():+.1f} min (signed)."]
+        p = ok[["tp", "fp", "fn", "hj_tp", "hj_fp", "hj_fn"]].sum()
+        out += ["", f"Pooled over nights: LM precision {_fmt(p.tp / max(p.tp + p.fp, 1), '.3f')}, "
+                f"recall {_fmt(p.tp / max(p.tp + p.fn, 1), '.3f')} ({int(p.tp + p.fn)} true LMs); "
+                f"hypnic jerks precision {_fmt(p.hj_tp / max(p.hj_tp + p.hj_fp, 1), '.2f')}, recall "
+                f"{_fmt(p.hj_tp / max(p.hj_tp + p.hj_fn, 1), '.2f')} ({int(p.hj_tp + p.hj_fn)} true, "
+                f"{int(p.hj_tp + p.hj_fp)} found); time in bed error mean {ok['tib_err_min'].mean():+.1f} min (signed)."]
         if elapsed_s is not None:
             out.append(f"Run time {elapsed_s / 60:.1f} min ({elapsed_s / max(len(nights), 1):.0f} s per night; simulation "
                        f"{ok['sim_s'].mean():.1f} s, analysis {ok['analyze_s'].mean():.1f} s per night on average).")
-    out.append("")
-    if len(ok) and ok["family"].nunique() > 1:
-        out += ["| family | nights | LM F1 mean / worst decile | PLMI error mean / worst decile | jerks P / R mean | "
-                "TIB abs. error mean (min) |", "|---|---|---|---|---|---|"]
-        for fam, grp in ok.groupby("family"):
-            s = summarize(grp).set_index("metric")
-            out.append(f"| {fam} | {len(grp)} | {_fmt(s.loc['lm_f1', 'mean'], '.3f')} / {_fmt(s.loc['lm_f1', 'worst_decile'], '.3f')} | "
-                       f"{_fmt(s.loc['plmi_abs_err', 'mean'], '.2f')} / {_fmt(s.loc['plmi_abs_err', 'worst_decile'], '.2f')} | "
-                       f"{_fmt(s.loc['hj_precision', 'mean'], '.2f')} / {_fmt(s.loc['hj_recall', 'mean'], '.2f')} | "
-                       f"{_fmt(s.loc['tib_abs_err_min', 'mean'], '.1f')} |")
-        out.append("")
+    return out + [""]
+
+
+def _family_table(ok: pd.DataFrame) -> list[str]:
+    """Headline numbers per night family (when the run has more than one)."""
+    if not len(ok) or ok["family"].nunique() < 2:
+        return []
+    out = ["| family | nights | LM F1 mean / worst decile | PLMI error mean / worst decile | jerks P / R mean | "
+           "TIB abs. error mean (min) |", "|---|---|---|---|---|---|"]
+    for fam, grp in ok.groupby("family"):
+        s = summarize(grp).set_index("metric")
+        out.append(f"| {fam} | {len(grp)} | {_fmt(s.loc['lm_f1', 'mean'], '.3f')} / {_fmt(s.loc['lm_f1', 'worst_decile'], '.3f')} | "
+                   f"{_fmt(s.loc['plmi_abs_err', 'mean'], '.2f')} / {_fmt(s.loc['plmi_abs_err', 'worst_decile'], '.2f')} | "
+                   f"{_fmt(s.loc['hj_precision', 'mean'], '.2f')} / {_fmt(s.loc['hj_recall', 'mean'], '.2f')} | "
+                   f"{_fmt(s.loc['tib_abs_err_min', 'mean'], '.1f')} |")
+    return out + [""]
+
+
+def _calibration_line(lms: pd.DataFrame) -> list[str]:
+    cal = limit_calibration(lms)
+    if not cal["stated"]:
+        return ["Detection limit: n/a (the analysis states no `detection_limit_g`).", ""]
+    return [f"Detection limit (median stated {cal['limit_median_g'] * 1e3:.0f} mg): recall "
+            f"{_fmt(cal['above_recall'], '.3f')} of {cal['above_n']} true LMs at or above the leg's limit, "
+            f"{_fmt(cal['below_recall'], '.3f')} of {cal['below_n']} below; {cal['legs_above_recall_below_90']} "
+            f"of {cal['legs']} legs (>= 5 LMs above) found fewer than 90 % above their limit.", ""]
+
+
+def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float, elapsed_s: float | None = None) -> str:
+    """The validation report as markdown."""
+    seeds = f"seeds {int(nights['seed'].min())}-{int(nights['seed'].max())}" if len(nights) else "no nights"
+    fams = ", ".join(f"{n} {f}" for f, n in nights["family"].value_counts().sort_index().items())
+    out = [f"### lrm validation: {split} split, {len(nights)} nights of {hours:g} h ({seeds}; {fams})", ""]
+    out += _headline(nights, elapsed_s) + _family_table(nights.loc[nights["status"] == "ok"])
     if not lms.empty:
         out += _band_table(lms)
         out += _recall_table("sensor noise", recall_by(lms, "noise_mg", NOISE_BANDS_MG), lambda g: _band_label(g, "mg"))
         out += _recall_table("sample rate", recall_by(lms, "rate_hz", RATE_BANDS_HZ), lambda g: _band_label(g, "Hz"))
         out += _recall_table("LM class", recall_by(lms, "shape"), str)
         out += _recall_table("family", recall_by(lms, "family"), str)
-        cal = limit_calibration(lms)
-        if cal["stated"]:
-            out += [f"Detection limit (median stated {cal['limit_median_g'] * 1e3:.0f} mg): recall "
-                    f"{_fmt(cal['above_recall'], '.3f')} of {cal['above_n']} true LMs at or above the leg's limit, "
-                    f"{_fmt(cal['below_recall'], '.3f')} of {cal['below_n']} below; {cal['legs_above_recall_below_90']} "
-                    f"of {cal['legs']} legs (>= 5 LMs above) found fewer than 90 % above their limit.", ""]
-        else:
-            out += ["Detection limit: n/a (the analysis states no `detection_limit_g`).", ""]
+        out += _calibration_line(lms)
     return "\n".join(out)
 
 

@@ -72,3 +72,17 @@ def test_a_short_night_runs_end_to_end(tmp_path, capsys):
     text = md.read_text()
     assert "| LM F1 |" in text and "| true peak |" in text and "| LM class |" in text
     assert text.strip() in capsys.readouterr().out
+
+
+def test_a_night_the_pipeline_refuses_is_reported_not_dropped(monkeypatch):
+    import lrm.validate as validate
+    from lrm.errors import InputError
+
+    def refuse(recording):
+        raise InputError("left.csv", "", "the sample rate is below 10 Hz", "record at 10 Hz or more")
+
+    monkeypatch.setattr(validate, "_analyze", refuse)
+    row, lms = validate.evaluate_night("plmd", 5, "hard", 0.6)
+    assert row["status"].startswith("error: InputError: left.csv") and lms.empty
+    nights = pd.DataFrame([row | {"profile": "plmd"}])
+    assert "**1 night(s) failed**" in report(nights, lms, split="dev", hours=0.6)

@@ -102,45 +102,61 @@ def leg_force_g(
     the fine grid, from rest, over the window plus ``tail_s`` s) and interpolated onto the samples of
     its window; its peak is taken there through ``view`` (the sensor's mounting times its gains).
     """
-    comps = sorted(components, key=lambda c: c.onset_s)
-    knots_p, knots_r = _wander_knots(rng, t_s, np.radians(0.15)), _wander_knots(rng, t_s, np.radians(0.3))
-    pending: list[tuple[float, int, float, float]] = []  # (window end, order, d pitch, d roll), a heap
-    done_p = done_r = 0.0
-    windows, steps = [], []
-    for k, comp in enumerate(comps):
-        while pending and pending[0][0] <= comp.onset_s:
-            _, _, dp, dr = heapq.heappop(pending)
-            done_p, done_r = done_p + dp, done_r + dr
-        p0 = pitch0_rad + done_p + float(np.interp(comp.onset_s, *knots_p))
-        r0 = roll0_rad + done_r + float(np.interp(comp.onset_s, *knots_r))
-        shape = render(comp.shape or comp.kind, comp.params)
-        delta = change_from_rest_g(shape, p0, r0, sos, tail_s)
-        end = comp.onset_s + shape.t_s[-1] + (tail_s if sos is not None else 0.0)
-        p1, r1 = pose_after(shape, p0, r0)
-        if p1 != p0 or r1 != r0:
-            heapq.heappush(pending, (end, k, p1 - p0, r1 - r0))
-            steps.append((end, p1 - p0, r1 - r0))
-        windows.append((comp, delta))
-    pitch = _resting(t_s, pitch0_rad, [(e, dp) for e, dp, _ in steps], knots_p)
-    roll = _resting(t_s, roll0_rad, [(e, dr) for e, _, dr in steps], knots_r)
-    force = np.empty((3, t_s.size), dtype=np.float32)
-    cp = np.cos(pitch, dtype=np.float32)
-    force[0] = -np.sin(pitch, dtype=np.float32)
-    del pitch
-    force[1] = np.sin(roll, dtype=np.float32) * cp
-    force[2] = np.cos(roll, dtype=np.float32) * cp
-    del roll, cp
-    peaks: Peaks = {}
+    knots = (_wander_knots(rng, t_s, np.radians(0.15)), _wander_knots(rng, t_s, np.radians(0.3)))
+    windows, steps, peaks = _movements(sorted(components, key=lambda c: c.onset_s), (pitch0_rad, roll0_rad), knots,
+                                       sos, tail_s, view)
+    force = _resting_force(t_s, (pitch0_rad, roll0_rad), steps, knots)
     fine_dt = 1.0 / FINE_HZ
-    for comp, delta in windows:
+    for comp, delta in windows:  # each movement's change from rest where it happens
         i0, i1 = np.searchsorted(t_s, [comp.onset_s, comp.onset_s + (delta.shape[0] - 1) * fine_dt])
         if i1 > i0:
             local = t_s[i0:i1] - comp.onset_s
             grid = np.arange(delta.shape[0]) * fine_dt
             for axis in range(3):
                 force[axis, i0:i1] += np.interp(local, grid, delta[:, axis]).astype(np.float32)
-        peaks[(comp.movement_id, comp.side)] = peak_change_g(delta, view)
     return force, peaks
+
+
+Knots = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _movements(comps: list[Component], pose0: tuple[float, float], knots: Knots, sos: np.ndarray | None,
+               tail_s: float, view: np.ndarray | None) -> tuple[list, list[tuple[float, float, float]], Peaks]:
+    """Each movement's change from rest (float32 on its fine grid), the lasting pose changes (time, d pitch,
+    d roll) and the peaks, in onset order: a movement starts from the pose left by those that ended before it."""
+    pending: list[tuple[float, int, float, float]] = []  # (window end, order, d pitch, d roll), a heap
+    done_p = done_r = 0.0
+    windows, steps, peaks = [], [], {}
+    for k, comp in enumerate(comps):
+        while pending and pending[0][0] <= comp.onset_s:
+            _, _, dp, dr = heapq.heappop(pending)
+            done_p, done_r = done_p + dp, done_r + dr
+        p0 = pose0[0] + done_p + float(np.interp(comp.onset_s, *knots[0]))
+        r0 = pose0[1] + done_r + float(np.interp(comp.onset_s, *knots[1]))
+        shape = render(comp.shape or comp.kind, comp.params)
+        delta = change_from_rest_g(shape, p0, r0, sos, tail_s)
+        peaks[(comp.movement_id, comp.side)] = peak_change_g(delta, view)
+        p1, r1 = pose_after(shape, p0, r0)
+        if p1 != p0 or r1 != r0:
+            end = comp.onset_s + shape.t_s[-1] + (tail_s if sos is not None else 0.0)
+            heapq.heappush(pending, (end, k, p1 - p0, r1 - r0))
+            steps.append((end, p1 - p0, r1 - r0))
+        windows.append((comp, delta.astype(np.float32)))
+    return windows, steps, peaks
+
+
+def _resting_force(t_s: np.ndarray, pose0: tuple[float, float], steps: list[tuple[float, float, float]],
+                   knots: Knots) -> np.ndarray:
+    """Specific force (3, n) float32 of the shank at rest: the start pose, the lasting changes, the wander."""
+    pitch = _resting(t_s, pose0[0], [(e, dp) for e, dp, _ in steps], knots[0])
+    roll = _resting(t_s, pose0[1], [(e, dr) for e, _, dr in steps], knots[1])
+    force = np.empty((3, t_s.size), dtype=np.float32)
+    cp = np.cos(pitch, dtype=np.float32)
+    force[0] = -np.sin(pitch, dtype=np.float32)
+    del pitch
+    force[1] = np.sin(roll, dtype=np.float32) * cp
+    force[2] = np.cos(roll, dtype=np.float32) * cp
+    return force
 
 
 def _wander_knots(rng: np.random.Generator, t_s: np.ndarray, step_rad: float) -> tuple[np.ndarray, np.ndarray]:
