@@ -11,6 +11,14 @@ What changes against the classic plan (:mod:`lrm.sim.plan`), and why:
   §1.2 step 4, bilateral LMs). Durations 0.5-10 s around the night's median (§2.4), 1.5 % longer.
 * Pivots (:mod:`lrm.sim.shank`, Winter's segment lengths): the heel (knee rises, heel stays on the
   mattress: r = -0.06..-0.15 m), the knee (foot lifts: 0.28-0.42 m) or the hip (the whole leg: 0.6-0.9 m).
+* Time course. Rotation: rise 0.3-1.5 s and release 0.3-2 s (within LMs of 0.5-10 s, 3-4 s typical,
+  docs/scoring.md §2.4, and keeping the energy below ~6 Hz, §6), hold creep +-15 % and a clonic ripple of
+  3-15 % at 1-4 Hz in half of them (tonic/clonic pattern, §6), axial rotation up to +-0.3 of the flexion
+  (hip rotation with flexion). Twitch: pulses of 80-300 ms (the EMG bursts of jerks and myoclonus are
+  75-250 ms, §3), 0.05-0.45 s apart (EMG gaps < 0.5 s keep one LM, §1.2 step 1), tonic offset 0-20 %.
+  Tremor: 1-4 Hz, duty so that gaps stay < 0.5 s, tonic 0-50 %, burst heights +-30 %. Ring-down after
+  brief pulses at 5-20 Hz, decaying in 30-150 ms, 5-50 % of the pulse: the shank's soft tissue and the
+  strap ring at the order of 10-20 Hz after an impact (Wakeling & Nigg, J Appl Physiol 2001;90:412-20).
 * **Hypnic jerks**: 75-250 ms (§3.1), one of four variants, size from the night's jerk median
   (x e^N(0, 0.4), 0.08-4 g), bilateral in 80 % with the second leg within tens of ms and its own size,
   from 2 min before to 3 min after a sleep onset or re-onset (the falling-asleep period and light sleep,
