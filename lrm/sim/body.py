@@ -20,9 +20,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from lrm.sim.movements import FINE_HZ, render
+from lrm.sim.movements import FINE_HZ
 from lrm.sim.plan import Component
-from lrm.sim.shank import change_from_rest_g, peak_change_g, pose_after
+from lrm.sim.shank import change_from_rest_g, peak_change_g, pose_after, render
 
 __all__ = ["specific_force_g", "leg_force_g"]
 

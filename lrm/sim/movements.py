@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FINE_HZ", "G", "Shape", "render", "KINDS"]
+__all__ = ["FINE_HZ", "G", "Shape", "KINDS"]
 
 FINE_HZ = 400.0
 G = 9.80665  # m/s^2 per g
@@ -165,13 +165,3 @@ KINDS: Mapping[str, Callable[[Mapping[str, float]], Shape]] = {
     "tremor": train,
     "alma": train,
 }
-
-
-def render(kind: str, params: Mapping[str, float]) -> Shape:
-    """Render a movement of ``kind`` (a key of :data:`KINDS` or of :data:`lrm.sim.shank.SHANK_KINDS`)."""
-    from lrm.sim.shank import SHANK_KINDS  # the wide families' movements; that module builds on this one
-
-    fn = KINDS.get(kind) or SHANK_KINDS.get(kind)
-    if fn is None:
-        raise ValueError(f"unknown movement kind {kind!r}; known: {', '.join([*KINDS, *SHANK_KINDS])}")
-    return fn(params)

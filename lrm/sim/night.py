@@ -22,6 +22,7 @@ from lrm.io.recording import Gap, Leg, Recording
 from lrm.sim.body import leg_force_g, specific_force_g
 from lrm.sim.families import FAMILIES, FamilyName, draw_family_variation
 from lrm.sim.plan import Component, plan_night
+from lrm.sim.plan_wide import WidePlanner
 from lrm.sim.profiles import PROFILES, ProfileName, SimVariation
 from lrm.sim.movements import FINE_HZ
 from lrm.sim.sensor import SensorSpec, draw_gaps, draw_sensor, gap_mask, measure, stamp, true_sample_times
@@ -112,7 +113,7 @@ def simulate(
         raise ValueError(f"a quantisation step of {var.scale_g:g} g cannot span +-{var.range_g:g} g in int16 counts; "
                          f"use lsb_g >= {var.range_g / 32768.0:g}")
     timeline = build_timeline(rng_tl, PROFILES[profile], duration_s, bathroom_trips=var.bathroom_trips)
-    plan = plan_night(rng_plan, PROFILES[profile], var, timeline, family=family)
+    plan = plan_night(rng_plan, PROFILES[profile], var, timeline, planner_class=None if family == "classic" else WidePlanner)
     epoch_s = EPOCH_BASE_S + rng_epoch.integers(0, 60) * 86400.0 + rng_epoch.uniform(2.0, 4.0) * 3600.0
 
     legs, peaks, gaps = {}, {}, {}

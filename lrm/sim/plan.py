@@ -16,7 +16,7 @@ from lrm.sim.movements import G
 from lrm.sim.profiles import Profile, SimVariation
 from lrm.sim.timeline import Timeline
 
-__all__ = ["Component", "Plan", "plan_night"]
+__all__ = ["Component", "Plan", "Planner", "plan_night"]
 
 SIDES = ("left", "right")
 GUARD_S = 1.0  # minimum gap between two movements on one leg, s
@@ -45,7 +45,10 @@ class Plan:
     blocked: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
 
-class _Planner:
+class Planner:
+    """The classic plan: posture, walking, PLM series, isolated LMs, trains, jerks and fidgets with the
+    waveforms of :mod:`lrm.sim.movements`; subclasses (:mod:`lrm.sim.plan_wide`) change the movements."""
+
     train_onsets: int | None = 2  # foot tremor / ALMA trains are tried at this many first sleep onsets
 
     def __init__(self, rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline) -> None:
@@ -295,18 +298,13 @@ class _Planner:
 
 
 def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline, *,
-               family: str = "classic") -> Plan:
+               planner_class: type[Planner] | None = None) -> Plan:
     """Plan every movement of the night (both legs; the caller keeps the sides it records).
 
-    ``family`` "classic" plans with this module's waveforms; "wide" and "hard" with the shank model
-    (:class:`lrm.sim.plan_wide.WidePlanner`), which also adds restless movements before sleep onset.
+    ``planner_class``: the class that plans; :class:`Planner` (the classic waveforms) by default, or
+    :class:`lrm.sim.plan_wide.WidePlanner` (the shank model, for the wide and hard families).
     """
-    if family == "classic":
-        planner = _Planner(rng, profile, var, tl)
-    else:
-        from lrm.sim.plan_wide import WidePlanner  # it builds on this module
-
-        planner = WidePlanner(rng, profile, var, tl)
+    planner = (planner_class or Planner)(rng, profile, var, tl)
     initial = planner.plan_postures()
     planner.plan_walks()
     planner.plan_series()

@@ -38,7 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from lrm.sim.movements import G
-from lrm.sim.plan import SIDES, Component, _Planner
+from lrm.sim.plan import SIDES, Component, Planner
 from lrm.sim.profiles import Profile, SimVariation
 from lrm.sim.shank import JERK_VARIANTS, SHANK_KINDS, scale_to_peak
 from lrm.sim.timeline import Timeline
@@ -52,7 +52,7 @@ MAX_AMP = {"lm_rotation": np.radians(45.0), "lm_twitch": np.radians(6.0), "lm_tr
 JERK_VARIANT_P = (0.4, 0.25, 0.15, 0.2)  # flexion, biphasic, axial, shift
 
 
-class WidePlanner(_Planner):
+class WidePlanner(Planner):
     """The classic planner with shank-model LMs and jerks and the family's distractor rates."""
 
     train_onsets = None  # foot tremor / ALMA at any sleep onset

@@ -55,9 +55,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from scipy import signal
 
-from lrm.sim.movements import FINE_HZ, G, Shape, _grid, _min_jerk, _rotation_lin_g
+from lrm.sim.movements import FINE_HZ, KINDS, G, Shape, _grid, _min_jerk, _rotation_lin_g
 
-__all__ = ["SHANK_KINDS", "JERK_VARIANTS", "rest_force_g", "window_force_g", "change_from_rest_g",
+__all__ = ["SHANK_KINDS", "render", "JERK_VARIANTS", "rest_force_g", "window_force_g", "change_from_rest_g",
            "peak_change_g", "scale_to_peak", "sensor_lowpass", "settle_s", "pose_after"]
 
 JERK_VARIANTS = ("flexion", "biphasic", "axial", "shift")
@@ -277,3 +277,12 @@ SHANK_KINDS: Mapping[str, Callable[[Mapping[str, float]], Shape]] = {
     "lm_tremor": lm_tremor,
     "jerk": jerk,
 }
+
+
+def render(kind: str, params: Mapping[str, float]) -> Shape:
+    """Render a movement of ``kind``: a classic waveform (:data:`lrm.sim.movements.KINDS`) or a shank-model
+    one (:data:`SHANK_KINDS`), with its parameters."""
+    fn = KINDS.get(kind) or SHANK_KINDS.get(kind)
+    if fn is None:
+        raise ValueError(f"unknown movement kind {kind!r}; known: {', '.join([*KINDS, *SHANK_KINDS])}")
+    return fn(params)

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from lrm.sim.families import draw_family_variation
-from lrm.sim.movements import FINE_HZ, G, Shape, render
+from lrm.sim.movements import FINE_HZ, G, Shape
 from lrm.sim.plan_wide import WidePlanner
 from lrm.sim.profiles import PROFILES
-from lrm.sim.shank import (change_from_rest_g, peak_change_g, pose_after, rest_force_g, scale_to_peak, sensor_lowpass,
-                           window_force_g)
+from lrm.sim.shank import (change_from_rest_g, peak_change_g, pose_after, render, rest_force_g, scale_to_peak,
+                           sensor_lowpass, window_force_g)
 from lrm.sim.timeline import build_timeline
 
 
