@@ -105,7 +105,7 @@ def evaluate_night(profile: str, seed: int, family: str, hours: float) -> tuple[
             return row, pd.DataFrame()
     t2 = time.perf_counter()
     comparison = compare_night(sim, result)
-    notes = sorted({str(w.message).split(":")[0][:60] for w in caught})
+    notes = sorted({str(w.message)[:100] for w in caught})
     row = comparison.row | {"status": "ok", "warnings": "; ".join(notes), "sim_s": t1 - t0, "analyze_s": t2 - t1}
     lms = comparison.lms.assign(seed=seed, family=family, profile=profile, noise_mg=row["noise_mg"])
     return row, lms

@@ -179,7 +179,7 @@ def compare_night(sim: Any, result: Any) -> NightComparison:
             "lm_precision": precision, "lm_recall": recall,
             "lm_f1": _ratio(2 * precision * recall, precision + recall) if tp else 0.0,
             "still_h": still_h, "still_fp": still_fp, "still_fp_per_h": _ratio(still_fp, still_h)}
-    jerks = ev.loc[(ev["type"] == "hypnic_jerk") & (ev["onset_s"] >= lo - 300.0) & (ev["onset_s"] < hi), "onset_s"]
+    jerks = ev.loc[(ev["type"] == "hypnic_jerk") & (ev["onset_s"] >= lo) & (ev["onset_s"] < hi), "onset_s"]
     det = result.events
     found_jerks = det.loc[det["type"] == "hypnic_jerk", "onset_s"].to_numpy(float)
     mt, mf = match_onsets(jerks.to_numpy(float), found_jerks)
