@@ -5,12 +5,13 @@ pitch ``beta`` (x below the horizontal: 0 lying, 90 deg standing) and a roll ``p
 (0 supine toes up, +-90 deg on the side, 180 deg prone). An accelerometer at rest reads the reaction to
 gravity, +1 g upwards, which in the shank frame is ``(-sin beta, sin psi cos beta, cos psi cos beta)``.
 
-Two implementations of the same kinematics: :func:`specific_force_g` (the classic family: every
-movement's angles summed over the whole night, then sampled) and :func:`leg_force_g` (the wide and hard
-families: the resting pose over the night plus each movement's change from rest, computed on its own
-fine grid from the pose it starts in, filtered by the sensor's low-pass and added where it happens; the
-memory stays a few arrays of the night's length at any rate). Both return each movement's peak change
-(the truth's ``peak_g``, defined in :mod:`lrm.sim.truth`).
+Two implementations of the same kinematics: :func:`specific_force_g` (the classic family, and the
+simulated sitter: every movement's angles summed over the whole night, then sampled;
+:func:`specific_force_peaks_g` adds the peaks) and :func:`leg_force_g` (the wide and hard families: the
+resting pose over the night plus each movement's change from rest, computed on its own fine grid from
+the pose it starts in, filtered by the sensor's low-pass and added where it happens; the memory stays a
+few arrays of the night's length at any rate). Both return each movement's peak change (the truth's
+``peak_g``, defined in :mod:`lrm.sim.truth`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lrm.sim.movements import FINE_HZ
 from lrm.sim.plan import Component
 from lrm.sim.shank import change_from_rest_g, peak_change_g, pose_after, render
 
-__all__ = ["specific_force_g", "leg_force_g"]
+__all__ = ["specific_force_g", "specific_force_peaks_g", "leg_force_g"]
 
 Peaks = dict[tuple[int, str], float]
 
@@ -41,15 +42,31 @@ def specific_force_g(
     pitch0_rad: float,
     roll0_rad: float,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, Peaks]:
+) -> np.ndarray:
     """Specific force in g, float32 shape (3, n) (one row per shank axis), in the shank frame at true sample
-    times ``t_s`` (s, ascending), and each component's peak change in g keyed by ``(movement_id, side)``.
+    times ``t_s`` (s, ascending).
 
     Each component's waveform is rendered on its fine grid and linearly interpolated onto the samples
-    inside its window; lasting orientation changes apply from the window's end on. The peak is taken on
-    the fine grid from the pose at the sample before the component (the shank frame: no sensor gain).
+    inside its window; lasting orientation changes apply from the window's end on.
     """
-    components = list(components)
+    return _classic(t_s, list(components), pitch0_rad, roll0_rad, rng, with_peaks=False)[0]
+
+
+def specific_force_peaks_g(
+    t_s: np.ndarray,
+    components: Iterable[Component],
+    *,
+    pitch0_rad: float,
+    roll0_rad: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, Peaks]:
+    """:func:`specific_force_g` and each component's peak change in g keyed by ``(movement_id, side)``,
+    taken on the fine grid from the pose at the sample before the component (the shank frame: no gain)."""
+    return _classic(t_s, list(components), pitch0_rad, roll0_rad, rng, with_peaks=True)
+
+
+def _classic(t_s: np.ndarray, components: list[Component], pitch0_rad: float, roll0_rad: float,
+             rng: np.random.Generator, *, with_peaks: bool) -> tuple[np.ndarray, Peaks]:
     n = t_s.size
     pitch = np.full(n, pitch0_rad)
     roll = np.full(n, roll0_rad)
@@ -75,7 +92,7 @@ def specific_force_g(
     force[1] = sr * cp + cr * lin[:, 1] + sr * lin[:, 2]
     force[2] = cr * cp - sr * lin[:, 1] + cr * lin[:, 2]
     peaks: Peaks = {}
-    for comp in components:
+    for comp in components if with_peaks else ():
         shape = render(comp.shape or comp.kind, comp.params)
         i = max(int(np.searchsorted(t_s, comp.onset_s, side="left")) - 1, 0)
         peaks[(comp.movement_id, comp.side)] = peak_change_g(change_from_rest_g(shape, float(pitch[i]), float(roll[i])))

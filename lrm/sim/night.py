@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.io.recording import Gap, Leg, Recording
-from lrm.sim.body import leg_force_g, specific_force_g
+from lrm.sim.body import leg_force_g, specific_force_peaks_g
 from lrm.sim.families import FAMILIES, FamilyName, draw_family_variation
 from lrm.sim.plan import Component, plan_night
 from lrm.sim.plan_wide import WidePlanner
@@ -175,7 +175,7 @@ def _sense(family: str, var: SimVariation, fs: float, t_true: np.ndarray, comps:
     first, since its low-pass (corner ``bandwidth_ratio`` x rate) and gains shape what the truth's peak sees.
     """
     if family == "classic":
-        force, peaks = specific_force_g(t_true, comps, pitch0_rad=pose0[0], roll0_rad=pose0[1], rng=rng)
+        force, peaks = specific_force_peaks_g(t_true, comps, pitch0_rad=pose0[0], roll0_rad=pose0[1], rng=rng)
         spec = draw_sensor(rng, mounting=var.mounting, noise_g=var.noise_g, range_g=var.range_g, scale_g=var.scale_g)
         return force, peaks, spec
     bandwidth = min(var.bandwidth_ratio * fs, 0.45 * FINE_HZ) if var.bandwidth_ratio else None
