@@ -159,11 +159,18 @@ class RestParams:
         stretches in between are out-of-bed excursions and are removed from time in bed.
     min_excursion_s : upright stretches shorter than this (s) inside the rest period are ignored
         (sitting up in bed for a moment is not leaving it).
+    min_return_s : after the night's last long lying bout, a lying bout of at least this (s) that starts
+        within ``join_s`` is a return to bed after a night-time trip (the bathroom before dawn) and extends
+        the rest period to the final rising. 5 min: Tudor-Locke's rule that bed time starts after 5
+        consecutive minutes of sleep (docs/scoring.md §5); shorter lying (putting on shoes with the feet up)
+        does not count. Without it a last lying bout shorter than ``min_bout_s`` was cut off the night
+        (simulated hard nights lost 18-23 min of time in bed).
     """
 
     min_bout_s: float = 1200.0
     join_s: float = 3600.0
     min_excursion_s: float = 60.0
+    min_return_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,18 @@ def _close_holes(mask: npt.NDArray[np.bool_], max_len: int) -> npt.NDArray[np.bo
     return out
 
 
+def _final_rising(bouts: npt.NDArray[np.int64], end_s: float, params: RestParams) -> float:
+    """The rest period's end: after the night's last long lying bout (ending at ``end_s``), each return to
+    bed within ``join_s`` that lasts at least ``min_return_s`` extends it (the person went back to bed
+    after a night-time trip; lights-on is the final rising, docs/scoring.md §5)."""
+    later = bouts[(bouts[:, 0] >= end_s) & (bouts[:, 1] - bouts[:, 0] >= params.min_return_s)]
+    for a, b in later:  # few: lying bouts after the night
+        if a - end_s >= params.join_s:
+            break
+        end_s = float(b)
+    return end_s
+
+
 def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_], *, posture_known: bool,
                      params: RestParams = RestParams(), lights_out_s: float | None = None,
                      lights_on_s: float | None = None) -> RestPeriod:
@@ -82,17 +94,15 @@ def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_],
     """
     s = lying.size
     smooth = _close_holes(lying | ~valid, int(params.min_excursion_s))
-    if posture_known:
-        bouts = runs(smooth)
-        bouts = bouts[bouts[:, 1] - bouts[:, 0] >= params.min_bout_s]
-    else:
-        bouts = np.empty((0, 2), np.int64)
+    all_bouts = runs(smooth) if posture_known else np.empty((0, 2), np.int64)
+    bouts = all_bouts[all_bouts[:, 1] - all_bouts[:, 0] >= params.min_bout_s]
     if bouts.shape[0]:
         # join bouts separated by less than join_s; keep the cluster with the most lying time
         split = np.flatnonzero(bouts[1:, 0] - bouts[:-1, 1] >= params.join_s) + 1
         clusters = np.split(bouts, split)
         best = max(clusters, key=lambda c: int((c[:, 1] - c[:, 0]).sum()))
-        start, end, source = float(best[0, 0]), float(best[-1, 1]), "posture"
+        start, source = float(best[0, 0]), "posture"
+        end = _final_rising(all_bouts, float(best[-1, 1]), params)
     else:
         ok = np.flatnonzero(valid)
         start, end = (float(ok[0]), float(ok[-1] + 1)) if ok.size else (0.0, float(s))
