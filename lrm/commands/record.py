@@ -136,8 +136,7 @@ def _simulated_sensors(text: str, sides: tuple[str, ...], rate_hz: float, range_
                        ) -> tuple[dict[str, str], dict[str, float]]:
     """Family per side from ``--sensor FAMILY`` or ``--sensor LEFT,RIGHT``, and the rate each family's driver
     will configure for ``--rate`` (raises the driver's UnsupportedSettingError, listing what it supports)."""
-    from lrm.ble.drivers import driver_for
-    from lrm.ble.virtual.families import FAMILIES, advertised_name
+    from lrm.ble.virtual.families import FAMILIES, streamed_rate_hz
     from lrm.errors import LrmError
 
     names = [t.strip() for t in text.split(",")]
@@ -145,10 +144,7 @@ def _simulated_sensors(text: str, sides: tuple[str, ...], rate_hz: float, range_
         raise LrmError(f"--sensor {text}: unknown virtual sensor family or wrong count. Fix: use one of "
                        f"{', '.join(FAMILIES)}, or LEFT,RIGHT (one per recorded side)")
     families = {side: names[0] if len(names) == 1 else names[i] for i, side in enumerate(sides)}
-    rates = {}
-    for i, (side, fam) in enumerate(families.items()):
-        driver = driver_for(advertised_name(fam, i), None)
-        rates[side] = driver(rate_hz=rate_hz, range_g=range_g).rate_hz  # type: ignore[misc]
+    rates = {side: streamed_rate_hz(fam, rate_hz, range_g) for side, fam in families.items()}
     return families, rates
 
 

@@ -322,21 +322,11 @@ def _simulation(args: argparse.Namespace) -> tuple[Any, ...]:
     return timebase, sim, wanted, VirtualBleakClient, VirtualBleakScanner, {"radio": radio}, meta
 
 
-#: output rates the virtual lrm-open sensor accepts (an LSM6DS3: lrm.ble.virtual.families.LrmOpenSensor); its
-#: driver learns them at connection and picks the nearest, so the sitter must be simulated at that rate
-_VIRTUAL_LRM_OPEN_HZ = (12.5, 26.0, 52.0, 104.0, 208.0, 416.0)
-
-
 def _family_rate(family: str, rate_hz: float) -> float:
-    """The rate the virtual sensor will really stream at for ``--rate`` (the sitter is simulated at it: a
-    sitter simulated at 50 Hz and streamed at 52 Hz would play 4 % fast)."""
-    from lrm.ble.drivers import driver_for
-    from lrm.ble.virtual.families import advertised_name
+    """The rate the virtual sensor will really stream at for ``--rate`` (the sitter is simulated at it)."""
+    from lrm.ble.virtual.families import streamed_rate_hz
 
-    rate = float(driver_for(advertised_name(family, 0), None)(rate_hz=rate_hz, range_g=None).rate_hz)  # type: ignore[misc]
-    if family == "lrm-open":
-        rate = min(_VIRTUAL_LRM_OPEN_HZ, key=lambda hz: abs(hz - rate))
-    return rate
+    return streamed_rate_hz(family, rate_hz)
 
 
 def _parse_breaks(text: str) -> list[tuple[float, float]]:

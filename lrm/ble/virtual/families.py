@@ -16,7 +16,10 @@ import numpy.typing as npt
 from lrm.ble.virtual.gatt import VChar, VService
 from lrm.ble.virtual.sensor import VirtualSensor
 
-__all__ = ["LrmOpenSensor", "FAMILIES", "make_sensor", "advertised_name"]
+__all__ = ["LrmOpenSensor", "FAMILIES", "LRM_OPEN_RATES_HZ", "make_sensor", "advertised_name", "streamed_rate_hz"]
+
+#: output data rates (Hz) the virtual lrm-open sensor accepts: those of its LSM6DS3 IMU (firmware_protocol/SPEC.md)
+LRM_OPEN_RATES_HZ: tuple[float, ...] = (12.5, 26.0, 52.0, 104.0, 208.0, 416.0)
 
 
 def _counts(accel_g: npt.NDArray[np.float32], g_per_count: float) -> npt.NDArray[np.int16]:
@@ -77,7 +80,7 @@ class LrmOpenSensor(VirtualSensor):
             return
         if cmd.opcode == p.OP_SET_CONFIG:
             odr, rng, batch = cmd.params
-            if odr >= len(p.ODR_HZ) or rng >= len(p.RANGE_G) or p.ODR_HZ[odr] not in (12.5, 26.0, 52.0, 104.0, 208.0, 416.0):
+            if odr >= len(p.ODR_HZ) or rng >= len(p.RANGE_G) or p.ODR_HZ[odr] not in LRM_OPEN_RATES_HZ:
                 self._respond(cmd.opcode, p.STATUS_INVALID_PARAMETER)
                 return
             if self.streaming:
@@ -111,7 +114,7 @@ class LrmOpenSensor(VirtualSensor):
     def _info_bytes(self) -> bytes:
         p = self._p
         mtu = self.link.mtu if self.link else 23
-        odr_mask = sum(1 << k for k, hz in enumerate(p.ODR_HZ) if hz in (12.5, 26.0, 52.0, 104.0, 208.0, 416.0))
+        odr_mask = sum(1 << k for k, hz in enumerate(p.ODR_HZ) if hz in LRM_OPEN_RATES_HZ)
         return p.encode_info(p.Info(imu_part=1, firmware_version=0x0100, tick_hz=self.TICK_HZ, odr_mask=odr_mask,
                                     range_mask=0b1111, max_samples=self._full_capacity(mtu), fifo_samples=1024))
 
@@ -216,3 +219,23 @@ def make_sensor(family: str, *, side_index: int = 0, **kwargs: object) -> Virtua
     kwargs.setdefault("name", name)
     kwargs.setdefault("address", address)
     return FAMILIES[family](**kwargs)  # type: ignore[arg-type]
+
+
+def streamed_rate_hz(family: str, rate_hz: float | None, range_g: float | None = None) -> float:
+    """The rate (Hz) a virtual sensor of ``family`` really streams when ``rate_hz`` is asked for.
+
+    A simulated night must be generated at this rate: the lrm-open driver learns the sensor's rates at
+    connection and picks the nearest (50 Hz asked -> 52 Hz), so a night simulated at 50 Hz and streamed at
+    52 Hz would play 4 % fast. Raises the driver's UnsupportedSettingError for a rate it cannot set.
+
+    >>> streamed_rate_hz("lrm-open", 50.0), streamed_rate_hz("lrm-open", None)
+    (52.0, 52.0)
+    """
+    from lrm.ble.drivers import driver_for
+    from lrm.ble.drivers.base import choose_setting
+
+    driver = driver_for(advertised_name(family, 0), None)(rate_hz=rate_hz, range_g=range_g)  # type: ignore[misc]
+    rate = float(driver.rate_hz)
+    if family == "lrm-open":
+        rate = choose_setting(driver.display_name, "rate", rate, LRM_OPEN_RATES_HZ, rate, "Hz", driver.rate_tolerance)
+    return rate
