@@ -20,7 +20,8 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 
-__all__ = ["PreparedLeg", "prepare_leg", "block_means", "interp_rows", "find_gaps", "interval_mask"]
+__all__ = ["PreparedLeg", "prepare_leg", "block_means", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
+           "sample_rate_hz"]
 
 FloatArray = npt.NDArray[np.floating]
 
@@ -99,17 +100,16 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         tb = t - origin_s
     _check_units(blocks, src)
     gaps = np.column_stack((t[gap_at], t[gap_at + 1])).reshape(-1, 2) - origin_s
-    known = [(g.start_s - origin_s, g.end_s - origin_s) for g in leg.gaps if g.end_s - g.start_s > 0]
-    if known:
-        gaps = np.unique(np.vstack([gaps, np.asarray(known)]), axis=0)
+    known = [(g.start_s, g.end_s) for g in leg.gaps if g.end_s - g.start_s > 0]   # from the recorder/reader
+    if known:   # the recorder's gap and the hole in the timestamps are one gap: merge, never add them
+        gaps = merge_intervals(np.vstack([gaps, np.asarray(known) - origin_s]), tol_s=1.5 / float(leg.fs_hz))
     grid_t = np.arange(n_grid, dtype=np.float64) / fs
     accel = interp_rows(grid_t, tb, blocks)
     valid = np.zeros(n_grid, bool)                               # grid_t in [tb[0], tb[-1]] (grid_t ascending)
     valid[np.searchsorted(grid_t, tb[0], side="left") : np.searchsorted(grid_t, tb[-1], side="right")] = True
     margin = params.gap_margin_s
     valid &= ~interval_mask(n_grid, fs, gaps[:, 0] - margin, gaps[:, 1] + margin)
-    covered_s = float(t[-1] - t[0] - (gaps[:, 1] - gaps[:, 0]).sum()) if t.size > 1 else 0.0
-    raw_fs = t.size / covered_s if covered_s > 0 else float(leg.fs_hz)
+    raw_fs = sample_rate_hz(t, _intervals_in_gaps(t, gap_at, known), default_hz=float(leg.fs_hz))
     clipping = None
     if leg.range_g:
         thr = params.clip_fraction * float(leg.range_g)
@@ -256,6 +256,57 @@ def find_gaps(t_s: npt.NDArray[np.float64], gap_s: float) -> npt.NDArray[np.floa
     dt = np.diff(t_s)
     idx = np.flatnonzero(dt > gap_s)
     return np.column_stack((t_s[idx], t_s[idx + 1])).astype(np.float64).reshape(-1, 2)
+
+
+def merge_intervals(intervals_s: npt.NDArray[np.float64], *, tol_s: float = 0.0) -> npt.NDArray[np.float64]:
+    """The union of intervals (k, 2) in s, as disjoint intervals sorted by start: intervals that overlap or
+    lie less than ``tol_s`` apart become one.
+
+    A recorder's gap (link lost -> link back) and the hole it leaves between two sample times describe the
+    same gap with slightly different ends; counting both doubled the gaps and their duration (issue 15).
+
+    >>> merge_intervals(np.array([[10.0, 20.0], [0.0, 1.0], [10.0003, 20.0], [1.02, 2.0]]), tol_s=0.03).tolist()
+    [[0.0, 2.0], [10.0, 20.0]]
+    """
+    iv = np.asarray(intervals_s, dtype=np.float64).reshape(-1, 2)
+    if iv.shape[0] < 2:
+        return iv.copy()
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(iv[:, 1])                  # furthest end so far
+    starts_new = np.r_[True, iv[1:, 0] > reach[:-1] + tol_s]
+    group = np.cumsum(starts_new) - 1
+    ends = np.full(int(group[-1]) + 1, -np.inf)
+    np.maximum.at(ends, group, iv[:, 1])
+    return np.column_stack((iv[starts_new, 0], ends))
+
+
+def _intervals_in_gaps(t: npt.NDArray[np.float64], gap_at: npt.NDArray[np.intp],
+                       known: list[tuple[float, float]]) -> npt.NDArray[np.intp]:
+    """Indices of the sample intervals that are gaps: longer than the threshold, or within a gap the source
+    knew about (a few samples lost on a live BLE link)."""
+    if not known:
+        return gap_at
+    known_abs = np.asarray(known, dtype=np.float64)
+    lo = np.searchsorted(t, known_abs[:, 0], side="right") - 1     # last sample at or before the gap
+    hi = np.searchsorted(t, known_abs[:, 1], side="left")          # first sample at or after it
+    inside = [np.arange(max(a, 0), min(b, t.size - 1)) for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+    return np.unique(np.concatenate([gap_at, *inside])).astype(np.intp)
+
+
+def sample_rate_hz(t_s: npt.NDArray[np.float64], gap_at: npt.NDArray[np.intp], *, default_hz: float) -> float:
+    """Samples per second of recorded time (Hz): sample intervals over their duration, the gaps (intervals
+    ``gap_at``, longer than the gap threshold) left out of both.
+
+    This is the rate of the samples in the file: a leg at 52 Hz with gaps reads 52 Hz, not more.
+
+    >>> t = np.r_[np.arange(0, 10, 0.02), np.arange(20, 30, 0.02)]
+    >>> round(sample_rate_hz(t, np.flatnonzero(np.diff(t) > 1.0), default_hz=1.0), 6)
+    50.0
+    """
+    n_intervals = t_s.shape[0] - 1 - gap_at.shape[0]
+    gap_time = float((t_s[gap_at + 1] - t_s[gap_at]).sum()) if gap_at.size else 0.0
+    covered_s = float(t_s[-1] - t_s[0]) - gap_time if t_s.shape[0] > 1 else 0.0
+    return n_intervals / covered_s if n_intervals > 0 and covered_s > 0 else float(default_hz)
 
 
 def interval_mask(n: int, fs_hz: float, start_s: FloatArray, end_s: FloatArray) -> npt.NDArray[np.bool_]:

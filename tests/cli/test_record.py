@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from lrm.io.native import read_native
 
@@ -67,3 +68,35 @@ def test_record_simulated_night_and_refuse_overwrite(tmp_path):
     again = _lrm("record", "--simulate", "--hours", "0.1", "--quiet", "--out", str(night))
     out2, _ = again.communicate(timeout=60)
     assert again.returncode == 2 and "already exists" in out2
+
+
+def test_simulated_recording_quality_line_equals_its_gaps_and_rate(tmp_path):
+    """Issue 15: a recorded night showed 13 gaps / 149 s at 53.9 Hz for 7 gaps / 75 s at 52 Hz (each gap counted
+    twice: the recorder's and the hole in the timestamps). The quality in summary.json and on the terminal must
+    equal the gaps in the recording (one per gap, within a sample period each) and the rate of its samples."""
+    import json
+
+    night, out = tmp_path / "night", tmp_path / "analysis"
+    proc = _lrm("record", "--simulate", "--speed", "0", "--hours", "0.55", "--scan-seconds", "1", "--quiet",
+                "--faults", "disconnect@400+40,right:disconnect@1200+15,drop=0.003", "--out", str(night))
+    log, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, log
+    analysis = subprocess.run([sys.executable, "-m", "lrm", "analyze", str(night), "--out", str(out)],
+                              capture_output=True, text=True, timeout=300)
+    assert analysis.returncode == 0, analysis.stderr
+    quality = json.loads((out / "summary.json").read_text())["quality"]
+    rec = read_native(night)
+    for side, leg in rec.legs.items():
+        assert any(g.duration_s > 10 for g in leg.gaps) and any(g.cause == "dropped" for g in leg.gaps)
+        in_gap = np.zeros(leg.n_samples - 1, bool)         # sample intervals within a recorded gap
+        for g in leg.gaps:
+            in_gap[np.searchsorted(leg.t_s, g.start_s, "right") - 1: np.searchsorted(leg.t_s, g.end_s, "left")] = True
+        dt = np.diff(leg.t_s)
+        assert not (dt[~in_gap] > 1.0).any()               # every hole in the timestamps is a recorded gap
+        q = quality[side]
+        assert q["gap_count"] == len(leg.gaps), side
+        assert q["gap_total_s"] == pytest.approx(sum(g.duration_s for g in leg.gaps), abs=len(leg.gaps) / 52 + 1e-6)
+        assert q["fs_hz"] == pytest.approx(np.count_nonzero(~in_gap) / dt[~in_gap].sum(), abs=0.0006), side
+        assert q["fs_hz"] == pytest.approx(52.0, abs=0.01)
+        line = next(x for x in analysis.stdout.splitlines() if x.strip().startswith(f"{side} "))
+        assert f"{q['fs_hz']:.1f} Hz" in line and f"{len(leg.gaps)} gaps" in line

@@ -58,3 +58,40 @@ def test_block_means_keep_the_value_on_the_grid():
 
 def test_find_gaps():
     assert find_gaps(np.array([0.0, 1.0, 2.5, 3.0]), 1.0).tolist() == [[1.0, 2.5]]
+
+
+def test_a_known_gap_and_its_hole_in_the_timestamps_count_once():
+    """The recorder's gap ends differ from the samples' by a fraction of a period (native recordings, demo):
+    one gap, its duration once, and the rate of the samples (not inflated by the gap counted twice)."""
+    from dataclasses import replace
+
+    from lrm.io.recording import Gap
+
+    t = np.concatenate((np.arange(0, 100, 0.04), np.arange(140, 300, 0.04)))
+    last_before = float(t[np.searchsorted(t, 100) - 1])
+    leg = replace(_leg(t, fs=25.0), gaps=(Gap(last_before + 0.0003, 140.0, "disconnected"),))
+    prep = prepare_leg(leg, origin_s=0.0, n_grid=int(300 * 25))
+    assert prep.gaps_s.shape == (1, 2)
+    assert prep.gaps_s[0, 1] - prep.gaps_s[0, 0] == pytest.approx(140.0 - last_before, abs=1e-9)
+    assert prep.raw_fs_hz == pytest.approx(25.0, rel=1e-9)
+
+
+def test_a_short_dropout_known_to_the_recorder_stays_a_gap_of_its_own():
+    from dataclasses import replace
+
+    from lrm.io.recording import Gap
+
+    t = np.arange(0, 300, 0.02)
+    t = np.delete(t, [5000, 5001])                      # two samples lost on a live link: 0.06 s hole
+    leg = replace(_leg(t), gaps=(Gap(float(t[4999]) + 0.02, float(t[5000]), "dropped"),))
+    prep = prepare_leg(leg, origin_s=0.0, n_grid=300 * 25)
+    assert prep.gaps_s.shape == (1, 2) and prep.gaps_s[0, 1] - prep.gaps_s[0, 0] == pytest.approx(0.04, abs=1e-9)
+    assert prep.raw_fs_hz == pytest.approx(50.0, rel=1e-9)
+
+
+def test_merge_intervals_joins_overlaps_and_near_touches_only():
+    from lrm.signal.prepare import merge_intervals
+
+    iv = np.array([[5.0, 6.0], [0.0, 2.0], [1.0, 3.0], [3.01, 4.0], [6.5, 7.0]])
+    assert merge_intervals(iv, tol_s=0.02).tolist() == [[0.0, 4.0], [5.0, 6.0], [6.5, 7.0]]
+    assert merge_intervals(iv).tolist() == [[0.0, 3.0], [3.01, 4.0], [5.0, 6.0], [6.5, 7.0]]
