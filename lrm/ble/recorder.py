@@ -159,7 +159,8 @@ async def stream_once(
 ) -> tuple[str, int]:
     """Connect, stream until the link drops, goes silent or ``stop`` is set; return (reason, packets).
 
-    Reasons: "disconnected", "silent", "stopped". Connection errors propagate to the caller.
+    Reasons: "disconnected", "silent" (watchdog), "sensor-stopped" (the sensor ended its stream and said so,
+    :attr:`Driver.ended`), "stopped" (``stop`` set). Connection errors propagate to the caller.
     """
     from bleak import BleakClient
 
@@ -191,10 +192,11 @@ async def stream_once(
                     level = await target.driver.read_battery(client)
                     if level is not None:
                         out.put_nowait(LinkEvent(side, "battery", timebase.time_ns(), conn, value=float(level)))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=min(1.0, options.silence_s / 4))
+                await _wait_either(stop, target.driver.ended, timeout=min(1.0, options.silence_s / 4))
                 if stop.is_set():
                     return "stopped", received
+                if target.driver.ended.is_set():
+                    return "sensor-stopped", received   # the sensor ended its stream: reconnect and start again
                 if timebase.monotonic() - last_rx > options.silence_s:
                     return "silent", received  # watchdog: the caller reconnects with a fresh client
             return "disconnected", received
@@ -202,6 +204,18 @@ async def stream_once(
             if client.is_connected:
                 with contextlib.suppress(Exception):
                     await target.driver.stop(client)  # also runs on cancellation
+
+
+async def _wait_either(a: asyncio.Event, b: asyncio.Event, *, timeout: float) -> None:
+    """Return when either event is set, or after ``timeout`` s."""
+    if a.is_set() or b.is_set():
+        return
+    waits = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
 
 
 async def _leg_task(

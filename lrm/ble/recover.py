@@ -32,7 +32,7 @@ from lrm.ble.journal import GAP, META, STREAM, EVENT, JsonRecord, PacketRecord, 
 from lrm.errors import InputError, LrmError, OutputExistsError
 from lrm.io.recording import Gap, Leg, Recording
 
-__all__ = ["assemble", "finalize", "recover", "find_gaps", "AssemblyReport"]
+__all__ = ["assemble", "finalize", "recover", "find_gaps", "measured_rate_hz", "AssemblyReport"]
 
 GAP_FACTOR = 1.5
 
@@ -118,7 +118,7 @@ def assemble(night_dir: str | os.PathLike[str]) -> tuple[Recording, AssemblyRepo
         keep = np.r_[True, np.diff(t_host) > 1e-6]          # a sample journaled twice counts once
         t_host, acc, conn_of_sample = t_host[keep], acc[keep], conn_of_sample[keep]
         first_info = next(iter(infos.values()))
-        fs = float(first_info["rate_hz"])
+        fs = measured_rate_hz(t_host, nominal_hz=float(first_info["rate_hz"]))   # the true rate, not the nominal
         leg_gaps = find_gaps(t_host, conn_of_sample, fs_hz=fs, journaled=gaps.get(side, []),
                              lost_events=lost_events.get(side, []), host_timed=bool(host_timed.all()))
         notes = [f"recorded over BLE ({first_info.get('display_name', '')}, {len(infos)} connection(s))"]
@@ -246,6 +246,18 @@ def find_gaps(t_s: np.ndarray, conn: np.ndarray, *, fs_hz: float, journaled: lis
                 {"cause": "disconnected", "detail": "link lost (not journaled)"}
         out.append(Gap(start, end, str(g["cause"]), str(g.get("detail", ""))))
     return out
+
+
+def measured_rate_hz(t_s: np.ndarray, *, nominal_hz: float) -> float:
+    """The leg's true sample rate (Hz) on the host clock: sample intervals of at most 1.5 nominal periods
+    (no loss) over their total duration; the nominal rate when there are none.
+
+    >>> round(measured_rate_hz(np.r_[np.arange(100) / 52.4, 10 + np.arange(100) / 52.4], nominal_hz=52.0), 6)
+    52.4
+    """
+    dt = np.diff(t_s)
+    ok = dt[(dt > 0) & (dt <= GAP_FACTOR / nominal_hz)]
+    return float(ok.size / ok.sum()) if ok.size else float(nominal_hz)
 
 
 def finalize(night_dir: str | os.PathLike[str]) -> tuple[Path, AssemblyReport]:

@@ -20,8 +20,8 @@ class Gap:
     """A stretch with no samples on one leg, as known to the recorder or reader.
 
     ``start_s``/``end_s`` are Unix epoch seconds (the same clock as :attr:`Leg.t_s`);
-    ``cause`` is a short machine-readable word (``"disconnected"``, ``"silent"``, ``"dropped"``,
-    ``"missing"``) and ``detail`` free text.
+    ``cause`` is a short machine-readable word (``"disconnected"``, ``"silent"``, ``"sensor-stopped"``,
+    ``"dropped"``, ``"missing"``) and ``detail`` free text.
     """
 
     start_s: float

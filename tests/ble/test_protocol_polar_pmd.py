@@ -86,10 +86,78 @@ def test_first_frame_uses_nominal_spacing_back_from_the_last_sample():
 def test_next_frame_is_spread_from_the_previous_timestamp_and_gaps_are_counted():
     d = p.Decoder(rate_hz=50)
     d.decode(frame_at(10**9, 5))
-    s = d.decode(frame_at(10**9 + 5 * 20_400_000, 5))        # a clock running 2 % slow
+    s = d.decode(frame_at(10**9 + 5 * 20_400_000, 5))        # a sensor running 2 % slow
     assert np.diff(s.sensor_time_s) == pytest.approx([0.0204] * 4, abs=1e-6) and s.lost_before == 0
-    gap = d.decode(frame_at(10**9 + 5 * 20_400_000 + 15 * 20_000_000, 5))   # 10 samples missing
-    assert gap.lost_before == 10 and np.diff(gap.sensor_time_s) == pytest.approx([0.02] * 4, abs=1e-6)
+    assert d.rate_estimate_hz == pytest.approx(50 / 1.02)
+    gap = d.decode(frame_at(10**9 + 5 * 20_400_000 + 15 * 20_400_000, 5))   # 10 samples missing
+    assert gap.lost_before == 10 and np.diff(gap.sensor_time_s) == pytest.approx([0.0204] * 4, abs=1e-6)
+
+
+@pytest.mark.parametrize(("prev_ns", "ts_ns", "n", "expected_ns"), [
+    # PmdTimeStampUtilsTest.kt (polar-ble-sdk): 1 Hz, frame stamps 1 s and 11 s, 10 samples -> 2 s ... 11 s
+    (1_000_000_000, 11_000_000_000, 10, [float(k) * 1e9 for k in range(2, 12)]),
+    # ... and the first frame, timed from the sample rate back from its stamp: 10 s, 10 samples -> 1 s ... 10 s
+    (None, 10_000_000_000, 10, [float(k) * 1e9 for k in range(1, 11)]),
+])
+def test_sample_times_as_the_sdk_tests(prev_ns, ts_ns, n, expected_ns):
+    d = p.Decoder(rate_hz=1)
+    if prev_ns is not None:
+        d.decode(frame_at(prev_ns, 1))
+    s = d.decode(frame_at(ts_ns, n))
+    assert (s.sensor_time_s - p.EPOCH_2000_UNIX_S) * 1e9 == pytest.approx(expected_ns, abs=1.0)
+
+
+@pytest.mark.parametrize("offset", [-0.04, -0.012, -0.007, 0.007, 0.012, 0.04])
+def test_an_off_nominal_sensor_loses_nothing_and_its_rate_is_measured(offset):
+    """71-sample Verity frames from a sensor whose true rate is off its nominal 52 Hz (issue 15: > 0.7 % gave a
+    phantom lost sample in every frame). Frame stamps jitter by up to 0.5 ms."""
+    rng = np.random.default_rng(7)
+    period = 1e9 / (52.0 * (1 + offset))
+    d = p.Decoder(rate_hz=52)
+    lost = []
+    for k in range(1, 200):
+        ts = int(10**12 + k * 71 * period + rng.uniform(-5e5, 5e5))
+        s = d.decode(frame_at(ts, 71))
+        lost.append(s.lost_before)
+    assert lost[0] is None and set(lost[1:]) == {0}
+    assert d.rate_estimate_hz == pytest.approx(52.0 * (1 + offset), rel=2e-5)
+
+
+@pytest.mark.parametrize("offset", [-0.04, 0.0, 0.04])
+@pytest.mark.parametrize("missing", [1, 3, 71, 142])
+def test_real_losses_are_counted_exactly_once_the_rate_is_known(offset, missing):
+    period = 1e9 / (52.0 * (1 + offset))
+    d = p.Decoder(rate_hz=52)
+    k, lost = 0, []
+    for frame in range(40):
+        k += 71 + (missing if frame == 30 else 0)
+        lost.append(d.decode(frame_at(int(10**12 + k * period), 71)).lost_before)
+    assert lost[30] == missing and set(lost[1:30] + lost[31:]) == {0}
+
+
+def test_a_whole_lost_frame_is_seen_even_before_the_rate_is_measured():
+    """Right after connecting the rate is not measured yet: the loss is seen, its count within the 1 % offset."""
+    d = p.Decoder(rate_hz=52)
+    d.decode(frame_at(10**12, 71))
+    assert abs(d.decode(frame_at(int(10**12 + 142 * 1e9 / 52.5), 71)).lost_before - 71) <= 1
+
+
+@pytest.mark.parametrize(("compressed", "frame_type", "factor", "g_per_count"), [
+    (False, 1, None, 1e-3), (False, 1, FACTOR, 1e-3), (False, 0, FACTOR, 1e-3), (False, 2, 0.5, 1e-3),   # raw: mG
+    (True, 0, FACTOR, FACTOR), (True, 0, None, 1.0),                # compressed TYPE0: FACTOR g (1.0 when absent)
+    (True, 1, None, 1e-3), (True, 1, 1.0, 1e-3), (True, 1, 2.0, 2e-3),   # compressed TYPE1: mG, x FACTOR if != 1
+])
+def test_factor_applies_per_frame_type_as_the_sdk(compressed, frame_type, factor, g_per_count):
+    counts = np.array([[100, -100, 120], [90, -110, 127]])
+    frame = p.encode_acc_frame(counts, timestamp_ns=10**12, compressed=compressed, frame_type=frame_type)
+    accel = p.Decoder(rate_hz=52, factor=factor).decode(frame).accel_g
+    np.testing.assert_allclose(accel, counts * g_per_count, rtol=1e-6)
+
+
+def test_measurement_stopped_by_the_sensor():
+    assert p.parse_stopped(bytes.fromhex("01 02")) == frozenset({p.MEAS_ACC})
+    assert p.parse_stopped(p.encode_stopped([0, 2])) == frozenset({0, 2})
+    assert p.parse_stopped(bytes.fromhex("F0 03 02 00 00")) is None and p.parse_stopped(b"") is None
 
 
 def test_empty_raw_frame_right_after_another_yields_nothing():
@@ -142,7 +210,7 @@ def test_encode_decode_round_trip(rows, compressed, ts):
     frame = p.encode_acc_frame(counts, timestamp_ns=ts, compressed=compressed)
     parsed = p.parse_frame(frame)
     assert parsed.timestamp_ns == ts and p.decode_acc_counts(parsed).tolist() == counts.tolist()
-    s = p.Decoder(rate_hz=52).decode(frame)
+    s = p.Decoder(rate_hz=52, factor=1e-3 if compressed else None).decode(frame)
     np.testing.assert_allclose(s.accel_g, counts / 1000, rtol=1e-6)
 
 

@@ -86,3 +86,8 @@ def test_fault_syntax():
     assert plan["left"].stalls == ((100.0, 5.0),) and plan["left"].mtu is None and plan["right"].mtu == 23
     with pytest.raises(FaultSyntaxError, match="cannot parse"):
         parse_faults("explode@3")
+    plan = parse_faults("left:odr=-1.5,left:sensorstop@900,right:odr=+2%")
+    assert (plan["left"].odr_error_pct, plan["right"].odr_error_pct) == (-1.5, 2.0)
+    assert plan["left"].sensor_stops == (900.0,) and plan["right"].sensor_stops == ()
+    with pytest.raises(FaultSyntaxError, match="odr must be"):
+        parse_faults("odr=25")

@@ -95,6 +95,45 @@ def test_polar_verity_delta_frames_with_faults(tmp_path):
     assert leg.device == "Polar Verity Sense"
 
 
+def _replayed_losses(night) -> int:
+    """Samples the Polar decoder says were lost, replaying the journal as ``lrm recover`` does."""
+    from lrm.ble.journal import STREAM, JsonRecord, PacketRecord, journal_path, read_journal
+    from lrm.ble.protocols import make_decoder
+
+    decoders, lost = {}, 0
+    for rec in read_journal(journal_path(night)):
+        if isinstance(rec, JsonRecord) and rec.kind == STREAM:
+            decoders[rec.data["conn"]] = make_decoder(rec.data["info"]["family"], rec.data["info"]["decoder_config"])
+        elif isinstance(rec, PacketRecord):
+            lost += decoders[rec.conn].decode(rec.payload).lost_before or 0
+    return lost
+
+
+@pytest.mark.parametrize("odr_pct", [-1.5, 1.2, 3.0])
+def test_polar_verity_off_its_nominal_rate_loses_only_what_was_dropped(tmp_path, odr_pct):
+    """Issue 15: a sensor whose true rate is > 0.7 % off the nominal 52 Hz got a phantom lost sample in every
+    71-sample frame. The virtual Verity runs off nominal on its own clock and drops 1 % of its frames."""
+    faults = Faults(odr_error_pct=odr_pct, drop_prob=0.01, drift_ppm=40.0, seed=2)
+    leg, sensor = _record(tmp_path, "polar", faults, minutes=3)
+    assert sensor.dropped_samples > 0
+    assert _replayed_losses(tmp_path / "polar") == sensor.dropped_samples       # every lost sample, none more
+    err = _check(leg, sensor, atol_g=sensor.factor / 2 + 1e-7, time_tol_s=0.05, gap_tol_s=0.005)
+    # per-sample times within 2 ms of the truth (but for a constant offset), after the connection's first frame,
+    # whose samples are spaced at the nominal rate back from its stamp (no earlier stamp yet, as in the SDK)
+    assert sensor.connections == 1 and np.abs(err[71:] - np.median(err)).max() < 0.002
+    # the true rate, measured (within the first frame's nominal spacing: <= 70 intervals 3 % off in 3 min)
+    assert leg.fs_hz == pytest.approx(sensor.fs_true, rel=3e-4)
+
+
+def test_polar_sensor_stopping_its_measurement_is_reconnected_at_once(tmp_path):
+    """The sensor indicates "online measurement stopped" (01 02): the recorder restarts the stream within
+    seconds instead of waiting for its 30 s silence watchdog."""
+    leg, sensor = _record(tmp_path, "polar", Faults(sensor_stops=(70.0,), drift_ppm=10.0), minutes=3, silence_s=30.0)
+    assert sensor.connections == 2
+    assert [g.cause for g in leg.gaps] == ["sensor-stopped"] and leg.gaps[0].duration_s < 5.0
+    _check(leg, sensor, atol_g=sensor.factor / 2 + 1e-7, time_tol_s=0.05, gap_tol_s=0.01)
+
+
 def test_polar_h10_raw_frames_at_mtu_23(tmp_path):
     leg, sensor = _record(tmp_path, "polar-h10", Faults(mtu=23, stalls=((40.0, 0.0),), drift_ppm=-25.0),
                           minutes=1.6, rate_hz=100)
@@ -239,7 +278,9 @@ def test_cli_record_simulate_two_families(tmp_path, capsys):
     assert code == 0, capsys.readouterr()
     rec = read_native(out)
     assert (rec.legs["left"].device, rec.legs["right"].device) == ("Polar Verity Sense", "Movesense")
-    assert rec.legs["left"].fs_hz == rec.legs["right"].fs_hz == 52.0
+    # the true rates (52 Hz on crystals +35 / -20 ppm off), measured from the samples' times
+    assert rec.legs["left"].fs_hz == pytest.approx(52.0 * (1 + 35e-6), rel=2e-6)
+    assert rec.legs["right"].fs_hz == pytest.approx(52.0 * (1 - 20e-6), rel=2e-6)
     assert not rec.legs["left"].gaps and [g.cause for g in rec.legs["right"].gaps] == ["disconnected"]
     assert abs(rec.legs["left"].clock_drift_ppm - 35.0) < 2 and abs(rec.legs["right"].clock_drift_ppm + 20.0) < 2
 

@@ -19,6 +19,7 @@ Lifecycle, per connection (a *fresh* ``BleakClient`` and a fresh decoder every t
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -219,6 +220,16 @@ class Driver(abc.ABC):
         return bool(name) and any(p.search(name) for p in cls.name_patterns)
 
     # -- per-connection lifecycle ------------------------------------------------------------------
+    @property
+    def ended(self) -> asyncio.Event:
+        """Set when the sensor itself ended the stream of the current connection (e.g. Polar's "measurement
+        stopped"); the recorder then reconnects at once instead of waiting for its silence watchdog. A
+        driver clears it in :meth:`start`."""
+        event = self.__dict__.get("_ended")
+        if event is None:
+            event = self.__dict__["_ended"] = asyncio.Event()
+        return event
+
     @abc.abstractmethod
     async def start(self, client: BleakClient, on_packet: OnPacket) -> StreamInfo:
         """Configure rate and range, start the stream and notifications; return what it delivers.

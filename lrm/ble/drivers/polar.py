@@ -5,6 +5,8 @@ commands otherwise) -> GET_MEASUREMENT_SETTINGS for ACC (``01 02``) to check the
 range against what this unit offers -> START (``02 02`` + settings TLVs) -> the FACTOR from the start
 response goes into the decoder. Polar stops the stream when the link drops, so it is started again on
 every connection; the H10 keeps streaming if not told to stop, so :meth:`stop` always sends ``03 02``.
+The sensor may also end the stream itself ("online measurement stopped", ``01 02`` indicated on the control
+point: charger, low battery, button): :attr:`ended` is set and the recorder reconnects and starts again.
 """
 
 from __future__ import annotations
@@ -44,7 +46,17 @@ class PolarDriver(Driver):
 
     async def start(self, client: BleakClient, on_packet: OnPacket) -> StreamInfo:
         responses: asyncio.Queue[bytes] = asyncio.Queue()
-        await client.start_notify(p.CP_UUID, lambda _c, data: responses.put_nowait(bytes(data)))
+        self.ended.clear()
+
+        def on_cp(_char: object, data: bytearray) -> None:
+            stopped = p.parse_stopped(data)
+            if stopped is None:
+                responses.put_nowait(bytes(data))
+            elif p.MEAS_ACC in stopped:           # the sensor ended the ACC stream itself (SDK: BleOnlineStreamClosed)
+                log.warning("%s: the sensor stopped the measurement (%s)", self.display_name, bytes(data).hex(" "))
+                self.ended.set()
+
+        await client.start_notify(p.CP_UUID, on_cp)
         await client.start_notify(p.DATA_UUID, lambda _c, data: on_packet(bytes(data)))
         offered = p.parse_settings(await self._request(client, responses, p.encode_get_settings(), p.OP_GET_SETTINGS))
         self._check_offered(offered)
@@ -89,7 +101,7 @@ class PolarDriver(Driver):
                 raise DriverError(self.display_name, f"no control-point response to {request.hex(' ')} within "
                                   f"{RESPONSE_TIMEOUT_S:g} s", "disconnect the Polar app/phone, then retry") from None
             if not raw or raw[0] != p.CP_RESPONSE:
-                continue                          # e.g. 0x01 "measurement stopped"
+                continue                          # not a response
             try:
                 resp = p.parse_cp_response(raw)
             except p.MalformedPacket as exc:

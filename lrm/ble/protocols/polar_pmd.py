@@ -1,12 +1,14 @@
 """Polar Measurement Data (PMD) codec: accelerometer frames and the control point (PROTOCOLS.md §A1).
 
 Frames on the PMD Data characteristic: ``[meas_type, u64 LE ns since 2000-01-01 of the LAST sample,
-frame_type, payload]``. Bit 7 of ``frame_type`` marks a delta-compressed frame (§A1.4). Samples are
-counts; with a FACTOR from the start response (Verity Sense) ``g = count * factor``, otherwise counts are
-mG (H10, OH1). Frames carry no counter: gaps come from timestamps (§A1.5).
+frame_type, payload]``. Bit 7 of ``frame_type`` marks a delta-compressed frame (§A1.4). Raw frames hold
+mG (H10); compressed TYPE0 frames hold counts of FACTOR g, the FACTOR coming from the start response
+(Verity Sense). Frames carry no counter: losses come from timestamps (§A1.5), judged against the sample
+period measured from them. The sensor may end the stream itself (``01 <types>`` on the control point,
+:func:`parse_stopped`).
 
 >>> frame = encode_acc_frame(np.array([[0, 0, 1000], [0, 10, 990]]), timestamp_ns=10**18, compressed=True)
->>> Decoder(rate_hz=50).decode(frame).accel_g.tolist()
+>>> Decoder(rate_hz=50, factor=0.001).decode(frame).accel_g.tolist()
 [[0.0, 0.0, 1.0], [0.0, 0.009999999776482582, 0.9900000095367432]]
 """
 
@@ -26,7 +28,7 @@ __all__ = [
     "FAMILY", "SERVICE_UUID", "CP_UUID", "DATA_UUID", "EPOCH_2000_UNIX_S", "Frame", "CpResponse", "Decoder",
     "parse_frame", "encode_frame", "decode_acc_counts", "decode_delta", "encode_delta", "encode_acc_frame",
     "encode_get_settings", "encode_start", "encode_stop", "parse_cp_response", "encode_cp_response",
-    "parse_settings", "encode_settings", "parse_features", "encode_features",
+    "parse_settings", "encode_settings", "parse_features", "encode_features", "parse_stopped", "encode_stopped",
 ]
 
 FAMILY = "polar-pmd"
@@ -180,25 +182,64 @@ def encode_acc_frame(counts: npt.ArrayLike, *, timestamp_ns: int, compressed: bo
     return encode_frame(Frame(MEAS_ACC, timestamp_ns, frame_type, compressed, data))
 
 
+FRAME_TIME_JITTER_NS = 1_000_000
+"""Uncertainty (ns) of one frame timestamp. Polar stamps a frame in the sensor's FIFO interrupt from a 32 768 Hz
+timer (30.5 us ticks; polar-ble-sdk issue #597); 1 ms allows ~30 ticks of interrupt latency."""
+
+INITIAL_RATE_TOLERANCE = 0.10
+"""Relative error allowed between the true and the configured sample rate until the decoder has measured it:
+MEMS accelerometers derive their output data rate from an internal oscillator specified to a few % (the
+rate Polar reports is nominal; issue 15 saw > 0.7 %). A loss must exceed this much of a frame before the
+rate is known: notifications lost on the link take whole frames, far more."""
+
+
 @dataclass
 class Decoder:
     """Per-connection PMD ACC decoder.
 
-    ``rate_hz`` is the configured rate (timing of the first frame and gap checks); ``factor`` is the
-    FACTOR (g per count) from the start response, None when absent (counts are then mG).
-    Per-sample times follow ``PmdTimeStampUtils``: spread between the previous and this frame's
-    timestamp when they are contiguous, else nominal spacing back from this frame's timestamp.
-    ``lost_before`` estimates samples missing before a frame from the timestamps.
+    ``rate_hz`` is the configured (nominal) rate; ``factor`` is the FACTOR from the start response, None when
+    absent. Scaling follows the SDK's ``AccData`` per frame type: raw frames hold mG and ignore FACTOR;
+    compressed TYPE0 holds counts of FACTOR g (``sample * factor * 1000`` mG); compressed TYPE1 holds mG,
+    times FACTOR when it is not 1. A missing FACTOR counts as 1.0, as in the SDK (``getFactor``).
+
+    Sample times follow ``PmdTimeStampUtils``: a frame's samples are spread evenly between the previous
+    frame's timestamp (same frame type) and its own. The true sample period is measured from the device
+    timestamps of frames that follow each other without loss (total time over total samples): a sensor
+    whose rate is off nominal is not mistaken for losing samples. A frame is preceded by lost samples only
+    when its interval exceeds its own samples by more than half a period plus what the rate's uncertainty
+    allows (:data:`INITIAL_RATE_TOLERANCE` of the frame until the first interval is measured, then the
+    timestamps' jitter); ``lost_before`` then counts them, and the frame is timed back from its last sample
+    at the measured period. ``rate_estimate_hz`` is the measured rate (the nominal one before any interval).
     """
 
     rate_hz: float = 52.0
     factor: float | None = None
     family: str = field(default=FAMILY, init=False)
-    _prev_ts: int | None = field(default=None, init=False)
+    _prev_ts: dict[int, int] = field(default_factory=dict, init=False)
+    _sum_dt_ns: float = field(default=0.0, init=False)
+    _sum_n: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if not self.rate_hz > 0:
             raise ValueError(f"rate_hz must be > 0, got {self.rate_hz}")
+
+    @property
+    def period_ns(self) -> float:
+        """The sample period in ns on the device clock: measured, else nominal."""
+        return self._sum_dt_ns / self._sum_n if self._sum_n else 1e9 / self.rate_hz
+
+    @property
+    def rate_estimate_hz(self) -> float:
+        return 1e9 / self.period_ns
+
+    def scale_g(self, frame: Frame) -> float:
+        """g per count of ``frame`` (the SDK's ``AccData`` conversions, in g)."""
+        factor = 1.0 if self.factor is None else float(self.factor)
+        if not frame.compressed:
+            return 1e-3
+        if frame.frame_type == 0:
+            return factor
+        return factor * 1e-3
 
     def decode(self, payload: bytes) -> Samples:
         frame = parse_frame(payload)
@@ -208,19 +249,26 @@ class Decoder:
         n = len(counts)
         if n == 0:                                   # an empty raw frame: nothing to time
             return Samples()
-        scale = self.factor if self.factor not in (None, 1.0) else 1e-3
-        accel = (counts.astype(np.float64) * scale).astype(np.float32)
-        period_ns = 1e9 / self.rate_hz
-        ts, prev, lost = frame.timestamp_ns, self._prev_ts, None
-        if prev is not None and 0 < ts - prev <= (n + 0.5) * period_ns and ts - prev >= (n - 0.5) * period_ns:
-            times_ns = prev + (ts - prev) / n * np.arange(1, n + 1)
-            lost = 0
-        else:
-            times_ns = ts - period_ns * np.arange(n - 1, -1, -1)
-            if prev is not None:
-                lost = max(0, round((ts - prev) / period_ns) - n)
-        self._prev_ts = ts
+        accel = (counts.astype(np.float64) * self.scale_g(frame)).astype(np.float32)
+        times_ns, lost = self._times_ns(frame.frame_type, frame.timestamp_ns, n)
         return Samples(accel_g=accel, sensor_time_s=times_ns / 1e9 + EPOCH_2000_UNIX_S, lost_before=lost)
+
+    def _times_ns(self, frame_type: int, ts: int, n: int) -> tuple[npt.NDArray[np.float64], int | None]:
+        prev = self._prev_ts.get(frame_type)
+        self._prev_ts[frame_type] = ts
+        period = self.period_ns
+        back = ts - period * np.arange(n - 1, -1, -1, dtype=np.float64)
+        if prev is None or ts <= prev:               # first frame, or the device clock was set back
+            return back, None
+        dt = float(ts - prev)
+        uncertainty = 2 * FRAME_TIME_JITTER_NS / self._sum_dt_ns if self._sum_n else INITIAL_RATE_TOLERANCE
+        excess = dt - n * period
+        if excess > 0.5 * period + uncertainty * n * period + 2 * FRAME_TIME_JITTER_NS:
+            return back, max(1, round(excess / period))
+        if abs(excess) <= 0.5 * period + uncertainty * n * period + 2 * FRAME_TIME_JITTER_NS:
+            self._sum_dt_ns += dt                    # a contiguous interval: it measures the rate
+            self._sum_n += n
+        return prev + dt / n * np.arange(1, n + 1, dtype=np.float64), 0
 
 
 # -- control point ----------------------------------------------------------------------------------------
@@ -300,6 +348,25 @@ def parse_cp_response(payload: bytes) -> CpResponse:
 
 def encode_cp_response(resp: CpResponse) -> bytes:
     return bytes([CP_RESPONSE, resp.op_code, resp.meas_type, resp.status, int(resp.more)]) + resp.params
+
+
+def parse_stopped(payload: bytes) -> frozenset[int] | None:
+    """The measurement types a sensor-initiated "online measurement stopped" indication names, else None.
+
+    The control point's only sensor-initiated message: ``01`` then one byte per stopped measurement type
+    (``PmdControlPointCommandServiceToClient.ONLINE_MEASUREMENT_STOPPED``; the SDK ends those streams).
+
+    >>> sorted(parse_stopped(bytes([0x01, 0x02]))), parse_stopped(bytes.fromhex("F0 02 02 00 00"))
+    ([2], None)
+    """
+    payload = bytes(payload)
+    if not payload or payload[0] != CP_STOPPED:
+        return None
+    return frozenset(b & 0x3F for b in payload[1:])
+
+
+def encode_stopped(types: Iterable[int]) -> bytes:
+    return bytes([CP_STOPPED, *types])
 
 
 def parse_features(payload: bytes) -> frozenset[int]:

@@ -22,6 +22,8 @@ comma-separated faults, applied to every simulated sensor (prefix with left: or 
   drift=PPM        device clock error in ppm (default: +35 left, -20 right)
   battery=PCT/H    battery drain in percent per hour (default 2)
   mtu=23           the sensor only supports the default 23-byte ATT MTU
+  odr=PCT          (Polar) the output data rate is off its nominal value by PCT % on the sensor's own clock
+  sensorstop@T     (Polar) the sensor ends the stream itself at T s ("measurement stopped" on the control point)
 example: disconnect@600+45,stall@1500+0,refuse=2,drop=0.002,right:drift=-60"""
 
 
@@ -54,6 +56,11 @@ class Faults:
         Battery drain in % per hour.
     mtu : int or None
         Largest ATT MTU the sensor accepts (None: 247).
+    odr_error_pct : float
+        The sensor's true output data rate differs from its nominal one by this % as its own clock measures it
+        (Polar: MEMS oscillators are specified to a few %; the frame timestamps then show the true rate).
+    sensor_stops : tuple of float
+        Times at which the sensor ends the stream by itself and says so (Polar ``01 02`` on the control point).
     """
 
     disconnects: tuple[tuple[float, float], ...] = ()
@@ -63,11 +70,14 @@ class Faults:
     drift_ppm: float | None = None
     battery_drain_pct_per_h: float = 2.0
     mtu: int | None = None
+    odr_error_pct: float = 0.0
+    sensor_stops: tuple[float, ...] = ()
     seed: int = field(default=0, compare=False)
 
 
 _WINDOW = re.compile(r"^(disconnect|stall)@(\d+(?:\.\d*)?)\+(\d+(?:\.\d*)?)$")
-_VALUE = re.compile(r"^(refuse|drop|drift|battery|mtu)=(-?\d+(?:\.\d*)?)(?:/h)?$")
+_VALUE = re.compile(r"^(refuse|drop|drift|battery|mtu|odr)=([-+]?\d+(?:\.\d*)?)(?:/h|%)?$")
+_AT = re.compile(r"^sensorstop@(\d+(?:\.\d*)?)$")
 
 
 def parse_faults(text: str | None) -> dict[str, Faults]:
@@ -99,8 +109,14 @@ def _apply(plan: Faults, item: str, raw: str) -> Faults:
         if m[1] == "disconnect":
             return replace(plan, disconnects=tuple(sorted(plan.disconnects + (window,))))
         return replace(plan, stalls=tuple(sorted(plan.stalls + (window,))))
+    if m := _AT.match(item):
+        return replace(plan, sensor_stops=tuple(sorted(plan.sensor_stops + (float(m[1]),))))
     if m := _VALUE.match(item):
         key, value = m[1], float(m[2])
+        if key == "odr":
+            if not -20 < value < 20:
+                raise FaultSyntaxError(raw, "odr must be a % within (-20, 20)")
+            return replace(plan, odr_error_pct=value)
         if key == "refuse":
             return replace(plan, refuse_reconnects=int(value))
         if key == "drop":

@@ -15,14 +15,18 @@ response) and the PMD data characteristic (``FB005C82``, notify):
 - the stream stops when the link drops (the driver starts it again on every connection).
 
 ACC frames carry the sensor-clock time (ns since 2000-01-01) of their *last* sample and no counter.
-The sensor's real-time clock was set by the phone app some time ago and is a few seconds off; it ticks
-with the same crystal as the ODR (``drift_ppm``). Verity Sense and OH1 send delta-compressed frames
+The sensor's real-time clock was set by the phone app some time ago and is a few seconds off and runs
+``drift_ppm`` fast. The accelerometer's output data rate comes from its own oscillator: with
+``faults.odr_error_pct`` it is off its nominal value by that much on the sensor's clock, so the frame
+timestamps show the true rate (``--faults odr=1.2``). With ``faults.sensor_stops`` the sensor ends the
+stream by itself and indicates ``01 02`` ("online measurement stopped") on the control point. Verity Sense and OH1 send delta-compressed frames
 (compressed TYPE0, counts x FACTOR = g), the H10 raw TYPE1 frames (int16 mG); a frame holds as many
 samples as fit the negotiated ATT MTU (at most about one second's worth).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import struct
 from typing import ClassVar
@@ -65,12 +69,41 @@ class PolarSensor(VirtualSensor):
                         on_write=self._on_cp)
         self._data = VChar(p.DATA_UUID, ("notify",))
         self.requests: list[bytes] = []
+        self._halted = False
         return [VService(p.SERVICE_UUID, [self.cp, self._data]),
                 self.device_information("Polar Electro Oy", self.model_number, "3.1.1")]
 
     @property
     def data_char(self) -> VChar:
         return self._data
+
+    @property
+    def fs_true(self) -> float:
+        """True output data rate (Hz): nominal x the ODR error (as the sensor's clock sees it) x the clock drift."""
+        return self.rate_hz * (1.0 + self.faults.odr_error_pct / 100.0) * (1.0 + self.drift_ppm * 1e-6)
+
+    def device_time_s(self, k: int) -> float:
+        return k / (self.rate_hz * (1.0 + self.faults.odr_error_pct / 100.0))
+
+    def start_stream(self) -> None:
+        self._halted = False
+        super().start_stream()
+
+    def _check_faults(self, now: float) -> None:
+        super()._check_faults(now)
+        rel = now - self.power_on_s
+        for at in self.faults.sensor_stops:
+            if rel >= at and ("sensorstop", at) not in self._done_faults:
+                self._done_faults.add(("sensorstop", at))
+                if self.streaming and self.link is not None and self.link.connected:
+                    self._halted = True                          # no frame after the message
+                    asyncio.get_running_loop().call_soon(self.stop_stream)
+                    if self.link.is_subscribed(self.cp):
+                        self.link.notify(self.cp, p.encode_stopped([p.MEAS_ACC]))
+
+    def _emit(self, link, k: int, n: int) -> None:  # noqa: ANN001 - VirtualLink
+        if not self._halted:
+            super()._emit(link, k, n)
 
     def advertisement(self) -> tuple[list[str], dict[int, bytes]]:
         # Polar adverts carry the Heart Rate service and Polar's manufacturer data (flags + HR byte)
@@ -156,8 +189,9 @@ class PolarSensor(VirtualSensor):
         return np.clip(np.round(accel_g.astype(np.float64) / per_count), -32768, 32767).astype(np.int64)
 
     def timestamp_ns(self, k: int) -> int:
-        """The sensor RTC (ns since 2000) when sample ``k`` is taken (it counts with the ODR's crystal)."""
-        return self.rtc0_ns + int(round(k * 1e9 / self.rate_hz))
+        """The sensor RTC (ns since 2000) when sample ``k`` is taken: the ODR's period on the sensor's clock is
+        the nominal one unless ``faults.odr_error_pct`` says otherwise."""
+        return self.rtc0_ns + int(round(self.device_time_s(k) * 1e9))
 
     def samples_per_packet(self, mtu: int) -> int:
         room = mtu - 3 - p.HEADER
