@@ -356,8 +356,11 @@ async def record_night(
     journal = JournalWriter(journal_path(out))
     status = {t.side: LegStatus(t.side, t.name or (t.device.name or ""), t.device.address) for t in targets}
     queue: asyncio.Queue[Packet | LinkEvent | None] = asyncio.Queue()
+    from lrm.io.timezones import computer_timezone
+
     journal.write_json(META, {
         "version": 1, "created_wall_ns": timebase.time_ns(), "timebase_speed": timebase.speed,
+        "timezone": computer_timezone(),      # where the night is recorded: the recording's zone
         "legs": {t.side: {"address": t.device.address, "name": t.name or t.device.name,
                           "driver": f"{type(t.driver).__module__}.{type(t.driver).__qualname__}",
                           "rate_hz": t.driver.rate_hz, "range_g": t.driver.range_g} for t in targets},

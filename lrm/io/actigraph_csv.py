@@ -5,7 +5,12 @@ v2.5.0 date format M/d/yyyy at 30 Hz  Filter Normal -----------`` (date format a
 lines 3-4 start time and date, line 5 epoch period (``00:00:00`` = raw samples; anything else is an
 epoch/count file, which lrm refuses because PLM scoring needs raw acceleration). Line 11 is an optional
 column header ``[Timestamp,]Accelerometer X,Accelerometer Y,Accelerometer Z``; values in g. Times are
-local wall clock without a zone (kept as if UTC).
+local wall clock and the file states no zone (``--tz`` converts them to UTC; lrm.io.format_tools).
+
+Some exports hold the raw ADC counts instead of g (integer values, median magnitude ~256 or ~341: "median
+343 g" in issue 15). They are recognised and divided by the device's scale from the GT3X file format
+documentation (``Acceleration Scale``: 341 LSB/g for +-6 g NEO/CLE/MRA serials, 256 LSB/g for +-8 g MOS/TAS)
+when the magnitude agrees with it within 10 %; otherwise they are refused.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lrm.errors import InputError
-from lrm.io.format_tools import (LOCAL_AS_UTC, column, head_text, make_recording, parse_datetimes, read_table, to_g)
+from lrm.io.format_tools import column, head_text, make_recording, parse_datetimes, read_table, resolve_zone, to_g
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION", "dotnet_date_format"]
@@ -25,6 +30,8 @@ DESCRIPTION = "ActiGraph ActiLife raw CSV (10-line header; date format and rate 
 HEADER_LINES = 10
 _LINE1 = re.compile(r"Created By Acti[Gg]raph", re.ASCII)
 AXES = ("Accelerometer X", "Accelerometer Y", "Accelerometer Z")
+SCALE_LSB_PER_G = {"NEO": 341.0, "CLE": 341.0, "MRA": 341.0, "MOS": 256.0, "TAS": 256.0}
+FIX_COUNTS = "export calibrated g from ActiLife (raw data CSV), or give the .gt3x file"
 
 
 def sniff(head: bytes, suffix: str) -> bool:
@@ -83,7 +90,7 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
         table = read_table(path, skip_rows=HEADER_LINES, column_names=AXES + tuple(f"extra{i}" for i in range(len(names) - 3)),
                            fix="export the file again from ActiLife")
     xyz = np.column_stack([column(table, a, path) for a in AXES])
-    notes = [f"time: {LOCAL_AS_UTC}"]
+    notes: list[str] = []
     if "Timestamp" in table.column_names:
         t_s = parse_datetimes(table.column("Timestamp"), path, "column 'Timestamp'", fmt=f"{date_fmt} %H:%M:%S.%f")
         fs = rate
@@ -93,8 +100,31 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
                              "export with timestamps, or use the generic CSV reader with a rate")
         t_s = start + np.arange(xyz.shape[0], dtype=np.float64) / rate
         fs = rate
-    accel_g, unit = to_g(xyz, "g", path, options.units)
+    unit = "g"
+    if options.units == "auto" and (scale := _counts_scale(xyz, serial, path)) is not None:
+        xyz = xyz / scale
+        unit = "counts"
+        notes.append(f"values are raw ADC counts: divided by {scale:g} LSB/g (ActiGraph {serial[:3]} scale)")
+    accel_g, used = to_g(xyz, "g", path, options.units)
+    t_s, zone, note = resolve_zone(path, t_s, options, wall_clock=True)
     device = m.group(1) if (m := re.search(r"Created By (Acti[Gg]raph [^ ]+)", line1)) else "ActiGraph"
     range_g = 8.0 if serial.startswith(("MOS", "TAS")) else 6.0
+    limb = m.group(1) if (m := re.search(r"Limb:\s*([A-Za-z ]+?)\s*-*$", line1)) else ""
     return make_recording(path, options, t_s=t_s, accel_g=accel_g, fs_hz=fs, device=device, serial=serial,
-                          range_g=range_g, notes=notes, meta={"units_in_file": unit, "timezone": "local (unknown offset)"})
+                          range_g=range_g, notes=[note, *notes], zone=zone,
+                          meta={"units_in_file": unit if options.units == "auto" else used, "location": limb})
+
+
+def _counts_scale(xyz: np.ndarray, serial: str, path: Path) -> float | None:
+    """LSB per g when the values are raw counts (integers, gravity far above 2), else None; refuses counts whose
+    magnitude does not match the device's documented scale."""
+    sample = xyz[:: max(1, len(xyz) // 20000)]
+    median = float(np.median(np.linalg.norm(sample, axis=1))) if sample.size else 0.0
+    if median <= 2.0 or not np.all(sample == np.round(sample)):
+        return None
+    scale = SCALE_LSB_PER_G.get(serial[:3].upper())
+    if scale is None or not 0.9 <= median / scale <= 1.1:
+        known = f"{scale:g} LSB/g for this serial" if scale else f"no known scale for serial {serial or '?'!r}"
+        raise InputError(str(path), "columns Accelerometer X, Y, Z", f"integer values with median magnitude "
+                         f"{median:.4g}: raw ADC counts, not g ({known})", FIX_COUNTS)
+    return scale

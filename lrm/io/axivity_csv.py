@@ -2,8 +2,9 @@
 
 OmGui rows are ``time,ax,ay,az[,gx,gy,gz][,light,temperature,battery]`` with ``time`` either
 ``yyyy-mm-dd hh:mm:ss.fff`` or Unix seconds; omconvert writes a header
-``Time,Accel-X (g), Accel-Y (g), Accel-Z (g)[, Gyro-X (d/s), ...]``. Acceleration is in g; the times are
-the device's local wall clock (kept as if UTC; Unix-second columns are taken as written).
+``Time,Accel-X (g), Accel-Y (g), Accel-Z (g)[, Gyro-X (d/s), ...]``. Acceleration is in g. The times are the
+device's local wall clock (the AX RTC keeps no zone, so a "Unix seconds" column counts that wall clock
+too); the file states no zone: ``--tz`` converts them to UTC (lrm.io.format_tools.resolve_zone).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, column, head_text, make_recording, parse_datetimes, read_table, to_g
+from lrm.io.format_tools import column, head_text, make_recording, parse_datetimes, read_table, resolve_zone, to_g
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION"]
@@ -64,5 +65,6 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
     device = "Axivity AX6" if n_fields in (7, 10) and not has_header else "Axivity"
     if has_header and "Gyro" in line:
         device = "Axivity AX6"
-    return make_recording(path, options, t_s=t_s, accel_g=accel_g, device=device, notes=[f"time: {LOCAL_AS_UTC}"],
-                          meta={"units_in_file": unit, "timezone": "local (unknown offset)"})
+    t_s, zone, note = resolve_zone(path, t_s, options, wall_clock=True)
+    return make_recording(path, options, t_s=t_s, accel_g=accel_g, device=device, notes=[note],
+                          meta={"units_in_file": unit}, zone=zone)

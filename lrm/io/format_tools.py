@@ -1,9 +1,10 @@
 """Helpers shared by the format readers: fast CSV tables, time parsing, unit handling, building a Recording.
 
-Time convention (docs/formats.md): when a file states its time zone (MetaBase epoch ms, GENEActiv
-``Time Zone``, ActiGraph ``TimeZone``) times are converted to true Unix epoch seconds (UTC). When a file
-holds only local wall-clock times without a zone (Polar, Axivity, OmGui CSV, ActiLife CSV), the wall
-clock is stored as if it were UTC, and the leg notes say so; reports then show the local clock time.
+Time convention (docs/formats.md, lrm.io.timezones): every reader passes its times through
+:func:`resolve_zone`. Times a file gives as Unix epoch (Sensor Logger, MetaBase, phyphox) are kept; local
+wall-clock times are converted to UTC with the zone the file states (MetaBase header, GENEActiv ``Time
+Zone``, ActiGraph ``TimeZone``, an ISO offset), else with ``--tz``; without either they stay local wall
+clock (``Recording.clock == "local"``), shown as such and never labelled UTC.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lrm.errors import InputError
+from lrm.errors import InputError, LrmWarning
 from lrm.io.recording import Leg, Recording
+from lrm.io.timezones import normalize_tz, offset_s, wall_to_utc
 
 __all__ = [
     "G",
@@ -29,10 +31,13 @@ __all__ = [
     "estimate_fs_hz",
     "make_recording",
     "parse_utc_offset_s",
+    "resolve_zone",
+    "gravity_removed",
+    "stated_offset",
 ]
 
 G = 9.80665  # m/s^2 per g
-LOCAL_AS_UTC = "local wall-clock time without a zone, stored as if UTC"
+LOCAL_AS_UTC = "local wall-clock time; the file states no time zone (pass --tz to give it)"
 BLOCK_BYTES = 4 << 20  # pyarrow block: a line longer than this is refused as corrupt
 
 
@@ -169,6 +174,19 @@ def parse_utc_offset_s(text: str) -> float | None:
     return sign * (hours * 3600 + minutes * 60)
 
 
+def stated_offset(text: str) -> str | None:
+    """A header's UTC offset as ``+HH:MM`` (GENEActiv ``GMT -04``, ActiGraph ``-05:00:00``); None when absent.
+
+    >>> stated_offset("GMT -04"), stated_offset("GMT +01:00"), stated_offset("-05:00:00"), stated_offset("")
+    ('-04:00', '+01:00', '-05:00', None)
+    """
+    offset = parse_utc_offset_s(text) if text.strip() else None
+    if offset is None:
+        return None
+    minutes = int(round(offset / 60))
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def to_g(values: npt.NDArray[Any], unit: str, path: Path, options_units: str) -> tuple[npt.NDArray[np.float32], str]:
     """Convert (n, 3) acceleration in the file's declared ``unit`` (or the user's override) to float32 g."""
     use = unit if options_units == "auto" else options_units
@@ -180,18 +198,94 @@ def to_g(values: npt.NDArray[Any], unit: str, path: Path, options_units: str) ->
 
 
 def estimate_fs_hz(t_s: npt.NDArray[np.float64]) -> float:
-    """Sampling rate in Hz from sample times: count over span, robust to a few gaps (median spacing)."""
+    """Sampling rate in Hz from sample times: sample intervals over their total duration, gaps left out.
+
+    A gap is an interval longer than 1 s and than 10 typical ones (the median). Unlike ``1 / median step`` this
+    is right for quantised stamps (whole ms at 64 Hz: steps of 15 and 16 ms, 64 Hz, not 62.5) and for
+    packets stamped in bursts (MetaBase iOS: 3 samples per stamp), and gaps do not lower it.
+
+    >>> round(estimate_fs_hz(np.round(np.arange(6400) / 64, 3)), 3)
+    64.0
+    """
     if t_s.shape[0] < 2:
         return 1.0
     dt = np.diff(t_s)
     pos = dt[dt > 0]
     if not pos.size:
         return 1.0
-    median = float(np.median(pos))
-    span = float(t_s[-1] - t_s[0])
-    overall = (t_s.shape[0] - 1) / span if span > 0 else 1.0 / median
-    # Use the overall rate unless gaps make it disagree with the typical spacing by > 5 %.
-    return overall if abs(overall * median - 1.0) < 0.05 else 1.0 / median
+    ok = dt[(dt >= 0) & (dt <= max(1.0, 10.0 * float(np.median(pos))))]
+    total = float(ok.sum())
+    return ok.size / total if total > 0 else 1.0 / float(np.median(pos))
+
+
+def gravity_removed(xyz: npt.NDArray[Any]) -> bool:
+    """True when acceleration (n, 3), in any unit, has no gravity in it (an app's "linear acceleration").
+
+    With gravity, the mean vector over a minute is the gravity vector, as long as the whole signal's typical
+    magnitude (a limb at rest, sensor orientation changing slowly). Without it, the user acceleration averages
+    out to almost nothing: the median over minutes of |mean vector| stays below a quarter of the median |a|.
+    Windows of 1/60 of the recording, at least 50 samples.
+    """
+    a = np.asarray(xyz, dtype=np.float64)
+    n = a.shape[0]
+    if n < 100:
+        return False
+    w = max(50, n // 60)
+    m = (n // w) * w
+    means = a[:m].reshape(-1, w, 3).mean(axis=1)
+    sample = a[:: max(1, n // 20000)]
+    typical = float(np.median(np.linalg.norm(sample, axis=1)))
+    return typical > 0 and float(np.median(np.linalg.norm(means, axis=1))) < 0.25 * typical
+
+
+def resolve_zone(path: Path, t_s: npt.NDArray[np.float64], options: Any, *, stated: str | None = None,
+                 wall_clock: bool) -> tuple[npt.NDArray[np.float64], dict[str, Any], str]:
+    """Times in UTC (when a zone is known) and the recording's zone fields, plus a note for the leg.
+
+    Parameters
+    ----------
+    t_s : seconds: Unix epoch (``wall_clock=False``), or local wall clock counted as if UTC (``True``).
+    options : ReadOptions; ``options.tz`` is the user's ``--tz`` (IANA name or offset), or None.
+    stated : the zone or UTC offset the file states (``"-0800"``, ``"GMT -04:00"``, ``"Europe/London"``).
+
+    Returns
+    -------
+    (t_s, zone, note): ``zone`` holds ``timezone``, ``timezone_source`` and ``clock`` for the Recording.
+
+    Notes
+    -----
+    The file's own zone wins; ``--tz`` then only names it (an IANA zone with the same offset at the start:
+    DST-aware display) or, if it contradicts the file, is ignored with a warning. Wall-clock times are
+    converted with the zone's offset at the first sample (device clocks do not jump at a DST change).
+    """
+    user = getattr(options, "tz", None)
+    zone, source = None, "unknown"
+    if stated:
+        try:
+            zone, source = normalize_tz(stated), "file"
+        except ValueError:
+            zone = None
+    t0 = float(t_s[0]) if t_s.size else 0.0
+    if zone is not None and user:
+        instant = t0 - wall_to_utc(t0, zone) if wall_clock else t0
+        if offset_s(user, instant) == offset_s(zone, instant):
+            zone = normalize_tz(user)                    # the same offset: keep the name (DST-aware display)
+        else:
+            import warnings
+
+            warnings.warn(f"{path}: the file states time zone {zone}; --tz {user} is ignored", LrmWarning, stacklevel=3)
+    elif user:
+        zone, source = normalize_tz(user), "option"
+    if not wall_clock:
+        note = f"time: Unix epoch (UTC); time zone {zone} ({'from the file' if source == 'file' else '--tz'})" if zone \
+            else "time: Unix epoch (UTC); the file states no time zone (pass --tz for local clock times)"
+        return t_s, {"timezone": zone, "timezone_source": source, "clock": "utc"}, note
+    if zone is None:
+        return t_s, {"timezone": None, "timezone_source": "unknown", "clock": "local"}, f"time: {LOCAL_AS_UTC}"
+    shift = wall_to_utc(t0, zone)
+    where = "the file's" if source == "file" else "--tz"
+    note = f"time: local wall clock converted to UTC with {where} time zone {zone} (UTC{shift / 3600:+g} h)"
+    return t_s - shift, {"timezone": zone, "timezone_source": source, "clock": "utc"}, note
 
 
 def make_recording(
@@ -207,6 +301,7 @@ def make_recording(
     time_is_absolute: bool = True,
     notes: Sequence[str] = (),
     meta: dict[str, object] | None = None,
+    zone: dict[str, Any] | None = None,
 ) -> Recording:
     """Validate samples and times and wrap them as a one-leg :class:`Recording` on ``options.side``."""
     n = int(t_s.shape[0])
@@ -233,7 +328,7 @@ def make_recording(
         source=str(path),
         notes=tuple(notes),
     )
-    return Recording(legs={options.side: leg}, time_is_absolute=time_is_absolute, meta=dict(meta or {}))
+    return Recording(legs={options.side: leg}, time_is_absolute=time_is_absolute, meta=dict(meta or {}), **(zone or {}))
 
 
 def shift_start(t_s: npt.NDArray[np.float64], options: Any) -> tuple[npt.NDArray[np.float64], bool]:

@@ -3,7 +3,8 @@
 About 100 header lines of ``key,value`` (``Device Type,GENEActiv``, ``Device Unique Serial Code``,
 ``Measurement Frequency,100.0 Hz``, ``Time Zone,GMT -04``, one ``Range,-8 to 8`` per axis ...), then rows
 without a header: ``YYYY-MM-DD hh:mm:ss:mmm,x,y,z,lux,button,temperature`` (colon before the
-milliseconds; x, y, z in g). Local times are converted to UTC with the header's time zone.
+milliseconds; x, y, z in g). Local times are converted to UTC with the header's time zone (``GMT -04``), which
+becomes the recording's zone; without one, ``--tz`` (lrm.io.format_tools.resolve_zone).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from lrm.errors import InputError
-from lrm.io.format_tools import (LOCAL_AS_UTC, column, head_text, make_recording, parse_datetimes, parse_utc_offset_s,
-                                 read_table, to_g)
+from lrm.io.format_tools import (column, head_text, make_recording, parse_datetimes, read_table, resolve_zone,
+                                 stated_offset, to_g)
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION"]
@@ -54,17 +55,13 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
     t_local = parse_datetimes(table.column("time"), path, "column 1 (time)", fmt="%Y-%m-%d %H:%M:%S:%f")
     xyz = np.column_stack([column(table, a, path) for a in "xyz"])
     accel_g, unit = to_g(xyz, "g", path, options.units)
-    notes = []
-    offset = parse_utc_offset_s(info.get("Time Zone", ""))
-    if offset is None:
-        t_s, tz = t_local, "local (unknown offset)"
-        notes.append(f"time: {LOCAL_AS_UTC}")
-    else:
-        t_s, tz = t_local - offset, info["Time Zone"]
-        notes.append(f"time: local time converted to UTC with time zone {tz}")
+    stated = stated_offset(info.get("Time Zone", ""))
+    t_s, zone, note = resolve_zone(path, t_local, options, stated=stated, wall_clock=True)
+    notes = [note]
     m = re.search(r"([\d.]+)", info.get("Measurement Frequency", ""))
     r = re.search(r"to\s*([\d.]+)", info.get("Range", ""))
     return make_recording(path, options, t_s=t_s, accel_g=accel_g, fs_hz=float(m.group(1)) if m else None,
                           device="GENEActiv", serial=info.get("Device Unique Serial Code", ""),
-                          range_g=float(r.group(1)) if r else 8.0, notes=notes,
-                          meta={"units_in_file": unit, "timezone": tz, "location": info.get("Device Location Code", "")})
+                          range_g=float(r.group(1)) if r else 8.0, notes=notes, zone=zone,
+                          meta={"units_in_file": unit, "location": info.get("Device Location Code", "")})
+

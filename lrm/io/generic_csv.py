@@ -7,9 +7,10 @@ Accepted without options
   named ``x,y,z``, ``ax,ay,az``, ``acc_x``, ``accel_x``, ``acceleration_x``, ``x_g`` ... e.g. ``Time,Accel X (g),...``.
 * Delimiter: comma, semicolon or tab (detected from the header). With a semicolon, a decimal comma
   (``0,98``) is accepted.
-* Time: Unix epoch seconds (ms, us or ns are recognised by magnitude), ISO 8601 (with a zone it is
-  converted to UTC; without, the wall clock is stored as if UTC and the leg notes say so), or seconds
-  from the start (values < 1e8). Relative times become absolute with ``options.start_s`` (Unix seconds of
+* Time: Unix epoch seconds (ms, us or ns are recognised by magnitude), ISO 8601 to the nanosecond (pandas'
+  ``to_csv`` default) with a UTC offset (converted to UTC; the offset is the recording's zone: RFC 3339's
+  ``Z`` says UTC but not where, so it gives none) or without one (local wall clock: converted with
+  ``--tz``, else kept as local time of an unknown zone), or seconds from the start (values < 1e8). Relative times become absolute with ``options.start_s`` (Unix seconds of
   the first sample); without it the recording has ``time_is_absolute=False``. Relative times whose median
   step is >= 1 are taken as milliseconds (no accelerometer samples slower than 1 Hz), with a note.
 * Units: g, mg or m/s^2, detected from the median magnitude of the acceleration (gravity: 1 g, 1000 mg,
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from lrm.errors import InputError, LrmWarning
+from lrm.io.format_tools import resolve_zone
 from lrm.io.recording import Leg, Recording
 from lrm.io.registry import ReadOptions
 
@@ -170,10 +172,32 @@ def read(path: Path, options: ReadOptions) -> Recording:
     if t_s.size < 2:
         raise InputError(str(path), "", f"only {t_s.size} valid sample(s)", "export a longer recording")
     accel_g, unit = _to_g(path, acc, str(mapping.get("units") or options.units), header_unit, notes)
-    fs_hz = float(1.0 / np.median(steps, overwrite_input=True))  # steps: positive, a scratch array
-    leg = Leg(side=options.side, t_s=t_s, accel_g=accel_g, fs_hz=fs_hz, source=str(path), notes=tuple(notes))
-    meta = {"units": unit, "time_format": raw.time_kind, "delimiter": delimiter}
-    return Recording(legs={options.side: leg}, time_is_absolute=absolute, meta=meta)
+    zone: dict[str, Any] = {}
+    if absolute:
+        t_s, zone, note = resolve_zone(path, t_s, options, stated=raw.offset, wall_clock=raw.naive)
+        notes.insert(0, note)
+        _check_offsets(path, raw, zone, notes)
+    leg = Leg(side=options.side, t_s=t_s, accel_g=accel_g, fs_hz=_rate_hz(steps), source=str(path), notes=tuple(notes))
+    meta = {"units": unit, "units_in_file": unit, "time_format": raw.time_kind, "delimiter": delimiter}
+    return Recording(legs={options.side: leg}, time_is_absolute=absolute, meta=meta, **zone)
+
+
+def _rate_hz(steps: np.ndarray) -> float:
+    """Samples per second from positive sample steps (s; all, or an even sample of them): their mean, gaps
+    (> 1 s and > 10 typical steps) left out. Whole-ms stamps at 64 Hz give 64 Hz (15 and 16 ms steps), not
+    the 62.5 Hz of the median step."""
+    typical = float(np.median(steps))
+    ok = steps[steps <= max(1.0, 10.0 * typical)]
+    return float(ok.size / ok.sum()) if ok.size and ok.sum() > 0 else 1.0 / typical
+
+
+def _check_offsets(path: Path, raw: Any, zone: dict[str, Any], notes: list[str]) -> None:
+    """An ISO offset that changes within the file (a DST change) cannot be one fixed zone: say so."""
+    if raw.offset is None or raw.last_offset in (None, raw.offset):
+        return
+    if zone.get("timezone_source") == "file" and "/" not in str(zone.get("timezone")):
+        _report(path, notes, f"the UTC offset changes within the file ({raw.offset} to {raw.last_offset}, a DST change):"
+                             f" clock times are shown at {raw.offset}; pass --tz with the IANA zone (e.g. Europe/Berlin)")
 
 
 def _check_mapping(path: Path, mapping: Any) -> dict[str, Any]:
@@ -211,8 +235,6 @@ def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, no
     """Seconds (Unix epoch, or from the start when relative and no ``options.start_s``), scaled in place."""
     t = raw.t  # finite values only (_load dropped the rest)
     if raw.time_kind == "datetime":
-        if raw.naive:
-            notes.append("local wall-clock time without a zone, stored as if UTC")
         return t, True
     first = float(t[0]) if t.size else 0.0
     kind = time_format
@@ -319,9 +341,11 @@ class _Raw:
     t: np.ndarray  # float64: epoch s for datetimes, the raw numbers otherwise
     acc: np.ndarray  # (n, 3) float32 in the file's unit
     time_kind: str  # "datetime" or a numeric time format
-    naive: bool
+    naive: bool  # local wall-clock times (no offset)
     line_of: Callable[[int], int]  # row index -> line number in the file
     notes: list[str] = field(default_factory=list)
+    offset: str | None = None  # the first time's UTC offset (+02:00), None for Z, epoch or naive times
+    last_offset: str | None = None  # the last line's
 
 
 def _time_type(path: Path, value: str, time_format: str) -> tuple[Any, bool]:
@@ -339,7 +363,28 @@ def _time_type(path: Path, value: str, time_format: str) -> tuple[Any, bool]:
     except ValueError:
         pass
     naive = re.search(r"(Z|[+-]\d\d:?\d\d)\s*$", value.strip().strip('"')) is None
-    return (pa.timestamp("us") if naive else pa.timestamp("us", tz="UTC")), naive
+    return (pa.timestamp("ns") if naive else pa.timestamp("ns", tz="UTC")), naive
+
+
+def _last_field(path: Path, delimiter: str, index: int) -> str:
+    """Field ``index`` of the file's last non-empty line (read from the end)."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 4096))
+        lines = [ln for ln in fh.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    fields = lines[-1].split(delimiter) if lines else []
+    return fields[index] if index < len(fields) else ""
+
+
+def _iso_offset(value: str) -> str | None:
+    """The UTC offset an ISO 8601 time states (``+02:00``), None without one or for ``Z`` (RFC 3339 §4.3: UTC,
+    the local offset unknown).
+
+    >>> _iso_offset("2024-03-31T01:59:59.123456789+01:00"), _iso_offset("2024-01-01T00:00:00Z"), _iso_offset("2024")
+    ('+01:00', None, None)
+    """
+    m = re.search(r"([+-]\d\d):?(\d\d)\s*$", value.strip().strip('"'))
+    return f"{m.group(1)}:{m.group(2)}" if m and re.search(r"\d[T ]\d", value) else None
 
 
 def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str, skip_rows: int, decimal_comma: bool,
@@ -396,7 +441,7 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
         kind = "datetime"
     elif pa.types.is_string(t_col.type):
         t = _parse_strftime(path, t_col, time_format, line0, names[cols["time"]])
-        kind, naive = "datetime", True
+        kind, naive = "datetime", "%z" not in time_format
     else:
         t = np.empty(len(t_col), np.float64)
         _copy_chunks(t_col, t)
@@ -410,6 +455,8 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
         kept = np.flatnonzero(valid)
         raw = _Raw(t[valid], acc[valid], kind, naive,
                    lambda i: int(line0 + kept[min(i, kept.size - 1)]) if kept.size else line0)
+    if kind == "datetime" and not naive and "%" not in time_format:
+        raw.offset, raw.last_offset = _iso_offset(t_value), _iso_offset(_last_field(path, delimiter, cols["time"]))
     n_invalid = 0 if valid is None else int(valid.size - kept.size)
     n_rows = t.size + len(bad_rows)
     n_bad = n_invalid + len(bad_rows)
@@ -442,11 +489,11 @@ def _copy_chunks(column: Any, out: np.ndarray, scale: float | None = None) -> No
 
 
 def _timestamps_to_s(column: Any) -> np.ndarray:
-    """Epoch seconds of a timestamp[us] column (NaN where empty)."""
+    """Epoch seconds of a timestamp column, any unit (NaN where empty)."""
     import pyarrow as pa
 
     t = np.empty(len(column), np.float64)
-    _copy_chunks(column.cast(pa.int64()), t, 1e-6)
+    _copy_chunks(column.cast(pa.int64()), t, {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[column.type.unit])
     return t
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from lrm.errors import InputError
-from lrm.io.format_tools import make_recording, shift_start, spread_packed_times, to_g
+from lrm.io.format_tools import make_recording, resolve_zone, shift_start, spread_packed_times, to_g
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION"]
@@ -68,6 +68,9 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
     t_rel, _ = spread_packed_times(t_ms[order] / 1e3)
     accel_g, unit = to_g(np.asarray(rows, dtype=np.float64)[order], "m/s^2", path, options.units)
     t_s, is_abs = shift_start(t_rel, options)
-    note = "time: sensor ms since start, shifted to --start" if is_abs else "time: relative (sensor ms since start)"
+    zone, note = None, "time: relative (sensor ms since start)"
+    if is_abs:
+        t_s, zone, note = resolve_zone(path, t_s, options, wall_clock=False)
+        note = f"time: sensor ms since start, shifted to --start; {note}"
     return make_recording(path, options, t_s=t_s, accel_g=accel_g, device="Movesense", time_is_absolute=is_abs,
-                          notes=[note], meta={"units_in_file": unit})
+                          notes=[note], meta={"units_in_file": unit}, zone=zone)

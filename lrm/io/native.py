@@ -12,6 +12,7 @@ Layout (version 1)::
 
     {"format": "lrm-recording", "version": 1, "created_by": "lrm 0.1.0",
      "time_is_absolute": true, "subject": "",
+     "timezone": "Europe/Berlin", "timezone_source": "computer", "clock": "utc",
      "legs": {"left": {"file": "left.parquet", "fs_hz": 50.0, "device": "Polar Verity Sense",
                        "serial": "A0:...", "range_g": 8.0, "scale_g": null,
                        "clock_offset_s": 0.0, "clock_drift_ppm": 0.0, "notes": [],
@@ -19,6 +20,8 @@ Layout (version 1)::
      "meta": {...}}
 
 ``t_us`` is microseconds: Unix epoch when ``time_is_absolute`` is true, else from an arbitrary origin.
+``timezone``/``timezone_source``/``clock`` are the :class:`Recording` fields (``lrm record`` stores the
+computer's zone; absent in older manifests: unknown).
 When ``scale_g`` is a number, x/y/z are int16 sensor counts and acceleration in g is ``counts * scale_g``
 (sensors deliver int16; this keeps files small and exact). Otherwise x/y/z are float32 in g.
 """
@@ -122,6 +125,9 @@ def write_native(
         "created_by": f"lrm {__version__}",
         "time_is_absolute": bool(recording.time_is_absolute),
         "subject": recording.subject,
+        "timezone": recording.timezone,
+        "timezone_source": recording.timezone_source,
+        "clock": recording.clock,
         "legs": legs_meta,
         "meta": _jsonable(dict(recording.meta)),
     }
@@ -191,7 +197,24 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
         time_is_absolute=bool(manifest.get("time_is_absolute", True)),
         subject=manifest.get("subject", ""),
         meta={"format": FORMAT_NAME, **(manifest.get("meta") or {})},
+        **_zone(manifest, manifest_path),
     )
+
+
+def _zone(manifest: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    zone, clock = manifest.get("timezone"), manifest.get("clock", "utc")
+    if zone is not None:
+        from lrm.io.timezones import normalize_tz
+
+        try:
+            zone = normalize_tz(str(zone))
+        except ValueError:
+            raise InputError(str(path), "field 'timezone'", f"unknown time zone {zone!r}",
+                             "set an IANA name (Europe/Berlin), an offset (+02:00) or null") from None
+    if clock not in ("utc", "local") or (clock == "local" and zone is not None):
+        raise InputError(str(path), "field 'clock'", f"invalid clock {clock!r}", "use 'utc', or 'local' without a timezone")
+    source = str(manifest.get("timezone_source") or ("file" if zone else "unknown"))
+    return {"timezone": zone, "timezone_source": source, "clock": clock}
 
 
 def _jsonable(value: Any) -> Any:

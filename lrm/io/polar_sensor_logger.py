@@ -2,9 +2,10 @@
 
 Header ``Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]``, ``;``-separated, one row per
 sample. Acceleration is in mg. The sensor timestamp counts nanoseconds since 2000-01-01 on the sensor's
-clock, which the phone sets to local time (formats.md §4.1); it is precise per sample, so lrm uses it and
-keeps the wall clock as if UTC. The phone timestamp (local, jittery, ms) is only used to report the
-offset between the two clocks in the notes.
+clock, which the phone sets to local time (formats.md §4.1); it is precise per sample, so lrm uses it. The
+file states no time zone: with ``--tz`` the local times are converted to UTC, otherwise they stay local
+clock times of an unknown zone (lrm.io.format_tools.resolve_zone). The phone timestamp (local, jittery,
+ms) is only used to report the offset between the two clocks in the notes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, column, head_text, make_recording, parse_datetimes, read_table, to_g
+from lrm.io.format_tools import column, head_text, make_recording, parse_datetimes, read_table, resolve_zone, to_g
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION"]
@@ -45,18 +46,19 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
     table = read_table(path, delimiter=";", columns=["Phone timestamp", "sensor timestamp [ns]", *ACC_COLUMNS],
                        column_types={"sensor timestamp [ns]": pa.int64(), **{c: pa.float64() for c in ACC_COLUMNS}})
     ns = column(table, "sensor timestamp [ns]", path, np.int64)
-    t_s = EPOCH_2000_S + (ns // 1000).astype(np.float64) / 1e6
+    t_wall = EPOCH_2000_S + (ns // 1000).astype(np.float64) / 1e6
     xyz = np.column_stack([column(table, c, path) for c in ACC_COLUMNS])
     accel_g, unit = to_g(xyz, "mg", path, options.units)
-    notes = [f"time: sensor clock ({LOCAL_AS_UTC})"]
+    notes = []
     phone = table.column("Phone timestamp")
     if len(phone):
         first_phone = parse_datetimes(phone.slice(0, 1), path, "column 'Phone timestamp'", fmt="%Y-%m-%dT%H:%M:%S.%f")
-        notes.append(f"phone clock minus sensor clock at start: {first_phone[0] - t_s[0]:+.3f} s")
+        notes.append(f"phone clock minus sensor clock at start: {first_phone[0] - t_wall[0]:+.3f} s")
+    t_s, zone, note = resolve_zone(path, t_wall, options, wall_clock=True)
+    notes.insert(0, f"{note} (sensor clock)")
     match = _NAME.search(path.name)
     device = f"Polar {match.group(1)}" if match else "Polar (Sensor Logger)"
     if not match and path.name.lower().startswith("polar_"):
         device = "Polar " + path.name.split("_")[1]
     return make_recording(path, options, t_s=t_s, accel_g=accel_g, device=device,
-                          serial=match.group(2) if match else "", notes=notes,
-                          meta={"units_in_file": unit, "timezone": "local (unknown offset)"})
+                          serial=match.group(2) if match else "", notes=notes, meta={"units_in_file": unit}, zone=zone)

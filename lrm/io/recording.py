@@ -110,6 +110,11 @@ class Recording:
     (``"Europe/Berlin"``) or a fixed offset (``"+02:00"``), or ``None`` when unknown (times are then shown
     in UTC and labelled so). ``timezone_source`` says where it came from: ``"file"``, ``"option"``
     (``--tz``), ``"computer"`` (``lrm record``) or ``"unknown"``.
+
+    ``clock`` is ``"utc"`` when absolute ``t_s`` are true Unix epoch seconds, or ``"local"`` when the file
+    held only local wall-clock times and no zone was known to convert them: ``t_s`` then count that wall clock
+    as if it were UTC, ``timezone`` is ``None``, and times are shown as local clock time "(time zone not
+    stated)", never labelled UTC (:func:`lrm.io.timezones.zone_label`).
     """
 
     legs: Mapping[str, Leg]
@@ -118,10 +123,13 @@ class Recording:
     meta: Mapping[str, object] = field(default_factory=dict)
     timezone: str | None = None
     timezone_source: str = "unknown"
+    clock: str = "utc"
 
     def __post_init__(self) -> None:
         if not self.legs:
             raise ValueError("a Recording needs at least one leg")
+        if self.clock not in ("utc", "local") or (self.clock == "local" and self.timezone is not None):
+            raise ValueError(f"clock must be 'utc', or 'local' without a timezone; got {self.clock!r}, {self.timezone!r}")
         for key, leg in self.legs.items():
             if key != leg.side:
                 raise ValueError(f"legs[{key!r}] holds the {leg.side} leg")

@@ -3,7 +3,9 @@
 Each format lives in its own module under ``lrm.io`` and exposes two functions:
 
 * ``sniff(head: bytes, suffix: str) -> bool``: ``head`` is the first 64 KiB of the file, ``suffix`` its
-  lower-case extension with the dot (``".csv"``). Cheap, never raises.
+  lower-case extension with the dot (``".csv"``). Cheap, never raises. Formats packed as zip archives may
+  also define ``sniff_zip(names: list[str]) -> bool`` on the archive's member names (the central directory
+  sits at the end of a zip, out of ``head``'s reach); it is asked first.
 * ``read(path: Path, options: ReadOptions) -> Recording``: parse the file into a recording with one leg
   (``options.side``), or with both legs for formats that hold both. Raises :class:`InputError` with the
   line or field on bad content.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +27,8 @@ from typing import Any, Literal
 from lrm.errors import InputError, UnknownFormatError
 from lrm.io.recording import Leg, Recording
 
-__all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read"]
+__all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
+           "SideUnknownError"]
 
 SNIFF_BYTES = 64 * 1024
 Units = Literal["auto", "g", "mg", "m/s^2"]
@@ -37,12 +42,15 @@ class ReadOptions:
     units : acceleration unit; ``"auto"`` detects it from the gravity magnitude.
     start_s : Unix epoch seconds of the first sample, for files whose time column is relative seconds.
     mapping : format-specific settings (e.g. the generic-CSV column mapping), or None.
+    tz : the time zone where the night was recorded (``--tz``: IANA name or +-HH:MM) for files that do not
+        state theirs; local wall-clock times are converted to UTC with it (lrm.io.format_tools.resolve_zone).
     """
 
     side: Literal["left", "right"] = "left"
     units: Units = "auto"
     start_s: float | None = None
     mapping: Any = None
+    tz: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +69,14 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("lrm-recording", "lrm.io.native_format", "lrm native recording directory (lrm record / lrm simulate)", True),
     Format("phyphox-folder", "lrm.io.phyphox", "unpacked phyphox export folder (CSV + meta/time.csv)", True),
+    Format("sensor-logger-folder", "lrm.io.sensor_logger", "unpacked Sensor Logger export folder (Metadata.csv + "
+           "TotalAcceleration.csv or AccelerometerUncalibrated.csv)", True),
     Format("polar-sensor-logger", "lrm.io.polar_sensor_logger", "Polar Sensor Logger ACC export (*_ACC.txt; ';', mg, sensor ns time)"),
     Format("metabase", "lrm.io.metabase", "MetaBase CSV (mbientlab), Android/Hub and iOS/macOS variants; g"),
-    Format("sensor-logger", "lrm.io.sensor_logger", "Sensor Logger app CSV 'time,seconds_elapsed,z,y,x' (ns Unix time; m/s^2)"),
-    Format("phyphox", "lrm.io.phyphox", "phyphox 'Acceleration with g' CSV or export zip (relative s + meta/time.csv)"),
+    Format("sensor-logger", "lrm.io.sensor_logger", "Sensor Logger app CSV 'time,seconds_elapsed,z,y,x' or export zip "
+           "(ns Unix time; m/s^2 or g; gravity-removed Accelerometer.csv refused)"),
+    Format("phyphox", "lrm.io.phyphox", "phyphox accelerometer CSV or export zip (quoted header, scientific numbers; "
+           "relative s + meta/time.csv)"),
     Format("actigraph-csv", "lrm.io.actigraph_csv", "ActiGraph ActiLife raw CSV (10-line header; date format, rate from line 1)"),
     Format("actigraph-gt3x", "lrm.io.actigraph_gt3x", "ActiGraph .gt3x (log.bin or NHANES-style activity.bin)"),
     Format("axivity-cwa", "lrm.io.axivity_cwa", "Axivity AX3/AX6 .cwa binary"),
@@ -114,10 +126,26 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     if not head:
         raise InputError(str(p), "", "the file is empty", "export the recording again")
     suffix = p.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        names = _zip_names(p)
+        for fmt in FORMATS:
+            module = fmt.load() if not fmt.is_directory else None
+            if names and module is not None and hasattr(module, "sniff_zip") and module.sniff_zip(names):
+                return fmt
     for fmt in FORMATS:
         if not fmt.is_directory and fmt.load().sniff(head, suffix):
             return fmt
     raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory])
+
+
+def _zip_names(path: Path) -> list[str]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
 
 
 def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(), *, format: str = "auto",
@@ -131,12 +159,50 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
     rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
+    rec = _settle_zone(rec, options, Path(path))
     meta = {"format": fmt.name, **dict(rec.meta)}
     if digest:
         from lrm.io.provenance import PendingDigests
 
         meta["input_files"] = PendingDigests.start({_input_key(fmt, rec): path})
     return replace(rec, meta=meta)
+
+
+def _settle_zone(rec: Recording, options: ReadOptions, path: Path) -> Recording:
+    """Zone fields for readers that still describe their times in ``meta["timezone"]`` (the device readers):
+    ``"local (unknown offset)"`` = local wall clock kept as if UTC; any other text = the zone the file states,
+    with which the times were already converted to UTC (lrm.io.format_tools.resolve_zone does the rest)."""
+    text = rec.meta.get("timezone")
+    if rec.timezone is not None or rec.clock != "utc" or not isinstance(text, str) or not rec.time_is_absolute:
+        return rec
+    from lrm.io.format_tools import LOCAL_AS_UTC, resolve_zone, stated_offset
+
+    wall = text.startswith("local")
+    legs, zone = {}, {}
+    for side, leg in rec.legs.items():
+        t_s, zone, note = resolve_zone(path, leg.t_s, options, stated=None if wall else stated_offset(text),
+                                       wall_clock=wall)
+        if wall:   # the reader's note said "stored as if UTC": say what was done instead
+            notes = (note, *(n for n in leg.notes if not (n.startswith("time: ") and ("as if UTC" in n or LOCAL_AS_UTC in n))))
+        else:      # the reader's note already says which offset converted the times
+            notes = leg.notes
+        legs[side] = _shift_leg(leg, float(t_s[0] - leg.t_s[0]), notes) if leg.n_samples else leg
+    meta = {k: v for k, v in rec.meta.items() if k != "timezone"}
+    return replace(rec, legs=legs, meta=meta, **zone)
+
+
+def _shift_leg(leg: Leg, shift_s: float, notes: tuple[str, ...]) -> Leg:
+    """``leg`` with its times, and every interval it carries (gaps, filled stretches), shifted by ``shift_s``."""
+    from dataclasses import fields
+
+    from lrm.io.recording import Gap
+
+    changes: dict[str, object] = {"t_s": leg.t_s + shift_s if shift_s else leg.t_s, "notes": notes}
+    for f in fields(leg):
+        value = getattr(leg, f.name)
+        if shift_s and isinstance(value, tuple) and value and all(isinstance(g, Gap) for g in value):
+            changes[f.name] = tuple(replace(g, start_s=g.start_s + shift_s, end_s=g.end_s + shift_s) for g in value)
+    return replace(leg, **changes)
 
 
 def _input_key(fmt: Format, rec: Recording) -> str:
@@ -153,17 +219,22 @@ def read(
     units: Units = "auto",
     start_s: float | None = None,
     mapping: Any = None,
+    tz: str | None = None,
+    ask_side: Callable[[str], str] | None = None,
 ) -> Recording:
     """Read a night: one file or recording directory (``path``), or one file per ankle (``left``/``right``).
 
     Parameters
     ----------
     path : path, optional
-        A recording directory or a file. A single-leg file needs ``side``.
+        A recording directory or a file. A single-leg file needs its side (``side``, else found below).
     left, right : path, optional
         One single-leg file per ankle; they are combined into one two-leg recording.
     side : {"left", "right"}, optional
-        Which ankle ``path`` is from (single-leg formats; default ``"left"``).
+        Which ankle ``path`` is from. Without it, the side is taken from the file name (``night1_left.csv``,
+        ``R_ankle.cwa``) or the file's own metadata (GENEActiv ``Device Location Code``, ActiLife ``Limb``),
+        else ``ask_side(path)`` is asked (the CLI prompts), else :class:`SideUnknownError` is raised: lrm never
+        guesses a leg.
     format : str
         A name from :data:`FORMATS`, or ``"auto"`` to sniff the content.
     units : {"auto", "g", "mg", "m/s^2"}
@@ -172,6 +243,10 @@ def read(
         Unix epoch seconds of the first sample, for files with relative time.
     mapping : optional
         Format-specific settings (the generic-CSV mapping).
+    tz : str, optional
+        Time zone of the night (IANA name or +-HH:MM) for files that do not state theirs.
+    ask_side : callable, optional
+        Called with the path when the side of a single-leg file cannot be found; returns "left" or "right".
 
     Returns
     -------
@@ -182,12 +257,23 @@ def read(
         raise ValueError("give either path or left/right, not both")
     if path is None and left is None and right is None:
         raise ValueError("give a path, or left and/or right")
+    if tz is not None:
+        from lrm.io.timezones import normalize_tz
+
+        try:
+            tz = normalize_tz(tz)
+        except ValueError as exc:
+            raise InputError("--tz", "", str(exc), "use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
     if path is not None:
-        return read_file(path, ReadOptions(side=side or "left", units=units, start_s=start_s, mapping=mapping), format=format)
+        rec = read_file(path, ReadOptions(side=side or "left", units=units, start_s=start_s, mapping=mapping, tz=tz),
+                        format=format)
+        if side is not None or len(rec.legs) != 1 or rec.meta.get("format") == "lrm-recording":
+            return rec                          # a native recording names its legs itself
+        return _with_found_side(rec, str(path), ask_side)
     parts, paths = [], {}
     for leg_side, leg_path in (("left", left), ("right", right)):
         if leg_path is not None:
-            opts = ReadOptions(side=leg_side, units=units, start_s=start_s, mapping=mapping)
+            opts = ReadOptions(side=leg_side, units=units, start_s=start_s, mapping=mapping, tz=tz)
             parts.append(read_file(leg_path, opts, format=format, digest=False))
             paths[next(iter(parts[-1].legs))] = leg_path
     combined = combine(parts)
@@ -195,6 +281,52 @@ def read(
 
     # both files parsed: hash them now, in the background (the parser no longer needs the cores)
     return replace(combined, meta={**dict(combined.meta), "input_files": PendingDigests.start(paths)})
+
+
+class SideUnknownError(InputError):
+    """A single-leg file whose ankle is given nowhere (no ``--side``, nothing in its name or metadata)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "side", "which ankle this file is from is not stated (not in its name nor its "
+                         "metadata)", "pass --side left or --side right")
+
+
+_LEFT = ("left", "l", "lt", "links", "gauche", "izquierda", "izq", "sinistra", "sx", "lankle")
+_RIGHT = ("right", "r", "rt", "rechts", "droite", "derecha", "destra", "dx", "rankle")
+
+
+def side_from_text(text: str) -> str | None:
+    """The ankle a file name or a location field names, or None (none, or both).
+
+    >>> [side_from_text(t) for t in ("night1_L.csv", "RightAnkle.cwa", "p01-left-ankle", "left wrist", "data.csv",
+    ...                                "copyright_bright.csv", "Limb: Waist", "L_and_R.csv")]
+    ['left', 'right', 'left', 'left', None, None, None, None]
+    """
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)                 # camelCase -> camel Case
+    tokens = [t for t in re.split(r"[^a-z0-9]+", words.lower()) if t]
+    found = {"left" for t in tokens if t in _LEFT or (len(t) > 4 and t.startswith("left"))}
+    found |= {"right" for t in tokens if t in _RIGHT or (len(t) > 5 and t.startswith("right"))}
+    return found.pop() if len(found) == 1 else None
+
+
+def _with_found_side(rec: Recording, path: str, ask_side: Callable[[str], str] | None) -> Recording:
+    """The single leg of ``rec`` on the side its file name or metadata names, else asked, else an error."""
+    how = ""
+    side = side_from_text(Path(path).name)
+    if side is not None:
+        how = "from the file name"
+    else:
+        location = str(rec.meta.get("location") or "")
+        side = side_from_text(location) if location else None
+        how = f"from the file's location field {location!r}" if side else ""
+    if side is None and ask_side is not None:
+        side, how = ask_side(path), "as answered"
+    if side not in ("left", "right"):
+        raise SideUnknownError(path)
+    leg = next(iter(rec.legs.values()))
+    if leg.side != side or how:
+        leg = replace(leg, side=side, notes=(*leg.notes, f"{side} ankle ({how})"))
+    return replace(rec, legs={side: leg})
 
 
 def combine(recordings: list[Recording]) -> Recording:
@@ -219,4 +351,39 @@ def combine(recordings: list[Recording]) -> Recording:
     meta["input_files"] = files
     meta["sources"] = {leg.side: leg.source for leg in legs.values()}
     subject = next((r.subject for r in recordings if r.subject), "")
-    return Recording(legs=dict(sorted(legs.items())), time_is_absolute=absolute.pop(), subject=subject, meta=meta)
+    legs, zone = _one_zone(recordings, legs)
+    return Recording(legs=dict(sorted(legs.items())), time_is_absolute=absolute.pop(), subject=subject, meta=meta,
+                     **zone)
+
+
+def _one_zone(recordings: list[Recording], legs: dict[str, Leg]) -> tuple[dict[str, Leg], dict[str, object]]:
+    """One night, one place: the zone of the legs that know it. A leg whose file held local wall-clock times
+    without a zone is converted to UTC with the other leg's zone; two files stating different zones keep
+    the first (with a warning)."""
+    known = [r for r in recordings if r.timezone is not None]
+    if not known:
+        clocks = {r.clock for r in recordings if r.time_is_absolute}
+        if len(clocks) > 1:
+            src = next(l.source for r in recordings if r.clock == "local" for l in r.legs.values())
+            raise InputError(src, "time", "local wall-clock times without a time zone cannot be aligned with the "
+                             "other leg's UTC times", "pass --tz with the time zone where the night was recorded")
+        return legs, {"timezone": None, "timezone_source": "unknown", "clock": clocks.pop() if clocks else "utc"}
+    first = known[0]
+    names = {r.timezone for r in known}
+    if len(names) > 1:
+        import warnings
+
+        from lrm.errors import LrmWarning
+
+        warnings.warn(f"the legs' files state different time zones ({', '.join(sorted(map(str, names)))}); "
+                      f"times are shown in {first.timezone}", LrmWarning, stacklevel=3)
+    for rec in recordings:
+        if rec.clock == "local" and rec.time_is_absolute:
+            from lrm.io.timezones import wall_to_utc
+
+            for side in rec.legs:
+                leg = legs[side]
+                shift = wall_to_utc(float(leg.t_s[0]), str(first.timezone))
+                legs[side] = _shift_leg(leg, -shift, (*leg.notes, (
+                    f"time: local wall clock converted to UTC with the other leg's time zone {first.timezone}")))
+    return legs, {"timezone": first.timezone, "timezone_source": first.timezone_source, "clock": "utc"}

@@ -4,6 +4,12 @@ A zone is kept as text: an IANA name (``"Europe/Berlin"``, DST-aware, via :mod:`
 offset (``"+02:00"``, ``"-08:00"``, ``"UTC"``) when a file states only its offset. ``None`` means the zone
 is unknown: clock times are then shown in UTC and labelled so, never silently.
 
+A file that holds only local wall-clock times and states no zone (a device clock set from a computer:
+Polar, Axivity, ActiLife CSV) gives a recording whose ``clock`` is ``"local"``: its seconds count that wall
+clock as if it were UTC and are shown as local time "(time zone not stated)", never labelled UTC. With a zone
+(``--tz``) such times are converted to true UTC with the zone's offset at the first sample: device clocks run
+on through a DST change, they do not jump (:func:`wall_to_utc`).
+
 Examples
 --------
 >>> to_local(0.0, "+02:00").isoformat()
@@ -16,12 +22,16 @@ datetime.timedelta(days=-1, seconds=57600)
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["tzinfo_for", "to_local", "normalize_tz"]
+__all__ = ["tzinfo_for", "to_local", "normalize_tz", "offset_s", "wall_to_utc", "computer_timezone", "zone_label",
+           "local_iso"]
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
 
@@ -70,3 +80,76 @@ def normalize_tz(name: str) -> str:
 def to_local(epoch_s: float, tz: str | None) -> datetime:
     """Unix epoch seconds as an aware datetime in zone ``tz`` (UTC when the zone is unknown, ``None``)."""
     return datetime.fromtimestamp(epoch_s, tz=timezone.utc if tz is None else tzinfo_for(tz))
+
+
+def offset_s(tz: str, epoch_s: float) -> float:
+    """Seconds east of UTC of zone ``tz`` at the instant ``epoch_s`` (Unix s).
+
+    >>> offset_s("Europe/Berlin", 1_719_000_000.0), offset_s("-0800", 0.0)
+    (7200.0, -28800.0)
+    """
+    delta = datetime.fromtimestamp(epoch_s, tz=tzinfo_for(tz)).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
+
+
+def wall_to_utc(wall_s: float, tz: str) -> float:
+    """The UTC offset (s) to subtract from local wall-clock seconds (counted as if UTC) of zone ``tz``.
+
+    The offset is that of the wall-clock instant ``wall_s`` (at a DST change, the first of two ambiguous
+    readings, ``fold=0``): readers apply the offset at the first sample to the whole file, because a device
+    clock set to local time runs on through a DST change instead of jumping.
+
+    >>> wall_to_utc(1_719_000_000.0, "Europe/Berlin"), wall_to_utc(1_703_000_000.0, "Europe/Berlin")
+    (7200.0, 3600.0)
+    """
+    naive = datetime(1970, 1, 1) + timedelta(seconds=wall_s)
+    delta = naive.replace(tzinfo=tzinfo_for(tz)).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
+
+
+def computer_timezone() -> str:
+    """This computer's time zone: its IANA name when the system names it (``TZ``, ``/etc/localtime``,
+    ``/etc/timezone``), else its current UTC offset (``"+01:00"``)."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if name and "/" in name or name in ("UTC", "Etc/UTC"):
+            try:
+                tzinfo_for(name)
+                return normalize_tz(name)
+            except ValueError:
+                continue
+    gmtoff = time.localtime().tm_gmtoff
+    return normalize_tz(f"{'-' if gmtoff < 0 else '+'}{abs(gmtoff) // 3600:02d}:{abs(gmtoff) % 3600 // 60:02d}")
+
+
+def zone_label(tz: str | None, clock: str = "utc") -> str:
+    """How times of a recording are labelled: the zone, or what is not known.
+
+    >>> zone_label("Europe/Berlin"), zone_label(None), zone_label(None, "local")
+    ('Europe/Berlin', 'UTC (time zone unknown)', 'local time (time zone not stated)')
+    """
+    if tz is not None:
+        return tz
+    return "local time (time zone not stated)" if clock == "local" else "UTC (time zone unknown)"
+
+
+def local_iso(epoch_s: float, tz: str | None, clock: str = "utc", timespec: str = "seconds") -> str:
+    """ISO 8601 local clock time with its UTC offset; without an offset for a local clock of unknown zone.
+
+    >>> local_iso(0.0, "+02:00"), local_iso(0.0, None), local_iso(0.0, None, "local")
+    ('1970-01-01T02:00:00+02:00', '1970-01-01T00:00:00+00:00', '1970-01-01T00:00:00')
+    """
+    moment = to_local(epoch_s, tz)
+    if tz is None and clock == "local":
+        moment = moment.replace(tzinfo=None)
+    return moment.isoformat(timespec=timespec)

@@ -4,7 +4,7 @@ A header row holding ``ax(g) ay(g) az(g)`` (tab- or space-separated), e.g.
 ``Chiptime<TAB>ax(g)<TAB>ay(g)<TAB>az(g)<TAB>wx(rad/s)...`` or ``Time(s) ax(g) ay(g) az(g) ...``. The time
 column is a chip time of day ``HH:MM:SS.fff`` (optionally preceded by a date ``YYYY-MM-DD``) or seconds.
 A time of day without a date is relative (wrapping past midnight is handled) unless ``start_s`` is given;
-with a date it is the local wall clock (kept as if UTC).
+with a date it is the local wall clock, converted to UTC with ``--tz`` (the file states no zone).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, head_text, make_recording, shift_start, to_g
+from lrm.io.format_tools import head_text, make_recording, resolve_zone, shift_start, to_g
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "DESCRIPTION"]
@@ -73,10 +73,17 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
         xyz = frame[list(AXES)].astype(np.float64).to_numpy()
     except ValueError:
         raise InputError(str(path), f"columns {', '.join(AXES)}", "values are not numbers", FIX) from None
-    t, absolute = _times(frame[names[0]].fillna("").tolist(), path)
-    notes = [f"time: {LOCAL_AS_UTC}" if absolute else "time: chip time of day (relative)"]
-    if not absolute:
+    t, dated = _times(frame[names[0]].fillna("").tolist(), path)
+    zone = None
+    if dated:                                  # local wall clock with its date
+        t, zone, note = resolve_zone(path, t, options, wall_clock=True)
+        absolute = True
+    else:
         t, absolute = shift_start(t, options)
+        note = "time: chip time of day (relative)"
+        if absolute:
+            t, zone, note = resolve_zone(path, t, options, wall_clock=False)
+            note = f"time: chip time of day shifted to --start; {note}"
     accel_g, unit = to_g(xyz, "g", path, options.units)
     return make_recording(path, options, t_s=t, accel_g=accel_g, device="WitMotion", time_is_absolute=absolute,
-                          notes=notes, meta={"units_in_file": unit})
+                          notes=[note], meta={"units_in_file": unit}, zone=zone)

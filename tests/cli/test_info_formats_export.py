@@ -26,7 +26,8 @@ def test_info_prints_facts_and_continues_after_a_bad_file(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "polar-sensor-logger" in captured.out and "axivity-cwa" in captured.out
     assert "gravity check: median |a| = 1.0" in captured.out
-    assert "2022-04-25T11:39:34" in captured.out          # start time of the Polar sample
+    # start of the Polar sample: its sensor clock's local time; the file states no zone, never called UTC
+    assert "2022-04-25T11:39:34.831 [local time (time zone not stated)]" in captured.out
     assert captured.err.count("lrm: error:") == 1 and "broken.cwa" in captured.err
 
 
@@ -36,7 +37,10 @@ def test_info_json(capsys):
     facts = json.loads(capsys.readouterr().out)
     leg = facts["legs"]["left"]
     assert facts["format"] == "geneactiv-bin" and leg["n_samples"] == 19200 and leg["fs_hz"] == 100
-    assert leg["gravity_ok"] is True and leg["start"].startswith("2018-08-27T13:32:38")
+    # local clock time with the file's own offset (its header: Time Zone GMT -04:00), 13:32:38 UTC
+    assert leg["gravity_ok"] is True and leg["start"].startswith("2018-08-27T09:32:38") and leg["start"].endswith("-04:00")
+    # the side its metadata states (Device Location Code: left wrist)
+    assert (facts["timezone"], facts["timezone_source"], leg["side_stated"]) == ("-04:00", "file", "left")
 
 
 def test_export_signals_only_and_refuses_overwrite(tmp_path, capsys):
@@ -65,3 +69,15 @@ def test_export_from_analysis_directory_events(tmp_path, capsys):
         onsets, _, texts = edf.readAnnotations()
     assert "Periodic leg movement - left|PLM (Left)" in texts and "Hypnic jerk" in texts
     assert onsets[list(texts).index("Hypnic jerk")] == pytest.approx(40.0, abs=1e-3)
+
+
+def test_info_shows_the_generic_csv_unit_the_file_holds(tmp_path, capsys):
+    """Issue 15: 'units in file: g' was printed for every generic CSV, even when its note said m/s^2."""
+    path = tmp_path / "night_right.csv"
+    path.write_text("time,x,y,z\n" + "".join(f"{1.7e9 + i / 50:.2f},0.1,0.2,9.79\n" for i in range(500)))
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "units in file: m/s^2 (read as g)" in out and "right (side from its name or metadata)" in out
+    assert "[UTC (time zone unknown)]" in out                       # Unix seconds: UTC, and the zone is not known
+    assert main(["info", "--tz", "Asia/Kolkata", str(path)]) == 0
+    assert "2023-11-15T03:43:20.000+05:30 [Asia/Kolkata]" in capsys.readouterr().out

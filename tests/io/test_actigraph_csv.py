@@ -63,3 +63,41 @@ def test_actilife_truncated_header(tmp_path):
     path.write_text("\n".join(HEADER.splitlines()[:4]) + "\n")
     with pytest.raises(InputError, match="header is incomplete"):
         read_file(path, ReadOptions())
+
+
+def _counts_copy(tmp_path, scale: float, serial: str | None = None):
+    """The real ActiLife export neo.csv (GT3X+ NEO, +-6 g) with its g values turned back into raw ADC counts
+    (x scale, rounded): the layout of an ActiLife CSV holding LSB counts (issue 15: 'median 343 g')."""
+    lines = shared_file("app_exports/actigraph/neo.csv").read_text().splitlines()
+    if serial:
+        lines[1] = f"Serial Number: {serial}"
+    rows = [",".join(str(int(round(float(v) * scale))) for v in line.split(",")) for line in lines[11:]]
+    path = tmp_path / "neo_counts.csv"
+    path.write_text("\n".join(lines[:11] + rows) + "\n")
+    return path
+
+
+def test_actilife_csv_of_raw_counts_is_converted_with_the_device_scale(tmp_path):
+    original = read_one(shared_file("app_exports/actigraph/neo.csv"))[1]
+    fmt, leg, rec = read_one(_counts_copy(tmp_path, 341.0))
+    assert fmt == "actigraph-csv" and rec.meta["units_in_file"] == "counts"
+    np.testing.assert_allclose(leg.accel_g, original.accel_g, atol=0.5 / 341 + 1e-3)
+    assert any("341 LSB/g" in note for note in leg.notes) and median_g(leg) == pytest.approx(1.01, abs=0.02)
+
+
+def test_actilife_csv_of_counts_that_fit_no_known_scale_is_refused(tmp_path):
+    with pytest.raises(InputError, match=r"raw ADC counts, not g \(256 LSB/g for this serial\)"):
+        read_file(_counts_copy(tmp_path, 341.0, serial="MOS2E22180349"), ReadOptions())   # +-8 g device: 256
+    with pytest.raises(InputError, match="no known scale for serial 'ABC123'"):
+        read_file(_counts_copy(tmp_path, 341.0, serial="ABC123"), ReadOptions())
+    forced = read_file(_counts_copy(tmp_path, 341.0, serial="ABC123"), ReadOptions(units="g"))
+    assert median_g(forced.legs["left"]) > 300                              # --units g: the user's call
+
+
+def test_actilife_csv_is_local_wall_clock_converted_with_tz():
+    path = shared_file("app_exports/actigraph/neo.csv")
+    rec = read_file(path, ReadOptions())
+    assert (rec.timezone, rec.clock) == (None, "local")
+    ny = read_file(path, ReadOptions(tz="America/New_York"))              # 11:55 EST = 16:55 UTC
+    assert ny.legs["left"].t_s[0] == datetime(2021, 12, 20, 16, 55, tzinfo=timezone.utc).timestamp()
+    assert (ny.timezone, ny.timezone_source, ny.clock) == ("America/New_York", "option", "utc")

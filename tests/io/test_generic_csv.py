@@ -1,5 +1,7 @@
 """The generic-csv reader: header synonyms, delimiters, time formats, units, repairs and bad input."""
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -7,8 +9,11 @@ from hypothesis import strategies as st
 
 from lrm.errors import InputError, LrmWarning, UnknownFormatError
 from lrm.io import generic_csv
-from lrm.io.registry import ReadOptions, detect_format, read
+from lrm.io.registry import ReadOptions, detect_format
+from lrm.io.registry import read as _read
 from lrm.sim.night import write_simulation
+
+read = functools.partial(_read, side="left")   # these files are one ankle's; which one does not matter here
 
 
 def _write(tmp_path, text, name="leg.csv"):
@@ -40,16 +45,69 @@ def test_synonyms_units_in_header_semicolon_and_decimal_comma(tmp_path):
     assert leg.t_s[0] == pytest.approx(1704146400.0)
 
 
-def test_iso_with_offset_is_converted_to_utc(tmp_path):
+def test_iso_with_offset_is_converted_to_utc_and_the_offset_is_the_zone(tmp_path):
     text = "time,x,y,z\n2024-01-01T23:00:00.000+01:00,0,0,1\n2024-01-01T23:00:00.020+01:00,0,0,1\n"
-    leg = read(_write(tmp_path, text)).legs["left"]
-    assert leg.t_s[0] == pytest.approx(1704146400.0) and not leg.notes[0].startswith("local")
+    rec = read(_write(tmp_path, text))
+    assert rec.legs["left"].t_s[0] == pytest.approx(1704146400.0)
+    assert (rec.timezone, rec.timezone_source, rec.clock) == ("+01:00", "file", "utc")
+    named = read(_write(tmp_path, text), tz="Europe/Berlin")              # same offset: the name, for DST
+    assert (named.timezone, named.timezone_source) == ("Europe/Berlin", "file")
+    with pytest.warns(LrmWarning, match="--tz America/New_York is ignored"):
+        other = read(_write(tmp_path, text), tz="America/New_York")
+    assert other.timezone == "+01:00" and other.legs["left"].t_s[0] == pytest.approx(1704146400.0)
 
 
-def test_iso_without_zone_is_wall_clock_with_a_note(tmp_path):
+def test_iso_z_is_utc_with_the_zone_unknown(tmp_path):
+    """RFC 3339 §4.3: 'Z' says the time is UTC, not where the night was recorded."""
+    text = "time,x,y,z\n2024-01-01T22:00:00.000Z,0,0,1\n2024-01-01T22:00:00.020Z,0,0,1\n"
+    rec = read(_write(tmp_path, text))
+    assert rec.legs["left"].t_s[0] == pytest.approx(1704146400.0)
+    assert (rec.timezone, rec.timezone_source, rec.clock) == (None, "unknown", "utc")
+    assert read(_write(tmp_path, text), tz="-05:00").timezone == "-05:00"
+
+
+def test_iso_without_zone_is_local_wall_clock_never_utc(tmp_path):
     text = "datetime,ax,ay,az\n2024-01-01 22:00:00.000,0,0,1\n2024-01-01 22:00:00.020,0,0,1\n"
+    rec = read(_write(tmp_path, text))
+    assert rec.legs["left"].t_s[0] == pytest.approx(1704146400.0)      # the wall clock, counted as if UTC
+    assert (rec.timezone, rec.clock) == (None, "local") and any("states no time zone" in n for n in rec.legs["left"].notes)
+    berlin = read(_write(tmp_path, text), tz="Europe/Berlin")             # 22:00 CET = 21:00 UTC
+    assert berlin.legs["left"].t_s[0] == pytest.approx(1704146400.0 - 3600)
+    assert (berlin.timezone, berlin.timezone_source, berlin.clock) == ("Europe/Berlin", "option", "utc")
+
+
+def test_iso_with_nanoseconds_as_pandas_writes_them(tmp_path):
+    import pandas as pd
+
+    times = pd.date_range("2024-06-01 22:00", periods=200, freq="10ms", tz="Europe/Paris")
+    times = times + pd.to_timedelta(np.arange(200) * 7, unit="ns")      # nanosecond digits in every value
+    frame = pd.DataFrame({"time": times, "x": 0.0, "y": 0.0, "z": 1.0})
+    path = tmp_path / "pandas.csv"
+    frame.to_csv(path, index=False)
+    assert "22:00:00.010000007+02:00" in path.read_text()
+    rec = read(path)
+    assert rec.legs["left"].t_s[1] - rec.legs["left"].t_s[0] == pytest.approx(0.010000007, abs=5e-7)  # float64 s: 0.24 us
+    assert rec.legs["left"].t_s[0] == pytest.approx(times[0].timestamp()) and rec.timezone == "+02:00"
+    naive = tmp_path / "naive.csv"
+    frame.assign(time=times.tz_localize(None)).to_csv(naive, index=False)
+    assert read(naive).clock == "local" and read(naive).legs["left"].fs_hz == pytest.approx(100.0, rel=1e-6)
+
+
+def test_an_offset_changing_within_the_file_is_reported(tmp_path):
+    text = "time,x,y,z\n" + "".join(f"2024-10-27T02:59:{s:02d}+02:00,0,0,1\n" for s in range(50)) + "".join(
+        f"2024-10-27T02:00:{s:02d}+01:00,0,0,1\n" for s in range(50))
+    with pytest.warns(LrmWarning, match="offset changes within the file"):
+        rec = read(_write(tmp_path, text))
+    assert np.all(np.diff(rec.legs["left"].t_s) > 0) and rec.timezone == "+02:00"
+
+
+def test_whole_millisecond_stamps_at_64_hz_give_64_hz(tmp_path):
+    """Issue 15: the rate was 1 / median step = 62.5 Hz for 15/16 ms steps."""
+    t_ms = np.floor(1.7e12 + np.arange(64 * 120) * 1000 / 64)
+    text = "time,x,y,z\n" + "".join(f"{t:.0f},0,0,1\n" for t in t_ms)
     leg = read(_write(tmp_path, text)).legs["left"]
-    assert leg.t_s[0] == pytest.approx(1704146400.0) and any("as if UTC" in n for n in leg.notes)
+    assert set(np.round(np.diff(leg.t_s) * 1000).astype(int)) == {15, 16}
+    assert leg.fs_hz == pytest.approx(64.0, rel=1e-4)
 
 
 def test_units_detected_mg_and_overridable(tmp_path):
