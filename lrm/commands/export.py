@@ -8,15 +8,16 @@ from pathlib import Path
 
 HELP = "export a recording as EDF+ with leg-movement annotations (opens in EDFbrowser, MNE, Luna)"
 DESCRIPTION = """\
-Write an EDF+ file with three accelerometer channels per ankle (ACC_L_X ... ACC_R_Z, physical dimension g,
-each leg at its own rate rounded to whole Hz) and annotations for limb movements, PLMs, hypnic jerks and
-gaps, labelled NSRR-style ('Limb movement - left|Limb Movement (Left)', 'Periodic leg movement -
+Write an EDF+ file with three accelerometer channels per ankle (labels 'MISC ACC_L_X' ... 'MISC ACC_R_Z':
+MNE's read_raw_edf(..., infer_types=True) types them misc; physical dimension g, each leg at its own rate
+rounded to whole Hz; start date and time in the recording's local clock time, its zone in the recording
+field) and annotations for limb movements, PLMs, hypnic jerks and gaps, labelled NSRR-style ('Limb movement - left|Limb Movement (Left)', 'Periodic leg movement -
 left|PLM (Left)', 'Hypnic jerk', 'Gap (left)').
 
 SOURCE is a recording (file or recording directory: the events come from analysing it with the default
 parameters), or an output directory of 'lrm analyze' holding events.csv (the events are taken from it;
 give the recording with --left/--right, or lrm uses the input files named in its summary.json).
-An existing EDF file is never replaced without --force.
+An existing EDF file is never replaced without --force. lrm reads the file back ('lrm analyze night.edf').
 """
 EPILOG = """\
 examples:
@@ -34,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--right", metavar="FILE", help="right-ankle file")
     parser.add_argument("--edf", required=True, metavar="OUT.edf", help="EDF+ file to write")
     parser.add_argument("--format", default="auto", help="input format (see 'lrm formats'; default: auto)")
-    parser.add_argument("--side", choices=("left", "right"), help="ankle of a single-leg SOURCE file (default left)")
+    parser.add_argument("--side", choices=("left", "right"),
+                        help="ankle of a single-leg SOURCE file (default: from its name or metadata)")
     parser.add_argument("--no-events", action="store_true", help="write signals and gap annotations only")
     parser.add_argument("--force", action="store_true", help="replace an existing EDF file")
 

@@ -1,11 +1,20 @@
 """Write a night as EDF+ (accelerometer channels in g plus leg-movement annotations), via edfio.
 
-Channels: ``ACC_L_X ACC_L_Y ACC_L_Z`` (left) and ``ACC_R_*`` (right), physical dimension ``g``, physical
-range +-``range_g`` (or the data's extreme, at least 8 g) mapped to int16. EDF needs a constant rate and
+Channels: ``MISC ACC_L_X``, ``MISC ACC_L_Y``, ``MISC ACC_L_Z`` (left) and ``MISC ACC_R_*`` (right): the EDF+
+label structure "<signal type> <specification>" (edfplus.info/specs/edftexts.html §2.1), with MNE's type word
+for non-physiological channels, so ``mne.io.read_raw_edf(path, infer_types=True)`` types them ``misc`` and
+names them ``ACC_L_X`` instead of EEG. Transducer ``accelerometer``, physical dimension ``g`` (EDFbrowser
+and MNE show values in g; MNE scales only V/mV/uV), physical range +-``range_g`` (or the data's extreme, at
+least 8 g) mapped to int16. EDF needs a constant rate and
 contiguous records, so each leg is linearly interpolated from its sample times onto a uniform grid at its
 nominal rate rounded to whole Hz (legs may differ); the grid starts at the whole second at or before
 the first sample, with 1-s data records. Stretches without samples (gaps longer than
 max(5 samples, 0.5 s), before a leg starts, after it ends) hold 0 g and get a ``Gap (<side>)`` annotation.
+
+Start date and time are the local clock time of the recording's zone, as EDF requires; the zone is kept in the
+EDF+ recording field as an additional subfield ``lrm-tz=<zone>`` (``lrm-tz=unknown-utc`` when the start is
+UTC because the zone is unknown, ``lrm-tz=unknown-local`` for a local clock of unknown zone), which
+:mod:`lrm.io.edf_accel` reads back: the file round-trips through lrm.
 
 Annotations (formats.md §5.2, NSRR style): ``Limb movement - left|Limb Movement (Left)`` (right,
 bilateral alike), ``Periodic leg movement - left|PLM (Left)`` for LMs in a PLM series, ``Hypnic jerk``,
@@ -25,9 +34,19 @@ import numpy.typing as npt
 from lrm.errors import OutputExistsError
 from lrm.io.recording import Leg, Recording
 
-__all__ = ["write_edf", "event_label", "GAP_LABEL"]
+__all__ = ["write_edf", "event_label", "GAP_LABEL", "channel_label", "ZONE_FIELD"]
 
 GAP_LABEL = "Gap ({side})"
+ZONE_FIELD = "lrm-tz="
+
+
+def channel_label(side: str, axis: str) -> str:
+    """EDF label of one accelerometer axis.
+
+    >>> channel_label("left", "X")
+    'MISC ACC_L_X'
+    """
+    return f"MISC ACC_{side[0].upper()}_{axis}"
 _SIDE = {"left": "Left", "right": "Right", "bilateral": "Bilateral"}
 _OTHER = {"hypnic_jerk": "Hypnic jerk", "posture_change": "Posture change", "walking": "Walking"}
 
@@ -104,8 +123,8 @@ def write_edf(
         peak = float(np.max(np.abs(data))) if data.size else 1.0
         limit = float(leg.range_g) if leg.range_g and leg.range_g >= peak else float(max(8.0, np.ceil(peak)))
         for axis, name in enumerate("XYZ"):
-            signals.append(EdfSignal(np.clip(data[:, axis], -limit, limit), fs, label=f"ACC_{side[0].upper()}_{name}",
-                                     transducer_type=f"{leg.device or 'accelerometer'}"[:80], physical_dimension="g",
+            signals.append(EdfSignal(np.clip(data[:, axis], -limit, limit), fs, label=channel_label(side, name),
+                                     transducer_type=f"accelerometer {leg.device}".strip()[:80], physical_dimension="g",
                                      physical_range=(-limit, limit), prefiltering=f"interpolated to {fs} Hz"))
         annotations += [EdfAnnotation(round(onset, 4), round(length, 4), GAP_LABEL.format(side=side)) for onset, length in gaps]
     if events is not None and len(events):
@@ -118,17 +137,23 @@ def write_edf(
             in_series = bool(in_plm) if in_plm == in_plm else False   # NaN / <NA> -> False
             annotations.append(EdfAnnotation(round(float(onset) + shift, 4), duration and round(duration, 4),
                                              event_label(str(etype), str(side), in_series)))
-    start = dt.datetime.fromtimestamp(t0, tz=dt.timezone.utc) if recording.time_is_absolute else dt.datetime(1985, 1, 1)
+    start, zone_field = _local_start(recording, t0)
     edf = Edf(signals, patient=Patient(code=(recording.subject or "X").replace(" ", "_")[:20]),
-              recording=EdfRecording(startdate=start.date(), equipment_code="lrm"),
+              recording=EdfRecording(startdate=start.date(), equipment_code="lrm", additional=(zone_field,)),
               starttime=start.time().replace(microsecond=0, tzinfo=None), data_record_duration=1,
               annotations=sorted(annotations, key=lambda a: a.onset))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        edf.write(tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    from lrm.io.atomic import write_atomic
+
+    return write_atomic(out, edf.write, binary=True)    # the umask's permissions, never half a file
+
+
+def _local_start(recording: Recording, t0: float) -> tuple[dt.datetime, str]:
+    """The EDF start (local clock time of the recording's zone, naive) and the ``lrm-tz=`` subfield."""
+    if not recording.time_is_absolute:
+        return dt.datetime(1985, 1, 1), f"{ZONE_FIELD}relative"
+    from lrm.io.timezones import to_local
+
+    start = to_local(t0, recording.timezone).replace(tzinfo=None)
+    if recording.timezone is not None:
+        return start, f"{ZONE_FIELD}{recording.timezone}"
+    return start, f"{ZONE_FIELD}unknown-{recording.clock}"

@@ -83,6 +83,8 @@ FORMATS: tuple[Format, ...] = (
     Format("axivity-csv", "lrm.io.axivity_csv", "Axivity OmGui/cwa-convert CSV (no header) or omconvert -csv"),
     Format("geneactiv-bin", "lrm.io.geneactiv_bin", "GENEActiv .bin (hex pages, calibrated to g)"),
     Format("geneactiv-csv", "lrm.io.geneactiv_csv", "GENEActiv PC software CSV (100-line header)"),
+    Format("edf", "lrm.io.edf_accel", "EDF/EDF+ with accelerometer channels in g (lrm export --edf round-trips; "
+           "start in local time, lrm-tz= zone)"),
     Format("movesense-json", "lrm.io.movesense_json", "Movesense Showcase JSON ('ArrayAcc' packets; m/s^2)"),
     Format("witmotion-txt", "lrm.io.witmotion_txt", "WitMotion record (tab/space columns 'ax(g) ay(g) az(g)')"),
     Format("generic-csv", "lrm.io.generic_csv", "CSV with a header 'time,x,y,z' (g or m/s^2; epoch, ISO 8601 or relative time)"),

@@ -49,7 +49,7 @@ def test_export_signals_only_and_refuses_overwrite(tmp_path, capsys):
     out = tmp_path / "night.edf"
     assert main(["export", str(src), "--edf", str(out), "--no-events"]) == 0
     with pyedflib.EdfReader(str(out)) as edf:
-        assert edf.getSignalLabels() == ["ACC_L_X", "ACC_L_Y", "ACC_L_Z"]
+        assert edf.getSignalLabels() == ["MISC ACC_L_X", "MISC ACC_L_Y", "MISC ACC_L_Z"]
         z = edf.readSignal(1)
     assert np.median(np.abs(z)) == pytest.approx(1.0, abs=0.05)
     before = out.read_bytes()

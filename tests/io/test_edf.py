@@ -35,10 +35,12 @@ def test_edf_round_trip_samples_and_annotations(tmp_path):
     path = write_edf(rec, tmp_path / "night.edf", EVENTS)
     with pyedflib.EdfReader(str(path)) as edf:
         labels = edf.getSignalLabels()
-        assert labels == ["ACC_L_X", "ACC_L_Y", "ACC_L_Z", "ACC_R_X", "ACC_R_Y", "ACC_R_Z"]
+        assert labels == ["MISC ACC_L_X", "MISC ACC_L_Y", "MISC ACC_L_Z", "MISC ACC_R_X", "MISC ACC_R_Y", "MISC ACC_R_Z"]
         assert list(edf.getSampleFrequencies()) == [50, 50, 50, 25, 25, 25]
         assert all(edf.getPhysicalDimension(i) == "g" for i in range(6))
-        assert edf.getStartdatetime().replace(tzinfo=None) == datetime(2023, 11, 14, 22, 13, 20)  # 1.7e9 s, UTC
+        # 1.7e9 s: the zone is unknown, so the start is written in UTC and the recording field says so
+        assert edf.getStartdatetime().replace(tzinfo=None) == datetime(2023, 11, 14, 22, 13, 20)
+        assert "lrm-tz=unknown-utc" in edf.getHeader()["recording_additional"]
         left_z = edf.readSignal(2)
         right_y = edf.readSignal(4)
         onsets, durations, texts = edf.readAnnotations()
@@ -54,6 +56,63 @@ def test_edf_round_trip_samples_and_annotations(tmp_path):
     assert found["Hypnic jerk"][0] == pytest.approx(55.0 + shift, abs=1e-3)
     gaps = [(o, d) for o, d, t in zip(onsets, durations, texts) if t == "Gap (left)"]
     assert any(o == pytest.approx(shift + 40.0, abs=0.05) and d == pytest.approx(10.0, abs=0.05) for o, d in gaps)
+
+
+def test_edf_export_round_trips_through_lrm(tmp_path):
+    """Issue 15: 'lrm export --edf' wrote a file lrm could not read back. Both legs, their rates, values within
+    the int16 quantisation, the gap, and the zone come back."""
+    from dataclasses import replace
+
+    from lrm.io.registry import read
+
+    rec = replace(_night(), timezone="Europe/Berlin", timezone_source="file")
+    path = write_edf(rec, tmp_path / "night.edf", EVENTS)
+    with pyedflib.EdfReader(str(path)) as edf:            # EDF's start is the local clock time: 23:13:20 in Berlin
+        assert edf.getStartdatetime().replace(tzinfo=None) == datetime(2023, 11, 14, 23, 13, 20)
+    back = read(path)
+    assert back.meta["format"] == "edf" and set(back.legs) == {"left", "right"}
+    assert (back.timezone, back.timezone_source, back.clock) == ("Europe/Berlin", "file", "utc")
+    leg, orig = back.legs["left"], rec.legs["left"]
+    assert leg.fs_hz == 50.0 and abs(leg.t_s[0] - orig.t_s[0]) < 1 / 50
+    # the EDF grid starts at the whole second before the first sample: at 50 Hz it holds the left leg's sample
+    # times (0.2 s = 10 samples after it), so the values come back within the int16 step of +-8 g
+    hi = np.clip(np.searchsorted(leg.t_s, orig.t_s), 1, leg.n_samples - 1)
+    k = np.where(np.abs(leg.t_s[hi - 1] - orig.t_s) < np.abs(leg.t_s[hi] - orig.t_s), hi - 1, hi)   # nearest
+    same = np.abs(leg.t_s[k] - orig.t_s) < 1e-4
+    assert same.mean() > 0.99
+    assert np.abs(leg.accel_g[k[same]] - orig.accel_g[same]).max() <= 16 / 65535 + 1e-6
+    right = back.legs["right"]                                             # 25 Hz, half a sample off the grid
+    assert right.fs_hz == 25.0 and np.median(right.accel_g[:, 1]) == pytest.approx(1.0, abs=0.01)
+    (gap,) = back.legs["left"].gaps
+    assert gap.start_s == pytest.approx(rec.legs["left"].t_s[1999], abs=0.05) and gap.duration_s == pytest.approx(10, abs=0.05)
+    assert not (np.diff(back.legs["left"].t_s) > 1.0).sum() == 0          # the gap's samples are gone
+
+
+def test_edf_of_a_local_clock_recording_keeps_it_local(tmp_path):
+    from dataclasses import replace
+
+    from lrm.io.registry import read
+
+    rec = replace(_night(), clock="local")
+    back = read(write_edf(rec, tmp_path / "n.edf"))
+    assert (back.timezone, back.clock) == (None, "local")
+    assert back.legs["left"].t_s[0] == pytest.approx(rec.legs["left"].t_s[0], abs=0.02)
+    converted = read(tmp_path / "n.edf", tz="+02:00")                        # the user gives the zone
+    assert converted.legs["left"].t_s[0] == pytest.approx(rec.legs["left"].t_s[0] - 7200, abs=0.02)
+
+
+def test_mne_sees_accelerometer_channels_in_g(tmp_path):
+    """MNE types EDF channels from their label's type word (infer_types=True): misc, not EEG, named ACC_L_X;
+    its data are the physical values in g (MNE rescales only V, mV and uV; its table of BIDS units has no g,
+    so ``_orig_units`` reads 'n/a' while the file's physical dimension, which EDFbrowser shows, is 'g')."""
+    mne = pytest.importorskip("mne")
+    path = write_edf(_night(), tmp_path / "night.edf", EVENTS)
+    raw = mne.io.read_raw_edf(path, infer_types=True, preload=True, verbose="error")
+    acc = [ch for ch in raw.ch_names if ch.startswith("ACC_")]
+    assert acc == ["ACC_L_X", "ACC_L_Y", "ACC_L_Z", "ACC_R_X", "ACC_R_Y", "ACC_R_Z"]
+    assert set(raw.get_channel_types(picks=acc)) == {"misc"}
+    z = raw.get_data(picks="ACC_L_Z")[0]
+    assert np.median(z[100:1500]) == pytest.approx(1.0, abs=0.02)
 
 
 def test_edf_never_overwrites_without_force(tmp_path):
@@ -91,3 +150,14 @@ def test_edf_scoring_rejects_non_edf(tmp_path):
     path.write_text("not an edf")
     with pytest.raises(InputError, match="not an EDF"):
         read_edf_scoring(path)
+
+
+def test_a_one_leg_export_names_its_side_and_lrm_analyzes_it(tmp_path):
+    from dataclasses import replace
+
+    from lrm.io.registry import read
+
+    one = _night()
+    one = replace(one, legs={"right": replace(one.legs["right"])})
+    back = read(write_edf(one, tmp_path / "night.edf"))            # no --side: the labels ACC_R_* say right
+    assert set(back.legs) == {"right"}
