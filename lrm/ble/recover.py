@@ -137,11 +137,16 @@ def assemble(night_dir: str | os.PathLike[str]) -> tuple[Recording, AssemblyRepo
     if not legs:
         raise LrmError(f"{path}: the journal holds no samples (the sensors never streamed). "
                        "Fix: check the sensors with 'lrm scan' and record again")
-    zone = meta.get("timezone")
     recording = Recording(legs=legs, time_is_absolute=True, subject=str((meta.get("meta") or {}).get("subject", "")),
                           meta={"recorded_by": "lrm record", **(meta.get("meta") or {}), "journal": report.to_dict()},
-                          timezone=zone, timezone_source="computer" if zone else "unknown")
+                          **_recorded_zone(meta))
     return recording, report
+
+
+def _recorded_zone(meta: dict[str, Any]) -> dict[str, Any]:
+    """The computer's zone, which ``lrm record`` journals when it starts (older journals: unknown)."""
+    zone = meta.get("timezone")
+    return {"timezone": zone, "timezone_source": "computer" if zone else "unknown"}
 
 
 @dataclass
