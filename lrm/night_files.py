@@ -23,7 +23,7 @@ from lrm.params import Params
 from lrm.pipeline import analyze
 from lrm.result import NightResult
 
-__all__ = ["NightInputs", "read_recording", "analyze_files"]
+__all__ = ["NightInputs", "read_recording", "analyze_files", "wall_clock_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,9 @@ class NightInputs:
 
     Exactly one of ``path`` (a recording directory, or one leg's file with ``side``) or ``left``/``right``.
     ``start_s``: Unix seconds of the first sample for files with relative time. ``lights_out``/``lights_on``:
-    s since the recording start, local "HH:MM" or ISO 8601 text. Scoring files: EDF+ or CSV.
+    s since the recording start, local "HH:MM" or ISO 8601 text. Scoring files: EDF+ or CSV. ``tz``: the
+    night's time zone (IANA name or +-HH:MM) for files that do not state theirs. ``ask_side``: asked with the
+    path when a single file's ankle is stated nowhere (the CLI's prompt; None: an error).
     """
 
     path: str | None = None
@@ -47,6 +49,8 @@ class NightInputs:
     arousals: str | None = None
     lights_out: str | float | None = None
     lights_on: str | float | None = None
+    tz: str | None = None
+    ask_side: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         if self.path is None and self.left is None and self.right is None:
@@ -58,9 +62,9 @@ class NightInputs:
 
 def read_recording(inputs: NightInputs) -> Recording:
     """The night's recording, read by content (:func:`lrm.read`)."""
-    options = {"format": inputs.format, "units": inputs.units, "start_s": inputs.start_s}
+    options = {"format": inputs.format, "units": inputs.units, "start_s": inputs.start_s, "tz": inputs.tz}
     if inputs.path is not None:
-        return read(inputs.path, side=inputs.side, **options)
+        return read(inputs.path, side=inputs.side, ask_side=inputs.ask_side, **options)
     return read(left=inputs.left, right=inputs.right, **options)
 
 
@@ -95,9 +99,8 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
         raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
     with during_read():
         recording = read_recording(inputs)
-    start = recording.start_s if recording.time_is_absolute else None
     hypnogram, respiratory, arousals = read_scoring_files(inputs.hypnogram, inputs.respiratory, inputs.arousals,
-                                                          recording_start_s=start)
+                                                          recording_start_s=wall_clock_start(recording))
     lights_out_s, lights_on_s = parse_lights(recording, inputs.lights_out, inputs.lights_on)
     result = analyze(recording, params, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                      lights_out_s=lights_out_s, lights_on_s=lights_on_s, threads=threads)
@@ -107,3 +110,16 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
 
         write_night_report(result, out.resolve().name, out / "report.html", pdf=pdf)
     return result
+
+
+def wall_clock_start(recording: Recording) -> float | None:
+    """The recording's start as local wall-clock seconds (counted as if UTC), the clock an EDF+ scoring file's
+    start is written in (EDF has no zone; its start is local time): UTC start plus the zone's offset then.
+    A zone that is unknown leaves the UTC start (the EDF is then taken to be in UTC, as the times shown)."""
+    if not recording.time_is_absolute:
+        return None
+    if recording.timezone is None or recording.clock == "local":
+        return recording.start_s
+    from lrm.io.timezones import offset_s
+
+    return recording.start_s + offset_s(recording.timezone, recording.start_s)

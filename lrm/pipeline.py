@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import fields
-from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from lrm._version import __version__
 from lrm.errors import InputError, LrmWarning
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
+from lrm.io.timezones import start_iso
 from lrm.params import Params
 from lrm.result import NightContext, NightResult, Summary, add_onset_column
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
@@ -95,7 +95,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     table = classify_hypnic_jerks(table, (rest.lights_out_s, *sleep.onsets_s, *sleep.restless_end_s), params.jerks,
                                   n_legs=len(legs.sides), rules=params.rules)
     table = _drop_failed_morphology(table)                                   # docs/scoring.md §1.2 step 5
-    recording_start = _iso_utc(recording.start_s) if recording.time_is_absolute else None
+    recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                        period=(rest.lights_out_s, rest.lights_on_s), recording_start=recording_start)
@@ -112,7 +112,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
         sleep_latency_min=None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
         estimated_sleep_h=sleep.sleep_time_h, quality=quality, warnings=tuple(notes), params=params.to_dict(),
         params_digest=params.digest(), lrm_version=__version__, input_files=_input_files(recording),
-        subject=recording.subject, duration_h=duration_s / 3600.0, timezone=recording.timezone)
+        subject=recording.subject, duration_h=duration_s / 3600.0, timezone=recording.timezone,
+        timezone_source=recording.timezone_source)
     context = NightContext(legs.clock_fit, _single_leg_onsets(table, legs.sides), duration_s)
     events = add_onset_column(scored.events, recording_start, recording.timezone)
     return NightResult(events, summary, trace_1s(legs, postures, rest.in_bed), params, context)
@@ -144,6 +145,3 @@ def _single_leg_onsets(table: pd.DataFrame, sides: tuple[str, ...]) -> dict[str,
     is_lm = (table["type"] == "lm").to_numpy()
     return {side: table.loc[is_lm & (table["side"] == side).to_numpy(), "onset_s"].to_numpy(float) for side in sides}
 
-
-def _iso_utc(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, tz=timezone.utc).isoformat().replace("+00:00", "Z")

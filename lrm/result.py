@@ -40,9 +40,14 @@ class Summary(NightSummary):
 
     ``time_in_bed_h`` is the analysis period in h (in bed, gaps excluded): the indices' denominator.
     ``time_in_bed_gross_h`` counts every second in bed, gaps included. Times ``*_s`` are s since the
-    recording start; ``recording_start`` is ISO 8601 UTC (None when the recording's times are relative) and
-    ``timezone`` the recording's zone (IANA name or offset; None when unknown). Values that a directory
-    written by ``lrm score-events`` lacks (no signal) are None.
+    recording start; ``recording_start`` is ISO 8601 UTC (``...Z``; without an offset when the recording's
+    clock is local time of an unknown zone; None when its times are relative), ``timezone`` the recording's
+    zone (IANA name or offset; None when unknown) and ``timezone_source`` where it came from ("file",
+    "option" for --tz, "computer" for lrm record, "unknown"). summary.json also carries the local clock
+    times ``recording_start_local``, ``lights_out_local``, ``lights_on_local`` and ``sleep_onset_local``
+    (ISO 8601 with the zone's offset at that moment; no offset for a local clock of unknown zone; UTC when
+    the zone is unknown; None when not known). Values that a directory written by ``lrm score-events``
+    lacks (no signal) are None.
     """
 
     lights_out_s: float | None = None
@@ -61,6 +66,7 @@ class Summary(NightSummary):
     subject: str = ""
     duration_h: float | None = None
     timezone: str | None = None
+    timezone_source: str | None = None
 
     @property
     def sleep_onset_s(self) -> float | None:
@@ -72,16 +78,32 @@ class Summary(NightSummary):
         """The :class:`RuleSet` the night was scored with."""
         return get_ruleset(self.rules)  # type: ignore[arg-type]
 
+    def local_time(self, seconds: float | None) -> str | None:
+        """ISO 8601 local clock time ``seconds`` after the recording start (lrm.io.timezones.clock_at)."""
+        from lrm.io.timezones import clock_at
+
+        moment = clock_at(self.recording_start, seconds, self.timezone)
+        return None if moment is None else moment.isoformat(timespec="seconds")
+
     def to_dict(self) -> dict[str, Any]:
-        """summary.json: NaN/inf -> None, quality as plain dicts, ``sleep_onset_s`` beside the onsets."""
+        """summary.json: NaN/inf -> None, quality as plain dicts, ``sleep_onset_s`` beside the onsets, each clock
+        time also as local ISO 8601 (``*_local``) beside its seconds."""
         out = NightSummary.to_dict(self)
         out["quality"] = {side: q.to_dict() for side, q in self.quality.items()}
         out["sleep_onsets_s"] = list(self.sleep_onsets_s)
         out["warnings"] = list(self.warnings)
         out["input_files"] = dict(self.input_files)
-        at = list(out).index("rest_period_source") + 1
-        items = list(out.items())
-        return dict([*items[:at], ("sleep_onset_s", self.sleep_onset_s), *items[at:]])
+        local = {"recording_start": ("recording_start_local", 0.0), "lights_out_s": ("lights_out_local", self.lights_out_s),
+                 "lights_on_s": ("lights_on_local", self.lights_on_s)}
+        items = []
+        for key, value in out.items():
+            items.append((key, value))
+            if key in local:
+                name, seconds = local[key]
+                items.append((name, self.local_time(seconds)))
+            if key == "rest_period_source":
+                items += [("sleep_onset_s", self.sleep_onset_s), ("sleep_onset_local", self.local_time(self.sleep_onset_s))]
+        return dict(items)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Summary:
@@ -193,8 +215,9 @@ class NightResult:
 
 def add_onset_column(events: pd.DataFrame, recording_start: str | None, tz: str | None) -> pd.DataFrame:
     """``events`` with a time-zone-aware ``onset`` column (last, after the events.csv contract's columns): the
-    recording start plus ``onset_s``, in zone ``tz`` (UTC when None); NaT throughout when ``recording_start``
-    is None."""
+    recording start plus ``onset_s``, in zone ``tz`` (UTC when None; across a DST change each onset has its own
+    offset); naive (local clock of unknown zone) when ``recording_start`` has no offset; NaT throughout when
+    ``recording_start`` is None. events.csv stores it as ISO 8601 text, ``onset_local``."""
     from lrm.io.timezones import tzinfo_for
 
     zone = "UTC" if tz is None else tzinfo_for(tz)
@@ -202,9 +225,9 @@ def add_onset_column(events: pd.DataFrame, recording_start: str | None, tz: str 
         onset = pd.Series(pd.NaT, index=events.index, dtype="datetime64[ns, UTC]")
     else:
         start = pd.Timestamp(recording_start.replace("Z", "+00:00"))
-        onset = (start + pd.to_timedelta(events["onset_s"].to_numpy(float), unit="s")).tz_convert(zone)
-        onset = pd.Series(onset, index=events.index)
-    out = events.drop(columns=["onset"], errors="ignore")
+        onset = start + pd.to_timedelta(events["onset_s"].to_numpy(float), unit="s")
+        onset = pd.Series(onset if start.tzinfo is None else onset.tz_convert(zone), index=events.index)
+    out = events.drop(columns=["onset", "onset_local"], errors="ignore")
     out["onset"] = onset
     return out
 

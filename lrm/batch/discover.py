@@ -31,8 +31,10 @@ A CSV file whose header starts with ``night_id`` lists the nights explicitly::
 
 Columns: ``night_id`` (required, unique, usable as a folder name), ``left`` and ``right`` (files; either may
 be empty for a one-leg night; a recording directory goes in ``left`` with ``right`` empty), and optionally
-``hypnogram``, ``respiratory`` and ``arousals`` (files, as for ``lrm analyze``) and ``lights_out`` /
-``lights_on`` (``22:40``, ISO 8601, or seconds from the recording start). Other columns are ignored.
+``hypnogram``, ``respiratory`` and ``arousals`` (files, as for ``lrm analyze``), ``lights_out`` /
+``lights_on`` (local ``22:40``, ISO 8601, or seconds from the recording start) and ``tz`` (the night's time
+zone for files that do not state it: ``Europe/Berlin`` or ``+02:00``; default ``lrm batch --tz``). Other
+columns are ignored.
 Relative paths are relative to the manifest's folder. Missing files are *not* a discovery
 error: that night fails on its own row of the cohort table, and the other nights run.
 """
@@ -51,7 +53,7 @@ from lrm.errors import InputError
 
 __all__ = ["NightSpec", "Discovery", "find_nights", "read_manifest", "MANIFEST_COLUMNS"]
 
-MANIFEST_COLUMNS = ("night_id", "left", "right", "hypnogram", "respiratory", "arousals", "lights_out", "lights_on")
+MANIFEST_COLUMNS = ("night_id", "left", "right", "hypnogram", "respiratory", "arousals", "lights_out", "lights_on", "tz")
 _PATH_COLUMNS = ("hypnogram", "respiratory", "arousals")
 NATIVE_MANIFEST = "recording.json"
 OUTPUT_MARKER = "summary.json"
@@ -70,8 +72,9 @@ class NightSpec:
     Exactly one of (``left`` and/or ``right``) or ``path`` is set. ``path`` is a recording directory
     (or a file holding both legs). ``origin`` says how the night was found (``"manifest.csv row 3"``,
     ``"naming rule"``), for error messages. From a manifest only: ``respiratory`` and ``arousals``
-    (interval files ``onset_s,offset_s``) and ``lights_out``/``lights_on`` (as ``lrm analyze
-    --lights-out`` takes them: ``HH:MM``, ISO 8601 or seconds from the recording start).
+    (interval files ``onset_s,offset_s``), ``lights_out``/``lights_on`` (as ``lrm analyze
+    --lights-out`` takes them: ``HH:MM``, ISO 8601 or seconds from the recording start) and ``tz`` (the
+    night's zone for files that state none, as ``lrm analyze --tz``).
     """
 
     night_id: str
@@ -84,6 +87,7 @@ class NightSpec:
     arousals: str | None = None
     lights_out: str | None = None
     lights_on: str | None = None
+    tz: str | None = None
 
     def __post_init__(self) -> None:
         if (self.path is None) == (self.left is None and self.right is None):
@@ -162,7 +166,8 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[NightSpec, ...]:
                 raise InputError(str(p), where, f"night {night_id!r} has no 'left' or 'right' file",
                                  "give at least one data file (or a recording directory in 'left')")
             extra: dict[str, str | None] = {k: (str(base / values[k]) if values[k] else None) for k in _PATH_COLUMNS}
-            extra.update(lights_out=values["lights_out"] or None, lights_on=values["lights_on"] or None)
+            extra.update(lights_out=values["lights_out"] or None, lights_on=values["lights_on"] or None,
+                         tz=values["tz"] or None)
             origin = f"{p.name} {where}"
             if right is None and left is not None and Path(left).is_dir():
                 specs[night_id] = NightSpec(night_id, path=left, origin=origin, **extra)

@@ -108,6 +108,7 @@ def run_batch(
     report: bool = True,
     console: Console | None = None,
     night_fn: Callable[..., CohortRow] = run_night,
+    tz: str | None = None,
 ) -> BatchResult:
     """Analyse every night found in ``inputs`` into ``out_dir`` on Dask and write the cohort table.
 
@@ -132,6 +133,8 @@ def run_batch(
         Where to show progress and the summary; None for a silent run.
     night_fn : callable
         The per-night task, :func:`lrm.batch.run.run_night` (tests may wrap it).
+    tz : str, optional
+        Time zone of the nights whose files do not state one and whose manifest row gives none (``--tz``).
 
     Returns
     -------
@@ -151,6 +154,8 @@ def run_batch(
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "", "--out is a file, not a folder", "choose a folder for the batch outputs")
     discovery = find_nights(inputs, exclude=[out])
+    if tz is not None:
+        discovery = replace(discovery, nights=tuple(s if s.tz else replace(s, tz=tz) for s in discovery.nights))
     resolved = params if (params is None or hasattr(params, "digest")) else load_config(params)
     resolved = load_config(None) if resolved is None else resolved
     out.mkdir(parents=True, exist_ok=True)

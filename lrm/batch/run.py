@@ -84,7 +84,7 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
 
     inputs = NightInputs(path=spec.path, left=spec.left, right=spec.right, hypnogram=spec.hypnogram,
                          respiratory=spec.respiratory, arousals=spec.arousals, lights_out=spec.lights_out,
-                         lights_on=spec.lights_on)
+                         lights_on=spec.lights_on, tz=spec.tz)
     # the report comes after, apart (a night stands without it); the workers are processes: one thread each
     analyze_files(inputs, out_dir, as_params(params), report=False, threads=1)
 

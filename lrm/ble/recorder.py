@@ -344,12 +344,14 @@ async def record_night(
     on_status: Callable[[dict[str, LegStatus]], None] | None = None,
     meta: Mapping[str, Any] | None = None,
     online: Any | None = None,
+    timezone: str | None = None,
 ) -> Path:
     """Record until ``stop`` is set (or ``options.until_s``), then finalise the native recording.
 
     Returns the night directory. The journal is written from the first packet on, so whatever happens
     to this process, ``lrm recover NIGHT_DIR`` can rebuild the night. Raises
     :class:`~lrm.errors.OutputExistsError` if the directory already holds a recording or a journal.
+    ``timezone`` is the night's zone (``--tz``); by default this computer's, journaled at the start.
     """
     out = check_output_dir(night_dir)
     stop = stop or asyncio.Event()
@@ -360,7 +362,8 @@ async def record_night(
 
     journal.write_json(META, {
         "version": 1, "created_wall_ns": timebase.time_ns(), "timebase_speed": timebase.speed,
-        "timezone": computer_timezone(),      # where the night is recorded: the recording's zone
+        "timezone": timezone or computer_timezone(),   # where the night is recorded: the recording's zone
+        "timezone_source": "option" if timezone else "computer",
         "legs": {t.side: {"address": t.device.address, "name": t.name or t.device.name,
                           "driver": f"{type(t.driver).__module__}.{type(t.driver).__qualname__}",
                           "rate_hz": t.driver.rate_hz, "range_g": t.driver.range_g} for t in targets},

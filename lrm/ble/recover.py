@@ -146,7 +146,7 @@ def assemble(night_dir: str | os.PathLike[str]) -> tuple[Recording, AssemblyRepo
 def _recorded_zone(meta: dict[str, Any]) -> dict[str, Any]:
     """The computer's zone, which ``lrm record`` journals when it starts (older journals: unknown)."""
     zone = meta.get("timezone")
-    return {"timezone": zone, "timezone_source": "computer" if zone else "unknown"}
+    return {"timezone": zone, "timezone_source": meta.get("timezone_source", "computer") if zone else "unknown"}
 
 
 @dataclass

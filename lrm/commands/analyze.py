@@ -17,10 +17,16 @@ DIR/report.html (the night report; --pdf adds report.pdf).
 
 Input: two files (--left/--right), one file with --side, or a recording directory (lrm record /
 lrm simulate --native). Formats are recognised from their content (see 'lrm formats'); a generic CSV
-needs a header 'time,x,y,z' (time in Unix seconds, ISO 8601, or seconds from --start; g or m/s^2).
+needs a header 'time,x,y,z' (time in Unix seconds, ISO 8601, or seconds from --start; g or m/s^2). A single
+file's ankle comes from --side, else from its name or metadata (night1_left.csv), else lrm asks (on a
+terminal) or stops: it never guesses a leg.
 
-Times for --lights-out/--lights-on: clock time HH:MM (UTC, the first such time after the recording
-starts), ISO 8601 (2024-05-01T22:30:00+02:00), or seconds since the recording start.
+Clock times are local: the time zone comes from the files (MetaBase, GENEActiv, ActiGraph .gt3x, ISO
+offsets, phyphox, Sensor Logger's Metadata.csv, lrm record), else from --tz (IANA name such as
+Europe/Berlin, or +-HH:MM); without either lrm says the zone is unknown. Times for --lights-out/--lights-on:
+local clock time HH:MM (the first such time after the recording starts), ISO 8601
+(2024-05-01T22:30:00+02:00), or seconds since the recording start. summary.json gives every clock time
+also as local ISO 8601 with its offset (lights_out_local, ...), events.csv each onset (onset_local).
 """
 
 EPILOG = """\
@@ -29,6 +35,7 @@ examples:
   lrm analyze left_ankle.csv --side left --out night1             one ankle
   lrm analyze night1-recording/ --out night1                      a native recording directory
   lrm analyze --left L.csv --right R.csv --lights-out 22:40 --lights-on 06:55 --out night1
+  lrm analyze --left L.cwa --right R.cwa --tz Europe/Berlin --out night1      files that state no zone
   lrm analyze --left L.csv --right R.csv --hypnogram stages.csv --rules aasm --out night1-aasm
   lrm analyze --left L.csv --right R.csv --config params.toml --out night1 --force
 """
@@ -45,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="acceleration unit (default: detect from the gravity magnitude)")
     parser.add_argument("--start", metavar="TIME",
                         help="Unix seconds or ISO 8601 time of the first sample, for files with relative time")
+    parser.add_argument("--tz", metavar="ZONE", help="time zone of the night for files that do not state it: "
+                        "IANA name (Europe/Berlin) or offset (+02:00)")
     parser.add_argument("--lights-out", metavar="TIME", help="start of the rest period (default: from posture)")
     parser.add_argument("--lights-on", metavar="TIME", help="end of the rest period (default: from posture)")
     parser.add_argument("--rules", choices=RULESET_NAMES, default=None, help="scoring standard (default: wasm2016)")
@@ -61,25 +70,40 @@ def _fmt(value: object, fmt: str = ".1f", unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{fmt}}{unit}"
 
 
-def _clock(start_iso: str | None, seconds: float | None) -> str:
+_SOURCE = {"file": "from the file", "option": "from --tz", "computer": "this computer's, while recording"}
+
+
+def zone_line(summary: object) -> str:
+    """How the night's clock times are given: its zone and where it came from, or what is not known."""
+    tz, start = summary.timezone, summary.recording_start  # type: ignore[attr-defined]
+    if start is None:
+        return "none: the recording has relative times (pass --start)"
+    if tz is not None:
+        return f"{tz} ({_SOURCE.get(summary.timezone_source or '', 'stated')})"  # type: ignore[attr-defined]
+    if not start.endswith("Z"):
+        return "local time; the files state no time zone (pass --tz to name it)"
+    return "UTC; the time zone is unknown (pass --tz for local clock times)"
+
+
+def _clock(summary: object, seconds: float | None) -> str:
+    from lrm.io.timezones import clock_at, clock_text
+
     if seconds is None:
         return "n/a"
-    if start_iso is None:
+    if summary.recording_start is None:  # type: ignore[attr-defined]
         return f"{seconds / 3600:.2f} h after start"
-    from datetime import datetime, timedelta
-
-    t = datetime.fromisoformat(start_iso.replace("Z", "+00:00")) + timedelta(seconds=seconds)
-    return t.strftime("%H:%M UTC")
+    return clock_text(clock_at(summary.recording_start, seconds, summary.timezone))  # type: ignore[attr-defined]
 
 
 def print_summary(result: object, out_dir: str) -> None:
-    """The short terminal summary of a night (also used by ``lrm demo``)."""
-    s = result.summary_dict()  # type: ignore[attr-defined]
-    start = s.get("recording_start")
+    """The short terminal summary of a night (also used by ``lrm demo``): clock times local, with their zone."""
+    summary = result.summary  # type: ignore[attr-defined]
+    s = summary.to_dict()
     print(f"lrm analyze ({s['rules']}): {out_dir}")
-    print(f"  time in bed       {s['time_in_bed_h']:.2f} h analysed   (lights out {_clock(start, s['lights_out_s'])}, "
-          f"on {_clock(start, s['lights_on_s'])}, {s['rest_period_source']})")
-    print(f"  sleep onset       {_clock(start, s['sleep_onset_s'])}   (latency {_fmt(s['sleep_latency_min'], '.0f', ' min')}, "
+    print(f"  clock times       {zone_line(summary)}")
+    print(f"  time in bed       {s['time_in_bed_h']:.2f} h analysed   (lights out {_clock(summary, s['lights_out_s'])}, "
+          f"on {_clock(summary, s['lights_on_s'])}, {s['rest_period_source']})")
+    print(f"  sleep onset       {_clock(summary, s['sleep_onset_s'])}   (latency {_fmt(s['sleep_latency_min'], '.0f', ' min')}, "
           f"{len(s['sleep_onsets_s'])} onset(s) incl. re-onsets)")
     print(f"  PLM index         {_fmt(s['plm_index'], '.1f', ' /h')}   ({s['plm_count']} PLMs in {s['plm_series_count']} series)")
     print(f"  LM index          {_fmt(s['lm_index'], '.1f', ' /h')}   ({s['lm_count']} LMs: left {s['left_lm_count']}, "
@@ -101,6 +125,22 @@ def print_summary(result: object, out_dir: str) -> None:
               "this is not a diagnosis.")
 
 
+def ask_side_on_terminal(path: str) -> str:
+    """Ask which ankle ``path`` is from when lrm runs on a terminal; "" (then an error) otherwise."""
+    import sys
+
+    if not sys.stdin.isatty():
+        return ""
+    for _ in range(3):
+        try:
+            answer = input(f"lrm: which ankle is {path} from? [left/right]: ").strip().lower()
+        except EOFError:
+            return ""
+        if answer in ("l", "left", "r", "right"):
+            return "left" if answer.startswith("l") else "right"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -110,9 +150,9 @@ def run(args: argparse.Namespace) -> int:
     from lrm.params import Params
 
     inputs = NightInputs(path=args.path, left=args.left, right=args.right, side=args.side, format=args.format,
-                         units=args.units, start_s=parse_start_time(args.start), hypnogram=args.hypnogram,
+                         units=args.units, start_s=parse_start_time(args.start, tz=args.tz), hypnogram=args.hypnogram,
                          respiratory=args.respiratory, arousals=args.arousals, lights_out=args.lights_out,
-                         lights_on=args.lights_on)
+                         lights_on=args.lights_on, tz=args.tz, ask_side=ask_side_on_terminal)
     params = Params.from_toml(args.config) if args.config else Params()
     if args.rules:
         params = params.with_overrides(rules=args.rules)

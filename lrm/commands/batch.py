@@ -46,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--config", metavar="TOML", help="analysis parameters (same keys as lrm analyze's flags)")
+    parser.add_argument("--tz", metavar="ZONE", help="time zone of nights whose files do not state it (IANA name or "
+                        "+-HH:MM); a manifest's 'tz' column overrides it per night")
     parser.add_argument("--force", action="store_true", help="re-analyse nights already finished in --out")
     parser.add_argument("--no-report", action="store_true", help="skip each night's report.html (faster for large cohorts)")
     parser.add_argument("--list", action="store_true", help="only list the nights found (and files that fit no rule)")
@@ -62,13 +64,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         return _list_nights(args)
+    if args.tz is not None:
+        from lrm.io.timezones import normalize_tz
+
+        try:
+            args.tz = normalize_tz(args.tz)
+        except ValueError as exc:
+            raise InputError("--tz", "", str(exc), "use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", "", f"must be at least 1, got {args.workers}", "give a positive number")
     if args.workers is not None and args.scheduler:
         warnings.warn("--workers is ignored with --scheduler: the cluster's own workers are used", LrmWarning, stacklevel=1)
     console = None if args.quiet else Console(stderr=True)
     result = run_batch(args.inputs, args.out, params=args.config, workers=args.workers, scheduler=args.scheduler,
-                       force=args.force, report=not args.no_report, console=console)
+                       force=args.force, report=not args.no_report, console=console, tz=args.tz)
     total, failed = len(result.rows), result.n_failed
     print(f"cohort table: {result.out_dir / 'cohort.csv'} ({total} nights, {failed} failed)")
     if result.stale:

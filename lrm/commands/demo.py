@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default="lrm-demo", help="output directory (default: ./lrm-demo)")
     parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf (A4)")
     parser.add_argument("--force", action="store_true", help="replace results already in DIR")
+    parser.add_argument("--tz", metavar="ZONE", help="show the simulated night's clock times in this zone (IANA name "
+                        "or +-HH:MM); its recording states none")
 
 
 def find_sample_night():  # noqa: ANN201 - returns dict or raises
@@ -60,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if (out / "summary.json").exists() and not args.force:
         raise OutputExistsError(str(out / "summary.json"), "pass --force to replace the earlier demo, or choose --out")
-    result = analyze_files(NightInputs(**find_sample_night()), out, overwrite=args.force, pdf=args.pdf)
+    result = analyze_files(NightInputs(**find_sample_night(), tz=args.tz), out, overwrite=args.force, pdf=args.pdf)
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
     print(f"  files: {out}/summary.json, events.csv, trace.parquet, report.html")

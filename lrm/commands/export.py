@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="auto", help="input format (see 'lrm formats'; default: auto)")
     parser.add_argument("--side", choices=("left", "right"),
                         help="ankle of a single-leg SOURCE file (default: from its name or metadata)")
+    parser.add_argument("--tz", metavar="ZONE", help="time zone of files that do not state it (IANA name or +-HH:MM): "
+                        "the EDF start is written in its local clock time")
     parser.add_argument("--no-events", action="store_true", help="write signals and gap annotations only")
     parser.add_argument("--force", action="store_true", help="replace an existing EDF file")
 
@@ -77,18 +79,18 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(str(source), "summary.json", "the recording's input files are not named",
                              "give the recording with --left/--right")
         if "recording" in files or "path" in files:
-            recording = read(files.get("recording") or files["path"], format=args.format)
+            recording = read(files.get("recording") or files["path"], format=args.format, tz=args.tz)
         else:
-            recording = read(left=files.get("left"), right=files.get("right"), format=args.format)
+            recording = read(left=files.get("left"), right=files.get("right"), format=args.format, tz=args.tz)
     else:
         if source is not None and (args.left or args.right):
             raise InputError(str(source), "", "give either RECORDING or --left/--right, not both", "drop one of them")
         if source is None and not (args.left or args.right):
             raise InputError("lrm export", "", "no input", "give a RECORDING_OR_DIR or --left/--right files")
         if source is not None:
-            recording = read(source, side=args.side, format=args.format)
+            recording = read(source, side=args.side, format=args.format, tz=args.tz)
         else:
-            recording = read(left=args.left, right=args.right, format=args.format)
+            recording = read(left=args.left, right=args.right, format=args.format, tz=args.tz)
         if not args.no_events:
             from lrm.pipeline import analyze
 

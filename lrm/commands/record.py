@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how long to look for each sensor (default 15)")
     parser.add_argument("--silence", type=float, default=10.0, metavar="S",
                         help="reconnect when no data arrived for S seconds (default 10)")
+    parser.add_argument("--tz", metavar="ZONE", help="time zone of the night (IANA name or +-HH:MM; default: this "
+                        "computer's, stored in the recording)")
     parser.add_argument("--quiet", action="store_true", help="no live status")
     sim = parser.add_argument_group("simulated sensors (no hardware)")
     sim.add_argument("--simulate", action="store_true", help="record virtual sensors wearing a simulated night")
@@ -77,6 +79,14 @@ def run(args: argparse.Namespace) -> int:
         raise LrmError(f"--rate {args.rate:g}: must be > 0 Hz. Fix: pass e.g. --rate 50")
     if args.silence < 2:
         raise LrmError(f"--silence {args.silence:g}: must be at least 2 s. Fix: pass e.g. --silence 10")
+    zone = None
+    if args.tz is not None:
+        from lrm.io.timezones import normalize_tz
+
+        try:
+            zone = normalize_tz(args.tz)
+        except ValueError as exc:
+            raise LrmError(f"--tz: {exc}. Fix: use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
     wanted = {side: getattr(args, side) for side in ("left", "right") if getattr(args, side)}
     backend = scanner = None
     backend_kwargs: dict = {}
@@ -125,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
             targets.append(LegTarget(side, found.device, driver, found.name))
         with view:
             await record_night(out, targets, options=options, timebase=timebase, backend=backend,
-                               backend_kwargs=backend_kwargs, stop=stop, on_status=view, meta=meta, online=online)
+                               backend_kwargs=backend_kwargs, stop=stop, on_status=view, meta=meta, online=online,
+                               timezone=zone)
 
     timebase.run(main())
     _print_summary(out)

@@ -2,8 +2,10 @@
 
 ``DIR/events.csv``
     One row per event (``lrm.rules.events.EVENT_COLUMNS`` first), ``.`` decimals, empty cells for missing
-    values, 0/1 flags, floats rounded to 1 µs. The tz-aware ``onset`` column is not stored: it is rebuilt
-    from ``recording_start`` and ``timezone`` on reading.
+    values, 0/1 flags, floats rounded to 1 µs, and ``onset_local``: the onset as local clock time, ISO 8601
+    with the zone's offset to the millisecond (no offset for a local clock of unknown zone; empty for
+    relative times). The tz-aware ``onset`` column is rebuilt from ``recording_start`` and ``timezone`` on
+    reading.
 ``DIR/trace.parquet``
     The 1 Hz trace (absent for ``lrm score-events`` directories, which have no signal).
 ``DIR/summary.json``
@@ -59,10 +61,13 @@ def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrit
 
 
 def write_events_csv(path: str | os.PathLike[str], events: pd.DataFrame) -> Path:
-    """events.csv: the table without its ``onset`` column, floats rounded to 6 decimals (1 µs)."""
-    table = events.drop(columns=["onset"], errors="ignore")
+    """events.csv: the table with its ``onset`` column as ISO text ``onset_local``, floats rounded to 6
+    decimals (1 µs)."""
+    table = events.drop(columns=["onset", "onset_local"], errors="ignore")
     floats = table.select_dtypes("float").columns
     table = table.assign(**{c: table[c].round(6) for c in floats})  # 1 µs: no 0.30000000000000004
+    if "onset" in events:
+        table["onset_local"] = [t.isoformat(timespec="milliseconds") if not pd.isna(t) else "" for t in events["onset"]]
     return write_atomic(path, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
 
 
@@ -127,6 +132,7 @@ def _read_events(path: Path) -> pd.DataFrame:
             raise InputError(str(path), f"row {row}, column {column!r}", f"not a number: {value!r}",
                              "re-run the analysis to rewrite events.csv")
         events[column] = values.astype(float)
+    events = events.drop(columns=["onset_local"], errors="ignore")   # text of the onset, rebuilt on loading
     events["side"] = (events["side"] if "side" in events else pd.Series("", index=events.index)).fillna("")
     events["type"] = events["type"].fillna("lm")
     events = _typed(events)

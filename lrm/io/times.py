@@ -2,8 +2,9 @@
 
 Everything past this module works in seconds: Unix epoch seconds for a recording's start, seconds since the
 recording start for lights-out and lights-on. A clock time "HH:MM[:SS]" is local clock time in the
-recording's zone (:attr:`lrm.io.recording.Recording.timezone`; UTC when the zone is unknown, with a
-warning saying so); an ISO 8601 time honours its own offset and is otherwise local clock time too.
+recording's zone (:attr:`lrm.io.recording.Recording.timezone`; on the recording's own wall clock when it
+is local time of an unstated zone; UTC when the zone is unknown and the times are UTC, with a warning saying
+so); an ISO 8601 time honours its own offset and is otherwise local clock time too.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _DAY_S = 86400.0
 
 
-def parse_start_time(text: str | float | None, *, flag: str = "--start") -> float | None:
-    """Unix seconds of a recording's first sample from Unix seconds or ISO 8601 (UTC when it states no offset).
+def parse_start_time(text: str | float | None, *, flag: str = "--start", tz: str | None = None) -> float | None:
+    """Unix seconds of a recording's first sample from Unix seconds or ISO 8601; an ISO time without an offset
+    is local clock time in ``tz`` (``--tz``), and refused without one (lrm does not guess a zone).
 
     >>> parse_start_time("2024-05-01T22:30:00+02:00"), parse_start_time(1700000000)
     (1714595400.0, 1700000000.0)
+    >>> parse_start_time("2024-05-01T22:30:00", tz="Europe/Berlin")
+    1714595400.0
     """
     if text is None or isinstance(text, (int, float)):
         return None if text is None else float(text)
@@ -38,7 +42,12 @@ def parse_start_time(text: str | float | None, *, flag: str = "--start") -> floa
         dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InputError(flag, "", f"cannot read {text!r} as a time", "use Unix seconds or ISO 8601") from None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
+    if dt.tzinfo is None:
+        if tz is None:
+            raise InputError(flag, "", f"{text!r} states no time zone",
+                             "add its UTC offset (2024-05-01T22:30:00+02:00) or pass --tz with the night's zone")
+        dt = dt.replace(tzinfo=tzinfo_for(tz))
+    return dt.timestamp()
 
 
 def parse_night_time(value: str | float, *, start_s: float | None, duration_s: float, tz: str | None = None,
@@ -94,10 +103,12 @@ def parse_lights(recording: Recording, lights_out: str | float | None, lights_on
     """
     start = recording.start_s if recording.time_is_absolute else None
     duration_s = recording.end_s - recording.start_s
+    # a local clock of unstated zone counts its wall clock as if UTC: clock times are read on it, no warning
+    tz = "UTC" if recording.clock == "local" else recording.timezone
     out = None if lights_out is None else parse_night_time(lights_out, start_s=start, duration_s=duration_s,
-                                                            tz=recording.timezone, flag=flags[0])
+                                                            tz=tz, flag=flags[0])
     on = None if lights_on is None else parse_night_time(lights_on, start_s=start, duration_s=duration_s,
-                                                          tz=recording.timezone, flag=flags[1], after_s=out or 0.0)
+                                                          tz=tz, flag=flags[1], after_s=out or 0.0)
     if out is not None and on is not None and not on > out:
         raise InputError(flags[1], "", f"lights-on ({on:.0f} s) is not after lights-out ({out:.0f} s)",
                          "check the two times")
@@ -123,9 +134,10 @@ def _seconds(value: str | float, start_s: float | None, tz: str | None, flag: st
         t0 = datetime.fromtimestamp(start_s, tz=zone)
         day = t0.date() - timedelta(days=1)
         for _ in range(4):  # the day before the start to two days after: the first one at or after after_s
-            cand = datetime(day.year, day.month, day.day, h, mi, se, tzinfo=zone).timestamp() - start_s
-            if cand >= max(0.0, after_s):
-                return cand
+            for fold in (0, 1):   # a clock time repeated when DST ends: its earlier, then its later moment
+                cand = datetime(day.year, day.month, day.day, h, mi, se, tzinfo=zone, fold=fold).timestamp() - start_s
+                if cand >= max(0.0, after_s):
+                    return cand
             day += timedelta(days=1)
         return cand
     try:

@@ -31,7 +31,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["tzinfo_for", "to_local", "normalize_tz", "offset_s", "wall_to_utc", "computer_timezone", "zone_label",
-           "local_iso"]
+           "local_iso", "start_iso", "clock_at", "clock_text", "advance", "zone_name"]
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
 
@@ -153,3 +153,84 @@ def local_iso(epoch_s: float, tz: str | None, clock: str = "utc", timespec: str 
     if tz is None and clock == "local":
         moment = moment.replace(tzinfo=None)
     return moment.isoformat(timespec=timespec)
+
+
+def start_iso(epoch_s: float, clock: str = "utc") -> str:
+    """A recording start as stored in summary.json: ISO 8601 UTC (``...Z``), or without an offset for a local
+    clock of unknown zone (it is not UTC).
+
+    >>> start_iso(1_700_000_000.25), start_iso(1_700_000_000.25, "local")
+    ('2023-11-14T22:13:20.250000Z', '2023-11-14T22:13:20.250000')
+    """
+    moment = datetime.fromtimestamp(epoch_s, tz=timezone.utc)
+    if clock == "local":
+        return moment.replace(tzinfo=None).isoformat()
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def clock_at(recording_start: str | datetime | None, seconds: float | None, tz: str | None) -> datetime | None:
+    """The local clock time ``seconds`` after a recording start (ISO text as in summary.json, or a datetime).
+
+    Aware starts give an aware datetime in zone ``tz`` (UTC when None), computed in absolute time, so a night
+    across a DST change reads right after it; a start without an offset (a local clock of unknown zone) gives
+    a naive datetime. None when the start or the seconds are unknown.
+
+    >>> clock_at("2024-10-26T20:00:00Z", 9 * 3600.0, "Europe/Berlin").isoformat()  # 22:00 CEST + 9 h
+    '2024-10-27T06:00:00+01:00'
+    >>> clock_at("2024-10-26T22:00:00", 3600.0, None).isoformat()
+    '2024-10-26T23:00:00'
+    """
+    if recording_start is None or seconds is None:
+        return None
+    start = recording_start if isinstance(recording_start, datetime) else datetime.fromisoformat(
+        recording_start.strip().replace("Z", "+00:00"))
+    moment = start + timedelta(seconds=float(seconds)) if start.tzinfo is None else (
+        start.astimezone(timezone.utc) + timedelta(seconds=float(seconds)))
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc if tz is None else tzinfo_for(tz))
+
+
+def clock_text(moment: datetime | None, fmt: str = "%H:%M") -> str:
+    """``moment`` as clock time with its zone's short name (CEST, UTC, UTC+05:30); "local" when its zone is not
+    stated; "n/a" when unknown.
+
+    >>> clock_text(clock_at("2024-07-01T20:40:00Z", 0.0, "Europe/Berlin")), clock_text(clock_at("2024-07-01T22:40", 0.0, None))
+    ('22:40 CEST', '22:40 local')
+    """
+    if moment is None:
+        return "n/a"
+    if moment.tzinfo is None:
+        return f"{moment:{fmt}} local"
+    name = moment.tzname() or ""
+    return f"{moment:{fmt}} {name}".strip()
+
+
+def advance(moment: datetime, seconds: float) -> datetime:
+    """``moment`` plus ``seconds`` of real time, read on its own zone's clock (an aware datetime's ``+`` adds to
+    the wall clock and is off by an hour across a DST change); a naive moment (local clock of unknown zone)
+    just advances.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> advance(datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("Europe/Berlin")), 3 * 3600).isoformat()
+    '2024-10-27T03:00:00+01:00'
+    """
+    if moment.tzinfo is None:
+        return moment + timedelta(seconds=float(seconds))
+    return (moment.astimezone(timezone.utc) + timedelta(seconds=float(seconds))).astimezone(moment.tzinfo)
+
+
+def zone_name(moment: datetime | None) -> str:
+    """The name of ``moment``'s zone for labels: the IANA name, ``UTC+05:30``, ``UTC``, or "local time, time
+    zone not stated" for a naive moment.
+
+    >>> zone_name(datetime(2024, 1, 1, tzinfo=tzinfo_for("+05:30"))), zone_name(datetime(2024, 1, 1))
+    ('UTC+05:30', 'local time, time zone not stated')
+    """
+    if moment is None or moment.tzinfo is None:
+        return "local time, time zone not stated"
+    key = getattr(moment.tzinfo, "key", None)
+    if key:
+        return key
+    offset = moment.strftime("%z")
+    return "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"

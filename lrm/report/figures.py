@@ -44,7 +44,7 @@ def duration_s_of(result: NightResult) -> float | None:
 
 
 def _start(result: NightResult) -> datetime | None:
-    return parse_start(result.summary.recording_start)
+    return parse_start(result.summary.recording_start, result.summary.timezone)
 
 
 def night_axes(result: NightResult) -> Axes:

@@ -65,7 +65,7 @@ _ENV = jinja2.Environment(
 
 def _night_context(night: NightResult, name: str, figures: list[ReportFigure]) -> dict[str, Any]:
     summary = night.summary.to_dict()
-    start = parse_start(night.summary.recording_start)
+    start = parse_start(night.summary.recording_start, night.summary.timezone)
     rules_name, rules_rows = rules_table(night.rules)
     quality = quality_table(summary)
     side_columns, side_rows = side_table(night.events)
@@ -73,10 +73,10 @@ def _night_context(night: NightResult, name: str, figures: list[ReportFigure]) -
     series = plots.densest_series(night.events)
     return {
         "generator": GENERATOR,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": _now_local(),
         "subject": night.summary.subject,
         "night_name": name,
-        "recording_start": start.strftime("%Y-%m-%d %H:%M %Z").strip() if start else summary.get("recording_start"),
+        "recording_start": _start_text(night, start),
         "findings": render_findings(summary),
         "index_rows": index_rows(summary),
         "side_columns": side_columns,
@@ -100,6 +100,23 @@ def _night_context(night: NightResult, name: str, figures: list[ReportFigure]) -
         "figures": [{"id": f.id, "title": f.title, "caption": f.caption, "src": plots.figure_to_data_uri(f.figure)}
                     for f in figures],
     }
+
+
+def _now_local() -> str:
+    """This computer's clock time, with its zone (when the report was written)."""
+    return datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _start_text(night: NightResult, start: datetime | None) -> str | None:
+    """When the recording started, in its local clock time and zone, saying what is not known."""
+    if start is None:
+        return night.summary.recording_start
+    when = start.strftime("%Y-%m-%d %H:%M")
+    if start.tzinfo is None:
+        return f"{when} local time (the files state no time zone)"
+    if night.summary.timezone is None:
+        return f"{when} UTC (time zone unknown)"
+    return f"{when} {start.strftime('%Z')} ({night.summary.timezone})"
 
 
 def render_night_html(night: NightResult, name: str = "night") -> str:
@@ -180,7 +197,7 @@ def _night_pdf(context: dict[str, Any], figures: list[Figure], pdf_path: Path) -
 
 def _night_row(night: NightResult, out_dir: Path, link_from: Path) -> dict[str, Any]:
     summary = night.summary.to_dict()
-    start = parse_start(night.summary.recording_start)
+    start = parse_start(night.summary.recording_start, night.summary.timezone)
     coverage = [q.coverage_pct for q in night.summary.quality.values()]
     report = out_dir / "report.html"
     return {
@@ -224,7 +241,7 @@ def write_multi_night_report(
         figure = plots.figure_to_data_uri(plots.plot_nightly_plm_index([r["name"] for r in rows], indices))
     html_text = _ENV.get_template("multi.html.j2").render(
         generator=GENERATOR,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=_now_local(),
         rows=rows,
         n_nights=len(rows),
         mean_plm_index=format_value(float(np.mean(known)) if known else None, na="n/a"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import matplotlib
 import numpy as np
@@ -22,6 +22,7 @@ from matplotlib.patches import PathPatch, StepPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MultipleLocator, NullFormatter, NullLocator
 
+from lrm.io.timezones import advance, zone_name
 from lrm.rules.rulesets import WASM2016
 
 __all__ = [
@@ -100,15 +101,13 @@ def _time_formatter(start: datetime | None) -> FuncFormatter:
     """x tick labels: clock time HH:MM from ``start`` (x in hours since start), else elapsed h."""
     if start is None:
         return FuncFormatter(lambda x, _pos: f"{x:g} h")
-    return FuncFormatter(lambda x, _pos: (start + timedelta(hours=float(x))).strftime("%H:%M"))
+    return FuncFormatter(lambda x, _pos: advance(start, float(x) * 3600.0).strftime("%H:%M"))
 
 
 def _xlabel(start: datetime | None) -> str:
     if start is None:
         return "time since the recording started"
-    offset = start.strftime("%z")
-    zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
-    return f"clock time ({zone})"
+    return f"clock time ({zone_name(start)})"
 
 
 def _set_hour_ticks(ax, start: datetime | None, end_h: float, step_h: float = 1.0) -> None:  # noqa: ANN001
@@ -415,7 +414,7 @@ def plot_densest_series(
     else:
         clock = "%H:%M:%S" if t1 - t0 <= 900 else "%H:%M"  # a few minutes: ticks fall within one minute
         axes[-1].xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: (start + timedelta(minutes=float(x))).strftime(clock))
+            FuncFormatter(lambda x, _pos: advance(start, float(x) * 60.0).strftime(clock))
         )
         axes[-1].set_xlabel(_xlabel(start))
     return fig

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -175,15 +175,20 @@ def rows_of(pairs: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(key, format_value(value, unit_for(key.rsplit(".", 1)[-1]))) for key, value in pairs]
 
 
-def parse_start(value: Any) -> datetime | None:
-    """``recording_start`` (ISO 8601) as an aware datetime; naive times are taken as UTC; else ``None``."""
+def parse_start(value: Any, tz: str | None = None) -> datetime | None:
+    """``recording_start`` (ISO 8601) as the recording's local clock time: aware in zone ``tz`` (UTC when None);
+    naive when it has no offset (a local clock of unknown zone, never called UTC); ``None`` when absent."""
     if not isinstance(value, str) or not value:
         return None
     try:
         start = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+    if start.tzinfo is None:
+        return start
+    from lrm.io.timezones import tzinfo_for
+
+    return start.astimezone(UTC if tz is None else tzinfo_for(tz))
 
 
 def format_elapsed(seconds: float) -> str:
@@ -197,7 +202,9 @@ def format_elapsed(seconds: float) -> str:
 
 
 def _clock(start: datetime | None, seconds: float) -> str:
-    return "" if start is None else (start + timedelta(seconds=float(seconds))).strftime("%H:%M:%S")
+    from lrm.io.timezones import advance
+
+    return "" if start is None else advance(start, seconds).strftime("%H:%M:%S")
 
 
 def index_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -136,3 +136,9 @@ def test_manifest_extra_columns_carry_scoring_files_and_lights(tmp_path):
     assert (Path(spec.respiratory).name, Path(spec.arousals).name) == ("resp.csv", "ar.csv")
     assert (spec.lights_out, spec.lights_on, spec.hypnogram) == ("22:40", "3600.5", None)
     assert [Path(p).name for p in spec.inputs] == ["a.csv", "b.csv", "resp.csv", "ar.csv"]
+
+
+def test_manifest_tz_column_gives_a_nights_time_zone(tmp_path):
+    manifest = touch(tmp_path / "m.csv", "night_id,left,right,tz\nn1,a.csv,b.csv,Europe/Berlin\nn2,c.csv,,\n")
+    specs = read_manifest(manifest)
+    assert [s.tz for s in specs] == ["Europe/Berlin", None]
