@@ -65,6 +65,9 @@ def test_record_simulated_night_and_refuse_overwrite(tmp_path):
         assert leg.n_samples > 0.19 * 3600 * 52 and not leg.gaps
         assert np.all(np.diff(leg.t_s) > 0)
     assert abs(rec.legs["left"].clock_drift_ppm - 35.0) < 2 and abs(rec.legs["right"].clock_drift_ppm + 20.0) < 2
+    from lrm.io.timezones import computer_timezone
+
+    assert (rec.timezone, rec.timezone_source) == (computer_timezone(), "computer")   # where it was recorded
     again = _lrm("record", "--simulate", "--hours", "0.1", "--quiet", "--out", str(night))
     out2, _ = again.communicate(timeout=60)
     assert again.returncode == 2 and "already exists" in out2
