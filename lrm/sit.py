@@ -31,6 +31,7 @@ from lrm.errors import InputError, OutputExistsError
 from lrm.io.atomic import write_text_atomic
 from lrm.io.recording import Recording
 from lrm.io.sit_session import SitProtocol
+from lrm.io.timezones import local_iso, start_iso
 from lrm.params import Params
 from lrm.rules.sit import REFERENCE_VALUES, SitScore, bin_sit, score_sit, summarize_discomfort
 from lrm.signal import shank
@@ -218,8 +219,9 @@ def analyze_sit(recording: Recording, protocol: SitProtocol = SitProtocol(), par
     return SitResult(summary, events, bins, score, movements)
 
 
-def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _iso(t: float, recording: Recording) -> str:
+    """ISO 8601 UTC (``...Z``); without an offset for a local clock of unstated zone (never called UTC)."""
+    return start_iso(float(int(t)), recording.clock)      # whole seconds, as before
 
 
 def _summary(recording: Recording, protocol: SitProtocol, legs: dict[str, _Leg], axes: dict[str, Any],
@@ -248,8 +250,10 @@ def _summary(recording: Recording, protocol: SitProtocol, legs: dict[str, _Leg],
         "schema_version": SIT_SCHEMA_VERSION, "kind": "sit", "lrm_version": __version__, "rules": score.rules,
         "status": status, "partial": status != "complete", "stop_reason": protocol.stop_reason or
         ("completed" if status == "complete" else "recording ended"),
-        "subject": recording.subject, "recording_start": _iso(origin) if recording.time_is_absolute else None,
-        "test_start": _iso(origin + start) if recording.time_is_absolute else None, "test_start_s": float(start),
+        "subject": recording.subject, "recording_start": _iso(origin, recording) if recording.time_is_absolute else None,
+        "test_start": _iso(origin + start, recording) if recording.time_is_absolute else None,
+        "test_start_local": local_iso(origin + start, recording.timezone, recording.clock)
+        if recording.time_is_absolute else None, "timezone": recording.timezone, "test_start_s": float(start),
         "test_end_s": float(end), "planned_min": protocol.planned_min, "elapsed_min": elapsed_min,
         "valid_min": valid_min, "excluded_min": elapsed_min - valid_min, "excluded_min_by_cause": excluded_by,
         "sit_lm_count": both.lm_count, "sit_plm_count": both.plm_count,
@@ -259,7 +263,7 @@ def _summary(recording: Recording, protocol: SitProtocol, legs: dict[str, _Leg],
         "original_criteria": "IMI 4-90 s, LM 0.5-10 s (Montplaisir 1998, Michaud 2001): compare with > 40/h",
         "legs": legs_out,
         "ratings": [{"minute": r.minute, "value": r.value, "how": r.how,
-                     "time": None if r.wall_s is None else _iso(r.wall_s)} for r in protocol.ratings],
+                     "time": None if r.wall_s is None else _iso(r.wall_s, recording)} for r in protocol.ratings],
         "ask_every_min": protocol.ask_every_min, "discomfort": discomfort.to_dict(),
         "posture": {"compliance_pct": 100.0 * valid_min / elapsed_min if elapsed_min > 0 else None,
                     "calibrated": calibrated, "breaks": breaks, "note": POSTURE_NOTE,

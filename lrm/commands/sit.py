@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     off.add_argument("--from", nargs="+", dest="source", metavar="RECORDING",
                      help="a recording directory ('lrm record', 'lrm sit') or file; two files = left then right")
     off.add_argument("--start", metavar="WHEN",
-                     help="when the test began: seconds from the recording start, HH:MM[:SS] (UTC) or ISO 8601 "
+                     help="when the test began: seconds from the recording start, local HH:MM[:SS] or ISO 8601 "
                           "(default: logged by 'lrm sit', else the first still stretch in the data)")
     off.add_argument("--side", choices=("left", "right"), help="the ankle of a single-leg file")
     sim = parser.add_argument_group("simulated sensors and sitter (no hardware)")
@@ -112,7 +112,7 @@ def _run_offline(args: argparse.Namespace) -> int:
     _check_out(args.out)
     rec = read(args.source[0], side=args.side) if len(args.source) == 1 else read(left=args.source[0], right=args.source[1])
     session = Path(args.source[0]) / SESSION_NAME
-    start = _parse_start(args.start, rec.start_s) if args.start else None
+    start = _parse_start(args.start, rec) if args.start else None
     answers = _answers_for_offline(args)
     if session.is_file() and len(args.source) == 1:
         from dataclasses import replace
@@ -157,31 +157,14 @@ def _read_answers(spec: str) -> list[Any]:
     return out
 
 
-def _parse_start(text: str, rec_start_s: float) -> float:
-    """--start: seconds from the recording start, HH:MM[:SS] (UTC, on the recording's first day) or ISO 8601."""
-    from datetime import UTC, datetime, timedelta
+def _parse_start(text: str, rec) -> float:  # noqa: ANN001 - a Recording
+    """--start as Unix seconds: seconds from the recording start, local HH:MM[:SS] in the recording's zone (the
+    first such moment after it starts) or ISO 8601 (its offset honoured, else local): lrm.io.times."""
+    from lrm.io.times import parse_night_time
 
-    from lrm.errors import LrmError
-
-    try:
-        return rec_start_s + float(text)
-    except ValueError:
-        pass
-    day = datetime.fromtimestamp(rec_start_s, tz=UTC)
-    for fmt in ("%H:%M", "%H:%M:%S"):
-        try:
-            t = datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-        when = datetime.combine(day.date(), t, tzinfo=UTC)
-        if when.timestamp() < rec_start_s:
-            when += timedelta(days=1)
-        return when.timestamp()
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise LrmError(f"--start {text!r}: not seconds, HH:MM or ISO 8601. Fix: e.g. --start 21:30 or --start 120") from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    tz = "UTC" if rec.clock == "local" else rec.timezone
+    return rec.start_s + parse_night_time(text, start_s=rec.start_s if rec.time_is_absolute else None,
+                                          duration_s=rec.end_s - rec.start_s, tz=tz, flag="--start")
 
 
 def _check_out(out: str) -> None:
