@@ -57,8 +57,12 @@ def _is_phyphox(text: str) -> bool:
     names, delim = _split(lines[0])
     values = lines[1].strip().split(delim)
     quoted = len(names) >= 4 and all(len(n) >= 2 and n[0] == n[-1] == '"' for n in names)
-    return quoted and _time_like(names[0].strip('"')) and all(_SCI.match(v.strip()) or v.strip() in ('""', "NaN")
-                                                              for v in values[:4]) and any(_SCI.match(v.strip()) for v in values[:4])
+    numbers = quoted and _time_like(names[0].strip('"')) and all(
+        _SCI.match(v.strip()) or v.strip() in ('""', "NaN") for v in values[:4]) and any(_SCI.match(v.strip()) for v in values[:4])
+    if not numbers:
+        return False
+    first = values[0].strip().replace(",", ".")
+    return not _SCI.match(values[0].strip()) or abs(float(first)) < 1e7   # experiment time, not epoch seconds
 
 
 def _time_like(name: str) -> bool:

@@ -265,3 +265,12 @@ def test_phyphox_linear_acceleration_refused(tmp_path):
                                            '"Linear Acceleration y (m/s^2)"', '"Linear Acceleration z (m/s^2)"')))
     with pytest.raises(InputError, match="linear acceleration"):
         read_file(path, ReadOptions())
+
+
+def test_a_quoted_scientific_csv_with_epoch_times_is_not_phyphox(tmp_path):
+    """phyphox's first column is experiment time (s from the start): Unix seconds in that layout are a
+    generic CSV (R's write.csv with scientific notation), read with absolute time."""
+    path = tmp_path / "r_export.csv"
+    path.write_text('"time","x","y","z"\n' + "".join(f"{1.7e9 + i / 50:.15E},0.0E0,0.0E0,9.8E-1\n" for i in range(200)))
+    fmt, leg, rec = read_one(path)
+    assert fmt == "generic-csv" and rec.time_is_absolute and leg.t_s[0] == pytest.approx(1.7e9)
