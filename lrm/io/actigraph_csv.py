@@ -5,7 +5,9 @@ v2.5.0 date format M/d/yyyy at 30 Hz  Filter Normal -----------`` (date format a
 lines 3-4 start time and date, line 5 epoch period (``00:00:00`` = raw samples; anything else is an
 epoch/count file, which lrm refuses because PLM scoring needs raw acceleration). Line 11 is an optional
 column header ``[Timestamp,]Accelerometer X,Accelerometer Y,Accelerometer Z``; values in g. Times are
-local wall clock without a zone (kept as if UTC).
+local wall clock without a zone (kept as if UTC). Rows of exactly 0 g on all three axes are what ActiLife
+writes for seconds the device recorded nothing outside idle sleep (after a USB connection, in the shared
+TAS1H30182785 export): a worn or resting accelerometer always reads ~1 g, so they are kept as gaps.
 """
 
 from __future__ import annotations
@@ -93,6 +95,14 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
                              "export with timestamps, or use the generic CSV reader with a rate")
         t_s = start + np.arange(xyz.shape[0], dtype=np.float64) / rate
         fs = rate
+    nothing = np.all(xyz == 0.0, axis=1)          # ActiLife's rows where the device recorded nothing
+    if nothing.any():
+        t_s, xyz = t_s[~nothing], xyz[~nothing]
+        notes.append(f"{int(nothing.sum())} rows of 0 g on all three axes (ActiLife's fill where the device "
+                     "recorded nothing, e.g. while docked on USB) kept as gaps")
+        if not t_s.size:
+            raise InputError(str(path), "data", "every row is 0 g on all three axes: no recorded samples",
+                             "export the file again from ActiLife, or give the .gt3x file")
     accel_g, unit = to_g(xyz, "g", path, options.units)
     device = m.group(1) if (m := re.search(r"Created By (Acti[Gg]raph [^ ]+)", line1)) else "ActiGraph"
     range_g = 8.0 if serial.startswith(("MOS", "TAS")) else 6.0
