@@ -43,13 +43,13 @@ from lrm.errors import InputError
 from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, parse_utc_offset_s, to_g
 from lrm.io.recording import Gap, Recording
 
-__all__ = ["sniff", "read", "open_source", "Gt3xFile", "DESCRIPTION", "unpack_12bit_yxz", "plan_seconds"]
+__all__ = ["sniff", "read", "open_source", "Gt3xFile", "DESCRIPTION", "unpack_12bit_yxz", "plan_seconds", "walk_records"]
 
 DESCRIPTION = "ActiGraph .gt3x (zip with log.bin or NHANES-style activity.bin; counts -> g; idle sleep filled)"
 TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000  # .NET ticks (100 ns since 0001-01-01) at 1970-01-01
 RECORD_SEPARATOR, ACTIVITY, EVENT, ACTIVITY2 = 0x1E, 0x00, 0x03, 0x1A
 IDLE_ENTER, IDLE_EXIT = 0x08, 0x09
-SCAN_BYTES, DECODE_SECONDS = 8 << 20, 4096
+SCAN_BYTES, WALK_BYTES, DECODE_SECONDS = 8 << 20, 1 << 20, 4096
 MAX_SPAN_DAYS = 400                             # longer than any device's memory: a corrupt timestamp
 FIX = "copy the .gt3x again from the device (ActiLife/CentrePoint), or export a raw CSV"
 UNIT_SCALES = {"auto": 1.0, "g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / 9.80665}
@@ -116,6 +116,50 @@ def _next_time(times: npt.NDArray[np.int64], after: npt.NDArray[np.int64], side:
         return np.full(after.shape, never)
     i = np.searchsorted(times, after, side=side)
     return np.where(i < times.size, times[np.minimum(i, times.size - 1)], never)
+
+
+def walk_records(arr: npt.NDArray[np.uint8], start: int, window: int) -> tuple[npt.NDArray[np.int64], int]:
+    """Follow the log records' size fields from the record at ``start`` without a per-record Python loop.
+
+    Every separator byte (0x1E) in ``arr[start:start + window]`` is a candidate record start; each candidate
+    points at the candidate its size field leads to, and the chain from ``start`` is read off with binary
+    lifting (log2(candidates) vectorised steps). Returns the starts of the complete records on the chain and
+    where the chain stops: after its last record (the next is outside the window, not a separator, or cut
+    by the end of ``arr``) or at a record cut by the end of ``arr``.
+
+    >>> log = bytes([0x1E, 0x1A, 0, 0, 0, 0, 2, 0, 0x1E, 0x1E, 0]) + bytes([0x1E, 3, 0, 0, 0, 0, 1, 0, 8, 0])
+    >>> starts, stop = walk_records(np.frombuffer(log, np.uint8), 0, 1 << 20)
+    >>> starts.tolist(), stop
+    ([0, 11], 21)
+    """
+    end = min(arr.size, start + window)
+    cand = np.flatnonzero(arr[start:max(start, end - 7)] == RECORD_SEPARATOR).astype(np.int64) + start
+    if not cand.size or cand[0] != start:
+        return np.empty(0, np.int64), start
+    nxt = cand + 9 + (arr[cand + 6].astype(np.int64) | (arr[cand + 7].astype(np.int64) << 8))
+    j = np.searchsorted(cand, nxt)
+    ok = (j < cand.size) & (cand[np.minimum(j, cand.size - 1)] == nxt)
+    ptr = np.append(np.where(ok, j, cand.size), cand.size)                   # cand.size: the chain ends
+    distance, node, k = np.arange(cand.size), np.zeros(cand.size, np.int64), 0
+    while (1 << k) < cand.size:
+        node = np.where((distance >> k) & 1 == 1, ptr[node], node)
+        ptr, k = ptr[ptr], k + 1
+    path = node[node < cand.size]
+    last = int(path[-1])
+    if nxt[last] > arr.size:                                                   # the last record is cut
+        path = path[:-1]
+        return cand[path], int(cand[last])
+    return cand[path], int(nxt[last])
+
+
+def _record_fields(arr: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], base: int) -> tuple[npt.NDArray, ...]:
+    """Type, timestamp, payload size, payload offset (in the log) and first payload byte of the (complete)
+    records at ``starts``."""
+    ts = (arr[starts + 2].astype(np.int64) | (arr[starts + 3].astype(np.int64) << 8)
+          | (arr[starts + 4].astype(np.int64) << 16) | (arr[starts + 5].astype(np.int64) << 24))
+    size = arr[starts + 6].astype(np.int64) | (arr[starts + 7].astype(np.int64) << 8)
+    first = np.where(size > 0, arr[np.minimum(starts + 8, arr.size - 1)], 0)
+    return arr[starts + 1].copy(), ts, size, starts + base + 8, first
 
 
 class Gt3xFile:
@@ -234,43 +278,39 @@ class Gt3xFile:
 
     def _scan(self) -> None:
         """Walk the records: recorded seconds (time, offset, size, type), idle-sleep events, USB connections."""
-        rec_ts, rec_off, rec_size, rec_type, events, usb = [], [], [], [], [], []
+        parts: list[tuple[npt.NDArray, ...]] = []
         bad = 0
-        carry, last_ts = b"", 0
+        carry = b""
         for at, block in self._chunks():
             buf = carry + block
             base = at - len(carry)
-            pos, size = 0, len(buf)
-            unpack = struct.Struct("<BBIH").unpack_from
-            while pos + 8 <= size:
-                sep, rtype, ts, length = unpack(buf, pos)
-                if sep != RECORD_SEPARATOR:
+            arr = np.frombuffer(buf, np.uint8)
+            pos = 0
+            while pos + 8 <= arr.size:
+                if arr[pos] != RECORD_SEPARATOR:                 # resynchronise at the next separator
                     nxt = buf.find(b"\x1e", pos + 1)
-                    if any(buf[pos: nxt if nxt >= 0 else size]):      # zero padding is documented, else corrupt
+                    if np.any(arr[pos: nxt if nxt >= 0 else arr.size]):   # zero padding is documented
                         bad += 1
-                    if nxt < 0:
-                        pos = size
-                        break
-                    pos = nxt
+                    pos = nxt if nxt >= 0 else arr.size
                     continue
-                end = pos + 9 + length
-                if end > size:
-                    break
-                if rtype in (ACTIVITY, ACTIVITY2):
-                    if length > 1:
-                        rec_ts.append(ts), rec_off.append(base + pos + 8), rec_size.append(length), rec_type.append(rtype)
-                    else:
-                        usb.append(ts)
-                elif rtype == EVENT and length == 1:
-                    events.append((ts, buf[pos + 8]))
-                last_ts = max(last_ts, ts)
-                pos = end
+                starts, stop = walk_records(arr, pos, WALK_BYTES)
+                if not starts.size:
+                    break                                      # a record cut by the chunk's end
+                parts.append(_record_fields(arr, starts, base))
+                pos = stop
             carry = buf[pos:]
         if carry.strip(b"\x00"):
             bad += 1
             self.notes.append("the log ends in a truncated record")
-        self._index(np.array(rec_ts, np.int64), np.array(rec_off, np.int64), np.array(rec_size, np.int64),
-                    np.array(rec_type, np.uint8), events, np.array(sorted(usb), np.int64), last_ts, bad)
+        if not parts:
+            raise InputError(str(self.path), "log.bin", "no log records", FIX)
+        rtype, ts, size, off, first = (np.concatenate([p[k] for p in parts]) for k in range(5))
+        samples = ((rtype == ACTIVITY) | (rtype == ACTIVITY2)) & (size > 1)
+        usb = np.sort(ts[((rtype == ACTIVITY) | (rtype == ACTIVITY2)) & (size == 1)])
+        is_event = (rtype == EVENT) & (size == 1)
+        events = list(zip(ts[is_event].tolist(), first[is_event].tolist()))
+        self._index(ts[samples], off[samples], size[samples], rtype[samples], events, usb,
+                    int(ts.max()), bad)
 
     def _index(self, ts: npt.NDArray[np.int64], off: npt.NDArray[np.int64], size: npt.NDArray[np.int64],
                rtype: npt.NDArray[np.uint8], events: list[tuple[int, int]], usb: npt.NDArray[np.int64],
@@ -336,14 +376,9 @@ class Gt3xFile:
         out = []
         for ln in np.unique(length):
             idx = np.flatnonzero(length == ln)
-            rel = start[idx] - base
-            stride = np.diff(rel)
-            if idx.size > 1 and np.all(stride == stride[0]) and stride[0] > 0:
-                view = np.lib.stride_tricks.as_strided(raw[rel[0]:], shape=(idx.size, int(ln)),
-                                                       strides=(int(stride[0]), 1), writeable=False)
-            else:
-                view = np.stack([raw[r:r + ln] for r in rel.tolist()]) if idx.size else np.empty((0, ln), np.uint8)
-            out.append((idx, view))
+            rel = start[idx] - base                                  # rows copied out of a zero-copy window view
+            rows = np.lib.stride_tricks.sliding_window_view(raw, int(ln))[rel]
+            out.append((idx, rows))
         return out, base
 
     # ---------------------------------------------------------------------------------------- samples
@@ -378,9 +413,14 @@ class Gt3xFile:
         finally:
             if isinstance(self._log, Path):
                 fh.close()
-        within = np.arange(n) - np.repeat(pos, counts)
-        np.divide(within, self.fs_hz, out=t_s)
-        t_s += np.repeat(self.sec_ts[sel] - self.tz_offset_s, counts)
+        if np.all(counts == self.fs):                                  # whole seconds: a (seconds, fs) grid
+            grid = t_s.reshape(-1, self.fs)
+            np.divide(np.arange(self.fs, dtype=np.float64)[None, :], self.fs_hz, out=grid)
+            grid += (self.sec_ts[sel] - self.tz_offset_s)[:, None]
+        else:
+            within = np.arange(n) - np.repeat(pos, counts)
+            np.divide(within, self.fs_hz, out=t_s)
+            t_s += np.repeat(self.sec_ts[sel] - self.tz_offset_s, counts)
         keep = (t_s >= (lo_t - self.tz_offset_s)) & (t_s < (hi_t - self.tz_offset_s))
         if not keep.all():
             t_s, accel = t_s[keep], accel[keep]
@@ -405,8 +445,11 @@ class Gt3xFile:
                     counts = unpack_12bit_yxz(np.ascontiguousarray(sub[:, : c * 9 // 2]).reshape(-1)).reshape(-1, c, 3)
                 else:
                     counts = np.stack([unpack_12bit_yxz(np.ascontiguousarray(r))[:c] for r in sub])
-                dest = (at[which][:, None] + np.arange(c)[None, :]).reshape(-1)
-                accel[dest] = counts.reshape(-1, 3) * per_count
+                first = int(at[which[0]])
+                if np.all(np.diff(at[which]) == c):                     # consecutive in the output: no scatter
+                    np.multiply(counts.reshape(-1, 3), per_count, out=accel[first:first + which.size * c])
+                else:
+                    accel[(at[which][:, None] + np.arange(c)[None, :]).reshape(-1)] = counts.reshape(-1, 3) * per_count
 
     def _last_samples(self, fh: BinaryIO, recs: npt.NDArray[np.int64], per_count: np.float32) -> npt.NDArray[np.float32]:
         """The last sample (g) of each of the records ``recs``: (len(recs), 3)."""
