@@ -102,7 +102,7 @@ def _cwa_pack(counts: npt.NDArray[np.int32]) -> npt.NDArray[np.uint32]:
 
 
 def _cwa_blocks(counts: npt.NDArray[np.int32], first_t: npt.NDArray[np.float64], seq0: int, session_id: int,
-                fs_hz: float, worn: bool) -> npt.NDArray:
+                fs_hz: float, worn: bool, rate_code: int = 0x4A) -> npt.NDArray:
     n = first_t.shape[0]
     blocks = np.zeros(n, BLOCK)
     blocks["magic"], blocks["length"], blocks["session_id"] = b"AX", 508, session_id
@@ -117,7 +117,7 @@ def _cwa_blocks(counts: npt.NDArray[np.int32], first_t: npt.NDArray[np.float64],
     rng = np.random.default_rng(seq0)
     blocks["light_scale"] = rng.integers(250, 350, n) if worn else rng.integers(400, 600, n)
     blocks["temperature"] = int(round((32.0 if worn else 22.0) + 50) * 256 / 75)   # T = raw * 75 / 256 - 50
-    blocks["battery"], blocks["rate_code"], blocks["axes_bps"] = 190, 0x4A, 0x30
+    blocks["battery"], blocks["rate_code"], blocks["axes_bps"] = 190, rate_code, 0x30
     blocks["sample_count"] = CWA_PER_BLOCK
     blocks["data"] = _cwa_pack(counts).view(np.uint8).reshape(n, 480)
     words = blocks.view("<u2").reshape(n, 256)
@@ -127,11 +127,13 @@ def _cwa_blocks(counts: npt.NDArray[np.int32], first_t: npt.NDArray[np.float64],
 
 def write_cwa(path: str | Path, segments: Iterable[Segment], *, fs_hz: float = 100.0, device_id: int = 43210,
               session_id: int = 1, annotation: str = "_sc=lrm&_p=left+ankle") -> Path:
-    """Write an AX3 ``.cwa`` (100 Hz, +-8 g, packed samples). A segment's samples beyond a whole block are
-    carried into the next block when the next segment continues it, else dropped (devices write whole
-    blocks). Returns ``path``."""
-    if fs_hz != 100.0:
-        raise ValueError(f"fs_hz must be 100 Hz (rate code 0x4A), got {fs_hz}")
+    """Write an AX3 ``.cwa`` (+-8 g, packed samples; ``fs_hz`` one of the device's rates 3200 / 2^k: 6.25 to
+    3200 Hz; 100 Hz is rate code 0x4A). A segment's samples beyond a whole block are carried into the next
+    block when the next segment continues it, else dropped (devices write whole blocks). Returns ``path``."""
+    k = 15 - np.log2(3200.0 / fs_hz)
+    if not (k == int(k) and 6 <= k <= 15):
+        raise ValueError(f"fs_hz must be 3200 / 2^k Hz (6.25, 12.5, 25, 50, 100, ... 3200), got {fs_hz}")
+    rate_code = 0x40 | int(k)
     path, seq = Path(path), 0
     carry_t, carry = None, np.empty((0, 3), np.float32)
     with path.open("wb") as out:
@@ -142,12 +144,12 @@ def write_cwa(path: str | Path, segments: Iterable[Segment], *, fs_hz: float = 1
             else:
                 accel, start = np.asarray(seg.accel_g, np.float32), seg.start_s
             if not header_written:
-                out.write(_cwa_header(device_id, session_id, start, 0x4A, annotation))
+                out.write(_cwa_header(device_id, session_id, start, rate_code, annotation))
                 header_written = True
             n_blocks = accel.shape[0] // CWA_PER_BLOCK
             counts = np.clip(np.rint(accel[: n_blocks * CWA_PER_BLOCK] * 256.0), -4088, 4088).astype(np.int32)
             first_t = start + np.arange(n_blocks) * CWA_PER_BLOCK / fs_hz
-            _cwa_blocks(counts, first_t, seq, session_id, fs_hz, seg.worn).tofile(out)
+            _cwa_blocks(counts, first_t, seq, session_id, fs_hz, seg.worn, rate_code).tofile(out)
             seq += n_blocks
             carry, carry_t = accel[n_blocks * CWA_PER_BLOCK:], start + n_blocks * CWA_PER_BLOCK / fs_hz
         if not header_written:
