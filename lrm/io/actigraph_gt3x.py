@@ -51,6 +51,7 @@ RECORD_SEPARATOR, ACTIVITY, EVENT, ACTIVITY2 = 0x1E, 0x00, 0x03, 0x1A
 IDLE_ENTER, IDLE_EXIT = 0x08, 0x09
 SCAN_BYTES, WALK_BYTES, DECODE_SECONDS = 8 << 20, 1 << 20, 4096
 MAX_SPAN_DAYS = 400                             # longer than any device's memory: a corrupt timestamp
+FILL_PER_RECORDED, FILL_MIN_BUDGET_S = 20, 2 * 86400   # idle-sleep fill allowed: 20x the recorded seconds, >= 2 days
 FIX = "copy the .gt3x again from the device (ActiLife/CentrePoint), or export a raw CSV"
 UNIT_SCALES = {"auto": 1.0, "g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / 9.80665}
 
@@ -340,6 +341,12 @@ class Gt3xFile:
         enter = np.array(sorted(t for t, code in events if code == IDLE_ENTER), np.int64)
         exit_ = np.array(sorted(t for t, code in events if code == IDLE_EXIT), np.int64)
         n_fill, _ = plan_seconds(ts, enter, exit_, usb, min(last_ts, int(ts[-1]) + MAX_SPAN_DAYS * 86400))
+        budget = max(FILL_MIN_BUDGET_S, FILL_PER_RECORDED * ts.size)   # memory bounded by the file's own size
+        if int(n_fill.sum()) > budget:
+            over = np.cumsum(n_fill) > budget
+            self.notes.append(f"{int(n_fill[over].sum())} s of idle sleep beyond {FILL_PER_RECORDED}x the recorded "
+                              "time left as gaps (implausible for a worn device; check the file)")
+            n_fill = np.where(over, 0, n_fill)
         self.rec_ts, self.rec_off, self.rec_size, self.rec_type, self.rec_count = ts, off, size, rtype, count
         # the seconds in time order: recorded ones (source = their record), then their fills (source = -1 - record)
         reps = 1 + n_fill
