@@ -106,8 +106,8 @@ def test_idle_sleep_file_gives_actilifes_coverage_and_time_in_bed(tmp_path):
             warnings.simplefilter("ignore", LrmWarning)     # data-quality notes are not what is tested here
             results.append(analyze(read(path, side="left")))
     gt3x, actilife = results
-    assert gt3x.context["analysis_h"] == pytest.approx(actilife.context["analysis_h"], rel=0.01)
-    assert gt3x.context["analysis_h"] > 0.5                 # was 0.02 h with idle seconds as gaps
+    assert gt3x.summary.time_in_bed_h == pytest.approx(actilife.summary.time_in_bed_h, rel=0.01)
+    assert gt3x.summary.time_in_bed_h > 0.5                 # was 0.02 h with idle seconds as gaps
     assert gt3x.quality["left"].coverage_pct == pytest.approx(actilife.quality["left"].coverage_pct, rel=0.01)
     assert gt3x.quality["left"].coverage_pct > 99           # was 14 %
 
