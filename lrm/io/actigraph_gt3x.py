@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, parse_utc_offset_s, to_g
+from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, with_file_offset, parse_utc_offset_s, to_g
 from lrm.io.recording import Gap, Recording
 
 __all__ = ["sniff", "read", "open_source", "Gt3xFile", "DESCRIPTION", "unpack_12bit_yxz", "plan_seconds", "walk_records"]
@@ -486,11 +486,12 @@ class Gt3xFile:
             notes.append(f"time: {LOCAL_AS_UTC}")
         device_type = self.info.get("Device Type", "")
         device = {"GT3XPlus": "ActiGraph GT3X+"}.get(device_type, f"ActiGraph {device_type}".strip())
-        return make_recording(self.path, self.options, t_s=t_s, accel_g=accel, fs_hz=self.fs_hz, device=device,
-                              serial=self.serial, range_g=self.range_g, notes=notes, filled=filled,
-                              meta={"units_in_file": "counts", "timezone": self.tz, "gt3x_layout": self.layout,
-                                    "scale_lsb_per_g": self.scale, "idle_sleep": getattr(self, "idle_sleep", False)},
-                              times_checked=True)
+        rec = make_recording(self.path, self.options, t_s=t_s, accel_g=accel, fs_hz=self.fs_hz, device=device,
+                             serial=self.serial, range_g=self.range_g, notes=notes, filled=filled,
+                             meta={"units_in_file": "counts", "timezone": self.tz, "gt3x_layout": self.layout,
+                                   "scale_lsb_per_g": self.scale, "idle_sleep": getattr(self, "idle_sleep", False)},
+                             times_checked=True)
+        return with_file_offset(rec, self.tz_offset_s if self.tz != "local (unknown offset)" else None)
 
     def _read_activity_bin(self, start_s: float | None, end_s: float | None) -> Recording:
         counts = self._whole

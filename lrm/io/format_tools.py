@@ -260,6 +260,21 @@ def make_recording(
     return Recording(legs={options.side: leg}, time_is_absolute=time_is_absolute, meta=dict(meta or {}))
 
 
+def with_file_offset(recording: Recording, offset_s: float | None) -> Recording:
+    """The recording with the zone its file states as a UTC offset in s (``Recording.timezone`` "+HH:MM",
+    source "file"); unchanged when the file states none."""
+    if offset_s is None:
+        return recording
+    from dataclasses import replace
+
+    from lrm.io.timezones import normalize_tz
+
+    sign = "-" if offset_s < 0 else "+"
+    minutes = int(round(abs(offset_s) / 60))
+    return replace(recording, timezone=normalize_tz(f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"),
+                   timezone_source="file")
+
+
 def shift_start(t_s: npt.NDArray[np.float64], options: Any) -> tuple[npt.NDArray[np.float64], bool]:
     """Relative times: add ``options.start_s`` when given; return (times, time_is_absolute)."""
     if options.start_s is None:

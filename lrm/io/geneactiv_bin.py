@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, parse_utc_offset_s
+from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, with_file_offset, parse_utc_offset_s
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "open_source", "BinFile", "DESCRIPTION", "decode_page_hex"]
@@ -216,12 +216,12 @@ class BinFile:
             raise InputError(str(self.path), "data pages", "no samples in the requested time window",
                              "choose a window within the recording")
         m = re.search(r"(\d+(?:\.\d+)?)\s*to\s*(\d+(?:\.\d+)?)", self.info.get("Accelerometer Range", ""))
-        return make_recording(self.path, self.options, t_s=t_s, accel_g=accel, fs_hz=self.fs_hz, device="GENEActiv",
-                              serial=self.info.get("Device Unique Serial Code", ""),
-                              range_g=float(m.group(2)) if m else 8.0, notes=self.notes,
-                              meta={"units_in_file": "counts", "timezone": self.tz,
-                                    "location": self.info.get("Device Location Code", "")},
-                              times_checked=self.monotonic)
+        rec = make_recording(self.path, self.options, t_s=t_s, accel_g=accel, fs_hz=self.fs_hz, device="GENEActiv",
+                             serial=self.info.get("Device Unique Serial Code", ""), range_g=float(m.group(2)) if m else 8.0,
+                             notes=self.notes, meta={"units_in_file": "counts", "timezone": self.tz,
+                                                     "location": self.info.get("Device Location Code", "")},
+                             times_checked=self.monotonic)
+        return with_file_offset(rec, self.tz_offset_s if self.tz != "local (unknown offset)" else None)
 
     def _decode(self, fh, sel: npt.NDArray[np.int64], accel: npt.NDArray[np.float32],
                 t_s: npt.NDArray[np.float64]) -> None:  # noqa: ANN001 - a binary file

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from lrm.errors import InputError, UnknownFormatError
 from lrm.io.recording import Leg, Recording
 
-__all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read"]
+__all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "open_source"]
 
 SNIFF_BYTES = 64 * 1024
 Units = Literal["auto", "g", "mg", "m/s^2"]
@@ -137,6 +137,18 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
 
         meta["input_files"] = PendingDigests.start({_input_key(fmt, rec): path})
     return replace(rec, meta=meta)
+
+
+def open_source(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(), *, format: str = "auto") -> Any:
+    """One file opened for reading window by window (:class:`lrm.io.leg_source.LegSource`): the binary device
+    formats index their blocks and decode a window at a time; every other format is read whole and sliced."""
+    from lrm.io.leg_source import MemoryLegSource
+
+    fmt = detect_format(path) if format == "auto" else _by_name(format)
+    module = fmt.load()
+    if hasattr(module, "open_source"):
+        return module.open_source(Path(path), options)
+    return MemoryLegSource(read_file(path, options, format=fmt.name, digest=False))
 
 
 def _input_key(fmt: Format, rec: Recording) -> str:
