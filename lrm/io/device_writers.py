@@ -109,7 +109,7 @@ def _cwa_blocks(counts: npt.NDArray[np.int32], first_t: npt.NDArray[np.float64],
     blocks["sequence_id"] = seq0 + np.arange(n)
     end_t = first_t + CWA_PER_BLOCK / fs_hz
     whole = np.floor(end_t - 0.5 / fs_hz).astype(np.int64)       # the last whole second reached in the block
-    offset = np.ceil((whole - first_t) * fs_hz - 1e-6).astype(np.int64)
+    offset = np.ceil((whole - first_t) * fs_hz - 1e-3).astype(np.int64)   # (Unix times carry ~1e-5 sample of rounding)
     frac = first_t + offset / fs_hz - whole                       # in [0, 1/fs)
     blocks["timestamp"] = _cwa_time(whole)
     blocks["timestamp_offset"] = offset
@@ -129,7 +129,8 @@ def write_cwa(path: str | Path, segments: Iterable[Segment], *, fs_hz: float = 1
               session_id: int = 1, annotation: str = "_sc=lrm&_p=left+ankle") -> Path:
     """Write an AX3 ``.cwa`` (+-8 g, packed samples; ``fs_hz`` one of the device's rates 3200 / 2^k: 6.25 to
     3200 Hz; 100 Hz is rate code 0x4A). A segment's samples beyond a whole block are carried into the next
-    block when the next segment continues it, else dropped (devices write whole blocks). Returns ``path``."""
+    block when the next segment continues it, else dropped; the stream's last samples end in a partial block
+    (its sample count says how many). Returns ``path``."""
     k = 15 - np.log2(3200.0 / fs_hz)
     if not (k == int(k) and 6 <= k <= 15):
         raise ValueError(f"fs_hz must be 3200 / 2^k Hz (6.25, 12.5, 25, 50, 100, ... 3200), got {fs_hz}")
@@ -154,6 +155,14 @@ def write_cwa(path: str | Path, segments: Iterable[Segment], *, fs_hz: float = 1
             carry, carry_t = accel[n_blocks * CWA_PER_BLOCK:], start + n_blocks * CWA_PER_BLOCK / fs_hz
         if not header_written:
             raise ValueError("no samples to write")
+        if carry.shape[0]:                     # the last, partial block: its sample count says how many are valid
+            counts = np.zeros((CWA_PER_BLOCK, 3), np.int32)
+            counts[: carry.shape[0]] = np.clip(np.rint(carry * 256.0), -4088, 4088)
+            block = _cwa_blocks(counts, np.array([carry_t]), seq, session_id, fs_hz, True, rate_code)
+            block["sample_count"] = carry.shape[0]
+            words = block.view("<u2").reshape(1, 256)
+            block["checksum"] = (-words[:, :255].sum(axis=1, dtype=np.uint64)).astype(np.uint16)
+            block.tofile(out)
     return path
 
 

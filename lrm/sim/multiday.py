@@ -43,7 +43,8 @@ class MultiDay:
 
     ``night_start_s[k]``: Unix s of night k's first sample (its recording includes the upright time before
     lights-out and after lights-on); ``start_s``/``end_s``: the whole recording; ``day_kinds[k]``: the day
-    after night k ("wear" or "nonwear"); ``timezone``: where it was recorded (an IANA name).
+    after night k ("wear" or "nonwear"); ``timezone``: where it was recorded (an IANA name); ``night_worn[k]``:
+    False when night k's sensor lay on a table (no lying, no movements: a non-wear night).
     """
 
     profile: ProfileName
@@ -58,6 +59,7 @@ class MultiDay:
     evening_dates: tuple[str, ...]
     sides: tuple[str, ...]
     variation: SimVariation
+    night_worn: tuple[bool, ...] = ()
 
     def night(self, k: int) -> SimulatedNight:
         """Night ``k`` as :func:`lrm.sim.night.simulate` gives it (its own times; shift by :meth:`offset_s`)."""
@@ -72,18 +74,24 @@ class MultiDay:
 def plan_multiday(n_nights: int, *, seed: int = 0, profile: ProfileName = "plmd", rate_hz: float = 100.0,
                   night_hours: float = 9.0, daytime: Sequence[DayKind] | None = None,
                   timezone: str = "Europe/Berlin", first_evening: str = "2024-03-04",
-                  sides: Sequence[str] = ("left", "right")) -> MultiDay:
+                  sides: Sequence[str] = ("left", "right"), night_worn: Sequence[bool] | None = None) -> MultiDay:
     """Plan ``n_nights`` nights (night ``k`` starts 21:00-22:30 local on evening ``k``) and the days between.
 
     ``daytime``: the kind of each of the ``n_nights - 1`` days between nights (default: every third day not
-    worn, the others worn). The nights' sensors are clean of BLE artefacts (no gaps, jitter or timestamp
-    drift: device files sample on one clock), everything else is drawn from the seed.
+    worn, the others worn). ``night_worn``: per night, False when the sensor stayed on the table that night
+    (and the days around it). The nights' sensors are clean of BLE artefacts (no gaps, jitter or timestamp
+    drift: device files sample on one clock) and strapped the same way every night (sensor axes along the
+    shank's: a random mounting would differ night by night); everything else is drawn from the seed.
     """
     if n_nights < 1:
         raise ValueError(f"n_nights must be >= 1, got {n_nights}")
     kinds = tuple(daytime) if daytime is not None else tuple("nonwear" if k % 3 == 1 else "wear" for k in range(n_nights - 1))
     if len(kinds) != n_nights - 1 or any(k not in ("wear", "nonwear") for k in kinds):
         raise ValueError(f"daytime must give 'wear' or 'nonwear' for each of the {n_nights - 1} days between nights")
+    worn = tuple(bool(w) for w in night_worn) if night_worn is not None else (True,) * n_nights
+    if len(worn) != n_nights:
+        raise ValueError(f"night_worn must give one bool per night ({n_nights})")
+    kinds = tuple("nonwear" if not (worn[k] and worn[k + 1]) else kind for k, kind in enumerate(kinds))
     if not 2.0 <= night_hours <= 13.0:
         raise ValueError(f"night_hours must lie in [2, 13] h, got {night_hours}")
     zone, rng = ZoneInfo(timezone), np.random.default_rng(seed)
@@ -95,11 +103,12 @@ def plan_multiday(n_nights: int, *, seed: int = 0, profile: ProfileName = "plmd"
     starts = tuple(local(first + timedelta(days=k), float(rng.uniform(21.0, 22.5))) for k in range(n_nights))
     zero = {"left": 0.0, "right": 0.0}
     variation = SimVariation(gaps_per_h=0.0, timestamp_jitter_s=0.0, drift_ppm=zero, clock_offset_s=zero, start_lag_s=zero,
-                             range_g=8.0)
+                             range_g=8.0, mounting="aligned")   # one strapping for the week: the same axes every night
     end = local(first + timedelta(days=n_nights), 11.0)
     return MultiDay(profile, int(seed), float(rate_hz), float(night_hours), timezone, local(first, 13.0),
                     max(end, starts[-1] + night_hours * 3600.0 + 3600.0), starts, kinds,
-                    tuple((first + timedelta(days=k)).isoformat() for k in range(n_nights)), tuple(sides), variation)
+                    tuple((first + timedelta(days=k)).isoformat() for k in range(n_nights)), tuple(sides), variation,
+                    worn)
 
 
 def _rotate(v: npt.NDArray[np.float64], axis: npt.NDArray[np.float64], angle_rad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -155,12 +164,30 @@ def _day_samples(seconds: int, fs: float, rng: np.random.Generator, kind: DayKin
         yield at, accel.astype(np.float32), worn
 
 
+def _upright_g(night: SimulatedNight, side: str) -> npt.NDArray[np.float64]:
+    """The leg's gravity reading when upright (sensor frame, g): its mean while walking in the simulated night
+    (gait swings average out), else over its first 30 s."""
+    leg = night.recording.legs[side]
+    events = night.truth.events
+    walks = events[(events["type"] == "walking") & events["side"].isin([side, "bilateral"])]
+    t = leg.t_s - night.recording.start_s
+    inside = np.zeros(t.size, bool)
+    for a, b in walks[["onset_s", "offset_s"]].to_numpy(float):
+        inside |= (t >= a) & (t < b)
+    samples = leg.accel_g[inside] if inside.sum() >= 10 * leg.fs_hz else leg.accel_g[: int(30 * leg.fs_hz)]
+    return np.mean(samples, axis=0).astype(np.float64)
+
+
 def night_segments(md: MultiDay, k: int, side: str, night: SimulatedNight | None = None) -> Iterator[Segment]:
     """Night ``k``'s samples of one leg at the nominal rate from its start (whole seconds)."""
     night = night or md.night(k)
     accel = night.recording.legs[side].accel_g
     fs = int(md.fs_hz)
     n = accel.shape[0] // fs * fs
+    if md.night_worn and not md.night_worn[k]:                         # on the table all night
+        rng = np.random.default_rng([md.seed, k, 7])
+        table = rng.normal(0, 1, 3)
+        accel = (table / np.linalg.norm(table) + rng.normal(0, 0.003, (n, 3))).astype(np.float32)
     for at in range(0, n, CHUNK_S * fs):
         yield Segment(md.night_start_s[k] + at / md.fs_hz, accel[at:min(n, at + CHUNK_S * fs)])
 
@@ -172,7 +199,7 @@ def leg_segments(md: MultiDay, side: str) -> Iterator[Segment]:
     for k in range(len(md.night_start_s)):
         night = md.night(k)
         accel = night.recording.legs[side].accel_g
-        upright = np.median(accel[: int(30 * fs)], axis=0).astype(np.float64)
+        upright = _upright_g(night, side)
         kind: DayKind = "wear" if k == 0 else md.day_kinds[k - 1]
         lead = int(md.night_start_s[k] - cursor)
         for at, chunk, worn in _day_samples(lead, fs, rng, kind, upright, 0.004):

@@ -123,3 +123,12 @@ def test_a_window_outside_the_recording_is_a_clear_error(tmp_path):
     src = axivity_cwa.open_source(write_cwa(tmp_path / "a.cwa", [Segment(T0, _signal(60))]), ReadOptions())
     with pytest.raises(InputError, match="no samples in the requested time window"):
         src.read(T0 + 3600, T0 + 7200)
+
+
+def test_cwa_block_times_stay_on_the_sample_grid_at_any_start(tmp_path):
+    # block starts at fractions of a second (25 Hz: 4.8 s blocks) and Unix-time rounding must not shift a block
+    for start in (T0, T0 + 0.96, 1_709_760_120.0, 1_709_760_120.04):
+        accel = _signal(600, fs=25)
+        path = write_cwa(tmp_path / "a.cwa", [Segment(start, accel)], fs_hz=25.0)
+        _, leg, _ = read_one(path)
+        np.testing.assert_allclose(leg.t_s, start + np.arange(accel.shape[0]) / 25.0, atol=1e-6)
