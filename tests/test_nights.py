@@ -114,3 +114,19 @@ def test_lrm_analyze_splits_a_long_device_recording_by_itself(three_nights, tmp_
     assert (tmp_path / "o" / "report.html").exists()
     assert main(["analyze", "--left", str(files / "left.cwa"), "--right", str(files / "right.cwa"),
                  "--out", str(tmp_path / "o")]) == 2                        # nights.csv is there: --force needed
+
+
+def test_batch_gives_one_cohort_row_per_night(three_nights, tmp_path):
+    from lrm.batch.cohort import cohort_frame
+    from lrm.batch.discover import NightSpec
+    from lrm.batch.run import run_night
+
+    _, folder, table = three_nights
+    spec = NightSpec("p01", left=str(folder / "files" / "left.cwa"), right=str(folder / "files" / "right.cwa"))
+    row = run_night(spec, None, tmp_path, report=False)
+    assert row.status == "ok" and len(row.nights) == 3
+    frame = cohort_frame([row])
+    assert frame["night_id"].tolist() == [f"p01/{d}" for d in table["date"]]
+    assert frame["night_status"].tolist() == ["ok"] * 3
+    assert frame["plm_index"].round(6).tolist() == table["plm_index"].round(6).tolist()
+    assert run_night(spec, None, tmp_path, report=False).status == "skipped"       # re-runs skip finished files
