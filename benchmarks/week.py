@@ -48,6 +48,8 @@ def bench_week(folder: Path, nights: int = 7, rate_hz: float = 100.0, runs: int 
     wall, rss, out = best
     table = pd.read_csv(out / "nights.csv")
     statuses = table["status"].value_counts().to_dict()
+    for _, night in table[table["status"] != "ok"].iterrows():
+        print(f"  {night['date']}: {night['status']}: {night['reason']}", file=sys.stderr)
     listed = len(table) >= nights and statuses.get("non-wear", 0) >= 1
     return [
         Row(f"{nights}-night two-leg {rate_hz:g} Hz recording ({hours:.0f} h, 2 x .cwa, {size_mb:.0f} MB)",

@@ -40,7 +40,8 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, with_file_offset, parse_utc_offset_s, to_g
+from lrm.io.format_tools import (LOCAL_AS_UTC, empty_populated, keep_window, make_recording, parse_utc_offset_s,
+                                 to_g, with_file_offset)
 from lrm.io.recording import Gap, Recording
 
 __all__ = ["sniff", "read", "open_source", "Gt3xFile", "DESCRIPTION", "unpack_12bit_yxz", "plan_seconds", "walk_records"]
@@ -428,9 +429,7 @@ class Gt3xFile:
             within = np.arange(n) - np.repeat(pos, counts)
             np.divide(within, self.fs_hz, out=t_s)
             t_s += np.repeat(self.sec_ts[sel] - self.tz_offset_s, counts)
-        keep = (t_s >= (lo_t - self.tz_offset_s)) & (t_s < (hi_t - self.tz_offset_s))
-        if not keep.all():
-            t_s, accel = t_s[keep], accel[keep]
+        t_s, accel = keep_window(t_s, accel, lo_t - self.tz_offset_s, hi_t - self.tz_offset_s, True)
         if not t_s.size:
             raise InputError(str(self.path), "log.bin", "no samples in the requested time window",
                              "choose a window within the recording")

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording
+from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, keep_window, make_recording
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "open_source", "CwaFile", "DESCRIPTION", "BLOCK", "decode_timestamps"]
@@ -194,9 +194,8 @@ class CwaFile:
         if scale != 1.0:
             accel *= np.float32(scale)
         if start_s is not None or end_s is not None:
-            keep = (t_s >= (start_s if start_s is not None else -np.inf)) & (t_s < (end_s if end_s is not None else np.inf))
-            if not keep.all():
-                t_s, accel = t_s[keep], accel[keep]
+            t_s, accel = keep_window(t_s, accel, -np.inf if start_s is None else start_s,
+                                     np.inf if end_s is None else end_s, self.monotonic)
         return self._recording(t_s, accel)
 
     def _recording(self, t_s: npt.NDArray[np.float64], accel: npt.NDArray[np.float32]) -> Recording:

@@ -260,6 +260,16 @@ def make_recording(
     return Recording(legs={options.side: leg}, time_is_absolute=time_is_absolute, meta=dict(meta or {}))
 
 
+def keep_window(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float32], lo_s: float, hi_s: float,
+                sorted_times: bool) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32]]:
+    """The samples with ``lo_s <= t_s < hi_s``: views (no copy of a day of samples) when the times ascend."""
+    if sorted_times:
+        a, b = np.searchsorted(t_s, [lo_s, hi_s], side="left")
+        return t_s[a:b], accel_g[a:b]
+    keep = (t_s >= lo_s) & (t_s < hi_s)
+    return (t_s, accel_g) if keep.all() else (t_s[keep], accel_g[keep])
+
+
 def with_file_offset(recording: Recording, offset_s: float | None) -> Recording:
     """The recording with the zone its file states as a UTC offset in s (``Recording.timezone`` "+HH:MM",
     source "file"); unchanged when the file states none."""

@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError
-from lrm.io.format_tools import LOCAL_AS_UTC, empty_populated, make_recording, with_file_offset, parse_utc_offset_s
+from lrm.io.format_tools import (LOCAL_AS_UTC, empty_populated, keep_window, make_recording, parse_utc_offset_s,
+                                 with_file_offset)
 from lrm.io.recording import Recording
 
 __all__ = ["sniff", "read", "open_source", "BinFile", "DESCRIPTION", "decode_page_hex"]
@@ -209,9 +210,7 @@ class BinFile:
             for k in range(0, sel.size, DECODE_PAGES):
                 self._decode(fh, sel[k:k + DECODE_PAGES], accel[k * SAMPLES_PER_PAGE:], t_s[k * SAMPLES_PER_PAGE:])
         if start_s is not None or end_s is not None:
-            keep = (t_s >= lo_t) & (t_s < hi_t)
-            if not keep.all():
-                t_s, accel = t_s[keep], accel[keep]
+            t_s, accel = keep_window(t_s, accel, lo_t, hi_t, self.monotonic)
         if not t_s.size:
             raise InputError(str(self.path), "data pages", "no samples in the requested time window",
                              "choose a window within the recording")

@@ -118,18 +118,21 @@ def _rotate(v: npt.NDArray[np.float64], axis: npt.NDArray[np.float64], angle_rad
 
 
 def _day_samples(seconds: int, fs: float, rng: np.random.Generator, kind: DayKind, upright_g: npt.NDArray[np.float64],
-                 noise_g: float) -> Iterator[tuple[int, npt.NDArray[np.float32], bool]]:
+                 noise_g: float, *, off_before: bool = False, off_after: bool = False,
+                 table_g: npt.NDArray[np.float64] | None = None) -> Iterator[tuple[int, npt.NDArray[np.float32], bool]]:
     """A day's samples in chunks: (offset in s, (n, 3) g, worn). Worn: standing, sitting and walking bouts
     (the shank swinging +-25 deg at 0.9 strides/s with heel strikes), with a weight shift or fidget (a tilt
-    change of ~6 deg) every 20-240 s; not worn: the sensor lies on a table
+    change of ~6 deg) every 20-240 s; not worn (``table_g``: the orientation it lies in, kept through a night
+    off, ``off_before``/``off_after`` when the night before/after was off too): the sensor lies on a table
     from 20-40 min after the night until 20-40 min before the next."""
     u = upright_g / np.linalg.norm(upright_g)
     lateral = np.cross(u, [1.0, 0.0, 0.0] if abs(u[0]) < 0.9 else [0.0, 1.0, 0.0])
     lateral /= np.linalg.norm(lateral)
     off_from, off_to = seconds, seconds
-    if kind == "nonwear":
-        off_from, off_to = int(rng.uniform(1200, 2400)), seconds - int(rng.uniform(1200, 2400))
-    table = rng.normal(0, 1, 3)
+    if kind == "nonwear":               # off from the morning to the evening, or on from/to a night off
+        off_from = 0 if off_before else int(rng.uniform(1200, 2400))
+        off_to = seconds if off_after else seconds - int(rng.uniform(1200, 2400))
+    table = rng.normal(0, 1, 3) if table_g is None else np.asarray(table_g, np.float64)
     table /= np.linalg.norm(table)
     shifts, t = [], 0.0                     # weight shifts and fidgets: the shank tilt changes by a few degrees
     while t < seconds:
@@ -178,6 +181,12 @@ def _upright_g(night: SimulatedNight, side: str) -> npt.NDArray[np.float64]:
     return np.mean(samples, axis=0).astype(np.float64)
 
 
+def _table_g(md: MultiDay, k: int) -> npt.NDArray[np.float64]:
+    """The orientation the sensor lies in on the table while off around night ``k`` (g, unit)."""
+    v = np.random.default_rng([md.seed, k, 9]).normal(0, 1, 3)
+    return v / np.linalg.norm(v)
+
+
 def night_segments(md: MultiDay, k: int, side: str, night: SimulatedNight | None = None) -> Iterator[Segment]:
     """Night ``k``'s samples of one leg at the nominal rate from its start (whole seconds)."""
     night = night or md.night(k)
@@ -186,8 +195,7 @@ def night_segments(md: MultiDay, k: int, side: str, night: SimulatedNight | None
     n = accel.shape[0] // fs * fs
     if md.night_worn and not md.night_worn[k]:                         # on the table all night
         rng = np.random.default_rng([md.seed, k, 7])
-        table = rng.normal(0, 1, 3)
-        accel = (table / np.linalg.norm(table) + rng.normal(0, 0.003, (n, 3))).astype(np.float32)
+        accel = (_table_g(md, k) + rng.normal(0, 0.003, (n, 3))).astype(np.float32)
     for at in range(0, n, CHUNK_S * fs):
         yield Segment(md.night_start_s[k] + at / md.fs_hz, accel[at:min(n, at + CHUNK_S * fs)])
 
@@ -202,8 +210,12 @@ def leg_segments(md: MultiDay, side: str) -> Iterator[Segment]:
         upright = _upright_g(night, side)
         kind: DayKind = "wear" if k == 0 else md.day_kinds[k - 1]
         lead = int(md.night_start_s[k] - cursor)
-        for at, chunk, worn in _day_samples(lead, fs, rng, kind, upright, 0.004):
-            yield Segment(cursor + at, chunk, worn)
+        worn = md.night_worn or (True,) * len(md.night_start_s)
+        before_off = k > 0 and not worn[k - 1]
+        table = _table_g(md, k) if not worn[k] else (_table_g(md, k - 1) if before_off else None)
+        for at, chunk, worn_now in _day_samples(lead, fs, rng, kind, upright, 0.004, off_before=before_off,
+                                                off_after=not worn[k], table_g=table):
+            yield Segment(cursor + at, chunk, worn_now)
         yield from night_segments(md, k, side, night)
         cursor = md.night_start_s[k] + accel.shape[0] // int(fs)
         if k == len(md.night_start_s) - 1:
