@@ -110,6 +110,7 @@ def test_idle_sleep_file_gives_actilifes_coverage_and_time_in_bed(tmp_path):
     assert gt3x.summary.time_in_bed_h > 0.5                 # was 0.02 h with idle seconds as gaps
     assert gt3x.quality["left"].coverage_pct == pytest.approx(actilife.quality["left"].coverage_pct, rel=0.01)
     assert gt3x.quality["left"].coverage_pct > 99           # was 14 %
+    assert any("1822 s not recorded (idle-sleep) filled" in r for r in gt3x.quality["left"].repairs)   # summary.json says so
 
 
 def test_plan_fills_only_between_an_idle_entry_and_its_exit():
