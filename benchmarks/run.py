@@ -120,10 +120,10 @@ with imports_beside_read(["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring
     mark("read 2 CSVs")
 mark("imports beside the read (wait)")
 from lrm.params import Params
-from lrm.pipeline import analyze, write_night
+from lrm.pipeline import analyze
 result = analyze(rec, Params())
 mark("analysis")
-write_night(result, sys.argv[3])
+result.save(sys.argv[3])
 mark("write summary, events, trace")
 from lrm.report.html import write_report
 write_report(sys.argv[3])
@@ -288,7 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     hot_spots = ""
     work = Path(tempfile.mkdtemp(prefix="lrm-bench-"))
+    device_rows: list[Row] = []
     try:
+        if args.device_days:           # first: the longest part, independent of the night below
+            from readers import bench_readers
+            from week import bench_week
+
+            print("week-long device files: readers ...", file=sys.stderr)
+            device_rows.extend(bench_readers(work / "readers", args.device_days, args.rate, 2, args.slow_peers))
+            print("week-long device files: night-by-night analysis ...", file=sys.stderr)
+            device_rows.extend(bench_week(work / "week", args.device_days, args.rate, 2))
+            print(render(device_rows), file=sys.stderr)
         print(f"simulating a {args.hours:g} h two-leg {args.rate:g} Hz night ...", file=sys.stderr)
         left_csv, right_csv, native = make_night(work, args.hours, args.rate)
         recording = read_native(native)
@@ -382,7 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s ({cpu:.2f} s CPU)", "", "", ""))
         rows.append(Row("lrm analyze, whole-process peak RSS", f"{max(r for _, r, _ in runs):.0f} MiB", "", "<= 600 MiB",
                         verdict(max(r for _, r, _ in runs) <= 600)))
-        rows.extend(bench_analyze_stages(left_csv, right_csv, work / "stages-out"))
+        try:
+            rows.extend(bench_analyze_stages(left_csv, right_csv, work / "stages-out"))
+        except RuntimeError as exc:    # report, do not lose the other rows
+            rows.append(Row("lrm analyze steps, fresh process", f"failed: {str(exc).splitlines()[-1][:80]}", "", "", "skipped"))
         probe = ("import sys, runpy\nsys.argv = ['lrm', '--help']\ntry:\n    runpy.run_module('lrm', run_name='__main__')\n"
                  "except SystemExit:\n    pass\nprint('HEAVY=' + ','.join(m for m in ('scipy', 'numpy', 'pandas', 'matplotlib') if m in sys.modules))")
         wall_help, _, text = run_child([sys.executable, "-c", probe])
@@ -395,15 +408,6 @@ def main(argv: list[str] | None = None) -> int:
 
         print("batch throughput ...", file=sys.stderr)
         rows.extend(bench_batch(native, work, args.batch_nights))
-
-        if args.device_days:
-            from readers import bench_readers
-            from week import bench_week
-
-            print("week-long device files: readers ...", file=sys.stderr)
-            rows.extend(bench_readers(work / "readers", args.device_days, args.rate, 2, args.slow_peers))
-            print("week-long device files: night-by-night analysis ...", file=sys.stderr)
-            rows.extend(bench_week(work / "week", args.device_days, args.rate, 2))
 
         hot_spots = ""
         if args.profile:
@@ -419,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    table = render(rows)
+    table = render(rows + device_rows)
     print(table)
     if not args.no_write:
         header = environment(args)
