@@ -77,11 +77,24 @@ def _tidy_column(series: pd.Series) -> pd.Series:
     return series.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)).astype("string")
 
 
+def _per_night(row: CohortRow) -> list[CohortRow]:
+    """A recording analysed night by night as one row per night (``night_id`` ``<id>/<date>``)."""
+    from dataclasses import replace
+
+    if not row.nights:
+        return [row]
+    return [replace(row, night_id=f"{row.night_id}/{night.get('date')}", values=night, nights=(),
+                    output=f"{row.output}/{night['night_output']}" if night.get("night_output") else row.output)
+            for night in row.nights]
+
+
 def cohort_frame(rows: Iterable[CohortRow]) -> pd.DataFrame:
-    """The cohort table as a DataFrame: one row per night, sorted by ``night_id``; columns as in the module doc."""
+    """The cohort table as a DataFrame: one row per night, sorted by ``night_id``; columns as in the module doc.
+    A recording analysed night by night (longer than 30 h) gives one row per night, with ``night_status`` and
+    ``night_reason`` (a night not scored: non-wear, no lying period ...)."""
     import pandas as pd
 
-    records = [_row_record(r) for r in sorted(rows, key=lambda r: r.night_id)]
+    records = [_row_record(r) for r in sorted((n for r in rows for n in _per_night(r)), key=lambda r: r.night_id)]
     columns: list[str] = []
     for name in LEADING_COLUMNS:
         columns.append(name)

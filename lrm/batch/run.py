@@ -29,6 +29,7 @@ __all__ = ["CohortRow", "run_night", "analyze_night", "is_finished", "PARTIAL_DI
 
 PARTIAL_DIR = ".partial"
 DONE_MARKER = "summary.json"
+NIGHTS_MARKER = "nights.csv"      # a recording analysed night by night (lrm.nights)
 Status = Literal["ok", "skipped", "failed"]
 
 
@@ -55,6 +56,9 @@ class CohortRow:
         The night's summary.json flattened to scalars (nested keys joined with ``_``); empty when failed.
     detail : str
         The Python traceback for unexpected (internal) errors, for bug reports; not a table column.
+    nights : tuple of mapping
+        For a recording analysed night by night (longer than 30 h: ``lrm.nights``), one mapping per night
+        (its nights.csv row and, when scored, its summary.json flattened); the cohort table gives each its row.
     """
 
     night_id: str
@@ -65,6 +69,7 @@ class CohortRow:
     output: str = ""
     values: Mapping[str, Any] = field(default_factory=dict)
     detail: str = ""
+    nights: tuple[Mapping[str, Any], ...] = ()
 
 
 def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
@@ -82,6 +87,8 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
     from lrm.night_files import NightInputs, analyze_files
 
+    if _analyze_week(spec, as_params(params), out_dir):
+        return
     inputs = NightInputs(path=spec.path, left=spec.left, right=spec.right, hypnogram=spec.hypnogram,
                          respiratory=spec.respiratory, arousals=spec.arousals, lights_out=spec.lights_out,
                          lights_on=spec.lights_on, tz=spec.tz)
@@ -89,17 +96,59 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     analyze_files(inputs, out_dir, as_params(params), report=False, threads=1)
 
 
+def _analyze_week(spec: NightSpec, params: Any, out_dir: Path) -> bool:
+    """A device recording longer than 30 h (and no per-night scoring files): night by night into ``out_dir``
+    (``lrm.nights``: OUT/<night_id>/<date>/ and nights.csv). False when the spec is one night."""
+    from lrm.io.registry import detect_format
+
+    if spec.hypnogram or spec.respiratory or spec.arousals or spec.lights_out or spec.lights_on:
+        return False
+    first = spec.path or spec.left or spec.right
+    if first is None or Path(first).is_dir() or not hasattr(detect_format(first).load(), "open_source"):
+        return False
+    from lrm.nights import SPLIT_AFTER_S, analyze_nights, open_legs, span_s
+
+    sources = open_legs(spec.left, spec.right, spec.path, None)
+    start, end = span_s(sources)
+    if end - start <= SPLIT_AFTER_S:
+        return False
+    analyze_nights(sources, out_dir, params, overwrite=True, report=False, threads=1)
+    return True
+
+
 def _write_report(night_dir: Path) -> None:
-    from lrm.report.html import write_report
+    from lrm.report.html import write_multi_night_report, write_report
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LrmWarning)
+        if (night_dir / NIGHTS_MARKER).is_file():                # night by night: each night, then all of them
+            scored = sorted(d for d in night_dir.iterdir() if (d / DONE_MARKER).is_file())
+            for d in scored:
+                write_report(d)
+            if scored:
+                write_multi_night_report([str(d) for d in scored], night_dir / "report.html")
+            return
         write_report(night_dir)
 
 
 def is_finished(night_dir: str | os.PathLike[str]) -> bool:
-    """True if ``night_dir`` holds a finished night (folders only appear complete, by rename)."""
-    return (Path(night_dir) / DONE_MARKER).is_file()
+    """True if ``night_dir`` holds a finished night, or nights (folders only appear complete, by rename)."""
+    return (Path(night_dir) / DONE_MARKER).is_file() or (Path(night_dir) / NIGHTS_MARKER).is_file()
+
+
+def read_nights(night_dir: Path) -> tuple[dict[str, Any], ...]:
+    """A night-by-night folder's nights: each nights.csv row, with the scored night's summary.json values."""
+    import pandas as pd
+
+    table = pd.read_csv(night_dir / NIGHTS_MARKER)
+    table = table.astype(object).where(table.notna(), None)
+    out = []
+    for row in table.to_dict("records"):
+        values = {f"night_{k}" if k in ("status", "reason", "output") else k: v for k, v in row.items()}
+        if row.get("output") and (night_dir / str(row["output"]) / DONE_MARKER).is_file():
+            values = {**read_values(night_dir / str(row["output"])), **values}
+        out.append(values)
+    return tuple(out)
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -182,7 +231,7 @@ def run_night(
     final = Path(out_dir) / spec.night_id
     try:
         if not force and is_finished(final):
-            return CohortRow(spec.night_id, "skipped", spec, output=str(final), values=read_values(final))
+            return _done_row(spec, "skipped", final)
         partial = Path(out_dir) / PARTIAL_DIR
         partial.mkdir(parents=True, exist_ok=True)
         tmp = partial / f"{spec.night_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -201,11 +250,16 @@ def run_night(
             _install(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return CohortRow(spec.night_id, "ok", spec, error=note, elapsed_s=_since(start), output=str(final),
-                         values=read_values(final), detail=detail)
+        return _done_row(spec, "ok", final, error=note, elapsed_s=_since(start), detail=detail)
     except Exception as exc:  # noqa: BLE001 - a night's failure is data, never an exception
         detail = "" if isinstance(exc, LrmError) else traceback.format_exc()
         return CohortRow(spec.night_id, "failed", spec, error=describe_error(exc), elapsed_s=_since(start), detail=detail)
+
+
+def _done_row(spec: NightSpec, status: Status, final: Path, **fields: Any) -> CohortRow:
+    if (final / NIGHTS_MARKER).is_file():
+        return CohortRow(spec.night_id, status, spec, output=str(final), nights=read_nights(final), **fields)
+    return CohortRow(spec.night_id, status, spec, output=str(final), values=read_values(final), **fields)
 
 
 def _since(start: float) -> float:

@@ -21,6 +21,12 @@ needs a header 'time,x,y,z' (time in Unix seconds, ISO 8601, or seconds from --s
 file's ankle comes from --side, else from its name or metadata (night1_left.csv), else lrm asks (on a
 terminal) or stops: it never guesses a leg.
 
+Recordings longer than 30 h (device files worn for days), or any with --nights, are analysed night by
+night: a noon-to-noon window per evening in local time (the zone as below; UTC when unknown),
+the rest period found in each, non-wear days (sensor still for > 90 min) never scored as rest. Writes
+DIR/<YYYY-MM-DD>/ per scored night (the files above), DIR/nights.csv and DIR/nights.parquet (one row per
+night: date, status and reason, time in bed, every index, data quality) and DIR/report.html (all nights).
+
 Clock times are local: the time zone comes from the files (MetaBase, GENEActiv, ActiGraph .gt3x, ISO
 offsets, phyphox, Sensor Logger's Metadata.csv, lrm record), else from --tz (IANA name such as
 Europe/Berlin, or +-HH:MM); without either lrm says the zone is unknown. Times for --lights-out/--lights-on:
@@ -38,6 +44,8 @@ examples:
   lrm analyze --left L.cwa --right R.cwa --tz Europe/Berlin --out night1      files that state no zone
   lrm analyze --left L.csv --right R.csv --hypnogram stages.csv --rules aasm --out night1-aasm
   lrm analyze --left L.csv --right R.csv --config params.toml --out night1 --force
+  lrm analyze --left L.cwa --right R.cwa --out week1                a week: night by night (> 30 h)
+  lrm analyze --left L.csv --right R.csv --nights --out nights1     night by night on request
 """
 
 
@@ -64,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arousals", metavar="FILE", help="arousals: CSV 'onset_s,offset_s' or EDF+ annotations")
     parser.add_argument("--pdf", action="store_true", help="also write DIR/report.pdf (A4)")
     parser.add_argument("--force", action="store_true", help="replace existing results in DIR")
+    parser.add_argument("--nights", action="store_true",
+                        help="analyse night by night (noon to noon, local time); automatic beyond 30 h")
 
 
 def _fmt(value: object, fmt: str = ".1f", unit: str = "") -> str:
@@ -160,11 +170,49 @@ def run(args: argparse.Namespace) -> int:
     modules = ["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
                "matplotlib.backends.backend_svg"]
     out = Path(args.out)
+    if run_nights(args, inputs, params, out):
+        return 0
     result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf,
                            during_read=lambda: imports_beside_read(modules))
+    if result.summary.duration_h is not None and result.summary.duration_h * 3600 > SPLIT_AFTER_S:
+        print(f"  warning: the recording lasts {result.summary.duration_h:.0f} h, analysed as one night: pass --nights "
+              "to analyse it night by night")
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
     return 0
+
+
+SPLIT_AFTER_S = 30 * 3600.0   # lrm.nights.SPLIT_AFTER_S (not imported here: --help stays light)
+
+
+def run_nights(args: argparse.Namespace, inputs, params, out) -> bool:  # noqa: ANN001 - NightInputs, Params, Path
+    """Analyse night by night when asked (--nights) or when a device file's index shows more than 30 h;
+    False when the recording is one night (the caller analyses it as such)."""
+    from lrm.io.registry import detect_format
+
+    first = inputs.path or inputs.left or inputs.right
+    indexed = hasattr(detect_format(first).load(), "open_source") if inputs.format == "auto" else False
+    if not (args.nights or indexed):
+        return False
+    if args.nights and (inputs.hypnogram or inputs.respiratory or inputs.arousals or inputs.lights_out or inputs.lights_on):
+        from lrm.errors import InputError
+
+        raise InputError("lrm analyze", "--nights", "scoring files and lights-out/on belong to one night",
+                         "analyse that night on its own, without --nights")
+    from lrm.nights import analyze_nights, open_legs, span_s
+
+    sources = open_legs(inputs.left, inputs.right, inputs.path, inputs.side, format=inputs.format, units=inputs.units,
+                        start_s=inputs.start_s)
+    start, end = span_s(sources)
+    if not args.nights and end - start <= SPLIT_AFTER_S:
+        return False
+    print(f"lrm analyze: {(end - start) / 3600:.0f} h of recording, night by night (noon to noon, local time) -> {out}")
+    table = analyze_nights(sources, out, params, overwrite=args.force, pdf=args.pdf, progress=print)
+    scored = int((table["status"] == "ok").sum())
+    print(f"  {len(table)} night(s), {scored} scored: {out / 'nights.csv'}")
+    if scored:
+        print(f"  report: {out / 'report.html'}")
+    return True
 
 
 def print_report_line(out, *, pdf: bool) -> None:  # noqa: ANN001 - a Path

@@ -11,6 +11,9 @@ Some exports hold the raw ADC counts instead of g (integer values, median magnit
 343 g" in issue 15). They are recognised and divided by the device's scale from the GT3X file format
 documentation (``Acceleration Scale``: 341 LSB/g for +-6 g NEO/CLE/MRA serials, 256 LSB/g for +-8 g MOS/TAS)
 when the magnitude agrees with it within 10 %; otherwise they are refused.
+Rows of exactly 0 g on all three axes are what ActiLife writes for seconds the device recorded nothing
+outside idle sleep (after a USB connection, in the shared TAS1H30182785 export): a worn or resting
+accelerometer always reads ~1 g, so they are kept as gaps.
 """
 
 from __future__ import annotations
@@ -100,6 +103,14 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
                              "export with timestamps, or use the generic CSV reader with a rate")
         t_s = start + np.arange(xyz.shape[0], dtype=np.float64) / rate
         fs = rate
+    nothing = np.all(xyz == 0.0, axis=1)          # ActiLife's rows where the device recorded nothing
+    if nothing.any():
+        t_s, xyz = t_s[~nothing], xyz[~nothing]
+        notes.append(f"{int(nothing.sum())} rows of 0 g on all three axes (ActiLife's fill where the device "
+                     "recorded nothing, e.g. while docked on USB) kept as gaps")
+        if not t_s.size:
+            raise InputError(str(path), "data", "every row is 0 g on all three axes: no recorded samples",
+                             "export the file again from ActiLife, or give the .gt3x file")
     unit = "g"
     if options.units == "auto" and (scale := _counts_scale(xyz, serial, path)) is not None:
         xyz = xyz / scale

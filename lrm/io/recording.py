@@ -59,6 +59,10 @@ class Leg:
     gaps : tuple of Gap
         Gaps known from the source (BLE disconnects with their cause); readers that cannot know leave
         it empty and the pipeline finds gaps from the timestamps.
+    filled : tuple of Gap
+        Stretches the device did not record but whose samples the reader filled as the vendor's software
+        does (ActiGraph idle sleep: the last sample repeated, ``cause="idle-sleep"``); their samples are in
+        ``t_s``/``accel_g``, and reports say how much was filled.
     clock_offset_s, clock_drift_ppm : float
         Clock correction already applied to ``t_s`` by the source (BLE clock model), for reporting.
     notes : tuple of str
@@ -74,6 +78,7 @@ class Leg:
     range_g: float | None = None
     source: str = ""
     gaps: tuple[Gap, ...] = ()
+    filled: tuple[Gap, ...] = ()
     clock_offset_s: float = 0.0
     clock_drift_ppm: float = 0.0
     notes: tuple[str, ...] = ()

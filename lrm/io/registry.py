@@ -28,7 +28,7 @@ from lrm.errors import InputError, UnknownFormatError
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
-           "SideUnknownError"]
+           "SideUnknownError", "open_source"]
 
 SNIFF_BYTES = 64 * 1024
 Units = Literal["auto", "g", "mg", "m/s^2"]
@@ -205,6 +205,18 @@ def _shift_leg(leg: Leg, shift_s: float, notes: tuple[str, ...]) -> Leg:
         if shift_s and isinstance(value, tuple) and value and all(isinstance(g, Gap) for g in value):
             changes[f.name] = tuple(replace(g, start_s=g.start_s + shift_s, end_s=g.end_s + shift_s) for g in value)
     return replace(leg, **changes)
+
+
+def open_source(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(), *, format: str = "auto") -> Any:
+    """One file opened for reading window by window (:class:`lrm.io.leg_source.LegSource`): the binary device
+    formats index their blocks and decode a window at a time; every other format is read whole and sliced."""
+    from lrm.io.leg_source import MemoryLegSource
+
+    fmt = detect_format(path) if format == "auto" else _by_name(format)
+    module = fmt.load()
+    if hasattr(module, "open_source"):
+        return module.open_source(Path(path), options)
+    return MemoryLegSource(read_file(path, options, format=fmt.name, digest=False))
 
 
 def _input_key(fmt: Format, rec: Recording) -> str:

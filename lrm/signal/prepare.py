@@ -86,6 +86,10 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     fs = float(params.work_fs_hz)
     src = leg.source or f"{leg.side} leg"
     t, x, dt, repairs, (x_max, x_min) = _repair(leg, src, warn=warn)
+    filled_s = sum(g.duration_s for g in leg.filled)                 # e.g. ActiGraph idle sleep (Leg.filled)
+    if filled_s:
+        repairs = [*repairs, f"{filled_s:.0f} s not recorded ({', '.join(sorted({g.cause for g in leg.filled}))}) "
+                   "filled with the last sample, as the vendor's software does"]
     gap_at = np.flatnonzero(dt > params.gap_s)                  # find_gaps, on the intervals already known
     del dt                                                      # (n,) float64: not needed past this point
     q = max(1, int(round(leg.fs_hz / fs)))
