@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from lrm._version import __version__
 from lrm.io.edf_scoring import read_scoring_files
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
@@ -24,10 +25,10 @@ from lrm.io.scoring_inputs import load_scoring_inputs
 from lrm.io.times import parse_lights
 from lrm.params import Params
 from lrm.pipeline import analyze as analyze_recording
-from lrm.result import NightResult
+from lrm.result import NightResult, Summary, add_onset_column
 from lrm.result import load_night as load
 from lrm.rules.rulesets import RuleSet, RuleSetName
-from lrm.rules.score import ScoredEvents, score_lms
+from lrm.rules.score import score_lms
 from lrm.sim.night import simulate
 
 __all__ = ["read", "analyze", "load", "score_events", "simulate"]
@@ -96,18 +97,39 @@ def score_events(
     hours: float | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
-) -> ScoredEvents:
+) -> NightResult:
     """Score a file of technician-scored LMs (generic LM CSV, RemLogic export or EDF+) with WASM 2016 or AASM.
 
     The analysis period is ``hours``, or ``start_s``-``end_s`` (s since the recording start), or the
-    hypnogram's span; see ``lrm score-events --help``. Returns the scored events and the night's summary.
+    hypnogram's span; see ``lrm score-events --help``. Returns the typed night (no signal trace): the scored
+    events, the summary (with the analysis period as lights out/on, the file's wall-clock start without an
+    offset: a local clock of a zone it does not state, and ``lrm_version``) and the PSG scoring it used;
+    ``.save(DIR)`` writes it.
     """
     inputs = load_scoring_inputs(
         path, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
         hours=hours, start_s=start_s, end_s=end_s,
     )
-    return score_lms(
+    # the export's wall clock, of a zone it does not state: stored without an offset (never called UTC)
+    recording_start = inputs.recording_start or inputs.recording_start_local
+    scored = score_lms(
         inputs.lms, hours=inputs.hours, rules=rules, hypnogram=inputs.hypnogram,
         respiratory=inputs.respiratory, arousals=inputs.arousals, period=inputs.period,
-        recording_start=inputs.recording_start,
+        recording_start=recording_start,
     )
+    period = inputs.period or (None, None)
+    summary = Summary.from_dict({**scored.summary.to_dict(), "lights_out_s": period[0], "lights_on_s": period[1],
+                                 "rest_period_source": _period_source(inputs.period, start_s),
+                                 "lrm_version": __version__})
+    return NightResult(add_onset_column(scored.events, recording_start, None), summary, hypnogram=inputs.hypnogram,
+                       respiratory=_intervals(inputs.respiratory), arousals=_intervals(inputs.arousals))
+
+
+def _intervals(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if table is None else table[["onset_s", "offset_s"]].astype(float).reset_index(drop=True)
+
+
+def _period_source(period: tuple[float, float] | None, start_s: float | None) -> str | None:
+    if period is None:
+        return None
+    return "start and end given" if start_s is not None else "scored epochs"

@@ -27,6 +27,7 @@ from lrm.io.timezones import start_iso
 from lrm.params import Params
 from lrm.result import NightContext, NightResult, Summary, add_onset_column
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
+from lrm.rules.review import select_review_events
 from lrm.rules.score import score_lms
 from lrm.rules.summary import NightSummary
 from lrm.signal.legs import default_threads, process_legs, trace_1s
@@ -34,6 +35,7 @@ from lrm.signal.posture import classify_movements, estimate_posture
 from lrm.signal.quality import leg_quality
 from lrm.signal.rest import combine_legs, find_rest_period
 from lrm.signal.sleep import find_sleep_onsets
+from lrm.signal.snippets import Snippets, cut_snippets
 
 __all__ = ["NightResult", "analyze", "MIN_DURATION_S", "default_threads"]
 
@@ -116,7 +118,16 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
         timezone_source=recording.timezone_source)
     context = NightContext(legs.clock_fit, _single_leg_onsets(table, legs.sides), duration_s)
     events = add_onset_column(scored.events, recording_start, recording.timezone)
-    return NightResult(events, summary, trace_1s(legs, postures, rest.in_bed), params, context)
+    return NightResult(events, summary, trace_1s(legs, postures, rest.in_bed), params, context, hypnogram=hypnogram,
+                       respiratory=respiratory, arousals=arousals, snippets=_review_snippets(legs, scored.events))
+
+
+def _review_snippets(legs, events: pd.DataFrame) -> Snippets:  # noqa: ANN001 - lrm.signal.legs.Legs
+    """The acceleration around every hypnic jerk and a sample of PLMs per series (the report's event review)."""
+    sides = legs.sides
+    fits = {sides[1]: legs.clock_fit} if len(sides) == 2 and legs.clock_fit.ok else {}
+    return cut_snippets({side: leg.prepared for side, leg in legs.legs.items()}, select_review_events(events),
+                        fits=fits)
 
 
 def _input_files(recording: Recording) -> dict[str, object]:

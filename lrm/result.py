@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import LrmError
+from lrm.io.hypnogram import Hypnogram
 from lrm.params import Params
 from lrm.rules.rulesets import RuleSet, get_ruleset
 from lrm.rules.summary import NightSummary
 from lrm.signal.align import ClockFit
 from lrm.signal.quality import LegQuality
+from lrm.signal.snippets import Snippets
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -159,6 +161,11 @@ class NightResult:
         ``in_bed``), or None for a directory without trace.parquet (``lrm score-events``).
     params : the :class:`~lrm.params.Params` used (None when a loaded directory's cannot be rebuilt).
     context : :class:`NightContext`, in-memory diagnostics.
+    hypnogram : the PSG sleep stages the night was scored with (:class:`~lrm.io.hypnogram.Hypnogram`), or None.
+    respiratory, arousals : the PSG's respiratory events and arousals (``onset_s``, ``offset_s`` in s since the
+        recording start), or None when none were given.
+    snippets : acceleration around the events chosen for review (:class:`~lrm.signal.snippets.Snippets`),
+        or None (``lrm score-events``: no signal).
     """
 
     events: pd.DataFrame
@@ -166,6 +173,10 @@ class NightResult:
     trace: pd.DataFrame | None = None
     params: Params | None = None
     context: NightContext = field(default_factory=NightContext)
+    hypnogram: Hypnogram | None = None
+    respiratory: pd.DataFrame | None = None
+    arousals: pd.DataFrame | None = None
+    snippets: Snippets | None = None
 
     @property
     def quality(self) -> Mapping[str, LegQuality]:
@@ -235,7 +246,8 @@ def add_onset_column(events: pd.DataFrame, recording_start: str | None, tz: str 
 def load_night(out_dir: str | os.PathLike[str]) -> NightResult:
     """Read a night directory (:mod:`lrm.io.night_dir`) back into the :class:`NightResult` that was saved.
 
-    ``context`` (in-memory diagnostics) is empty; ``params`` is None when the directory's parameters are
+    ``context`` (in-memory diagnostics) is empty; the PSG scoring (hypnogram, respiratory events, arousals) and
+    the review snippets come back when the directory holds them; ``params`` is None when the directory's parameters are
     not valid for this version of lrm (or it has none: ``lrm score-events``).
 
     Raises
@@ -253,7 +265,8 @@ def load_night(out_dir: str | os.PathLike[str]) -> NightResult:
         raise InputError(str(files.directory / SUMMARY), "", f"not an lrm summary ({exc})",
                          "re-run the analysis") from None
     events = add_onset_column(files.events, summary.recording_start, summary.timezone)
-    return NightResult(events, summary, files.trace, _params(summary.params))
+    return NightResult(events, summary, files.trace, _params(summary.params), hypnogram=files.hypnogram,
+                       respiratory=files.respiratory, arousals=files.arousals, snippets=files.snippets)
 
 
 def _params(values: Any) -> Params | None:

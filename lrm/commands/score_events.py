@@ -86,13 +86,13 @@ def _print_summary(s: dict, out: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import dataclasses
     from pathlib import Path
 
     from lrm.errors import InputError
     from lrm.io.provenance import input_files
     from lrm.api import score_events
     from lrm.io.night_dir import save_night
-    from lrm.result import NightResult, Summary
 
     if (args.start is None) != (args.end is None):
         raise InputError(args.events, "--start/--end", "only one end of the analysis period given",
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
     files = input_files({"events": args.events, "hypnogram": args.hypnogram, "respiratory": args.respiratory,
                          "arousals": args.arousals})
-    night = NightResult(scored.events, Summary.from_dict({**scored.summary.to_dict(), "input_files": files}))
+    night = dataclasses.replace(scored, summary=dataclasses.replace(scored.summary, input_files=files))
     save_night(night, args.out, overwrite=args.force)
     summary = night.summary.to_dict()
     _print_summary(summary, args.out)

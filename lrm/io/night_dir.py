@@ -8,6 +8,12 @@
     reading.
 ``DIR/trace.parquet``
     The 1 Hz trace (absent for ``lrm score-events`` directories, which have no signal).
+``DIR/hypnogram.csv``, ``DIR/respiratory.csv``, ``DIR/arousals.csv``
+    The PSG scoring the night was scored with, when given: 30 s epochs ``onset_s,duration_s,stage``; events
+    ``onset_s,offset_s`` (s since the recording start). The report draws the hypnogram and the markers.
+``DIR/snippets.npz``
+    Acceleration around the events chosen for review (:mod:`lrm.signal.snippets`, at most about 1 MB):
+    ``onset_s``, ``fs_hz``, ``pre_s`` and ``<side>_accel_g`` (k, n, 3) float32 in g, NaN without data.
 ``DIR/summary.json``
     :meth:`lrm.result.Summary.to_dict`. Written last: a directory with a summary.json is complete.
 
@@ -28,15 +34,18 @@ import pandas as pd
 
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.atomic import write_atomic, write_json_atomic
+from lrm.io.hypnogram import STAGES, Hypnogram
 from lrm.rules.events import EVENT_COLUMNS, EXTRA_COLUMNS
+from lrm.signal.snippets import Snippets
 
 if TYPE_CHECKING:  # the typed night reads and writes itself through this module (lrm.result)
     from lrm.result import NightResult
 
 __all__ = ["NightFiles", "save_night", "read_night_files", "write_events_csv", "SUMMARY", "EVENTS", "TRACE",
-           "REQUIRED_EVENT_COLUMNS"]
+           "HYPNOGRAM", "RESPIRATORY", "AROUSALS", "SNIPPETS", "REQUIRED_EVENT_COLUMNS"]
 
 SUMMARY, EVENTS, TRACE = "summary.json", "events.csv", "trace.parquet"
+HYPNOGRAM, RESPIRATORY, AROUSALS, SNIPPETS = "hypnogram.csv", "respiratory.csv", "arousals.csv", "snippets.npz"
 REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
 _FIX_DIR = "give a directory written by 'lrm analyze' or 'lrm score-events'"
 
@@ -53,8 +62,12 @@ def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrit
     if (out / SUMMARY).exists() and not overwrite:
         raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
     out.mkdir(parents=True, exist_ok=True)
+    if (out / SUMMARY).exists():  # replacing a night: files the new one lacks must not linger
+        for name in (TRACE, HYPNOGRAM, RESPIRATORY, AROUSALS, SNIPPETS):
+            (out / name).unlink(missing_ok=True)
     if result.trace is not None:
         write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
+    _write_scoring(out, result)
     write_events_csv(out / EVENTS, result.events)
     write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
     return out
@@ -71,15 +84,38 @@ def write_events_csv(path: str | os.PathLike[str], events: pd.DataFrame) -> Path
     return write_atomic(path, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
 
 
+def _write_scoring(out: Path, result: NightResult) -> None:
+    """hypnogram.csv, respiratory.csv, arousals.csv and snippets.npz, for what the night has."""
+    if result.hypnogram is not None:
+        hyp = result.hypnogram
+        table = pd.DataFrame({"onset_s": np.round(hyp.epoch_starts_s, 6), "duration_s": hyp.epoch_s,
+                              "stage": list(hyp.stages)})
+        write_atomic(out / HYPNOGRAM, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
+    for name, table in ((RESPIRATORY, result.respiratory), (AROUSALS, result.arousals)):
+        if table is not None:
+            intervals = table[["onset_s", "offset_s"]].astype(float).round(6)
+            write_atomic(out / name, lambda fh, t=intervals: t.to_csv(fh, index=False, lineterminator="\n"))
+    if result.snippets is not None:
+        snip = result.snippets
+        arrays = {"onset_s": snip.onset_s, "fs_hz": np.float64(snip.fs_hz), "pre_s": np.float64(snip.pre_s),
+                  **{f"{side}_accel_g": values for side, values in snip.accel_g.items()}}
+        write_atomic(out / SNIPPETS, lambda fh: np.savez_compressed(fh, **arrays), binary=True)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class NightFiles:
-    """The checked contents of a night directory: summary.json as a dict, events.csv (contract dtypes) and
-    trace.parquet (None when absent). :func:`lrm.result.load_night` turns them into the typed night."""
+    """The checked contents of a night directory: summary.json as a dict, events.csv (contract dtypes),
+    trace.parquet, the PSG scoring and the review snippets (each None when absent).
+    :func:`lrm.result.load_night` turns them into the typed night."""
 
     directory: Path
     summary: dict[str, Any]
     events: pd.DataFrame
     trace: pd.DataFrame | None
+    hypnogram: Hypnogram | None = None
+    respiratory: pd.DataFrame | None = None
+    arousals: pd.DataFrame | None = None
+    snippets: Snippets | None = None
 
 
 def read_night_files(out_dir: str | os.PathLike[str]) -> NightFiles:
@@ -88,7 +124,9 @@ def read_night_files(out_dir: str | os.PathLike[str]) -> NightFiles:
     if not directory.is_dir():
         raise InputError(str(directory), "", "not a directory", _FIX_DIR)
     return NightFiles(directory, _read_summary(directory / SUMMARY), _read_events(directory / EVENTS),
-                      _read_trace(directory / TRACE))
+                      _read_trace(directory / TRACE), _read_hypnogram(directory / HYPNOGRAM),
+                      _read_intervals(directory / RESPIRATORY), _read_intervals(directory / AROUSALS),
+                      _read_snippets(directory / SNIPPETS))
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
@@ -161,3 +199,58 @@ def _read_trace(path: Path) -> pd.DataFrame | None:
     if "t_s" not in trace:
         raise InputError(str(path), "columns", "missing column 't_s'", "re-run the analysis to rewrite it")
     return trace.sort_values("t_s", ignore_index=True)
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"not a readable CSV table ({exc})", "re-run the analysis") from None
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise InputError(str(path), "header", f"missing column {missing[0]!r}", "re-run the analysis to rewrite it")
+    return table
+
+
+def _read_hypnogram(path: Path) -> Hypnogram | None:
+    table = _read_table(path, ("onset_s", "duration_s", "stage"))
+    if table is None or table.empty:
+        return None
+    onset_s = pd.to_numeric(table["onset_s"], errors="coerce").to_numpy(float)
+    epoch_s = pd.to_numeric(table["duration_s"], errors="coerce").to_numpy(float)
+    stages = table["stage"].astype(str).tolist()
+    steps = np.diff(onset_s)
+    if not (np.isfinite(onset_s).all() and np.isfinite(epoch_s).all() and epoch_s[0] > 0
+            and np.allclose(epoch_s, epoch_s[0]) and np.allclose(steps, epoch_s[0], atol=1e-3)):
+        raise InputError(str(path), "", "epochs are not consecutive and of one length", "re-run the analysis")
+    bad = sorted(set(stages) - set(STAGES))
+    if bad:
+        raise InputError(str(path), "column 'stage'", f"unknown stage {bad[0]!r}", f"use {', '.join(STAGES)}")
+    return Hypnogram(float(onset_s[0]), float(epoch_s[0]), tuple(stages))
+
+
+def _read_intervals(path: Path) -> pd.DataFrame | None:
+    table = _read_table(path, ("onset_s", "offset_s"))
+    if table is None:
+        return None
+    out = table[["onset_s", "offset_s"]].apply(pd.to_numeric, errors="coerce")
+    if out.isna().any().any():
+        row = int(np.flatnonzero(out.isna().any(axis=1).to_numpy())[0]) + 2
+        raise InputError(str(path), f"row {row}", "not a number", "re-run the analysis to rewrite it")
+    return out.astype(float)
+
+
+def _read_snippets(path: Path) -> Snippets | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            accel = {key[: -len("_accel_g")]: data[key].astype(np.float32) for key in data.files if key.endswith("_accel_g")}
+            snippets = Snippets(data["onset_s"].astype(np.float64), float(data["fs_hz"]), float(data["pre_s"]), accel)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(str(path), "", f"not a readable snippets file ({exc})", "re-run the analysis") from None
+    if any(a.ndim != 3 or a.shape[0] != len(snippets) or a.shape[2] != 3 for a in accel.values()):
+        raise InputError(str(path), "", "arrays of the wrong shape", "re-run the analysis")
+    return snippets

@@ -46,7 +46,7 @@ class ScoringInputs:
     respiratory: pd.DataFrame | None
     arousals: pd.DataFrame | None
     recording_start: str | None  # ISO 8601 UTC, None when unknown
-    recording_start_local: str | None  # wall-clock time of t = 0 as in the file (RemLogic has no zone)
+    recording_start_local: str | None  # wall-clock time of t = 0 as in the file (RemLogic and EDF+ state no zone)
     source_format: str  # "lm-csv" | "remlogic"
 
 
@@ -124,6 +124,7 @@ def load_scoring_inputs(
         lms = edf.lms[["onset_s", "offset_s", "side", "type"]]
         own_hyp, own_resp = edf.hypnogram, edf.respiratory[["onset_s", "offset_s"]]
         own_ar = edf.arousals[["onset_s", "offset_s"]]
+        local_start = pd.Timestamp(edf.edf_start_s, unit="s").isoformat()  # EDF's clock: local, no zone
     elif fmt == "remlogic":
         rem = read_remlogic(path)
         lms, own_hyp, own_resp, own_ar = rem.lms, rem.hypnogram, rem.respiratory, rem.arousals

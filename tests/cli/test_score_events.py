@@ -72,4 +72,6 @@ def test_remlogic_export_uses_its_stages_arousals_and_respiratory_events(tmp_pat
     assert main(["score-events", str(path), "--out", str(tmp_path)]) == 0
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["plm_count"] == 280 and s["clmr_count"] == 2 and s["plms_arousal_index"] is not None
-    assert s["recording_start"] is None
+    # the file's wall clock (RemLogic states no zone): a local clock of unstated zone, never labelled UTC
+    assert s["recording_start"] == "2015-04-15T23:50:12" and s["recording_start_local"] == "2015-04-15T23:50:12"
+    assert s["lrm_version"] and s["lights_out_s"] == 0.0 and s["lights_on_s"] == 961 * 30.0
