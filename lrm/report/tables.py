@@ -11,14 +11,13 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from lrm.rules.rulesets import RuleSet
 from lrm.report import plots
-from lrm.report.text import as_number
+from lrm.report.redact import file_name
 
 __all__ = [
     "INDEX_ROWS",
@@ -26,13 +25,9 @@ __all__ = [
     "unit_for",
     "flatten",
     "rows_of",
-    "parse_start",
-    "format_elapsed",
     "index_rows",
     "other_value_rows",
     "side_table",
-    "hypnic_jerk_rows",
-    "quality_table",
     "input_file_table",
     "rules_table",
 ]
@@ -104,7 +99,7 @@ CORE_INDEX_KEYS = frozenset({"time_in_bed_h", "lm_count", "lm_index", "plm_count
 # Keys shown in their own sections (not repeated under "Other values").
 OWN_SECTION_KEYS = frozenset(
     {"rules", "rules_description", "params", "quality", "input_files", "lrm_version", "subject_id", "subject",
-     "recording_start", "schema_version", "params_digest", "warnings"}
+     "recording_start", "schema_version", "params_digest", "warnings", "clock", "timezone"}
 )
 SUFFIX_UNITS = (
     ("_pct", "%"), ("_ppm", "ppm"), ("_hz", "Hz"), ("_h", "h"), ("_min", "min"), ("_s", "s"), ("_g", "g"),
@@ -175,38 +170,6 @@ def rows_of(pairs: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(key, format_value(value, unit_for(key.rsplit(".", 1)[-1]))) for key, value in pairs]
 
 
-def parse_start(value: Any, tz: str | None = None) -> datetime | None:
-    """``recording_start`` (ISO 8601) as the recording's local clock time: aware in zone ``tz`` (UTC when None);
-    naive when it has no offset (a local clock of unknown zone, never called UTC); ``None`` when absent."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        start = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if start.tzinfo is None:
-        return start
-    from lrm.io.timezones import tzinfo_for
-
-    return start.astimezone(UTC if tz is None else tzinfo_for(tz))
-
-
-def format_elapsed(seconds: float) -> str:
-    """Seconds as h:mm:ss.
-
-    >>> format_elapsed(3725.4)
-    '1:02:05'
-    """
-    whole = int(round(seconds))
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-def _clock(start: datetime | None, seconds: float) -> str:
-    from lrm.io.timezones import advance
-
-    return "" if start is None else advance(start, seconds).strftime("%H:%M:%S")
-
-
 def index_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Rows (label, value with unit, key): the core indices always (missing -> "not available"), the
     others when summary.json gives them a value (null means "does not apply": no hypnogram, ...)."""
@@ -237,51 +200,24 @@ def side_table(events: pd.DataFrame) -> tuple[list[str], list[tuple[str, list[in
     return columns + ["total"], rows
 
 
-def hypnic_jerk_rows(events: pd.DataFrame, start: datetime | None) -> list[dict[str, str]]:
-    jerks = events[events["type"] == "hypnic_jerk"]
-    return [
-        {
-            "clock": _clock(start, onset),
-            "elapsed": format_elapsed(onset),
-            "duration": f"{offset - onset:.2f} s",
-            "side": side or "unknown",
-            "peak": format_value(as_number(peak), "g") if peak is not None else "",
-        }
-        for onset, offset, side, peak in zip(
-            jerks["onset_s"], jerks["offset_s"], jerks["side"],
-            jerks["peak_g"] if "peak_g" in jerks else [None] * len(jerks), strict=True,
-        )
-    ]
-
-
-def quality_table(summary: Mapping[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]] | list[tuple[str, str]]:
-    """Per-leg quality as a (legs, rows) table when it is a dict of per-leg dicts, else flat key/value rows."""
-    quality = summary.get("quality")
-    if isinstance(quality, dict) and quality and all(isinstance(v, dict) for v in quality.values()):
-        legs = list(quality)
-        per_leg = {leg: dict(flatten(quality[leg])) for leg in legs}
-        keys = list(dict.fromkeys(k for leg in legs for k in per_leg[leg]))
-        return legs, [
-            (key, [format_value(per_leg[leg].get(key), unit_for(key.rsplit(".", 1)[-1])) for leg in legs])
-            for key in keys
-        ]
-    return rows_of(flatten(quality, "quality")) if quality is not None else []
-
-
 def input_file_table(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Input files as a table. Accepts a list of dicts ({path, sha256, ...}), a list of names, a mapping
-    {leg: file name} (the pipeline's) or {name: {sha256: ...}}."""
+    """Input files as a table of file names (never their folders: :mod:`lrm.report.redact`), sizes and
+    digests. Accepts {name: {path, sha256, ...}} (the pipeline's), {name: path}, or a list of either."""
     files = summary.get("input_files")
     if isinstance(files, dict):
-        files = [{"input": k, **v} if isinstance(v, dict) else {"input": k, "file": v} for k, v in files.items()]
+        files = [{"input": k, **v} if isinstance(v, dict) else {"input": k, "path": v} for k, v in files.items()]
     if not isinstance(files, list) or not files:
         return [], []
-    records = [f if isinstance(f, dict) else {"file": f} for f in files]
+    records = [f if isinstance(f, dict) else {"path": f} for f in files]
     columns = list(dict.fromkeys(k for record in records for k in record))
-    return columns, [[format_value(record.get(c), unit_for(c)) for c in columns] for record in records]
+    shown = ["file" if c == "path" else c for c in columns]
+    return shown, [[file_name(record[c]) if c == "path" and record.get(c) else format_value(record.get(c), unit_for(c))
+                    for c in columns] for record in records]
 
 
 def rules_table(rules: RuleSet) -> tuple[str, list[tuple[str, str]]]:
-    """(rule-set name, its numbers as rows): the numbers this lrm version scores that rule set with."""
+    """(rule-set name, its numbers as rows, full precision): the numbers this lrm version scores it with."""
     fields = {k: v for k, v in dataclasses.asdict(rules).items() if k != "name"}
-    return rules.name, rows_of(flatten(fields))
+    return rules.name, [(key, "not used" if value is None else (f"{value:g}" + (f" {unit_for(key)}" if unit_for(key) else "")
+                                                             if isinstance(value, float) else str(value)))
+                        for key, value in fields.items()]

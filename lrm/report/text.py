@@ -11,7 +11,12 @@ sentences then say less, never crash). Clinical numbers are taken from docs/scor
   on 34.1% of nights, while over 5 nights 62.7% exceeded it at least once (*Sleep Med* 2009;
   docs/scoring.md §2.6);
 - hypnic jerks (sleep starts) are an ICSD-3 "normal variant", 60-70% of people have them
-  (docs/scoring.md §3.1).
+  (docs/scoring.md §3.1);
+- children: the ICSD-3 limit is 5 per hour (docs/scoring.md §1.3, §2.2; :mod:`lrm.report.subject`).
+
+The wording follows the input: a night analysed from ankle accelerometers speaks of a motion sensor; a
+night of technician-scored PSG events (``lrm score-events``) speaks of EMG scoring and makes no claim about
+hypnic jerks, which lrm cannot test without a movement signal.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any, Literal
 
 __all__ = [
     "ELEVATED_PLM_INDEX",
+    "EMG_SCORED",
+    "JERKS_NOT_ASSESSED",
     "Findings",
     "as_number",
     "classify_index",
@@ -40,6 +47,17 @@ NOT_A_DIAGNOSIS = (
     "brain waves or breathing: it cannot tell light sleep from quiet wake, and it cannot exclude leg "
     "movements caused by breathing pauses (these raise the index in people with sleep apnoea). Sleep "
     "clinics diagnose periodic limb movement disorder from a sleep study together with symptoms."
+)
+
+EMG_SCORED = (
+    "This report is not a diagnosis on its own. The leg movements were scored by a sleep technician from the "
+    "leg-muscle (EMG) channels of a sleep study, and lrm counted them under the stated rules; whether they "
+    "matter is decided by a sleep physician together with the person's symptoms and the rest of the study."
+)
+
+JERKS_NOT_ASSESSED = (
+    "Hypnic jerks were not assessed: this night holds the technician's scored leg movements only, without a "
+    "movement signal from which lrm could tell a sleep start from a leg movement."
 )
 
 NIGHTS_VARY = (
@@ -93,17 +111,18 @@ def as_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def classify_index(index_per_h: float | None) -> Level:
-    """Where a PLM index (per hour) falls: low (<= 5), borderline (5-15], elevated (> 15), unknown.
+def classify_index(index_per_h: float | None, limit_per_h: float = ELEVATED_PLM_INDEX) -> Level:
+    """Where a PLM index (per hour) falls against ``limit_per_h`` (15/h adults, 5/h children): low (up to a
+    third of the limit), borderline (up to the limit), elevated (above it), unknown.
 
-    >>> [classify_index(v) for v in (2.0, 15.0, 15.1, None)]
-    ['low', 'borderline', 'elevated', 'unknown']
+    >>> [classify_index(v) for v in (2.0, 15.0, 15.1, None)], classify_index(6.0, 5.0)
+    (['low', 'borderline', 'elevated', 'unknown'], 'elevated')
     """
     if index_per_h is None:
         return "unknown"
-    if index_per_h > ELEVATED_PLM_INDEX:
+    if index_per_h > limit_per_h:
         return "elevated"
-    return "borderline" if index_per_h > 5.0 else "low"
+    return "borderline" if index_per_h > limit_per_h / 3 else "low"
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -123,20 +142,16 @@ def _headline_index(summary: Mapping[str, Any]) -> tuple[float | None, str]:
     return as_number(summary.get("plm_index")), "in bed"
 
 
-def _level_sentence(level: Level, basis: str) -> str:
+def _level_sentence(level: Level, basis: str, limit_per_h: float, group: str) -> str:
+    limit = f"{limit_per_h:g} per hour, the limit sleep clinics use for {'children' if group == 'child' else 'adults'}"
     if level == "elevated":
-        return (
-            "That is above 15 per hour, the value sleep clinics use as the limit for adults. It is common: "
-            "in one study 18 of 100 healthy sleepers without complaints were above it too. It matters mainly "
-            "if you also sleep badly or feel tired by day."
-        )
+        common = (" It is common: in one study 18 of 100 healthy sleepers without complaints were above it too."
+                  if group != "child" else "")
+        return f"That is above {limit}.{common} It matters mainly if you also sleep badly or feel tired by day."
     if level == "borderline":
-        return (
-            "That is above 5 but not above 15 per hour, the limit sleep clinics use for adults; many healthy "
-            "sleepers have values in this range."
-        )
+        return f"That is not above {limit}; many healthy sleepers have values in this range."
     if level == "low":
-        return "That is well below 15 per hour, the limit sleep clinics use for adults."
+        return f"That is well below {limit}."
     return f"The PLM index per hour {basis} could not be computed for this night (see data quality below)."
 
 
@@ -153,25 +168,28 @@ def _hypnic_sentence(count: int | None) -> str:
     return f"{found} {HYPNIC_JERK_MEANING}"
 
 
-def render_findings(summary: Mapping[str, Any]) -> Findings:
-    """The headline and plain-language sentences for one night's ``summary.json`` mapping."""
+def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, limit_per_h: float = ELEVATED_PLM_INDEX,
+                    group: str = "adult", imi_range_s: tuple[float, float] = (10.0, 90.0)) -> Findings:
+    """The headline and plain-language sentences for one night's ``summary.json`` mapping.
+
+    ``scored_events``: the night is technician-scored PSG events (EMG wording, no hypnic-jerk claim);
+    ``limit_per_h`` and ``group``: the norm (15/h "adult", 5/h "child"); ``imi_range_s``: the rule set's
+    periodic interval range in s.
+    """
     index, basis = _headline_index(summary)
-    level = classify_index(index)
+    level = classify_index(index, limit_per_h)
     plm_count = _count(summary, "plms_count" if basis == "of sleep" else "plm_count")
     hours = as_number(summary.get("total_sleep_time_h" if basis == "of sleep" else "time_in_bed_h"))
-    if index is None:
-        headline = "PLM index: not available"
-    else:
-        headline = f"PLM index {index:.1f} per hour {basis}"
+    headline = "PLM index: not available" if index is None else f"PLM index {index:.1f} per hour {basis}"
     sentences: list[str] = []
     if plm_count is not None and hours is not None and index is not None:
         noun = "movement" if plm_count == 1 else "movements"
         sentences.append(
             f"This night had {plm_count} periodic limb {noun} (PLMs: leg movements that repeat every "
-            f"10 to 90 seconds, at least four in a row) in {hours:.1f} hours {basis}: "
-            f"{index:.1f} per hour."
+            f"{imi_range_s[0]:g} to {imi_range_s[1]:g} seconds, at least four in a row) in {hours:.1f} hours "
+            f"{basis}: {index:.1f} per hour."
         )
-    sentences.append(_level_sentence(level, basis))
+    sentences.append(_level_sentence(level, basis, limit_per_h, group))
     plm_index_bed = as_number(summary.get("plm_index"))
     if basis == "of sleep" and plm_index_bed is not None:
         sentences.append(f"Counted per hour in bed instead, it is {plm_index_bed:.1f} per hour.")
@@ -193,33 +211,39 @@ def render_findings(summary: Mapping[str, Any]) -> Findings:
         index_basis=basis,
         headline=headline,
         sentences=tuple(sentences),
-        hypnic_jerks=_hypnic_sentence(_count(summary, "hypnic_jerk_count")),
-        caveats=(NOT_A_DIAGNOSIS, NIGHTS_VARY),
+        hypnic_jerks=JERKS_NOT_ASSESSED if scored_events else _hypnic_sentence(_count(summary, "hypnic_jerk_count")),
+        caveats=(EMG_SCORED if scored_events else NOT_A_DIAGNOSIS, NIGHTS_VARY),
         see_a_doctor=SEE_A_DOCTOR,
     )
 
 
-def render_multi_night_findings(indices_per_h: Sequence[float | None]) -> tuple[str, ...]:
-    """Sentences on several nights' PLM indices (per hour): mean, range, nights above 15/h.
+def render_multi_night_findings(indices_per_h: Sequence[float | None], *, limit_per_h: float = ELEVATED_PLM_INDEX,
+                                what: str = "PLM index") -> tuple[str, ...]:
+    """Sentences on several nights' indices (per hour): median, range, nights above ``limit_per_h``.
 
     >>> render_multi_night_findings([10.0, 20.0])[0]
-    'Over 2 nights the mean PLM index was 15.0 per hour (lowest 10.0, highest 20.0).'
+    'Over 2 nights the PLM index was 10.0 to 20.0 per hour (median 15.0, mean 15.0).'
     """
     known = [v for v in (as_number(i) for i in indices_per_h) if v is not None]
     if not known:
-        return ("No night had a PLM index that could be computed.",)
-    mean = sum(known) / len(known)
-    sentences = [
-        f"Over {len(known)} night{'s' if len(known) != 1 else ''} the mean PLM index was {mean:.1f} per hour "
-        f"(lowest {min(known):.1f}, highest {max(known):.1f})."
-    ]
-    above = sum(v > ELEVATED_PLM_INDEX for v in known)
+        return (f"No night had a {what} that could be computed.",)
+    nights = f"{len(known)} night{'s' if len(known) != 1 else ''}"
+    ordered = sorted(known)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    if len(known) == 1:
+        sentences = [f"The one night with a {what} had {known[0]:.1f} per hour."]
+    else:
+        sentences = [f"Over {nights} the {what} was {min(known):.1f} to {max(known):.1f} per hour "
+                     f"(median {median:.1f}, mean {sum(known) / len(known):.1f})."]
+    above = sum(v > limit_per_h for v in known)
     sentences.append(
-        f"{above} of {len(known)} night{'s' if len(known) != 1 else ''} {'was' if above == 1 else 'were'} above "
-        "15 per hour, the limit sleep clinics use for adults."
+        f"{above} of {nights} {'was' if above == 1 else 'were'} above {limit_per_h:g} per hour "
+        f"({100 * above / len(known):.0f}%), the limit sleep clinics use for "
+        f"{'children' if limit_per_h < ELEVATED_PLM_INDEX else 'adults'}."
     )
     if len(known) < len(indices_per_h):
         missing = len(indices_per_h) - len(known)
-        nights = "1 night had no PLM index and is" if missing == 1 else f"{missing} nights had no PLM index and are"
-        sentences.append(f"{nights} left out of the mean.")
+        gone = f"1 night had no {what} and is" if missing == 1 else f"{missing} nights had no {what} and are"
+        sentences.append(f"{gone} left out of these numbers.")
     return tuple(sentences)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import warnings
 from pathlib import Path
 
@@ -27,17 +28,26 @@ def analysed_night(seed: int, hours: float, profile: str) -> NightResult:
 
 def write_night_dir(
     out_dir: Path, *, seed: int = 1, hours: float = 2.0, plm_series: int = 6, subject_id: str = "S01",
-    input_name: str = "left.csv", with_trace: bool = True, recording_start: str | None = "2026-03-01T21:14:05Z",
+    input_name: str = "left.csv", with_trace: bool = True, recording_start: str | None = "",
 ) -> Path:
     """Write an analysed-night directory (a PLMD night; a healthy one with ``plm_series=0``) and return it.
 
     ``subject_id``, ``input_name`` (the left file's name) and ``recording_start`` replace the simulated
-    night's own; ``with_trace=False`` leaves trace.parquet out, as ``lrm score-events`` does.
+    night's own (default: 21:14:05 UTC on March ``seed``, 2026, so nights of different seeds are different
+    nights); ``with_trace=False`` leaves trace.parquet out, as ``lrm score-events`` does. The input files'
+    digests depend on all of these, so two directories are "the same night" only when they are.
     """
+    if recording_start == "":
+        recording_start = f"2026-03-{seed:02d}T21:14:05Z"
     night = analysed_night(seed, hours, "plmd" if plm_series else "healthy")
-    files = {"left": {"path": input_name, "sha256": "a" * 64, "bytes": 123456},
-             "right": {"path": "right.csv", "sha256": "b" * 64, "bytes": 123999}}
+    tag = f"{seed}|{hours}|{plm_series}|{subject_id}|{input_name}|{recording_start}"
+    files = {"left": {"path": input_name, "sha256": hashlib.sha256(f"L{tag}".encode()).hexdigest(), "bytes": 123456},
+             "right": {"path": "right.csv", "sha256": hashlib.sha256(f"R{tag}".encode()).hexdigest(), "bytes": 123999}}
     summary = dataclasses.replace(night.summary, subject=subject_id, input_files=files,
                                   recording_start=recording_start)
-    NightResult(night.events, summary, night.trace if with_trace else None, night.params).save(out_dir, overwrite=True)
+    if not with_trace:  # as lrm score-events writes it: no signal, no per-leg quality
+        summary = dataclasses.replace(summary, quality={})
+    result = dataclasses.replace(night, summary=summary, trace=night.trace if with_trace else None,
+                                 snippets=night.snippets if with_trace else None)
+    result.save(out_dir, overwrite=True)
     return out_dir

@@ -9,7 +9,7 @@ import pytest
 from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
-from lrm.report.html import write_multi_night_report, write_report
+from lrm.report.html import write_report
 from lrm.result import load_night
 from lrm.report.tables import format_value
 
@@ -21,6 +21,10 @@ def parse_strict(path):
     return parser.parse(path.read_bytes())  # raises html5lib.html5parser.ParseError on invalid HTML
 
 
+def element_ids(text):
+    return set(re.findall(r'\bid="([^"]+)"', text))
+
+
 def test_night_report_is_valid_self_contained_html(night_dir):
     report = write_report(night_dir)
     assert report == night_dir / "report.html"
@@ -29,53 +33,104 @@ def test_night_report_is_valid_self_contained_html(night_dir):
     assert report.stat().st_size < MAX_REPORT_BYTES
     assert '<meta name="viewport"' in text and "@media print" in text and "size: A4" in text
     assert "<script" not in text.lower() and "http://" not in text and "https://" not in text
-    assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', text)) == 5
+    assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', text)) == 4  # chart, IMI, durations, zoom
+    # the stable ids a script can check; no sleep stages and no diary on this night
+    assert {"summary", "night-chart", "series", "imi", "quality", "review", "appendix"} <= element_ids(text)
+    assert "stages" not in element_ids(text) and "diary" not in element_ids(text)
 
 
-def test_night_report_shows_every_index_with_units_and_the_tables(night_dir):
+def test_summary_comes_first_with_each_value_against_its_norm(night_dir):
     summary = json.loads((night_dir / "summary.json").read_text())
     text = write_report(night_dir).read_text(encoding="utf-8")
-    assert f"{summary['plm_index']:.1f} per h in bed" in text
-    assert f"<td class=\"num\">{summary['plm_count']}</td>" in text
-    assert "Periodicity index" in text and f"{summary['periodicity_index']:.2f}" in text
-    assert f"{summary['plm_series_mean_length']:.1f} movements" in text
+    first = text.index('id="summary"')
+    assert first < text.index('id="night-chart"') < text.index('id="series"') < text.index('id="imi"') \
+        < text.index('id="quality"') < text.index('id="appendix"')
+    block = text[first:text.index('id="meaning"')]
+    plm = f"{summary['plm_count']} · {summary['plm_index']:.1f}/h"
+    assert plm in block and "≤ 15/h (adult; age not given)" in block
+    assert "above" in block  # a PLMD night: the PLM index is flagged against 15/h
+    assert "Data coverage" in block and "Detection limit" in block and "not available" in block
+    assert "Hypnic jerks (not counted as PLMs)" in block and "Physician review" in block
+    assert f"{summary['periodicity_index']:.2f}" in block
+
+
+def test_appendix_keeps_every_index_key_parameters_and_hashes(night_dir):
+    summary = json.loads((night_dir / "summary.json").read_text())
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    appendix = text[text.index('id="appendix"'):]
     for key in ("hypnic_jerk_count", "lm_index", "clm_index", "plm_series_count", "periodicity_index"):
-        assert f'<td class="key">{key}</td>' in text
-    assert '<td class="key">plms_index</td>' not in text  # null: no hypnogram, so left out
-    # data quality per leg, rule set, parameters, version, inputs and hashes
+        assert f'<td class="key">{key}</td>' in appendix
+    assert '<td class="key">plms_index</td>' not in appendix  # null: no hypnogram, so left out
+    assert "wasm2016" in appendix and "imi_max_s" in appendix and "detect.high_g" in appendix
+    assert summary["params_digest"] in appendix and summary["input_files"]["left"]["sha256"] in appendix
+    assert "right.csv" in appendix
+    assert f"lrm {summary['lrm_version']}" in appendix
+    assert "<th class=\"num\">bilateral</th>" in appendix
+    quality = text[text.index('id="quality"'):text.index('id="appendix"')]
     right = summary["quality"]["right"]
-    assert "coverage_pct" in text and f"{right['coverage_pct']:.1f} %" in text and "clock_drift_ppm" in text
-    assert "wasm2016" in text and "imi_max_s" in text and "detect.high_g" in text
-    assert summary["params_digest"] in text and "a" * 64 in text and "right.csv" in text
-    assert f"lrm {summary['lrm_version']}" in text
-    # left/right/bilateral counts from events.csv
-    assert "<th class=\"num\">bilateral</th>" in text
+    assert f"{right['coverage_pct']:.1f} %" in quality and "ppm" in quality and "detection limit" in quality
+
+
+def test_series_table_in_local_clock_time_with_links_to_close_ups(tmp_path):
+    night = write_night_dir(tmp_path / "n", recording_start="2026-03-01T21:14:05Z")
+    summary = json.loads((night / "summary.json").read_text())
+    summary["timezone"] = "Europe/Berlin"
+    (night / "summary.json").write_text(json.dumps(summary))
+    loaded = load_night(night)
+    text = write_report(night).read_text(encoding="utf-8")
+    series = text[text.index('id="series"'):text.index('id="imi"')]
+    first = loaded.events[loaded.events["in_plm_series"] == 1].iloc[0]
+    clock = (pd.Timestamp("2026-03-01T21:14:05Z") + pd.Timedelta(seconds=first["onset_s"])).tz_convert("Europe/Berlin")
+    assert f"<td>{clock:%H:%M:%S}</td>" in series  # 22:.. in Berlin (UTC+1), not 21:.. UTC
+    assert "Europe/Berlin, UTC+01:00" in text and "UTC (time zone unknown)" not in text
+    n_series = loaded.summary.plm_series_count
+    assert series.count('<tr><td class="num">') == n_series  # one row per series
+    ids = element_ids(text)
+    linked = set(re.findall(r'href="#(event-\d+)"', series))
+    assert linked and linked <= ids  # every link lands on a close-up
+
+
+def test_every_close_up_is_an_inline_svg_of_the_stored_signal(night_dir):
+    night = load_night(night_dir)
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    review = text[text.index('id="review"'):text.index('id="quality"')]
+    assert night.snippets is not None and len(night.snippets) > 0
+    assert review.count("<svg ") == len(night.snippets)
+    jerks = int((night.events["type"] == "hypnic_jerk").sum())
+    assert review.count("<strong>hypnic jerk</strong>") == jerks
+    assert review.count("PLM 1 of ") >= 1 and 'class="extra"' in review
+
+
+def test_no_absolute_input_path_reaches_the_report(tmp_path):
+    """summary.json keeps the paths as given; the report names files only (paths name users' folders)."""
+    secret = "/home/ann smith/private nights"
+    night = write_night_dir(tmp_path / "n", input_name=f"{secret}/left.csv")
+    summary = json.loads((night / "summary.json").read_text())
+    for side in summary["quality"]:
+        summary["quality"][side]["source"] = f"{secret}/{side}.csv"
+        summary["quality"][side]["repairs"] = [f"{secret}/{side}.csv: 3 duplicate timestamps dropped"]
+    summary["warnings"] = [f"left: {secret}/left.csv covers only 70% of the recording"]
+    (night / "summary.json").write_text(json.dumps(summary))
+    text = write_report(night).read_text(encoding="utf-8")
+    assert "ann smith" not in text and "/home" not in text and "private nights" not in text
+    assert "left.csv" in text and "3 duplicate timestamps dropped" in text and "covers only 70%" in text
 
 
 def test_input_text_is_escaped(tmp_path):
     evil = '<script>alert("x")</script>'
-    night = write_night_dir(tmp_path / "n", subject_id=evil, input_name=f"{evil}.csv")
+    evil_file = "<img src=x onerror=alert(1)>.csv"  # a file name cannot hold "/"
+    night = write_night_dir(tmp_path / "n", subject_id=f'{evil}" </style>', input_name=evil_file)
     events = pd.read_csv(night / "events.csv")
     events.loc[0, "side"] = "<b>left</b>"
     events.to_csv(night / "events.csv", index=False)
     report = write_report(night)
     text = report.read_text(encoding="utf-8")
-    assert "<script>" not in text and "<b>left</b>" not in text
+    assert "<script>" not in text and "<b>left</b>" not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;.csv" in text
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in text
+    assert text.count("</style>") == 1  # the running header (CSS) is escaped for CSS, not cut short
+    assert "\\00003c script\\00003e" in text[:text.index("</style>")]
     parse_strict(report)
-
-
-def test_multi_night_report_escapes_directory_names_and_subjects(tmp_path):
-    evil = '<script>alert("x")</script>'
-    night = write_night_dir(tmp_path / "a<script>b", subject_id=evil, hours=1.0)
-    write_report(night)
-    other = write_night_dir(tmp_path / "c", subject_id="S02", hours=1.0)
-    out = write_multi_night_report([night, other], tmp_path / "m.html")
-    text = out.read_text(encoding="utf-8")
-    assert "<script>" not in text and "a&lt;script&gt;b" in text
-    assert 'href="a%3Cscript%3Eb/report.html"' in text
-    parse_strict(out)
 
 
 def test_directory_without_trace_omits_signal_figures(tmp_path):
@@ -83,9 +138,11 @@ def test_directory_without_trace_omits_signal_figures(tmp_path):
     report = write_report(night)
     parse_strict(report)
     text = report.read_text(encoding="utf-8")
-    assert "no signal trace" in text
+    assert "no movement signal" in text
     assert "peak acceleration" not in text  # the envelope caption belongs to the trace figure only
-    assert text.count("<img ") == 5  # event raster, per hour, IMI, duration, zoom on the event list
+    assert text.count("<img ") == 4  # chart of the events, IMI, duration, zoom on the event list
+    assert "<svg " not in text  # no signal, no close-ups
+    assert "time since the recording started" in text  # no absolute start: elapsed time, never a made-up clock
 
 
 @pytest.mark.parametrize("key", ["plm_index", "periodicity_index", "recording_start", "sleep_latency_min"])
@@ -99,6 +156,7 @@ def test_values_that_do_not_apply_show_as_not_available(tmp_path, key):
         text = report.read_text(encoding="utf-8")
         assert '<div class="number">n/a' in text
         assert re.search(r"<td>PLM index</td><td class=\"num\">not available</td>", text)
+        assert "not available" in text[text.index('id="summary"'):text.index('id="meaning"')]
 
 
 def test_a_summary_without_its_rule_set_is_an_input_error(tmp_path):
@@ -115,6 +173,7 @@ def test_empty_events_table_still_gives_a_report(tmp_path):
     (night / "events.csv").write_text("onset_s,offset_s,duration_s,side,type,is_clm,in_plm_series,series_id,imi_s\n")
     text = write_report(night).read_text(encoding="utf-8")
     assert "No movements were recorded" in text and "No PLM series was found" in text
+    assert "<svg " not in text
 
 
 def test_missing_summary_is_a_clear_input_error(tmp_path):
@@ -151,33 +210,26 @@ def test_a_file_not_written_by_lrm_is_never_overwritten(tmp_path, night_dir):
     write_report(night_dir)  # its own report is regenerated
 
 
-def test_multi_night_report_has_a_row_per_night_and_the_mean(tmp_path):
-    dirs = [write_night_dir(tmp_path / f"night{i}", seed=i, plm_series=i, hours=3.0) for i in (1, 2, 3)]
-    write_report(dirs[0])
-    indices = [json.loads((d / "summary.json").read_text())["plm_index"] for d in dirs]
-    out = write_multi_night_report(dirs, tmp_path / "all" / "nights.html")
-    parse_strict(out)
-    text = out.read_text(encoding="utf-8")
-    assert out.stat().st_size < MAX_REPORT_BYTES
-    mean = sum(indices) / 3
-    assert f'<div class="number">{mean:.1f} ' in text and f'<th class="num">{mean:.1f}</th>' in text
-    for d, index in zip(dirs, indices, strict=True):
-        assert f">{d.name}<" in text and f"{index:.1f}" in text
-    assert 'href="../night1/report.html"' in text  # only night1 has its own report
-    assert 'href="../night2/report.html"' not in text
+def test_pdf_without_a_browser_is_a4_with_page_numbers_and_says_so(night_dir):
+    import pypdf
 
-
-def test_multi_night_report_warns_about_different_subjects(tmp_path):
-    dirs = [write_night_dir(tmp_path / "a", subject_id="S01", hours=1.0),
-            write_night_dir(tmp_path / "b", subject_id="S02", hours=1.0)]
-    text = write_multi_night_report(dirs, tmp_path / "x.html").read_text(encoding="utf-8")
-    assert "different subjects" in text
-
-
-def test_pdf_without_a_browser_falls_back_to_matplotlib(night_dir):
     write_report(night_dir, pdf=True, pdf_engine="matplotlib")
-    pdf = (night_dir / "report.pdf").read_bytes()
-    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 6
+    reader = pypdf.PdfReader(night_dir / "report.pdf")
+    assert len(reader.pages) >= 5  # text pages, then one per figure
+    for number, page in enumerate(reader.pages, start=1):
+        assert [round(float(v)) for v in page.mediabox.upper_right] == [595, 842]  # A4 in pt
+        words = page.extract_text()
+        assert f"Page {number} of {len(reader.pages)}" in words and "S01" in words  # running header
+    assert "made without a browser" in reader.pages[0].extract_text()
+
+
+def test_auto_pdf_without_chromium_warns_that_the_fallback_was_used(night_dir, monkeypatch):
+    from lrm.errors import LrmWarning
+
+    monkeypatch.setenv("LRM_CHROMIUM", str(night_dir / "no-such-browser"))
+    with pytest.warns(LrmWarning, match="no Chromium found: report.pdf is lrm's simplified A4 layout"):
+        write_report(night_dir, pdf=True)
+    assert (night_dir / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
@@ -207,5 +259,6 @@ def test_an_aasm_night_shows_the_aasm_limits_in_the_html_and_the_pdf(tmp_path):
     text = report.read_text(encoding="utf-8")
     assert f"{result.summary.plm_index:.1f}" in text and "aasm" in text and "every 5 to 90 s" in text
     imi = next(f for f in night_figures(load_night(out)) if f.id == "imi")
-    assert [line.get_xdata()[0] for line in imi.figure.axes[0].get_lines()] == [5.0, 90.0]
+    for axes in imi.figure.axes:  # both conventions mark AASM's range
+        assert [line.get_xdata()[0] for line in axes.get_lines()] == [5.0, 90.0]
     assert report.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 
+from lrm.io.hypnogram import Hypnogram
 from lrm.report import plots
+from lrm.report.clock import NightClock
+from lrm.report.imi_plots import interval_sets, plot_imi_histograms
+from lrm.report.night_chart import plot_night_chart
+from lrm.rules.histogram import clm_imis
+from lrm.rules.rulesets import WASM2016
+
+
+def steps(ax):
+    return [patch for patch in ax.patches if isinstance(patch, StepPatch)]
 
 
 def _events(onsets, *, series=None, types=None, in_series=None):
@@ -38,16 +50,30 @@ def test_no_series_means_no_zoom_figure():
     assert plots.plot_densest_series(events) is None
 
 
-def test_imi_histogram_counts_every_interval_once():
-    events = _events(np.cumsum([0, 5, 20, 25, 30, 200, 0.4]))
-    fig = plots.plot_imi_histogram(events)
-    heights = sum(patch.get_data().values.sum() for patch in fig.axes[0].patches)
-    assert heights == 6  # 7 onsets, 6 intervals (one below 0.5 s is clipped into the first bin)
-    in_range = fig.axes[0].patches[0].get_data()
-    assert in_range.values.sum() == 3  # 20, 25 and 30 s lie in 10-90 s
-    assert fig.axes[0].get_xscale() == "log"
-    marked = sorted(line.get_xdata()[0] for line in fig.axes[0].lines)
-    assert marked == [10.0, 90.0]
+def test_imi_histograms_count_the_intervals_between_consecutive_clms_as_the_summary_does():
+    onsets = np.cumsum([0, 5, 20, 25, 30, 200, 0.6])
+    events = _events(onsets)
+    events["is_clm"] = [1, 1, 1, 0, 1, 1, 1]  # the 4th LM is no CLM: it breaks two pairs
+    fig = plot_imi_histograms(events, rules=WASM2016)
+    linear, log = fig.axes
+    pairs = clm_imis(events["onset_s"].to_numpy(), events["is_clm"].to_numpy(bool))
+    assert pairs.tolist() == pytest.approx([5.0, 20.0, 200.0, 0.6])
+    assert steps(linear)[0].get_data().values.sum() == 4  # 0.6, 5, 20 in 2 s bins; 200 in the > 90 s bar
+    assert steps(linear)[0].get_data().values[-1] == 1
+    assert steps(log)[0].get_data().values.sum() == 2  # 0.6 s < 1 s and 200 s > 148 s fall outside the log bins
+    assert log.get_xscale() == "log"
+    for axes in fig.axes:
+        assert sorted(line.get_xdata()[0] for line in axes.lines) == [10.0, 90.0]
+
+
+def test_imi_histograms_without_respiratory_related_clms_recompute_the_intervals():
+    events = _events([0.0, 20.0, 40.0, 60.0])
+    events["is_clm"] = 1
+    events["respiratory"] = pd.array([0, 1, 0, 0], dtype="Int8")
+    sets = interval_sets(events, respiratory_scored=True)
+    assert sets["all"].tolist() == [20.0, 20.0, 20.0] and sets["nr"].tolist() == [40.0, 20.0]
+    fig = plot_imi_histograms(events, rules=WASM2016, respiratory_scored=True)
+    assert fig.axes[0].get_legend() is not None and len(steps(fig.axes[0])) == 2  # all (filled) + nr (outline)
 
 
 def test_duration_histogram_marks_the_wasm_limits_and_counts_lms():
@@ -58,42 +84,49 @@ def test_duration_histogram_marks_the_wasm_limits_and_counts_lms():
     assert sum(p.get_data().values.sum() for p in ax.patches) == 3
 
 
-def test_plms_per_hour_stacks_categories_per_hour():
-    events = _events([10, 20, 3700, 3800, 7300], series=[0, 0, None, None, None], types=["lm"] * 4 + ["hypnic_jerk"])
-    fig = plots.plot_plms_per_hour(events, duration_s=3 * 3600)
-    heights = np.array([p.get_height() for p in fig.axes[0].patches]).reshape(3, 3)  # category x hour
-    assert heights.tolist() == [[2, 0, 0], [0, 2, 0], [0, 0, 1]]
-    only_plms = plots.plot_plms_per_hour(events.iloc[:2], duration_s=3 * 3600)
-    assert len(only_plms.axes[0].patches) == 3  # empty categories are not drawn (nor in the legend)
-
-
-def test_every_plot_is_a_figure_without_pyplot_and_renders(tmp_path):
+def test_every_plot_is_a_figure_without_pyplot_with_text_of_at_least_11_pt(tmp_path):
     from report_fixtures import write_night_dir
 
     night = write_night_dir(tmp_path / "n", hours=2.0)
     events = pd.read_csv(night / "events.csv")
     trace = pd.read_parquet(night / "trace.parquet")
-    start = datetime(2026, 3, 1, 22, 14, 5, tzinfo=UTC)
+    clock = NightClock.of("2026-03-01T21:14:05Z", "Europe/Berlin")
     figures = [
-        plots.plot_night(events, trace=trace, start=start), plots.plot_night(events),
-        plots.plot_plms_per_hour(events, start=start), plots.plot_imi_histogram(events),
-        plots.plot_duration_histogram(events), plots.plot_densest_series(events, trace=trace, start=start),
-        plots.plot_densest_series(events), plots.plot_nightly_plm_index(["a", "b"], [3.0, None]),
+        plot_night_chart(events, clock=clock, trace=trace), plot_night_chart(events, clock=NightClock.of(None, None)),
+        plot_imi_histograms(events, rules=WASM2016), plots.plot_duration_histogram(events),
+        plots.plot_densest_series(events, trace=trace, clock=clock), plots.plot_densest_series(events),
+        plots.plot_nightly_index(["a", "b"], [3.0, None]),
     ]
     for fig in figures:
-        assert isinstance(fig, Figure)
+        assert isinstance(fig, Figure) and fig.get_figwidth() == plots.FIG_WIDTH_IN
         uri = plots.figure_to_data_uri(fig)
         assert uri.startswith("data:image/svg+xml;base64,") and len(uri) > 1000
-    assert len(figures[0].axes) == 4 and len(figures[1].axes) == 1  # left, right, lying/in bed, events
+        sizes = [float(v) for v in re.findall(r"font-size: ([0-9.]+)px", base64.b64decode(uri.split(",", 1)[1]).decode())]
+        assert sizes and min(sizes) >= plots.FONT_PT  # 11 px on a 390 px phone (plots' docstring)
+    assert len(figures[0].axes) == 4 and len(figures[1].axes) == 1  # events, left, right, position / events
     assert plots.figure_to_data_uri(figures[2], fmt="png").startswith("data:image/png;base64,iVBOR")
 
 
-def test_night_overview_tick_labels_fall_on_whole_clock_hours():
-    start = datetime(2026, 3, 1, 22, 14, 0, tzinfo=UTC)
-    fig = plots.plot_night(_events([0, 9000]), duration_s=4 * 3600, start=start)
+def test_night_chart_draws_the_hypnogram_and_the_psg_markers_on_top():
+    hyp = Hypnogram(0.0, 30.0, ("W", "W", "N1", "N2", "N3", "R", "?", "W"))
+    events = _events([65.0, 100.0], series=[None, None])
+    chart = plot_night_chart(events, clock=NightClock.of("2026-03-01T22:00:00Z", "UTC"), hypnogram=hyp,
+                             arousals=pd.DataFrame({"onset_s": [70.0], "offset_s": [75.0]}),
+                             respiratory=pd.DataFrame({"onset_s": [120.0], "offset_s": [140.0]}))
+    top, markers = chart.axes
+    assert [t.get_text() for t in top.get_yticklabels()] == ["N3", "N2", "N1", "REM", "Wake"]
+    levels = steps(top)[0].get_data().values  # the hypnogram's step line, "?" as a gap
+    assert levels[:6].tolist() == [4, 4, 2, 1, 0, 3] and np.isnan(levels[6])
+    assert [t.get_text() for t in markers.get_yticklabels()] == ["respiratory", "arousal", "other LM", "PLM"]
+
+
+def test_night_chart_ticks_fall_on_whole_local_clock_hours_and_name_the_zone():
+    clock = NightClock.of("2026-03-01T21:14:00Z", "Europe/Berlin")
+    fig = plot_night_chart(_events([0, 9000]), clock=clock, duration_s=4 * 3600)
     fig.canvas.draw()
     labels = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
-    assert labels[:3] == ["23:00", "00:00", "01:00"]
+    assert labels[:3] == ["23:00", "00:00", "01:00"]  # 22:14 local start
+    assert fig.axes[-1].get_xlabel() == "clock time (Europe/Berlin, UTC+01:00)"
 
 
 def test_figure_format_is_checked():

@@ -50,8 +50,25 @@ def test_single_hypnic_jerk_is_singular():
     assert render_findings({"hypnic_jerk_count": 0}).hypnic_jerks.startswith("No movement looked like")
 
 
-def test_multi_night_sentences_count_nights_above_the_limit_and_missing_nights():
+def test_multi_night_sentences_give_the_spread_and_the_share_above_the_limit():
     sentences = render_multi_night_findings([10.0, 20.0, None, 30.0])
-    assert sentences[0] == "Over 3 nights the mean PLM index was 20.0 per hour (lowest 10.0, highest 30.0)."
-    assert sentences[1].startswith("2 of 3 nights were above 15 per hour")
+    assert sentences[0] == "Over 3 nights the PLM index was 10.0 to 30.0 per hour (median 20.0, mean 20.0)."
+    assert sentences[1].startswith("2 of 3 nights were above 15 per hour (67%), the limit sleep clinics use for adults")
     assert "1 night had no PLM index" in sentences[2]
+    child = render_multi_night_findings([4.0, 6.0], limit_per_h=5.0, what="PLMS index")
+    assert child[1].startswith("1 of 2 nights was above 5 per hour (50%), the limit sleep clinics use for children")
+
+
+def test_a_childs_night_is_judged_against_5_per_hour():
+    findings = render_findings({"plm_index": 7.0, "plm_count": 50, "time_in_bed_h": 7.1}, limit_per_h=5.0, group="child")
+    assert findings.level == "elevated" and "above 5 per hour, the limit sleep clinics use for children" in " ".join(
+        findings.sentences)
+    assert "18 of 100 healthy sleepers" not in " ".join(findings.sentences)  # an adult study
+
+
+def test_emg_scored_nights_speak_of_emg_and_claim_nothing_about_hypnic_jerks():
+    findings = render_findings({"plms_index": 20.0, "total_sleep_time_h": 6.0, "plms_count": 120,
+                                "hypnic_jerk_count": 0}, scored_events=True, imi_range_s=(5.0, 90.0))
+    assert "not assessed" in findings.hypnic_jerks and "No movement looked like" not in findings.hypnic_jerks
+    assert "EMG" in findings.caveats[0] and "motion sensor" not in findings.caveats[0]
+    assert "every 5 to 90 seconds" in findings.sentences[0]
