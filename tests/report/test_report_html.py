@@ -81,7 +81,7 @@ def test_series_table_in_local_clock_time_with_links_to_close_ups(tmp_path):
     series = text[text.index('id="series"'):text.index('id="imi"')]
     first = loaded.events[loaded.events["in_plm_series"] == 1].iloc[0]
     clock = (pd.Timestamp("2026-03-01T21:14:05Z") + pd.Timedelta(seconds=first["onset_s"])).tz_convert("Europe/Berlin")
-    assert f"<td>{clock:%H:%M:%S}</td>" in series  # 22:.. in Berlin (UTC+1), not 21:.. UTC
+    assert f'<td class="t">{clock:%H:%M:%S}</td>' in series  # 22:.. in Berlin (UTC+1), not 21:.. UTC
     assert "Europe/Berlin, UTC+01:00" in text and "UTC (time zone unknown)" not in text
     n_series = loaded.summary.plm_series_count
     assert series.count('<tr><td class="num">') == n_series  # one row per series

@@ -64,7 +64,7 @@ def test_the_summary_speaks_of_emg_scoring_and_shows_clock_times(html):
 
 def test_the_series_table_lists_the_ten_series_in_clock_time(html):
     series = html[html.index('id="series"'):html.index('id="stages"')]
-    rows = re.findall(r'<tr><td class="num">(\d+)</td><td>([0-9:]+)</td><td>([0-9:]+)</td><td class="num">[0-9.]+</td>'
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="t">([0-9:]+)</td><td class="t">([0-9:]+)</td><td class="num">[0-9.]+</td>'
                       r'\s*<td class="num">(\d+)</td>', series)
     assert [int(r[0]) for r in rows] == list(range(1, 11))
     assert sum(int(r[3]) for r in rows) == 280  # every PLM in a series
