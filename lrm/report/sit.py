@@ -22,7 +22,7 @@ import pandas as pd
 from lrm.errors import InputError
 from lrm.report import plots, sit_plots
 from lrm.io.atomic import write_text_atomic
-from lrm.report.html import GENERATOR, _check_overwrite
+from lrm.report.render import GENERATOR, check_overwrite as _check_overwrite, render_page
 
 __all__ = ["SitFiles", "is_sit_dir", "load_sit", "render_sit_html", "write_sit_report", "write_multi_sit_report",
            "WHAT_IS_A_SIT", "CAN_AND_CANNOT", "NOT_A_DIAGNOSIS"]
@@ -89,20 +89,13 @@ def _num(value: Any, digits: int = 1, unit: str = "") -> str:
 
 
 def _start_text(summary: dict[str, Any]) -> str:
-    """When the test began, in the recording's local clock time with its zone (or saying it is not known)."""
-    from lrm.io.timezones import clock_at
-
     start = summary.get("test_start")
     if not start:
         return ""
     try:
-        moment = clock_at(start, 0.0, summary.get("timezone"))
+        return datetime.fromisoformat(start.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return str(start)
-    if moment is None or moment.tzinfo is None:
-        return f"{moment:%Y-%m-%d %H:%M} local time (time zone not stated)" if moment else str(start)
-    zone = summary.get("timezone")
-    return f"{moment:%Y-%m-%d %H:%M %Z}" + (f" ({zone})" if zone else " (time zone unknown)")
 
 
 def _level(original: float | None) -> str:
@@ -146,7 +139,7 @@ def _context(sit: SitFiles) -> dict[str, Any]:
                         "caption": "Per hour of the valid time in each 10 minutes: in RLS the rate usually rises as "
                                    "rest goes on."})
     return {
-        "generator": GENERATOR, "generated_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "generator": GENERATOR, "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "name": sit.out_dir.resolve().name, "subject": s.get("subject"), "start": _start_text(s), "s": s,
         "partial": bool(s.get("partial")), "headline": _headline(s), "level": _level(s.get("sit_plm_index_original_criteria")),
         "orig": _num(s.get("sit_plm_index_original_criteria")), "wasm": _num(s.get("sit_plm_index")),
@@ -167,9 +160,8 @@ def _context(sit: SitFiles) -> dict[str, Any]:
 
 
 def render_sit_html(sit: SitFiles) -> str:
-    from lrm.report.html import _ENV
-
-    return _ENV.get_template("sit.html.j2").render(**_context(sit))
+    context = _context(sit)
+    return render_page("sit.html.j2", **{k: v for k, v in context.items() if k not in ("generator", "generated_at")})
 
 
 def write_sit_report(out_dir: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None) -> Path:
@@ -200,16 +192,14 @@ def _row(sit: SitFiles, link_from: Path) -> dict[str, Any]:
 
 def write_multi_sit_report(dirs: Sequence[str | os.PathLike[str]], out_path: str | os.PathLike[str]) -> Path:
     """Several SITs side by side (e.g. before and after a treatment change) in one HTML file."""
-    from lrm.report.html import _ENV
-
     sits = [load_sit(d) for d in dirs]
     target = Path(out_path)
     _check_overwrite(target)
     rows = [_row(sit, target) for sit in sits]
     fig = sit_plots.plot_sits([r["name"] for r in rows], [r["orig"] for r in rows], [r["wasm"] for r in rows],
                               [r["d_mean"] for r in rows])
-    html_text = _ENV.get_template("sits.html.j2").render(
-        generator=GENERATOR, generated_at=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"), rows=rows,
+    html_text = render_page(
+        "sits.html.j2", rows=rows,
         n=len(rows), figure=plots.figure_to_data_uri(fig), what=WHAT_IS_A_SIT, can=CAN_AND_CANNOT,
         not_a_diagnosis=NOT_A_DIAGNOSIS, subjects=sorted({str(s.summary.get("subject")) for s in sits if s.summary.get("subject")}),
         any_partial=any(r["status"] == "partial" for r in rows))
