@@ -40,8 +40,8 @@ STAGE_ROW_LABELS: dict[str, tuple[str, str, str, int]] = {
 _SIDE_SHORT = {"left": "L", "right": "R", "bilateral": "both"}
 
 
-def _links(onsets: np.ndarray, anchors: Mapping[float, str]) -> list[str]:
-    """Close-up ids of the events at ``onsets`` (s) that have one."""
+def _links(onsets: np.ndarray, anchors: Mapping[float, tuple[str, str]]) -> list[tuple[str, str]]:
+    """(id, link text) of the close-ups of the events at ``onsets`` (s) that have one."""
     keys = np.array(sorted(anchors)) if anchors else np.array([])
     out = []
     for onset in onsets:
@@ -56,7 +56,7 @@ def series_rows(events: pd.DataFrame, clock: NightClock, close_ups: Sequence[Clo
     """One row per PLM series: start and end (clock), minutes, PLMs, mean IMI (s), sides, stages, close-ups."""
     plm = events[(event_categories(events) == "periodic").to_numpy()]
     series = pd.to_numeric(plm["series_id"], errors="coerce") if "series_id" in plm else pd.Series(dtype=float)
-    anchors = {c.onset_s: c.id for c in close_ups}
+    anchors = {c.onset_s: (c.id, c.link_text) for c in close_ups}
     rows = []
     for sid, group in plm.groupby(series):
         onset_s = group["onset_s"].to_numpy(float)
@@ -77,7 +77,7 @@ def series_rows(events: pd.DataFrame, clock: NightClock, close_ups: Sequence[Clo
 def jerk_rows(events: pd.DataFrame, clock: NightClock, close_ups: Sequence[CloseUp] = ()) -> list[dict[str, Any]]:
     """One row per hypnic jerk: clock time, duration (s), side, peak (g), its close-up."""
     jerks = events[events["type"].astype(str) == "hypnic_jerk"]
-    anchors = {c.onset_s: c.id for c in close_ups}
+    anchors = {c.onset_s: (c.id, c.link_text) for c in close_ups}
     rows = []
     for _, jerk in jerks.iterrows():
         peak = pd.to_numeric(pd.Series([jerk.get("peak_g")]), errors="coerce").iloc[0]

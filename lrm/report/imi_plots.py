@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from lrm.report.plots import FONT_PT, _new_figure, _stairs, style_axes
 from lrm.rules.histogram import LINEAR_IMI_EDGES_S, LOG_IMI_EDGES_S, clm_imis
@@ -53,6 +53,7 @@ def _panel(ax, sets: dict[str, np.ndarray], counts_of, rules: RuleSet) -> None: 
     for limit in (rules.imi_min_s, rules.imi_max_s):
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
     ax.set_ylabel("intervals", fontsize=FONT_PT)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     if not sets["all"].size:
         ax.text(0.5, 0.5, "no intervals between CLMs", transform=ax.transAxes, ha="center", va="center",
                 color="#555555", fontsize=FONT_PT)

@@ -27,6 +27,7 @@ from lrm.report.plots import (
     FONT_PT,
     GAP_COLOR,
     MAX_ENVELOPE_BINS,
+    ROW_LABELS,
     SIDE_COLORS,
     _add_bars,
     _binned_envelope,
@@ -47,8 +48,6 @@ REM_COLOR = "#C0392B"
 AROUSAL_COLOR, RESPIRATORY_COLOR = "#56B4E9", "#6A3D9A"
 LYING_COLOR, UPRIGHT_COLOR, IN_BED_COLOR = "#0072B2", "#E69F00", "#555555"
 ROW_IN = 0.3            # height of one bar row (events, position) in inches
-#: the chart's row labels: short, so that 11 pt text fits the left margin (the caption says what they mean)
-ROW_LABELS = {"periodic": "PLM", "isolated": "other LM", "hypnic_jerk": "hypnic jerk", "posture_change": "posture"}
 
 
 def _hypnogram_panel(ax, hyp: Hypnogram) -> None:  # noqa: ANN001

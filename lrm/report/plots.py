@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, StepPatch
 from matplotlib.path import Path
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from lrm.report.clock import NightClock
 from lrm.rules.rulesets import WASM2016
@@ -47,6 +47,9 @@ CATEGORY_LABELS = {
     "posture_change": "posture change",
     "other": "other movement",
 }
+#: row labels of the event rasters: short, so that 11 pt text fits the 1.25 in left margin
+ROW_LABELS = {"periodic": "PLM", "isolated": "other LM", "hypnic_jerk": "hypnic jerk", "posture_change": "posture",
+              "other": "other"}
 # Colour-blind safe (Okabe-Ito).
 CATEGORY_COLORS = {
     "periodic": "#D55E00",
@@ -203,7 +206,7 @@ def _draw_event_raster(ax, events: pd.DataFrame, *, x_scale: float, min_width: f
         onset = chosen["onset_s"].to_numpy(float) / x_scale
         offset = np.maximum(chosen["offset_s"].to_numpy(float) / x_scale, onset + min_width)
         _add_bars(ax, onset, offset, row - 0.35, row + 0.35, color=CATEGORY_COLORS[category], edge_width=0.6)
-    ax.set_yticks(range(len(rows)), [CATEGORY_LABELS[c] for c in reversed(rows)])
+    ax.set_yticks(range(len(rows)), [ROW_LABELS[c] for c in reversed(rows)])
     ax.set_ylim(-0.6, len(rows) - 0.4)
 
 
@@ -228,6 +231,7 @@ def plot_duration_histogram(events: pd.DataFrame, *, min_s: float = WASM2016.min
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
     ax.set_xlabel("movement duration (s)", fontsize=FONT_PT)
     ax.set_ylabel("movements", fontsize=FONT_PT)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.set_xlim(0, edges[-1])
     if len(ax.get_legend_handles_labels()[0]):
         ax.legend(frameon=False, fontsize=FONT_PT)

@@ -45,6 +45,7 @@ class CloseUp:
     detail: str
     svg: Markup
     in_print: bool = True        # the printed report keeps every jerk and one PLM per series
+    link_text: str = "view"      # what a table's link to it reads: a PLM's rank in its series
 
 
 def _decimate(values: npt.NDArray[np.float64], factor: int) -> npt.NDArray[np.float64]:
@@ -175,7 +176,9 @@ def close_ups(events: pd.DataFrame, snippets: Snippets | None, clock: NightClock
                               label=f"{kind} at {clock.format(anchor)}")
         detail = _detail(duration, side[i] if i is not None and side[i] not in ("", "<NA>", "nan") else "",
                          peak[i] if i is not None else np.nan)
-        items.append(CloseUp(f"event-{k + 1}", float(anchor), kind, clock.format(anchor), detail, svg))
+        rank = positions.get(i) if i is not None and category == "periodic" else None
+        items.append(CloseUp(f"event-{k + 1}", float(anchor), kind, clock.format(anchor), detail, svg,
+                             link_text=str(rank[0]) if rank else "view"))
     items.sort(key=lambda c: (c.kind != "hypnic jerk", c.onset_s))
     seen: set[str] = set()
     for k, item in enumerate(items):

@@ -9,6 +9,7 @@ import pytest
 from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
+from lrm.report.figures import night_figures
 from lrm.report.html import write_report
 from lrm.result import load_night
 from lrm.report.tables import format_value
@@ -262,3 +263,25 @@ def test_an_aasm_night_shows_the_aasm_limits_in_the_html_and_the_pdf(tmp_path):
     for axes in imi.figure.axes:  # both conventions mark AASM's range
         assert [line.get_xdata()[0] for line in axes.get_lines()] == [5.0, 90.0]
     assert report.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_an_accelerometer_night_with_a_hypnogram_gets_the_stage_chart_and_table(tmp_path):
+    """lrm analyze --hypnogram: the stages are kept in the night directory and drawn above the signal."""
+    import warnings
+
+    from lrm.io.hypnogram import Hypnogram
+    from lrm.pipeline import analyze
+    from lrm.sim.night import simulate
+
+    sim = simulate("plmd", seed=3, hours=1.0)
+    hyp = Hypnogram(0.0, 30.0, tuple(["W"] * 20 + ["N1"] * 10 + ["N2"] * 60 + ["R"] * 30))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze(sim.recording, hypnogram=hyp)
+    out = result.save(tmp_path / "night")
+    text = write_report(out).read_text(encoding="utf-8")
+    assert "stages" in element_ids(text) and (out / "hypnogram.csv").is_file()
+    assert "Total sleep time (hypnogram)" in text and "PLMS index (PLMs in sleep per hour of sleep)" in text
+    chart = next(f for f in night_figures(load_night(out)) if f.id == "night-chart").figure
+    assert [t.get_text() for t in chart.axes[0].get_yticklabels()] == ["N3", "N2", "N1", "REM", "Wake"]
+    assert len(chart.axes) == 5  # stages, events, left, right, position
