@@ -204,14 +204,16 @@ class NightResult:
         return load_night(out_dir)
 
     def plot_night(self) -> Axes:
-        """The night at a glance (the report's first figure: one row per leg, then the events); returns its
-        top Axes (``.figure`` is the whole figure, built without pyplot)."""
+        """The night chart (the report's first figure: sleep stages when the night has them, the events, each
+        leg's movement and position on one time axis); returns its top Axes (``.figure`` is the whole figure,
+        built without pyplot)."""
         from lrm.report.figures import night_axes
 
         return night_axes(self)
 
     def plot_imi(self) -> Axes:
-        """The report's histogram of intervals between movements, with the rule set's periodic range; its Axes."""
+        """The report's histograms of intervals between CLMs (2 s bins; the log-scale one is ``.figure.axes[1]``),
+        with the rule set's periodic range; the first Axes."""
         from lrm.report.figures import imi_figure
 
         return imi_figure(self)

@@ -35,7 +35,7 @@ from lrm.report import text
 from lrm.report.clock import NightClock
 from lrm.report.night import ReportOptions, is_scored_events, night_clock
 from lrm.report.plots import figure_to_data_uri, plot_nightly_index
-from lrm.report.render import check_overwrite, render_page
+from lrm.report.render import check_overwrite, css_string, render_page
 from lrm.report.tables import format_value
 from lrm.result import NightResult, load_night
 
@@ -131,7 +131,8 @@ def _row(entry: NightEntry, key: str, link_from: Path, options: ReportOptions) -
     diary = options.diary.entry(entry.date) if options.diary is not None else None
     return {
         "date": entry.date.strftime("%a %Y-%m-%d") if entry.date else "date unknown",
-        "start": entry.clock.format(s.lights_out_s if s.lights_out_s is not None else 0.0, "%H:%M"),
+        "start": entry.clock.format(s.lights_out_s if s.lights_out_s is not None else 0.0, "%H:%M")
+        if entry.clock.has_clock else "-",
         "name": entry.directory.resolve().name, "index": text.as_number(getattr(s, key)),
         "index_text": format_value(text.as_number(getattr(s, key)), na="-"),
         "time_in_bed": format_value(text.as_number(s.time_in_bed_h), "h", na="-"),
@@ -207,8 +208,6 @@ def write_multi_night_report(
 
 
 def _running_header(subjects: list[str], dates: list[date]) -> str:
-    from lrm.report.render import css_string
-
     span = f"{min(dates).isoformat()} to {max(dates).isoformat()}" if dates else ""
     return css_string(" - ".join(p for p in ("Leg movements over several nights", ", ".join(subjects), span) if p))
 

@@ -36,7 +36,7 @@ def css_string(value: str) -> str:
     CSS escape, so no input text can end the string or the style sheet.
 
     >>> css_string('Ann "A" </style>')
-    'Ann \\\\000022 A\\\\000022  \\\\00003c /style\\\\00003e '
+    'Ann \\\\000022 A\\\\000022  \\\\00003c \\\\00002f style\\\\00003e '
     """
     return re.sub(r"[^A-Za-z0-9 .,:()+-]", lambda m: f"\\{ord(m.group(0)):06x} ", value)
 
