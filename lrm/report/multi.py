@@ -162,11 +162,13 @@ def _group_context(group: list[NightEntry], link_from: Path, options: ReportOpti
     rows = [_row(e, key, link_from, options) for e in group]
     values = [r["index"] for r in rows]
     figure = None
-    if any(v is not None for v in values):
+    if sum(v is not None for v in values) > 1:  # one night's bar shows nothing the table does not
         labels = [e.date.strftime("%d %b") if e.date else e.directory.name for e in group]
         figure = figure_to_data_uri(plot_nightly_index(labels, values, limit_per_h=norm.limit_per_h,
                                                        ylabel=f"{name} (/h)"))
     return {"id": f"group-{number}", "subject": group[0].subject, "kind": group[0].kind, "rules": group[0].night.summary.rules,
+            "accelerometer": group[0].kind == ACCELEROMETER,
+            "has_sleep": any(e.night.summary.total_sleep_time_h is not None for e in group),
             "index_name": name, "basis": basis, "norm": norm, "rows": rows, "stats": _stats(values, norm.limit_per_h),
             "sentences": text.render_multi_night_findings(values, limit_per_h=norm.limit_per_h, what=name),
             "figure": figure, "zone": group[0].clock.zone}
@@ -195,7 +197,7 @@ def write_multi_night_report(
     subjects = sorted({g["subject"] for g in groups if g["subject"]})
     dates = [e.date for e in entries if e.date]
     context = {"groups": groups, "n_nights": len(entries), "subjects": subjects,
-               "subject_detail": options.subject.describe(dates[0] if dates else None),
+               "subject_detail": options.subject.describe(dates[0] if dates else None, "at the first night"),
                "period": f"{min(dates).isoformat()} to {max(dates).isoformat()}" if dates else "dates unknown",
                "kinds": sorted({g["kind"] for g in groups}), "rule_sets": sorted({g["rules"] for g in groups}),
                "diary": options.diary, "diary_rows": _diary_rows(entries, options),

@@ -64,12 +64,13 @@ class ReportSubject:
             return Norm(ADULT_PLMS_INDEX, "adult", False)
         return Norm(CHILD_PLMS_INDEX, "child", True) if age < ADULT_AGE_Y else Norm(ADULT_PLMS_INDEX, "adult", True)
 
-    def describe(self, day: date | None) -> str:
-        """"born 1961-04-02, 64 years" / "10 years" / "" for the report's header."""
+    def describe(self, day: date | None, when: str = "at this night") -> str:
+        """"born 1961-04-02, 64 years at this night" / "10 years" / "" for the report's header (``when``: how
+        ``day`` is named)."""
         age = self.age_at(day)
         parts = [f"born {self.dob.isoformat()}"] if self.dob is not None else []
         if age is not None:
-            parts.append(f"{age:g} years" + (" at this night" if self.dob is not None and day is not None else ""))
+            parts.append(f"{age:g} years" + (f" {when}" if self.dob is not None and day is not None else ""))
         return ", ".join(parts)
 
 

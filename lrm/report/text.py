@@ -237,11 +237,13 @@ def render_multi_night_findings(indices_per_h: Sequence[float | None], *, limit_
         sentences = [f"Over {nights} the {what} was {min(known):.1f} to {max(known):.1f} per hour "
                      f"(median {median:.1f}, mean {sum(known) / len(known):.1f})."]
     above = sum(v > limit_per_h for v in known)
-    sentences.append(
-        f"{above} of {nights} {'was' if above == 1 else 'were'} above {limit_per_h:g} per hour "
-        f"({100 * above / len(known):.0f}%), the limit sleep clinics use for "
-        f"{'children' if limit_per_h < ELEVATED_PLM_INDEX else 'adults'}."
-    )
+    limit = f"{limit_per_h:g} per hour, the limit sleep clinics use for {'children' if limit_per_h < ELEVATED_PLM_INDEX else 'adults'}"
+    if len(known) == 1:
+        sentences.append(f"It was {'above' if above else 'not above'} {limit}; one night says little.")
+    else:
+        sentences.append(f"{above} of {nights} {'was' if above == 1 else 'were'} above {limit_per_h:g} per hour "
+                         f"({100 * above / len(known):.0f}%), the limit sleep clinics use for "
+                         f"{'children' if limit_per_h < ELEVATED_PLM_INDEX else 'adults'}.")
     if len(known) < len(indices_per_h):
         missing = len(indices_per_h) - len(known)
         gone = f"1 night had no {what} and is" if missing == 1 else f"{missing} nights had no {what} and are"
