@@ -197,6 +197,7 @@ def night_context(night: NightResult, name: str, options: ReportOptions, figures
         "summary_rows": summary_rows(night, clock, norm), "figures": {f["id"]: f for f in figures},
         "series_rows": series_rows(night.events, clock, reviews), "stage_columns": stage_columns, "stage_rows": stages,
         "jerk_rows": [] if scored else jerk_rows(night.events, clock, reviews), "close_ups": reviews,
+        "jerk_close_ups": sum(c.kind == "hypnic jerk" for c in reviews),
         "has_snippets": night.snippets is not None, "has_trace": night.trace is not None,
         "quality": _quality_rows(night) if night.summary.quality else None,
         "warnings": [redact_paths(str(w), known) for w in s.get("warnings") or []],

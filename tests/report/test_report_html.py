@@ -4,6 +4,7 @@ import json
 import re
 
 import html5lib
+import numpy as np
 import pandas as pd
 import pytest
 from report_fixtures import write_night_dir
@@ -285,3 +286,17 @@ def test_an_accelerometer_night_with_a_hypnogram_gets_the_stage_chart_and_table(
     chart = next(f for f in night_figures(load_night(out)) if f.id == "night-chart").figure
     assert [t.get_text() for t in chart.axes[0].get_yticklabels()] == ["N3", "N2", "N1", "REM", "Wake"]
     assert len(chart.axes) == 5  # stages, events, left, right, position
+
+
+def test_the_review_says_when_not_every_hypnic_jerk_has_a_close_up(night_dir):
+    events = pd.read_csv(night_dir / "events.csv")
+    jerks = pd.DataFrame({"onset_s": 100.0 + 7.0 * np.arange(45), "type": "hypnic_jerk", "side": "bilateral"})
+    jerks["offset_s"] = jerks["onset_s"] + 0.3
+    pd.concat([events, jerks]).sort_values("onset_s").to_csv(night_dir / "events.csv", index=False)
+    night = load_night(night_dir)
+    stored = sum(night.snippets.nearest(t) is not None for t in jerks["onset_s"])
+    total = int((night.events["type"] == "hypnic_jerk").sum())
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    shown = text.count("<strong>hypnic jerk</strong>")
+    assert stored == 0 and shown < total
+    assert f"{shown} of {total}\n    hypnic jerks have a close-up" in text
