@@ -9,10 +9,13 @@ axes), timed in the same run. Other "one pass" timings vary 9x between machines;
 bandwidth, which bounds any analysis of the raw samples. Comparators (actipy, scikit-digital-health) are
 optional: ``pip install -e ".[bench]"``; a comparator that is not installed is skipped and said so.
 
-Targets (issue 7): analysis <= 40x the floor (goal <= 20x); faster than actipy and SKDH; whole
-``lrm analyze`` from two CSVs in a fresh process <= 2 s; ``lrm --help`` imports no scipy; CSV read <= 1.5x
-the faster of pandas and pyarrow.csv; analysis peak memory <= 1.5x the raw samples in float32, whole
-process <= 600 MiB; online detection <= 0.1% of a core; batch throughput scales from 1 to 2 workers.
+Targets (issue 7): analysis <= 40x the floor (goal <= 20x); faster than actipy and SKDH; ``lrm --help``
+imports no scipy; CSV read <= 1.5x the faster of pandas and pyarrow.csv; analysis peak memory <= 1.5x the
+raw samples in float32, whole process <= 600 MiB; online detection <= 0.1% of a core; batch throughput
+scales from 1 to 2 workers. Issue 12: the binary device readers (7-day .cwa, .gt3x, .bin at 100 Hz,
+``benchmarks/readers.py``) at least as fast as the fastest Python peer at <= 1.2x its peak memory; a 7-day
+two-leg 100 Hz recording analysed night by night in <= 1 GiB (``benchmarks/week.py``); the fresh-process
+"two CSVs in <= 2 s" target is retired: the command's fixed costs (imports, report) are a row of their own.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ from lrm.params import Params
 from lrm.pipeline import analyze
 result = analyze(rec, Params())
 mark("analysis")
-result.save(sys.argv[3], overwrite=True)
+result.save(sys.argv[3])
 mark("write summary, events, trace")
 from lrm.report.html import write_report
 write_report(sys.argv[3])
@@ -143,10 +146,12 @@ def bench_analyze_stages(left_csv: Path, right_csv: Path, out: Path) -> list[Row
     assert best is not None
     total = sum(w for _, w, _ in best)
     report = sum(w for name, w, _ in best if "report" in name)
+    imports = sum(w for name, w, _ in best if "import" in name)
     detail = ", ".join(f"{name} {w:.2f}" for name, w, _ in best)
     return [
         Row("lrm analyze steps, fresh process (s wall)", detail, "", "", ""),
-        Row("lrm analyze without the report.html step", f"{total - report:.2f} s", "", "<= 2 s", verdict(total - report <= 2.0)),
+        Row("lrm analyze, fixed costs (imports, report.html)", f"{imports:.2f} s + {report:.2f} s",
+            f"{(imports + report) / total:.0%} of the command", "(the 2 s target is retired, issue 12)", ""),
         Row("report.html step (its imports ran beside the read)", f"{report:.2f} s", "", "< 3 s (issue 4)", verdict(report < 3.0)),
     ]
 
@@ -268,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-nights", type=int, default=10, help="nights per batch-throughput run")
     parser.add_argument("--profile", action="store_true", help="print the analysis hot spots (cProfile)")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results-<date>.md")
+    parser.add_argument("--device-days", type=int, default=7,
+                        help="length of the device files for the reader and week benchmarks (default 7; 0 skips them)")
+    parser.add_argument("--slow-peers", action="store_true", help="also time pygt3x (~6 min, ~10 GB for 7 days)")
     args = parser.parse_args(argv)
 
     import logging
@@ -280,7 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     hot_spots = ""
     work = Path(tempfile.mkdtemp(prefix="lrm-bench-"))
+    device_rows: list[Row] = []
     try:
+        if args.device_days:           # first: the longest part, independent of the night below
+            from readers import bench_readers
+            from week import bench_week
+
+            print("week-long device files: readers ...", file=sys.stderr)
+            device_rows.extend(bench_readers(work / "readers", args.device_days, args.rate, 2, args.slow_peers))
+            print("week-long device files: night-by-night analysis ...", file=sys.stderr)
+            device_rows.extend(bench_week(work / "week", args.device_days, args.rate, 2))
+            print(render(device_rows), file=sys.stderr)
         print(f"simulating a {args.hours:g} h two-leg {args.rate:g} Hz night ...", file=sys.stderr)
         left_csv, right_csv, native = make_night(work, args.hours, args.rate)
         recording = read_native(native)
@@ -371,11 +389,13 @@ def main(argv: list[str] | None = None) -> int:
                                       "--out", str(work / f"analyze-out{attempt}")])
             runs.append((wall, rss, run_child.cpu_s))  # type: ignore[attr-defined]
         wall, rss, cpu = min(runs)
-        rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s ({cpu:.2f} s CPU)", "", "<= 2 s",
-                        verdict(wall <= 2.0)))
+        rows.append(Row("lrm analyze, 2 CSVs, fresh process", f"{wall:.2f} s ({cpu:.2f} s CPU)", "", "", ""))
         rows.append(Row("lrm analyze, whole-process peak RSS", f"{max(r for _, r, _ in runs):.0f} MiB", "", "<= 600 MiB",
                         verdict(max(r for _, r, _ in runs) <= 600)))
-        rows.extend(bench_analyze_stages(left_csv, right_csv, work / "stages-out"))
+        try:
+            rows.extend(bench_analyze_stages(left_csv, right_csv, work / "stages-out"))
+        except RuntimeError as exc:    # report, do not lose the other rows
+            rows.append(Row("lrm analyze steps, fresh process", f"failed: {str(exc).splitlines()[-1][:80]}", "", "", "skipped"))
         probe = ("import sys, runpy\nsys.argv = ['lrm', '--help']\ntry:\n    runpy.run_module('lrm', run_name='__main__')\n"
                  "except SystemExit:\n    pass\nprint('HEAVY=' + ','.join(m for m in ('scipy', 'numpy', 'pandas', 'matplotlib') if m in sys.modules))")
         wall_help, _, text = run_child([sys.executable, "-c", probe])
@@ -403,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    table = render(rows)
+    table = render(rows + device_rows)
     print(table)
     if not args.no_write:
         header = environment(args)

@@ -1,11 +1,12 @@
 """Clock times in the report: every time in the recording's zone, with the zone named, never silently UTC.
 
 A night's times are s since the recording start (``onset_s``). :class:`NightClock` turns them into the local
-clock time of the recording's zone (:func:`lrm.io.timezones.to_local`) and names that zone in every table
-header and axis label: the IANA name and its UTC offset that night ("Europe/Berlin, UTC+01:00"), "UTC (time
-zone unknown)" when the zone is unknown, or "local time (time zone not stated)" for files that hold only a
-wall clock (RemLogic and EDF+ exports: ``Summary.clock == "local"``). Without an absolute start (relative
-times) clock times are not available and elapsed time is shown instead.
+clock time of the recording's zone (:func:`lrm.io.timezones.clock_at`: in absolute time, so a night across a
+DST change reads as the clocks showed it) and names that zone in every table header and axis label: the
+IANA name and its UTC offset that night ("Europe/Berlin, UTC+01:00"), "UTC (time zone unknown)" when the
+zone is unknown, or "local time (time zone not stated)" for a recording start stored without an offset
+(files that hold only a wall clock: RemLogic and EDF+ exports, device clocks of unknown zone). Without an
+absolute start (relative times) clock times are not available and elapsed time is shown instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from lrm.io.timezones import to_local
+from lrm.io.timezones import clock_at, to_local
 
 __all__ = ["NightClock", "zone_text", "night_date"]
 
@@ -63,26 +64,25 @@ class NightClock:
     tz: str | None = None
 
     @classmethod
-    def of(cls, recording_start: str | None, tz: str | None, clock: str = "utc") -> NightClock:
-        """From summary.json's ``recording_start`` (ISO 8601 UTC), ``timezone`` and ``clock``."""
-        if not recording_start:
-            return cls(None, "time since the recording started")
+    def of(cls, recording_start: str | None, tz: str | None, clock: str | None = None) -> NightClock:
+        """From summary.json's ``recording_start`` (ISO 8601 UTC; without an offset: a local clock of unknown
+        zone) and ``timezone``; ``clock="local"`` reads an offset-less start so even when it has one."""
         try:
-            moment = datetime.fromisoformat(recording_start.replace("Z", "+00:00"))
-        except ValueError:
+            start = clock_at(recording_start, 0.0, tz) if recording_start else None
+        except ValueError:  # an unreadable start, or a zone name this Python does not know: say so, never guess
+            start = clock_at(recording_start, 0.0, None) if recording_start and tz else None
+            tz = None
+        if start is None:
             return cls(None, "time since the recording started")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=to_local(0.0, None).tzinfo)
-        try:
-            start = to_local(moment.timestamp(), tz)
-        except ValueError:  # an unknown zone name in a hand-edited summary: say so rather than guess
-            start, tz = to_local(moment.timestamp(), None), None
-        return cls(start, zone_text(tz, clock, start), tz)
+        if clock == "local" and start.tzinfo is not None:
+            start = start.replace(tzinfo=None)
+        local = start.tzinfo is None
+        return cls(start, zone_text(None if local else tz, "local" if local else "utc", start), None if local else tz)
 
     def at(self, t_s: float) -> datetime | None:
-        """The clock time ``t_s`` s after the recording start (None without an absolute start); through the
-        epoch, so a DST change during the night shows as the clocks showed it."""
-        return None if self.start is None else to_local(self.start.timestamp() + float(t_s), self.tz)
+        """The clock time ``t_s`` s after the recording start (None without an absolute start); in absolute time,
+        so a DST change during the night shows as the clocks showed it; naive for a local clock of unknown zone."""
+        return None if self.start is None else clock_at(self.start, float(t_s), self.tz)
 
     def format(self, t_s: float | None, fmt: str = "%H:%M:%S") -> str:
         """``t_s`` as clock time; elapsed h:mm:ss since the start when clock times are not available."""

@@ -49,7 +49,7 @@ def duration_s_of(result: NightResult) -> float | None:
 
 def _clock(result: NightResult) -> NightClock:
     s = result.summary
-    return NightClock.of(s.recording_start, s.timezone, s.clock)
+    return NightClock.of(s.recording_start, s.timezone)
 
 
 def night_chart(result: NightResult) -> Figure:

@@ -6,15 +6,16 @@ so ``lrm report NIGHT_DIR...`` shows the nights side by side:
 - nights are grouped by subject, then by kind: nights from ankle accelerometers and nights of technician-
   scored PSG events are never averaged together (they measure different things), nor are nights scored with
   different rule sets;
-- the same night is never counted twice: two directories holding the same input files (same SHA-256), or the
-  same subject, night date and kind, are refused with both names;
+- the same night is never counted twice: two directories holding the same input files (same SHA-256) from
+  the same start, or the same subject, night date and kind, are refused with both names;
 - each group shows its index night by night (PLMS index per hour of sleep when every night has sleep stages,
   else the PLM index per hour in bed), the median, mean, SD and range, and the share of nights above the norm
   (15/h adults, 5/h children);
 - a diary (:mod:`lrm.io.diary`) is shown beside each night and in full; the report draws no conclusion from it.
 
 A DIR that holds no night itself but night directories one level down (e.g. the per-night directories of a
-multi-day recording) stands for those nights.
+multi-day recording, :mod:`lrm.nights`) stands for those nights; the nights its ``nights.csv`` lists as not
+scored (not worn, no lying period...) are listed with their reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from lrm.errors import InputError
 from lrm.io.atomic import write_text_atomic
 from lrm.io.night_dir import SUMMARY
@@ -39,7 +42,7 @@ from lrm.report.render import check_overwrite, css_string, render_page
 from lrm.report.tables import format_value
 from lrm.result import NightResult, load_night
 
-__all__ = ["NightEntry", "expand_night_dirs", "load_nights", "group_nights", "write_multi_night_report"]
+__all__ = ["NightEntry", "expand_night_dirs", "load_nights", "group_nights", "unscored_nights", "write_multi_night_report"]
 
 ACCELEROMETER, PSG = "ankle accelerometer", "technician-scored PSG (EMG)"
 
@@ -85,8 +88,8 @@ def _check_once(entries: list[NightEntry]) -> None:
     seen: dict[object, NightEntry] = {}
     for entry in entries:
         keys = [("dir", entry.directory.resolve())]
-        if entry.digests:
-            keys.append(("inputs", entry.digests))
+        if entry.digests:  # the same files from the same start: one multi-day file holds many nights
+            keys.append(("inputs", entry.digests, entry.night.summary.recording_start, entry.night.summary.lights_out_s))
         if entry.date is not None:
             keys.append(("night", entry.subject, entry.date, entry.kind))
         for key in keys:
@@ -174,6 +177,23 @@ def _group_context(group: list[NightEntry], link_from: Path, options: ReportOpti
             "figure": figure, "zone": group[0].clock.zone}
 
 
+def unscored_nights(dirs: Sequence[str | os.PathLike[str]]) -> list[dict[str, str]]:
+    """The nights a multi-day directory's ``nights.csv`` (:mod:`lrm.nights`) lists as not scored: date, status,
+    reason. A file that cannot be read is listed as such rather than ignored."""
+    rows = []
+    for d in dirs:
+        table_path = Path(d) / "nights.csv"
+        if not table_path.is_file() or (Path(d) / SUMMARY).exists():
+            continue
+        try:
+            table = pd.read_csv(table_path, usecols=["date", "status", "reason"], dtype=str, keep_default_na=False)
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            rows.append({"date": "", "status": "unreadable nights.csv", "reason": f"{Path(d).name}: {exc}"})
+            continue
+        rows += table[table["status"] != "ok"].to_dict("records")
+    return rows
+
+
 def _diary_rows(entries: list[NightEntry], options: ReportOptions) -> list[dict[str, Any]]:
     if options.diary is None:
         return []
@@ -200,7 +220,7 @@ def write_multi_night_report(
                "subject_detail": options.subject.describe(dates[0] if dates else None, "at the first night"),
                "period": f"{min(dates).isoformat()} to {max(dates).isoformat()}" if dates else "dates unknown",
                "kinds": sorted({g["kind"] for g in groups}), "rule_sets": sorted({g["rules"] for g in groups}),
-               "diary": options.diary, "diary_rows": _diary_rows(entries, options),
+               "diary": options.diary, "diary_rows": _diary_rows(entries, options), "unscored": unscored_nights(dirs),
                "caveats": (text.NIGHTS_VARY,), "see_a_doctor": text.SEE_A_DOCTOR,
                "running_header": _running_header(subjects, dates)}
     write_text_atomic(target, render_page("multi.html.j2", **context))

@@ -59,7 +59,7 @@ def is_scored_events(night: NightResult) -> bool:
 def night_clock(night: NightResult) -> NightClock:
     """The night's clock (:class:`NightClock`) from its summary."""
     s = night.summary
-    return NightClock.of(s.recording_start, s.timezone, s.clock)
+    return NightClock.of(s.recording_start, s.timezone)
 
 
 def _per_h(value: Any, basis: str = "") -> str:
@@ -148,8 +148,9 @@ def _header(night: NightResult, name: str, clock: NightClock, options: ReportOpt
     subject = options.subject.subject or s.subject
     day: date | None = clock.night_date
     end_s = s.duration_h * 3600 if s.duration_h else (night.hypnogram.end_s if night.hypnogram is not None else None)
-    recorded = (f"{clock.format(0, '%Y-%m-%d %H:%M')} to {clock.format(end_s, '%H:%M')}" if clock.has_clock and end_s
-                else (clock.format(0, "%Y-%m-%d %H:%M") if clock.has_clock else "start time not known"))
+    recorded = (f"{clock.format(0, '%Y-%m-%d %H:%M %Z').strip()} to {clock.format(end_s, '%H:%M %Z').strip()}"
+                if clock.has_clock and end_s else
+                (clock.format(0, "%Y-%m-%d %H:%M %Z").strip() if clock.has_clock else "start time not known"))
     if is_scored_events(night):
         kind = "technician-scored PSG leg movements (EMG)"
         files = s.input_files.get("events") if isinstance(s.input_files, dict) else None

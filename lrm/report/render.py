@@ -42,9 +42,10 @@ def css_string(value: str) -> str:
 
 
 def render_page(template: str, **context: Any) -> str:
-    """Render ``template`` with ``context`` plus the generator stamp and the time of writing (UTC, labelled)."""
+    """Render ``template`` with ``context`` plus the generator stamp and the time of writing (this computer's
+    clock, its zone named)."""
     stamp = {"generator": GENERATOR, "generator_css": css_string(f"{GENERATOR} - open software"),
-             "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+             "generated_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")}
     return _ENV.get_template(template).render(**stamp, **context)
 
 

@@ -89,13 +89,20 @@ def _num(value: Any, digits: int = 1, unit: str = "") -> str:
 
 
 def _start_text(summary: dict[str, Any]) -> str:
+    """When the test began, in the recording's local clock time with its zone (or saying it is not known)."""
+    from lrm.io.timezones import clock_at
+
     start = summary.get("test_start")
     if not start:
         return ""
     try:
-        return datetime.fromisoformat(start.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        moment = clock_at(start, 0.0, summary.get("timezone"))
     except ValueError:
         return str(start)
+    if moment is None or moment.tzinfo is None:
+        return f"{moment:%Y-%m-%d %H:%M} local time (time zone not stated)" if moment else str(start)
+    zone = summary.get("timezone")
+    return f"{moment:%Y-%m-%d %H:%M %Z}" + (f" ({zone})" if zone else " (time zone unknown)")
 
 
 def _level(original: float | None) -> str:
@@ -139,7 +146,7 @@ def _context(sit: SitFiles) -> dict[str, Any]:
                         "caption": "Per hour of the valid time in each 10 minutes: in RLS the rate usually rises as "
                                    "rest goes on."})
     return {
-        "generator": GENERATOR, "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generator": GENERATOR, "generated_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "name": sit.out_dir.resolve().name, "subject": s.get("subject"), "start": _start_text(s), "s": s,
         "partial": bool(s.get("partial")), "headline": _headline(s), "level": _level(s.get("sit_plm_index_original_criteria")),
         "orig": _num(s.get("sit_plm_index_original_criteria")), "wasm": _num(s.get("sit_plm_index")),

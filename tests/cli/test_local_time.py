@@ -86,7 +86,7 @@ def test_a_night_across_the_dst_change_reads_in_local_time_with_the_same_indices
     assert "clock times       Europe/Berlin (from the file)" in t_loc
     assert "lights out 00:00 CEST, on 02:20 CET" in t_loc
     assert "UTC; the time zone is unknown" in t_utc and "lights out 22:00 UTC, on 01:20 UTC" in t_utc
-    assert "Recording started 2024-10-26 23:30 CEST (Europe/Berlin)" in html
+    assert "Recorded 2024-10-26 23:30 CEST to" in html and "Europe/Berlin, UTC+02:00" in html
 
 
 def test_a_clock_time_of_the_repeated_hour_is_its_first_pass(tmp_path, capsys, night):
@@ -137,7 +137,9 @@ def test_a_local_clock_of_unstated_zone_is_never_called_utc(tmp_path, capsys, sh
     assert summary["lights_out_s"] == 1800.0 and not events["onset_local"].str.contains(r"[+-]\d\d:\d\d$|Z$").any()
     assert "local time; the files state no time zone" in terminal and "lights out 22:30 local" in terminal
     assert "UTC" not in terminal.split("clock times")[1].split("\n")[0]
-    assert "2024-05-01 22:00 local time (the files state no time zone)" in html
+    header = html[html.index("<header>"):html.index("</header>")]
+    assert "Recorded 2024-05-01 22:00 to" in header and "Times: local time (time zone not stated)" in header
+    assert "UTC" not in html[:html.index("<footer>")].split("</style>")[1]   # the footer: when it was written
 
 
 def _relative_csv(path, n=50 * 120):

@@ -125,3 +125,20 @@ def test_multi_night_report_escapes_directory_names_and_subjects(tmp_path):
     assert "<script>" not in text and "a&lt;script&gt;b" in text and text.count("</style>") == 1
     assert 'href="a%3Cscript%3Eb/report.html"' in text
     parse_strict(out)
+
+
+def test_a_multi_day_directory_renders_its_nights_and_lists_those_not_scored(tmp_path):
+    """lrm.nights writes DIR/<date>/ per scored night and DIR/nights.csv for every night: one multi-day file, so
+    every night has the same input digests; they are different nights (their starts differ), never refused."""
+    out = tmp_path / "week"
+    for k in (1, 3):
+        night = write_night_dir(out / f"2026-03-0{k}", seed=k, hours=1.0)
+        summary = json.loads((night / "summary.json").read_text())
+        summary["input_files"] = {"left": {"path": "left.cwa", "sha256": "c" * 64}}
+        (night / "summary.json").write_text(json.dumps(summary))
+    (out / "nights.csv").write_text("date,status,reason,window_start\n2026-03-01,ok,,x\n"
+                                    "2026-03-02,non-wear,not worn: still for 24.0 h of the window,x\n2026-03-03,ok,,x\n")
+    text = write_multi_night_report([out], tmp_path / "week.html", options=ReportOptions(ReportSubject(age_y=70))).read_text()
+    assert "Leg movements over 2 nights" in text and "70 years" in text
+    unscored = text[text.index("Nights not scored"):]
+    assert "2026-03-02" in unscored and "not worn: still for 24.0 h" in unscored
