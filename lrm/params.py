@@ -313,6 +313,10 @@ class Params:
             raise InputError(str(path), "", "no such file", "check the --config path") from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(str(path), "", f"not valid TOML ({exc})", "fix the syntax") from None
+        except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+            raise InputError(str(path), f"byte {exc.start}", "not UTF-8 text", "save the file as UTF-8") from None
+        except IsADirectoryError:
+            raise InputError(str(path), "", "a directory, not a TOML file", "check the --config path") from None
         return cls.from_dict(data, source=str(path))
 
 

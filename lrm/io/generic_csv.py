@@ -43,6 +43,7 @@ import numpy as np
 
 from lrm.errors import InputError, LrmWarning
 from lrm.io.format_tools import resolve_zone
+from lrm.io.plausibility import screen_times
 from lrm.io.recording import Leg, Recording
 from lrm.io.registry import ReadOptions
 
@@ -168,6 +169,10 @@ def read(path: Path, options: ReadOptions) -> Recording:
     t_s, absolute = _to_seconds(path, raw, options, str(mapping.get("time_format", "auto")), notes)
     acc = raw.acc
     raw.acc = raw.t = None  # type: ignore[assignment]  # the repairs below may replace the arrays
+    screen = screen_times(t_s, source=str(path), absolute=absolute, describe=lambda i: f"line {raw.line_of(i)}")
+    if screen.keep is not None:
+        t_s, acc = t_s[screen.keep], acc[screen.keep]
+        notes.extend(screen.notes)
     t_s, acc, steps = _repair_order(path, t_s, acc, raw.line_of, notes)
     if t_s.size < 2:
         raise InputError(str(path), "", f"only {t_s.size} valid sample(s)", "export a longer recording")
@@ -239,7 +244,7 @@ def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, no
     first = float(t[0]) if t.size else 0.0
     kind = time_format
     if kind == "auto":
-        magnitude = abs(first)
+        magnitude = abs(float(np.median(t[:1001]))) if t.size else 0.0  # one corrupt first time decides nothing
         kind = ("relative_s" if magnitude < 1e8 else "epoch_s" if magnitude < 1e11 else "epoch_ms" if magnitude < 1e14
                 else "epoch_us" if magnitude < 1e17 else "epoch_ns")
         if kind == "relative_s" and t.size > 2 and np.median(np.diff(t[:10000])) >= 1.0:

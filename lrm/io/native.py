@@ -96,14 +96,15 @@ def write_native(
             cols = {"x": acc[:, 0], "y": acc[:, 1], "z": acc[:, 2]}
         table = pa.table({"t_us": t_us, **cols})
         tmp = out / f".{side}.parquet.tmp"
-        pq.write_table(
-            table,
-            tmp,
-            compression="zstd",
-            compression_level=9,
-            use_dictionary=False,
-            column_encoding={"t_us": "DELTA_BINARY_PACKED"} | ({"x": "BYTE_STREAM_SPLIT", "y": "BYTE_STREAM_SPLIT", "z": "BYTE_STREAM_SPLIT"} if not scale else {}),
-        )
+        with pa.OSFile(str(tmp), "wb") as sink:  # a local file: a path is never parsed as a URI ("night:3")
+            pq.write_table(
+                table,
+                sink,
+                compression="zstd",
+                compression_level=9,
+                use_dictionary=False,
+                column_encoding={"t_us": "DELTA_BINARY_PACKED"} | ({"x": "BYTE_STREAM_SPLIT", "y": "BYTE_STREAM_SPLIT", "z": "BYTE_STREAM_SPLIT"} if not scale else {}),
+            )
         os.replace(tmp, out / f"{side}.parquet")
         legs_meta[side] = {
             "file": f"{side}.parquet",
@@ -145,8 +146,6 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
     InputError
         If the manifest is missing, malformed, of another version, or a leg file is unreadable.
     """
-    import pyarrow.parquet as pq
-
     root = Path(night_dir)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
@@ -158,6 +157,8 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(str(manifest_path), "", f"not valid JSON ({exc})", "restore the file or re-run 'lrm recover'") from None
+    if not isinstance(manifest, dict):
+        raise InputError(str(manifest_path), "", "not an lrm recording manifest (a JSON object)", "pass an lrm recording directory")
     if manifest.get("format") != FORMAT_NAME:
         raise InputError(str(manifest_path), "field 'format'", f"expected {FORMAT_NAME!r}", "pass an lrm recording directory")
     if manifest.get("version") != VERSION:
@@ -166,38 +167,57 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
             "upgrade lrm",
         )
     legs: dict[str, Leg] = {}
-    for side, meta in (manifest.get("legs") or {}).items():
-        leg_path = root / meta["file"]
+    entries, extra = manifest.get("legs") or {}, manifest.get("meta") or {}
+    if not isinstance(entries, dict) or not isinstance(extra, dict):
+        raise InputError(str(manifest_path), "fields 'legs', 'meta'", "not JSON objects", "restore the file or re-run 'lrm recover'")
+    for side, meta in entries.items():
         try:
-            table = pq.read_table(leg_path)
-        except Exception as exc:  # pyarrow raises many types for a bad file
-            raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})", "restore the file or re-run 'lrm recover'") from None
-        t_s = table.column("t_us").to_numpy().astype(np.float64) / 1e6
-        acc = np.column_stack([table.column(c).to_numpy() for c in ("x", "y", "z")])
-        scale = meta.get("scale_g")
-        accel_g = (acc.astype(np.float32) * np.float32(scale)) if scale else acc.astype(np.float32, copy=False)
-        legs[side] = Leg(
-            side=side,
-            t_s=t_s,
-            accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
-            fs_hz=float(meta["fs_hz"]),
-            device=meta.get("device", ""),
-            serial=meta.get("serial", ""),
-            range_g=meta.get("range_g"),
-            source=str(root),
-            gaps=tuple(Gap(**g) for g in meta.get("gaps", [])),
-            clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
-            clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
-            notes=tuple(meta.get("notes", [])),
-        )
+            legs[side] = _read_leg(root, side, meta)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged manifest entry
+            raise InputError(str(manifest_path), f"legs.{side}", f"unusable leg entry ({exc.__class__.__name__}: {exc})",
+                             "restore the file or re-run 'lrm recover'") from None
     if not legs:
         raise InputError(str(manifest_path), "field 'legs'", "the recording has no legs", "re-run 'lrm recover DIR'")
     return Recording(
         legs=legs,
         time_is_absolute=bool(manifest.get("time_is_absolute", True)),
-        subject=manifest.get("subject", ""),
-        meta={"format": FORMAT_NAME, **(manifest.get("meta") or {})},
+        subject=str(manifest.get("subject", "")),
+        meta={"format": FORMAT_NAME, **extra},
         **_zone(manifest, manifest_path),
+    )
+
+
+def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    leg_path = root / str(meta["file"])
+    if not leg_path.is_file():
+        raise InputError(str(leg_path), "", f"the {side} leg's file is missing", "restore the file or re-run 'lrm recover'")
+    try:
+        with pa.memory_map(str(leg_path)) as source:  # a local file: a path is never parsed as a URI ("night:3")
+            table = pq.read_table(source)
+        t_s = table.column("t_us").to_numpy().astype(np.float64) / 1e6
+        acc = np.column_stack([table.column(c).to_numpy() for c in ("x", "y", "z")])
+    except Exception as exc:  # pyarrow raises many types for a bad file
+        raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})",
+                         "restore the file or re-run 'lrm recover'") from None
+    scale = meta.get("scale_g")
+    accel_g = (acc.astype(np.float32) * np.float32(scale)) if scale else acc.astype(np.float32, copy=False)
+    return Leg(
+        side=side,
+        t_s=t_s,
+        accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
+        fs_hz=float(meta["fs_hz"]),
+        device=str(meta.get("device", "")),
+        serial=str(meta.get("serial", "")),
+        range_g=None if meta.get("range_g") is None else float(meta["range_g"]),
+        source=str(root),
+        gaps=tuple(Gap(float(g["start_s"]), float(g["end_s"]), str(g.get("cause", "missing")), str(g.get("detail", "")))
+                   for g in meta.get("gaps", [])),
+        clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
+        clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
+        notes=tuple(str(n) for n in meta.get("notes", [])),
     )
 
 

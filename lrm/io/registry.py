@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from lrm.errors import InputError, UnknownFormatError
+from lrm.errors import InputError, LrmError, UnknownFormatError
+from lrm.io.plausibility import screen_times
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
@@ -99,7 +100,8 @@ def _by_name(name: str) -> Format:
     for fmt in FORMATS:
         if fmt.name == name:
             return fmt
-    raise ValueError(f"unknown format {name!r}; known: {', '.join(format_names())}")
+    raise LrmError(f"--format {name}: unknown format. Fix: use one of {', '.join(format_names())} "
+                   "(see 'lrm formats'), or auto to recognise it from the content")
 
 
 def detect_format(path: str | os.PathLike[str]) -> Format:
@@ -161,7 +163,7 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
     rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
-    rec = _settle_zone(rec, options, Path(path))
+    rec = screen_recording(_settle_zone(rec, options, Path(path)))
     meta = {"format": fmt.name, **dict(rec.meta)}
     if digest:
         from lrm.io.provenance import PendingDigests
@@ -217,6 +219,21 @@ def open_source(path: str | os.PathLike[str], options: ReadOptions = ReadOptions
     if hasattr(module, "open_source"):
         return module.open_source(Path(path), options)
     return MemoryLegSource(read_file(path, options, format=fmt.name, digest=False))
+
+
+def screen_recording(rec: Recording) -> Recording:
+    """Every leg's times screened for outliers and implausible spans (:func:`lrm.io.plausibility.screen_times`).
+
+    Readers that know their lines screen as they read (``make_recording``); this is the check every reader
+    passes through, so that no format can hand the analysis a sample years away from the others.
+    """
+    legs = dict(rec.legs)
+    for side, leg in rec.legs.items():
+        screen = screen_times(leg.t_s, source=leg.source or side, absolute=rec.time_is_absolute)
+        if screen.keep is not None:
+            legs[side] = replace(leg, t_s=leg.t_s[screen.keep], accel_g=leg.accel_g[screen.keep],
+                                 notes=leg.notes + screen.notes)
+    return rec if all(legs[s] is rec.legs[s] for s in legs) else replace(rec, legs=legs)
 
 
 def _input_key(fmt: Format, rec: Recording) -> str:

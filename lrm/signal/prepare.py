@@ -17,11 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
+from lrm.io.plausibility import LEFT_OUT, accel_limit_g, check_duration
 from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 
 __all__ = ["PreparedLeg", "prepare_leg", "block_means", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
-           "sample_rate_hz"]
+           "sample_rate_hz", "grid_length"]
 
 FloatArray = npt.NDArray[np.floating]
 
@@ -190,7 +191,7 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     """
     t = np.asarray(leg.t_s, dtype=np.float64)
     x = np.asarray(leg.accel_g, dtype=np.float32)
-    repairs: list[str] = []
+    repairs = [note for note in leg.notes if note.endswith(LEFT_OUT)]  # time outliers the reader left out
     if t.size < 2:
         raise InputError(src, "", f"only {t.size} samples", "record at least 30 minutes")
     dt = np.diff(t)
@@ -214,6 +215,19 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
                              "check the export; lrm needs numeric accelerations")
         t, x = t[finite_x], x[finite_x]
         repairs.append(f"dropped {n_bad} samples with NaN or infinite acceleration")
+        x_max, x_min = float(x.max()), float(x.min())
+    # Values no sensor of this range can report (1e20 "missing" sentinels, corrupt bytes): missing, reported.
+    limit = accel_limit_g(leg.range_g)
+    if x_max > limit or x_min < -limit:
+        possible = (np.abs(x) <= limit).all(axis=1)
+        n_bad, first = int(x.shape[0] - possible.sum()), int(np.argmin(possible))
+        why = f"the sensor's +-{leg.range_g:g} g range" if leg.range_g else f"+-{limit:g} g (no ankle movement reaches it)"
+        worst = float(x[first][np.argmax(np.abs(x[first]))])
+        if n_bad > 0.5 * x.shape[0]:
+            raise InputError(src, "x,y,z columns", f"{n_bad} of {x.shape[0]} samples lie beyond {why}",
+                             "check the acceleration unit (--units g|mg|m/s^2) and that the columns are x, y, z")
+        t, x = t[possible], x[possible]
+        repairs.append(f"treated {n_bad} samples beyond {why} as missing (first: sample {first + 1}, {worst:.3g} g)")
         x_max, x_min = float(x.max()), float(x.min())
     if repairs:
         dt = np.diff(t)
@@ -249,6 +263,20 @@ def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
             src, "x,y,z columns", f"the median acceleration magnitude is {med:.3g}, not about 1 (gravity in g)",
             "check that the file holds accelerometer samples; pass --units g|mg|m/s^2 if the unit is wrong",
         )
+
+
+def grid_length(duration_s: float, *, fs_hz: float, source: str) -> int:
+    """Number of working-grid samples for a recording spanning ``duration_s`` s at ``fs_hz`` Hz.
+
+    The one place a time span becomes an allocation: refused (InputError) beyond
+    :data:`lrm.io.plausibility.MAX_RECORDING_S`, so that no time value can size an array (readers leave
+    time outliers out before, :func:`lrm.io.plausibility.screen_times`).
+
+    >>> grid_length(3600.0, fs_hz=25.0, source="x.csv")
+    90001
+    """
+    check_duration(duration_s, source=source)
+    return int(np.floor(max(duration_s, 0.0) * fs_hz)) + 1
 
 
 def find_gaps(t_s: npt.NDArray[np.float64], gap_s: float) -> npt.NDArray[np.float64]:

@@ -1,0 +1,189 @@
+"""Sanity limits on the values a file holds, so that a value never decides how much lrm allocates.
+
+A reader turns a file into samples; a corrupt byte can turn one sample's time into a date 30 years away, or
+its acceleration into 1e20 g (a "missing" sentinel some devices write). Such a value must not become a grid
+of 10^10 samples or a silent zero: the checks here bound what the analysis allocates by what the file holds
+and report each repair with the sample (and the line, where the reader knows it).
+
+The limits, each with its reason:
+
+* :data:`MAX_RECORDING_S` (48 h): the longest recording lrm analyses. lrm scores one night (a rest period of
+  at most ~14 h, SCORING.md §2.1) and a day-long recording around it; 48 h keeps the working grid (25 Hz,
+  lrm.params.PrepareParams) of two legs at ~4.3 M samples each, well inside 1 GiB.
+* :data:`OUTLIER_GAP_S` (1 h) and :data:`OUTLIER_SHARE` (1 %): a group of samples that holds less than 1 % of
+  the file and lies more than 1 h before or after all the others is a time outlier (a corrupt time field,
+  a clock reset): it is left out with a note. A real sensor loses contact for minutes, not hours, and a
+  group that small at the edge of a night carries no usable data (every gap has 2 s margins).
+* :data:`EPOCH_RANGE_S`: absolute times must fall in 1970-2100 (Unix seconds); anything else is a wrong
+  unit or a corrupt field.
+* :func:`accel_limit_g`: an acceleration beyond the sensor's declared range (+5 % and 0.5 g for calibration
+  offsets) cannot have been measured, nor can more than 50 g at the ankle when the range is unknown
+  (consumer IMUs measure at most +-32 g; a kick peaks far below). Such samples are treated as missing.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from lrm.errors import InputError, LrmWarning
+
+__all__ = ["LEFT_OUT", "MAX_RECORDING_S", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
+           "accel_limit_g", "screen_times", "TimeScreen", "check_duration"]
+
+MAX_RECORDING_S = 48 * 3600.0
+OUTLIER_GAP_S = 3600.0
+OUTLIER_SHARE = 0.01
+EPOCH_RANGE_S = (0.0, 4_102_444_800.0)  # 1970-01-01 .. 2100-01-01 UTC
+UNKNOWN_RANGE_LIMIT_G = 50.0
+LEFT_OUT = "left out (a corrupt time or a reset clock)"  # ends every note of a time outlier left out
+_MAX_LEFT_OUT_SHARE = 0.05  # more outliers than this: the times are scattered, not a few corrupt fields
+
+
+def accel_limit_g(range_g: float | None) -> float:
+    """Largest acceleration magnitude per axis (g) a sensor of full-scale ``range_g`` can report.
+
+    >>> accel_limit_g(8.0), accel_limit_g(None)
+    (8.9, 50.0)
+    """
+    if range_g is None or not math.isfinite(range_g) or range_g <= 0:
+        return UNKNOWN_RANGE_LIMIT_G
+    return round(1.05 * float(range_g) + 0.5, 6)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeScreen:
+    """What :func:`screen_times` decided: ``keep`` is None when every sample stays, else a bool mask."""
+
+    keep: npt.NDArray[np.bool_] | None
+    notes: tuple[str, ...]
+
+
+def _where(describe: Callable[[int], str] | None, i: int) -> str:
+    return describe(i) if describe is not None else f"sample {i + 1}"
+
+
+def _span_text(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds >= 2 * 365.25 * 86400:
+        return f"{seconds / (365.25 * 86400):.0f} years"
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 7200:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min"
+
+
+def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = True,
+                 describe: Callable[[int], str] | None = None, warn: bool = False) -> TimeScreen:
+    """Find time outliers in sample times (s, file order; finite) and refuse implausible spans.
+
+    Parameters
+    ----------
+    t_s : ndarray of float64, shape (n,)
+        Sample times in s, in the order of the file (they need not be sorted).
+    source : str
+        The file, for messages.
+    absolute : bool
+        True when ``t_s`` are Unix seconds: they must lie in :data:`EPOCH_RANGE_S` (after outliers left out).
+    describe : callable, optional
+        Maps a sample index (file order) to where it is, e.g. ``"line 90002"``; default ``"sample i+1"``.
+    warn : bool
+        Also warn (:class:`~lrm.errors.LrmWarning`) about each outlier group left out. Readers do not: the
+        notes go into ``Leg.notes`` and the analysis reports them among the leg's repairs.
+
+    Returns
+    -------
+    TimeScreen
+        ``keep`` (None: keep all) and notes naming what was left out.
+
+    Raises
+    ------
+    InputError
+        All samples at one time; the kept samples spanning more than :data:`MAX_RECORDING_S`; absolute times
+        outside 1970-2100. The message names the sample (or line) and the span.
+
+    Notes
+    -----
+    Cost O(n) for sorted times (O(n log n) otherwise), memory a few arrays of n: never by the values.
+
+    Examples
+    --------
+    >>> t = np.r_[np.arange(1000.0), 1000.0 + 365 * 86400]           # one sample a year later
+    >>> screen = screen_times(t + 1.7e9, source="x.csv")
+    >>> int((~screen.keep).sum()), screen.notes[0]
+    (1, 'sample 1001: 1 sample 365.0 days after the other 1000 left out (a corrupt time or a reset clock)')
+    """
+    n = int(t_s.shape[0])
+    if n < 2:
+        return TimeScreen(None, ())
+    order = None if bool(np.all(t_s[1:] >= t_s[:-1])) else np.argsort(t_s, kind="stable")
+    ts = t_s if order is None else t_s[order]
+    if ts[-1] == ts[0]:
+        raise InputError(source, "time column", f"all {n} samples have the same time ({ts[0]:.6g} s)",
+                         "export the file again with one time per sample (or check the time column is the time)")
+    cut = np.flatnonzero(np.diff(ts) > OUTLIER_GAP_S)
+    keep_lo, keep_hi = 0, n                       # the kept samples are ts[keep_lo:keep_hi]
+    notes: list[str] = []
+    if cut.size:
+        starts = np.r_[0, cut + 1]
+        sizes = np.diff(np.r_[starts, n])
+        big = np.flatnonzero(sizes > OUTLIER_SHARE * n)
+        if big.size:
+            first, last = int(big[0]), int(big[-1])
+            keep_lo, keep_hi = int(starts[first]), int(starts[last] + sizes[last])
+        if n - (keep_hi - keep_lo) > _MAX_LEFT_OUT_SHARE * n or not big.size:
+            i = int(cut[np.argmax(np.diff(ts)[cut])])
+            a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
+            raise InputError(source, f"{_where(describe, a)} and {_where(describe, b)}",
+                             f"the times jump by {_span_text(ts[i + 1] - ts[i])}, and the samples are scattered over "
+                             f"{_span_text(ts[-1] - ts[0])} in groups none of which holds most of them",
+                             "check the file's time column (a corrupt export or a reset clock); lrm analyses one night")
+        for lo, hi, after in ((0, keep_lo, False), (keep_hi, n, True)):
+            if hi > lo:
+                idx = np.arange(lo, hi) if order is None else order[lo:hi]
+                away = ts[lo] - ts[keep_hi - 1] if after else ts[keep_lo] - ts[hi - 1]
+                count = f"{hi - lo} samples" if hi - lo > 1 else "1 sample"
+                notes.append(f"{_where(describe, int(idx.min()))}: {count} {_span_text(away)} "
+                             f"{'after' if after else 'before'} the other {keep_hi - keep_lo} {LEFT_OUT}")
+    span = float(ts[keep_hi - 1] - ts[keep_lo])
+    if span > MAX_RECORDING_S:
+        d = np.diff(ts[keep_lo:keep_hi])
+        i = keep_lo + int(np.argmax(d))
+        a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
+        raise InputError(source, f"{_where(describe, a)} to {_where(describe, b)}",
+                         f"the samples span {_span_text(span)} (the largest jump: {_span_text(float(d.max()))}); "
+                         f"lrm analyses one night, at most {MAX_RECORDING_S / 3600:.0f} h",
+                         "cut the recording to the night (or check the device's clock)")
+    if absolute:
+        lo_s, hi_s = float(ts[keep_lo]), float(ts[keep_hi - 1])
+        if lo_s < EPOCH_RANGE_S[0] or hi_s > EPOCH_RANGE_S[1]:
+            bad = keep_lo if lo_s < EPOCH_RANGE_S[0] else keep_hi - 1
+            j = bad if order is None else int(order[bad])
+            raise InputError(source, _where(describe, j), f"time {ts[bad]:.6g} s is not a date between 1970 and 2100",
+                             "check the time column's unit (s, ms, us, ns) and epoch")
+    if keep_lo == 0 and keep_hi == n:
+        return TimeScreen(None, ())
+    keep = np.zeros(n, bool)
+    keep[np.arange(keep_lo, keep_hi) if order is None else order[keep_lo:keep_hi]] = True
+    if warn:
+        for note in notes:
+            warnings.warn(f"{source}: {note}", LrmWarning, stacklevel=3)
+    return TimeScreen(keep, tuple(notes))
+
+
+def check_duration(duration_s: float, *, source: str) -> None:
+    """InputError if a recording's first-to-last span (s) is not finite or longer than :data:`MAX_RECORDING_S`.
+
+    The guard of every array sized by time (the working grid, per-second tables), for recordings that did
+    not come through a reader (the Python API).
+    """
+    if not math.isfinite(duration_s) or duration_s > MAX_RECORDING_S:
+        raise InputError(source, "", f"the recording spans {_span_text(duration_s) if math.isfinite(duration_s) else duration_s} "
+                         f"from its first to its last sample; lrm analyses one night, at most "
+                         f"{MAX_RECORDING_S / 3600:.0f} h", "cut the recording to the night (or check the device's clock)")
