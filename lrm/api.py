@@ -12,10 +12,12 @@ and seconds::
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import pandas as pd
 
+from lrm.errors import LrmWarning
 from lrm.io.edf_scoring import read_scoring_files
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
@@ -106,8 +108,11 @@ def score_events(
         path, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
         hours=hours, start_s=start_s, end_s=end_s,
     )
-    return score_lms(
+    for note in inputs.notes:  # e.g. LMs in unscored epochs left out: said, and kept in .notes
+        warnings.warn(f"{path}: {note}", LrmWarning, stacklevel=2)
+    scored = score_lms(
         inputs.lms, hours=inputs.hours, rules=rules, hypnogram=inputs.hypnogram,
         respiratory=inputs.respiratory, arousals=inputs.arousals, period=inputs.period,
         recording_start=inputs.recording_start,
     )
+    return ScoredEvents(scored.events, scored.summary, inputs.notes)

@@ -45,6 +45,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}") from None
+    if not 0 < value <= 48:  # NaN and inf fail too; lrm.io.plausibility.MAX_RECORDING_S
+        raise argparse.ArgumentTypeError(f"{text!r}: give the time in bed in hours, more than 0 and at most 48")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", metavar="EVENTS",
                         help="LM CSV (onset_s,offset_s,side), RemLogic event export, or EDF+ with LM annotations")
@@ -52,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", choices=RULESET_NAMES, default="wasm2016",
                         help="scoring standard (default: wasm2016)")
     period = parser.add_mutually_exclusive_group()
-    period.add_argument("--hours", type=float, metavar="H",
+    period.add_argument("--hours", type=_hours, metavar="H",
                         help="analysis period (time in bed) in hours: denominator of the LM/CLM/PLM index")
     period.add_argument("--start", type=_seconds, metavar="T", help="analysis start in s since the recording start")
     parser.add_argument("--end", type=_seconds, metavar="T", help="analysis end in s (with --start)")
@@ -101,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
     files = input_files({"events": args.events, "hypnogram": args.hypnogram, "respiratory": args.respiratory,
                          "arousals": args.arousals})
-    night = NightResult(scored.events, Summary.from_dict({**scored.summary.to_dict(), "input_files": files}))
+    night = NightResult(scored.events, Summary.from_dict({**scored.summary.to_dict(), "input_files": files,
+                                                          "warnings": list(scored.notes)}))
     save_night(night, args.out, overwrite=args.force)
     summary = night.summary.to_dict()
     _print_summary(summary, args.out)

@@ -16,6 +16,9 @@ The limits, each with its reason:
   group that small at the edge of a night carries no usable data (every gap has 2 s margins).
 * :data:`EPOCH_RANGE_S`: absolute times must fall in 1970-2100 (Unix seconds); anything else is a wrong
   unit or a corrupt field.
+* :data:`MAX_EVENT_S` (1 h): the longest scored event (leg movement, arousal, apnea) lrm accepts. Scored
+  events last seconds to minutes (an LM 0.5-10 s, SCORING.md §1.2; the longest apneas a few minutes); an
+  hour is a typo, refused with its line.
 * :func:`accel_limit_g`: an acceleration beyond the sensor's declared range (+5 % and 0.5 g for calibration
   offsets) cannot have been measured, nor can more than 50 g at the ankle when the range is unknown
   (consumer IMUs measure at most +-32 g; a kick peaks far below). Such samples are treated as missing.
@@ -33,7 +36,7 @@ import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
 
-__all__ = ["LEFT_OUT", "MAX_RECORDING_S", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
+__all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_RECORDING_S", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
            "accel_limit_g", "screen_times", "TimeScreen", "check_duration"]
 
 MAX_RECORDING_S = 48 * 3600.0
@@ -41,6 +44,7 @@ OUTLIER_GAP_S = 3600.0
 OUTLIER_SHARE = 0.01
 EPOCH_RANGE_S = (0.0, 4_102_444_800.0)  # 1970-01-01 .. 2100-01-01 UTC
 UNKNOWN_RANGE_LIMIT_G = 50.0
+MAX_EVENT_S = 3600.0
 LEFT_OUT = "left out (a corrupt time or a reset clock)"  # ends every note of a time outlier left out
 _MAX_LEFT_OUT_SHARE = 0.05  # more outliers than this: the times are scattered, not a few corrupt fields
 
@@ -80,7 +84,8 @@ def _span_text(seconds: float) -> str:
 
 
 def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = True,
-                 describe: Callable[[int], str] | None = None, warn: bool = False) -> TimeScreen:
+                 describe: Callable[[int], str] | None = None, warn: bool = False,
+                 leave_out: bool = True, what: str = "samples", gap_s: float = OUTLIER_GAP_S) -> TimeScreen:
     """Find time outliers in sample times (s, file order; finite) and refuse implausible spans.
 
     Parameters
@@ -93,6 +98,14 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
         True when ``t_s`` are Unix seconds: they must lie in :data:`EPOCH_RANGE_S` (after outliers left out).
     describe : callable, optional
         Maps a sample index (file order) to where it is, e.g. ``"line 90002"``; default ``"sample i+1"``.
+    leave_out : bool
+        Leave time outliers out (sensor samples); False refuses them with an InputError naming the first
+        (scored events and sleep stages: a technician's typo is corrected by the user, not guessed).
+    what : str
+        What the times are, for messages (``"samples"``, ``"events"``).
+    gap_s : float
+        A group of times further than this (s) from all others may be an outlier (default
+        :data:`OUTLIER_GAP_S`; scored events, sparse by nature, use 12 h).
     warn : bool
         Also warn (:class:`~lrm.errors.LrmWarning`) about each outlier group left out. Readers do not: the
         notes go into ``Leg.notes`` and the analysis reports them among the leg's repairs.
@@ -125,9 +138,9 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     order = None if bool(np.all(t_s[1:] >= t_s[:-1])) else np.argsort(t_s, kind="stable")
     ts = t_s if order is None else t_s[order]
     if ts[-1] == ts[0]:
-        raise InputError(source, "time column", f"all {n} samples have the same time ({ts[0]:.6g} s)",
+        raise InputError(source, "time column", f"all {n} {what} have the same time ({ts[0]:.6g} s)",
                          "export the file again with one time per sample (or check the time column is the time)")
-    cut = np.flatnonzero(np.diff(ts) > OUTLIER_GAP_S)
+    cut = np.flatnonzero(np.diff(ts) > gap_s)
     keep_lo, keep_hi = 0, n                       # the kept samples are ts[keep_lo:keep_hi]
     notes: list[str] = []
     if cut.size:
@@ -141,14 +154,18 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
             i = int(cut[np.argmax(np.diff(ts)[cut])])
             a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
             raise InputError(source, f"{_where(describe, a)} and {_where(describe, b)}",
-                             f"the times jump by {_span_text(ts[i + 1] - ts[i])}, and the samples are scattered over "
+                             f"the times jump by {_span_text(ts[i + 1] - ts[i])}, and the {what} are scattered over "
                              f"{_span_text(ts[-1] - ts[0])} in groups none of which holds most of them",
                              "check the file's time column (a corrupt export or a reset clock); lrm analyses one night")
         for lo, hi, after in ((0, keep_lo, False), (keep_hi, n, True)):
             if hi > lo:
                 idx = np.arange(lo, hi) if order is None else order[lo:hi]
                 away = ts[lo] - ts[keep_hi - 1] if after else ts[keep_lo] - ts[hi - 1]
-                count = f"{hi - lo} samples" if hi - lo > 1 else "1 sample"
+                count = f"{hi - lo} {what}" if hi - lo > 1 else f"1 {what.rstrip('s')}"
+                if not leave_out:
+                    raise InputError(source, _where(describe, int(idx.min())),
+                                     f"{count} {_span_text(away)} {'after' if after else 'before'} the other "
+                                     f"{keep_hi - keep_lo}", "correct the date or time (a typo?) or remove the line")
                 notes.append(f"{_where(describe, int(idx.min()))}: {count} {_span_text(away)} "
                              f"{'after' if after else 'before'} the other {keep_hi - keep_lo} {LEFT_OUT}")
     span = float(ts[keep_hi - 1] - ts[keep_lo])
@@ -157,7 +174,7 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
         i = keep_lo + int(np.argmax(d))
         a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
         raise InputError(source, f"{_where(describe, a)} to {_where(describe, b)}",
-                         f"the samples span {_span_text(span)} (the largest jump: {_span_text(float(d.max()))}); "
+                         f"the {what} span {_span_text(span)} (the largest jump: {_span_text(float(d.max()))}); "
                          f"lrm analyses one night, at most {MAX_RECORDING_S / 3600:.0f} h",
                          "cut the recording to the night (or check the device's clock)")
     if absolute:
