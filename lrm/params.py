@@ -306,6 +306,9 @@ class Params:
         """Read parameters from a TOML file (see the module docstring for the layout)."""
         import tomllib
 
+        from lrm.io.paths import regular_file
+
+        regular_file(path, what="TOML")  # a FIFO would block the read
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,8 @@ class EdfScoring:
 def is_edf(path: str | os.PathLike[str]) -> bool:
     """True if the file starts like an EDF/EDF+ header (version '0' padded with spaces)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read (the reader then says why)
+            return False
         with open(path, "rb") as fh:
             head = fh.read(256)
     except OSError:

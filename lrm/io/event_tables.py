@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
+from lrm.io.paths import regular_file
 from lrm.io.plausibility import MAX_EVENT_S, MAX_RECORDING_S
 
 __all__ = ["read_text", "read_csv_table", "numeric_column", "check_intervals", "check_durations", "check_event_times"]
@@ -19,7 +20,7 @@ __all__ = ["read_text", "read_csv_table", "numeric_column", "check_intervals", "
 
 def read_text(path: str | os.PathLike[str]) -> str:
     """The file's text (UTF-8, BOM allowed); InputError naming the line of the first non-UTF-8 byte."""
-    raw = Path(path).read_bytes()
+    raw = regular_file(path).read_bytes()  # a FIFO would block the read forever
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -413,7 +413,8 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     bad_rows: list[str] = []
 
     def on_invalid(row: Any) -> str:
-        bad_rows.append(f"{row.text!r} ({row.actual_columns} of {row.expected_columns} fields)")
+        text = row.text if len(row.text) <= 60 else f"{row.text[:60]}... ({len(row.text)} characters)"
+        bad_rows.append(f"{text!r} ({row.actual_columns} of {row.expected_columns} fields)")
         return "skip"
 
     def read(column_types: dict[str, Any], include: list[str], handler: Any = on_invalid) -> Any:
@@ -521,9 +522,16 @@ def _raise_conversion(path: Path, names: list[str], keys: list[str], exc: Except
     import pandas as pd
     import pyarrow as pa
 
+    if "straddl" in str(exc):  # a line longer than pyarrow's block: not a sensor export's row
+        raise InputError(str(path), "data", f"a line is longer than {(1 << 22) >> 20} MiB (corrupt or not a sensor export)",
+                         "check the file; every row holds one sample's time, x, y and z")
     match = re.search(r"column #(\d+)", str(exc))
     k = int(match.group(1)) if match else 0
-    values = pd.Series(read({keys[k]: pa.string()}, [keys[k]]).column(0).to_numpy(zero_copy_only=False))
+    try:
+        values = pd.Series(read({keys[k]: pa.string()}, [keys[k]]).column(0).to_numpy(zero_copy_only=False))
+    except pa.ArrowInvalid:  # not UTF-8 (a Latin-1 byte in a data row): read the bytes, show them replaced
+        raw = read({keys[k]: pa.binary()}, [keys[k]]).column(0).to_pylist()
+        values = pd.Series([v.decode("utf-8", errors="replace") for v in raw], dtype=object)
     numeric = pd.to_numeric(values.str.replace(",", ".") if decimal_comma else values, errors="coerce")
     bad = numeric.isna() & values.notna()
     i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0

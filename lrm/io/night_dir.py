@@ -155,7 +155,8 @@ def _read_trace(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        trace = pd.read_parquet(path)
+        with path.open("rb") as fh:  # an open file: a path is never parsed as a URI ("night:3/trace.parquet")
+            trace = pd.read_parquet(fh)
     except (OSError, ValueError) as exc:
         raise InputError(str(path), "", f"not a readable Parquet file ({exc})", "re-run the analysis") from None
     if "t_s" not in trace:

@@ -99,8 +99,9 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     describe : callable, optional
         Maps a sample index (file order) to where it is, e.g. ``"line 90002"``; default ``"sample i+1"``.
     leave_out : bool
-        Leave time outliers out (sensor samples); False refuses them with an InputError naming the first
-        (scored events and sleep stages: a technician's typo is corrected by the user, not guessed).
+        Leave time outliers out (sensor samples); False refuses any group of times more than ``gap_s``
+        from the largest group, naming its first line (scored events and sleep stages: a technician's
+        typo is corrected by the user, not guessed).
     what : str
         What the times are, for messages (``"samples"``, ``"events"``).
     gap_s : float
@@ -143,6 +144,20 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     cut = np.flatnonzero(np.diff(ts) > gap_s)
     keep_lo, keep_hi = 0, n                       # the kept samples are ts[keep_lo:keep_hi]
     notes: list[str] = []
+    if cut.size and not leave_out:  # scored events: any group far from the largest one is a typo, refused
+        starts = np.r_[0, cut + 1]
+        sizes = np.diff(np.r_[starts, n])
+        body = int(np.argmax(sizes))
+        other = int(np.argmin(sizes + (np.arange(sizes.size) == body) * n))   # the smallest other group
+        lo, hi = int(starts[other]), int(starts[other] + sizes[other])
+        idx = np.arange(lo, hi) if order is None else order[lo:hi]
+        after = other > body
+        b_lo, b_hi = int(starts[body]), int(starts[body] + sizes[body])
+        away = ts[lo] - ts[b_hi - 1] if after else ts[b_lo] - ts[hi - 1]
+        count = f"{hi - lo} {what}" if hi - lo > 1 else f"1 {what.rstrip('s')}"
+        raise InputError(source, _where(describe, int(idx.min())),
+                         f"{count} {_span_text(away)} {'after' if after else 'before'} the other {int(sizes[body])}",
+                         "correct the date or time (a typo?) or remove the line")
     if cut.size:
         starts = np.r_[0, cut + 1]
         sizes = np.diff(np.r_[starts, n])
@@ -162,10 +177,6 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
                 idx = np.arange(lo, hi) if order is None else order[lo:hi]
                 away = ts[lo] - ts[keep_hi - 1] if after else ts[keep_lo] - ts[hi - 1]
                 count = f"{hi - lo} {what}" if hi - lo > 1 else f"1 {what.rstrip('s')}"
-                if not leave_out:
-                    raise InputError(source, _where(describe, int(idx.min())),
-                                     f"{count} {_span_text(away)} {'after' if after else 'before'} the other "
-                                     f"{keep_hi - keep_lo}", "correct the date or time (a typo?) or remove the line")
                 notes.append(f"{_where(describe, int(idx.min()))}: {count} {_span_text(away)} "
                              f"{'after' if after else 'before'} the other {keep_hi - keep_lo} {LEFT_OUT}")
     span = float(ts[keep_hi - 1] - ts[keep_lo])

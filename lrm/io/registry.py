@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lrm.errors import InputError, LrmError, UnknownFormatError
+from lrm.io.paths import input_path
 from lrm.io.plausibility import screen_times
 from lrm.io.recording import Leg, Recording
 
@@ -114,9 +115,7 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     UnknownFormatError
         If no format matches; it lists every format tried.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(str(p), "", "no such file or directory", "check the path")
+    p = input_path(path)  # never opens a FIFO or device: it would block forever
     if p.is_dir():
         for fmt in FORMATS:
             if fmt.is_directory and fmt.load().sniff_dir(p):
@@ -161,6 +160,7 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     ``digest=False`` it is left out (:func:`read` hashes both legs' files after parsing both).
     """
     fmt = detect_format(path) if format == "auto" else _by_name(format)
+    input_path(path, directory_ok=fmt.is_directory)
     module = fmt.load()
     rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
     rec = screen_recording(_settle_zone(rec, options, Path(path)))
