@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lrm.batch.cohort import write_cohort
 from lrm.batch.config import load_config, record_params
 from lrm.batch.discover import NightSpec, find_nights
-from lrm.batch.run import PARTIAL_DIR, CohortRow, is_finished, read_values, run_night
+from lrm.batch.run import PARTIAL_DIR, CohortRow, failed_row, is_finished, read_values, run_night
 from lrm.errors import InputError
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchResult", "run_batch", "ERROR_LOG"]
 
 ERROR_LOG = "batch-errors.log"
+INTERRUPTED = "not analysed: the batch was interrupted (Ctrl-C). Fix: run the same command again; finished nights are kept"
 LOCK_FILE = ".lrm-batch.lock"
 
 
@@ -143,6 +144,9 @@ def run_batch(
 
     Raises
     ------
+    KeyboardInterrupt
+        On Ctrl-C, once the queued nights are cancelled, the workers stopped and the cohort table written
+        (finished nights ``ok``, the others ``failed`` as interrupted): a re-run continues where it stopped.
     InputError
         If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, another batch
         is writing into ``out_dir`` (``out_dir/.lrm-batch.lock``), or the scheduler cannot be reached.
@@ -187,6 +191,7 @@ def run_batch(
             if progress is not None:
                 progress.advance(row)
 
+        interrupted = False
         try:
             if todo:
                 if progress is not None:
@@ -196,14 +201,29 @@ def run_batch(
                     if progress is not None:
                         n_workers = len(client.scheduler_info().get("workers", {}))
                         progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
-                    run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
-                               night_fn=night_fn)
+                    try:
+                        run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
+                                   night_fn=night_fn)
+                    except KeyboardInterrupt:  # Ctrl-C: stop cleanly, keep the finished nights (see below)
+                        interrupted = True
+                        if progress is not None:
+                            progress.note("interrupted: cancelling the queued nights and stopping the workers ...")
         finally:
             if progress is not None:
                 progress.__exit__(None, None, None)
             shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
+        for spec in discovery.nights if interrupted else ():  # the cluster is closed: nothing writes any more
+            if spec.night_id not in rows:  # a night its worker finished while the cluster was closing is kept
+                kept = _finished_row(spec, out)
+                rows[spec.night_id] = replace(kept, status="ok") if kept else failed_row(spec, INTERRUPTED)
         ordered = tuple(rows[s.night_id] for s in discovery.nights)
         table = write_cohort(ordered, out)
+        if interrupted:
+            finished = sum(r.status in ("ok", "skipped") for r in ordered)
+            if console is not None:
+                console.print(f"lrm batch: interrupted; {finished} of {len(ordered)} nights finished and kept in {out}. "
+                              "Run the same command again to analyse the rest.", highlight=False)
+            raise KeyboardInterrupt
         _log_internal_errors(ordered, out)
         digest = resolved.digest()
         stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)

@@ -39,6 +39,7 @@ import numpy as np
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.recording import Gap, Leg, Recording
+from lrm.io.recording_lock import check_not_recording
 
 __all__ = ["MANIFEST", "FORMAT_NAME", "is_native", "read_native", "write_native"]
 
@@ -149,6 +150,7 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
     root = Path(night_dir)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
+        check_not_recording(root, "it can be analysed once the recorder has saved it")
         fix = "run 'lrm recover DIR' to rebuild it from the journal" if (root / "journal").is_dir() else (
             "pass a directory written by 'lrm record' or 'lrm simulate'"
         )

@@ -19,12 +19,13 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from lrm.errors import InputError, LrmError, UnknownFormatError
+from lrm.errors import InputError, LrmError, LrmWarning, UnknownFormatError
 from lrm.io.paths import input_path
 from lrm.io.plausibility import screen_times
 from lrm.io.recording import Leg, Recording
@@ -301,6 +302,9 @@ def read(
         if side is not None or len(rec.legs) != 1 or rec.meta.get("format") == "lrm-recording":
             return rec                          # a native recording names its legs itself
         return _with_found_side(rec, str(path), ask_side)
+    if left is not None and right is not None and _same_file(left, right):
+        raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
+                         "bilateral", "give each ankle's own recording (or one file with --side)")
     parts, paths = [], {}
     for leg_side, leg_path in (("left", left), ("right", right)):
         if leg_path is not None:
@@ -360,6 +364,13 @@ def _with_found_side(rec: Recording, path: str, ask_side: Callable[[str], str] |
     return replace(rec, legs={side: leg})
 
 
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # a missing file: reported by its reader
+        return False
+
+
 def combine(recordings: list[Recording]) -> Recording:
     """Merge single-leg recordings into one; the sides must differ and share a time base."""
     legs: dict[str, Leg] = {}
@@ -381,6 +392,13 @@ def combine(recordings: list[Recording]) -> Recording:
             meta.setdefault(key, value)
     meta["input_files"] = files
     meta["sources"] = {leg.side: leg.source for leg in legs.values()}
+    if len(legs) == 2:
+        import numpy as np
+
+        a, b = legs.values()
+        if a.n_samples == b.n_samples and np.array_equal(a.t_s, b.t_s) and np.array_equal(a.accel_g, b.accel_g):
+            warnings.warn(f"{b.source}: holds exactly the samples of {a.source}: one ankle's recording given twice? "
+                          "Every movement will count as bilateral", LrmWarning, stacklevel=3)
     subject = next((r.subject for r in recordings if r.subject), "")
     legs, zone = _one_zone(recordings, legs)
     return Recording(legs=dict(sorted(legs.items())), time_is_absolute=absolute.pop(), subject=subject, meta=meta,
