@@ -38,6 +38,7 @@ import numpy as np
 
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
+from lrm.io.plausibility import MAX_SAMPLES_PER_LEG
 from lrm.io.recording import Gap, Leg, Recording
 from lrm.io.recording_lock import check_not_recording
 
@@ -196,20 +197,32 @@ def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
     leg_path = root / str(meta["file"])
     if not leg_path.is_file():
         raise InputError(str(leg_path), "", f"the {side} leg's file is missing", "restore the file or re-run 'lrm recover'")
+    scale = meta.get("scale_g")
     try:
         with pa.memory_map(str(leg_path)) as source:  # a local file: a path is never parsed as a URI ("night:3")
-            table = pq.read_table(source)
-        t_s = table.column("t_us").to_numpy().astype(np.float64) / 1e6
-        acc = np.column_stack([table.column(c).to_numpy() for c in ("x", "y", "z")])
+            parquet = pq.ParquetFile(source)
+            rows = parquet.metadata.num_rows
+            if rows > MAX_SAMPLES_PER_LEG:  # checked before decompressing: a small file may hold many rows
+                raise InputError(str(leg_path), "", f"{rows} samples, more than lrm analyses per leg "
+                                 f"({MAX_SAMPLES_PER_LEG})", "split the recording into nights")
+            table = parquet.read(columns=["t_us", "x", "y", "z"])
+        t_s = table.column("t_us").to_numpy().astype(np.float64)
+        t_s *= 1e-6
+        accel_g = np.empty((t_s.shape[0], 3), np.float32)   # filled per axis: no (n, 3) temporaries
+        for j, axis in enumerate(("x", "y", "z")):
+            accel_g[:, j] = table.column(axis).to_numpy()
+        del table
+    except InputError:
+        raise
     except Exception as exc:  # pyarrow raises many types for a bad file
         raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})",
                          "restore the file or re-run 'lrm recover'") from None
-    scale = meta.get("scale_g")
-    accel_g = (acc.astype(np.float32) * np.float32(scale)) if scale else acc.astype(np.float32, copy=False)
+    if scale:
+        accel_g *= np.float32(scale)
     return Leg(
         side=side,
         t_s=t_s,
-        accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
+        accel_g=accel_g,
         fs_hz=float(meta["fs_hz"]),
         device=str(meta.get("device", "")),
         serial=str(meta.get("serial", "")),

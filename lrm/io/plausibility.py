@@ -16,6 +16,10 @@ The limits, each with its reason:
   group that small at the edge of a night carries no usable data (every gap has 2 s margins).
 * :data:`EPOCH_RANGE_S`: absolute times must fall in 1970-2100 (Unix seconds); anything else is a wrong
   unit or a corrupt field.
+* :data:`MAX_SAMPLES_PER_LEG` (8 million, e.g. 22 h at 100 Hz or 11 h at 200 Hz): the most samples lrm reads
+  per leg. The analysis holds ~55 bytes per raw sample of each leg at its peak; two legs of 8 million stay
+  under 1 GiB (measured: 880 MiB). Compressed containers (a native recording's Parquet, a .gt3x zip) are
+  checked before they are decompressed: a file of a few kB can otherwise expand to billions of samples.
 * :data:`MAX_EVENT_S` (1 h): the longest scored event (leg movement, arousal, apnea) lrm accepts. Scored
   events last seconds to minutes (an LM 0.5-10 s, SCORING.md §1.2; the longest apneas a few minutes); an
   hour is a typo, refused with its line.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,7 +41,7 @@ import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
 
-__all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_RECORDING_S", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
+__all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_RECORDING_S", "MAX_SAMPLES_PER_LEG", "check_sample_count", "read_zip_member", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
            "accel_limit_g", "screen_times", "TimeScreen", "check_duration"]
 
 MAX_RECORDING_S = 48 * 3600.0
@@ -45,6 +50,7 @@ OUTLIER_SHARE = 0.01
 EPOCH_RANGE_S = (0.0, 4_102_444_800.0)  # 1970-01-01 .. 2100-01-01 UTC
 UNKNOWN_RANGE_LIMIT_G = 50.0
 MAX_EVENT_S = 3600.0
+MAX_SAMPLES_PER_LEG = 8_000_000
 LEFT_OUT = "left out (a corrupt time or a reset clock)"  # ends every note of a time outlier left out
 _MAX_LEFT_OUT_SHARE = 0.05  # more outliers than this: the times are scattered, not a few corrupt fields
 
@@ -215,3 +221,28 @@ def check_duration(duration_s: float, *, source: str) -> None:
         raise InputError(source, "", f"the recording spans {_span_text(duration_s) if math.isfinite(duration_s) else duration_s} "
                          f"from its first to its last sample; lrm analyses one night, at most "
                          f"{MAX_RECORDING_S / 3600:.0f} h", "cut the recording to the night (or check the device's clock)")
+
+
+def check_sample_count(n: int, *, source: str, where: str = "") -> None:
+    """InputError if one leg holds more than :data:`MAX_SAMPLES_PER_LEG` samples (memory bound, see above)."""
+    if n > MAX_SAMPLES_PER_LEG:
+        raise InputError(source, where, f"{n} samples in one leg, more than lrm analyses ({MAX_SAMPLES_PER_LEG}: "
+                         "e.g. 22 h at 100 Hz)", "split the recording into nights, or export it at a lower rate")
+
+
+def read_zip_member(archive: zipfile.ZipFile, name: str, *, source: str, max_bytes: int) -> bytes:
+    """``archive``'s member ``name``, refused (InputError) when it would expand beyond ``max_bytes``.
+
+    The size is read from the archive's directory before anything is decompressed, so a zip bomb (a few kB
+    expanding to gigabytes) costs nothing; a member that decompresses to more than it declared is cut at
+    ``max_bytes`` + 1 and refused the same way.
+    """
+    info = archive.getinfo(name)
+    if info.file_size > max_bytes:
+        raise InputError(source, name, f"expands to {info.file_size} bytes, more than lrm reads from one archive "
+                         f"member ({max_bytes >> 20} MiB: one night)", "check the file (a damaged or foreign archive)")
+    with archive.open(info) as member:
+        data = member.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(source, name, f"expands to more than {max_bytes >> 20} MiB", "check the file")
+    return data

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from lrm.errors import InputError, LrmError, LrmWarning, UnknownFormatError
 from lrm.io.paths import input_path
-from lrm.io.plausibility import screen_times
+from lrm.io.plausibility import check_sample_count, screen_times
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
@@ -230,6 +230,7 @@ def screen_recording(rec: Recording) -> Recording:
     """
     legs = dict(rec.legs)
     for side, leg in rec.legs.items():
+        check_sample_count(leg.n_samples, source=leg.source or side)
         screen = screen_times(leg.t_s, source=leg.source or side, absolute=rec.time_is_absolute)
         if screen.keep is not None:
             legs[side] = replace(leg, t_s=leg.t_s[screen.keep], accel_g=leg.accel_g[screen.keep],
