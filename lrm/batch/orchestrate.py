@@ -88,6 +88,24 @@ def _lock(out: Path) -> Any:
     return fh
 
 
+def _settle_interrupted(nights: Sequence[NightSpec], rows: dict[str, CohortRow], out: Path) -> None:
+    """After Ctrl-C (the cluster closed: nothing writes any more): a night its worker finished while the cluster
+    was closing is kept as ``ok``; every other unfinished night is a failed row saying it was interrupted."""
+    for spec in nights:
+        if spec.night_id not in rows:
+            kept = _finished_row(spec, out)
+            rows[spec.night_id] = replace(kept, status="ok") if kept else failed_row(spec, INTERRUPTED)
+
+
+def _stop_interrupted(rows: Sequence[CohortRow], out: Path, console: Console | None) -> None:
+    """Say what an interrupted batch kept, then re-raise the KeyboardInterrupt (the CLI exits 130)."""
+    finished = sum(r.status in ("ok", "skipped") for r in rows)
+    if console is not None:
+        console.print(f"lrm batch: interrupted; {finished} of {len(rows)} nights finished and kept in {out}. "
+                      "Run the same command again to analyse the rest.", highlight=False)
+    raise KeyboardInterrupt
+
+
 def _log_internal_errors(rows: Sequence[CohortRow], out: Path) -> None:
     details = [r for r in rows if r.detail]
     if not details:
@@ -212,18 +230,12 @@ def run_batch(
             if progress is not None:
                 progress.__exit__(None, None, None)
             shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
-        for spec in discovery.nights if interrupted else ():  # the cluster is closed: nothing writes any more
-            if spec.night_id not in rows:  # a night its worker finished while the cluster was closing is kept
-                kept = _finished_row(spec, out)
-                rows[spec.night_id] = replace(kept, status="ok") if kept else failed_row(spec, INTERRUPTED)
+        if interrupted:
+            _settle_interrupted(discovery.nights, rows, out)
         ordered = tuple(rows[s.night_id] for s in discovery.nights)
         table = write_cohort(ordered, out)
         if interrupted:
-            finished = sum(r.status in ("ok", "skipped") for r in ordered)
-            if console is not None:
-                console.print(f"lrm batch: interrupted; {finished} of {len(ordered)} nights finished and kept in {out}. "
-                              "Run the same command again to analyse the rest.", highlight=False)
-            raise KeyboardInterrupt
+            _stop_interrupted(ordered, out, console)
         _log_internal_errors(ordered, out)
         digest = resolved.digest()
         stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)

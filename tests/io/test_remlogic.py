@@ -94,7 +94,7 @@ def test_montage_location_texts():
 
 def test_a_night_with_zero_lms_gives_indices_of_zero(tmp_path):
     """A healthy night (no PLM-LM line at all) used to be refused: 'no leg movements in the file'."""
-    from lrm.rules.score import score_events
+    from lrm.api import score_events
 
     _, body = _real_lines()
     path = _write_real(tmp_path, [ln for ln in body if "\tPLM-LM\t" not in ln])
@@ -109,7 +109,7 @@ def test_line_order_does_not_matter(tmp_path, order):
     """Reversed: 'internal error: IndexError'; shuffled: 6.6 h in bed and PLMS 64.5 instead of 8.0 h and 66.8."""
     import random
 
-    from lrm.rules.score import score_events
+    from lrm.api import score_events
 
     _, body = _real_lines()
     lines = body[::-1] if order == "reversed" else random.Random(7).sample(body, len(body))

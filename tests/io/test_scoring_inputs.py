@@ -101,7 +101,7 @@ def _lms_csv(tmp_path, onsets, name="lms.csv"):
 def test_lms_in_an_unscored_gap_leave_numerator_and_denominator_alike(tmp_path):
     """8 h of stages with 3 h unscored in the middle; LMs every 20 s all night. The gap left the denominator
     but its LMs stayed in the numerator (an index 8/5 too high)."""
-    from lrm.rules.score import score_events
+    from lrm.api import score_events
 
     stages = ["N2"] * 300 + ["?"] * 360 + ["N2"] * 300                        # 2.5 h, 3 h unscored, 2.5 h
     hyp = write(tmp_path, "hyp.csv", "onset_s,stage\n" + "".join(f"{30 * i},{s}\n" for i, s in enumerate(stages)))
@@ -129,7 +129,7 @@ def test_absurd_hours_are_refused(tmp_path, hours):
 
 
 def test_zero_lms_in_a_csv_is_a_night_with_none(tmp_path):
-    from lrm.rules.score import score_events
+    from lrm.api import score_events
 
     s = score_events(write(tmp_path, "none.csv", "onset_s,offset_s,side\n"), hours=7.5).summary
     assert s.lm_count == 0 and s.lm_index == 0.0 and s.plm_index == 0.0
