@@ -39,27 +39,32 @@ class Outcome:
             "Traceback" not in self.stderr and "internal error" not in self.stderr)
 
 
-def limit_child(address_space_bytes: int, cpu_s: int):  # noqa: ANN201 - a preexec_fn
+def limit_child(address_space_bytes: int, cpu_s: int, file_size_bytes: int | None = None):  # noqa: ANN201
+    """A preexec_fn: the limits, and optionally a largest file the child may write (a full disk, in effect:
+    writing past it fails with EFBIG; Python ignores SIGXFSZ)."""
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
+        if file_size_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_bytes, file_size_bytes))
     return apply
 
 
-_WRAPPER = (
+_WRAPPER = (  # VmHWM: ru_maxrss would carry the forking test process's own peak across exec
     "import resource, sys\n"
     "from lrm.cli import main\n"
+    "def _peak_kib():\n    try:\n        with open('/proc/self/status') as fh:\n            return next(int(l.split()[1]) for l in fh if l.startswith('VmHWM:'))\n    except (OSError, StopIteration):\n        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
     "try:\n"
     "    rc = main(sys.argv[1:])\n"
     "finally:\n"
-    "    print(f'\\n#maxrss-kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "    print(f'\\n#maxrss-kib {_peak_kib()}', file=sys.stderr)\n"
     "sys.exit(rc)\n"
 )
 _RSS_TAG = "#maxrss-kib "
 
 
 def run_lrm(args: list[str], *, address_space_gib: float = 2.0, timeout_s: float = 120.0, cwd: str | Path | None = None,
-            stdin: str | None = None) -> Outcome:
+            stdin: str | None = None, file_size_bytes: int | None = None) -> Outcome:
     """``lrm ARGS`` (``lrm.cli.main``) in a child process limited to ``address_space_gib`` GiB and ``timeout_s`` s.
 
     ``max_rss_bytes`` is the child's peak resident memory (its own ``ru_maxrss``, 0 if it was killed).
@@ -69,7 +74,7 @@ def run_lrm(args: list[str], *, address_space_gib: float = 2.0, timeout_s: float
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args],
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
-                            preexec_fn=limit_child(limit, int(timeout_s) + 5))
+                            preexec_fn=limit_child(limit, int(timeout_s) + 5, file_size_bytes))
     try:
         out, err = proc.communicate(stdin, timeout=timeout_s)
         timed_out = False

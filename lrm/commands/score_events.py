@@ -101,24 +101,25 @@ def run(args: argparse.Namespace) -> int:
     from lrm.errors import InputError
     from lrm.io.provenance import input_files
     from lrm.api import score_events
-    from lrm.io.night_dir import save_night
+    from lrm.io.night_dir import check_outputs, night_outputs, save_night
+    from lrm.night_files import night_report
     from lrm.result import NightResult, Summary
 
     if (args.start is None) != (args.end is None):
         raise InputError(args.events, "--start/--end", "only one end of the analysis period given",
                          "give both --start T and --end T (s since the recording start), or --hours H")
+    out = Path(args.out)
+    check_outputs(night_outputs(out, trace=False, pdf=args.pdf), overwrite=args.force,
+                  inputs=(args.events, args.hypnogram, args.respiratory, args.arousals))  # before anything is read
     scored = score_events(args.events, rules=args.rules, hypnogram=args.hypnogram, respiratory=args.respiratory,
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
     files = input_files({"events": args.events, "hypnogram": args.hypnogram, "respiratory": args.respiratory,
                          "arousals": args.arousals})
     night = NightResult(scored.events, Summary.from_dict({**scored.summary.to_dict(), "input_files": files,
                                                           "warnings": list(scored.notes)}))
-    save_night(night, args.out, overwrite=args.force)
-    summary = night.summary.to_dict()
-    _print_summary(summary, args.out)
+    save_night(night, out, overwrite=args.force, report=night_report(night, pdf=args.pdf), pdf=args.pdf)
+    _print_summary(night.summary.to_dict(), args.out)
     from lrm.commands.analyze import print_report_line
-    from lrm.report.html import write_night_report
 
-    write_night_report(night, Path(args.out).resolve().name, Path(args.out) / "report.html", pdf=args.pdf)
-    print_report_line(Path(args.out), pdf=args.pdf)
+    print_report_line(out, pdf=args.pdf)
     return 0

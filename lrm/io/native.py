@@ -38,6 +38,7 @@ import numpy as np
 
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
+from lrm.io.atomic import write_atomic, write_text_atomic
 from lrm.io.plausibility import MAX_SAMPLES_PER_LEG
 from lrm.io.recording import Gap, Leg, Recording
 from lrm.io.recording_lock import check_not_recording
@@ -97,17 +98,11 @@ def write_native(
             acc = np.asarray(leg.accel_g, dtype=np.float32)
             cols = {"x": acc[:, 0], "y": acc[:, 1], "z": acc[:, 2]}
         table = pa.table({"t_us": t_us, **cols})
-        tmp = out / f".{side}.parquet.tmp"
-        with pa.OSFile(str(tmp), "wb") as sink:  # a local file: a path is never parsed as a URI ("night:3")
-            pq.write_table(
-                table,
-                sink,
-                compression="zstd",
-                compression_level=9,
-                use_dictionary=False,
-                column_encoding={"t_us": "DELTA_BINARY_PACKED"} | ({"x": "BYTE_STREAM_SPLIT", "y": "BYTE_STREAM_SPLIT", "z": "BYTE_STREAM_SPLIT"} if not scale else {}),
-            )
-        os.replace(tmp, out / f"{side}.parquet")
+        encoding = {"t_us": "DELTA_BINARY_PACKED"} | ({a: "BYTE_STREAM_SPLIT" for a in "xyz"} if not scale else {})
+        # an open file (lrm.io.atomic): a path is never parsed as a URI ("night:3"), a full disk names the file
+        write_atomic(out / f"{side}.parquet", lambda fh, table=table, encoding=encoding: pq.write_table(
+            table, fh, compression="zstd", compression_level=9, use_dictionary=False, column_encoding=encoding),
+            binary=True)
         legs_meta[side] = {
             "file": f"{side}.parquet",
             "fs_hz": float(leg.fs_hz),
@@ -134,9 +129,7 @@ def write_native(
         "legs": legs_meta,
         "meta": _jsonable(dict(recording.meta)),
     }
-    tmp = out / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    os.replace(tmp, out / MANIFEST)
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2))   # last: the recording is complete
     return out
 
 

@@ -8,8 +8,13 @@
     reading.
 ``DIR/trace.parquet``
     The 1 Hz trace (absent for ``lrm score-events`` directories, which have no signal).
+``DIR/report.html`` (and ``report.pdf``)
+    The night's report, written by the caller's ``report`` step before summary.json.
 ``DIR/summary.json``
     :meth:`lrm.result.Summary.to_dict`. Written last: a directory with a summary.json is complete.
+
+Before anything is written every one of these files is checked (:func:`check_outputs`): none may exist
+unless overwriting was asked for, and none may be an input. A failed write removes what it created.
 
 Every file is written atomically (:mod:`lrm.io.atomic`). Reading checks each file and raises
 :class:`~lrm.errors.InputError` naming the file, the place and the fix.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,30 +39,88 @@ from lrm.rules.events import EVENT_COLUMNS, EXTRA_COLUMNS
 if TYPE_CHECKING:  # the typed night reads and writes itself through this module (lrm.result)
     from lrm.result import NightResult
 
-__all__ = ["NightFiles", "save_night", "read_night_files", "write_events_csv", "SUMMARY", "EVENTS", "TRACE",
+__all__ = ["NightFiles", "save_night", "night_outputs", "check_outputs", "read_night_files", "write_events_csv", "SUMMARY", "EVENTS", "TRACE",
            "REQUIRED_EVENT_COLUMNS"]
 
-SUMMARY, EVENTS, TRACE = "summary.json", "events.csv", "trace.parquet"
+SUMMARY, EVENTS, TRACE, REPORT, REPORT_PDF = "summary.json", "events.csv", "trace.parquet", "report.html", "report.pdf"
 REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
 _FIX_DIR = "give a directory written by 'lrm analyze' or 'lrm score-events'"
 
 
-def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write ``result`` into ``out_dir`` (created if missing): trace.parquet, events.csv, then summary.json.
+def night_outputs(out_dir: str | os.PathLike[str], *, trace: bool = True, report: bool = True,
+                  pdf: bool = False) -> tuple[Path, ...]:
+    """Every file a night directory gets, in the order they are written (summary.json, the marker, last)."""
+    out = Path(out_dir)
+    files = [out / TRACE] if trace else []
+    files += [out / EVENTS] + ([out / REPORT] if report else []) + ([out / REPORT_PDF] if report and pdf else [])
+    return (*files, out / SUMMARY)
+
+
+def check_outputs(outputs: Sequence[str | os.PathLike[str]], *, inputs: Sequence[str | os.PathLike[str] | None] = (),
+                  overwrite: bool = False) -> None:
+    """Before anything is read or written: no output may be an input, and none may exist unless ``overwrite``.
+
+    Raises
+    ------
+    InputError
+        An output is one of the inputs (``lrm score-events keep/events.csv --out keep``), even with
+        ``overwrite``: an input is never an output.
+    OutputExistsError
+        An output exists (any of them, not only summary.json) and ``overwrite`` is False.
+    """
+    given = [Path(p) for p in inputs if p is not None]
+    for output in map(Path, outputs):
+        for source in given:
+            if _same_path(output, source):
+                raise InputError(str(source), "", f"it is an input and would be overwritten by the output {output.name}",
+                                 "choose another --out directory (an input is never an output)")
+    if not overwrite:
+        for output in map(Path, outputs):
+            if output.exists() or output.is_symlink():
+                raise OutputExistsError(str(output), "choose another --out directory, or pass --force to replace it")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False,
+               report: Callable[[Path], Sequence[Path]] | None = None, pdf: bool = False) -> Path:
+    """Write ``result`` into ``out_dir`` (created if missing): trace.parquet, events.csv, the report, then
+    summary.json: a directory with a summary.json is complete, with its report.
+
+    ``report(out_dir)``, when given, writes the report files (report.html, with ``pdf`` report.pdf) and returns
+    them. If any file cannot be written (a full disk), every file this call created is removed again and
+    the error (:class:`~lrm.errors.OutputWriteError`, naming the file) re-raised: the directory never looks
+    finished when it is not, and a re-run is not refused.
 
     Raises
     ------
     OutputExistsError
-        If ``out_dir`` already holds a night (summary.json) and ``overwrite`` is False; nothing is written.
+        If any of the night's files exists and ``overwrite`` is False; nothing is written.
     """
     out = Path(out_dir)
-    if (out / SUMMARY).exists() and not overwrite:
-        raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
-    out.mkdir(parents=True, exist_ok=True)
-    if result.trace is not None:
-        write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
-    write_events_csv(out / EVENTS, result.events)
-    write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
+    outputs = night_outputs(out, trace=result.trace is not None, report=report is not None, pdf=pdf)
+    check_outputs(outputs, overwrite=overwrite)
+    existed = {p for p in outputs if p.exists()}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if result.trace is not None:
+            write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
+        write_events_csv(out / EVENTS, result.events)
+        if report is not None:
+            report(out)
+        write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
+    except BaseException:
+        for path in outputs:  # what this call created goes; what --force replaced is already the new content
+            if path not in existed:
+                path.unlink(missing_ok=True)
+        raise
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Literal
 from matplotlib.figure import Figure
 
 from lrm.errors import LrmError, LrmWarning
+from lrm.io.atomic import write_atomic
 
 __all__ = ["find_chromium", "chromium_command", "print_to_pdf", "write_pdf", "write_pdf_with_matplotlib"]
 
@@ -111,17 +112,14 @@ def write_pdf_with_matplotlib(
     """A PDF without a browser: text pages (``paragraphs``, ``tables`` of (key, value)), then one page per figure."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    pdf_path = Path(pdf_path)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    try:
-        with PdfPages(tmp, metadata={"Title": title, "Creator": "lrm"}) as pdf:
+    def write(handle) -> None:  # noqa: ANN001 - a binary file
+        with PdfPages(handle, metadata={"Title": title, "Creator": "lrm"}) as pdf:
             for page in _text_page(title, paragraphs, tables):
                 pdf.savefig(page)
             for figure in figures:
                 pdf.savefig(figure)
-        os.replace(tmp, pdf_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_atomic(Path(pdf_path), write, binary=True)   # lrm.io.atomic: a full disk names the file
 
 
 def write_pdf(

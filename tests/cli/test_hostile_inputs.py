@@ -237,3 +237,55 @@ def test_ctrl_c_stops_a_batch_and_keeps_finished_nights(tmp_path, make_night):
     for row in ok:
         assert (tmp_path / "cohort" / row.split(",")[0] / "summary.json").is_file()
     assert not (tmp_path / "cohort" / ".partial").exists()
+
+
+def test_every_output_is_checked_before_anything_is_written(hour, tmp_path):
+    """Only summary.json was checked: a user's DIR/events.csv was overwritten without --force."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "events.csv").write_text("my own table\n")
+    result = run_lrm(["analyze", str(hour / "left.csv"), "--side", "left", "--out", str(out)])
+    assert result.returncode == 2 and "events.csv: already exists" in _error_line(result)
+    assert (out / "events.csv").read_text() == "my own table\n" and sorted(p.name for p in out.iterdir()) == ["events.csv"]
+    lms = tmp_path / "lms.csv"
+    lms.write_text("onset_s,offset_s,side\n10,12,left\n")
+    result = run_lrm(["score-events", str(lms), "--hours", "1", "--out", str(out)])
+    assert result.returncode == 2 and "events.csv: already exists" in result.stderr
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_input_is_never_an_output(tmp_path, force):
+    """'lrm score-events keep/events.csv --hours 8 --out keep' overwrote its own input."""
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    text = "onset_s,offset_s,side\n10,12,left\n30,32,right\n"
+    (keep / "events.csv").write_text(text)
+    result = run_lrm(["score-events", str(keep / "events.csv"), "--hours", "8", "--out", str(keep)]
+                     + (["--force"] if force else []))
+    assert result.returncode == 2 and "is an input and would be overwritten" in _error_line(result)
+    assert (keep / "events.csv").read_text() == text and not (keep / "summary.json").exists()
+
+
+def test_disk_full_names_the_file_leaves_no_tmp_and_no_finished_look(hour, tmp_path):
+    """A full disk: the error named no file, left .tmp files, and a folder without report.html looked finished
+    (summary.json), so re-runs were refused."""
+    out = tmp_path / "night"
+    full = run_lrm(["analyze", str(hour / "left.csv"), "--side", "left", "--out", str(out)], file_size_bytes=100_000)
+    assert full.returncode == 2 and full.clean, full.stderr
+    assert "report.html: cannot be written (File too large)" in _error_line(full)
+    assert list(out.iterdir()) == []                          # nothing half-written, no .tmp, no summary.json
+    again = run_lrm(["analyze", str(hour / "left.csv"), "--side", "left", "--out", str(out)])
+    assert again.returncode == 0 and (out / "summary.json").is_file() and (out / "report.html").is_file()
+
+
+def test_a_closed_stdout_does_not_stop_the_work(hour, tmp_path):
+    """'lrm analyze ... | head' exited 0 without writing report.html (SIGPIPE on stdout stopped the work)."""
+    env = {**os.environ, **CHILD_ENV, "PYTHONPATH": str(REPO)}
+    for args, done in ((["record", "--simulate", "--speed", "0", "--hours", "0.2", "--quiet", "--out", "rec"], "rec/recording.json"),
+                       (["analyze", str(hour / "left.csv"), "--side", "left", "--out", "night"], "night/report.html")):
+        with subprocess.Popen([sys.executable, "-m", "lrm", *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:
+            proc.stdout.readline()           # `| head -1`: one line, then the reader is gone
+            proc.stdout.close()
+            err = proc.stderr.read().decode()
+        assert proc.returncode == 0 and "Traceback" not in err and (tmp_path / done).is_file(), (args, err)

@@ -29,3 +29,5 @@ def test_fuzzed_inputs_end_in_a_result_or_one_clear_error(tmp_path_factory, pyte
     assert len(outcomes) >= 300 or not SHARED.is_dir()                # the suite really ran its budget
     kinds = {o.kind for o in outcomes}
     assert {"ok", "error"} <= kinds                                   # both paths reached, not only refusals
+    heavy = [o for o in outcomes if (o.peak_rss or 0) >= 1 << 30]    # issue 16: under 1 GiB for files < 10 MB
+    assert not heavy, [(o.job.seed, o.job.mutation, o.peak_rss) for o in heavy]
