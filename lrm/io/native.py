@@ -221,8 +221,7 @@ def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
         serial=str(meta.get("serial", "")),
         range_g=None if meta.get("range_g") is None else float(meta["range_g"]),
         source=str(root),
-        gaps=tuple(Gap(float(g["start_s"]), float(g["end_s"]), str(g.get("cause", "missing")), str(g.get("detail", "")))
-                   for g in meta.get("gaps", [])),
+        gaps=_gaps(meta.get("gaps") or [], t_s),
         clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
         clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
         notes=tuple(str(n) for n in meta.get("notes", [])),
@@ -243,6 +242,20 @@ def _zone(manifest: Mapping[str, Any], path: Path) -> dict[str, Any]:
         raise InputError(str(path), "field 'clock'", f"invalid clock {clock!r}", "use 'utc', or 'local' without a timezone")
     source = str(manifest.get("timezone_source") or ("file" if zone else "unknown"))
     return {"timezone": zone, "timezone_source": source, "clock": clock}
+
+
+def _gaps(entries: list[Any], t_s: np.ndarray) -> tuple[Gap, ...]:
+    """The manifest's gaps, each clipped to the leg's first-to-last sample (a damaged manifest's gap of 1e18 s
+    would otherwise become the night's lost time); gaps that are empty or not finite there are dropped."""
+    if not t_s.size:
+        return ()
+    first, last = float(t_s[0]), float(t_s[-1])
+    out = []
+    for g in entries:
+        start, end = max(float(g["start_s"]), first), min(float(g["end_s"]), last)
+        if np.isfinite(start) and np.isfinite(end) and end > start:
+            out.append(Gap(start, end, str(g.get("cause", "missing")), str(g.get("detail", ""))))
+    return tuple(out)
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,14 +7,17 @@ docs/robustness.md quotes). The pytest entry point is tests/fuzz/test_fuzz.py.
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,33 +81,34 @@ def _command(seed: Seed, path: Path, out: Path) -> list[str]:
     return ["analyze", str(path), "--side", "left", "--out", str(out)]
 
 
-def build_jobs(folder: Path, *, long: bool = False, seed: int = 16) -> list[Job]:
-    """Write every mutant under ``folder`` and return one job per mutant (deterministic for ``seed``)."""
+def _mutants(s: Seed, rng: random.Random, nb: int, nv: int) -> Iterator[tuple[str, str, object]]:
+    """(label, how, content) of every mutant of seed ``s``, generated one at a time (never all in memory)."""
+    if s.kind == "native":
+        manifest = json.loads((s.path / "recording.json").read_text())
+        yield from ((label, "manifest", m) for label, m in manifest_mutations(manifest, rng, nv))
+        parquet = (s.path / "left.parquet").read_bytes()
+        yield from ((f"left.parquet: {label}", "parquet", m) for label, m in byte_mutations(parquet, rng, nb))
+        return
+    raw = s.path.read_bytes()
+    source = archive_mutations(raw, rng, nb) if raw.startswith(b"PK\x03\x04") else byte_mutations(raw, rng, nb)
+    yield from ((label, "bytes", m) for label, m in source)
+    if s.text:
+        newline = "\r\n" if b"\r\n" in raw[:4096] else "\n"
+        text = raw.decode("utf-8", errors="replace")
+        yield from ((label, "bytes", m.encode("utf-8")) for label, m in value_mutations(text, rng, nv, newline=newline))
+
+
+def iter_jobs(folder: Path, *, long: bool = False, seed: int = 16) -> Iterator[Job]:
+    """Write each mutant under ``folder/inputs`` as it is needed and yield its job (deterministic for ``seed``)."""
     n_bytes, n_values = BUDGET["long" if long else "default"]
-    jobs: list[Job] = []
     inputs = folder / "inputs"
+    k = 0
     for s in seeds(folder / "seeds"):
         rng = random.Random(f"{seed}-{s.name}")
         nb, nv = HEAVY.get(s.name, (n_bytes, n_values))
         if long:
             nb, nv = nb * 20, nv * 20
-        mutants: list[tuple[str, str, object]] = []      # (label, "bytes"|"dir", content)
-        if s.kind == "native":
-            manifest = json.loads((s.path / "recording.json").read_text())
-            mutants += [(label, "manifest", m) for label, m in manifest_mutations(manifest, rng, nv)]
-            parquet = (s.path / "left.parquet").read_bytes()
-            mutants += [(f"left.parquet: {label}", "parquet", m) for label, m in byte_mutations(parquet, rng, nb)]
-        else:
-            raw = s.path.read_bytes()
-            zipped = raw.startswith(b"PK\x03\x04")
-            source = archive_mutations(raw, rng, nb) if zipped else byte_mutations(raw, rng, nb)
-            mutants += [(label, "bytes", m) for label, m in source]
-            if s.text:
-                newline = "\r\n" if b"\r\n" in raw[:4096] else "\n"
-                text = raw.decode("utf-8", errors="replace")
-                mutants += [(label, "bytes", m.encode("utf-8")) for label, m in value_mutations(text, rng, nv, newline=newline)]
-        for label, how, content in mutants:
-            k = len(jobs)
+        for label, how, content in _mutants(s, rng, nb, nv):
             where = inputs / f"{k:05d}"
             where.mkdir(parents=True)
             if how in ("manifest", "parquet"):
@@ -121,8 +125,8 @@ def build_jobs(folder: Path, *, long: bool = False, seed: int = 16) -> list[Job]
                 target = where / s.path.name
                 target.write_bytes(content)  # type: ignore[arg-type]
             out = where / "out"
-            jobs.append(Job(k, s.name, label, _command(s, target, out), str(out)))
-    return jobs
+            yield Job(k, s.name, label, _command(s, target, out), str(out))
+            k += 1
 
 
 def _run_worker(jobs: list[Job], folder: Path, index: int) -> list[Outcome]:
@@ -182,15 +186,20 @@ def _run_worker(jobs: list[Job], folder: Path, index: int) -> list[Outcome]:
     return outcomes
 
 
-def run(folder: Path, *, long: bool = False, workers: int = 2) -> tuple[list[Outcome], float]:
-    """Build the jobs and run them on ``workers`` parallel worker processes; (outcomes, wall seconds)."""
+def run(folder: Path, *, long: bool = False, workers: int = 2, chunk: int = 240) -> tuple[list[Outcome], float]:
+    """Run every job on ``workers`` parallel worker processes, ``chunk`` inputs at a time (each chunk's files
+    are written just before and removed just after it: the long run stays small on disk); (outcomes, s)."""
     start = time.perf_counter()
-    jobs = build_jobs(folder, long=long)
-    shares = [jobs[i::workers] for i in range(workers)]
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda a: _run_worker(a[1], folder, a[0]), enumerate(shares)))
-    outcomes = sorted((o for part in parts for o in part), key=lambda o: o.job.id)
-    return outcomes, time.perf_counter() - start
+    jobs = iter_jobs(folder, long=long)
+    outcomes: list[Outcome] = []
+    while batch := list(itertools.islice(jobs, chunk)):
+        shares = [batch[i::workers] for i in range(workers)]
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda a: _run_worker(a[1], folder, a[0]), enumerate(shares)))
+        outcomes += [o for part in parts for o in part]
+        for job in batch:
+            shutil.rmtree(Path(job.out).parent, ignore_errors=True)
+    return sorted(outcomes, key=lambda o: o.job.id), time.perf_counter() - start
 
 
 def table(outcomes: list[Outcome], seconds: float) -> str:

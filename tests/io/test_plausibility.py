@@ -173,3 +173,35 @@ def test_geneactiv_csv_with_a_bit_flipped_in_a_time(tmp_path):
     rec = read_file(path, ReadOptions())
     leg = rec.legs["left"]
     assert leg.duration_s < 300 and any("left out" in n for n in leg.notes)
+
+
+def test_sentinels_reach_the_batch_row(tmp_path, make_night):
+    """In 'lrm batch' a night erased by 1e20 sentinels used to say ok (0 LMs); now the row carries the repair."""
+    from lrm.batch.discover import NightSpec
+    from lrm.batch.run import run_night
+    from lrm.sim.night import write_simulation
+
+    write_simulation(make_night("plmd", seed=21, hours=0.6, sides=("left",)), tmp_path / "sim")
+    lines = (tmp_path / "sim" / "left.csv").read_text().splitlines()
+    for row in (100, 5000, 20000, 40000, 60000, 80000):
+        fields = lines[row].split(",")
+        fields[3] = "1e20"
+        lines[row] = ",".join(fields)
+    (tmp_path / "n1_left.csv").write_text("\n".join(lines) + "\n")
+    row = run_night(NightSpec("n1", left=str(tmp_path / "n1_left.csv")), None, tmp_path / "out", report=False)
+    assert row.status == "ok", row.error
+    repairs = json.loads(row.values["quality_left_repairs"])
+    assert any("treated 6 samples beyond +-50 g" in r for r in repairs) and row.values["lm_count"] > 0
+
+
+def test_native_gaps_are_clipped_to_the_leg(tmp_path):
+    """A damaged manifest's gap of 1e18 s became the night's lost time."""
+    from lrm.io.native import read_native, write_native
+    from lrm.io.recording import Gap, Recording
+
+    t = T0 + np.arange(10_000) / 25.0
+    leg = Leg("left", t, np.tile(np.float32([0, 0, 1]), (t.size, 1)), fs_hz=25.0, source="x",
+              gaps=(Gap(T0 + 10, 1e18, "disconnected"), Gap(-1e18, T0 - 5, "x")))
+    write_native(Recording({"left": leg}), tmp_path / "night")
+    (gap,) = read_native(tmp_path / "night").legs["left"].gaps
+    assert gap.start_s == T0 + 10 and gap.end_s == float(t[-1])
