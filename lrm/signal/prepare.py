@@ -208,25 +208,19 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     # NaN/inf in the acceleration: a cheap check on the extremes (max and min propagate NaN).
     x_max, x_min = float(x.max()), float(x.min())
     if not (math.isfinite(x_max) and math.isfinite(x_min)):
-        finite_x = np.isfinite(x).all(axis=1)
-        n_bad = int(x.shape[0] - finite_x.sum())
-        if n_bad > 0.5 * x.shape[0]:
-            raise InputError(src, "x,y,z columns", f"{n_bad} of {x.shape[0]} samples are NaN or infinite",
-                             "check the export; lrm needs numeric accelerations")
-        t, x = t[finite_x], x[finite_x]
+        t, x, n_bad = _keep_rows(t, x, np.isfinite(x).all(axis=1), src, "are NaN or infinite",
+                                 "check the export; lrm needs numeric accelerations")
         repairs.append(f"dropped {n_bad} samples with NaN or infinite acceleration")
         x_max, x_min = float(x.max()), float(x.min())
     # Values no sensor of this range can report (1e20 "missing" sentinels, corrupt bytes): missing, reported.
     limit = accel_limit_g(leg.range_g)
     if x_max > limit or x_min < -limit:
         possible = (np.abs(x) <= limit).all(axis=1)
-        n_bad, first = int(x.shape[0] - possible.sum()), int(np.argmin(possible))
+        first = int(np.argmin(possible))
         why = f"the sensor's +-{leg.range_g:g} g range" if leg.range_g else f"+-{limit:g} g (no ankle movement reaches it)"
         worst = float(x[first][np.argmax(np.abs(x[first]))])
-        if n_bad > 0.5 * x.shape[0]:
-            raise InputError(src, "x,y,z columns", f"{n_bad} of {x.shape[0]} samples lie beyond {why}",
-                             "check the acceleration unit (--units g|mg|m/s^2) and that the columns are x, y, z")
-        t, x = t[possible], x[possible]
+        t, x, n_bad = _keep_rows(t, x, possible, src, f"lie beyond {why}",
+                                 "check the acceleration unit (--units g|mg|m/s^2) and that the columns are x, y, z")
         repairs.append(f"treated {n_bad} samples beyond {why} as missing (first: sample {first + 1}, {worst:.3g} g)")
         x_max, x_min = float(x.max()), float(x.min())
     if repairs:
@@ -251,6 +245,16 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     if t.size < 2:
         raise InputError(src, "", "fewer than 2 usable samples", "check the export")
     return t, x, dt, repairs, (x_max, x_min)
+
+
+def _keep_rows(t: npt.NDArray[np.float64], x: npt.NDArray[np.float32], keep: npt.NDArray[np.bool_], src: str,
+               problem: str, fix: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], int]:
+    """The rows of ``t`` (n,) and ``x`` (n, 3) where ``keep``, and how many went; InputError when more than
+    half of them would go (then the file, not a few samples, is wrong)."""
+    n_bad = int(keep.size - np.count_nonzero(keep))
+    if n_bad > 0.5 * keep.size:
+        raise InputError(src, "x,y,z columns", f"{n_bad} of {keep.size} samples {problem}", fix)
+    return t[keep], x[keep], n_bad
 
 
 def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
