@@ -74,10 +74,6 @@ class TimeScreen:
     notes: tuple[str, ...]
 
 
-def _where(describe: Callable[[int], str] | None, i: int) -> str:
-    return describe(i) if describe is not None else f"sample {i + 1}"
-
-
 def _span_text(seconds: float) -> str:
     seconds = abs(seconds)
     if seconds >= 2 * 365.25 * 86400:
@@ -137,78 +133,104 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     >>> t = np.r_[np.arange(1000.0), 1000.0 + 365 * 86400]           # one sample a year later
     >>> screen = screen_times(t + 1.7e9, source="x.csv")
     >>> int((~screen.keep).sum()), screen.notes[0]
-    (1, 'sample 1001: 1 sample 365.0 days after the other 1000 left out (a corrupt time or a reset clock)')
+    (1, 'sample 1001: 1 sample 365.0 days after the other 1000: left out (a corrupt time or a reset clock)')
     """
     n = int(t_s.shape[0])
     if n < 2:
         return TimeScreen(None, ())
-    order = None if bool(np.all(t_s[1:] >= t_s[:-1])) else np.argsort(t_s, kind="stable")
-    ts = t_s if order is None else t_s[order]
-    if ts[-1] == ts[0]:
-        raise InputError(source, "time column", f"all {n} {what} have the same time ({ts[0]:.6g} s)",
+    times = _Sorted(t_s, describe, what)
+    if times.ts[-1] == times.ts[0]:
+        raise InputError(source, "time column", f"all {n} {what} have the same time ({times.ts[0]:.6g} s)",
                          "export the file again with one time per sample (or check the time column is the time)")
-    cut = np.flatnonzero(np.diff(ts) > gap_s)
-    keep_lo, keep_hi = 0, n                       # the kept samples are ts[keep_lo:keep_hi]
-    notes: list[str] = []
-    if cut.size and not leave_out:  # scored events: any group far from the largest one is a typo, refused
-        starts = np.r_[0, cut + 1]
-        sizes = np.diff(np.r_[starts, n])
-        body = int(np.argmax(sizes))
-        other = int(np.argmin(sizes + (np.arange(sizes.size) == body) * n))   # the smallest other group
-        lo, hi = int(starts[other]), int(starts[other] + sizes[other])
-        idx = np.arange(lo, hi) if order is None else order[lo:hi]
-        after = other > body
-        b_lo, b_hi = int(starts[body]), int(starts[body] + sizes[body])
-        away = ts[lo] - ts[b_hi - 1] if after else ts[b_lo] - ts[hi - 1]
-        count = f"{hi - lo} {what}" if hi - lo > 1 else f"1 {what.rstrip('s')}"
-        raise InputError(source, _where(describe, int(idx.min())),
-                         f"{count} {_span_text(away)} {'after' if after else 'before'} the other {int(sizes[body])}",
-                         "correct the date or time (a typo?) or remove the line")
-    if cut.size:
-        starts = np.r_[0, cut + 1]
-        sizes = np.diff(np.r_[starts, n])
-        big = np.flatnonzero(sizes > OUTLIER_SHARE * n)
-        if big.size:
-            first, last = int(big[0]), int(big[-1])
-            keep_lo, keep_hi = int(starts[first]), int(starts[last] + sizes[last])
-        if n - (keep_hi - keep_lo) > _MAX_LEFT_OUT_SHARE * n or not big.size:
-            i = int(cut[np.argmax(np.diff(ts)[cut])])
-            a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
-            raise InputError(source, f"{_where(describe, a)} and {_where(describe, b)}",
-                             f"the times jump by {_span_text(ts[i + 1] - ts[i])}, and the {what} are scattered over "
-                             f"{_span_text(ts[-1] - ts[0])} in groups none of which holds most of them",
-                             "check the file's time column (a corrupt export or a reset clock); lrm analyses one night")
-        for lo, hi, after in ((0, keep_lo, False), (keep_hi, n, True)):
-            if hi > lo:
-                idx = np.arange(lo, hi) if order is None else order[lo:hi]
-                away = ts[lo] - ts[keep_hi - 1] if after else ts[keep_lo] - ts[hi - 1]
-                count = f"{hi - lo} {what}" if hi - lo > 1 else f"1 {what.rstrip('s')}"
-                notes.append(f"{_where(describe, int(idx.min()))}: {count} {_span_text(away)} "
-                             f"{'after' if after else 'before'} the other {keep_hi - keep_lo} {LEFT_OUT}")
-    span = float(ts[keep_hi - 1] - ts[keep_lo])
-    if span > MAX_RECORDING_S:
-        d = np.diff(ts[keep_lo:keep_hi])
-        i = keep_lo + int(np.argmax(d))
-        a, b = (i, i + 1) if order is None else (int(order[i]), int(order[i + 1]))
-        raise InputError(source, f"{_where(describe, a)} to {_where(describe, b)}",
-                         f"the {what} span {_span_text(span)} (the largest jump: {_span_text(float(d.max()))}); "
-                         f"lrm analyses one night, at most {MAX_RECORDING_S / 3600:.0f} h",
-                         "cut the recording to the night (or check the device's clock)")
-    if absolute:
-        lo_s, hi_s = float(ts[keep_lo]), float(ts[keep_hi - 1])
-        if lo_s < EPOCH_RANGE_S[0] or hi_s > EPOCH_RANGE_S[1]:
-            bad = keep_lo if lo_s < EPOCH_RANGE_S[0] else keep_hi - 1
-            j = bad if order is None else int(order[bad])
-            raise InputError(source, _where(describe, j), f"time {ts[bad]:.6g} s is not a date between 1970 and 2100",
-                             "check the time column's unit (s, ms, us, ns) and epoch")
-    if keep_lo == 0 and keep_hi == n:
+    starts = np.r_[0, np.flatnonzero(np.diff(times.ts) > gap_s) + 1]   # groups of times: ts[starts[k]:...]
+    sizes = np.diff(np.r_[starts, n])
+    if sizes.size > 1 and not leave_out:
+        times.refuse_far_group(starts, sizes, source)
+    lo, hi = times.kept_range(starts, sizes, source) if sizes.size > 1 else (0, n)
+    times.check_span(lo, hi, source, absolute)
+    if (lo, hi) == (0, n):
         return TimeScreen(None, ())
+    notes = times.left_out_notes(lo, hi)
     keep = np.zeros(n, bool)
-    keep[np.arange(keep_lo, keep_hi) if order is None else order[keep_lo:keep_hi]] = True
-    if warn:
-        for note in notes:
-            warnings.warn(f"{source}: {note}", LrmWarning, stacklevel=3)
+    keep[times.original(np.arange(lo, hi))] = True
+    for note in notes if warn else ():
+        warnings.warn(f"{source}: {note}", LrmWarning, stacklevel=2)
     return TimeScreen(keep, tuple(notes))
+
+
+class _Sorted:
+    """Times sorted once (``ts``), with the way back to the file's order for messages."""
+
+    def __init__(self, t_s: npt.NDArray[np.float64], describe: Callable[[int], str] | None, what: str) -> None:
+        self.order = None if bool(np.all(t_s[1:] >= t_s[:-1])) else np.argsort(t_s, kind="stable")
+        self.ts = t_s if self.order is None else t_s[self.order]
+        self.describe, self.what = describe, what
+
+    def original(self, i: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return i if self.order is None else self.order[i]
+
+    def where(self, i: int) -> str:
+        """Where sorted sample ``i`` is in the file (its line, or ``sample k``)."""
+        j = i if self.order is None else int(self.order[i])
+        return self.describe(j) if self.describe is not None else f"sample {j + 1}"
+
+    def first_where(self, lo: int, hi: int) -> str:
+        return self.where(int(np.argmin(self.original(np.arange(lo, hi)))) + lo)
+
+    def count(self, k: int) -> str:
+        return f"{k} {self.what}" if k > 1 else f"1 {self.what.rstrip('s')}"
+
+    def refuse_far_group(self, starts: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], source: str) -> None:
+        """InputError naming the smallest group of times far from the largest one (scored events: a typo)."""
+        body = int(np.argmax(sizes))
+        other = int(np.argmin(sizes + (np.arange(sizes.size) == body) * sizes.sum()))
+        lo, hi = int(starts[other]), int(starts[other] + sizes[other])
+        b_lo, b_hi = int(starts[body]), int(starts[body] + sizes[body])
+        after = other > body
+        away = self.ts[lo] - self.ts[b_hi - 1] if after else self.ts[b_lo] - self.ts[hi - 1]
+        raise InputError(source, self.first_where(lo, hi), f"{self.count(hi - lo)} {_span_text(away)} "
+                         f"{'after' if after else 'before'} the other {int(sizes[body])}",
+                         "correct the date or time (a typo?) or remove the line")
+
+    def kept_range(self, starts: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], source: str) -> tuple[int, int]:
+        """The sorted range kept: from the first to the last group holding more than :data:`OUTLIER_SHARE` of
+        the times; InputError when that would leave out more than 5 % (scattered times, not a few outliers)."""
+        n = int(sizes.sum())
+        big = np.flatnonzero(sizes > OUTLIER_SHARE * n)
+        lo, hi = (int(starts[big[0]]), int(starts[big[-1]] + sizes[big[-1]])) if big.size else (0, 0)
+        if not big.size or n - (hi - lo) > _MAX_LEFT_OUT_SHARE * n:
+            jumps = np.diff(self.ts)
+            i = int(np.argmax(jumps))
+            raise InputError(source, f"{self.where(i)} and {self.where(i + 1)}",
+                             f"the times jump by {_span_text(jumps[i])}, and the {self.what} are scattered over "
+                             f"{_span_text(self.ts[-1] - self.ts[0])} in groups none of which holds most of them",
+                             "check the file's time column (a corrupt export or a reset clock); lrm analyses one night")
+        return lo, hi
+
+    def check_span(self, lo: int, hi: int, source: str, absolute: bool) -> None:
+        """InputError if the kept times span more than :data:`MAX_RECORDING_S`, or (``absolute``) leave 1970-2100."""
+        span = float(self.ts[hi - 1] - self.ts[lo])
+        if span > MAX_RECORDING_S:
+            jumps = np.diff(self.ts[lo:hi])
+            i = lo + int(np.argmax(jumps))
+            raise InputError(source, f"{self.where(i)} to {self.where(i + 1)}",
+                             f"the {self.what} span {_span_text(span)} (the largest jump: {_span_text(float(jumps.max()))}); "
+                             f"lrm analyses one night, at most {MAX_RECORDING_S / 3600:.0f} h",
+                             "cut the recording to the night (or check the device's clock)")
+        if absolute and not (EPOCH_RANGE_S[0] <= self.ts[lo] and self.ts[hi - 1] <= EPOCH_RANGE_S[1]):
+            bad = lo if self.ts[lo] < EPOCH_RANGE_S[0] else hi - 1
+            raise InputError(source, self.where(bad), f"time {self.ts[bad]:.6g} s is not a date between 1970 and 2100",
+                             "check the time column's unit (s, ms, us, ns) and epoch")
+
+    def left_out_notes(self, lo: int, hi: int) -> list[str]:
+        """One note per end of the kept range with times left out: where, how many, how far."""
+        n, notes = self.ts.shape[0], []
+        for a, b, after in ((0, lo, False), (hi, n, True)):
+            if b > a:
+                away = self.ts[a] - self.ts[hi - 1] if after else self.ts[lo] - self.ts[b - 1]
+                notes.append(f"{self.first_where(a, b)}: {self.count(b - a)} {_span_text(away)} "
+                             f"{'after' if after else 'before'} the other {hi - lo}: {LEFT_OUT}")
+        return notes
 
 
 def check_duration(duration_s: float, *, source: str) -> None:
