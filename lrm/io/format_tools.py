@@ -353,6 +353,9 @@ def make_recording(
         t_s, accel_g = t_s[order], accel_g[order]
         notes.append(f"{back.size} backward time step(s) (first after sample {back[0] + 1}); samples re-sorted by time")
     rate = float(fs_hz) if fs_hz else estimate_fs_hz(t_s)
+    if range_g is not None and not (math.isfinite(range_g) and range_g > 0):  # a damaged header: unknown range
+        notes.append(f"declared range {range_g:g} g ignored (not a range)")
+        range_g = None
     leg = Leg(
         side=options.side,
         t_s=np.ascontiguousarray(t_s, dtype=np.float64),

@@ -84,19 +84,22 @@ def test_line_longer_than_the_parser_block(hour, tmp_path):
     assert len(out.stderr) < 1000                       # the line itself is never echoed
 
 
-@pytest.mark.parametrize("rate", ["-30", "0"])
-def test_gt3x_with_a_bad_rate_in_info_txt(tmp_path, rate):
-    """A negative rate: 'internal error: fs_hz must be > 0'; 0: ZeroDivisionError."""
+@pytest.mark.parametrize(("key", "value"), [("Sample Rate", "-30"), ("Sample Rate", "0"),
+                                            ("Acceleration Scale", "256 suffix_85"), ("Acceleration Scale", "0"),
+                                            ("Acceleration Max", "2100-01-01T00:00:00")])
+def test_gt3x_with_a_bad_value_in_info_txt(tmp_path, key, value):
+    """A negative rate: 'internal error: fs_hz must be > 0'; 0: ZeroDivisionError; a scale or range that is not
+    a number: ValueError (the last three found by the long fuzz run)."""
     src = shared_file("app_exports/actigraph/TAS1H30182785_2019-09-17.gt3x")
     path = tmp_path / "bad.gt3x"
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "info.txt":
-                data = re.sub(rb"Sample Rate: *\d+", b"Sample Rate: " + rate.encode(), data)
+                data = re.sub(key.encode() + rb": *[^\r\n]*", f"{key}: {value}".encode(), data)
             zout.writestr(item, data)
-    out = run_lrm(["analyze", str(path), "--side", "left", "--out", str(tmp_path / "o")])
-    assert out.returncode == 2 and out.clean and "Sample Rate" in _error_line(out)
+    out = run_lrm(["info", str(path)])
+    assert out.returncode == 2 and out.clean and key in _error_line(out)
 
 
 @pytest.mark.parametrize("command", ["info", "analyze"])

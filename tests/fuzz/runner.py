@@ -104,7 +104,10 @@ def iter_jobs(folder: Path, *, long: bool = False, seed: int = 16) -> Iterator[J
     n_bytes, n_values = BUDGET["long" if long else "default"]
     inputs = folder / "inputs"
     k = 0
+    only = os.environ.get("LRM_FUZZ_ONLY")            # e.g. LRM_FUZZ_ONLY=actigraph-gt3x-log: one seed's mutants
     for s in seeds(folder / "seeds"):
+        if only and s.name not in only.split(","):
+            continue
         rng = random.Random(f"{seed}-{s.name}")
         nb, nv = HEAVY.get(s.name, (n_bytes, n_values))
         if long and s.name in HEAVY:
