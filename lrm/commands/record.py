@@ -68,7 +68,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import signal
 
     from lrm.ble.recorder import LegTarget, RecordOptions, check_output_dir, record_night
     from lrm.ble.scan import resolve
@@ -122,18 +121,9 @@ def run(args: argparse.Namespace) -> int:
     online = _online_detector()
     view = StatusView(timebase, online=online is not None, quiet=args.quiet)
 
-    def hang_up(stop: asyncio.Event) -> None:
-        # the terminal closed: stop and save as on Ctrl-C; nothing may write to the dead terminal any more
-        view.quiet = True
-        _detach_from_terminal()
-        stop.set()
-
     async def main() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        loop.add_signal_handler(signal.SIGHUP, hang_up, stop)
+        _stop_on_signals(stop, view)
         targets = []
         for side, who in wanted.items():
             print(f"lrm: looking for the {side} sensor {who!r} ...", flush=True)
@@ -149,6 +139,23 @@ def run(args: argparse.Namespace) -> int:
     timebase.run(main())
     _print_summary(out)
     return 0
+
+
+def _stop_on_signals(stop, view) -> None:  # noqa: ANN001 - an asyncio.Event, the StatusView
+    """Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop the recording, which is then saved; after
+    SIGHUP nothing writes to the dead terminal any more."""
+    import asyncio
+    import signal
+
+    def hang_up() -> None:
+        view.quiet = True
+        _detach_from_terminal()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, hang_up)
 
 
 def _detach_from_terminal() -> None:

@@ -50,7 +50,7 @@ def _hours(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}") from None
-    if not 0 < value <= 48:  # NaN and inf fail too; lrm.io.plausibility.MAX_RECORDING_S
+    if not 0 < value <= 48:  # NaN and inf fail too; lrm.io.plausibility.MAX_NIGHT_S
         raise argparse.ArgumentTypeError(f"{text!r}: give the time in bed in hours, more than 0 and at most 48")
     return value
 

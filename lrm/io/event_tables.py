@@ -13,7 +13,7 @@ import pandas as pd
 
 from lrm.errors import InputError
 from lrm.io.paths import regular_file
-from lrm.io.plausibility import MAX_EVENT_S, MAX_RECORDING_S
+from lrm.io.plausibility import MAX_EVENT_S, MAX_NIGHT_S
 
 __all__ = ["read_text", "read_csv_table", "numeric_column", "check_intervals", "check_durations", "check_event_times"]
 
@@ -121,11 +121,11 @@ def check_durations(duration_s: np.ndarray, lines: pd.Series | np.ndarray, path:
 def check_event_times(onset_s: np.ndarray, lines: pd.Series | np.ndarray, path: str | os.PathLike[str], *,
                       what: str = "events") -> None:
     """InputError naming the line of an onset (s since the recording start) beyond
-    +-:data:`~lrm.io.plausibility.MAX_RECORDING_S`: every table sized by the events' times (sleep-stage epochs,
+    +-:data:`~lrm.io.plausibility.MAX_NIGHT_S`: every table sized by the events' times (sleep-stage epochs,
     report axes) then costs by rows, never by the values."""
-    far = np.abs(onset_s) > MAX_RECORDING_S
+    far = np.abs(onset_s) > MAX_NIGHT_S
     if far.any():
         i = int(np.argmax(far))
         raise InputError(str(path), _at(lines, i), f"time {onset_s[i]:.6g} s is not within "
-                         f"{MAX_RECORDING_S / 3600:.0f} h of the recording start (the {what} of one night)",
+                         f"{MAX_NIGHT_S / 3600:.0f} h of the recording start (the {what} of one night)",
                          "give times in s since the recording start (not Unix times or ms)")

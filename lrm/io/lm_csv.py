@@ -21,7 +21,7 @@ import pandas as pd
 from lrm.errors import InputError
 from lrm.io.event_tables import check_event_times, check_intervals, numeric_column, read_csv_table, read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
-from lrm.io.plausibility import MAX_RECORDING_S
+from lrm.io.plausibility import MAX_NIGHT_S
 
 __all__ = ["read_lm_csv", "read_intervals_csv", "read_hypnogram", "sniff_lm_csv"]
 
@@ -121,9 +121,9 @@ def read_hypnogram(path: str | os.PathLike[str], epoch_s: float = 30.0) -> Hypno
 
 
 def _check_epoch_count(n: int, epoch_s: float, path: str | os.PathLike[str], last_line: int) -> None:
-    if n * epoch_s > MAX_RECORDING_S:
+    if n * epoch_s > MAX_NIGHT_S:
         raise InputError(str(path), f"line {last_line}", f"{n} epochs of {epoch_s:g} s: {n * epoch_s / 3600:.1f} h, "
-                         f"more than one night ({MAX_RECORDING_S / 3600:.0f} h)", "give the stages of one night")
+                         f"more than one night ({MAX_NIGHT_S / 3600:.0f} h)", "give the stages of one night")
 
 
 def read_csv_table_headerless(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -194,10 +194,11 @@ def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
     try:
         with pa.memory_map(str(leg_path)) as source:  # a local file: a path is never parsed as a URI ("night:3")
             parquet = pq.ParquetFile(source)
-            rows = parquet.metadata.num_rows
-            if rows > MAX_SAMPLES_PER_LEG:  # checked before decompressing: a small file may hold many rows
-                raise InputError(str(leg_path), "", f"{rows} samples, more than lrm analyses per leg "
-                                 f"({MAX_SAMPLES_PER_LEG})", "split the recording into nights")
+            rows, limit = parquet.metadata.num_rows, max(MAX_SAMPLES_PER_LEG, leg_path.stat().st_size)
+            if rows > limit:  # before decompressing: sensor data takes >= 1 byte a sample, a bomb far less
+                raise InputError(str(leg_path), "", f"{rows} samples in {leg_path.stat().st_size} bytes, more than "
+                                 f"a recording holds ({limit}: one per byte, at least {MAX_SAMPLES_PER_LEG})",
+                                 "restore the file or re-run 'lrm recover'")
             table = parquet.read(columns=["t_us", "x", "y", "z"])
         t_s = table.column("t_us").to_numpy().astype(np.float64)
         t_s *= 1e-6

@@ -7,19 +7,26 @@ and report each repair with the sample (and the line, where the reader knows it)
 
 The limits, each with its reason:
 
-* :data:`MAX_RECORDING_S` (48 h): the longest recording lrm analyses. lrm scores one night (a rest period of
-  at most ~14 h, SCORING.md §2.1) and a day-long recording around it; 48 h keeps the working grid (25 Hz,
+* :data:`MAX_NIGHT_S` (48 h): the longest stretch one analysis grids, and the span of one night's scored events.
+  lrm scores a night (a rest period of at most ~14 h, SCORING.md §2.1) within a day around it (longer
+  recordings are analysed night by night, lrm.nights); 48 h keeps the working grid (25 Hz,
   lrm.params.PrepareParams) of two legs at ~4.3 M samples each, well inside 1 GiB.
-* :data:`OUTLIER_GAP_S` (1 h) and :data:`OUTLIER_SHARE` (1 %): a group of samples that holds less than 1 % of
-  the file and lies more than 1 h before or after all the others is a time outlier (a corrupt time field,
-  a clock reset): it is left out with a note. A real sensor loses contact for minutes, not hours, and a
-  group that small at the edge of a night carries no usable data (every gap has 2 s margins).
+* :data:`MAX_RECORDING_S` (62 days): the longest span a recording file may cover. Devices worn for days
+  record for at most a few weeks (an AX3 14 days at 100 Hz, a GENEActiv 45 days at 10 Hz); the nights and
+  the per-second non-wear sums over the whole recording are sized by it.
+* :data:`OUTLIER_GAP_S` (1 h), :data:`OUTLIER_SHARE` (1 %) and :data:`OUTLIER_MAX_SPAN_S` (10 min): a group of
+  samples that holds less than 1 % of the file, covers less than 10 minutes and lies more than 1 h before
+  or after all the others is a time outlier (a corrupt time field, a clock reset): it is left out with a
+  note. A real sensor loses contact for minutes, not hours, and so short a stretch at the edge of a
+  recording carries no night (every gap has 2 s margins).
 * :data:`EPOCH_RANGE_S`: absolute times must fall in 1970-2100 (Unix seconds); anything else is a wrong
   unit or a corrupt field.
-* :data:`MAX_SAMPLES_PER_LEG` (8 million, e.g. 22 h at 100 Hz or 11 h at 200 Hz): the most samples lrm reads
-  per leg. The analysis holds ~55 bytes per raw sample of each leg at its peak; two legs of 8 million stay
-  under 1 GiB (measured: 880 MiB). Compressed containers (a native recording's Parquet, a .gt3x zip) are
-  checked before they are decompressed: a file of a few kB can otherwise expand to billions of samples.
+* compressed containers are checked before they are decompressed, since a file of a few kB can expand to
+  billions of samples: a native recording's Parquet leg holds at most :data:`MAX_SAMPLES_PER_LEG` (8 million,
+  e.g. 22 h at 100 Hz; two such legs peak at 865 MiB in an analysis) or one sample per byte of the file
+  (sensor data compresses to 1.5-2 bytes per sample), whichever is more; a zip member (.gt3x, phyphox)
+  expands at most :data:`MAX_ZIP_RATIO` (20) times its compressed size plus 64 MiB (deflated sensor data:
+  2-4 times).
 * :data:`MAX_EVENT_S` (1 h): the longest scored event (leg movement, arousal, apnea) lrm accepts. Scored
   events last seconds to minutes (an LM 0.5-10 s, SCORING.md §1.2; the longest apneas a few minutes); an
   hour is a typo, refused with its line.
@@ -41,16 +48,20 @@ import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
 
-__all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_RECORDING_S", "MAX_SAMPLES_PER_LEG", "check_sample_count", "read_zip_member", "OUTLIER_GAP_S", "OUTLIER_SHARE", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G",
-           "accel_limit_g", "screen_times", "TimeScreen", "check_duration"]
+__all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_NIGHT_S", "MAX_RECORDING_S", "MAX_SAMPLES_PER_LEG", "MAX_ZIP_RATIO",
+           "OUTLIER_GAP_S", "OUTLIER_SHARE", "OUTLIER_MAX_SPAN_S", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G", "accel_limit_g", "screen_times",
+           "TimeScreen", "check_duration", "check_span", "zip_member_limit", "read_zip_member"]
 
-MAX_RECORDING_S = 48 * 3600.0
+MAX_NIGHT_S = 48 * 3600.0
+MAX_RECORDING_S = 62 * 86400.0
 OUTLIER_GAP_S = 3600.0
 OUTLIER_SHARE = 0.01
+OUTLIER_MAX_SPAN_S = 600.0
 EPOCH_RANGE_S = (0.0, 4_102_444_800.0)  # 1970-01-01 .. 2100-01-01 UTC
 UNKNOWN_RANGE_LIMIT_G = 50.0
 MAX_EVENT_S = 3600.0
 MAX_SAMPLES_PER_LEG = 8_000_000
+MAX_ZIP_RATIO = 20
 LEFT_OUT = "left out (a corrupt time or a reset clock)"  # ends every note of a time outlier left out
 _MAX_LEFT_OUT_SHARE = 0.05  # more outliers than this: the times are scattered, not a few corrupt fields
 
@@ -196,7 +207,8 @@ class _Sorted:
         """The sorted range kept: from the first to the last group holding more than :data:`OUTLIER_SHARE` of
         the times; InputError when that would leave out more than 5 % (scattered times, not a few outliers)."""
         n = int(sizes.sum())
-        big = np.flatnonzero(sizes > OUTLIER_SHARE * n)
+        spans = self.ts[starts + sizes - 1] - self.ts[starts]
+        big = np.flatnonzero((sizes > OUTLIER_SHARE * n) | (spans >= OUTLIER_MAX_SPAN_S))   # worn data is kept
         lo, hi = (int(starts[big[0]]), int(starts[big[-1]] + sizes[big[-1]])) if big.size else (0, 0)
         if not big.size or n - (hi - lo) > _MAX_LEFT_OUT_SHARE * n:
             jumps = np.diff(self.ts)
@@ -204,7 +216,7 @@ class _Sorted:
             raise InputError(source, f"{self.where(i)} and {self.where(i + 1)}",
                              f"the times jump by {_span_text(jumps[i])}, and the {self.what} are scattered over "
                              f"{_span_text(self.ts[-1] - self.ts[0])} in groups none of which holds most of them",
-                             "check the file's time column (a corrupt export or a reset clock); lrm analyses one night")
+                             "check the file's time column (a corrupt export or a reset clock)")
         return lo, hi
 
     def check_span(self, lo: int, hi: int, source: str, absolute: bool) -> None:
@@ -215,8 +227,8 @@ class _Sorted:
             i = lo + int(np.argmax(jumps))
             raise InputError(source, f"{self.where(i)} to {self.where(i + 1)}",
                              f"the {self.what} span {_span_text(span)} (the largest jump: {_span_text(float(jumps.max()))}); "
-                             f"lrm analyses one night, at most {MAX_RECORDING_S / 3600:.0f} h",
-                             "cut the recording to the night (or check the device's clock)")
+                             f"a recording lrm reads spans at most {MAX_RECORDING_S / 86400:.0f} days",
+                             "check the device's clock (a corrupt time?), or cut the recording")
         if absolute and not (EPOCH_RANGE_S[0] <= self.ts[lo] and self.ts[hi - 1] <= EPOCH_RANGE_S[1]):
             bad = lo if self.ts[lo] < EPOCH_RANGE_S[0] else hi - 1
             raise InputError(source, self.where(bad), f"time {self.ts[bad]:.6g} s is not a date between 1970 and 2100",
@@ -234,35 +246,49 @@ class _Sorted:
 
 
 def check_duration(duration_s: float, *, source: str) -> None:
-    """InputError if a recording's first-to-last span (s) is not finite or longer than :data:`MAX_RECORDING_S`.
+    """InputError if one analysis' first-to-last span (s) is not finite or longer than :data:`MAX_NIGHT_S`.
 
-    The guard of every array sized by time (the working grid, per-second tables), for recordings that did
-    not come through a reader (the Python API).
+    The guard of every array one analysis sizes by time (the working grid, per-second tables); longer
+    recordings are analysed night by night (:mod:`lrm.nights`), each night within this bound.
     """
-    if not math.isfinite(duration_s) or duration_s > MAX_RECORDING_S:
+    if not math.isfinite(duration_s) or duration_s > MAX_NIGHT_S:
         raise InputError(source, "", f"the recording spans {_span_text(duration_s) if math.isfinite(duration_s) else duration_s} "
-                         f"from its first to its last sample; lrm analyses one night, at most "
-                         f"{MAX_RECORDING_S / 3600:.0f} h", "cut the recording to the night (or check the device's clock)")
+                         f"from its first to its last sample; one analysis covers at most {MAX_NIGHT_S / 3600:.0f} h",
+                         "analyse it night by night (lrm analyze does for recordings over 30 h), or check the clock")
 
 
-def check_sample_count(n: int, *, source: str, where: str = "") -> None:
-    """InputError if one leg holds more than :data:`MAX_SAMPLES_PER_LEG` samples (memory bound, see above)."""
-    if n > MAX_SAMPLES_PER_LEG:
-        raise InputError(source, where, f"{n} samples in one leg, more than lrm analyses ({MAX_SAMPLES_PER_LEG}: "
-                         "e.g. 22 h at 100 Hz)", "split the recording into nights, or export it at a lower rate")
+def check_span(start_s: float, end_s: float, *, source: str) -> None:
+    """InputError if a recording file's span (s) is not finite or longer than :data:`MAX_RECORDING_S` (e.g. a
+    device file whose block index holds a corrupt time; readers that index their blocks are checked here)."""
+    span = end_s - start_s
+    if not (math.isfinite(span) and 0 <= span <= MAX_RECORDING_S):
+        shown = _span_text(span) if math.isfinite(span) else str(span)
+        raise InputError(source, "", f"its samples span {shown}; a recording lrm reads spans at most "
+                         f"{MAX_RECORDING_S / 86400:.0f} days", "check the device's clock (a corrupt block time?), "
+                         "or cut the recording")
 
 
-def read_zip_member(archive: zipfile.ZipFile, name: str, *, source: str, max_bytes: int) -> bytes:
-    """``archive``'s member ``name``, refused (InputError) when it would expand beyond ``max_bytes``.
+
+
+def zip_member_limit(info: zipfile.ZipInfo) -> int:
+    """Most bytes a zip member may expand to: :data:`MAX_ZIP_RATIO` times its compressed size plus 64 MiB."""
+    return MAX_ZIP_RATIO * int(info.compress_size) + (64 << 20)
+
+
+def read_zip_member(archive: zipfile.ZipFile, name: str, *, source: str, max_bytes: int | None = None) -> bytes:
+    """``archive``'s member ``name``, refused (InputError) when it would expand beyond ``max_bytes`` (default and
+    at most :func:`zip_member_limit`).
 
     The size is read from the archive's directory before anything is decompressed, so a zip bomb (a few kB
     expanding to gigabytes) costs nothing; a member that decompresses to more than it declared is cut at
     ``max_bytes`` + 1 and refused the same way.
     """
     info = archive.getinfo(name)
+    max_bytes = zip_member_limit(info) if max_bytes is None else min(max_bytes, zip_member_limit(info))
     if info.file_size > max_bytes:
-        raise InputError(source, name, f"expands to {info.file_size} bytes, more than lrm reads from one archive "
-                         f"member ({max_bytes >> 20} MiB: one night)", "check the file (a damaged or foreign archive)")
+        raise InputError(source, name, f"expands to {info.file_size} bytes from {info.compress_size}, more than "
+                         f"lrm reads from one archive member ({max_bytes >> 20} MiB)",
+                         "check the file (a damaged or foreign archive)")
     with archive.open(info) as member:
         data = member.read(max_bytes + 1)
     if len(data) > max_bytes:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from lrm.errors import InputError, LrmError, LrmWarning, UnknownFormatError
 from lrm.io.paths import input_path
-from lrm.io.plausibility import check_sample_count, screen_times
+from lrm.io.plausibility import check_span, screen_times
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
@@ -217,8 +217,10 @@ def open_source(path: str | os.PathLike[str], options: ReadOptions = ReadOptions
 
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
-    if hasattr(module, "open_source"):
-        return module.open_source(Path(path), options)
+    if hasattr(module, "open_source"):  # an index of block times: a corrupt one must not size the nights
+        source = module.open_source(Path(input_path(path, directory_ok=fmt.is_directory)), options)
+        check_span(source.start_s, source.end_s, source=str(path))
+        return source
     return MemoryLegSource(read_file(path, options, format=fmt.name, digest=False))
 
 
@@ -230,7 +232,6 @@ def screen_recording(rec: Recording) -> Recording:
     """
     legs = dict(rec.legs)
     for side, leg in rec.legs.items():
-        check_sample_count(leg.n_samples, source=leg.source or side)
         screen = screen_times(leg.t_s, source=leg.source or side, absolute=rec.time_is_absolute)
         if screen.keep is not None:
             legs[side] = replace(leg, t_s=leg.t_s[screen.keep], accel_g=leg.accel_g[screen.keep],

@@ -30,7 +30,7 @@ from lrm.errors import InputError
 from lrm.io.edf_scoring import is_edf, read_edf_scoring, read_scoring_hypnogram, read_scoring_intervals
 from lrm.io.event_tables import read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
-from lrm.io.plausibility import MAX_RECORDING_S
+from lrm.io.plausibility import MAX_NIGHT_S
 from lrm.io.lm_csv import read_hypnogram, read_intervals_csv, read_lm_csv, sniff_lm_csv
 from lrm.io.remlogic import read_remlogic, sniff_remlogic
 
@@ -94,16 +94,16 @@ def _period(hours, start_s, end_s, hyp: Hypnogram | None, path: PathLike) -> tup
         raise InputError(str(path), "--start/--end", "only one end of the analysis period given", "give both --start and --end")
     period = None if start_s is None else (float(start_s), float(end_s))
     if period is not None:
-        if not all(abs(t) <= MAX_RECORDING_S for t in period):  # NaN fails too
+        if not all(abs(t) <= MAX_NIGHT_S for t in period):  # NaN fails too
             raise InputError(str(path), "--start/--end", f"{period[0]:g}-{period[1]:g} s is not within "
-                             f"{MAX_RECORDING_S / 3600:.0f} h of the recording start", "give both in s since the recording start")
+                             f"{MAX_NIGHT_S / 3600:.0f} h of the recording start", "give both in s since the recording start")
         if not period[1] > period[0]:
             raise InputError(str(path), "--start/--end", f"end {period[1]:g} s is not after start {period[0]:g} s",
                              "give --end later than --start (both in s since the recording start)")
     if hours is not None:
-        if not 0 < hours <= MAX_RECORDING_S / 3600:  # NaN and inf fail too
+        if not 0 < hours <= MAX_NIGHT_S / 3600:  # NaN and inf fail too
             raise InputError(str(path), "--hours", f"an analysis period of {hours:g} h",
-                             f"give the time in bed in hours, more than 0 and at most {MAX_RECORDING_S / 3600:.0f}")
+                             f"give the time in bed in hours, more than 0 and at most {MAX_NIGHT_S / 3600:.0f}")
         return float(hours), period
     if period is not None:
         return (period[1] - period[0]) / 3600.0, period

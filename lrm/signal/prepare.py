@@ -273,7 +273,7 @@ def grid_length(duration_s: float, *, fs_hz: float, source: str) -> int:
     """Number of working-grid samples for a recording spanning ``duration_s`` s at ``fs_hz`` Hz.
 
     The one place a time span becomes an allocation: refused (InputError) beyond
-    :data:`lrm.io.plausibility.MAX_RECORDING_S`, so that no time value can size an array (readers leave
+    :data:`lrm.io.plausibility.MAX_NIGHT_S`, so that no time value can size an array (readers leave
     time outliers out before, :func:`lrm.io.plausibility.screen_times`).
 
     >>> grid_length(3600.0, fs_hz=25.0, source="x.csv")
