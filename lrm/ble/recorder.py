@@ -361,7 +361,7 @@ async def record_night(
     try:
         return await _record_locked(night_dir, targets, options=options, timebase=timebase, backend=backend,
                                     backend_kwargs=backend_kwargs, stop=stop, on_status=on_status, meta=meta,
-                                    online=online)
+                                    online=online, timezone=timezone)
     finally:
         lock.release()
 
@@ -370,7 +370,7 @@ async def _record_locked(night_dir: str | os.PathLike[str], targets: list[LegTar
                          timebase: Timebase, backend: type[BaseBleakClient] | None,
                          backend_kwargs: Mapping[str, Any] | None, stop: asyncio.Event | None,
                          on_status: Callable[[dict[str, LegStatus]], None] | None, meta: Mapping[str, Any] | None,
-                         online: Any | None) -> Path:
+                         online: Any | None, timezone: str | None) -> Path:
     out = check_output_dir(night_dir, locked=True)
     stop = stop or asyncio.Event()
     journal = JournalWriter(journal_path(out))

