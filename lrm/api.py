@@ -12,11 +12,13 @@ and seconds::
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from lrm._version import __version__
+from lrm.errors import LrmWarning
 from lrm.io.edf_scoring import read_scoring_files
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
@@ -112,6 +114,8 @@ def score_events(
     )
     # the export's wall clock, of a zone it does not state: stored without an offset (never called UTC)
     recording_start = inputs.recording_start or inputs.recording_start_local
+    for note in inputs.notes:  # e.g. LMs in unscored epochs left out: said, and kept in .notes
+        warnings.warn(f"{path}: {note}", LrmWarning, stacklevel=2)
     scored = score_lms(
         inputs.lms, hours=inputs.hours, rules=rules, hypnogram=inputs.hypnogram,
         respiratory=inputs.respiratory, arousals=inputs.arousals, period=inputs.period,
@@ -120,7 +124,8 @@ def score_events(
     period = inputs.period or (None, None)
     summary = Summary.from_dict({**scored.summary.to_dict(), "lights_out_s": period[0], "lights_on_s": period[1],
                                  "rest_period_source": _period_source(inputs.period, start_s),
-                                 "lrm_version": __version__})
+                                 "lrm_version": __version__,
+                                 "warnings": list(inputs.notes)})
     return NightResult(add_onset_column(scored.events, recording_start, None), summary, hypnogram=inputs.hypnogram,
                        respiratory=_intervals(inputs.respiratory), arousals=_intervals(inputs.arousals))
 

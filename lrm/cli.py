@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     warnings.showwarning = _show_warning
     warnings.simplefilter("always", LrmWarning)
+    stdout, sys.stdout = sys.stdout, _PipeSafe(sys.stdout)  # `lrm analyze ... | head` must not stop the work
     try:
         return int(args.run(args) or 0)
     except LrmError as exc:
@@ -114,6 +115,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        sys.stdout = stdout
+
+
+class _PipeSafe:
+    """stdout that survives its reader going away (``| head``, a closed terminal): the first write that finds
+    the pipe closed points file descriptor 1 at /dev/null, and the command carries on to its end (writing its
+    files) instead of stopping half-way with BrokenPipeError."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001 - a text stream
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                return self._stream.write(text)
+            except (BrokenPipeError, ValueError):
+                self._detach()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):
+                self._detach()
+
+    def _detach(self) -> None:
+        self._closed = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())   # the interpreter's last flush at exit then succeeds too
+            os.close(null)
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO): nothing to redirect
+            pass
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - isatty, fileno, encoding ... of the real stream
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownFormatError",
     "DeviceNotFoundError",
     "OutputExistsError",
+    "OutputWriteError",
     "LrmWarning",
 ]
 
@@ -94,6 +95,19 @@ class OutputExistsError(LrmError):
 
     def __str__(self) -> str:
         return f"{self.args[0]}: already exists and would be overwritten. Fix: {self.args[1]}"
+
+
+class OutputWriteError(LrmError):
+    """A file could not be written (a full disk, no permission, a read-only folder); nothing half-written of it
+    is left behind, and the file it would have replaced is unchanged."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(str(path), problem)
+
+    def __str__(self) -> str:
+        path, problem = self.args
+        return (f"{path}: cannot be written ({problem}); nothing half-written was left. Fix: free disk space, or "
+                "choose another --out (check the folder's permissions), then run the command again")
 
 
 class LrmWarning(UserWarning):

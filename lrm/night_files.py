@@ -8,14 +8,14 @@ the recording's zone, :mod:`lrm.io.times`), the same night directory (:mod:`lrm.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from lrm.errors import InputError, OutputExistsError
+from lrm.errors import InputError
 from lrm.io.edf_scoring import read_scoring_files
-from lrm.io.night_dir import SUMMARY, save_night
+from lrm.io.night_dir import REPORT, check_outputs, night_outputs, save_night
 from lrm.io.recording import Recording
 from lrm.io.registry import read
 from lrm.io.times import parse_lights
@@ -52,6 +52,10 @@ class NightInputs:
     tz: str | None = None
     ask_side: Callable[[str], str] | None = None
 
+    def files(self) -> tuple[str, ...]:
+        """Every input file or directory given (for the check that no output overwrites one)."""
+        return tuple(p for p in (self.path, self.left, self.right, self.hypnogram, self.respiratory, self.arousals) if p)
+
     def __post_init__(self) -> None:
         if self.path is None and self.left is None and self.right is None:
             raise InputError("lrm analyze", "", "no input given",
@@ -71,15 +75,16 @@ def read_recording(inputs: NightInputs) -> Recording:
 def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: Params | None = None, *,
                   overwrite: bool = False, report: bool = True, pdf: bool = False, threads: int | None = None,
                   during_read: Callable[[], AbstractContextManager[object]] = nullcontext) -> NightResult:
-    """Read, analyse and save one night into ``out_dir`` (summary.json last), then its report.html.
+    """Read, analyse and save one night into ``out_dir``: trace, events, report.html, summary.json last.
 
     Parameters
     ----------
     inputs : NightInputs
         The night's files and per-night values.
     out_dir : path
-        The night directory (created); an existing night there raises :class:`OutputExistsError`
-        before anything is read, unless ``overwrite``.
+        The night directory (created). Any of the night's files existing there raises
+        :class:`~lrm.errors.OutputExistsError` before anything is read, unless ``overwrite``; an output that
+        is one of the inputs raises :class:`~lrm.errors.InputError` even then.
     params : Params, optional
         Analysis parameters (default :class:`Params`).
     report, pdf : bool
@@ -95,8 +100,8 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
     NightResult
     """
     out = Path(out_dir)
-    if (out / SUMMARY).exists() and not overwrite:
-        raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
+    # every output checked before anything is read or written; an input is never an output
+    check_outputs(night_outputs(out, report=report, pdf=pdf), inputs=inputs.files(), overwrite=overwrite)
     with during_read():
         recording = read_recording(inputs)
     hypnogram, respiratory, arousals = read_scoring_files(inputs.hypnogram, inputs.respiratory, inputs.arousals,
@@ -104,12 +109,21 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
     lights_out_s, lights_on_s = parse_lights(recording, inputs.lights_out, inputs.lights_on)
     result = analyze(recording, params, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                      lights_out_s=lights_out_s, lights_on_s=lights_on_s, threads=threads)
-    save_night(result, out, overwrite=overwrite)
-    if report:
+    save_night(result, out, overwrite=overwrite, report=night_report(result, pdf=pdf) if report else None, pdf=pdf)
+    return result
+
+
+def night_report(result: NightResult, *, pdf: bool = False) -> Callable[[Path], Sequence[Path]]:
+    """The report step of :func:`lrm.io.night_dir.save_night`: report.html (and report.pdf) of ``result``,
+    written before summary.json marks the directory complete."""
+
+    def write(out: Path) -> Sequence[Path]:
         from lrm.report.html import write_night_report
 
-        write_night_report(result, out.resolve().name, out / "report.html", pdf=pdf)
-    return result
+        html = write_night_report(result, out.resolve().name, out / REPORT, pdf=pdf)
+        return (html, html.with_suffix(".pdf")) if pdf else (html,)
+
+    return write
 
 
 def wall_clock_start(recording: Recording) -> float | None:

@@ -293,11 +293,11 @@ def _one_night(window: NightWindow, sources: Mapping[str, LegSource], nonwear: M
         return row | {"status": "no lying period", "reason": "no lying period found: the legs never lay near "
                       "horizontal for a bout (sensor not on the ankle, or a night out of bed)"}, None
     directory = out / window.date
-    result.save(directory, overwrite=options["overwrite"])
-    if options["report"]:
-        from lrm.report.html import write_night_report
+    from lrm.io.night_dir import save_night
+    from lrm.night_files import night_report
 
-        write_night_report(result, window.date, directory / "report.html", pdf=options["pdf"])
+    save_night(result, directory, overwrite=options["overwrite"],   # the report before summary.json marks it done
+               report=night_report(result, pdf=options["pdf"]) if options["report"] else None, pdf=options["pdf"])
     start = datetime.fromisoformat(summary.recording_start.replace("Z", "+00:00")).timestamp() if summary.recording_start else 0.0
     coverage = [q.coverage_pct for q in summary.quality.values()]
     row.update({"analysed_start": _local_iso(plan.start_s, tz), "analysed_end": _local_iso(plan.end_s, tz),

@@ -306,6 +306,9 @@ class Params:
         """Read parameters from a TOML file (see the module docstring for the layout)."""
         import tomllib
 
+        from lrm.io.paths import regular_file
+
+        regular_file(path, what="TOML")  # a FIFO would block the read
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
@@ -313,6 +316,10 @@ class Params:
             raise InputError(str(path), "", "no such file", "check the --config path") from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(str(path), "", f"not valid TOML ({exc})", "fix the syntax") from None
+        except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+            raise InputError(str(path), f"byte {exc.start}", "not UTF-8 text", "save the file as UTF-8") from None
+        except IsADirectoryError:
+            raise InputError(str(path), "", "a directory, not a TOML file", "check the --config path") from None
         return cls.from_dict(data, source=str(path))
 
 

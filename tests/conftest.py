@@ -46,3 +46,10 @@ def make_night():
         return _NIGHTS[key]
 
     return factory
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001, ARG001
+    """The robustness tests' counts (tests/fuzz, tests/ble/test_crash_safety.py) in the CI log."""
+    for report in getattr(config, "lrm_fuzz_reports", ()):
+        terminalreporter.write_sep("-", "robustness (issue 16)")
+        terminalreporter.write_line(report)

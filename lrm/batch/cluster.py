@@ -90,9 +90,30 @@ def local_cluster(n_workers: int) -> Any:
     distributed = _import_distributed()
     import dask
 
-    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), _children_ignore_ctrl_c():
         return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                         dashboard_address=":0", scheduler_kwargs={"dashboard": False}, silence_logs=50)
+
+
+@contextmanager
+def _children_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (an ignored signal stays ignored in a child).
+
+    Ctrl-C reaches every process of the terminal's foreground group: the workers would die mid-night with
+    tracebacks, and their nannies restart them. Only lrm's own process handles it (lrm.batch.orchestrate):
+    it cancels the queued nights, keeps the finished ones and closes the cluster, which ends the workers.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_nights(

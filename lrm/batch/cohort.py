@@ -16,12 +16,12 @@ A failed night keeps its row, with the inputs and the error and empty figures.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrm.batch.run import CohortRow
+from lrm.io.atomic import write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,12 +114,7 @@ def cohort_frame(rows: Iterable[CohortRow]) -> pd.DataFrame:
 
 
 def _replace_atomically(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, write, binary=True)   # lrm.io.atomic: a full disk names the file, leaves no .tmp
 
 
 def write_cohort(rows: Sequence[CohortRow], out_dir: str | os.PathLike[str]) -> pd.DataFrame:

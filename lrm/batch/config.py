@@ -8,10 +8,11 @@ identically is ``lrm batch ... --config OUT/params-<digest>.toml``.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from lrm.io.atomic import write_text_atomic
 
 if TYPE_CHECKING:
     from lrm.params import Params
@@ -63,7 +64,5 @@ def record_params(params: Params, out_dir: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"params-{params.digest()}.toml"
     if not path.exists():
-        tmp = out / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(params_toml(params), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, params_toml(params))
     return path

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lrm.batch.cohort import write_cohort
 from lrm.batch.config import load_config, record_params
 from lrm.batch.discover import NightSpec, find_nights
-from lrm.batch.run import PARTIAL_DIR, CohortRow, is_finished, read_values, run_night
+from lrm.batch.run import PARTIAL_DIR, CohortRow, failed_row, is_finished, read_values, run_night
 from lrm.errors import InputError
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchResult", "run_batch", "ERROR_LOG"]
 
 ERROR_LOG = "batch-errors.log"
+INTERRUPTED = "not analysed: the batch was interrupted (Ctrl-C). Fix: run the same command again; finished nights are kept"
 LOCK_FILE = ".lrm-batch.lock"
 
 
@@ -87,6 +88,24 @@ def _lock(out: Path) -> Any:
     return fh
 
 
+def _settle_interrupted(nights: Sequence[NightSpec], rows: dict[str, CohortRow], out: Path) -> None:
+    """After Ctrl-C (the cluster closed: nothing writes any more): a night its worker finished while the cluster
+    was closing is kept as ``ok``; every other unfinished night is a failed row saying it was interrupted."""
+    for spec in nights:
+        if spec.night_id not in rows:
+            kept = _finished_row(spec, out)
+            rows[spec.night_id] = replace(kept, status="ok") if kept else failed_row(spec, INTERRUPTED)
+
+
+def _stop_interrupted(rows: Sequence[CohortRow], out: Path, console: Console | None) -> None:
+    """Say what an interrupted batch kept, then re-raise the KeyboardInterrupt (the CLI exits 130)."""
+    finished = sum(r.status in ("ok", "skipped") for r in rows)
+    if console is not None:
+        console.print(f"lrm batch: interrupted; {finished} of {len(rows)} nights finished and kept in {out}. "
+                      "Run the same command again to analyse the rest.", highlight=False)
+    raise KeyboardInterrupt
+
+
 def _log_internal_errors(rows: Sequence[CohortRow], out: Path) -> None:
     details = [r for r in rows if r.detail]
     if not details:
@@ -143,6 +162,9 @@ def run_batch(
 
     Raises
     ------
+    KeyboardInterrupt
+        On Ctrl-C, once the queued nights are cancelled, the workers stopped and the cohort table written
+        (finished nights ``ok``, the others ``failed`` as interrupted): a re-run continues where it stopped.
     InputError
         If no night is found, a manifest or the config is malformed, ``out_dir`` is a file, another batch
         is writing into ``out_dir`` (``out_dir/.lrm-batch.lock``), or the scheduler cannot be reached.
@@ -187,6 +209,7 @@ def run_batch(
             if progress is not None:
                 progress.advance(row)
 
+        interrupted = False
         try:
             if todo:
                 if progress is not None:
@@ -196,14 +219,23 @@ def run_batch(
                     if progress is not None:
                         n_workers = len(client.scheduler_info().get("workers", {}))
                         progress.note(f"Dask: {n_workers} workers, scheduler {client.scheduler.address}")
-                    run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
-                               night_fn=night_fn)
+                    try:
+                        run_nights(client, todo, resolved.to_dict(), out, force=force, report=report, on_row=settle,
+                                   night_fn=night_fn)
+                    except KeyboardInterrupt:  # Ctrl-C: stop cleanly, keep the finished nights (see below)
+                        interrupted = True
+                        if progress is not None:
+                            progress.note("interrupted: cancelling the queued nights and stopping the workers ...")
         finally:
             if progress is not None:
                 progress.__exit__(None, None, None)
             shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
+        if interrupted:
+            _settle_interrupted(discovery.nights, rows, out)
         ordered = tuple(rows[s.night_id] for s in discovery.nights)
         table = write_cohort(ordered, out)
+        if interrupted:
+            _stop_interrupted(ordered, out, console)
         _log_internal_errors(ordered, out)
         digest = resolved.digest()
         stale = sum(r.status == "skipped" and r.values.get("params_digest", digest) != digest for r in ordered)

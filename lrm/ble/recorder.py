@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from lrm.ble.journal import EVENT, GAP, META, STREAM, JournalWriter, PacketRecord, journal_path
 from lrm.ble.timebase import REAL_TIME, Timebase
 from lrm.errors import LrmError, OutputExistsError
+from lrm.io.recording_lock import RecordingLock, check_not_recording
 
 if TYPE_CHECKING:
     from bleak.backends.client import BaseBleakClient
@@ -129,11 +130,14 @@ class LegStatus:
             self.rate_hz = count / span if span > 0 else 0.0
 
 
-def check_output_dir(night_dir: str | os.PathLike[str]) -> Path:
-    """Refuse a directory that already holds a recording or a journal (nothing recorded is overwritten)."""
+def check_output_dir(night_dir: str | os.PathLike[str], *, locked: bool = False) -> Path:
+    """Refuse a directory that is being recorded (its lock is held: :mod:`lrm.io.recording_lock`), or that already
+    holds a recording or a journal (nothing recorded is overwritten). ``locked``: this process holds the lock."""
     from lrm.io.native import MANIFEST
 
     out = Path(night_dir)
+    if not locked:
+        check_not_recording(out, "a second recorder cannot write into it")
     if (out / MANIFEST).exists():
         raise OutputExistsError(str(out / MANIFEST))
     if journal_path(out).exists():
@@ -353,7 +357,21 @@ async def record_night(
     :class:`~lrm.errors.OutputExistsError` if the directory already holds a recording or a journal.
     ``timezone`` is the night's zone (``--tz``); by default this computer's, journaled at the start.
     """
-    out = check_output_dir(night_dir)
+    lock = RecordingLock(Path(night_dir)).acquire()  # held until the recording is saved (released on any exit)
+    try:
+        return await _record_locked(night_dir, targets, options=options, timebase=timebase, backend=backend,
+                                    backend_kwargs=backend_kwargs, stop=stop, on_status=on_status, meta=meta,
+                                    online=online, timezone=timezone)
+    finally:
+        lock.release()
+
+
+async def _record_locked(night_dir: str | os.PathLike[str], targets: list[LegTarget], *, options: RecordOptions,
+                         timebase: Timebase, backend: type[BaseBleakClient] | None,
+                         backend_kwargs: Mapping[str, Any] | None, stop: asyncio.Event | None,
+                         on_status: Callable[[dict[str, LegStatus]], None] | None, meta: Mapping[str, Any] | None,
+                         online: Any | None, timezone: str | None) -> Path:
+    out = check_output_dir(night_dir, locked=True)
     stop = stop or asyncio.Event()
     journal = JournalWriter(journal_path(out))
     status = {t.side: LegStatus(t.side, t.name or (t.device.name or ""), t.device.address) for t in targets}

@@ -280,5 +280,19 @@ def finalize(night_dir: str | os.PathLike[str]) -> tuple[Path, AssemblyReport]:
 
 
 def recover(night_dir: str | os.PathLike[str]) -> tuple[Path, AssemblyReport]:
-    """``lrm recover``: rebuild the recording of an interrupted night from its journal."""
-    return finalize(night_dir)
+    """``lrm recover``: rebuild the recording of an interrupted night from its journal.
+
+    Raises :class:`~lrm.io.recording_lock.RecordingInProgressError` while a live ``lrm record`` holds the night
+    (recovering it would cut the recording short and make the recorder's own save fail).
+    """
+    from lrm.io.recording_lock import RecordingInProgressError, RecordingLock
+
+    try:
+        lock = RecordingLock(Path(night_dir)).acquire() if (Path(night_dir) / "journal").is_dir() else None
+    except RecordingInProgressError as exc:
+        raise RecordingInProgressError(exc.args[0], exc.args[1], "recovering it now would cut it short") from None
+    try:
+        return finalize(night_dir)
+    finally:
+        if lock is not None:
+            lock.release()

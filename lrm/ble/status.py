@@ -66,7 +66,10 @@ class StatusView:
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.__exit__(*exc)
+            try:
+                self._live.__exit__(*exc)
+            except OSError:
+                pass
 
     def _clock(self) -> str:
         import datetime as dt
@@ -79,8 +82,11 @@ class StatusView:
         if self.quiet or (not force and now - self._last < self.interval_s):
             return
         self._last = now
-        if self._live is not None:
-            self._live.update(render_table(status, clock=self._clock(), online=self.online), refresh=True)
-        else:
-            for st in status.values():
-                self.console.print(f"{self._clock()}  {summary_line(st)}", highlight=False, soft_wrap=True)
+        try:
+            if self._live is not None:
+                self._live.update(render_table(status, clock=self._clock(), online=self.online), refresh=True)
+            else:
+                for st in status.values():
+                    self.console.print(f"{self._clock()}  {summary_line(st)}", highlight=False, soft_wrap=True)
+        except OSError:  # the terminal went away (EIO, a closed pipe): the display stops, never the recording
+            self.quiet = True

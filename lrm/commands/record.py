@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "record one or two BLE ankle sensors overnight (crash-safe; Ctrl-C stops and saves)"
+HELP = "record one or two BLE ankle sensors overnight (crash-safe; Ctrl-C or closing the terminal stops and saves)"
 
 DESCRIPTION = """\
-Connect to one or two ankle sensors and record until Ctrl-C (or SIGTERM). Every packet goes first to a
+Connect to one or two ankle sensors and record until Ctrl-C (or SIGTERM, or SIGHUP when the terminal
+closes: all three stop and save the night). Every packet goes first to a
 crash-safe journal (NIGHT_DIR/journal/, flushed every second); on stop, the native recording
 (recording.json + left/right.parquet) is written, ready for 'lrm analyze NIGHT_DIR'. If the recorder is
 killed or the power fails, 'lrm recover NIGHT_DIR' rebuilds the recording from the journal.
@@ -67,7 +68,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import signal
 
     from lrm.ble.recorder import LegTarget, RecordOptions, check_output_dir, record_night
     from lrm.ble.scan import resolve
@@ -123,9 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        _stop_on_signals(stop, view)
         targets = []
         for side, who in wanted.items():
             print(f"lrm: looking for the {side} sensor {who!r} ...", flush=True)
@@ -141,6 +139,41 @@ def run(args: argparse.Namespace) -> int:
     timebase.run(main())
     _print_summary(out)
     return 0
+
+
+def _stop_on_signals(stop, view) -> None:  # noqa: ANN001 - an asyncio.Event, the StatusView
+    """Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all stop the recording, which is then saved; after
+    SIGHUP nothing writes to the dead terminal any more."""
+    import asyncio
+    import signal
+
+    def hang_up() -> None:
+        view.quiet = True
+        _detach_from_terminal()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, hang_up)
+
+
+def _detach_from_terminal() -> None:
+    """Point stdout and stderr at /dev/null (after SIGHUP: writing to a hung-up terminal fails with EIO)."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _simulated_sensors(text: str, sides: tuple[str, ...], rate_hz: float, range_g: float | None,

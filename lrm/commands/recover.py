@@ -11,7 +11,8 @@ DESCRIPTION = """\
 recorder was killed or the computer lost power before it could save, this rebuilds NIGHT_DIR's native
 recording from the journal (at most the last 2 s before the crash are missing), so that
 'lrm analyze NIGHT_DIR' works. A damaged last record (torn write) is skipped and reported. An existing
-recording is never overwritten.
+recording is never overwritten, and a night still being recorded (its recorder holds a lock on it) is
+refused: stop that recorder instead, it saves the night itself.
 """
 
 EPILOG = """\

@@ -45,6 +45,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}") from None
+    if not 0 < value <= 48:  # NaN and inf fail too; lrm.io.plausibility.MAX_NIGHT_S
+        raise argparse.ArgumentTypeError(f"{text!r}: give the time in bed in hours, more than 0 and at most 48")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", metavar="EVENTS",
                         help="LM CSV (onset_s,offset_s,side), RemLogic event export, or EDF+ with LM annotations")
@@ -52,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", choices=RULESET_NAMES, default="wasm2016",
                         help="scoring standard (default: wasm2016)")
     period = parser.add_mutually_exclusive_group()
-    period.add_argument("--hours", type=float, metavar="H",
+    period.add_argument("--hours", type=_hours, metavar="H",
                         help="analysis period (time in bed) in hours: denominator of the LM/CLM/PLM index")
     period.add_argument("--start", type=_seconds, metavar="T", help="analysis start in s since the recording start")
     parser.add_argument("--end", type=_seconds, metavar="T", help="analysis end in s (with --start)")
@@ -92,22 +102,23 @@ def run(args: argparse.Namespace) -> int:
     from lrm.errors import InputError
     from lrm.io.provenance import input_files
     from lrm.api import score_events
-    from lrm.io.night_dir import save_night
+    from lrm.io.night_dir import check_outputs, night_outputs, save_night
+    from lrm.night_files import night_report
 
     if (args.start is None) != (args.end is None):
         raise InputError(args.events, "--start/--end", "only one end of the analysis period given",
                          "give both --start T and --end T (s since the recording start), or --hours H")
+    out = Path(args.out)
+    check_outputs(night_outputs(out, trace=False, pdf=args.pdf), overwrite=args.force,
+                  inputs=(args.events, args.hypnogram, args.respiratory, args.arousals))  # before anything is read
     scored = score_events(args.events, rules=args.rules, hypnogram=args.hypnogram, respiratory=args.respiratory,
                           arousals=args.arousals, hours=args.hours, start_s=args.start, end_s=args.end)
     files = input_files({"events": args.events, "hypnogram": args.hypnogram, "respiratory": args.respiratory,
                          "arousals": args.arousals})
     night = dataclasses.replace(scored, summary=dataclasses.replace(scored.summary, input_files=files))
-    save_night(night, args.out, overwrite=args.force)
-    summary = night.summary.to_dict()
-    _print_summary(summary, args.out)
+    save_night(night, out, overwrite=args.force, report=night_report(night, pdf=args.pdf), pdf=args.pdf)
+    _print_summary(night.summary.to_dict(), args.out)
     from lrm.commands.analyze import print_report_line
-    from lrm.report.html import write_night_report
 
-    write_night_report(night, Path(args.out).resolve().name, Path(args.out) / "report.html", pdf=args.pdf)
-    print_report_line(Path(args.out), pdf=args.pdf)
+    print_report_line(out, pdf=args.pdf)
     return 0

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from lrm.errors import InputError
 from lrm.io.format_tools import (LOCAL_AS_UTC, empty_populated, keep_window, make_recording, parse_utc_offset_s,
                                  to_g, with_file_offset)
+from lrm.io.plausibility import read_zip_member, zip_member_limit
 from lrm.io.recording import Gap, Recording
 
 __all__ = ["sniff", "read", "open_source", "Gt3xFile", "DESCRIPTION", "unpack_12bit_yxz", "plan_seconds", "walk_records"]
@@ -185,7 +186,7 @@ class Gt3xFile:
                     self._scan()
                 elif "activity.bin" in names:
                     self.layout = "activity.bin"
-                    counts = unpack_12bit_yxz(zf.read("activity.bin"))
+                    counts = unpack_12bit_yxz(read_zip_member(zf, "activity.bin", source=str(path)))
                     self._whole = counts
                 else:
                     raise InputError(str(path), "archive", "neither log.bin nor activity.bin inside", FIX)
@@ -256,11 +257,17 @@ class Gt3xFile:
                 raise InputError(str(self.path), "archive", "corrupt zip entry for log.bin", FIX)
             name_len, extra_len = struct.unpack_from("<HH", local, 26)
             return self.path, member.header_offset + 30 + name_len + extra_len, member.file_size
+        limit = zip_member_limit(member)     # a deflate bomb (kB expanding to GB) stops here, not on the disk
+        if member.file_size > limit:
+            raise InputError(str(self.path), "log.bin", f"expands to {member.file_size} bytes from "
+                             f"{member.compress_size}: not sensor records", FIX)
         tmp = tempfile.TemporaryFile()
+        self._tmp = tmp
         with zf.open(member) as src:
             while block := src.read(SCAN_BYTES):
                 tmp.write(block)
-        self._tmp = tmp
+                if tmp.tell() > limit:
+                    raise InputError(str(self.path), "log.bin", "expands to more than its directory says", FIX)
         return tmp, 0, tmp.tell()
 
     def _chunks(self):  # noqa: ANN202 - yields (absolute offset in the log, bytes)

@@ -18,6 +18,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from lrm.errors import OutputWriteError
+
 __all__ = ["write_atomic", "write_text_atomic", "write_json_atomic", "json_ready"]
 
 
@@ -41,11 +43,15 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[Any]], None],
 
     ``binary``: the handle is a binary file, otherwise UTF-8 text with ``\\n`` line ends kept as written.
     On any error (``write`` raising, a full disk) the temporary file is removed and the error re-raised;
-    an existing ``path`` is then unchanged.
+    an existing ``path`` is then unchanged. An ``OSError`` (a full disk, no permission) becomes
+    :class:`~lrm.errors.OutputWriteError` naming ``path``.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # a read-only or full disk, no permission: say which file
+        raise OutputWriteError(str(target), exc.strerror or str(exc)) from exc
     try:
         if hasattr(os, "fchmod"):  # POSIX; on Windows mkstemp's file is already ordinary
             os.fchmod(fd, 0o666 & ~_umask())
@@ -54,6 +60,9 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[Any]], None],
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as exc:  # ENOSPC, EFBIG, EIO ...: the temporary file goes, the error names the file
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputWriteError(str(target), exc.strerror or str(exc)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import OutputExistsError
+from lrm.io.atomic import write_atomic
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["write_edf", "event_label", "GAP_LABEL", "channel_label", "ZONE_FIELD"]
@@ -142,8 +143,6 @@ def write_edf(
               recording=EdfRecording(startdate=start.date(), equipment_code="lrm", additional=(zone_field,)),
               starttime=start.time().replace(microsecond=0, tzinfo=None), data_record_duration=1,
               annotations=sorted(annotations, key=lambda a: a.onset))
-    from lrm.io.atomic import write_atomic
-
     return write_atomic(out, edf.write, binary=True)    # the umask's permissions, never half a file
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +31,14 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
+from lrm.io.event_tables import check_durations, check_event_times
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.lm_csv import read_hypnogram, read_intervals_csv
 
 __all__ = ["EdfScoring", "read_edf_scoring", "stage_of_label", "read_scoring_hypnogram", "read_scoring_intervals",
            "is_edf"]
 
+MIN_EPOCH_S, MAX_EPOCH_S = 1.0, 300.0  # sleep-stage epochs: 30 s (AASM), 20 s (old R&K), never below 1 s
 FIX = "check it is an EDF+ file with annotations (e.g. export the scoring from the PSG software as EDF+)"
 _STAGE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^(sleep stage |stage )?(w|wake|0|wake\|0)$|^wake\|", "W"),
@@ -87,6 +90,8 @@ class EdfScoring:
 def is_edf(path: str | os.PathLike[str]) -> bool:
     """True if the file starts like an EDF/EDF+ header (version '0' padded with spaces)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read (the reader then says why)
+            return False
         with open(path, "rb") as fh:
             head = fh.read(256)
     except OSError:
@@ -120,6 +125,9 @@ def _hypnogram(stage_notes: list[tuple[float, float | None, str]], path: Path) -
         return None
     durations = [round(d, 3) for _, d, _ in stage_notes if d and d > 0]
     epoch = Counter(durations).most_common(1)[0][0] if durations else 30.0
+    if not MIN_EPOCH_S <= epoch <= MAX_EPOCH_S:  # the epoch sizes the stage table: never a tiny value
+        raise InputError(str(path), "sleep-stage annotations", f"stages last {epoch:g} s, not {MIN_EPOCH_S:g}-"
+                         f"{MAX_EPOCH_S:g} s epochs", "check the file's sleep-stage annotations (30 s epochs)")
     start = min(o for o, _, _ in stage_notes)
     end = max(o + (d if d and d > 0 else epoch) for o, d, _ in stage_notes)
     n = int(round((end - start) / epoch))
@@ -137,6 +145,9 @@ def read_edf_scoring(path: str | os.PathLike[str], *, recording_start_s: float |
     notes, edf_start = _annotations(p)
     shift = 0.0 if recording_start_s is None else edf_start - float(recording_start_s)
     stage_notes, resp, arousal, lms = [], [], [], []
+    onsets = np.array([onset + shift for onset, _, _ in notes], dtype=float)
+    check_event_times(onsets, [f"annotation {i + 1} ({text[:30]!r})" for i, (_, _, text) in enumerate(notes)], p,
+                      what="annotations")
     for onset, duration, text in notes:
         t = onset + shift
         end = t + (duration or 0.0)
@@ -149,6 +160,10 @@ def read_edf_scoring(path: str | os.PathLike[str], *, recording_start_s: float |
             arousal.append((t, end, text))
         elif _LM.search(text):
             lms.append((t, end, _side(text), "lm", text))
+    for kind in (resp, arousal, lms):
+        if kind:
+            check_durations(np.array([e[1] - e[0] for e in kind]), [f"annotation {e[-1][:30]!r}" for e in kind], p,
+                            "duration")
     interval_cols = ["onset_s", "offset_s", "label"]
     return EdfScoring(
         source=str(p), edf_start_s=edf_start, hypnogram=_hypnogram(stage_notes, p),

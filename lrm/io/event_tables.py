@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
+from lrm.io.paths import regular_file
+from lrm.io.plausibility import MAX_EVENT_S, MAX_NIGHT_S
 
-__all__ = ["read_text", "read_csv_table", "numeric_column", "check_intervals"]
+__all__ = ["read_text", "read_csv_table", "numeric_column", "check_intervals", "check_durations", "check_event_times"]
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
     """The file's text (UTF-8, BOM allowed); InputError naming the line of the first non-UTF-8 byte."""
-    raw = Path(path).read_bytes()
+    raw = regular_file(path).read_bytes()  # a FIFO would block the read forever
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -85,11 +87,45 @@ def numeric_column(table: pd.DataFrame, column: str, path: str | os.PathLike[str
     return values
 
 
-def check_intervals(onset_s: np.ndarray, offset_s: np.ndarray, lines: pd.Series, path: str | os.PathLike[str]) -> None:
-    """InputError at the first line whose offset is before its onset."""
+def check_intervals(onset_s: np.ndarray, offset_s: np.ndarray, lines: pd.Series, path: str | os.PathLike[str],
+                    what: str = "events") -> None:
+    """InputError at the first line whose offset is before its onset, whose event lasts longer than
+    :data:`~lrm.io.plausibility.MAX_EVENT_S`, or whose onset is implausible (:func:`check_event_times`)."""
     bad = offset_s < onset_s
     if bad.any():
         i = int(np.argmax(bad))
         raise InputError(str(path), f"line {lines.iloc[i]}, column 'offset_s'",
                          f"offset {offset_s[i]:g} s is before onset {onset_s[i]:g} s",
                          "check the columns are onset_s, offset_s in seconds (offset = onset + duration)")
+    check_durations(offset_s - onset_s, lines, path, "offset_s")
+    check_event_times(onset_s, lines, path, what=what)
+
+
+def _at(lines: pd.Series | np.ndarray | list, i: int) -> str:
+    """Where row ``i`` is: ``"line 12"`` for a line number, else the text given (``"annotation 7"``)."""
+    where = np.asarray(lines, dtype=object)[i]
+    return f"line {where}" if isinstance(where, (int, np.integer)) else str(where)
+
+
+def check_durations(duration_s: np.ndarray, lines: pd.Series | np.ndarray, path: str | os.PathLike[str],
+                    column: str) -> None:
+    """InputError at the first line whose event lasts longer than :data:`~lrm.io.plausibility.MAX_EVENT_S`."""
+    long = duration_s > MAX_EVENT_S
+    if long.any():
+        i = int(np.argmax(long))
+        raise InputError(str(path), f"{_at(lines, i)}, column '{column}'",
+                         f"an event lasting {duration_s[i]:.6g} s (scored events last at most "
+                         f"{MAX_EVENT_S / 3600:g} h)", "correct the value (a typo?) or remove the line")
+
+
+def check_event_times(onset_s: np.ndarray, lines: pd.Series | np.ndarray, path: str | os.PathLike[str], *,
+                      what: str = "events") -> None:
+    """InputError naming the line of an onset (s since the recording start) beyond
+    +-:data:`~lrm.io.plausibility.MAX_NIGHT_S`: every table sized by the events' times (sleep-stage epochs,
+    report axes) then costs by rows, never by the values."""
+    far = np.abs(onset_s) > MAX_NIGHT_S
+    if far.any():
+        i = int(np.argmax(far))
+        raise InputError(str(path), _at(lines, i), f"time {onset_s[i]:.6g} s is not within "
+                         f"{MAX_NIGHT_S / 3600:.0f} h of the recording start (the {what} of one night)",
+                         "give times in s since the recording start (not Unix times or ms)")

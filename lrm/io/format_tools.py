@@ -9,6 +9,7 @@ clock (``Recording.clock == "local"``), shown as such and never labelled UTC.
 
 from __future__ import annotations
 
+import math
 import mmap
 import re
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
+from lrm.io.plausibility import screen_times
 from lrm.io.recording import Gap, Leg, Recording
 from lrm.io.timezones import normalize_tz, offset_s, wall_to_utc
 
@@ -41,6 +43,8 @@ __all__ = [
 G = 9.80665  # m/s^2 per g
 LOCAL_AS_UTC = "local wall-clock time; the file states no time zone (pass --tz to give it)"
 BLOCK_BYTES = 4 << 20  # pyarrow block: a line longer than this is refused as corrupt
+MAX_RATE_HZ = 100_000.0  # no accelerometer export samples faster (consumer IMUs: <= 6.4 kHz)
+_BINARY_SUFFIXES = (".cwa", ".gt3x", ".bin", ".json")  # their samples are not lines of text
 
 
 def empty_populated(shape: int | tuple[int, ...], dtype: Any) -> npt.NDArray[Any]:
@@ -334,12 +338,24 @@ def make_recording(
         bad = int(np.flatnonzero(~np.isfinite(t_s))[0])
         raise InputError(str(path), f"sample {bad + 1}", "missing or invalid time", "repair or trim the file")
     notes = list(notes)
+    if not times_checked:  # device readers check their blocks' times; the registry screens what they return
+        row = "sample" if path.suffix.lower() in _BINARY_SUFFIXES else "data row"
+        screen = screen_times(t_s, source=str(path), absolute=time_is_absolute, describe=lambda i: f"{row} {i + 1}")
+        if screen.keep is not None:
+            t_s, accel_g = t_s[screen.keep], accel_g[screen.keep]
+            notes.extend(screen.notes)
+    if fs_hz and not (math.isfinite(fs_hz) and 0 < fs_hz <= MAX_RATE_HZ):
+        raise InputError(str(path), "header", f"sample rate {fs_hz:g} Hz is not a rate in (0, {MAX_RATE_HZ:g}] Hz",
+                         "copy the file again from the device (its header is damaged)")
     back = np.empty(0, np.int64) if times_checked else np.flatnonzero(np.diff(t_s) < 0)
     if back.size:
         order = np.argsort(t_s, kind="stable")
         t_s, accel_g = t_s[order], accel_g[order]
         notes.append(f"{back.size} backward time step(s) (first after sample {back[0] + 1}); samples re-sorted by time")
     rate = float(fs_hz) if fs_hz else estimate_fs_hz(t_s)
+    if range_g is not None and not (math.isfinite(range_g) and range_g > 0):  # a damaged header: unknown range
+        notes.append(f"declared range {range_g:g} g ignored (not a range)")
+        range_g = None
     leg = Leg(
         side=options.side,
         t_s=np.ascontiguousarray(t_s, dtype=np.float64),

@@ -43,6 +43,7 @@ import numpy as np
 
 from lrm.errors import InputError, LrmWarning
 from lrm.io.format_tools import resolve_zone
+from lrm.io.plausibility import screen_times
 from lrm.io.recording import Leg, Recording
 from lrm.io.registry import ReadOptions
 
@@ -168,6 +169,10 @@ def read(path: Path, options: ReadOptions) -> Recording:
     t_s, absolute = _to_seconds(path, raw, options, str(mapping.get("time_format", "auto")), notes)
     acc = raw.acc
     raw.acc = raw.t = None  # type: ignore[assignment]  # the repairs below may replace the arrays
+    screen = screen_times(t_s, source=str(path), absolute=absolute, describe=lambda i: f"line {raw.line_of(i)}")
+    if screen.keep is not None:
+        t_s, acc = t_s[screen.keep], acc[screen.keep]
+        notes.extend(screen.notes)
     t_s, acc, steps = _repair_order(path, t_s, acc, raw.line_of, notes)
     if t_s.size < 2:
         raise InputError(str(path), "", f"only {t_s.size} valid sample(s)", "export a longer recording")
@@ -239,7 +244,7 @@ def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, no
     first = float(t[0]) if t.size else 0.0
     kind = time_format
     if kind == "auto":
-        magnitude = abs(first)
+        magnitude = abs(float(np.median(t[:1001]))) if t.size else 0.0  # one corrupt first time decides nothing
         kind = ("relative_s" if magnitude < 1e8 else "epoch_s" if magnitude < 1e11 else "epoch_ms" if magnitude < 1e14
                 else "epoch_us" if magnitude < 1e17 else "epoch_ns")
         if kind == "relative_s" and t.size > 2 and np.median(np.diff(t[:10000])) >= 1.0:
@@ -408,7 +413,8 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     bad_rows: list[str] = []
 
     def on_invalid(row: Any) -> str:
-        bad_rows.append(f"{row.text!r} ({row.actual_columns} of {row.expected_columns} fields)")
+        text = row.text if len(row.text) <= 60 else f"{row.text[:60]}... ({len(row.text)} characters)"
+        bad_rows.append(f"{text!r} ({row.actual_columns} of {row.expected_columns} fields)")
         return "skip"
 
     def read(column_types: dict[str, Any], include: list[str], handler: Any = on_invalid) -> Any:
@@ -516,9 +522,16 @@ def _raise_conversion(path: Path, names: list[str], keys: list[str], exc: Except
     import pandas as pd
     import pyarrow as pa
 
+    if "straddl" in str(exc):  # a line longer than pyarrow's block: not a sensor export's row
+        raise InputError(str(path), "data", f"a line is longer than {(1 << 22) >> 20} MiB (corrupt or not a sensor export)",
+                         "check the file; every row holds one sample's time, x, y and z")
     match = re.search(r"column #(\d+)", str(exc))
     k = int(match.group(1)) if match else 0
-    values = pd.Series(read({keys[k]: pa.string()}, [keys[k]]).column(0).to_numpy(zero_copy_only=False))
+    try:
+        values = pd.Series(read({keys[k]: pa.string()}, [keys[k]]).column(0).to_numpy(zero_copy_only=False))
+    except pa.ArrowInvalid:  # not UTF-8 (a Latin-1 byte in a data row): read the bytes, show them replaced
+        raw = read({keys[k]: pa.binary()}, [keys[k]]).column(0).to_pylist()
+        values = pd.Series([v.decode("utf-8", errors="replace") for v in raw], dtype=object)
     numeric = pd.to_numeric(values.str.replace(",", ".") if decimal_comma else values, errors="coerce")
     bad = numeric.isna() & values.notna()
     i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0

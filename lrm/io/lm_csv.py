@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from lrm.errors import InputError
-from lrm.io.event_tables import check_intervals, numeric_column, read_csv_table, read_text
+from lrm.io.event_tables import check_event_times, check_intervals, numeric_column, read_csv_table, read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
+from lrm.io.plausibility import MAX_NIGHT_S
 
 __all__ = ["read_lm_csv", "read_intervals_csv", "read_hypnogram", "sniff_lm_csv"]
 
@@ -39,7 +40,7 @@ def sniff_lm_csv(head: str) -> bool:
 def _intervals(path: str | os.PathLike[str], what: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     table = read_csv_table(path, ("onset_s", "offset_s", *extra), what)
     onset_s, offset_s = numeric_column(table, "onset_s", path), numeric_column(table, "offset_s", path)
-    check_intervals(onset_s, offset_s, table["_line"], path)
+    check_intervals(onset_s, offset_s, table["_line"], path, what)
     return table.assign(onset_s=onset_s, offset_s=offset_s)
 
 
@@ -97,11 +98,13 @@ def read_hypnogram(path: str | os.PathLike[str], epoch_s: float = 30.0) -> Hypno
         stages = _stages(table, path)
         if stages.size == 0:
             raise InputError(str(path), "", "no epochs", "give one stage (W/N1/N2/N3/R) per 30 s epoch")
+        _check_epoch_count(stages.size, epoch_s, path, table["_line"].iloc[-1])
         return Hypnogram(0.0, epoch_s, tuple(stages))
     table = read_csv_table(path, ("onset_s", "stage"), "sleep stages")
     if table.empty:
         raise InputError(str(path), "", "no epochs", "give one row 'onset_s,stage' per 30 s epoch")
     onset_s, stages = numeric_column(table, "onset_s", path), _stages(table, path)
+    check_event_times(onset_s, table["_line"], path, what="sleep stages")  # epochs then cost by rows
     order = np.argsort(onset_s, kind="stable")
     onset_s, stages, lines = onset_s[order], stages[order], table["_line"].to_numpy()[order]
     index_f = (onset_s - onset_s[0]) / epoch_s
@@ -115,6 +118,12 @@ def read_hypnogram(path: str | os.PathLike[str], epoch_s: float = 30.0) -> Hypno
     full = np.full(index[-1] + 1, "?", dtype=object)
     full[index] = stages
     return Hypnogram(float(onset_s[0]), epoch_s, tuple(full))
+
+
+def _check_epoch_count(n: int, epoch_s: float, path: str | os.PathLike[str], last_line: int) -> None:
+    if n * epoch_s > MAX_NIGHT_S:
+        raise InputError(str(path), f"line {last_line}", f"{n} epochs of {epoch_s:g} s: {n * epoch_s / 3600:.1f} h, "
+                         f"more than one night ({MAX_NIGHT_S / 3600:.0f} h)", "give the stages of one night")
 
 
 def read_csv_table_headerless(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -38,7 +38,10 @@ import numpy as np
 
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
+from lrm.io.atomic import write_atomic, write_text_atomic
+from lrm.io.plausibility import MAX_SAMPLES_PER_LEG
 from lrm.io.recording import Gap, Leg, Recording
+from lrm.io.recording_lock import check_not_recording
 
 __all__ = ["MANIFEST", "FORMAT_NAME", "is_native", "read_native", "write_native"]
 
@@ -95,16 +98,11 @@ def write_native(
             acc = np.asarray(leg.accel_g, dtype=np.float32)
             cols = {"x": acc[:, 0], "y": acc[:, 1], "z": acc[:, 2]}
         table = pa.table({"t_us": t_us, **cols})
-        tmp = out / f".{side}.parquet.tmp"
-        pq.write_table(
-            table,
-            tmp,
-            compression="zstd",
-            compression_level=9,
-            use_dictionary=False,
-            column_encoding={"t_us": "DELTA_BINARY_PACKED"} | ({"x": "BYTE_STREAM_SPLIT", "y": "BYTE_STREAM_SPLIT", "z": "BYTE_STREAM_SPLIT"} if not scale else {}),
-        )
-        os.replace(tmp, out / f"{side}.parquet")
+        encoding = {"t_us": "DELTA_BINARY_PACKED"} | ({a: "BYTE_STREAM_SPLIT" for a in "xyz"} if not scale else {})
+        # an open file (lrm.io.atomic): a path is never parsed as a URI ("night:3"), a full disk names the file
+        write_atomic(out / f"{side}.parquet", lambda fh, table=table, encoding=encoding: pq.write_table(
+            table, fh, compression="zstd", compression_level=9, use_dictionary=False, column_encoding=encoding),
+            binary=True)
         legs_meta[side] = {
             "file": f"{side}.parquet",
             "fs_hz": float(leg.fs_hz),
@@ -131,9 +129,7 @@ def write_native(
         "legs": legs_meta,
         "meta": _jsonable(dict(recording.meta)),
     }
-    tmp = out / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    os.replace(tmp, out / MANIFEST)
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2))   # last: the recording is complete
     return out
 
 
@@ -145,11 +141,10 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
     InputError
         If the manifest is missing, malformed, of another version, or a leg file is unreadable.
     """
-    import pyarrow.parquet as pq
-
     root = Path(night_dir)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
+        check_not_recording(root, "it can be analysed once the recorder has saved it")
         fix = "run 'lrm recover DIR' to rebuild it from the journal" if (root / "journal").is_dir() else (
             "pass a directory written by 'lrm record' or 'lrm simulate'"
         )
@@ -158,6 +153,8 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(str(manifest_path), "", f"not valid JSON ({exc})", "restore the file or re-run 'lrm recover'") from None
+    if not isinstance(manifest, dict):
+        raise InputError(str(manifest_path), "", "not an lrm recording manifest (a JSON object)", "pass an lrm recording directory")
     if manifest.get("format") != FORMAT_NAME:
         raise InputError(str(manifest_path), "field 'format'", f"expected {FORMAT_NAME!r}", "pass an lrm recording directory")
     if manifest.get("version") != VERSION:
@@ -166,38 +163,69 @@ def read_native(night_dir: str | os.PathLike[str]) -> Recording:
             "upgrade lrm",
         )
     legs: dict[str, Leg] = {}
-    for side, meta in (manifest.get("legs") or {}).items():
-        leg_path = root / meta["file"]
+    entries, extra = manifest.get("legs") or {}, manifest.get("meta") or {}
+    if not isinstance(entries, dict) or not isinstance(extra, dict):
+        raise InputError(str(manifest_path), "fields 'legs', 'meta'", "not JSON objects", "restore the file or re-run 'lrm recover'")
+    for side, meta in entries.items():
         try:
-            table = pq.read_table(leg_path)
-        except Exception as exc:  # pyarrow raises many types for a bad file
-            raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})", "restore the file or re-run 'lrm recover'") from None
-        t_s = table.column("t_us").to_numpy().astype(np.float64) / 1e6
-        acc = np.column_stack([table.column(c).to_numpy() for c in ("x", "y", "z")])
-        scale = meta.get("scale_g")
-        accel_g = (acc.astype(np.float32) * np.float32(scale)) if scale else acc.astype(np.float32, copy=False)
-        legs[side] = Leg(
-            side=side,
-            t_s=t_s,
-            accel_g=np.ascontiguousarray(accel_g, dtype=np.float32),
-            fs_hz=float(meta["fs_hz"]),
-            device=meta.get("device", ""),
-            serial=meta.get("serial", ""),
-            range_g=meta.get("range_g"),
-            source=str(root),
-            gaps=tuple(Gap(**g) for g in meta.get("gaps", [])),
-            clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
-            clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
-            notes=tuple(meta.get("notes", [])),
-        )
+            legs[side] = _read_leg(root, side, meta)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a damaged manifest entry
+            raise InputError(str(manifest_path), f"legs.{side}", f"unusable leg entry ({exc.__class__.__name__}: {exc})",
+                             "restore the file or re-run 'lrm recover'") from None
     if not legs:
         raise InputError(str(manifest_path), "field 'legs'", "the recording has no legs", "re-run 'lrm recover DIR'")
     return Recording(
         legs=legs,
         time_is_absolute=bool(manifest.get("time_is_absolute", True)),
-        subject=manifest.get("subject", ""),
-        meta={"format": FORMAT_NAME, **(manifest.get("meta") or {})},
+        subject=str(manifest.get("subject", "")),
+        meta={"format": FORMAT_NAME, **extra},
         **_zone(manifest, manifest_path),
+    )
+
+
+def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    leg_path = root / str(meta["file"])
+    if not leg_path.is_file():
+        raise InputError(str(leg_path), "", f"the {side} leg's file is missing", "restore the file or re-run 'lrm recover'")
+    scale = meta.get("scale_g")
+    try:
+        with pa.memory_map(str(leg_path)) as source:  # a local file: a path is never parsed as a URI ("night:3")
+            parquet = pq.ParquetFile(source)
+            rows, limit = parquet.metadata.num_rows, max(MAX_SAMPLES_PER_LEG, leg_path.stat().st_size)
+            if rows > limit:  # before decompressing: sensor data takes >= 1 byte a sample, a bomb far less
+                raise InputError(str(leg_path), "", f"{rows} samples in {leg_path.stat().st_size} bytes, more than "
+                                 f"a recording holds ({limit}: one per byte, at least {MAX_SAMPLES_PER_LEG})",
+                                 "restore the file or re-run 'lrm recover'")
+            table = parquet.read(columns=["t_us", "x", "y", "z"])
+        t_s = table.column("t_us").to_numpy().astype(np.float64)
+        t_s *= 1e-6
+        accel_g = np.empty((t_s.shape[0], 3), np.float32)   # filled per axis: no (n, 3) temporaries
+        for j, axis in enumerate(("x", "y", "z")):
+            accel_g[:, j] = table.column(axis).to_numpy()
+        del table
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises many types for a bad file
+        raise InputError(str(leg_path), "", f"cannot read the {side} leg ({exc.__class__.__name__}: {exc})",
+                         "restore the file or re-run 'lrm recover'") from None
+    if scale:
+        accel_g *= np.float32(scale)
+    return Leg(
+        side=side,
+        t_s=t_s,
+        accel_g=accel_g,
+        fs_hz=float(meta["fs_hz"]),
+        device=str(meta.get("device", "")),
+        serial=str(meta.get("serial", "")),
+        range_g=None if meta.get("range_g") is None else float(meta["range_g"]),
+        source=str(root),
+        gaps=_gaps(meta.get("gaps") or [], t_s),
+        clock_offset_s=float(meta.get("clock_offset_s", 0.0)),
+        clock_drift_ppm=float(meta.get("clock_drift_ppm", 0.0)),
+        notes=tuple(str(n) for n in meta.get("notes", [])),
     )
 
 
@@ -215,6 +243,20 @@ def _zone(manifest: Mapping[str, Any], path: Path) -> dict[str, Any]:
         raise InputError(str(path), "field 'clock'", f"invalid clock {clock!r}", "use 'utc', or 'local' without a timezone")
     source = str(manifest.get("timezone_source") or ("file" if zone else "unknown"))
     return {"timezone": zone, "timezone_source": source, "clock": clock}
+
+
+def _gaps(entries: list[Any], t_s: np.ndarray) -> tuple[Gap, ...]:
+    """The manifest's gaps, each clipped to the leg's first-to-last sample (a damaged manifest's gap of 1e18 s
+    would otherwise become the night's lost time); gaps that are empty or not finite there are dropped."""
+    if not t_s.size:
+        return ()
+    first, last = float(t_s[0]), float(t_s[-1])
+    out = []
+    for g in entries:
+        start, end = max(float(g["start_s"]), first), min(float(g["end_s"]), last)
+        if np.isfinite(start) and np.isfinite(end) and end > start:
+            out.append(Gap(start, end, str(g.get("cause", "missing")), str(g.get("detail", ""))))
+    return tuple(out)
 
 
 def _jsonable(value: Any) -> Any:

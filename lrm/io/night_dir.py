@@ -14,8 +14,13 @@
 ``DIR/snippets.npz``
     Acceleration around the events chosen for review (:mod:`lrm.signal.snippets`, at most about 1 MB):
     ``onset_s``, ``fs_hz``, ``pre_s`` and ``<side>_accel_g`` (k, n, 3) float32 in g, NaN without data.
+``DIR/report.html`` (and ``report.pdf``)
+    The night's report, written by the caller's ``report`` step before summary.json.
 ``DIR/summary.json``
     :meth:`lrm.result.Summary.to_dict`. Written last: a directory with a summary.json is complete.
+
+Before anything is written every one of these files is checked (:func:`check_outputs`): none may exist
+unless overwriting was asked for, and none may be an input. A failed write removes what it created.
 
 Every file is written atomically (:mod:`lrm.io.atomic`). Reading checks each file and raises
 :class:`~lrm.errors.InputError` naming the file, the place and the fix.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,35 +47,95 @@ from lrm.signal.snippets import Snippets
 if TYPE_CHECKING:  # the typed night reads and writes itself through this module (lrm.result)
     from lrm.result import NightResult
 
-__all__ = ["NightFiles", "save_night", "read_night_files", "write_events_csv", "SUMMARY", "EVENTS", "TRACE",
-           "HYPNOGRAM", "RESPIRATORY", "AROUSALS", "SNIPPETS", "REQUIRED_EVENT_COLUMNS"]
+__all__ = ["NightFiles", "save_night", "night_outputs", "check_outputs", "read_night_files", "write_events_csv",
+           "SUMMARY", "EVENTS", "TRACE", "REPORT", "REPORT_PDF", "HYPNOGRAM", "RESPIRATORY", "AROUSALS", "SNIPPETS",
+           "REQUIRED_EVENT_COLUMNS"]
 
-SUMMARY, EVENTS, TRACE = "summary.json", "events.csv", "trace.parquet"
+SUMMARY, EVENTS, TRACE, REPORT, REPORT_PDF = "summary.json", "events.csv", "trace.parquet", "report.html", "report.pdf"
 HYPNOGRAM, RESPIRATORY, AROUSALS, SNIPPETS = "hypnogram.csv", "respiratory.csv", "arousals.csv", "snippets.npz"
 REQUIRED_EVENT_COLUMNS = ("onset_s", "offset_s", "type")
 _FIX_DIR = "give a directory written by 'lrm analyze' or 'lrm score-events'"
 
 
-def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write ``result`` into ``out_dir`` (created if missing): trace.parquet, events.csv, then summary.json.
+def night_outputs(out_dir: str | os.PathLike[str], *, trace: bool = True, report: bool = True,
+                  pdf: bool = False) -> tuple[Path, ...]:
+    """Every file a night directory gets, in the order they are written (summary.json, the marker, last)."""
+    out = Path(out_dir)
+    files = [out / TRACE] if trace else []
+    files += [out / EVENTS] + ([out / REPORT] if report else []) + ([out / REPORT_PDF] if report and pdf else [])
+    return (*files, out / SUMMARY)
+
+
+def check_outputs(outputs: Sequence[str | os.PathLike[str]], *, inputs: Sequence[str | os.PathLike[str] | None] = (),
+                  overwrite: bool = False) -> None:
+    """Before anything is read or written: no output may be an input, and none may exist unless ``overwrite``.
+
+    Raises
+    ------
+    InputError
+        An output is one of the inputs (``lrm score-events keep/events.csv --out keep``), even with
+        ``overwrite``: an input is never an output.
+    OutputExistsError
+        An output exists (any of them, not only summary.json) and ``overwrite`` is False.
+    """
+    given = [Path(p) for p in inputs if p is not None]
+    for output in map(Path, outputs):
+        for source in given:
+            if _same_path(output, source):
+                raise InputError(str(source), "", f"it is an input and would be overwritten by the output {output.name}",
+                                 "choose another --out directory (an input is never an output)")
+    if not overwrite:
+        for output in map(Path, outputs):
+            if output.exists() or output.is_symlink():
+                raise OutputExistsError(str(output), "choose another --out directory, or pass --force to replace it")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def save_night(result: NightResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False,
+               report: Callable[[Path], Sequence[Path]] | None = None, pdf: bool = False) -> Path:
+    """Write ``result`` into ``out_dir`` (created if missing): trace.parquet, events.csv, the report, then
+    summary.json: a directory with a summary.json is complete, with its report.
+
+    ``report(out_dir)``, when given, writes the report files (report.html, with ``pdf`` report.pdf) and returns
+    them. If any file cannot be written (a full disk), every file this call created is removed again and
+    the error (:class:`~lrm.errors.OutputWriteError`, naming the file) re-raised: the directory never looks
+    finished when it is not, and a re-run is not refused.
 
     Raises
     ------
     OutputExistsError
-        If ``out_dir`` already holds a night (summary.json) and ``overwrite`` is False; nothing is written.
+        If any of the night's files exists and ``overwrite`` is False; nothing is written.
     """
     out = Path(out_dir)
-    if (out / SUMMARY).exists() and not overwrite:
-        raise OutputExistsError(str(out / SUMMARY), "choose another --out directory, or pass --force to replace it")
-    out.mkdir(parents=True, exist_ok=True)
-    if (out / SUMMARY).exists():  # replacing a night: files the new one lacks must not linger
-        for name in (TRACE, HYPNOGRAM, RESPIRATORY, AROUSALS, SNIPPETS):
-            (out / name).unlink(missing_ok=True)
-    if result.trace is not None:
-        write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
-    _write_scoring(out, result)
-    write_events_csv(out / EVENTS, result.events)
-    write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
+    outputs = night_outputs(out, trace=result.trace is not None, report=report is not None, pdf=pdf)
+    outputs = (*_scoring_outputs(out, result), *outputs)
+    check_outputs(outputs, overwrite=overwrite)
+    existed = {p for p in outputs if p.exists()}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (TRACE, HYPNOGRAM, RESPIRATORY, AROUSALS, SNIPPETS):  # replacing a night: none of the
+            if out / name not in outputs:                                   # old one's files may linger
+                (out / name).unlink(missing_ok=True)
+        if result.trace is not None:
+            write_atomic(out / TRACE, lambda fh: result.trace.to_parquet(fh, index=False), binary=True)
+        _write_scoring(out, result)
+        write_events_csv(out / EVENTS, result.events)
+        if report is not None:
+            report(out)
+        write_json_atomic(out / SUMMARY, result.summary.to_dict())   # the done marker, last
+    except BaseException:
+        for path in outputs:  # what this call created goes; what --force replaced is already the new content
+            if path not in existed:
+                path.unlink(missing_ok=True)
+        raise
     return out
 
 
@@ -82,6 +148,13 @@ def write_events_csv(path: str | os.PathLike[str], events: pd.DataFrame) -> Path
     if "onset" in events:
         table["onset_local"] = [t.isoformat(timespec="milliseconds") if not pd.isna(t) else "" for t in events["onset"]]
     return write_atomic(path, lambda fh: table.to_csv(fh, index=False, lineterminator="\n"))
+
+
+def _scoring_outputs(out: Path, result: NightResult) -> tuple[Path, ...]:
+    """The PSG scoring and snippet files :func:`_write_scoring` writes for ``result``."""
+    present = ((HYPNOGRAM, result.hypnogram), (RESPIRATORY, result.respiratory), (AROUSALS, result.arousals),
+               (SNIPPETS, result.snippets))
+    return tuple(out / name for name, value in present if value is not None)
 
 
 def _write_scoring(out: Path, result: NightResult) -> None:
@@ -193,7 +266,8 @@ def _read_trace(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        trace = pd.read_parquet(path)
+        with path.open("rb") as fh:  # an open file: a path is never parsed as a URI ("night:3/trace.parquet")
+            trace = pd.read_parquet(fh)
     except (OSError, ValueError) as exc:
         raise InputError(str(path), "", f"not a readable Parquet file ({exc})", "re-run the analysis") from None
     if "t_s" not in trace:

@@ -196,6 +196,15 @@ def _build(source: Path, text: str, time_csv: str | None, options) -> Recording:
                           notes=notes, meta={"units_in_file": unit}, zone=zone)
 
 
+MAX_MEMBER_BYTES = 128 << 20  # a phyphox CSV of ~2 million rows (5.5 h at 100 Hz): a zip bomb stops here
+
+
+def _member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    from lrm.io.plausibility import read_zip_member
+
+    return read_zip_member(zf, name, source=str(path), max_bytes=MAX_MEMBER_BYTES)
+
+
 def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
     """Read a phyphox CSV or export zip (meta/time.csv gives the absolute start and the phone's offset)."""
     if zipfile.is_zipfile(path):
@@ -203,8 +212,11 @@ def read(path: Path, options) -> Recording:  # noqa: ANN001 - ReadOptions
             names = zf.namelist()
             data = sorted((n for n in names if n.lower().endswith(".csv") and not n.startswith("meta/")),
                           key=lambda n: ("linear" in n.lower(), "acceler" not in n.lower(), n))
-            texts = {n: zf.read(n).decode("utf-8", "replace") for n in data}
-            time_csv = zf.read("meta/time.csv").decode("utf-8", "replace") if "meta/time.csv" in names else None
+            if sum(zf.getinfo(n).file_size for n in data) > 2 * MAX_MEMBER_BYTES:   # many members: a bomb too
+                raise InputError(str(path), "archive", f"its CSVs expand to more than {2 * MAX_MEMBER_BYTES >> 20} MiB",
+                                 "check the file (a damaged or foreign archive)")
+            texts = {n: _member(zf, n, path).decode("utf-8", "replace") for n in data}
+            time_csv = _member(zf, "meta/time.csv", path).decode("utf-8", "replace") if "meta/time.csv" in names else None
         chosen = next((n for n in data if _is_phyphox(texts[n][:4096]) and _has_axes(texts[n])), None)
         if chosen is None:
             raise InputError(str(path), "archive", f"no accelerometer CSV inside ({', '.join(data) or 'no CSV'})", FIX)

@@ -19,12 +19,15 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from lrm.errors import InputError, UnknownFormatError
+from lrm.errors import InputError, LrmError, LrmWarning, UnknownFormatError
+from lrm.io.paths import input_path
+from lrm.io.plausibility import check_span, screen_times
 from lrm.io.recording import Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
@@ -99,7 +102,8 @@ def _by_name(name: str) -> Format:
     for fmt in FORMATS:
         if fmt.name == name:
             return fmt
-    raise ValueError(f"unknown format {name!r}; known: {', '.join(format_names())}")
+    raise LrmError(f"--format {name}: unknown format. Fix: use one of {', '.join(format_names())} "
+                   "(see 'lrm formats'), or auto to recognise it from the content")
 
 
 def detect_format(path: str | os.PathLike[str]) -> Format:
@@ -112,9 +116,7 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     UnknownFormatError
         If no format matches; it lists every format tried.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(str(p), "", "no such file or directory", "check the path")
+    p = input_path(path)  # never opens a FIFO or device: it would block forever
     if p.is_dir():
         for fmt in FORMATS:
             if fmt.is_directory and fmt.load().sniff_dir(p):
@@ -159,9 +161,10 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     ``digest=False`` it is left out (:func:`read` hashes both legs' files after parsing both).
     """
     fmt = detect_format(path) if format == "auto" else _by_name(format)
+    input_path(path, directory_ok=fmt.is_directory)
     module = fmt.load()
     rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
-    rec = _settle_zone(rec, options, Path(path))
+    rec = screen_recording(_settle_zone(rec, options, Path(path)))
     meta = {"format": fmt.name, **dict(rec.meta)}
     if digest:
         from lrm.io.provenance import PendingDigests
@@ -214,9 +217,26 @@ def open_source(path: str | os.PathLike[str], options: ReadOptions = ReadOptions
 
     fmt = detect_format(path) if format == "auto" else _by_name(format)
     module = fmt.load()
-    if hasattr(module, "open_source"):
-        return module.open_source(Path(path), options)
+    if hasattr(module, "open_source"):  # an index of block times: a corrupt one must not size the nights
+        source = module.open_source(Path(input_path(path, directory_ok=fmt.is_directory)), options)
+        check_span(source.start_s, source.end_s, source=str(path))
+        return source
     return MemoryLegSource(read_file(path, options, format=fmt.name, digest=False))
+
+
+def screen_recording(rec: Recording) -> Recording:
+    """Every leg's times screened for outliers and implausible spans (:func:`lrm.io.plausibility.screen_times`).
+
+    Readers that know their lines screen as they read (``make_recording``); this is the check every reader
+    passes through, so that no format can hand the analysis a sample years away from the others.
+    """
+    legs = dict(rec.legs)
+    for side, leg in rec.legs.items():
+        screen = screen_times(leg.t_s, source=leg.source or side, absolute=rec.time_is_absolute)
+        if screen.keep is not None:
+            legs[side] = replace(leg, t_s=leg.t_s[screen.keep], accel_g=leg.accel_g[screen.keep],
+                                 notes=leg.notes + screen.notes)
+    return rec if all(legs[s] is rec.legs[s] for s in legs) else replace(rec, legs=legs)
 
 
 def _input_key(fmt: Format, rec: Recording) -> str:
@@ -284,6 +304,9 @@ def read(
         if side is not None or len(rec.legs) != 1 or rec.meta.get("format") == "lrm-recording":
             return rec                          # a native recording names its legs itself
         return _with_found_side(rec, str(path), ask_side)
+    if left is not None and right is not None and _same_file(left, right):
+        raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
+                         "bilateral", "give each ankle's own recording (or one file with --side)")
     parts, paths = [], {}
     for leg_side, leg_path in (("left", left), ("right", right)):
         if leg_path is not None:
@@ -343,6 +366,13 @@ def _with_found_side(rec: Recording, path: str, ask_side: Callable[[str], str] |
     return replace(rec, legs={side: leg})
 
 
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # a missing file: reported by its reader
+        return False
+
+
 def combine(recordings: list[Recording]) -> Recording:
     """Merge single-leg recordings into one; the sides must differ and share a time base."""
     legs: dict[str, Leg] = {}
@@ -364,6 +394,13 @@ def combine(recordings: list[Recording]) -> Recording:
             meta.setdefault(key, value)
     meta["input_files"] = files
     meta["sources"] = {leg.side: leg.source for leg in legs.values()}
+    if len(legs) == 2:
+        import numpy as np
+
+        a, b = legs.values()
+        if a.n_samples == b.n_samples and np.array_equal(a.t_s, b.t_s) and np.array_equal(a.accel_g, b.accel_g):
+            warnings.warn(f"{b.source}: holds exactly the samples of {a.source}: one ankle's recording given twice? "
+                          "Every movement will count as bilateral", LrmWarning, stacklevel=3)
     subject = next((r.subject for r in recordings if r.subject), "")
     legs, zone = _one_zone(recordings, legs)
     return Recording(legs=dict(sorted(legs.items())), time_is_absolute=absolute.pop(), subject=subject, meta=meta,

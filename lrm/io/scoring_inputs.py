@@ -11,6 +11,10 @@ that the hypnogram covers the LMs, and settles the analysis period (``hours`` an
   outside the hypnogram are left out (what MATPLM-Score does with RemLogic files).
 * neither and no hypnogram: an error asking for ``--hours`` (a PLM index needs a denominator).
 
+Numerator and denominator always cover the same time: with the hypnogram as the period, LMs in unscored
+(``?``) epochs are left out with a note; with ``hours`` alone, LMs spanning more than ``hours`` are an error.
+A file without LMs is a night with none (indices 0).
+
 Layouts of the generic files are documented in :mod:`lrm.io.lm_csv`, RemLogic in :mod:`lrm.io.remlogic`.
 """
 
@@ -26,6 +30,7 @@ from lrm.errors import InputError
 from lrm.io.edf_scoring import is_edf, read_edf_scoring, read_scoring_hypnogram, read_scoring_intervals
 from lrm.io.event_tables import read_text
 from lrm.io.hypnogram import STAGES, Hypnogram
+from lrm.io.plausibility import MAX_NIGHT_S
 from lrm.io.lm_csv import read_hypnogram, read_intervals_csv, read_lm_csv, sniff_lm_csv
 from lrm.io.remlogic import read_remlogic, sniff_remlogic
 
@@ -33,6 +38,7 @@ __all__ = ["Hypnogram", "STAGES", "ScoringInputs", "load_scoring_inputs", "read_
            "read_hypnogram", "read_remlogic", "detect_events_format"]
 
 PathLike = str | os.PathLike[str]
+EPOCH_TOLERANCE_S = 30.0  # --hours vs the LMs' span: one epoch of rounding in a time in bed given in hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,8 @@ class ScoringInputs:
     arousals: pd.DataFrame | None
     recording_start: str | None  # ISO 8601 UTC, None when unknown
     recording_start_local: str | None  # wall-clock time of t = 0 as in the file (RemLogic and EDF+ state no zone)
-    source_format: str  # "lm-csv" | "remlogic"
+    source_format: str  # "lm-csv" | "remlogic" | "edf"
+    notes: tuple[str, ...] = ()  # what was left out, for the user (warned by score_events)
 
 
 def detect_events_format(path: PathLike) -> str:
@@ -86,12 +93,17 @@ def _period(hours, start_s, end_s, hyp: Hypnogram | None, path: PathLike) -> tup
     if (start_s is None) != (end_s is None):
         raise InputError(str(path), "--start/--end", "only one end of the analysis period given", "give both --start and --end")
     period = None if start_s is None else (float(start_s), float(end_s))
-    if period is not None and not period[1] > period[0]:
-        raise InputError(str(path), "--start/--end", f"end {period[1]:g} s is not after start {period[0]:g} s",
-                         "give --end later than --start (both in s since the recording start)")
+    if period is not None:
+        if not all(abs(t) <= MAX_NIGHT_S for t in period):  # NaN fails too
+            raise InputError(str(path), "--start/--end", f"{period[0]:g}-{period[1]:g} s is not within "
+                             f"{MAX_NIGHT_S / 3600:.0f} h of the recording start", "give both in s since the recording start")
+        if not period[1] > period[0]:
+            raise InputError(str(path), "--start/--end", f"end {period[1]:g} s is not after start {period[0]:g} s",
+                             "give --end later than --start (both in s since the recording start)")
     if hours is not None:
-        if not hours > 0:
-            raise InputError(str(path), "--hours", f"analysis period of {hours:g} h", "give --hours greater than 0")
+        if not 0 < hours <= MAX_NIGHT_S / 3600:  # NaN and inf fail too
+            raise InputError(str(path), "--hours", f"an analysis period of {hours:g} h",
+                             f"give the time in bed in hours, more than 0 and at most {MAX_NIGHT_S / 3600:.0f}")
         return float(hours), period
     if period is not None:
         return (period[1] - period[0]) / 3600.0, period
@@ -131,8 +143,6 @@ def load_scoring_inputs(
         local_start = rem.start.isoformat()
     else:
         lms, own_hyp, own_resp, own_ar = read_lm_csv(path), None, None, None
-    if not (lms["type"] == "lm").any():
-        raise InputError(str(path), "", "no leg movements in the file", "check the file holds scored LMs")
     hyp_source = str(hypnogram) if isinstance(hypnogram, (str, os.PathLike)) else str(path)
     if isinstance(hypnogram, (str, os.PathLike)):
         hyp = read_scoring_hypnogram(hypnogram)  # EDF+ annotations or a hypnogram CSV
@@ -143,5 +153,42 @@ def load_scoring_inputs(
     hours_h, period = _period(hours, start_s, end_s, hyp, path)
     if hypnogram is not None:  # a RemLogic export's own stages define lights off-on: LMs outside are left out
         _check_coverage(lms, hyp, None if start_s is None else period, hyp_source)
+    notes: list[str] = []
+    if hours is None and start_s is None and hyp is not None:  # the period is the scored epochs: LMs too
+        lms, left_out = _in_scored_epochs(lms, hyp)
+        if left_out:
+            notes.append(f"{left_out} LM(s) in unscored epochs ('?') left out: the time in bed counts scored "
+                         "epochs only (give --hours or --start/--end to count the whole period)")
+    elif hours is not None and period is None:
+        _check_span(lms, hours_h, path)
     return ScoringInputs(lms=lms, hours=hours_h, period=period, hypnogram=hyp, respiratory=resp, arousals=ar,
-                         recording_start=None, recording_start_local=local_start, source_format=fmt)
+                         recording_start=None, recording_start_local=local_start, source_format=fmt,
+                         notes=tuple(notes))
+
+
+def _in_scored_epochs(lms: pd.DataFrame, hyp: Hypnogram) -> tuple[pd.DataFrame, int]:
+    """The LMs whose onset lies in a scored epoch (not "?", inside the hypnogram), and how many were not.
+
+    With the hypnogram as the analysis period, the denominator is the scored epochs' time; an LM in an
+    unscored gap (or outside lights off-on) would count in the numerator only (SCORING.md §2.1: an index is
+    events per hour of the same period).
+    """
+    stage = hyp.stage_at(lms["onset_s"].to_numpy(float))
+    scored = pd.Series(stage, dtype=object).isin([s for s in STAGES if s != "?"]).to_numpy(bool)
+    is_lm = (lms["type"] == "lm").to_numpy(bool)
+    drop = is_lm & ~scored
+    return lms.loc[~drop].reset_index(drop=True), int(drop.sum())
+
+
+def _check_span(lms: pd.DataFrame, hours: float, path: PathLike) -> None:
+    """InputError when the LMs span more time than the analysis period given with --hours (an index over
+    1 h of LMs scattered over 4 h would be 4 times too high, without a word)."""
+    onset_s = lms.loc[(lms["type"] == "lm").to_numpy(bool), "onset_s"].to_numpy(float)
+    if onset_s.size < 2:
+        return
+    span_s = float(onset_s.max() - onset_s.min())
+    if span_s > hours * 3600.0 + EPOCH_TOLERANCE_S:
+        raise InputError(str(path), "--hours", f"the leg movements span {span_s / 3600:.2f} h "
+                         f"({onset_s.min():g}-{onset_s.max():g} s) but the analysis period is {hours:g} h",
+                         f"give --hours of at least {span_s / 3600:.2f} (the time in bed), or --start/--end to "
+                         "analyse part of the night")

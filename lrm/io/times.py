@@ -14,6 +14,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 from lrm.errors import InputError, LrmWarning
+from lrm.io.plausibility import EPOCH_RANGE_S
 from lrm.io.recording import Recording
 from lrm.io.timezones import tzinfo_for
 
@@ -32,22 +33,25 @@ def parse_start_time(text: str | float | None, *, flag: str = "--start", tz: str
     >>> parse_start_time("2024-05-01T22:30:00", tz="Europe/Berlin")
     1714595400.0
     """
-    if text is None or isinstance(text, (int, float)):
-        return None if text is None else float(text)
+    if text is None:
+        return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        pass
-    try:
-        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(flag, "", f"cannot read {text!r} as a time", "use Unix seconds or ISO 8601") from None
-    if dt.tzinfo is None:
-        if tz is None:
-            raise InputError(flag, "", f"{text!r} states no time zone",
-                             "add its UTC offset (2024-05-01T22:30:00+02:00) or pass --tz with the night's zone")
-        dt = dt.replace(tzinfo=tzinfo_for(tz))
-    return dt.timestamp()
+        try:
+            dt = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(flag, "", f"cannot read {text!r} as a time", "use Unix seconds or ISO 8601") from None
+        if dt.tzinfo is None:
+            if tz is None:
+                raise InputError(flag, "", f"{text!r} states no time zone",
+                                 "add its UTC offset (2024-05-01T22:30:00+02:00) or pass --tz with the night's zone")
+            dt = dt.replace(tzinfo=tzinfo_for(tz))
+        value = dt.timestamp()
+    if not EPOCH_RANGE_S[0] <= value <= EPOCH_RANGE_S[1]:  # NaN and inf fail too (lrm.io.plausibility)
+        raise InputError(flag, "", f"{text!r} is not a time between 1970 and 2100",
+                         "give the Unix seconds (e.g. 1714595400) or ISO 8601 time of the first sample")
+    return value
 
 
 def parse_night_time(value: str | float, *, start_s: float | None, duration_s: float, tz: str | None = None,

@@ -38,10 +38,12 @@ def _times(values: list[str], path: Path) -> tuple[npt.NDArray[np.float64], bool
 
     text = pd.Series(values, dtype="string").str.strip()
     parts = text.str.extract(_TOD.pattern)
-    if parts[1].isna().any():
+    tod_ok = parts[1].notna().to_numpy()
+    if not tod_ok.all():
         numeric = pd.to_numeric(text, errors="coerce")
-        if numeric.isna().any():
-            row = int(np.flatnonzero((parts[1].isna() & numeric.isna()).to_numpy())[0])
+        if tod_ok.any() or numeric.isna().any():  # mixed, or neither: the first row unlike the first row's form
+            bad = ~tod_ok if tod_ok[0] else numeric.isna().to_numpy()
+            row = int(np.flatnonzero(bad)[0])
             raise InputError(str(path), f"data row {row + 1}", f"time {values[row]!r} is not HH:MM:SS.fff or seconds", FIX)
         return numeric.to_numpy(np.float64), False
     tod = parts[1].astype(float) * 3600 + parts[2].astype(float) * 60 + parts[3].astype(float)

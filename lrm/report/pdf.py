@@ -28,6 +28,7 @@ from typing import Literal
 from matplotlib.figure import Figure
 
 from lrm.errors import LrmError, LrmWarning
+from lrm.io.atomic import write_atomic
 
 __all__ = ["find_chromium", "chromium_command", "print_to_pdf", "write_pdf", "write_pdf_with_matplotlib"]
 
@@ -147,15 +148,13 @@ def write_pdf_with_matplotlib(
     for number, page in enumerate(pages, start=1):
         page.text(0.08, 0.975, header or title, va="top", size=7.5, color="#5a5a5a")
         page.text(0.92, 0.025, f"Page {number} of {len(pages)}", ha="right", size=7.5, color="#5a5a5a")
-    pdf_path = Path(pdf_path)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    try:
-        with PdfPages(tmp, metadata={"Title": title, "Creator": "lrm"}) as pdf:
+
+    def write(handle) -> None:  # noqa: ANN001 - a binary file
+        with PdfPages(handle, metadata={"Title": title, "Creator": "lrm"}) as pdf:
             for page in pages:
                 pdf.savefig(page)
-        os.replace(tmp, pdf_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_atomic(Path(pdf_path), write, binary=True)   # lrm.io.atomic: a full disk names the file
 
 
 def write_pdf(

@@ -33,6 +33,7 @@ class ScoredEvents:
 
     events: pd.DataFrame
     summary: NightSummary
+    notes: tuple[str, ...] = ()  # what the inputs' checks left out (lrm.io.scoring_inputs; also warned)
 
 
 def _check_input(lms: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from lrm.params import Params
 from lrm.signal.align import ClockFit, estimate_clock_drift
 from lrm.signal.leg import LegResult, process_leg
 from lrm.signal.posture import Posture
+from lrm.signal.prepare import grid_length
 
 __all__ = ["Legs", "process_legs", "default_threads", "trace_1s"]
 
@@ -62,7 +63,8 @@ def process_legs(recording: Recording, params: Params, *, threads: int | None = 
     """
     sides = recording.sides
     fs = float(params.prepare.work_fs_hz)
-    n_grid = int(np.floor((recording.end_s - recording.start_s) * fs)) + 1
+    src = ", ".join(leg.source or side for side, leg in recording.legs.items())
+    n_grid = grid_length(recording.end_s - recording.start_s, fs_hz=fs, source=src)   # never sized by a time value
     threads = default_threads(len(sides)) if threads is None else max(1, int(threads))
     two = len(sides) == 2
     activities: dict[str, Future[npt.NDArray[np.float32]]] = {side: Future() for side in sides}

@@ -17,11 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from lrm.errors import InputError, LrmWarning
+from lrm.io.plausibility import LEFT_OUT, accel_limit_g, check_duration
 from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 
 __all__ = ["PreparedLeg", "prepare_leg", "block_means", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
-           "sample_rate_hz"]
+           "sample_rate_hz", "grid_length"]
 
 FloatArray = npt.NDArray[np.floating]
 
@@ -190,7 +191,7 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     """
     t = np.asarray(leg.t_s, dtype=np.float64)
     x = np.asarray(leg.accel_g, dtype=np.float32)
-    repairs: list[str] = []
+    repairs = [note for note in leg.notes if note.endswith(LEFT_OUT)]  # time outliers the reader left out
     if t.size < 2:
         raise InputError(src, "", f"only {t.size} samples", "record at least 30 minutes")
     dt = np.diff(t)
@@ -207,13 +208,20 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     # NaN/inf in the acceleration: a cheap check on the extremes (max and min propagate NaN).
     x_max, x_min = float(x.max()), float(x.min())
     if not (math.isfinite(x_max) and math.isfinite(x_min)):
-        finite_x = np.isfinite(x).all(axis=1)
-        n_bad = int(x.shape[0] - finite_x.sum())
-        if n_bad > 0.5 * x.shape[0]:
-            raise InputError(src, "x,y,z columns", f"{n_bad} of {x.shape[0]} samples are NaN or infinite",
-                             "check the export; lrm needs numeric accelerations")
-        t, x = t[finite_x], x[finite_x]
+        t, x, n_bad = _keep_rows(t, x, np.isfinite(x).all(axis=1), src, "are NaN or infinite",
+                                 "check the export; lrm needs numeric accelerations")
         repairs.append(f"dropped {n_bad} samples with NaN or infinite acceleration")
+        x_max, x_min = float(x.max()), float(x.min())
+    # Values no sensor of this range can report (1e20 "missing" sentinels, corrupt bytes): missing, reported.
+    limit = accel_limit_g(leg.range_g)
+    if x_max > limit or x_min < -limit:
+        possible = (np.abs(x) <= limit).all(axis=1)
+        first = int(np.argmin(possible))
+        why = f"the sensor's +-{leg.range_g:g} g range" if leg.range_g else f"+-{limit:g} g (no ankle movement reaches it)"
+        worst = float(x[first][np.argmax(np.abs(x[first]))])
+        t, x, n_bad = _keep_rows(t, x, possible, src, f"lie beyond {why}",
+                                 "check the acceleration unit (--units g|mg|m/s^2) and that the columns are x, y, z")
+        repairs.append(f"treated {n_bad} samples beyond {why} as missing (first: sample {first + 1}, {worst:.3g} g)")
         x_max, x_min = float(x.max()), float(x.min())
     if repairs:
         dt = np.diff(t)
@@ -239,6 +247,16 @@ def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.fl
     return t, x, dt, repairs, (x_max, x_min)
 
 
+def _keep_rows(t: npt.NDArray[np.float64], x: npt.NDArray[np.float32], keep: npt.NDArray[np.bool_], src: str,
+               problem: str, fix: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], int]:
+    """The rows of ``t`` (n,) and ``x`` (n, 3) where ``keep``, and how many went; InputError when more than
+    half of them would go (then the file, not a few samples, is wrong)."""
+    n_bad = int(keep.size - np.count_nonzero(keep))
+    if n_bad > 0.5 * keep.size:
+        raise InputError(src, "x,y,z columns", f"{n_bad} of {keep.size} samples {problem}", fix)
+    return t[keep], x[keep], n_bad
+
+
 def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
     """Raise if the typical acceleration magnitude is far from 1 g (not an accelerometer in g)."""
     step = max(1, blocks.shape[0] // 5000)
@@ -249,6 +267,20 @@ def _check_units(blocks: npt.NDArray[np.float32], src: str) -> None:
             src, "x,y,z columns", f"the median acceleration magnitude is {med:.3g}, not about 1 (gravity in g)",
             "check that the file holds accelerometer samples; pass --units g|mg|m/s^2 if the unit is wrong",
         )
+
+
+def grid_length(duration_s: float, *, fs_hz: float, source: str) -> int:
+    """Number of working-grid samples for a recording spanning ``duration_s`` s at ``fs_hz`` Hz.
+
+    The one place a time span becomes an allocation: refused (InputError) beyond
+    :data:`lrm.io.plausibility.MAX_NIGHT_S`, so that no time value can size an array (readers leave
+    time outliers out before, :func:`lrm.io.plausibility.screen_times`).
+
+    >>> grid_length(3600.0, fs_hz=25.0, source="x.csv")
+    90001
+    """
+    check_duration(duration_s, source=source)
+    return int(np.floor(max(duration_s, 0.0) * fs_hz)) + 1
 
 
 def find_gaps(t_s: npt.NDArray[np.float64], gap_s: float) -> npt.NDArray[np.float64]:

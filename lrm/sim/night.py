@@ -279,6 +279,7 @@ def write_simulation(sim: SimulatedNight, out_dir: str | os.PathLike[str], *, na
     import pyarrow.csv as pacsv
 
     from lrm.errors import OutputExistsError
+    from lrm.io.atomic import write_atomic, write_text_atomic
     from lrm.io.native import MANIFEST, write_native
 
     out = Path(out_dir)
@@ -294,10 +295,7 @@ def write_simulation(sim: SimulatedNight, out_dir: str | os.PathLike[str], *, na
         for side, leg in sim.recording.legs.items():
             acc = np.round(leg.accel_g.astype(np.float64), 6)
             table = pa.table({"time": np.round(leg.t_s, 6), "x": acc[:, 0], "y": acc[:, 1], "z": acc[:, 2]})
-            tmp = out / f".{side}.csv.tmp"
-            pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="none", quoting_header="none"))
-            os.replace(tmp, out / f"{side}.csv")
-    tmp = out / ".truth.json.tmp"
-    tmp.write_text(sim.truth.to_json(), encoding="utf-8")
-    os.replace(tmp, out / "truth.json")
+            options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+            write_atomic(out / f"{side}.csv", lambda fh, table=table: pacsv.write_csv(table, fh, options), binary=True)
+    write_text_atomic(out / "truth.json", sim.truth.to_json())
     return [out / name for name in names]

@@ -91,3 +91,67 @@ def test_interval_csv(tmp_path):
     assert frame.to_numpy().tolist() == [[5.0, 20.0]]
     with pytest.raises(InputError, match="empty file"):
         read_intervals_csv(write(tmp_path, "b.csv", ""), "arousals")
+
+
+def _lms_csv(tmp_path, onsets, name="lms.csv"):
+    rows = "".join(f"{t},{t + 1.5},left\n" for t in onsets)
+    return write(tmp_path, name, "onset_s,offset_s,side\n" + rows)
+
+
+def test_lms_in_an_unscored_gap_leave_numerator_and_denominator_alike(tmp_path):
+    """8 h of stages with 3 h unscored in the middle; LMs every 20 s all night. The gap left the denominator
+    but its LMs stayed in the numerator (an index 8/5 too high)."""
+    from lrm.api import score_events
+
+    stages = ["N2"] * 300 + ["?"] * 360 + ["N2"] * 300                        # 2.5 h, 3 h unscored, 2.5 h
+    hyp = write(tmp_path, "hyp.csv", "onset_s,stage\n" + "".join(f"{30 * i},{s}\n" for i, s in enumerate(stages)))
+    lms = _lms_csv(tmp_path, [20.0 * k for k in range(1440)])                 # 8 h, 180 per hour
+    with pytest.warns(UserWarning, match="540 LM\\(s\\) in unscored epochs"):
+        scored = score_events(lms, hypnogram=hyp)
+    s = scored.summary
+    assert s.time_in_bed_h == 5.0 and s.lm_count == 900 and s.lm_index == 180.0
+    with_hours = score_events(lms, hypnogram=hyp, hours=8.0).summary        # the whole period, gap included
+    assert with_hours.lm_count == 1440 and with_hours.lm_index == 180.0
+
+
+def test_hours_shorter_than_the_lms_span_is_an_error(tmp_path):
+    """--hours 1 with LMs over 4.3 h reported 600/h without a word."""
+    lms = _lms_csv(tmp_path, [10.0 + 26.0 * k for k in range(600)])
+    with pytest.raises(InputError, match=r"--hours: the leg movements span 4.33 h .* the analysis period is 1 h"):
+        load_scoring_inputs(lms, hours=1.0)
+    assert load_scoring_inputs(lms, hours=4.4).hours == 4.4
+
+
+@pytest.mark.parametrize("hours", [float("inf"), float("nan"), 0.0, 100.0])
+def test_absurd_hours_are_refused(tmp_path, hours):
+    with pytest.raises(InputError, match="--hours"):
+        load_scoring_inputs(_lms_csv(tmp_path, [10.0]), hours=hours)
+
+
+def test_zero_lms_in_a_csv_is_a_night_with_none(tmp_path):
+    from lrm.api import score_events
+
+    s = score_events(write(tmp_path, "none.csv", "onset_s,offset_s,side\n"), hours=7.5).summary
+    assert s.lm_count == 0 and s.lm_index == 0.0 and s.plm_index == 0.0
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("onset_s,offset_s,side\n10,12,left\n30,1000000030,right\n", r"line 3, column 'offset_s': an event lasting 1e\+09 s"),
+    ("onset_s,offset_s,side\n10,12,left\n1705000000,1705000002,right\n", r"line 3: time 1.705e\+09 s is not within 48 h"),
+])
+def test_absurd_lm_values_are_refused_with_the_line(tmp_path, text, match):
+    with pytest.raises(InputError, match=match):
+        read_lm_csv(write(tmp_path, "lms.csv", text))
+
+
+def test_hypnogram_onset_typo_is_refused_not_gridded(tmp_path):
+    """An epoch at 3e9 s made a 10^8-epoch table."""
+    path = write(tmp_path, "hyp.csv", "onset_s,stage\n0,W\n30,N1\n3000000060,N2\n")
+    with pytest.raises(InputError, match=r"line 4: time 3e\+09 s is not within 48 h"):
+        read_hypnogram(path)
+
+
+def test_headerless_hypnogram_longer_than_a_night_is_refused(tmp_path):
+    path = write(tmp_path, "stages.txt", "W\n" * 6000)
+    with pytest.raises(InputError, match="6000 epochs of 30 s: 50.0 h"):
+        read_hypnogram(path)
