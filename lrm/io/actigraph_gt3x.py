@@ -221,13 +221,14 @@ class Gt3xFile:
         self.fs = int(self.fs_hz)
         serial = info.get("Serial Number", "")
         self.serial = serial
-        try:
-            self.scale = float(info.get("Acceleration Scale", 256.0 if serial.startswith(("MOS", "TAS")) else 341.0))
-            self.range_g = float(info["Acceleration Max"]) if "Acceleration Max" in info else (8.0 if self.scale == 256.0 else 6.0)
-        except ValueError:
-            raise InputError(str(self.path), "info.txt", "a non-numeric acceleration scale or range", FIX) from None
-        if not (1.0 <= self.scale <= 1e5 and 0 < self.range_g <= 1000):
-            raise InputError(str(self.path), "info.txt 'Acceleration Scale'", f"implausible scale {self.scale:g}", FIX)
+        self.scale = self._number("Acceleration Scale") if "Acceleration Scale" in info else (
+            256.0 if serial.startswith(("MOS", "TAS")) else 341.0)
+        self.range_g = self._number("Acceleration Max") if "Acceleration Max" in info else (
+            8.0 if self.scale == 256.0 else 6.0)
+        if not 1.0 <= self.scale <= 1e5:
+            raise InputError(str(self.path), "info.txt 'Acceleration Scale'", f"implausible scale {self.scale:g} LSB/g", FIX)
+        if not 0 < self.range_g <= 1000:
+            raise InputError(str(self.path), "info.txt 'Acceleration Max'", f"implausible range {self.range_g:g} g", FIX)
         self.start_local = (self._number("Start Date") - TICKS_AT_UNIX_EPOCH) / 1e7
         offset = parse_utc_offset_s(info.get("TimeZone", ""))
         self.tz_offset_s = 0.0 if offset is None else offset
