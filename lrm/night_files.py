@@ -56,6 +56,12 @@ class NightInputs:
         """Every input file or directory given (for the check that no output overwrites one)."""
         return tuple(p for p in (self.path, self.left, self.right, self.hypnogram, self.respiratory, self.arousals) if p)
 
+    @property
+    def one_night(self) -> bool:
+        """PSG scoring files or lights-out/on were given: they belong to one night, never split into nights."""
+        return any(v is not None for v in (self.hypnogram, self.respiratory, self.arousals, self.lights_out,
+                                           self.lights_on))
+
     def __post_init__(self) -> None:
         if self.path is None and self.left is None and self.right is None:
             raise InputError("lrm analyze", "", "no input given",
@@ -74,7 +80,8 @@ def read_recording(inputs: NightInputs) -> Recording:
 
 def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: Params | None = None, *,
                   overwrite: bool = False, report: bool = True, pdf: bool = False, threads: int | None = None,
-                  during_read: Callable[[], AbstractContextManager[object]] = nullcontext) -> NightResult:
+                  during_read: Callable[[], AbstractContextManager[object]] = nullcontext,
+                  recording: Recording | None = None) -> NightResult:
     """Read, analyse and save one night into ``out_dir``: trace, events, report.html, summary.json last.
 
     Parameters
@@ -94,6 +101,9 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
     during_read : callable
         A context manager factory entered around the read (``lrm analyze`` imports what comes next
         beside it).
+    recording : Recording, optional
+        The night's recording when the caller has read it already (:func:`read_recording`); its outputs are
+        then the caller's to check before that read.
 
     Returns
     -------
@@ -102,8 +112,9 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
     out = Path(out_dir)
     # every output checked before anything is read or written; an input is never an output
     check_outputs(night_outputs(out, report=report, pdf=pdf), inputs=inputs.files(), overwrite=overwrite)
-    with during_read():
-        recording = read_recording(inputs)
+    if recording is None:
+        with during_read():
+            recording = read_recording(inputs)
     hypnogram, respiratory, arousals = read_scoring_files(inputs.hypnogram, inputs.respiratory, inputs.arousals,
                                                           recording_start_s=wall_clock_start(recording))
     lights_out_s, lights_on_s = parse_lights(recording, inputs.lights_out, inputs.lights_on)

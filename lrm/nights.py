@@ -45,8 +45,8 @@ from lrm.params import Params
 from lrm.pipeline import MIN_DURATION_S, analyze
 from lrm.signal.nonwear import NonwearParams, concat_seconds, find_nonwear, summarize_seconds
 
-__all__ = ["SPLIT_AFTER_S", "NIGHT_COLUMNS", "NightWindow", "find_night_windows", "open_legs", "span_s",
-           "find_leg_nonwear", "analyze_nights"]
+__all__ = ["SPLIT_AFTER_S", "NIGHT_COLUMNS", "NightWindow", "find_night_windows", "open_legs", "memory_sources",
+           "span_s", "find_leg_nonwear", "analyze_nights"]
 
 SPLIT_AFTER_S = 30 * 3600.0
 """Recordings longer than this (s) are analysed night by night: longer than any one night and its evening."""
@@ -90,11 +90,22 @@ def find_night_windows(start_s: float, end_s: float, tz: str | None) -> list[Nig
 
 
 def open_legs(left: str | None, right: str | None, path: str | None = None, side: str | None = None, *,
-              format: str = "auto", units: str = "auto", start_s: float | None = None) -> dict[str, LegSource]:
-    """The legs' files opened for windowed reading, by side."""
+              format: str = "auto", units: str = "auto", start_s: float | None = None,
+              tz: str | None = None) -> dict[str, LegSource]:
+    """The legs' files opened for windowed reading, by side; ``tz`` (``--tz``) places the local clock times of
+    files that state no zone."""
     given = {"left": left, "right": right} if path is None else {side or "left": path}
-    return {s: open_source(p, ReadOptions(side=s, units=units, start_s=start_s), format=format)  # type: ignore[arg-type]
+    return {s: open_source(p, ReadOptions(side=s, units=units, start_s=start_s, tz=tz), format=format)  # type: ignore[arg-type]
             for s, p in given.items() if p is not None}
+
+
+def memory_sources(recording: Recording) -> dict[str, LegSource]:
+    """A recording already read whole (a CSV export of several days) as one windowed source per leg."""
+    from dataclasses import replace
+
+    from lrm.io.leg_source import MemoryLegSource
+
+    return {side: MemoryLegSource(replace(recording, legs={side: leg})) for side, leg in recording.legs.items()}
 
 
 def span_s(sources: Mapping[str, LegSource]) -> tuple[float, float]:

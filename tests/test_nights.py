@@ -130,3 +130,34 @@ def test_batch_gives_one_cohort_row_per_night(three_nights, tmp_path):
     assert frame["night_status"].tolist() == ["ok"] * 3
     assert frame["plm_index"].round(6).tolist() == table["plm_index"].round(6).tolist()
     assert run_night(spec, None, tmp_path, report=False).status == "skipped"       # re-runs skip finished files
+
+
+def test_a_csv_of_two_days_is_split_into_nights_in_the_zone_given(tmp_path, capsys):
+    """A CSV export (no index, local clock times of a zone it does not state) longer than 30 h is split once
+    read; --tz places its clock and its noon-to-noon windows."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    from lrm.cli import main
+    from lrm.sim.multiday import leg_segments
+
+    md = plan_multiday(2, seed=7, rate_hz=10.0, night_hours=3.0, daytime=("wear",), sides=("left",),
+                       timezone="America/Chicago")
+    segments = list(leg_segments(md, "left"))
+    t = np.concatenate([s.start_s + np.arange(len(s.accel_g)) / md.fs_hz for s in segments])
+    accel = np.concatenate([s.accel_g for s in segments]).astype(np.float32)
+    assert t[-1] - t[0] > 30 * 3600
+    local_ms = np.round((t - 6 * 3600.0) * 1000).astype("datetime64[ms]")        # CST (UTC-6) all along: 4-6 March
+    table = pa.table({"time": np.datetime_as_string(local_ms), **{c: accel[:, k] for k, c in enumerate("xyz")}})
+    path = tmp_path / "ankle_left.csv"
+    pa_csv.write_csv(table, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LrmWarning)
+        code = main(["analyze", str(path), "--side", "left", "--tz", "America/Chicago", "--out", str(tmp_path / "o")])
+    assert code == 0, capsys.readouterr()
+    assert "night by night" in capsys.readouterr().out
+    nights = pd.read_csv(tmp_path / "o" / "nights.csv")
+    assert nights["date"].tolist() == list(md.evening_dates) and (nights["status"] == "ok").all()
+    assert set(nights["timezone"]) == {"America/Chicago"}
+    assert all(str(v).endswith("-06:00") for v in nights["lights_out"])          # CST in early March

@@ -85,15 +85,21 @@ def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
 
 def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
-    from lrm.night_files import NightInputs, analyze_files
+    from lrm.night_files import NightInputs, analyze_files, read_recording
+    from lrm.nights import SPLIT_AFTER_S, analyze_nights, memory_sources
 
     if _analyze_week(spec, as_params(params), out_dir):
         return
     inputs = NightInputs(path=spec.path, left=spec.left, right=spec.right, hypnogram=spec.hypnogram,
                          respiratory=spec.respiratory, arousals=spec.arousals, lights_out=spec.lights_out,
                          lights_on=spec.lights_on, tz=spec.tz)
+    recording = read_recording(inputs)
+    if recording.end_s - recording.start_s > SPLIT_AFTER_S and not inputs.one_night:     # a CSV export of several days
+        analyze_nights(memory_sources(recording), out_dir, as_params(params), overwrite=True, report=False, threads=1,
+                       timezone_name=spec.tz)
+        return
     # the report comes after, apart (a night stands without it); the workers are processes: one thread each
-    analyze_files(inputs, out_dir, as_params(params), report=False, threads=1)
+    analyze_files(inputs, out_dir, as_params(params), report=False, threads=1, recording=recording)
 
 
 def _analyze_week(spec: NightSpec, params: Any, out_dir: Path) -> bool:
@@ -108,11 +114,11 @@ def _analyze_week(spec: NightSpec, params: Any, out_dir: Path) -> bool:
         return False
     from lrm.nights import SPLIT_AFTER_S, analyze_nights, open_legs, span_s
 
-    sources = open_legs(spec.left, spec.right, spec.path, None)
+    sources = open_legs(spec.left, spec.right, spec.path, None, tz=spec.tz)
     start, end = span_s(sources)
     if end - start <= SPLIT_AFTER_S:
         return False
-    analyze_nights(sources, out_dir, params, overwrite=True, report=False, threads=1)
+    analyze_nights(sources, out_dir, params, overwrite=True, report=False, threads=1, timezone_name=spec.tz)
     return True
 
 

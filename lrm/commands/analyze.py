@@ -172,11 +172,22 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if run_nights(args, inputs, params, out):
         return 0
-    result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf,
-                           during_read=lambda: imports_beside_read(modules))
+    from lrm.io.night_dir import check_outputs, night_outputs
+    from lrm.night_files import read_recording
+
+    # every output checked before anything is read; an input is never an output
+    check_outputs(night_outputs(out, pdf=args.pdf), inputs=inputs.files(), overwrite=args.force)
+    with imports_beside_read(modules):
+        recording = read_recording(inputs)
+    if recording.end_s - recording.start_s > SPLIT_AFTER_S and not inputs.one_night:   # a CSV export of several days
+        from lrm.nights import memory_sources
+
+        _nights(memory_sources(recording), recording.end_s - recording.start_s, args, inputs, params, out)
+        return 0
+    result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf, recording=recording)
     if result.summary.duration_h is not None and result.summary.duration_h * 3600 > SPLIT_AFTER_S:
-        print(f"  warning: the recording lasts {result.summary.duration_h:.0f} h, analysed as one night: pass --nights "
-              "to analyse it night by night")
+        print(f"  warning: the recording lasts {result.summary.duration_h:.0f} h, analysed as one night because "
+              "scoring files or lights-out/on were given for one night")
     print_summary(result, str(out))
     print_report_line(out, pdf=args.pdf)
     return 0
@@ -186,33 +197,41 @@ SPLIT_AFTER_S = 30 * 3600.0   # lrm.nights.SPLIT_AFTER_S (not imported here: --h
 
 
 def run_nights(args: argparse.Namespace, inputs, params, out) -> bool:  # noqa: ANN001 - NightInputs, Params, Path
-    """Analyse night by night when asked (--nights) or when a device file's index shows more than 30 h;
-    False when the recording is one night (the caller analyses it as such)."""
+    """Analyse night by night when asked (--nights) or when a device file's index shows more than 30 h (a
+    longer file of another format is split once read, in :func:`run`); False when the recording is one
+    night (the caller analyses it as such)."""
     from lrm.io.registry import detect_format
 
     first = inputs.path or inputs.left or inputs.right
     indexed = hasattr(detect_format(first).load(), "open_source") if inputs.format == "auto" else False
-    if not (args.nights or indexed):
+    if not (args.nights or indexed) or (inputs.one_night and not args.nights):
         return False
-    if args.nights and (inputs.hypnogram or inputs.respiratory or inputs.arousals or inputs.lights_out or inputs.lights_on):
+    if args.nights and inputs.one_night:
         from lrm.errors import InputError
 
         raise InputError("lrm analyze", "--nights", "scoring files and lights-out/on belong to one night",
                          "analyse that night on its own, without --nights")
-    from lrm.nights import analyze_nights, open_legs, span_s
+    from lrm.nights import open_legs, span_s
 
     sources = open_legs(inputs.left, inputs.right, inputs.path, inputs.side, format=inputs.format, units=inputs.units,
-                        start_s=inputs.start_s)
+                        start_s=inputs.start_s, tz=inputs.tz)
     start, end = span_s(sources)
     if not args.nights and end - start <= SPLIT_AFTER_S:
         return False
-    print(f"lrm analyze: {(end - start) / 3600:.0f} h of recording, night by night (noon to noon, local time) -> {out}")
-    table = analyze_nights(sources, out, params, overwrite=args.force, pdf=args.pdf, progress=print)
+    _nights(sources, end - start, args, inputs, params, out)
+    return True
+
+
+def _nights(sources, span_s: float, args: argparse.Namespace, inputs, params, out) -> None:  # noqa: ANN001
+    from lrm.nights import analyze_nights
+
+    print(f"lrm analyze: {span_s / 3600:.0f} h of recording, night by night (noon to noon, local time) -> {out}")
+    table = analyze_nights(sources, out, params, overwrite=args.force, pdf=args.pdf, progress=print,
+                           timezone_name=inputs.tz)
     scored = int((table["status"] == "ok").sum())
     print(f"  {len(table)} night(s), {scored} scored: {out / 'nights.csv'}")
     if scored:
         print(f"  report: {out / 'report.html'}")
-    return True
 
 
 def print_report_line(out, *, pdf: bool) -> None:  # noqa: ANN001 - a Path
