@@ -175,14 +175,16 @@ class RestParams:
 
 @dataclass(frozen=True, slots=True)
 class SleepParams:
-    """Sleep onset and re-onset after awakenings, from the rest period and activity (docs/scoring.md §5).
+    """Sleep onset and re-onsets after awakenings, from the movements in bed (lrm.signal.sleep, docs/scoring.md §5).
 
-    epoch_s : activity epoch (s).
-    wake_activity_s : an epoch holding more than this many seconds of movement that is not an LM
-        (posture changes, walking, movements longer than 10 s) is wake.
+    epoch_s : epoch (s): the 30 s scoring epoch of PSG.
+    wake_activity_s : an epoch holding more than this many seconds of restless movement (posture changes,
+        walking, movements longer than 10 s, irregular movements of >= 0.5 s) is wake: a tenth of the
+        epoch, the share of movement that one voluntary adjustment (a few seconds) makes.
     min_sleep_s : sleep (re)starts at the first epoch of a run of at least this long (s) without wake
-        epochs (Tudor-Locke: 5 consecutive sleep minutes).
-    min_wake_s : a wake run at least this long (s) inside the rest period is an awakening.
+        epochs (Tudor-Locke: 5 consecutive sleep minutes, docs/scoring.md §5).
+    min_wake_s : a wake run at least this long (s) between quiet epochs is an awakening, after which the next
+        sleep start is a re-onset; shorter ones (one epoch: a roll-over with a brief arousal) are not.
     """
 
     epoch_s: float = 30.0
@@ -193,42 +195,85 @@ class SleepParams:
 
 @dataclass(frozen=True, slots=True)
 class JerkParams:
-    """Hypnic-jerk classification (docs/scoring.md §3.1).
+    """Hypnic jerks (sleep starts) by their physiology (lrm.rules.hypnic_jerks, docs/scoring.md §3.1).
 
-    max_half_peak_s : the envelope stays at or above half its peak for at most this (s) (EMG burst
-        75-250 ms; the 0.2 s envelope smoothing widens it to ~0.2-0.3 s, while an LM's tonic hold keeps
-        its envelope up for most of its 0.5-10 s).
-    max_duration_s : and the whole movement (onset to offset rule) lasts at most this (s).
-    min_peak_g : peak envelope (g) of a jerk: it is a large, startle-like movement. The 0.2 s envelope
-        smoothing averages a 75-250 ms burst down to ~40-100 % of its peak while an LM's tonic hold keeps
-        its own, so the floors are set low: 50 mg smoothed is >= 4x the noise floor of common sensors.
-    min_peak_ratio : and at least this multiple of the night's median LM peak (when there are LMs);
-        a unilateral candidate on a two-leg recording needs twice both.
-    isolation_s : no other movement on either leg within this many seconds before or after.
-    transition_s : wake evidence (lights-out, a sleep (re)onset estimate, the end of a restless epoch,
-        a posture change, walking) lies at most this long (s) before the jerk: an ankle sensor cannot
-        stage sleep, so the wake->sleep transition is approximated generously (15 min).
-    after_onset_s : a sleep-onset estimate up to this long (s) after the jerk also counts.
-    bilateral_s : onsets on the two legs closer than this (s) make the jerk bilateral.
-    max_lasting_change_deg : the leg's resting orientation after the jerk differs from the one before by
-        at most this (deg): a 75-250 ms startle twitch is followed by relaxation and the shank falls back
-        where it lay, while a restless adjustment (fidget) of the same size leaves it turned by degrees.
-        The orientation is the 1 s gravity estimate, whose noise is hundredths of a degree.
-    posture_margin_s : a posture change or walking counts against isolation only this close (s) to the
-        jerk (a brief part of a roll-over is not a jerk); further away it is wake evidence, not a neighbour:
-        isolation means no other *leg movement* within ``isolation_s`` (docs/scoring.md §3.1).
+    A jerk is a single, very brief, large burst at a wake-to-sleep transition, isolated. Each number is a
+    limit: at it the criterion is met with confidence 0.5, at the ``*_ideal`` value with confidence 1 (the
+    textbook jerk); past the limit the movement is never a jerk.
+
+    Burst (lrm.signal.burst; the acceleration's deviation from the leg's rest before and after it):
+
+    max_high_s : the high-amplitude part (at or above half the burst's peak) lasts at most this (s). The EMG
+        burst lasts 75-250 ms (docs/scoring.md §3.1) and a muscle twitch's force outlasts its EMG by
+        ~0.1 s; 0.4 s also allows one 25 Hz grid step. A leg movement's tonic hold keeps its acceleration
+        high for most of its 0.5-10 s.
+    high_ideal_s : a burst of at most this (s) is textbook (the 250 ms EMG burst).
+    max_core_s : the central 90 % of the movement's energy lies within at most this (s): a movement of
+        more than 1 s is never a jerk (docs/scoring.md §3.1). The energy span is used, not the detected
+        duration, because the strap's ring-down (a few tenths of a second) and a slightly turned leg
+        stretch the detected movement without adding energy.
+    core_ideal_s : an energy span of at most this (s) is textbook (burst plus one 0.2 s ring-down).
+    min_peak_g : the burst's peak is at least this (g). A jerk is a fast movement: a shank turning by
+        only 0.5 deg within 250 ms at 0.3 m from the knee already accelerates at ~0.08 g (peak tangential
+        acceleration 2 A (pi / T)^2 r, docs/scoring.md §6).
+    min_size_ratio : and at least this multiple of the median burst peak of the night's other leg
+        movements: jerks are large against the night's own LMs (a startle of several body segments
+        against a dorsiflexion of the ankle, docs/scoring.md §3.1). Applied when the night has
+        ``min_size_reference`` such LMs or more.
+    size_ideal_ratio : this multiple (or more) is textbook.
+    min_size_reference : how many other LMs the night needs for its median to count.
+
+    Timing (lrm.signal.sleep estimates the transitions from the ankle; none estimated -> no jerk):
+
+    before_onset_s : the jerk lies at most this long (s) before an observed sleep (re)onset. A jerk often
+        rouses the sleeper for a moment (an arousal, sometimes an adjustment), and the ankle then places
+        the onset after that restlessness.
+    after_onset_s : and at most this long (s) after it: jerks belong to falling asleep and light sleep.
+        N1 after an onset lasts minutes, and the ankle's onset comes early by the time spent lying
+        still awake; 15 min covers both. Later is established sleep, where a jerk is never classed.
+    onset_ideal_before_s, onset_ideal_after_s : within this much (s) before / after the onset the timing is
+        textbook.
+
+    Neighbours:
+
+    isolation_s : no other movement on either leg (the jerk's own other-leg half aside) starts or ends
+        within this (s) of it: a jerk is a single, non-periodic event (docs/scoring.md §3.1), and 10 s is
+        the shortest IMI of a PLM series under WASM 2016 (§1.2 step 7); trains of foot tremor, ALMA or
+        high-frequency leg movements (0.3-4 Hz, §3.2) are never isolated.
+    isolation_ideal_s : no movement within this (s) is textbook.
+    restless_window_s, max_restless : a movement with ``max_restless`` or more restless movements (posture
+        changes, walking, movements that are not a brief burst) within ``restless_window_s`` (s) before
+        or after it is one of a run of restless wake movements, never a jerk.
+    bilateral_s : the two legs' bursts whose onsets are closer than this (s) are one (bilateral) jerk: the
+        legs jerk together (whole-body startle), 0.5 s being the WASM bilateral window (§1.2 step 4),
+        wider than the two sensors' residual clock error.
+    unilateral_confidence : confidence of a jerk seen on one leg of a two-leg recording (a jerk may
+        involve "one or more body segments", so it is allowed, but both legs is the common picture).
+    one_leg_confidence : confidence of any jerk on a one-leg recording (the other leg cannot be checked).
+    series_edge_confidence : confidence of a jerk that would start or end a periodic run (inside one it
+        is never a jerk).
     """
 
-    max_half_peak_s: float = 0.35
-    max_duration_s: float = 1.0
-    min_peak_g: float = 0.05
-    min_peak_ratio: float = 0.25
+    max_high_s: float = 0.3
+    high_ideal_s: float = 0.15
+    max_core_s: float = 0.6
+    core_ideal_s: float = 0.35
+    min_peak_g: float = 0.08
+    min_size_ratio: float = 1.0
+    size_ideal_ratio: float = 3.0
+    min_size_reference: int = 3
+    before_onset_s: float = 900.0
+    after_onset_s: float = 900.0
+    onset_ideal_before_s: float = 300.0
+    onset_ideal_after_s: float = 300.0
     isolation_s: float = 10.0
-    transition_s: float = 900.0
-    after_onset_s: float = 300.0
+    isolation_ideal_s: float = 60.0
+    restless_window_s: float = 30.0
+    max_restless: int = 2
     bilateral_s: float = 0.5
-    max_lasting_change_deg: float = 0.5
-    posture_margin_s: float = 3.0
+    unilateral_confidence: float = 0.6
+    one_leg_confidence: float = 0.8
+    series_edge_confidence: float = 0.6
 
 
 _STEPS: dict[str, type] = {

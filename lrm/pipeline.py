@@ -33,8 +33,8 @@ from lrm.rules.summary import NightSummary
 from lrm.signal.legs import default_threads, process_legs, trace_1s
 from lrm.signal.posture import classify_movements, estimate_posture
 from lrm.signal.quality import leg_quality
-from lrm.signal.rest import combine_legs, find_rest_period
-from lrm.signal.sleep import find_sleep_onsets
+from lrm.signal.rest import RestPeriod, combine_legs, find_rest_period
+from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
 from lrm.signal.snippets import Snippets, cut_snippets
 
 __all__ = ["NightResult", "analyze", "MIN_DURATION_S", "default_threads"]
@@ -93,9 +93,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     moves = classify_movements({s: leg.moves for s, leg in legs.legs.items()},
                                {s: leg.gravity_1s for s, leg in legs.legs.items()}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
-    sleep = find_sleep_onsets(table, rest.in_bed, params.sleep, params.rules)
-    table = classify_hypnic_jerks(table, (rest.lights_out_s, *sleep.onsets_s, *sleep.restless_end_s), params.jerks,
-                                  n_legs=len(legs.sides), rules=params.rules)
+    table, sleep = _sleep_and_jerks(table, rest, any_valid, len(legs.sides), params)
+    if not len(sleep.transitions()):
+        notes.append(f"hypnic jerks were not classified: {sleep.note}")
     table = _drop_failed_morphology(table)                                   # docs/scoring.md §1.2 step 5
     recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
@@ -105,9 +105,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
     for note in notes:
         warnings.warn(note, LrmWarning, stacklevel=2)
-    first_onset = sleep.onsets_s[0] if sleep.onsets_s else None
+    first_onset = sleep.first_onset_s
     summary = Summary(
-        **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)},
+        **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)} | _jerk_count(sleep, scored.summary),
         lights_out_s=rest.lights_out_s, lights_on_s=rest.lights_on_s, time_in_bed_gross_h=rest.gross_h,
         rest_period_source=rest.source,
         sleep_onsets_s=tuple(s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
@@ -128,6 +128,22 @@ def _review_snippets(legs, events: pd.DataFrame) -> Snippets:  # noqa: ANN001 - 
     fits = {sides[1]: legs.clock_fit} if len(sides) == 2 and legs.clock_fit.ok else {}
     return cut_snippets({side: leg.prepared for side, leg in legs.legs.items()}, select_review_events(events),
                         fits=fits)
+
+
+def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray, n_legs: int, params: Params
+                     ) -> tuple[pd.DataFrame, SleepEstimate]:
+    """Sleep onsets from the movements in bed (docs/scoring.md §5), then hypnic jerks at the observed wake-to-sleep
+    transitions (§3.1). A rest period taken as the whole recording shows no lying-down: no wake is seen before it."""
+    sleep = find_sleep_onsets(table, rest.in_bed, params.sleep, params.rules, valid_1s=valid_1s,
+                              lights_out_observed=rest.source != "whole recording")
+    table = classify_hypnic_jerks(table, sleep.transitions(), params.jerks, n_legs=n_legs, rules=params.rules,
+                                  unknown_reason=sleep.note)
+    return table, sleep
+
+
+def _jerk_count(sleep: SleepEstimate, scored: NightSummary) -> dict[str, int | None]:
+    """``hypnic_jerk_count`` is None when no wake-to-sleep transition was estimated (not classified, not zero)."""
+    return {"hypnic_jerk_count": scored.hypnic_jerk_count if len(sleep.transitions()) else None}
 
 
 def _input_files(recording: Recording) -> dict[str, object]:

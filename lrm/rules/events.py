@@ -34,6 +34,8 @@ EVENT_COLUMNS: Final[dict[str, str]] = {
 #: extra columns the rule engine appends after the contract columns.
 EXTRA_COLUMNS: Final[dict[str, str]] = {
     "in_plm_series_nr": "Int8",  # PLM once CLMr are removed and series recomputed (§1.2 step 10)
+    "jerk_confidence": "float64",  # hypnic jerks: 0.5-1, set by the weakest criterion (§3.1); NaN otherwise
+    "jerk_reason": "string",  # why a jerk was classed, or why a brief burst was not; <NA> otherwise
 }
 
 

@@ -1,155 +1,314 @@
-"""Hypnic jerks (sleep starts): kept apart from leg movements and never scored as PLMs.
+"""Hypnic jerks (sleep starts), kept apart from leg movements by their physiology, never scored as PLMs.
 
-docs/scoring.md §3.1: a hypnic jerk is a sudden, brief (EMG 75-250 ms), large, non-periodic jerk, usually of
-several body segments on both sides at once, at the transition from wake to sleep. For two ankle sensors
-this gives, by inference (§3.1 "for a two-ankle IMU system"): a brief high-acceleration transient, on both
-legs within ``bilateral_s`` when both are recorded, isolated (no other movement within ``isolation_s``),
-not inside a periodic run (IMIs to both neighbours within the 10-90 s PLM range), close to an estimated
-sleep onset (approximated, since an ankle sensor cannot stage sleep: wake evidence such as lights-out, an
-estimated sleep (re)onset, a posture change or walking within ``transition_s`` before it). Its ring-down
-may stretch the acceleration past 0.5 s, so brevity is measured as the time the envelope spends at or
-above half its peak (``half_peak_s``: at most ~0.3 s for a 75-250 ms burst seen through the envelope's
-0.2 s smoothing, while an LM's tonic hold keeps it up for most of the LM), with the whole movement
-(onset to offset rule) also short.
+docs/scoring.md §3.1. ICSD-3 lists sleep starts among the normal variants of sleep-related movement
+disorders: sudden, brief, non-periodic jerks of one or more body segments at the transition from wake to
+sleep (Whitney & Weiss 2018; Stefani & Högl 2019; Calandra-Buonaura et al. 2014: "physiological,
+non-periodic, myoclonic bodily jerks, occurring mainly at sleep onset"), with a short (75-250 ms),
+high-amplitude EMG burst while falling asleep or in light sleep (secondary, paraphrasing ICSD). For an
+ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers in
+:class:`lrm.params.JerkParams`, each with its reason):
 
-Other look-alikes (§3.2: hypnagogic foot tremor, ALMA, HFLM: trains of bursts at 0.3-4 Hz) are not
-isolated, so they are never jerks; their bursts stay LMs with IMIs < 10 s, which under WASM 2016 break
-series instead of forming them (§1.2 step 8a).
+1. **a very brief burst**: its high-amplitude part lasts <= ``max_high_s`` and the central 90 % of its
+   energy lies within ``max_core_s`` (a movement of more than 1 s is never a jerk). Both are measured on
+   the burst itself (:mod:`lrm.signal.burst`), not on the detected duration, which the ring-down stretches;
+2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
+   other leg movements;
+3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
+   sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
+   and where no transition could be estimated no movement is classed;
+4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
+   movements (``max_restless`` or more within ``restless_window_s``);
+5. **not periodic**: never inside a periodic run of the night's leg movements (a PLM series). The series
+   is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
+   step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it.
+
+The two legs' bursts within ``bilateral_s`` are one jerk (``side = "bilateral"``). Each jerk gets a
+``jerk_confidence`` in [0.5, 1]: every criterion scores 1 at its textbook value and 0.5 at its limit, and
+the weakest one sets the confidence (a jerk seen on one leg of two scores ``unilateral_confidence``).
+``jerk_reason`` says why it was classed, and for a brief burst that was not, which criterion failed.
+
+Look-alikes (§3.2): hypnagogic foot tremor, ALMA and high-frequency leg movements are trains at 0.3-4 Hz,
+never isolated; fragmentary myoclonus (75-150 ms) is too small to move the leg.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from lrm.params import JerkParams
 from lrm.rules.rulesets import WASM2016, RuleSet
-from lrm.rules.series import number_periodic_runs, same_movement_s
+from lrm.rules.series import mark_periodic_runs, number_periodic_runs, same_movement_s
 
-__all__ = ["classify_hypnic_jerks"]
+__all__ = ["classify_hypnic_jerks", "JERK_COLUMNS"]
+
+JERK_COLUMNS = ("jerk_confidence", "jerk_reason")
+WAKE_TYPES = ("posture_change", "walking")
 
 
-def classify_hypnic_jerks(moves: pd.DataFrame, sleep_onsets_s: tuple[float, ...] | list[float] | np.ndarray,
-                          params: JerkParams = JerkParams(), *, n_legs: int = 2, rules: RuleSet = WASM2016
+@dataclass(frozen=True, slots=True)
+class _Night:
+    """The movements' arrays (time order) the criteria read."""
+
+    on: npt.NDArray[np.float64]
+    off: npt.NDArray[np.float64]
+    side: npt.NDArray[np.str_]
+    kind: npt.NDArray[np.str_]
+    peak: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    core: npt.NDArray[np.float64]
+    brief: npt.NDArray[np.bool_]       # a jerk-shaped burst (criterion 1)
+    restless: npt.NDArray[np.bool_]    # counts towards a run of restless wake movements
+    series_on: npt.NDArray[np.float64]  # onsets of the leg movements that make periodic runs
+
+
+def _margin(x: float, ideal: float, limit: float) -> float:
+    """1 at or beyond ``ideal``, 0.5 at ``limit``, linear between (either direction); below 0.5 past the limit.
+
+    >>> _margin(0.2, 0.25, 0.4), _margin(0.4, 0.25, 0.4), _margin(3.0, 3.0, 1.0), _margin(2.0, 3.0, 1.0)
+    (1.0, 0.5, 1.0, 0.75)
+    """
+    if limit == ideal:
+        return 1.0 if (x - ideal) * (limit - ideal) <= 0 else 0.0
+    return float(min(1.0, 1.0 - 0.5 * (x - ideal) / (limit - ideal)))
+
+
+def _column(t: pd.DataFrame, name: str, fallback: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return t[name].to_numpy(float, na_value=np.nan) if name in t else fallback
+
+
+def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet) -> _Night:
+    on, off = t["onset_s"].to_numpy(float), t["offset_s"].to_numpy(float)
+    kind = t["type"].astype(str).to_numpy()
+    peak = _column(t, "burst_peak_g", _column(t, "peak_g", np.full(len(t), np.nan)))
+    high = _column(t, "burst_high_s", _column(t, "half_peak_s", off - on))
+    core = _column(t, "burst_core_s", off - on)
+    is_lm = kind == "lm"
+    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s)
+    periodic = np.zeros(len(t), bool)
+    periodic[is_lm & ~brief] = mark_periodic_runs(on[is_lm & ~brief], rules)
+    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
+    return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
+                  np.sort(on[is_lm & ~brief]))
+
+
+def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
+    """How many movements the rows are, rows that overlap or start within ``within_s`` of each other (the two
+    legs' rows of one roll-over) counting as one.
+
+    >>> _count_movements(np.array([0.0, 0.2, 30.0]), np.array([3.0, 3.5, 31.0]), 0.5)
+    2
+    """
+    if not on.size:
+        return 0
+    order = np.argsort(on, kind="stable")
+    reach = np.maximum.accumulate(off[order])
+    return int(1 + np.count_nonzero(on[order][1:] > reach[:-1] + within_s))
+
+
+def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
+    """The smallest jerk peak (g) and the night's median LM burst peak (None with too few LMs)."""
+    ref = n.peak[(n.kind == "lm") & ~n.brief & np.isfinite(n.peak)]
+    if ref.size < params.min_size_reference:
+        return params.min_peak_g, None
+    median = float(np.median(ref))
+    return max(params.min_peak_g, params.min_size_ratio * median), median
+
+
+def _series_position(onset_s: float, n: _Night, rules: RuleSet) -> str:
+    """Where ``onset_s`` lies against the periodic runs (>= ``min_series_len``) of the night's leg movements:
+    "inside" one (between two of its consecutive members: the series goes on around it), at its "edge" (it
+    would extend the run as its new first or last member) or "none"."""
+    x = n.series_on
+    if x.size:
+        x = x[np.concatenate(([True], np.diff(x) >= same_movement_s(rules)))]
+    run = number_periodic_runs(x, rules)
+    member = np.bincount(run)[run] >= rules.min_series_len if x.size else np.zeros(0, bool)
+    c = int(np.searchsorted(x, onset_s))
+    before, after = c - 1, c
+    if 0 <= before and after < x.size and member[before] and member[after] and run[before] == run[after]:
+        return "inside"
+    linked = np.round(np.array([onset_s - x[before] if before >= 0 else np.inf,
+                                x[after] - onset_s if after < x.size else np.inf]), 6)
+    near = (linked >= rules.imi_min_s) & (linked <= rules.imi_max_s)
+    ends = [before >= 0 and member[before], after < x.size and member[after]]
+    return "edge" if any(near[k] and ends[k] for k in range(2)) else "none"
+
+
+def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tuple[float, float, str] | None:
+    """(score, minutes from the onset, its kind) for the best-placed observed transition, None if none fits."""
+    best = None
+    for o, kind in zip(transitions["onset_s"].to_numpy(float), transitions["kind"].astype(str)):
+        dt = onset_s - o
+        if not -params.before_onset_s <= dt <= params.after_onset_s:
+            continue
+        score = _margin(-dt, params.onset_ideal_before_s, params.before_onset_s) if dt < 0 else \
+            _margin(dt, params.onset_ideal_after_s, params.after_onset_s)
+        if best is None or score > best[0]:
+            best = (score, dt / 60.0, kind)
+    return best
+
+
+def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[float, float | None],
+           params: JerkParams, n_legs: int, rules: RuleSet) -> tuple[float | None, str]:
+    """(confidence, reason) for the brief burst ``i`` (with its other-leg half ``twin``, -1 if none):
+    confidence None when it is not a jerk."""
+    pair = [i] if twin < 0 else [i, twin]
+    if twin >= 0 and not n.brief[twin]:
+        return None, f"not a jerk: the other leg moved for longer ({n.core[twin]:.2f} s of energy)"
+    peak = float(np.nanmax(n.peak[pair]))
+    if not peak >= bar[0]:
+        return None, f"not a jerk: burst peak {peak:.3f} g below {bar[0]:.3f} g"
+    if _series_position(n.on[i], n, rules) == "inside":
+        return None, "not a jerk: inside a periodic series of leg movements"
+    start = float(n.on[pair].min())
+    end = min(float(n.off[pair].max()), start + params.max_core_s)
+    others = np.ones(n.on.size, bool)
+    others[pair] = False
+    gap = np.maximum(np.maximum(n.on - end, start - n.off), 0.0)[others]
+    nearest = float(gap.min()) if gap.size else np.inf
+    if nearest < params.isolation_s:
+        return None, f"not a jerk: another movement {nearest:.1f} s away"
+    near = np.flatnonzero(others)[n.restless[others] & (gap <= params.restless_window_s)]
+    restless = _count_movements(n.on[near], n.off[near], params.bilateral_s)
+    if restless >= params.max_restless:
+        return None, f"not a jerk: one of a run of restless movements ({restless} within {params.restless_window_s:g} s)"
+    if transitions.empty:
+        return None, "not classified: no wake-to-sleep transition could be estimated"
+    timing = _timing(n.on[i], transitions, params)
+    if timing is None:
+        return None, "not a jerk: not within a wake-to-sleep transition (-3 to +15 min around a sleep onset)"
+    return _confidence(i, pair, n, peak, bar, nearest, timing, params, n_legs, rules)
+
+
+def _confidence(i: int, pair: list[int], n: _Night, peak: float, bar: tuple[float, float | None], nearest: float,
+                timing: tuple[float, float, str], params: JerkParams, n_legs: int, rules: RuleSet
+                ) -> tuple[float | None, str]:
+    """The jerk's confidence (the weakest criterion's score) and the reason text; None if seen on one leg of two
+    without being textbook."""
+    high, core = float(np.nanmax(n.high[pair])), float(np.nanmax(n.core[pair]))
+    ratio = peak / bar[1] if bar[1] else None
+    legs = 1.0 if len(pair) == 2 else (params.unilateral_confidence if n_legs == 2 else params.one_leg_confidence)
+    scores = {
+        "burst": _margin(high, params.high_ideal_s, params.max_high_s),
+        "energy": _margin(core, params.core_ideal_s, params.max_core_s),
+        "size": _margin(ratio, params.size_ideal_ratio, params.min_size_ratio) if ratio else 0.75,
+        "timing": timing[0],
+        "isolation": _margin(nearest, params.isolation_ideal_s, params.isolation_s),
+        "legs": legs,
+        "series": params.series_edge_confidence if _series_position(n.on[i], n, rules) == "edge" else 1.0,
+    }
+    weakest = min(scores, key=scores.__getitem__)
+    if len(pair) == 1 and n_legs == 2 and min(scores["burst"], scores["energy"], scores["timing"]) < 1.0:
+        return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst at a textbook time "
+                      f"(burst {high:.2f} s, energy within {core:.2f} s, {timing[1]:+.1f} min from a sleep onset)")
+    size = f"{ratio:.1f}x the night's median LM" if ratio else f"{peak:.2f} g (too few LMs to compare)"
+    where = "both legs" if len(pair) == 2 else ("one leg of two" if n_legs == 2 else "one leg recorded")
+    when = f"{abs(timing[1]):.1f} min {'before' if timing[1] < 0 else 'after'} the {timing[2]} sleep onset"
+    alone = "no other movement" if not np.isfinite(nearest) else f"nearest movement {nearest:.0f} s away"
+    reason = (f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}"
+              f"; weakest: {weakest}")
+    return round(float(scores[weakest]), 3), reason
+
+
+def _twins(n: _Night, params: JerkParams) -> npt.NDArray[np.int64]:
+    """For each brief burst, the other leg's movement starting within ``bilateral_s`` of it (-1 if none)."""
+    twin = np.full(n.on.size, -1, np.int64)
+    for i in np.flatnonzero(n.brief):  # brief bursts are few
+        near = np.flatnonzero((np.abs(n.on - n.on[i]) < params.bilateral_s) & (n.side != n.side[i])
+                              & (n.kind == "lm"))
+        if near.size:
+            twin[i] = near[np.argmin(np.abs(n.on[near] - n.on[i]))]
+    return twin
+
+
+def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None, params: JerkParams = JerkParams(),
+                          *, n_legs: int = 2, rules: RuleSet = WASM2016, unknown_reason: str | None = None
                           ) -> pd.DataFrame:
-    """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``).
+    """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``) and say why.
 
     Parameters
     ----------
     moves : DataFrame
-        Single-leg movements of the night: ``onset_s``, ``offset_s``, ``side``, ``type``, ``peak_g`` (g),
-        ``half_peak_s`` (s at or above half the peak; ``burst_s`` is used if it is missing). Only
-        ``type == "lm"`` rows can become jerks.
-    sleep_onsets_s : sequence of float
-        Estimated sleep onsets and re-onsets (s since the recording start), lights-out included.
+        The night's single-leg movements: ``onset_s``, ``offset_s`` (s since the recording start), ``side``,
+        ``type`` and the burst measures of :mod:`lrm.signal.burst` (``burst_peak_g`` in g, ``burst_high_s``
+        and ``burst_core_s`` in s; without them ``peak_g``, ``half_peak_s`` and the duration stand in).
+        Only ``type == "lm"`` rows can become jerks.
+    transitions : DataFrame or None
+        The observed wake-to-sleep transitions (:meth:`lrm.signal.sleep.SleepEstimate.transitions`):
+        ``onset_s`` (s) and ``kind`` ("first" or "re-onset"). Empty or None: none could be estimated, and
+        no movement is classed (each brief burst's reason says so).
     params : JerkParams
-        Brevity, size, isolation, bilateral and transition windows.
+        The criteria's limits and textbook values.
     n_legs : int
-        Legs recorded (1 or 2). With two, a unilateral candidate needs twice the size.
+        Legs recorded (1 or 2).
     rules : RuleSet
-        The periodic runs a jerk may not sit inside (IMI limits, run length) and the longest single-leg
-        CLM (a longer movement is wake evidence).
+        The periodic runs a jerk may not sit inside (IMI limits, run length, bilateral window).
+    unknown_reason : str, optional
+        Why no transition could be estimated, for the reasons of the brief bursts.
 
     Returns
     -------
     DataFrame
-        ``moves`` in time order with jerks relabelled; the two legs' halves of a bilateral jerk become one
-        row with ``side = "bilateral"``, onset the earlier and offset the later.
+        ``moves`` in time order with the jerks relabelled; the two legs' halves of a bilateral jerk become
+        one row (``side = "bilateral"``, onset the earlier, offset the later, the larger burst's measures).
+        Columns :data:`JERK_COLUMNS` are added: ``jerk_confidence`` (0.5-1, NaN unless a jerk) and
+        ``jerk_reason`` (why a jerk was classed; for a brief burst that was not, why not; else <NA>).
 
     Examples
     --------
-    >>> m = pd.DataFrame({"onset_s": [100.0, 100.05, 400.0], "offset_s": [100.6, 100.7, 403.0],
-    ...                   "side": ["left", "right", "left"], "type": "lm", "peak_g": [0.9, 0.7, 0.15],
-    ...                   "half_peak_s": [0.12, 0.16, 2.0]})
-    >>> classify_hypnic_jerks(m, [90.0])[["onset_s", "side", "type"]].values.tolist()
-    [[100.0, 'bilateral', 'hypnic_jerk'], [400.0, 'left', 'lm']]
+    >>> m = pd.DataFrame({"onset_s": [600.0, 600.05, 2000.0], "offset_s": [600.6, 600.7, 2003.0],
+    ...                   "side": ["left", "right", "left"], "type": "lm", "burst_peak_g": [0.9, 0.7, 0.15],
+    ...                   "burst_high_s": [0.12, 0.16, 2.0], "burst_core_s": [0.3, 0.35, 2.6]})
+    >>> onsets = pd.DataFrame({"onset_s": [480.0], "kind": ["first"]})
+    >>> out = classify_hypnic_jerks(m, onsets)
+    >>> out[["onset_s", "side", "type", "jerk_confidence"]].values.tolist()
+    [[600.0, 'bilateral', 'hypnic_jerk', 0.75], [2000.0, 'left', 'lm', nan]]
+    >>> out["jerk_reason"].iloc[0]
+    'burst 0.16 s, energy within 0.35 s, 0.90 g (too few LMs to compare), both legs, 2.0 min after the first sleep onset, nearest movement 1399 s away; weakest: size'
     """
-    if moves.empty:
-        return moves.copy()
     t = moves.sort_values("onset_s", kind="stable").reset_index(drop=True)
-    on, off = t["onset_s"].to_numpy(float, copy=True), t["offset_s"].to_numpy(float, copy=True)
-    side = t["side"].astype(str).to_numpy()
-    is_lm = (t["type"].astype(str) == "lm").to_numpy()
-    peak = t["peak_g"].to_numpy(float, copy=True)
-    brief = t["half_peak_s"].to_numpy(float) if "half_peak_s" in t else t["burst_s"].to_numpy(float)
-    typical = float(np.median(peak[is_lm])) if is_lm.any() else 0.0
-    big_g = max(params.min_peak_g, params.min_peak_ratio * typical)
-    brief_short = is_lm & (brief <= params.max_half_peak_s) & ((off - on) <= params.max_duration_s)
-    cand = brief_short.copy()  # other brief twitches (jerks in a cluster at sleep onset) are not an LM series
-    if "angle_deg" in t:  # a jerk leaves the leg where it was; a fidget or shift repositions it
-        cand &= ~(t["angle_deg"].to_numpy(float) > params.max_lasting_change_deg)
-    # near a wake->sleep transition: wake evidence (lights-out, a sleep (re)onset, a posture change or
-    # walking, a long movement) within transition_s before the jerk, or a sleep onset just after it
-    kind = t["type"].astype(str).to_numpy()
-    wake_mark = np.isin(kind, ("posture_change", "walking")) | ((off - on) > rules.max_clm_one_leg_s)
-    evidence = np.sort(np.concatenate((np.asarray(sleep_onsets_s, float), on[wake_mark])))
-    if evidence.size:
-        k = np.searchsorted(evidence, on + params.after_onset_s, side="right")
-        last = evidence[np.clip(k - 1, 0, evidence.size - 1)]
-        cand &= (k > 0) & (on - last <= params.transition_s)
-    else:
-        cand[:] = False
-    jerk = np.zeros(len(t), bool)
-    partner = np.full(len(t), -1)
-    for i in np.flatnonzero(cand):  # candidates are few
-        twin = np.flatnonzero((np.abs(on - on[i]) <= params.bilateral_s) & (side != side[i]) & (np.arange(len(t)) != i))
-        others = np.ones(len(t), bool)
-        others[i] = False
-        others[twin] = False
-        # isolation from other leg movements (docs/scoring.md §3.1: no CLM within 10 s); a roll-over or walking
-        # is wake evidence, not a neighbour, unless it touches the jerk (within posture_margin_s)
-        reach = np.where(wake_mark & (kind != "lm"), params.posture_margin_s, params.isolation_s)
-        close = others & (on <= off[i] + reach) & (off >= on[i] - reach)
-        if close.any():
+    conf, reason = np.full(len(t), np.nan), np.full(len(t), None, object)
+    if t.empty:
+        return t.assign(jerk_confidence=conf, jerk_reason=pd.array(reason, dtype="string"))
+    transitions = transitions if transitions is not None else pd.DataFrame({"onset_s": [], "kind": []})
+    n = _night(t, params, rules)
+    bar, twin = _size_bar(n, params), _twins(n, params)
+    done = np.zeros(len(t), bool)
+    for i in np.flatnonzero(n.brief):
+        if done[i]:
             continue
-        pair_peak = max(peak[i], peak[twin].max()) if twin.size else peak[i]
-        if pair_peak < (2 * big_g if n_legs == 2 and twin.size == 0 else big_g):
-            continue  # a unilateral jerk must be twice as large
-        if not twin.size and _in_periodic_run(on[is_lm & others & ~brief_short], on[i], rules):
-            continue  # would be part of a run of >= 4 LMs 10-90 s apart: a PLM series, not a jerk
-        jerk[i] = True
-        if twin.size:
-            partner[i] = int(twin[0])
-    # merge the two legs' halves into one bilateral row
+        j = int(twin[i]) if twin[i] >= 0 and not done[twin[i]] else -1
+        c, why = _judge(i, j, n, transitions, bar, params, n_legs, rules)
+        if why.startswith("not classified") and unknown_reason:
+            why = f"not classified: {unknown_reason}"
+        for k in ([i] if j < 0 or not n.brief[j] else [i, j]):
+            done[k], conf[k], reason[k] = True, np.nan if c is None else c, why
+    return _relabel(t, conf, reason, twin)
+
+
+def _relabel(t: pd.DataFrame, conf: npt.NDArray[np.float64], reason: npt.NDArray[np.object_],
+             twin: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """Write the labels; merge each bilateral jerk's two rows into the row with the larger burst."""
+    out = t.copy()
+    out["jerk_confidence"], out["jerk_reason"] = conf, pd.array(reason, dtype="string")
+    jerk = np.isfinite(conf)
+    kind = out["type"].astype(object).to_numpy(copy=True)
+    side = out["side"].astype(object).to_numpy(copy=True)
+    on, off = out["onset_s"].to_numpy(float, copy=True), out["offset_s"].to_numpy(float, copy=True)
     drop = np.zeros(len(t), bool)
-    types = t["type"].astype("string").to_numpy(dtype=object)
-    sides = side.astype(object)
-    for i in np.flatnonzero(jerk):
-        if drop[i]:
+    peak = _column(out, "burst_peak_g", np.zeros(len(t)))
+    for i in np.flatnonzero(jerk):  # jerks are few
+        j = int(twin[i])
+        kind[i] = "hypnic_jerk"
+        if j < 0 or not jerk[j] or drop[i] or drop[j]:
             continue
-        types[i] = "hypnic_jerk"
-        j = partner[i]
-        if j >= 0:
-            drop[j] = True
-            sides[i] = "bilateral"
-            on[i], off[i] = min(on[i], on[j]), max(off[i], off[j])
-            peak[i] = max(peak[i], peak[j])
-    t["type"] = pd.array(types, dtype="string")
-    t["side"] = pd.array(sides, dtype="string")
-    t["onset_s"], t["offset_s"], t["peak_g"] = on, off, peak
-    return t.loc[~drop].reset_index(drop=True)
-
-
-def _in_periodic_run(lm_onsets_s: np.ndarray, onset_s: float, rules: RuleSet = WASM2016) -> bool:
-    """Whether ``onset_s`` inserted among the LM onsets lies inside a periodic run of the rule set
-    (:func:`lrm.rules.series.number_periodic_runs`): linked to both its neighbours, so the series goes on
-    through it.
-
-    A jerk just before a series (sleep onset, then PLMs once asleep) or just after one is not inside it.
-    Onsets within the rule set's bilateral window of the previous one (the other leg's half of a bilateral
-    LM) are dropped first.
-
-    >>> _in_periodic_run(np.array([0.0, 20.0, 80.0, 200.0]), 60.0), _in_periodic_run(np.array([0.0, 50.0, 300.0]), 100.0)
-    (True, False)
-    >>> _in_periodic_run(np.array([20.0, 40.0, 60.0, 80.0]), 0.0)  # just before a series
-    False
-    """
-    x = np.sort(lm_onsets_s)
-    if x.size:
-        x = x[np.concatenate(([True], np.diff(x) >= same_movement_s(rules)))]
-    c = int(np.searchsorted(x, onset_s))
-    x = np.insert(x, c, onset_s)
-    run = number_periodic_runs(x, rules)
-    if c == 0 or c == x.size - 1 or not run[c - 1] == run[c] == run[c + 1]:
-        return False
-    return int(np.count_nonzero(run == run[c])) >= rules.min_series_len
+        keep, gone = (i, j) if not peak[j] > peak[i] else (j, i)
+        kind[keep], side[keep], drop[gone] = "hypnic_jerk", "bilateral", True
+        on[keep], off[keep] = min(on[i], on[j]), max(off[i], off[j])
+    out["type"], out["side"] = pd.array(kind, dtype="string"), pd.array(side, dtype="string")
+    out["onset_s"], out["offset_s"] = on, off
+    return out.loc[~drop].sort_values("onset_s", kind="stable").reset_index(drop=True)

@@ -6,7 +6,7 @@ import numpy as np
 
 from lrm.rules.rulesets import AASM, TIME_DECIMALS, WASM2016, RuleSet
 
-__all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s"]
+__all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s", "mark_periodic_runs"]
 
 
 def compute_imi(onset_s: np.ndarray) -> np.ndarray:
@@ -114,3 +114,28 @@ def number_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.n
     imi_s = compute_imi(onset_s)
     link = (imi_s >= rules.imi_min_s) & (imi_s <= rules.imi_max_s)
     return np.cumsum(~link).astype(np.int64)
+
+
+def mark_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+    """Flag the onsets that lie in a periodic run of at least ``rules.min_series_len`` movements
+    (:func:`number_periodic_runs`), counting onsets closer than :func:`same_movement_s` to the previous one
+    (the other leg's half of a bilateral movement) as one movement that shares its run.
+
+    For movements that are not scored yet (sleep onsets, hypnic jerks): PLM-like series run on through NREM
+    sleep (docs/scoring.md §2.5); restless wake adjustments and jerks are irregular. ``onset_s`` in any order.
+
+    >>> mark_periodic_runs(np.array([0.0, 20.0, 40.0, 40.2, 60.0, 300.0])).tolist()
+    [True, True, True, True, True, False]
+    """
+    onset_s = np.asarray(onset_s, float)
+    out = np.zeros(onset_s.size, bool)
+    if onset_s.size < rules.min_series_len:
+        return out
+    order = np.argsort(onset_s, kind="stable")
+    t = onset_s[order]
+    head = np.concatenate(([True], np.diff(t) >= same_movement_s(rules)))  # first onset of each movement
+    group = np.cumsum(head) - 1
+    run = number_periodic_runs(t[head], rules)
+    in_run = np.bincount(run)[run] >= rules.min_series_len
+    out[order] = in_run[group]
+    return out

@@ -77,7 +77,7 @@ class NightSummary:
     plms_arousal_count: int | None = None
     plms_arousal_index: float | None = None  # PLMS with an arousal per hour of TST
     # other event types passed through (counted, not scored)
-    hypnic_jerk_count: int = 0
+    hypnic_jerk_count: int | None = 0  # None: not classified (no wake-to-sleep transition could be estimated)
     event_type_counts: dict[str, int] = field(default_factory=dict)
     # intervals and durations
     plm_imi_geometric_mean_s: float | None = None  # IMIs inside PLM series

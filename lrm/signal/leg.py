@@ -27,13 +27,14 @@ import pandas as pd
 from lrm.io.recording import Leg
 from lrm.params import DetectParams, Params
 from lrm.signal.align import ClockFit, activity, apply_clock_fit, shift_1s, shift_events
+from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import detect_lms
 from lrm.signal.envelope import estimate_noise_floor, smooth_envelope
 from lrm.signal.gravity import dynamic_magnitude, estimate_gravity_1s, per_second_mean
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 
-__all__ = ["LegSignals", "LegResult", "leg_signals", "detection_params", "detect_leg_movements", "process_leg",
-           "oscillation_1s", "per_second"]
+__all__ = ["LegSignals", "LegResult", "leg_signals", "detection_params", "detect_leg_movements", "with_bursts",
+           "process_leg", "oscillation_1s", "per_second"]
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -131,6 +132,15 @@ def detect_leg_movements(signals: LegSignals, params: Params, *, side: str) -> p
                       params=detection_params(p, params.detect))
 
 
+def with_bursts(moves: pd.DataFrame, leg: Leg, origin_s: float) -> pd.DataFrame:
+    """``moves`` (times in s since ``origin_s``, the leg's own clock) with each movement's burst measures
+    (:data:`lrm.signal.burst.BURST_COLUMNS`: peak in g, high-amplitude time and energy span in s), taken on the
+    leg's raw samples against its rest before and after the movement."""
+    intervals = moves[["onset_s", "offset_s"]].to_numpy(float).reshape(-1, 2) + origin_s
+    bursts = estimate_bursts(leg.t_s, leg.accel_g, intervals, fs_hz=float(leg.fs_hz))
+    return pd.concat([moves.reset_index(drop=True), bursts], axis=1)
+
+
 def per_second(values: npt.NDArray, fs_hz: float, how: str) -> npt.NDArray:
     """Per-second ``"max"``, ``"all"`` or ``"mean"`` of grid values (n,) at ``fs_hz`` (whole samples per s);
     a trailing partial second is left out.
@@ -187,6 +197,7 @@ def process_leg(leg: Leg, *, origin_s: float, n_grid: int, params: Params,
     if on_activity is not None:
         on_activity(signals.activity())
     moves = detect_leg_movements(signals, params, side=leg.side)
+    moves = with_bursts(moves, leg, origin_s)
     fs = prepared.fs_hz
     return LegResult(prepared, signals.gravity_1s, oscillation_1s(signals), per_second(prepared.valid, fs, "all"),
                      moves, per_second(signals.envelope, fs, "max"))

@@ -1,13 +1,31 @@
-"""Sleep onset and re-onsets after awakenings, from the rest period and the movements (docs/scoring.md §5).
+"""Sleep onset and re-onsets after awakenings, from the ankle's movements (docs/scoring.md §5).
 
-An ankle sensor cannot stage sleep; it can tell sustained quiet from restless wake (the sustained-inactivity
-idea of van Hees 2015, docs/scoring.md §5). A 30 s epoch is wake when it holds more than ``wake_activity_s`` of
-restless movement or lies outside the bed. Restless: posture changes, walking, movements longer than the
-longest single-leg CLM (10 s), and movements of >= 0.5 s that are not part of a periodic run (the rule set's
-series: >= 4 onsets 10-90 s apart under WASM 2016: PLMs go on through sleep, docs/scoring.md §2.5, so they
-are not evidence of wake; fidgeting is irregular). Wake runs shorter than ``min_wake_s`` inside
-quiet are ignored (a roll-over is not an awakening); sleep (re)starts at the first epoch of a run of at
-least ``min_sleep_s`` without wake (Tudor-Locke: 5 consecutive sleep minutes).
+An ankle sensor cannot stage sleep. What it can see is the end of restlessness: a person falling asleep
+stops adjusting, rolling and getting up, while periodic leg movements go on through NREM sleep
+(docs/scoring.md §2.5). This is the sustained-inactivity idea of actigraphy (van Hees 2015; Tudor-Locke:
+sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5), on 30 s epochs as in PSG:
+
+1. **Restless movement**: walking, posture changes (roll-overs, sitting up), movements longer than the
+   longest single-leg CLM (``rules.max_clm_one_leg_s``: large-muscle-group movements last 3-45 s,
+   docs/scoring.md §3.2) and movements of >= :data:`MIN_RESTLESS_S` that belong to no periodic run of the
+   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular).
+2. **Epoch state**: *unknown* where less than half of the epoch has data (a gap hides what happened);
+   *wake* where the person is out of bed or more than ``wake_activity_s`` of restless movement falls in it;
+   *quiet* otherwise.
+3. **Awakenings**: wake epochs less than ``min_sleep_s`` apart belong to one wake bout. A bout that holds
+   at least ``min_wake_s`` of wake epochs, or time out of bed, is an awakening; a lone restless epoch with
+   ``min_sleep_s`` of quiet on both sides is a movement in sleep (a roll-over with a brief arousal), and
+   sleep goes on through it.
+4. **Sleep (re)starts** where an awakening's last restless movement ends: by step 3 at least
+   ``min_sleep_s`` of quiet follows it. The first is the night's sleep onset, the others re-onsets.
+5. An onset is **observed** when that quiet stretch holds no unknown epoch and the wake before it was
+   seen: restless epochs, time out of bed, or the lights-out of a lying-down that posture showed or a
+   diary gave. Sleep that starts at the beginning of the data without any wake seen before it is an
+   onset that is not observed: the person may have been asleep already, so no wake-to-sleep transition
+   is claimed there, and the hypnic-jerk rule (docs/scoring.md §3.1) does not use it.
+
+What this cannot see: lying still while awake (the onset then comes early, by the quiet wake's length),
+and awakenings without movement (no re-onset is found after them).
 """
 
 from __future__ import annotations
@@ -20,98 +38,193 @@ import pandas as pd
 
 from lrm.params import SleepParams
 from lrm.rules.rulesets import WASM2016, RuleSet
-from lrm.rules.series import number_periodic_runs, same_movement_s
+from lrm.rules.series import mark_periodic_runs
 from lrm.signal.detect import runs
 
-__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES"]
+__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S"]
 
 WAKE_TYPES = ("posture_change", "walking")
-MIN_RESTLESS_S = 0.5  # shorter movements (twitches, jerks) are not restlessness
+MIN_RESTLESS_S = 0.5
+"""Shorter movements are not restlessness (twitches, jerks; the WASM minimum LM duration, §1.2 step 2)."""
 
-
-def _periodic(onset_s: npt.NDArray[np.float64], is_lm: npt.NDArray[np.bool_], rules: RuleSet = WASM2016
-              ) -> npt.NDArray[np.bool_]:
-    """LMs in periodic runs (:func:`lrm.rules.series.number_periodic_runs`): a PLM-like series runs on
-    through sleep. Onsets closer than the rule set's bilateral window to the previous LM (the other leg's
-    half of a bilateral LM) join its run.
-
-    >>> _periodic(np.array([0.0, 20.0, 40.0, 60.0, 300.0]), np.ones(5, bool)).tolist()
-    [True, True, True, True, False]
-    """
-    out = np.zeros(onset_s.size, bool)
-    idx = np.flatnonzero(is_lm)
-    if idx.size < rules.min_series_len:
-        return out
-    order = idx[np.argsort(onset_s[idx], kind="stable")]
-    t = onset_s[order]
-    head = np.concatenate(([True], np.diff(t) >= same_movement_s(rules)))  # first onset of each (bilateral) LM
-    group = np.cumsum(head) - 1
-    run = number_periodic_runs(t[head], rules)
-    in_run = np.bincount(run)[run] >= rules.min_series_len
-    out[order] = in_run[group]
-    return out
+_WAKE, _QUIET, _UNKNOWN = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SleepEstimate:
-    """``onsets_s``: sleep onset and re-onsets (s since start); ``asleep``: per-epoch bool; ``epoch_s``;
-    ``restless_end_s``: end (s) of every in-bed epoch with restless movement, even a single one (brief
-    awakenings an ankle cannot resolve into a re-onset still mark a possible wake->sleep transition)."""
+    """Sleep onsets estimated from the ankle.
+
+    onsets_s : every sleep onset and re-onset (s since the recording start), ascending.
+    kinds : per onset, ``"first"`` (the night's first) or ``"re-onset"`` (after an awakening).
+    observed : per onset, whether the wake before it was seen (only those are wake-to-sleep transitions).
+    asleep : bool per epoch; ``epoch_s`` the epoch length in s.
+    note : why no (or not every) sleep onset could be estimated; None when nothing is missing.
+    """
 
     onsets_s: tuple[float, ...]
+    kinds: tuple[str, ...]
+    observed: tuple[bool, ...]
     asleep: npt.NDArray[np.bool_]
     epoch_s: float
-    restless_end_s: tuple[float, ...] = ()
+    note: str | None = None
 
     @property
     def sleep_time_h(self) -> float:
         return float(self.asleep.sum()) * self.epoch_s / 3600.0
 
+    @property
+    def first_onset_s(self) -> float | None:
+        """The night's first sleep onset when it was observed, else None (it may lie before the recording)."""
+        return self.onsets_s[0] if self.onsets_s and self.observed[0] else None
 
-def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_],
-                      params: SleepParams = SleepParams(), rules: RuleSet = WASM2016) -> SleepEstimate:
-    """Estimate sleep onsets from movements (``onset_s``, ``offset_s``, ``type``) and per-second in-bed.
+    def transitions(self) -> pd.DataFrame:
+        """The observed wake-to-sleep transitions: ``onset_s`` (s) and ``kind`` ("first" or "re-onset")."""
+        keep = np.asarray(self.observed, bool)
+        return pd.DataFrame({"onset_s": np.asarray(self.onsets_s, float)[keep],
+                             "kind": pd.array(np.asarray(self.kinds, object)[keep], dtype="string")})
 
-    ``rules`` gives the periodic runs (IMI limits, run length) and the longest CLM on one leg: a longer
-    movement is restless wake.
 
-    Examples
-    --------
-    >>> bed = np.ones(3600, bool); bed[:600] = False
-    >>> m = pd.DataFrame({"onset_s": [700.0, 760.0], "offset_s": [720.0, 790.0], "type": ["lm", "lm"]})
-    >>> find_sleep_onsets(m, bed).onsets_s
-    (810.0,)
-    """
+def _restless(moves: pd.DataFrame, rules: RuleSet) -> npt.NDArray[np.bool_]:
+    """Per movement, whether it is restless (step 1 of the module docstring)."""
+    on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
+    kind = moves["type"].astype(str).to_numpy()
+    is_lm = kind == "lm"
+    periodic = np.zeros(on.size, bool)
+    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules)
+    irregular = is_lm & ((off - on) >= MIN_RESTLESS_S) & ~periodic
+    return np.isin(kind, WAKE_TYPES) | ((off - on) > rules.max_clm_one_leg_s) | irregular
+
+
+def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1s: npt.NDArray[np.bool_],
+                  params: SleepParams, rules: RuleSet) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_],
+                                                             npt.NDArray[np.bool_]]:
+    """Per epoch wake/quiet/unknown (step 2) and whether out of bed; per second restless or out of bed."""
     ep = int(params.epoch_s)
     n_ep = int(np.ceil(in_bed_1s.size / ep))
-    busy = np.zeros(n_ep * ep + 1, np.float64)
+    busy = np.zeros(n_ep * ep, bool)
     if len(moves):
-        on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
-        kind = moves["type"].astype(str).to_numpy()
-        restless = (kind == "lm") & ((off - on) >= MIN_RESTLESS_S) & ~_periodic(on, kind == "lm", rules)
-        wake = np.isin(kind, WAKE_TYPES) | ((off - on) > rules.max_clm_one_leg_s) | restless
-        delta = np.zeros(n_ep * ep + 2)
-        a = np.clip(on[wake].astype(np.int64), 0, n_ep * ep)
-        b = np.clip(np.ceil(off[wake]).astype(np.int64), 0, n_ep * ep)
+        wake = _restless(moves, rules)
+        delta = np.zeros(n_ep * ep + 1)
+        a = np.clip(moves["onset_s"].to_numpy(float)[wake].astype(np.int64), 0, n_ep * ep)
+        b = np.clip(np.ceil(moves["offset_s"].to_numpy(float)[wake]).astype(np.int64), 0, n_ep * ep)
         np.add.at(delta, a, 1.0)
         np.add.at(delta, b, -1.0)
         busy = np.cumsum(delta)[: n_ep * ep] > 0
-    else:
-        busy = np.zeros(n_ep * ep, bool)
-    active_s = busy.reshape(n_ep, ep).sum(axis=1)
-    bed = np.zeros(n_ep * ep, bool)
+    bed, ok = np.zeros(n_ep * ep, bool), np.zeros(n_ep * ep, bool)
     bed[: in_bed_1s.size] = in_bed_1s
-    bed_frac = bed.reshape(n_ep, ep).mean(axis=1)
-    wake = (active_s > params.wake_activity_s) | (bed_frac < 0.5)
-    restless_end = tuple(float((k + 1) * ep) for k in np.flatnonzero((active_s > params.wake_activity_s) & (bed_frac >= 0.5)))
-    min_wake = max(1, int(np.ceil(params.min_wake_s / ep)))
-    wake_runs = runs(wake)
-    for a, b in wake_runs:
-        if b - a < min_wake and a > 0 and b < n_ep and bed_frac[a:b].min() >= 0.5:
-            wake[a:b] = False
-    quiet = runs(~wake)
-    quiet = quiet[quiet[:, 1] - quiet[:, 0] >= int(np.ceil(params.min_sleep_s / ep))]
-    asleep = np.zeros(n_ep, bool)
-    for a, b in quiet:
-        asleep[a:b] = True
-    return SleepEstimate(tuple(float(a * ep) for a in quiet[:, 0]), asleep, float(ep), restless_end)
+    ok[: min(valid_1s.size, n_ep * ep)] = valid_1s[: n_ep * ep]
+    out_of_bed = bed.reshape(n_ep, ep).mean(axis=1) < 0.5
+    active_s = busy.reshape(n_ep, ep).sum(axis=1)
+    state = np.where(out_of_bed | (active_s > params.wake_activity_s), _WAKE, _QUIET)
+    state = np.where(ok.reshape(n_ep, ep).mean(axis=1) < 0.5, _UNKNOWN, state).astype(np.int8)
+    return state, out_of_bed & (state == _WAKE), busy | ~bed
+
+
+def _awakenings(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], params: SleepParams
+                ) -> npt.NDArray[np.int64]:
+    """First and last wake epoch (k, 2) of each awakening (step 3)."""
+    wake = np.flatnonzero(state == _WAKE)
+    if not wake.size:
+        return np.empty((0, 2), np.int64)
+    join = int(np.ceil(params.min_sleep_s / params.epoch_s))
+    start = np.concatenate(([True], np.diff(wake) > join))
+    bout = np.cumsum(start) - 1
+    count = np.bincount(bout)
+    left = np.bincount(bout, weights=out_of_bed[wake]) > 0
+    bouts = np.column_stack((wake[start], wake[np.r_[np.flatnonzero(start)[1:] - 1, wake.size - 1]]))
+    enough = count * params.epoch_s >= params.min_wake_s
+    return bouts[enough | left]
+
+
+def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], params: SleepParams = SleepParams(),
+                      rules: RuleSet = WASM2016, *, valid_1s: npt.NDArray[np.bool_] | None = None,
+                      lights_out_observed: bool = True) -> SleepEstimate:
+    """Estimate the sleep onset and the re-onsets after awakenings (the module docstring's steps 1-5).
+
+    Parameters
+    ----------
+    moves : DataFrame
+        The night's movements, both legs: ``onset_s``, ``offset_s`` (s since the recording start), ``type``
+        (``lm``, ``posture_change``, ``walking``, ...).
+    in_bed_1s : ndarray of bool (s,)
+        In bed, per second (the rest period, out-of-bed excursions False).
+    params : SleepParams
+        Epoch, activity, awakening and sleep-run lengths (s).
+    rules : RuleSet
+        The periodic runs (IMI limits, run length) and the longest single-leg CLM.
+    valid_1s : ndarray of bool (s,), optional
+        Seconds with data on at least one leg (default: every second).
+    lights_out_observed : bool
+        Whether the rest period's start is a seen lying-down or a given lights-out (the person was awake
+        then). False when the whole recording was taken as the rest period: sleep at its start is then
+        not an observed onset.
+
+    Examples
+    --------
+    Lights-out at 600 s, restless for two minutes, then quiet: sleep starts where the last restless
+    movement ends.
+
+    >>> bed = np.ones(3600, bool); bed[:600] = False
+    >>> m = pd.DataFrame({"onset_s": [700.0, 760.0], "offset_s": [720.0, 790.0], "type": ["lm", "lm"]})
+    >>> e = find_sleep_onsets(m, bed)
+    >>> e.onsets_s, e.kinds, e.observed
+    ((790.0,), ('first',), (True,))
+
+    A recording that starts in bed, never showing the person lie down or move, has no observed onset:
+
+    >>> e = find_sleep_onsets(m.iloc[:0], np.ones(3600, bool), lights_out_observed=False)
+    >>> e.onsets_s, e.observed, e.note is not None
+    ((0.0,), (False,), True)
+    """
+    valid = np.ones(in_bed_1s.size, bool) if valid_1s is None else valid_1s
+    state, out_of_bed, wake_1s = _epoch_states(moves, in_bed_1s, valid, params, rules)
+    ep, join = int(params.epoch_s), int(np.ceil(params.min_sleep_s / params.epoch_s))
+    if lights_out_observed:  # the lights-out was a seen (or given) moment of wake
+        state, out_of_bed = np.r_[np.int8(_WAKE), state], np.r_[True, out_of_bed]
+        wake_1s = np.r_[np.zeros(ep - 1, bool), True, wake_1s]
+    shift = int(lights_out_observed)
+    onsets, observed = [], []
+    first_seen = np.flatnonzero(state != _UNKNOWN)
+    lead = first_seen[0] if first_seen.size else state.size
+    awake = _awakenings(state, out_of_bed, params)
+    if lead < state.size and state[lead] == _QUIET and (not awake.size or awake[0, 0] - lead >= join):
+        onsets.append(lead * ep)               # asleep from the start of the data: not an observed transition
+        observed.append(False)
+    for first, last in awake:
+        after = state[last + 1: last + 1 + join]
+        if after.size < join or not (after != _WAKE).all() or (after == _UNKNOWN).all():
+            continue
+        busy = np.flatnonzero(wake_1s[last * ep:(last + 1) * ep])
+        second = last * ep + (int(busy[-1]) + 1 if busy.size else ep)   # where the last restless movement ends
+        onsets.append(second)
+        observed.append(bool((after == _QUIET).all()))
+    onsets_s = tuple(float(t - shift * ep) for t in onsets)
+    asleep = _asleep(state, awake, onsets, ep)[shift:]
+    kinds = tuple("first" if k == 0 else "re-onset" for k in range(len(onsets_s)))
+    return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params))
+
+
+def _asleep(state: npt.NDArray[np.int8], awake: npt.NDArray[np.int64], onsets: list[int], ep: int
+            ) -> npt.NDArray[np.bool_]:
+    """Quiet epochs from each onset (s on the epoch grid) to the next awakening."""
+    asleep = np.zeros(state.size, bool)
+    starts = awake[:, 0] if awake.size else np.empty(0, np.int64)
+    for t in onsets:
+        a = int(np.ceil(t / ep))
+        nxt = starts[starts >= a]
+        asleep[a: int(nxt[0]) if nxt.size else state.size] = True
+    return asleep & (state == _QUIET)
+
+
+def _note(onsets: tuple[float, ...], observed: tuple[bool, ...], params: SleepParams) -> str | None:
+    """Why the sleep onset could not be estimated, or why its first one was not observed (None: neither)."""
+    if not onsets:
+        return (f"no sleep onset could be estimated: no {params.min_sleep_s / 60:g} min in bed without restless "
+                "movement after an awakening")
+    if not any(observed):
+        return ("no wake-to-sleep transition was observed: sleep starts at the beginning of the data or next to a "
+                "gap, so it may have begun before")
+    if not observed[0]:
+        return (f"the first sleep onset ({onsets[0] / 60:.0f} min after the start) was not observed: it follows the "
+                "beginning of the data or a gap, so sleep may have begun earlier")
+    return None
