@@ -255,7 +255,7 @@ class JerkParams:
     """
 
     max_high_s: float = 0.3
-    high_ideal_s: float = 0.15
+    high_ideal_s: float = 0.2
     max_core_s: float = 0.6
     core_ideal_s: float = 0.35
     min_peak_g: float = 0.08
@@ -265,7 +265,7 @@ class JerkParams:
     before_onset_s: float = 900.0
     after_onset_s: float = 900.0
     onset_ideal_before_s: float = 300.0
-    onset_ideal_after_s: float = 300.0
+    onset_ideal_after_s: float = 600.0
     isolation_s: float = 10.0
     isolation_ideal_s: float = 60.0
     restless_window_s: float = 30.0

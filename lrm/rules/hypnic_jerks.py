@@ -62,7 +62,8 @@ class _Night:
     core: npt.NDArray[np.float64]
     brief: npt.NDArray[np.bool_]       # a jerk-shaped burst (criterion 1)
     restless: npt.NDArray[np.bool_]    # counts towards a run of restless wake movements
-    series_on: npt.NDArray[np.float64]  # onsets of the leg movements that make periodic runs
+    lm_on: npt.NDArray[np.float64]      # onsets of every leg movement (time order)
+    lm_brief: npt.NDArray[np.bool_]     # ... and whether it is a brief burst
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -92,7 +93,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet) -> _Night:
     periodic[is_lm & ~brief] = mark_periodic_runs(on[is_lm & ~brief], rules)
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
-                  np.sort(on[is_lm & ~brief]))
+                  on[is_lm], brief[is_lm])
 
 
 def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
@@ -118,24 +119,28 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(onset_s: float, n: _Night, rules: RuleSet) -> str:
-    """Where ``onset_s`` lies against the periodic runs (>= ``min_series_len``) of the night's leg movements:
-    "inside" one (between two of its consecutive members: the series goes on around it), at its "edge" (it
-    would extend the run as its new first or last member) or "none"."""
-    x = n.series_on
+def _series_position(i: int, n: _Night, rules: RuleSet) -> str:
+    """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
+    sides of it), at its "edge" (it would start or end the series) or "none".
+
+    A series is a periodic run (>= ``min_series_len`` onsets 10-90 s apart under WASM 2016; the two legs'
+    onsets within the bilateral window count as one) of the night's leg movements other than brief bursts:
+    a jerk's EMG burst (< 0.5 s) is no LM under WASM 2016 (docs/scoring.md §1.2 step 2), so brief bursts
+    neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series).
+    """
+    same = same_movement_s(rules)
+    x = n.lm_on[~n.lm_brief]
     if x.size:
-        x = x[np.concatenate(([True], np.diff(x) >= same_movement_s(rules)))]
+        x = x[np.concatenate(([True], np.diff(x) >= same))]
+    c = int(np.searchsorted(x, n.on[i]))
     run = number_periodic_runs(x, rules)
-    member = np.bincount(run)[run] >= rules.min_series_len if x.size else np.zeros(0, bool)
-    c = int(np.searchsorted(x, onset_s))
-    before, after = c - 1, c
-    if 0 <= before and after < x.size and member[before] and member[after] and run[before] == run[after]:
-        return "inside"
-    linked = np.round(np.array([onset_s - x[before] if before >= 0 else np.inf,
-                                x[after] - onset_s if after < x.size else np.inf]), 6)
-    near = (linked >= rules.imi_min_s) & (linked <= rules.imi_max_s)
-    ends = [before >= 0 and member[before], after < x.size and member[after]]
-    return "edge" if any(near[k] and ends[k] for k in range(2)) else "none"
+    if 0 < c < x.size and run[c - 1] == run[c] and np.count_nonzero(run == run[c]) >= rules.min_series_len:
+        return "inside"                      # the series goes on around it, whatever it does to the intervals
+    x = np.insert(x, c, n.on[i])
+    run = number_periodic_runs(x, rules)
+    if np.count_nonzero(run == run[c]) < rules.min_series_len:
+        return "none"
+    return "inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"
 
 
 def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tuple[float, float, str] | None:
@@ -162,7 +167,7 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     peak = float(np.nanmax(n.peak[pair]))
     if not peak >= bar[0]:
         return None, f"not a jerk: burst peak {peak:.3f} g below {bar[0]:.3f} g"
-    if _series_position(n.on[i], n, rules) == "inside":
+    if _series_position(i, n, rules) == "inside":
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
     end = min(float(n.off[pair].max()), start + params.max_core_s)
@@ -199,7 +204,7 @@ def _confidence(i: int, pair: list[int], n: _Night, peak: float, bar: tuple[floa
         "timing": timing[0],
         "isolation": _margin(nearest, params.isolation_ideal_s, params.isolation_s),
         "legs": legs,
-        "series": params.series_edge_confidence if _series_position(n.on[i], n, rules) == "edge" else 1.0,
+        "series": params.series_edge_confidence if _series_position(i, n, rules) == "edge" else 1.0,
     }
     weakest = min(scores, key=scores.__getitem__)
     if len(pair) == 1 and n_legs == 2 and min(scores["burst"], scores["energy"], scores["timing"]) < 1.0:

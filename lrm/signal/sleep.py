@@ -194,14 +194,24 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
         after = state[last + 1: last + 1 + join]
         if after.size < join or not (after != _WAKE).all() or (after == _UNKNOWN).all():
             continue
-        busy = np.flatnonzero(wake_1s[last * ep:(last + 1) * ep])
-        second = last * ep + (int(busy[-1]) + 1 if busy.size else ep)   # where the last restless movement ends
+        second = _wake_end(wake_1s, last, ep)
         onsets.append(second)
         observed.append(bool((after == _QUIET).all()))
     onsets_s = tuple(float(t - shift * ep) for t in onsets)
     asleep = _asleep(state, awake, onsets, ep)[shift:]
     kinds = tuple("first" if k == 0 else "re-onset" for k in range(len(onsets_s)))
     return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params))
+
+
+def _wake_end(wake_1s: npt.NDArray[np.bool_], epoch: int, ep: int) -> int:
+    """The second where the restless movement (or time out of bed) that the wake ``epoch`` ends with stops,
+    following it into the next epochs (a movement may straddle the epoch's end)."""
+    busy = np.flatnonzero(wake_1s[epoch * ep:(epoch + 1) * ep])
+    if not busy.size:
+        return (epoch + 1) * ep
+    last = epoch * ep + int(busy[-1])
+    rest = ~wake_1s[last:]
+    return last + (int(np.argmax(rest)) if rest.any() else rest.size)
 
 
 def _asleep(state: npt.NDArray[np.int8], awake: npt.NDArray[np.int64], onsets: list[int], ep: int

@@ -1,68 +1,221 @@
+"""Hypnic jerks by physiology (docs/scoring.md §3.1): one test per criterion, both sides of each limit.
+
+Times are compared as given (float seconds); each boundary is tested at the limit and 1 ms (or 0.001 of the
+unit) past it.
+"""
+
 import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lrm.rules.hypnic_jerks import classify_hypnic_jerks
+from lrm.params import JerkParams
+from lrm.rules.hypnic_jerks import JERK_COLUMNS, classify_hypnic_jerks
+from lrm.rules.rulesets import AASM
 
-
-def _moves(rows):
-    return pd.DataFrame(rows, columns=["onset_s", "offset_s", "side", "type", "peak_g", "half_peak_s"])
-
-
-def test_brief_large_bilateral_isolated_jerk_after_lights_out_is_a_hypnic_jerk():
-    m = _moves([(600.0, 600.5, "left", "lm", 0.8, 0.2), (600.1, 600.6, "right", "lm", 0.5, 0.2),
-                (900.0, 903.0, "left", "lm", 0.15, 2.5)])
-    out = classify_hypnic_jerks(m, [300.0])
-    assert out["type"].tolist() == ["hypnic_jerk", "lm"]
-    assert out["side"].iloc[0] == "bilateral"
-    assert out["offset_s"].iloc[0] == 600.6
+P = JerkParams()
+COLUMNS = ["onset_s", "offset_s", "side", "type", "burst_peak_g", "burst_high_s", "burst_core_s"]
+ONSET = pd.DataFrame({"onset_s": [1000.0], "kind": ["first"]})
+JERK_AT = 1120.0   # 2 min after the onset: textbook timing
 
 
-def test_a_jerk_inside_a_periodic_series_stays_an_lm():
-    onsets = 600.0 + 20.0 * np.arange(6)
-    rows = [(t, t + 2.0, "left", "lm", 0.15, 1.5) for t in onsets]
-    rows[3] = (onsets[3], onsets[3] + 0.5, "left", "lm", 0.9, 0.2)
-    out = classify_hypnic_jerks(_moves(rows), [500.0])
-    assert (out["type"] == "lm").all()
+def _lms(onsets, peak=0.2, side="left", length=3.0):
+    """Ordinary leg movements (a 2.5 s hold: not brief)."""
+    return [(t, t + length, side, "lm", peak, 2.0, 2.5) for t in onsets]
 
 
-def test_a_long_or_small_or_crowded_movement_is_not_a_jerk():
-    m = _moves([(600.0, 603.0, "left", "lm", 0.9, 2.0),          # long
-                (700.0, 700.4, "left", "lm", 0.03, 0.2),         # small
-                (800.0, 800.4, "left", "lm", 0.9, 0.2), (805.0, 807.0, "right", "lm", 0.2, 1.0)])  # not isolated
-    assert (classify_hypnic_jerks(m, [550.0])["type"] == "lm").all()
+def _jerk(t=JERK_AT, peak=0.8, high=0.1, core=0.2, sides=("left", "right")):
+    return [(t + 0.02 * k, t + 0.02 * k + 0.6, side, "lm", peak, high, core) for k, side in enumerate(sides)]
 
 
-def test_far_from_any_wake_to_sleep_transition_is_not_a_jerk():
-    m = _moves([(9000.0, 9000.4, "left", "lm", 0.9, 0.2), (9000.1, 9000.5, "right", "lm", 0.9, 0.2)])
-    assert (classify_hypnic_jerks(m, [300.0])["type"] == "lm").all()
+def _reference():
+    """The night's other LMs, far from the jerk and 100 s apart (no series): median burst peak 0.2 g."""
+    return _lms([5000.0, 5100.0, 5200.0])
 
 
-def test_unilateral_jerk_must_be_twice_as_large_with_two_legs():
-    m = _moves([(600.0, 600.4, "left", "lm", 0.08, 0.2)])
-    assert classify_hypnic_jerks(m, [500.0])["type"].iloc[0] == "lm"
-    assert classify_hypnic_jerks(m, [500.0], n_legs=1)["type"].iloc[0] == "hypnic_jerk"
+def _classify(rows, transitions=ONSET, **kw):
+    return classify_hypnic_jerks(pd.DataFrame(rows, columns=COLUMNS), transitions, **kw)
 
 
-def _bilateral_jerk(angle_deg):
-    m = _moves([(600.0, 600.4, "left", "lm", 0.5, 0.2), (600.05, 600.45, "right", "lm", 0.4, 0.2)])
-    return m.assign(angle_deg=angle_deg)
+def _jerks(out):
+    return out[out["type"] == "hypnic_jerk"]
 
 
-def test_a_brief_movement_that_leaves_the_leg_turned_is_a_fidget_not_a_jerk():
-    assert (classify_hypnic_jerks(_bilateral_jerk(3.0), [500.0])["type"] == "lm").all()
-    assert classify_hypnic_jerks(_bilateral_jerk(0.1), [500.0])["type"].tolist() == ["hypnic_jerk"]
+def test_a_brief_large_bilateral_isolated_burst_after_sleep_onset_is_one_bilateral_jerk():
+    out = _classify(_jerk() + _reference())
+    jerk = _jerks(out)
+    assert len(jerk) == 1 and len(out) == 4
+    row = jerk.iloc[0]
+    assert row["side"] == "bilateral" and row["onset_s"] == JERK_AT and row["offset_s"] == pytest.approx(JERK_AT + 0.62)
+    assert row["jerk_confidence"] == 1.0
+    assert "both legs" in row["jerk_reason"] and "2.0 min after the first sleep onset" in row["jerk_reason"]
+    assert out.loc[out["type"] == "lm", "jerk_confidence"].isna().all()
+    assert out.loc[out["type"] == "lm", "jerk_reason"].isna().all()   # ordinary LMs get no reason
 
 
-def test_a_roll_over_seconds_before_is_wake_evidence_not_a_neighbour():
-    roll = pd.DataFrame([(590.0, 594.0, "left", "posture_change", 0.9, 2.0)], columns=_moves([]).columns)
-    m = pd.concat([roll.assign(angle_deg=40.0), _bilateral_jerk(0.1)], ignore_index=True)
-    out = classify_hypnic_jerks(m, [])
-    assert out["type"].tolist() == ["posture_change", "hypnic_jerk"]
-    touching = m.assign(offset_s=m["offset_s"].where(m["type"] != "posture_change", 598.0))
-    assert classify_hypnic_jerks(touching, [])["type"].tolist() == ["posture_change", "lm", "lm"]
+@pytest.mark.parametrize(("high_s", "is_jerk"), [(P.max_high_s, True), (P.max_high_s + 0.001, False)])
+def test_the_high_amplitude_part_lasts_at_most_max_high_s(high_s, is_jerk):
+    assert len(_jerks(_classify(_jerk(high=high_s) + _reference()))) == int(is_jerk)
 
 
-def test_a_bilateral_jerk_where_a_series_starts_is_still_a_jerk():
-    rows = [(t, t + 2.0, "left", "lm", 0.15, 1.5) for t in 620.0 + 20.0 * np.arange(6)]
-    m = pd.concat([_bilateral_jerk(0.0), _moves(rows).assign(angle_deg=0.0)], ignore_index=True)
-    assert classify_hypnic_jerks(m, [500.0])["type"].tolist()[0] == "hypnic_jerk"
+@pytest.mark.parametrize(("core_s", "is_jerk"), [(P.max_core_s, True), (P.max_core_s + 0.001, False), (1.2, False)])
+def test_the_energy_lies_within_max_core_s_and_a_movement_over_1_s_is_never_a_jerk(core_s, is_jerk):
+    assert len(_jerks(_classify(_jerk(core=core_s) + _reference()))) == int(is_jerk)
+
+
+def test_brevity_is_judged_on_the_burst_not_on_the_detected_duration():
+    rows = [(JERK_AT, JERK_AT + 2.5, "left", "lm", 0.8, 0.1, 0.2), (JERK_AT + 0.02, JERK_AT + 2.4, "right", "lm", 0.7, 0.1, 0.2)]
+    assert len(_jerks(_classify(rows + _reference()))) == 1   # a long ring-down or a lag of the gravity estimate
+
+
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.2, True), (0.199, False)])
+def test_a_jerk_is_at_least_as_large_as_the_nights_median_lm(peak_g, is_jerk):
+    out = _classify(_jerk(peak=peak_g) + _reference())
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert out["jerk_reason"].dropna().str.startswith("not a jerk: burst peak").all()
+
+
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(P.min_peak_g, True), (P.min_peak_g - 0.001, False)])
+def test_without_enough_lms_to_compare_the_absolute_minimum_applies(peak_g, is_jerk):
+    out = _classify(_jerk(peak=peak_g) + _lms([5000.0, 5100.0]))   # 2 < min_size_reference
+    assert len(_jerks(out)) == int(is_jerk)
+
+
+@pytest.mark.parametrize(("dt_s", "is_jerk"), [(P.after_onset_s, True), (P.after_onset_s + 0.001, False),
+                                               (-P.before_onset_s, True), (-P.before_onset_s - 0.001, False),
+                                               (3 * 3600.0, False)])
+def test_a_jerk_lies_at_a_wake_to_sleep_transition_never_hours_into_sleep(dt_s, is_jerk):
+    out = _classify(_jerk(t=1000.0 + dt_s) + _lms([16000.0, 16100.0, 16200.0]))
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert "not within a wake-to-sleep transition" in out["jerk_reason"].dropna().iloc[0]
+
+
+def test_re_onsets_after_awakenings_count_and_the_reason_names_them():
+    onsets = pd.DataFrame({"onset_s": [1000.0, 9000.0], "kind": ["first", "re-onset"]})
+    out = _classify(_jerk(t=9060.0) + _reference(), onsets)
+    assert "1.0 min after the re-onset sleep onset" in _jerks(out)["jerk_reason"].iloc[0]
+
+
+@pytest.mark.parametrize("transitions", [None, ONSET.iloc[:0]])
+def test_without_an_estimated_transition_no_movement_is_classed_and_the_reason_says_why(transitions):
+    out = _classify(_jerk() + _reference(), transitions, unknown_reason="the first sleep onset was not observed")
+    assert _jerks(out).empty
+    assert (out["jerk_reason"].dropna() == "not classified: the first sleep onset was not observed").sum() == 2
+
+
+@pytest.mark.parametrize(("gap_s", "is_jerk"), [(P.isolation_s, True), (P.isolation_s - 0.001, False)])
+def test_no_other_movement_within_isolation_s(gap_s, is_jerk):
+    # the jerk counts as lasting at most max_core_s (its detected offset may hold a ring-down)
+    rows = _jerk() + _lms([JERK_AT + P.max_core_s + gap_s]) + _reference()
+    assert len(_jerks(_classify(rows))) == int(is_jerk)
+
+
+def test_a_movement_among_restless_wake_movements_is_never_a_jerk():
+    fidgets = _lms([JERK_AT - 25.0, JERK_AT + 20.0], length=4.0)
+    out = _classify(_jerk() + fidgets + _reference())
+    assert _jerks(out).empty and "one of a run of restless movements (2" in out["jerk_reason"].dropna().iloc[0]
+    assert len(_jerks(_classify(_jerk() + fidgets[:1] + _reference()))) == 1   # one adjustment is no run
+
+
+def test_the_two_legs_rows_of_one_roll_over_are_one_restless_movement():
+    roll = [(JERK_AT - 25.0, JERK_AT - 21.0, side, "posture_change", 0.9, 3.0, 3.5) for side in ("left", "right")]
+    assert len(_jerks(_classify(_jerk() + roll + _reference()))) == 1
+
+
+def test_a_burst_inside_a_periodic_series_of_leg_movements_is_never_a_jerk():
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6))   # 1060 ... 1185 s, the jerk at 1120 s between two
+    out = _classify(_jerk(t=JERK_AT + 5.0) + series + _reference(), params=JerkParams(isolation_s=1.0))
+    assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
+
+
+def test_a_burst_that_would_break_a_series_by_its_short_interval_is_still_inside_it():
+    series = _lms(JERK_AT - 50.0 + 25.0 * np.arange(6))   # 1070, 1095, 1120 ... : the jerk 3 s after one of them
+    out = _classify(_jerk(t=JERK_AT + 3.5) + series + _reference(), params=JerkParams(isolation_s=0.1))
+    assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
+
+
+def test_a_burst_just_before_a_series_starts_is_a_jerk_with_lower_confidence():
+    series = _lms(JERK_AT + 30.0 + 25.0 * np.arange(6))
+    jerk = _jerks(_classify(_jerk() + series + _reference()))
+    assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] == P.series_edge_confidence
+    assert jerk["jerk_reason"].iloc[0].endswith("weakest: series")
+
+
+def test_a_cluster_of_brief_bursts_at_sleep_onset_is_no_series():
+    rows = [r for k in range(5) for r in _jerk(t=JERK_AT + 30.0 * k)]   # five jerks 30 s apart
+    assert len(_jerks(_classify(rows + _reference()))) == 5
+
+
+def test_aasm_series_use_its_own_intervals():
+    series = _lms(JERK_AT - 21.0 + 7.0 * np.arange(6), length=1.0)   # 7 s IMIs: a series under AASM, not WASM
+    rows = _jerk(t=JERK_AT + 3.5) + series + _reference()
+    relaxed = JerkParams(isolation_s=1.0, max_restless=100)
+    assert len(_jerks(_classify(rows, params=relaxed))) == 1
+    assert _jerks(_classify(rows, params=relaxed, rules=AASM)).empty
+
+
+def test_one_leg_of_two_needs_a_textbook_burst_at_a_textbook_time():
+    textbook = _jerks(_classify(_jerk(sides=("left",)) + _reference()))
+    assert len(textbook) == 1 and textbook["side"].iloc[0] == "left"
+    assert textbook["jerk_confidence"].iloc[0] == P.unilateral_confidence
+    assert _jerks(_classify(_jerk(sides=("left",), high=P.high_ideal_s + 0.01) + _reference())).empty
+    late = _classify(_jerk(t=1000.0 + P.onset_ideal_after_s + 60.0, sides=("left",)) + _reference())
+    assert _jerks(late).empty and "seen on one leg of two" in late["jerk_reason"].dropna().iloc[0]
+
+
+def test_on_a_one_leg_recording_a_jerk_cannot_be_checked_on_the_other_leg():
+    jerk = _jerks(_classify(_jerk(sides=("left",), high=0.25) + _reference(), n_legs=1))
+    assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] < 1.0
+
+
+def test_when_the_other_leg_moved_for_longer_it_is_not_a_jerk():
+    rows = _jerk(sides=("left",)) + [(JERK_AT + 0.1, JERK_AT + 3.0, "right", "lm", 0.3, 1.5, 2.5)] + _reference()
+    out = _classify(rows)
+    assert _jerks(out).empty and out["jerk_reason"].dropna().iloc[0].startswith("not a jerk: the other leg moved")
+
+
+def test_only_leg_movements_can_become_jerks():
+    rows = [(JERK_AT, JERK_AT + 0.6, side, "posture_change", 0.8, 0.1, 0.2) for side in ("left", "right")]
+    assert _jerks(_classify(rows + _reference())).empty
+
+
+def test_without_burst_measures_the_detector_columns_stand_in():
+    m = pd.DataFrame({"onset_s": [JERK_AT, JERK_AT + 0.03], "offset_s": [JERK_AT + 0.5, JERK_AT + 0.55],
+                      "side": ["left", "right"], "type": "lm", "peak_g": [0.9, 0.8], "half_peak_s": [0.12, 0.14]})
+    assert len(_jerks(classify_hypnic_jerks(m, ONSET))) == 1
+
+
+def test_an_empty_night_gives_an_empty_table_with_the_jerk_columns():
+    out = classify_hypnic_jerks(pd.DataFrame(columns=COLUMNS), ONSET)
+    assert out.empty and set(JERK_COLUMNS) <= set(out.columns)
+
+
+@st.composite
+def nights(draw):
+    n = draw(st.integers(1, 25))
+    rows = []
+    for _ in range(n):
+        t = draw(st.floats(0, 4000))
+        brief = draw(st.booleans())
+        rows.append((t, t + (0.6 if brief else 3.0), draw(st.sampled_from(["left", "right"])),
+                     draw(st.sampled_from(["lm", "lm", "lm", "posture_change"])), draw(st.floats(0.01, 2.0)),
+                     0.1 if brief else 2.0, 0.2 if brief else 2.5))
+    onsets = draw(st.lists(st.floats(0, 4000), max_size=3))
+    return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame({"onset_s": sorted(onsets), "kind": "first"})
+
+
+@settings(max_examples=150, deadline=None)
+@given(nights())
+def test_every_jerk_has_a_confidence_between_half_and_one_and_a_reason(case):
+    moves, onsets = case
+    out = classify_hypnic_jerks(moves, onsets)
+    jerks = _jerks(out)
+    assert jerks["jerk_confidence"].between(0.5, 1.0).all() and jerks["jerk_reason"].notna().all()
+    assert out["onset_s"].is_monotonic_increasing
+    merged = int((jerks["side"] == "bilateral").sum())
+    assert len(out) == len(moves) - merged                                   # a bilateral jerk is one row
+    assert set(out.loc[out["jerk_reason"].notna(), "type"]) <= {"lm", "hypnic_jerk"}
+    assert (out["type"] == "posture_change").sum() == (moves["type"] == "posture_change").sum()

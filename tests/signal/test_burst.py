@@ -1,0 +1,85 @@
+"""The burst measures of lrm.signal.burst: a jerk's brief burst against a leg movement's hold, whatever the
+sensor's rate, the ring-down after the burst and a lasting small turn of the leg."""
+
+import numpy as np
+import pytest
+
+from lrm.signal.burst import BURST_COLUMNS, estimate_bursts
+
+G = 9.80665
+
+
+def _night(fs_hz, seconds=20.0, noise_g=0.0, seed=0):
+    t = np.arange(int(seconds * fs_hz)) / fs_hz
+    a = np.zeros((t.size, 3))
+    a[:, 2] = 1.0
+    return t, a + np.random.default_rng(seed).normal(0, noise_g, a.shape)
+
+
+def _add_flexion(t, a, start_s, width_s, peak_g, radius_m=0.4, lasting_rad=0.0):
+    """A sin^2 flexion pulse (peak tangential acceleration ``peak_g``) about a pivot ``radius_m`` away."""
+    amp = peak_g * G * width_s**2 / (2 * np.pi**2 * radius_m)
+    tau = t - start_s
+    theta = np.where((tau >= 0) & (tau <= width_s), amp * np.sin(np.pi * np.clip(tau / width_s, 0, 1)) ** 2, 0.0)
+    theta += lasting_rad * np.clip(tau / width_s, 0, 1)
+    alpha = amp * (2 * np.pi**2 / width_s**2) * np.cos(2 * np.pi * tau / width_s) * ((tau >= 0) & (tau <= width_s))
+    a[:, 0] += -np.sin(theta)
+    a[:, 2] += np.cos(theta) - 1.0 - radius_m * alpha / G
+    return a
+
+
+def _add_hold(t, a, start_s, length_s, angle_rad):
+    """A leg movement: a 0.3 s rise, a hold of ``angle_rad`` and a 0.5 s release (the gravity shift)."""
+    x = np.clip((t - start_s) / 0.3, 0, 1) - np.clip((t - start_s - length_s + 0.5) / 0.5, 0, 1)
+    a[:, 0] += -np.sin(angle_rad * x)
+    return a
+
+
+@pytest.mark.parametrize("fs_hz", [12.5, 25.0, 50.0, 100.0, 200.0])
+def test_a_jerk_is_brief_and_a_leg_movement_is_not_at_any_rate(fs_hz):
+    t, a = _night(fs_hz, noise_g=0.003)
+    a = _add_flexion(t, a, 5.0, 0.15, 0.8)
+    a = _add_hold(t, a, 12.0, 3.0, np.radians(8))
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[4.9, 5.8], [11.9, 15.2]]), fs_hz=fs_hz)
+    jerk, lm = b.iloc[0], b.iloc[1]
+    assert jerk["burst_high_s"] <= 0.2 and jerk["burst_core_s"] <= 0.3
+    if fs_hz >= 25.0:
+        assert jerk["burst_peak_g"] == pytest.approx(0.8, rel=0.35)
+    else:   # two or three samples of a 0.15 s burst: a slow sensor sees only part of its peak
+        assert 0.1 < jerk["burst_peak_g"] < 0.8
+    assert lm["burst_high_s"] >= 2.0 and lm["burst_core_s"] >= 2.0
+    assert lm["burst_peak_g"] == pytest.approx(np.sin(np.radians(8)), rel=0.15)
+
+
+def test_a_ring_down_stretches_the_movement_but_not_the_burst():
+    t, a = _night(100.0, noise_g=0.002)
+    a = _add_flexion(t, a, 5.0, 0.12, 1.0)
+    after = np.clip(t - 5.12, 0, None)
+    a[:, 1] += 0.3 * np.exp(-after / 0.15) * np.sin(2 * np.pi * 12 * after) * (t > 5.12)   # strap ring-down
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[4.95, 6.4]]), fs_hz=100.0).iloc[0]
+    assert b["burst_high_s"] <= 0.15 and b["burst_core_s"] <= 0.45
+
+
+def test_a_jerk_that_leaves_the_leg_turned_stays_brief():
+    t, a = _night(50.0, noise_g=0.002)
+    a = _add_flexion(t, a, 5.0, 0.15, 0.6, lasting_rad=np.radians(2.0))
+    # the detector may report a long movement while the slow gravity estimate catches up with the new rest
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[4.9, 15.0]]), fs_hz=50.0).iloc[0]
+    assert b["burst_high_s"] <= 0.2 and b["burst_core_s"] <= 0.3
+
+
+def test_twitch_pulses_spread_over_a_second_are_not_one_brief_burst():
+    t, a = _night(100.0, noise_g=0.002)
+    for start in (5.0, 5.45, 5.9):
+        a = _add_flexion(t, a, start, 0.1, 0.5)
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[4.95, 6.1]]), fs_hz=100.0).iloc[0]
+    assert b["burst_core_s"] >= 0.8
+
+
+def test_noise_alone_does_not_make_energy_and_an_empty_interval_is_nan():
+    t, a = _night(100.0, noise_g=0.01)
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[5.0, 7.0], [30.0, 31.0]]), fs_hz=100.0)
+    assert list(b.columns) == list(BURST_COLUMNS)
+    assert b.iloc[0]["burst_peak_g"] < 0.06 and b.iloc[0]["burst_core_s"] <= 2.0
+    assert b.iloc[1].isna().all()                       # beyond the samples
+    assert estimate_bursts(t, a.astype(np.float32), np.empty((0, 2)), fs_hz=100.0).empty

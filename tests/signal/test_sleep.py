@@ -1,0 +1,138 @@
+"""Sleep onsets and re-onsets from the ankle (lrm.signal.sleep, docs/scoring.md §5): 30 s epochs, restless
+movement, awakenings, observed and unobserved transitions, and the honest note when none can be estimated."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrm.params import SleepParams
+from lrm.rules.rulesets import AASM
+from lrm.signal.sleep import find_sleep_onsets
+
+NIGHT_S = 4 * 3600
+LIGHTS_OUT = 600
+
+
+def _bed(lights_out=LIGHTS_OUT, lights_on=NIGHT_S):
+    bed = np.zeros(NIGHT_S, bool)
+    bed[lights_out:lights_on] = True
+    return bed
+
+
+def _moves(rows):
+    """(onset_s, duration_s[, type]) rows."""
+    rows = [r if len(r) == 3 else (*r, "lm") for r in rows]
+    return pd.DataFrame({"onset_s": [float(r[0]) for r in rows], "offset_s": [float(r[0] + r[1]) for r in rows],
+                         "type": [r[2] for r in rows]})
+
+
+def _restless(start, count):
+    """Restless wake: pairs of 4 s adjustments 5 s apart, the pairs 80 s apart (irregular: the 5 s intervals
+    break any periodic run), each pair > 3 s of movement in an epoch."""
+    return [(start + 80.0 * (k // 2) + 5.0 * (k % 2), 4.0) for k in range(count)]
+
+
+def _end(rows):
+    return max(t + d for t, d, *_ in rows)
+
+
+def test_sleep_starts_where_the_last_restless_movement_after_lights_out_ends():
+    rows = _restless(700, 5)
+    est = find_sleep_onsets(_moves(rows), _bed())
+    assert est.onsets_s == (_end(rows),) == (864.0,) and est.kinds == ("first",) and est.observed == (True,)
+    assert est.note is None and est.first_onset_s == est.onsets_s[0]
+    assert est.transitions()["onset_s"].tolist() == [864.0] and est.transitions()["kind"].tolist() == ["first"]
+
+
+def test_lights_out_followed_by_quiet_is_the_sleep_onset():
+    est = find_sleep_onsets(_moves([]), _bed())
+    assert est.onsets_s == (float(LIGHTS_OUT),) and est.observed == (True,)
+
+
+def test_an_awakening_gives_a_re_onset_after_its_last_restless_movement():
+    rows = _restless(700, 5) + _restless(7200, 4)
+    est = find_sleep_onsets(_moves(rows), _bed())
+    assert est.kinds == ("first", "re-onset") and est.onsets_s[1] == _end(rows)
+
+
+@pytest.mark.parametrize(("n_epochs", "is_awakening"), [(1, False), (2, True)])
+def test_an_awakening_holds_at_least_min_wake_s_of_restless_epochs(n_epochs, is_awakening):
+    # restless movements in n_epochs consecutive 30 s epochs (each epoch > wake_activity_s of movement)
+    rows = _restless(700, 5) + [(7200 + 30 * k + 5, 6.0) for k in range(n_epochs)]
+    est = find_sleep_onsets(_moves(rows), _bed())
+    assert len(est.onsets_s) == 1 + int(is_awakening)
+
+
+@pytest.mark.parametrize(("activity_s", "is_wake"), [(3.0, False), (3.5, True)])
+def test_an_epoch_is_wake_above_wake_activity_s_of_restless_movement(activity_s, is_wake):
+    rows = _restless(700, 5) + [(7205, activity_s), (7235, activity_s)]
+    assert len(find_sleep_onsets(_moves(rows), _bed()).onsets_s) == 1 + int(is_wake)
+
+
+@pytest.mark.parametrize(("quiet_s", "asleep"), [(300, True), (270, False)])
+def test_sleep_needs_min_sleep_s_of_quiet(quiet_s, asleep):
+    # restlessness, quiet_s of quiet, then restless again for the rest of the night
+    first = _restless(700, 6)
+    rows = first + _restless(_end(first) + quiet_s, 330)
+    est = find_sleep_onsets(_moves(rows), _bed())
+    assert bool(est.onsets_s) == asleep
+
+
+def test_periodic_leg_movements_are_not_restlessness():
+    plms = [(3000 + 25.0 * k, 4.0) for k in range(60)]               # a PLM series, 25 s apart, 4 s each
+    assert len(find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed()).onsets_s) == 1
+    fidgets = [(3000 + 8.0 * k, 4.0) for k in range(30)]               # 8 s apart: not periodic under WASM...
+    assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed()).onsets_s) == 2
+    assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed(), rules=AASM).onsets_s) == 1  # ...AASM: 5-90 s
+
+
+def test_brief_movements_and_a_lone_roll_over_do_not_wake():
+    rows = _restless(700, 5) + [(3000 + 60 * k, 0.4) for k in range(20)] + [(6000, 4.0, "posture_change")]
+    assert len(find_sleep_onsets(_moves(rows), _bed()).onsets_s) == 1
+
+
+def test_getting_up_is_an_awakening():
+    bed = _bed()
+    bed[6000:6400] = False                                             # a bathroom trip
+    est = find_sleep_onsets(_moves(_restless(700, 5)), bed)
+    assert est.onsets_s[1] == 6400.0 and est.observed[1]
+
+
+def test_sleep_from_the_start_of_the_data_without_wake_seen_before_is_not_an_observed_transition():
+    est = find_sleep_onsets(_moves([]), np.ones(NIGHT_S, bool), lights_out_observed=False)
+    assert est.onsets_s == (0.0,) and est.observed == (False,) and est.first_onset_s is None
+    assert est.transitions().empty and "no wake-to-sleep transition was observed" in est.note
+
+
+def test_a_restless_start_without_a_seen_lights_out_still_shows_the_transition():
+    rows = _restless(60, 5)
+    est = find_sleep_onsets(_moves(rows), np.ones(NIGHT_S, bool), lights_out_observed=False)
+    assert est.onsets_s == (_end(rows),) and est.observed == (True,) and est.note is None
+
+
+def test_an_onset_next_to_a_gap_is_not_observed():
+    valid = np.ones(NIGHT_S, bool)
+    valid[890:1000] = False                                            # data lost right after the restlessness
+    est = find_sleep_onsets(_moves(_restless(700, 5)), _bed(), valid_1s=valid)
+    assert est.observed == (False,) and est.transitions().empty and "gap" in est.note
+
+
+def test_sleep_goes_on_through_a_gap():
+    valid = np.ones(NIGHT_S, bool)
+    valid[5000:5600] = False
+    est = find_sleep_onsets(_moves(_restless(700, 5)), _bed(), valid_1s=valid)
+    assert len(est.onsets_s) == 1 and not est.asleep[5000 // 30 + 1: 5600 // 30 - 1].any()
+    assert est.asleep[5600 // 30 + 1:].all() or est.asleep[5600 // 30 + 1: (NIGHT_S - 60) // 30].all()
+
+
+def test_a_restless_night_has_no_onset_and_says_so():
+    est = find_sleep_onsets(_moves(_restless(600, 340)), _bed())       # restless all night
+    assert est.onsets_s == () and est.transitions().empty and est.note.startswith("no sleep onset could be estimated")
+    assert est.sleep_time_h == 0.0
+
+
+def test_sleep_time_counts_the_quiet_epochs_from_each_onset_to_the_next_awakening():
+    rows = _restless(700, 5) + _restless(7200, 4)
+    est = find_sleep_onsets(_moves(rows), _bed(), SleepParams())
+    awake_s = _end(_restless(700, 5)) + (_end(_restless(7200, 4)) - 7200)   # before sleep, and the awakening
+    assert est.sleep_time_h == pytest.approx((NIGHT_S - awake_s) / 3600.0, abs=3 * 30 / 3600.0)
