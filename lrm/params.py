@@ -204,22 +204,38 @@ class JerkParams:
     Burst (lrm.signal.burst; the acceleration's deviation from the leg's rest before and after it):
 
     max_high_s : the high-amplitude part (at or above half the burst's peak) lasts at most this (s). The EMG
-        burst lasts 75-250 ms (docs/scoring.md §3.1) and a muscle twitch's force outlasts its EMG by
-        ~0.1 s; 0.4 s also allows one 25 Hz grid step. A leg movement's tonic hold keeps its acceleration
-        high for most of its 0.5-10 s.
-    high_ideal_s : a burst of at most this (s) is textbook (the 250 ms EMG burst).
-    max_core_s : the central 90 % of the movement's energy lies within at most this (s): a movement of
-        more than 1 s is never a jerk (docs/scoring.md §3.1). The energy span is used, not the detected
-        duration, because the strap's ring-down (a few tenths of a second) and a slightly turned leg
-        stretch the detected movement without adding energy.
-    core_ideal_s : an energy span of at most this (s) is textbook (burst plus one 0.2 s ring-down).
+        burst lasts 75-250 ms (docs/scoring.md §3.1); a sin^2 pulse of 250 ms keeps its acceleration above
+        half its peak for 2/3 of it (0.17 s), a rebound after it adds up to ~0.1 s, and the anti-alias
+        filter of a 10-25 Hz sensor smears it by ~0.1 s. A leg movement's tonic hold keeps its
+        acceleration high for most of its 0.5-10 s.
+    high_ideal_s : a burst of at most this (s) is textbook (the 250 ms pulse, one sample of a slow sensor).
+    max_core_s : the central 90 % of the movement's energy lies within at most this (s): "a few hundred ms",
+        the 250 ms burst plus a ring-down that carries little energy and a slow sensor's smoothing; a
+        movement of more than 1 s is never a jerk (docs/scoring.md §3.1). The energy span is used, not the
+        detected duration, because the strap's ring-down (a few tenths of a second) and a slightly turned
+        leg stretch the detected movement without adding energy.
+    core_ideal_s : an energy span of at most this (s) is textbook (the burst and ~0.1 s of ring-down).
+    max_lasting_turn_deg : the leg's resting orientation after the movement differs from the one before by at
+        most this (deg; lrm.signal.posture's lasting orientation change). A jerk is a brief contraction
+        followed by relaxation, and its excursion is small: a 150 ms burst peaking at 1 g turns a shank
+        0.35 m from the knee by ~2 deg (A = peak g T^2 / (2 pi^2 r), docs/scoring.md §6), so it leaves the
+        leg within a few degrees of where it lay; a voluntary adjustment of the same brevity repositions
+        it, typically by more. (Lasting turns under ~3 deg are partly hidden by the slow gravity estimate,
+        which only makes this limit lenient.)
+    min_burst_samples : a burst seen on one leg only must fill at least this many of its sensor's samples at
+        or above half its peak: in one sample it cannot be told from a glitch (noise, quantisation). On
+        both legs at once it can (the two sensors' noise is independent), so there a single sample may do
+        (a 75 ms burst on a 10-13 Hz sensor).
     min_peak_g : the burst's peak is at least this (g). A jerk is a fast movement: a shank turning by
         only 0.5 deg within 250 ms at 0.3 m from the knee already accelerates at ~0.08 g (peak tangential
         acceleration 2 A (pi / T)^2 r, docs/scoring.md §6).
     min_size_ratio : and at least this multiple of the median burst peak of the night's other leg
         movements: jerks are large against the night's own LMs (a startle of several body segments
         against a dorsiflexion of the ankle, docs/scoring.md §3.1). Applied when the night has
-        ``min_size_reference`` such LMs or more.
+        ``min_size_reference`` such LMs or more. Both limits are scaled by the share of a brief burst's
+        peak the leg's sensor shows (lrm.signal.burst.burst_retention: ~1/3 at 10 Hz, 0.86 at 25 Hz,
+        ~1 from 50 Hz), since a slow sensor's filter and sampling hide part of a 150 ms burst but none of
+        a slow leg movement.
     size_ideal_ratio : this multiple (or more) is textbook.
     min_size_reference : how many other LMs the night needs for its median to count.
 
@@ -233,6 +249,9 @@ class JerkParams:
         still awake; 15 min covers both. Later is established sleep, where a jerk is never classed.
     onset_ideal_before_s, onset_ideal_after_s : within this much (s) before / after the onset the timing is
         textbook.
+    restless_transition_confidence : the end of a restless stretch in bed that was no awakening (a lone
+        roll-over, a brief arousal with movement) may be a brief awakening with a re-onset after it: a jerk
+        timed by one scores at most this, so a jerk on one leg of two is never classed by it.
 
     Neighbours:
 
@@ -244,20 +263,25 @@ class JerkParams:
     restless_window_s, max_restless : a movement with ``max_restless`` or more restless movements (posture
         changes, walking, movements that are not a brief burst) within ``restless_window_s`` (s) before
         or after it is one of a run of restless wake movements, never a jerk.
-    bilateral_s : the two legs' bursts whose onsets are closer than this (s) are one (bilateral) jerk: the
-        legs jerk together (whole-body startle), 0.5 s being the WASM bilateral window (§1.2 step 4),
-        wider than the two sensors' residual clock error.
-    unilateral_confidence : confidence of a jerk seen on one leg of a two-leg recording (a jerk may
-        involve "one or more body segments", so it is allowed, but both legs is the common picture).
+    bilateral_s : the two legs' bursts whose onsets are closer than this (s) are one (bilateral) jerk: a
+        startle moves both legs within tens of ms, and the two sensors' clocks are aligned to within
+        ~0.2 s (docs/validation.md, worst decile), so 0.3 s, tighter than the 0.5 s WASM bilateral window
+        for LMs (§1.2 step 4).
+    unilateral_confidence : confidence of a jerk seen on one leg of a two-leg recording. A jerk may involve
+        "one or more body segments", so it is allowed, but both legs is the common picture and a brief
+        burst of one leg alone is otherwise ambiguous (a twitch, part of an adjustment, a glitch): it must
+        be textbook in burst, energy, size and timing (each criterion at its ``*_ideal`` value).
     one_leg_confidence : confidence of any jerk on a one-leg recording (the other leg cannot be checked).
     series_edge_confidence : confidence of a jerk that would start or end a periodic run (inside one it
         is never a jerk).
     """
 
-    max_high_s: float = 0.3
+    max_high_s: float = 0.35
     high_ideal_s: float = 0.2
     max_core_s: float = 0.6
     core_ideal_s: float = 0.35
+    max_lasting_turn_deg: float = 3.0
+    min_burst_samples: int = 2
     min_peak_g: float = 0.08
     min_size_ratio: float = 1.0
     size_ideal_ratio: float = 3.0
@@ -266,11 +290,12 @@ class JerkParams:
     after_onset_s: float = 900.0
     onset_ideal_before_s: float = 300.0
     onset_ideal_after_s: float = 600.0
+    restless_transition_confidence: float = 0.7
     isolation_s: float = 10.0
     isolation_ideal_s: float = 60.0
     restless_window_s: float = 30.0
     max_restless: int = 2
-    bilateral_s: float = 0.5
+    bilateral_s: float = 0.3
     unilateral_confidence: float = 0.6
     one_leg_confidence: float = 0.8
     series_edge_confidence: float = 0.6

@@ -93,7 +93,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     moves = classify_movements({s: leg.moves for s, leg in legs.legs.items()},
                                {s: leg.gravity_1s for s, leg in legs.legs.items()}, postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
-    table, sleep = _sleep_and_jerks(table, rest, any_valid, len(legs.sides), params)
+    table, sleep = _sleep_and_jerks(table, rest, any_valid, {s: leg.fs_hz for s, leg in recording.legs.items()}, params)
     if not len(sleep.transitions()):
         notes.append(f"hypnic jerks were not classified: {sleep.note}")
     table = _drop_failed_morphology(table)                                   # docs/scoring.md §1.2 step 5
@@ -130,14 +130,14 @@ def _review_snippets(legs, events: pd.DataFrame) -> Snippets:  # noqa: ANN001 - 
                         fits=fits)
 
 
-def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray, n_legs: int, params: Params
-                     ) -> tuple[pd.DataFrame, SleepEstimate]:
+def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray, rates_hz: dict[str, float],
+                     params: Params) -> tuple[pd.DataFrame, SleepEstimate]:
     """Sleep onsets from the movements in bed (docs/scoring.md §5), then hypnic jerks at the observed wake-to-sleep
     transitions (§3.1). A rest period taken as the whole recording shows no lying-down: no wake is seen before it."""
     sleep = find_sleep_onsets(table, rest.in_bed, params.sleep, params.rules, valid_1s=valid_1s,
                               lights_out_observed=rest.source != "whole recording")
-    table = classify_hypnic_jerks(table, sleep.transitions(), params.jerks, n_legs=n_legs, rules=params.rules,
-                                  unknown_reason=sleep.note)
+    table = classify_hypnic_jerks(table, sleep.transitions(), params.jerks, n_legs=len(rates_hz), rules=params.rules,
+                                  unknown_reason=sleep.note, rates_hz=rates_hz)
     return table, sleep
 
 

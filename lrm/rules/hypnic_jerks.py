@@ -33,6 +33,7 @@ never isolated; fragmentary myoclonus (75-150 ms) is too small to move the leg.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ import pandas as pd
 from lrm.params import JerkParams
 from lrm.rules.rulesets import WASM2016, RuleSet
 from lrm.rules.series import mark_periodic_runs, number_periodic_runs, same_movement_s
+from lrm.signal.burst import burst_retention
 
 __all__ = ["classify_hypnic_jerks", "JERK_COLUMNS"]
 
@@ -64,6 +66,10 @@ class _Night:
     restless: npt.NDArray[np.bool_]    # counts towards a run of restless wake movements
     lm_on: npt.NDArray[np.float64]      # onsets of every leg movement (time order)
     lm_brief: npt.NDArray[np.bool_]     # ... and whether it is a brief burst
+    lm_peak: npt.NDArray[np.float64]    # ... and its burst peak (g)
+    seen: npt.NDArray[np.float64]       # share of a brief burst's peak the row's sensor shows (0-1)
+    sample_s: npt.NDArray[np.float64]   # the row's sensor's sampling interval (s; 0 when unknown)
+    turn: npt.NDArray[np.float64]       # lasting turn of the leg's resting orientation (deg; 0 when unknown)
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -81,7 +87,7 @@ def _column(t: pd.DataFrame, name: str, fallback: npt.NDArray[np.float64]) -> np
     return t[name].to_numpy(float, na_value=np.nan) if name in t else fallback
 
 
-def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet) -> _Night:
+def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mapping[str, float] | None) -> _Night:
     on, off = t["onset_s"].to_numpy(float), t["offset_s"].to_numpy(float)
     kind = t["type"].astype(str).to_numpy()
     peak = _column(t, "burst_peak_g", _column(t, "peak_g", np.full(len(t), np.nan)))
@@ -93,7 +99,17 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet) -> _Night:
     periodic[is_lm & ~brief] = mark_periodic_runs(on[is_lm & ~brief], rules)
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
-                  on[is_lm], brief[is_lm])
+                  on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
+                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))))
+
+
+def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
+            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per row, the share of a brief burst's peak its leg's sensor shows (:func:`lrm.signal.burst.burst_retention`)
+    and its sampling interval in s (1 and 0 when the rate is not given)."""
+    rates = dict(rates_hz or {})
+    seen = np.array([burst_retention(float(rates[s])) if s in rates else 1.0 for s in side])
+    return seen, np.array([1.0 / float(rates[s]) if s in rates else 0.0 for s in side])
 
 
 def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
@@ -111,7 +127,8 @@ def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], 
 
 
 def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
-    """The smallest jerk peak (g) and the night's median LM burst peak (None with too few LMs)."""
+    """The smallest jerk peak (g) on a sensor that shows a brief burst whole, and the night's median LM burst
+    peak (None with too few LMs)."""
     ref = n.peak[(n.kind == "lm") & ~n.brief & np.isfinite(n.peak)]
     if ref.size < params.min_size_reference:
         return params.min_peak_g, None
@@ -119,9 +136,10 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(i: int, n: _Night, rules: RuleSet) -> str:
+def _series_position(i: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
     """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
-    sides of it), at its "edge" (it would start or end the series) or "none".
+    sides of it), at its "edge" (it would start or end the series) or "none"; and the median burst peak (g)
+    of that series' movements (NaN for "none").
 
     A series is a periodic run (>= ``min_series_len`` onsets 10-90 s apart under WASM 2016; the two legs'
     onsets within the bilateral window count as one) of the night's leg movements other than brief bursts:
@@ -129,18 +147,22 @@ def _series_position(i: int, n: _Night, rules: RuleSet) -> str:
     neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series).
     """
     same = same_movement_s(rules)
-    x = n.lm_on[~n.lm_brief]
+    ordinary = ~n.lm_brief
+    x, peaks = n.lm_on[ordinary], n.lm_peak[ordinary]
     if x.size:
-        x = x[np.concatenate(([True], np.diff(x) >= same))]
+        head = np.concatenate(([True], np.diff(x) >= same))
+        x, peaks = x[head], peaks[head]
     c = int(np.searchsorted(x, n.on[i]))
     run = number_periodic_runs(x, rules)
     if 0 < c < x.size and run[c - 1] == run[c] and np.count_nonzero(run == run[c]) >= rules.min_series_len:
-        return "inside"                      # the series goes on around it, whatever it does to the intervals
+        return "inside", float(np.nanmedian(peaks[run == run[c]]))   # the series goes on around it
     x = np.insert(x, c, n.on[i])
     run = number_periodic_runs(x, rules)
-    if np.count_nonzero(run == run[c]) < rules.min_series_len:
-        return "none"
-    return "inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"
+    members = np.flatnonzero(run == run[c])
+    if members.size < rules.min_series_len:
+        return "none", np.nan
+    median = float(np.nanmedian(np.insert(peaks, c, np.nan)[members]))
+    return ("inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"), median
 
 
 def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tuple[float, float, str] | None:
@@ -152,6 +174,8 @@ def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tu
             continue
         score = _margin(-dt, params.onset_ideal_before_s, params.before_onset_s) if dt < 0 else \
             _margin(dt, params.onset_ideal_after_s, params.after_onset_s)
+        if kind == "restless":   # a restless moment that was no awakening: possibly a brief one
+            score = min(score, params.restless_transition_confidence)
         if best is None or score > best[0]:
             best = (score, dt / 60.0, kind)
     return best
@@ -162,12 +186,20 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     """(confidence, reason) for the brief burst ``i`` (with its other-leg half ``twin``, -1 if none):
     confidence None when it is not a jerk."""
     pair = [i] if twin < 0 else [i, twin]
-    if twin >= 0 and not n.brief[twin]:
+    if twin >= 0 and not n.core[twin] <= params.max_core_s:
         return None, f"not a jerk: the other leg moved for longer ({n.core[twin]:.2f} s of energy)"
-    peak = float(np.nanmax(n.peak[pair]))
-    if not peak >= bar[0]:
-        return None, f"not a jerk: burst peak {peak:.3f} g below {bar[0]:.3f} g"
-    if _series_position(i, n, rules) == "inside":
+    main = pair[int(np.nanargmax(n.peak[pair]))] if np.isfinite(n.peak[pair]).any() else pair[0]
+    peak, seen = float(n.peak[main]), float(n.seen[main])
+    if len(pair) == 1 and n.high[main] < params.min_burst_samples * n.sample_s[main] - 1e-9:
+        return None, (f"not classified: a burst on one leg that fills fewer than {params.min_burst_samples} samples "
+                      "of its sensor cannot be told from a glitch")
+    if not peak >= bar[0] * seen:
+        return None, f"not a jerk: burst peak {peak:.3f} g below {bar[0] * seen:.3f} g"
+    turn = float(n.turn[pair].max())
+    if turn > params.max_lasting_turn_deg:
+        return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
+    series = _series_position(i, n, rules)
+    if series[0] == "inside" and not peak >= params.size_ideal_ratio * series[1] * seen:
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
     end = min(float(n.off[pair].max()), start + params.max_core_s)
@@ -186,16 +218,17 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     timing = _timing(n.on[i], transitions, params)
     if timing is None:
         return None, "not a jerk: not within a wake-to-sleep transition (-3 to +15 min around a sleep onset)"
-    return _confidence(i, pair, n, peak, bar, nearest, timing, params, n_legs, rules)
+    facts = {"main": main, "seen": seen, "bar": bar, "nearest": nearest, "timing": timing, "series": series}
+    return _confidence(pair, n, facts, params, n_legs)
 
 
-def _confidence(i: int, pair: list[int], n: _Night, peak: float, bar: tuple[float, float | None], nearest: float,
-                timing: tuple[float, float, str], params: JerkParams, n_legs: int, rules: RuleSet
-                ) -> tuple[float | None, str]:
+def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_legs: int) -> tuple[float | None, str]:
     """The jerk's confidence (the weakest criterion's score) and the reason text; None if seen on one leg of two
-    without being textbook."""
-    high, core = float(np.nanmax(n.high[pair])), float(np.nanmax(n.core[pair]))
-    ratio = peak / bar[1] if bar[1] else None
+    without being textbook. ``facts``: the pair's ``peak`` (g), the size ``bar``, the ``nearest`` other movement
+    (s), its ``timing`` and its ``series`` position (see :func:`_judge`)."""
+    main, seen, bar, nearest, timing, series = (facts[k] for k in ("main", "seen", "bar", "nearest", "timing", "series"))
+    peak, high, core = float(n.peak[main]), float(n.high[main]), float(n.core[main])   # the larger half shows it best
+    ratio = peak / (bar[1] * seen) if bar[1] else None
     legs = 1.0 if len(pair) == 2 else (params.unilateral_confidence if n_legs == 2 else params.one_leg_confidence)
     scores = {
         "burst": _margin(high, params.high_ideal_s, params.max_high_s),
@@ -204,17 +237,27 @@ def _confidence(i: int, pair: list[int], n: _Night, peak: float, bar: tuple[floa
         "timing": timing[0],
         "isolation": _margin(nearest, params.isolation_ideal_s, params.isolation_s),
         "legs": legs,
-        "series": params.series_edge_confidence if _series_position(i, n, rules) == "edge" else 1.0,
+        "series": params.series_edge_confidence if series[0] != "none" else 1.0,
     }
     weakest = min(scores, key=scores.__getitem__)
-    if len(pair) == 1 and n_legs == 2 and min(scores["burst"], scores["energy"], scores["timing"]) < 1.0:
-        return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst at a textbook time "
-                      f"(burst {high:.2f} s, energy within {core:.2f} s, {timing[1]:+.1f} min from a sleep onset)")
+    if min(scores["burst"], scores["energy"]) < 0.5:
+        return None, f"not a jerk: the larger leg's burst is not brief (burst {high:.2f} s, energy within {core:.2f} s)"
+    plain = peak / bar[1] if bar[1] else np.inf      # on one leg the burst must stand out as the sensor shows it
+    if len(pair) == 1 and n_legs == 2 and (min(scores["burst"], scores["energy"], scores["timing"]) < 1.0
+                                           or plain < params.size_ideal_ratio):
+        return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst, size and time (burst "
+                      f"{high:.2f} s, energy within {core:.2f} s, {ratio or 0:.1f}x the night's median LM, "
+                      f"{timing[1]:+.1f} min from a sleep onset)")
     size = f"{ratio:.1f}x the night's median LM" if ratio else f"{peak:.2f} g (too few LMs to compare)"
+    if seen < 0.9:
+        size += f" (this sensor shows ~{seen:.0%} of a brief burst's peak)"
     where = "both legs" if len(pair) == 2 else ("one leg of two" if n_legs == 2 else "one leg recorded")
-    when = f"{abs(timing[1]):.1f} min {'before' if timing[1] < 0 else 'after'} the {timing[2]} sleep onset"
+    onset = "the end of a restless moment" if timing[2] == "restless" else f"the {timing[2]} sleep onset"
+    when = f"{abs(timing[1]):.1f} min {'before' if timing[1] < 0 else 'after'} {onset}"
     alone = "no other movement" if not np.isfinite(nearest) else f"nearest movement {nearest:.0f} s away"
-    reason = (f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}"
+    among = {"inside": f", among a periodic series' movements ({peak / (series[1] * seen):.0f}x their size)",
+             "edge": ", where a periodic series starts or ends", "none": ""}[series[0]]
+    reason = (f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}{among}"
               f"; weakest: {weakest}")
     return round(float(scores[weakest]), 3), reason
 
@@ -231,8 +274,8 @@ def _twins(n: _Night, params: JerkParams) -> npt.NDArray[np.int64]:
 
 
 def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None, params: JerkParams = JerkParams(),
-                          *, n_legs: int = 2, rules: RuleSet = WASM2016, unknown_reason: str | None = None
-                          ) -> pd.DataFrame:
+                          *, n_legs: int = 2, rules: RuleSet = WASM2016, unknown_reason: str | None = None,
+                          rates_hz: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``) and say why.
 
     Parameters
@@ -254,6 +297,9 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
         The periodic runs a jerk may not sit inside (IMI limits, run length, bilateral window).
     unknown_reason : str, optional
         Why no transition could be estimated, for the reasons of the brief bursts.
+    rates_hz : mapping of side to Hz, optional
+        Each leg's sampling rate: a slow sensor shows only part of a brief burst's peak
+        (:func:`lrm.signal.burst.burst_retention`), and the size criterion allows for it.
 
     Returns
     -------
@@ -273,14 +319,14 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
     >>> out[["onset_s", "side", "type", "jerk_confidence"]].values.tolist()
     [[600.0, 'bilateral', 'hypnic_jerk', 0.75], [2000.0, 'left', 'lm', nan]]
     >>> out["jerk_reason"].iloc[0]
-    'burst 0.16 s, energy within 0.35 s, 0.90 g (too few LMs to compare), both legs, 2.0 min after the first sleep onset, nearest movement 1399 s away; weakest: size'
+    'burst 0.12 s, energy within 0.30 s, 0.90 g (too few LMs to compare), both legs, 2.0 min after the first sleep onset, nearest movement 1399 s away; weakest: size'
     """
     t = moves.sort_values("onset_s", kind="stable").reset_index(drop=True)
     conf, reason = np.full(len(t), np.nan), np.full(len(t), None, object)
     if t.empty:
         return t.assign(jerk_confidence=conf, jerk_reason=pd.array(reason, dtype="string"))
     transitions = transitions if transitions is not None else pd.DataFrame({"onset_s": [], "kind": []})
-    n = _night(t, params, rules)
+    n = _night(t, params, rules, rates_hz)
     bar, twin = _size_bar(n, params), _twins(n, params)
     done = np.zeros(len(t), bool)
     for i in np.flatnonzero(n.brief):
@@ -290,7 +336,7 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
         c, why = _judge(i, j, n, transitions, bar, params, n_legs, rules)
         if why.startswith("not classified") and unknown_reason:
             why = f"not classified: {unknown_reason}"
-        for k in ([i] if j < 0 or not n.brief[j] else [i, j]):
+        for k in ([i, j] if j >= 0 and n.core[j] <= params.max_core_s else [i]):
             done[k], conf[k], reason[k] = True, np.nan if c is None else c, why
     return _relabel(t, conf, reason, twin)
 

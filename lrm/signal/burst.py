@@ -25,11 +25,14 @@ stays proportional to the night's movements, never to its samples.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import signal
 
-__all__ = ["BURST_COLUMNS", "estimate_bursts"]
+__all__ = ["BURST_COLUMNS", "estimate_bursts", "burst_retention"]
 
 BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s")
 
@@ -145,3 +148,29 @@ def _core_span(energy: npt.NDArray[np.float64], owner: npt.NDArray[np.int64], le
     hi = np.searchsorted(cum, base + (1.0 - ENERGY_TAILS) * total, side="left")
     span = (np.minimum(hi, first + lengths - 1) - np.minimum(lo, first + lengths - 1) + 1) / fs_hz
     return np.where(total > 0, span, 0.0)
+
+
+@lru_cache(maxsize=64)
+def burst_retention(fs_hz: float, width_s: float = 0.15) -> float:
+    """The share (0-1) of a brief burst's peak that a sensor sampling at ``fs_hz`` shows.
+
+    A 75-250 ms jerk (docs/scoring.md §3.1; ``width_s`` = 0.15 s, the middle of that range) is a flexion pulse
+    whose tangential acceleration swings through three lobes; a sensor's anti-alias low-pass (taken at half
+    its rate; MEMS parts filter at ODR/4 to ODR/2: the LSM6DSL, BMI160 and LIS2DH12 datasheets, as
+    docs/validation.md's simulator uses them)
+    and its sampling keep only part of the peak at low rates, while a leg movement's slow acceleration is
+    seen whole. Mean over the sampling phases, 2nd-order Butterworth low-pass, computed on a 2 kHz grid.
+
+    >>> [round(burst_retention(f), 2) for f in (10.0, 25.0, 50.0, 100.0)]
+    [0.33, 0.86, 0.97, 0.99]
+    """
+    if not fs_hz > 0:
+        raise ValueError(f"fs_hz must be > 0, got {fs_hz}")
+    fine = 2000.0
+    t = np.arange(-0.5, 1.5, 1.0 / fine)
+    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
+    corner = min(0.5 * fs_hz, 0.45 * fine)
+    seen = signal.sosfilt(signal.butter(2, corner, fs=fine, output="sos"), pulse)
+    step = max(1, int(round(fine / fs_hz)))
+    peaks = [np.abs(seen[phase::step]).max() for phase in range(0, step, max(1, step // 8))]
+    return float(min(1.0, np.mean(peaks)))

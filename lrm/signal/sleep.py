@@ -59,6 +59,8 @@ class SleepEstimate:
     observed : per onset, whether the wake before it was seen (only those are wake-to-sleep transitions).
     asleep : bool per epoch; ``epoch_s`` the epoch length in s.
     note : why no (or not every) sleep onset could be estimated; None when nothing is missing.
+    restless_ends_s : where each stretch of restless epochs in bed ends that is followed by quiet (a
+        possible brief awakening or a moment of drowsiness after restlessness), onsets aside.
     """
 
     onsets_s: tuple[float, ...]
@@ -67,6 +69,7 @@ class SleepEstimate:
     asleep: npt.NDArray[np.bool_]
     epoch_s: float
     note: str | None = None
+    restless_ends_s: tuple[float, ...] = ()
 
     @property
     def sleep_time_h(self) -> float:
@@ -77,11 +80,18 @@ class SleepEstimate:
         """The night's first sleep onset when it was observed, else None (it may lie before the recording)."""
         return self.onsets_s[0] if self.onsets_s and self.observed[0] else None
 
-    def transitions(self) -> pd.DataFrame:
-        """The observed wake-to-sleep transitions: ``onset_s`` (s) and ``kind`` ("first" or "re-onset")."""
+    def transitions(self, *, restless: bool = True) -> pd.DataFrame:
+        """The observed wake-to-sleep transitions, in time order: ``onset_s`` (s) and ``kind`` ("first",
+        "re-onset", or "restless" for the end of a restless stretch that was no awakening, with ``restless``).
+        None when no onset was observed: the ends of restless stretches then mark no transition either."""
         keep = np.asarray(self.observed, bool)
-        return pd.DataFrame({"onset_s": np.asarray(self.onsets_s, float)[keep],
-                             "kind": pd.array(np.asarray(self.kinds, object)[keep], dtype="string")})
+        on = np.asarray(self.onsets_s, float)[keep]
+        kinds = list(np.asarray(self.kinds, object)[keep])
+        if restless and keep.any():
+            extra = np.asarray(self.restless_ends_s, float)
+            on, kinds = np.r_[on, extra], kinds + ["restless"] * extra.size
+        order = np.argsort(on, kind="stable")
+        return pd.DataFrame({"onset_s": on[order], "kind": pd.array(np.asarray(kinds, object)[order], dtype="string")})
 
 
 def _restless(moves: pd.DataFrame, rules: RuleSet) -> npt.NDArray[np.bool_]:
@@ -200,7 +210,23 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
     onsets_s = tuple(float(t - shift * ep) for t in onsets)
     asleep = _asleep(state, awake, onsets, ep)[shift:]
     kinds = tuple("first" if k == 0 else "re-onset" for k in range(len(onsets_s)))
-    return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params))
+    ends = tuple(float(t - shift * ep) for t in _restless_ends(state, out_of_bed, wake_1s, onsets, ep))
+    return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params),
+                         ends)
+
+
+def _restless_ends(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], wake_1s: npt.NDArray[np.bool_],
+                   onsets: list[int], ep: int) -> list[int]:
+    """The second each in-bed run of restless epochs ends, when at least a minute of quiet follows it and no
+    onset lies there already."""
+    out = []
+    for a, b in runs(state == _WAKE):  # restless stretches are few
+        if out_of_bed[a:b].all() or b + 2 > state.size or not (state[b:b + 2] == _QUIET).all():
+            continue
+        end = _wake_end(wake_1s, b - 1, ep)
+        if not any(abs(end - t) < 2 * ep for t in onsets):
+            out.append(end)
+    return out
 
 
 def _wake_end(wake_1s: npt.NDArray[np.bool_], epoch: int, ep: int) -> int:

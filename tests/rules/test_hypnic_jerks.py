@@ -126,13 +126,23 @@ def test_the_two_legs_rows_of_one_roll_over_are_one_restless_movement():
 
 
 def test_a_burst_inside_a_periodic_series_of_leg_movements_is_never_a_jerk():
-    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6))   # 1060 ... 1185 s, the jerk at 1120 s between two
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)   # 1060 ... 1185 s: the jerk between two
     out = _classify(_jerk(t=JERK_AT + 5.0) + series + _reference(), params=JerkParams(isolation_s=1.0))
     assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
 
 
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.9, True), (0.899, False)])
+def test_a_burst_several_times_larger_than_a_series_movements_is_no_member_of_it(peak_g, is_jerk):
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)   # size_ideal_ratio (3) x 0.3 g = 0.9 g
+    out = _classify(_jerk(t=JERK_AT + 5.0, peak=peak_g) + series + _reference(), params=JerkParams(isolation_s=1.0))
+    assert len(_jerks(out)) == int(is_jerk)
+    if is_jerk:
+        assert _jerks(out)["jerk_confidence"].iloc[0] <= P.series_edge_confidence
+        assert "among a periodic series' movements (3x their size)" in _jerks(out)["jerk_reason"].iloc[0]
+
+
 def test_a_burst_that_would_break_a_series_by_its_short_interval_is_still_inside_it():
-    series = _lms(JERK_AT - 50.0 + 25.0 * np.arange(6))   # 1070, 1095, 1120 ... : the jerk 3 s after one of them
+    series = _lms(JERK_AT - 50.0 + 25.0 * np.arange(6), peak=0.3)   # 1070, 1095, 1120 ...: the jerk 3 s after one
     out = _classify(_jerk(t=JERK_AT + 3.5) + series + _reference(), params=JerkParams(isolation_s=0.1))
     assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
 
@@ -150,7 +160,7 @@ def test_a_cluster_of_brief_bursts_at_sleep_onset_is_no_series():
 
 
 def test_aasm_series_use_its_own_intervals():
-    series = _lms(JERK_AT - 21.0 + 7.0 * np.arange(6), length=1.0)   # 7 s IMIs: a series under AASM, not WASM
+    series = _lms(JERK_AT - 21.0 + 7.0 * np.arange(6), peak=0.3, length=1.0)   # 7 s IMIs: AASM series, not WASM
     rows = _jerk(t=JERK_AT + 3.5) + series + _reference()
     relaxed = JerkParams(isolation_s=1.0, max_restless=100)
     assert len(_jerks(_classify(rows, params=relaxed))) == 1
@@ -175,6 +185,15 @@ def test_when_the_other_leg_moved_for_longer_it_is_not_a_jerk():
     rows = _jerk(sides=("left",)) + [(JERK_AT + 0.1, JERK_AT + 3.0, "right", "lm", 0.3, 1.5, 2.5)] + _reference()
     out = _classify(rows)
     assert _jerks(out).empty and out["jerk_reason"].dropna().iloc[0].startswith("not a jerk: the other leg moved")
+
+
+@pytest.mark.parametrize(("turn_deg", "is_jerk"), [(P.max_lasting_turn_deg, True), (P.max_lasting_turn_deg + 0.001, False)])
+def test_a_burst_that_leaves_the_leg_turned_is_a_repositioning(turn_deg, is_jerk):
+    rows = pd.DataFrame(_jerk() + _reference(), columns=COLUMNS).assign(angle_deg=[turn_deg, 0.0, 0.0, 0.0, 0.0])
+    out = classify_hypnic_jerks(rows, ONSET)
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert "left the leg turned" in out["jerk_reason"].dropna().iloc[0]
 
 
 def test_only_leg_movements_can_become_jerks():

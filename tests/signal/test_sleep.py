@@ -41,7 +41,11 @@ def test_sleep_starts_where_the_last_restless_movement_after_lights_out_ends():
     est = find_sleep_onsets(_moves(rows), _bed())
     assert est.onsets_s == (_end(rows),) == (864.0,) and est.kinds == ("first",) and est.observed == (True,)
     assert est.note is None and est.first_onset_s == est.onsets_s[0]
-    assert est.transitions()["onset_s"].tolist() == [864.0] and est.transitions()["kind"].tolist() == ["first"]
+    onsets = est.transitions(restless=False)
+    assert onsets["onset_s"].tolist() == [864.0] and onsets["kind"].tolist() == ["first"]
+    moments = est.transitions()                          # with the ends of the restless stretches before it
+    assert moments["onset_s"].is_monotonic_increasing and set(moments["kind"]) == {"first", "restless"}
+    assert (moments.loc[moments["kind"] == "restless", "onset_s"] < 864.0).all()
 
 
 def test_lights_out_followed_by_quiet_is_the_sleep_onset():
