@@ -237,6 +237,11 @@ class JerkParams:
         ~1 from 50 Hz), since a slow sensor's filter and sampling hide part of a 150 ms burst but none of
         a slow leg movement.
     size_ideal_ratio : this multiple (or more) is textbook.
+    min_noise_ratio : and at least this multiple of the sensor's noise around the movement (``burst_noise_g``,
+        the mean distance of a resting sample from the rest's mean; for Gaussian noise of sigma per axis that
+        mean is 1.6 sigma, so 4x is ~6.4 sigma, a level a noise sample reaches about once in 10^8): a jerk is a
+        movement far above anything noise or quantisation can make, which matters most on a slow sensor,
+        where the size limits above are lowered by the burst's retention.
     min_size_reference : how many other LMs the night needs for its median to count.
 
     Timing (lrm.signal.sleep estimates the transitions from the ankle; none estimated -> no jerk):
@@ -285,6 +290,7 @@ class JerkParams:
     min_peak_g: float = 0.08
     min_size_ratio: float = 1.0
     size_ideal_ratio: float = 3.0
+    min_noise_ratio: float = 4.0
     min_size_reference: int = 3
     before_onset_s: float = 900.0
     after_onset_s: float = 900.0

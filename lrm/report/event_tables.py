@@ -75,16 +75,32 @@ def series_rows(events: pd.DataFrame, clock: NightClock, close_ups: Sequence[Clo
 
 
 def jerk_rows(events: pd.DataFrame, clock: NightClock, close_ups: Sequence[CloseUp] = ()) -> list[dict[str, Any]]:
-    """One row per hypnic jerk: clock time, duration (s), side, peak (g), its close-up."""
+    """One row per hypnic jerk: clock time, duration (s), side, peak (g), confidence (0.5-1, the weakest of the
+    criteria of docs/scoring.md §3.1), why it was classed (its ``jerk_reason``, the weakest criterion named
+    apart) and its close-up. A night directory written before lrm stated them shows "-" and no reason."""
     jerks = events[events["type"].astype(str) == "hypnic_jerk"]
     anchors = {c.onset_s: (c.id, c.link_text) for c in close_ups}
     rows = []
     for _, jerk in jerks.iterrows():
-        peak = pd.to_numeric(pd.Series([jerk.get("peak_g")]), errors="coerce").iloc[0]
+        peak, conf = pd.to_numeric(pd.Series([jerk.get("peak_g"), jerk.get("jerk_confidence")]), errors="coerce")
+        reason, weakest = _jerk_reason(jerk.get("jerk_reason"))
         rows.append({"clock": clock.format(jerk["onset_s"]), "duration": f"{jerk['offset_s'] - jerk['onset_s']:.2f}",
                      "side": str(jerk.get("side") or "unknown"), "peak": "" if pd.isna(peak) else f"{peak:.2g}",
+                     "confidence": "-" if pd.isna(conf) else f"{conf:.2f}", "reason": reason, "weakest": weakest,
                      "links": _links(np.array([jerk["onset_s"]]), anchors)})
     return rows
+
+
+def _jerk_reason(value: object) -> tuple[str, str]:
+    """(why a jerk was classed, its weakest criterion) from a ``jerk_reason`` cell ("" for a missing one).
+
+    >>> _jerk_reason("burst 0.12 s, both legs; weakest: size")
+    ('burst 0.12 s, both legs', 'size')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "", ""
+    text, _, weakest = str(value).partition("; weakest: ")
+    return text, weakest
 
 
 def _cell(value: float, unit: str, decimals: int) -> str:

@@ -18,6 +18,8 @@ against the leg's resting reading just before the movement and just after it:
 * ``burst_core_s``: the span that holds the central 90 % of the movement's energy above the noise,
   ``max(d - 2 n, 0)^2`` with ``n`` the noise measured in the rest windows, from its 5th to its 95th
   percentile: a burst followed by a long, weak ring-down keeps a short core.
+* ``burst_noise_g``: ``n``, the larger of the two rest windows' mean distance of a sample from their mean
+  (the sensor's noise and quantisation around the movement, in g), so that a burst can be told from noise.
 
 Only the first ``max_eval_s`` of a movement are measured: anything longer is no brief burst, and the cost
 stays proportional to the night's movements, never to its samples.
@@ -34,7 +36,7 @@ from scipy import signal
 
 __all__ = ["BURST_COLUMNS", "estimate_bursts", "burst_retention"]
 
-BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s")
+BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s", "burst_noise_g")
 
 ENERGY_TAILS = 0.05
 """Share of the movement's energy left out at each end of ``burst_core_s`` (the central 90 % is kept)."""
@@ -87,8 +89,8 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     Returns
     -------
     DataFrame
-        ``burst_peak_g`` (g), ``burst_high_s`` (s), ``burst_core_s`` (s); NaN where a movement has no
-        samples or no rest on either side.
+        ``burst_peak_g`` (g), ``burst_high_s`` (s), ``burst_core_s`` (s), ``burst_noise_g`` (g); NaN where a
+        movement has no samples or no rest on either side.
 
     Notes
     -----
@@ -106,7 +108,7 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     >>> a[120:170, 0] = 0.1                            # the leg movement's tonic hold
     >>> b = estimate_bursts(t, a, np.array([[2.0, 4.0], [4.8, 6.8]]), fs_hz=25.0)
     >>> b.round(2).values.tolist()
-    [[0.6, 0.12, 0.12], [0.1, 2.0, 1.84]]
+    [[0.6, 0.12, 0.12, 0.0], [0.1, 2.0, 1.84, 0.0]]
     """
     k = intervals_s.shape[0]
     out = {name: np.full(k, np.nan) for name in BURST_COLUMNS}
@@ -132,6 +134,7 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     known = (lengths > 0) & np.isfinite(before).all(axis=1)
     out["burst_peak_g"][known], out["burst_high_s"][known], out["burst_core_s"][known] = \
         peak[known], high[known], core[known]
+    out["burst_noise_g"][known] = np.nan_to_num(noise)[known]
     return pd.DataFrame(out)
 
 

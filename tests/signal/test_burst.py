@@ -4,7 +4,10 @@ sensor's rate, the ring-down after the burst and a lasting small turn of the leg
 import numpy as np
 import pytest
 
-from lrm.signal.burst import BURST_COLUMNS, estimate_bursts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrm.signal.burst import BURST_COLUMNS, burst_retention, estimate_bursts
 
 G = 9.80665
 
@@ -83,3 +86,39 @@ def test_noise_alone_does_not_make_energy_and_an_empty_interval_is_nan():
     assert b.iloc[0]["burst_peak_g"] < 0.06 and b.iloc[0]["burst_core_s"] <= 2.0
     assert b.iloc[1].isna().all()                       # beyond the samples
     assert estimate_bursts(t, a.astype(np.float32), np.empty((0, 2)), fs_hz=100.0).empty
+
+
+def test_the_noise_around_a_movement_is_measured_in_its_rest_windows():
+    t, a = _night(100.0, noise_g=0.01)
+    a = _add_flexion(t, a, 5.0, 0.15, 0.8)
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[4.9, 5.8]]), fs_hz=100.0).iloc[0]
+    # the mean 3-axis distance of Gaussian noise (sigma 10 mg per axis) from its mean is ~1.6 sigma
+    assert b["burst_noise_g"] == pytest.approx(0.016, rel=0.2)
+    assert b["burst_peak_g"] > 20 * b["burst_noise_g"]
+
+
+@given(fs_hz=st.floats(10.0, 200.0), width_s=st.floats(0.075, 0.25), peak_g=st.floats(0.1, 2.0),
+       start_s=st.floats(4.0, 6.0), noise_g=st.floats(0.0, 0.005))
+@settings(max_examples=40, deadline=None)
+def test_any_brief_flexion_pulse_is_brief_and_no_larger_than_its_peak(fs_hz, width_s, peak_g, start_s, noise_g):
+    t, a = _night(fs_hz, seconds=12.0, noise_g=noise_g)
+    a = _add_flexion(t, a, start_s, width_s, peak_g)
+    b = estimate_bursts(t, a.astype(np.float32), np.array([[start_s - 0.1, start_s + width_s + 0.6]]),
+                        fs_hz=fs_hz).iloc[0]
+    step = 1.0 / fs_hz
+    assert b["burst_high_s"] <= width_s + 2 * step + 1e-9          # the high part lies within the pulse
+    assert b["burst_core_s"] <= width_s + 2 * step + 1e-9
+    assert b["burst_peak_g"] <= 1.1 * peak_g + 5 * noise_g + 0.02  # never more than the pulse and its gravity turn
+
+
+@given(fs_hz=st.floats(1.0, 1000.0))
+@settings(max_examples=30, deadline=None)
+def test_burst_retention_is_a_share_that_grows_with_the_rate(fs_hz):
+    r = burst_retention(fs_hz)
+    assert 0.0 < r <= 1.0
+    assert burst_retention(2.0 * fs_hz) >= r - 0.03                # faster sensors show at least as much
+
+
+def test_burst_retention_refuses_a_rate_that_is_not_positive():
+    with pytest.raises(ValueError, match="fs_hz must be > 0"):
+        burst_retention(0.0)
