@@ -277,8 +277,16 @@ class JerkParams:
         burst of one leg alone is otherwise ambiguous (a twitch, part of an adjustment, a glitch): it must
         be textbook in burst, energy, size and timing (each criterion at its ``*_ideal`` value).
     one_leg_confidence : confidence of any jerk on a one-leg recording (the other leg cannot be checked).
-    series_edge_confidence : confidence of a jerk that would start or end a periodic run (inside one it
-        is never a jerk).
+    series_edge_confidence : confidence of a jerk that would start or end a periodic run, or that lies among a
+        run's movements without being one of them (see ``series_outsize_ratio``).
+    series_outsize_ratio : a movement inside a PLM series (its onset between two of the run's members) is never a
+        jerk, unless it is no member of it: a brief burst at least this multiple of the run's median burst
+        peak (as its sensor shows a brief burst) is a startle among the series' ankle dorsiflexions, not one
+        of them. A < 0.5 s burst is no LM under WASM 2016 (docs/scoring.md §1.2 step 2), so it cannot be a
+        series member by the rules, and the 3x is the size criterion's textbook ratio; such a jerk scores at
+        most ``series_edge_confidence``. A huge value (1e9): a movement inside a series is never a jerk, whatever its size
+        (on lrm's dev nights that missed 7 of 47 true jerks at sleep onsets amid PLMs and avoided no false
+        one, docs/validation.md).
     """
 
     max_high_s: float = 0.35
@@ -291,6 +299,7 @@ class JerkParams:
     min_size_ratio: float = 1.0
     size_ideal_ratio: float = 3.0
     min_noise_ratio: float = 4.0
+    series_outsize_ratio: float = 3.0
     min_size_reference: int = 3
     before_onset_s: float = 900.0
     after_onset_s: float = 900.0

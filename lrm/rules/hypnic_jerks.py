@@ -18,9 +18,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    and where no transition could be estimated no movement is classed;
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
    movements (``max_restless`` or more within ``restless_window_s``);
-5. **not periodic**: never inside a periodic run of the night's leg movements (a PLM series). The series
-   is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
-   step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it.
+5. **not periodic**: never a member of a periodic run of the night's leg movements (a PLM series). The
+   series is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
+   step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it. A brief
+   burst inside a series is a member of it unless it is ``series_outsize_ratio`` times the series' median
+   burst peak or more (a startle among the series' dorsiflexions: at most ``series_edge_confidence``).
 
 The two legs' bursts within ``bilateral_s`` are one jerk (``side = "bilateral"``). Each jerk gets a
 ``jerk_confidence`` in [0.5, 1]: every criterion scores 1 at its textbook value and 0.5 at its limit, and
@@ -66,6 +68,7 @@ class _Night:
     restless: npt.NDArray[np.bool_]    # counts towards a run of restless wake movements
     lm_on: npt.NDArray[np.float64]      # onsets of every leg movement (time order)
     lm_brief: npt.NDArray[np.bool_]     # ... and whether it is a brief burst
+    lm_peak: npt.NDArray[np.float64]    # ... and its burst peak (g)
     seen: npt.NDArray[np.float64]       # share of a brief burst's peak the row's sensor shows (0-1)
     sample_s: npt.NDArray[np.float64]   # the row's sensor's sampling interval (s; 0 when unknown)
     turn: npt.NDArray[np.float64]       # lasting turn of the leg's resting orientation (deg; 0 when unknown)
@@ -99,7 +102,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     periodic[is_lm & ~brief] = mark_periodic_runs(on[is_lm & ~brief], rules)
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
-                  on[is_lm], brief[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
+                  on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))),
                   np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t)))))
 
@@ -137,9 +140,10 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(i: int, n: _Night, rules: RuleSet) -> str:
+def _series_position(i: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
     """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
-    sides of it), at its "edge" (it would start or end the series) or "none".
+    sides of it), at its "edge" (it would start or end the series) or "none"; and the median burst peak (g)
+    of that series' movements (NaN for "none").
 
     A series is a periodic run (>= ``min_series_len`` onsets 10-90 s apart under WASM 2016; the two legs'
     onsets within the bilateral window count as one) of the night's leg movements other than brief bursts:
@@ -147,18 +151,22 @@ def _series_position(i: int, n: _Night, rules: RuleSet) -> str:
     neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series).
     """
     same = same_movement_s(rules)
-    x = n.lm_on[~n.lm_brief]
+    ordinary = ~n.lm_brief
+    x, peaks = n.lm_on[ordinary], n.lm_peak[ordinary]
     if x.size:
-        x = x[np.concatenate(([True], np.diff(x) >= same))]
+        head = np.concatenate(([True], np.diff(x) >= same))
+        x, peaks = x[head], peaks[head]
     c = int(np.searchsorted(x, n.on[i]))
     run = number_periodic_runs(x, rules)
     if 0 < c < x.size and run[c - 1] == run[c] and np.count_nonzero(run == run[c]) >= rules.min_series_len:
-        return "inside"   # the series goes on around it
+        return "inside", float(np.nanmedian(peaks[run == run[c]]))   # the series goes on around it
     x = np.insert(x, c, n.on[i])
     run = number_periodic_runs(x, rules)
-    if np.count_nonzero(run == run[c]) < rules.min_series_len:
-        return "none"
-    return "inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"
+    members = np.flatnonzero(run == run[c])
+    if members.size < rules.min_series_len:
+        return "none", np.nan
+    median = float(np.nanmedian(np.insert(peaks, c, np.nan)[members]))
+    return ("inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"), median
 
 
 def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tuple[float, float, str] | None:
@@ -199,7 +207,7 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
     series = _series_position(i, n, rules)
-    if series == "inside":
+    if series[0] == "inside" and not peak >= params.series_outsize_ratio * series[1] * seen:
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
     end = min(float(n.off[pair].max()), start + params.max_core_s)
@@ -237,7 +245,7 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
         "timing": timing[0],
         "isolation": _margin(nearest, params.isolation_ideal_s, params.isolation_s),
         "legs": legs,
-        "series": params.series_edge_confidence if series != "none" else 1.0,
+        "series": params.series_edge_confidence if series[0] != "none" else 1.0,
     }
     weakest = min(scores, key=scores.__getitem__)
     if min(scores["burst"], scores["energy"]) < 0.5:
@@ -255,7 +263,8 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
     onset = "the end of a restless moment" if timing[2] == "restless" else f"the {timing[2]} sleep onset"
     when = f"{abs(timing[1]):.1f} min {'before' if timing[1] < 0 else 'after'} {onset}"
     alone = "no other movement" if not np.isfinite(nearest) else f"nearest movement {nearest:.0f} s away"
-    among = ", where a periodic series starts or ends" if series == "edge" else ""
+    among = {"inside": f", among a periodic series' movements ({peak / (series[1] * seen):.0f}x their size)",
+             "edge": ", where a periodic series starts or ends", "none": ""}[series[0]]
     reason = (f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}{among}"
               f"; weakest: {weakest}")
     return round(float(scores[weakest]), 3), reason

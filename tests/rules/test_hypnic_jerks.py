@@ -131,10 +131,22 @@ def test_a_burst_inside_a_periodic_series_of_leg_movements_is_never_a_jerk():
     assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
 
 
-@pytest.mark.parametrize("peak_g", [0.9, 3.0])
-def test_a_burst_inside_a_series_is_never_a_jerk_however_large(peak_g):
-    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)   # a startle among PLMs is still among them
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.9, True), (0.899, False)])
+def test_a_burst_several_times_larger_than_a_series_movements_is_no_member_of_it(peak_g, is_jerk):
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)   # series_outsize_ratio (3) x 0.3 g = 0.9 g
     out = _classify(_jerk(t=JERK_AT + 5.0, peak=peak_g) + series + _reference(), params=JerkParams(isolation_s=1.0))
+    assert len(_jerks(out)) == int(is_jerk)
+    if is_jerk:
+        assert _jerks(out)["jerk_confidence"].iloc[0] <= P.series_edge_confidence
+        assert "among a periodic series' movements (3x their size)" in _jerks(out)["jerk_reason"].iloc[0]
+    else:
+        assert "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
+
+
+def test_without_an_outsize_ratio_a_burst_inside_a_series_is_never_a_jerk_however_large():
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)
+    strict = JerkParams(isolation_s=1.0, series_outsize_ratio=1e9)
+    out = _classify(_jerk(t=JERK_AT + 5.0, peak=3.0) + series + _reference(), params=strict)
     assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
 
 
