@@ -265,8 +265,8 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
     alone = "no other movement" if not np.isfinite(nearest) else f"nearest movement {nearest:.0f} s away"
     among = {"inside": f", among a periodic series' movements ({peak / (series[1] * seen):.0f}x their size)",
              "edge": ", where a periodic series starts or ends", "none": ""}[series[0]]
-    reason = (f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}{among}"
-              f"; weakest: {weakest}")
+    last = f"; weakest: {weakest}" if scores[weakest] < 1.0 else "; every criterion textbook"
+    reason = f"burst {high:.2f} s, energy within {core:.2f} s, {size}, {where}, {when}, {alone}{among}{last}"
     return round(float(scores[weakest]), 3), reason
 
 

@@ -300,3 +300,19 @@ def test_the_review_says_when_not_every_hypnic_jerk_has_a_close_up(night_dir):
     shown = text.count("<strong>hypnic jerk</strong>")
     assert stored == 0 and shown < total
     assert f"{shown} of {total}\n    hypnic jerks have a close-up" in text
+
+
+def test_the_jerk_table_shows_each_jerks_confidence_and_why_it_was_classed(night_dir):
+    events = pd.read_csv(night_dir / "events.csv")
+    events = events[events["type"] != "hypnic_jerk"]
+    reason = ("burst 0.12 s, energy within 0.20 s, 3.1x the night's median LM, both legs, 2.0 min after the first "
+              "sleep onset, nearest movement 45 s away")
+    jerks = pd.DataFrame({"onset_s": [100.0, 400.0], "offset_s": [100.4, 400.3], "type": "hypnic_jerk",
+                          "side": "bilateral", "jerk_confidence": [0.75, np.nan],
+                          "jerk_reason": [f"{reason}; weakest: size", pd.NA]})   # the second: written before lrm said why
+    pd.concat([events, jerks]).sort_values("onset_s").to_csv(night_dir / "events.csv", index=False)
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    review = text[text.index('<section id="review">'):text.index("<h3>Close-ups</h3>")]
+    assert "<th>Why classed</th>" in review and '<td class="num">0.75</td>' in review
+    assert f"{reason} (weakest: size)".replace("'", "&#39;") in review
+    assert '<td class="num">-</td>' in review and "the weakest one sets the confidence" in review

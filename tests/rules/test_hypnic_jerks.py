@@ -50,6 +50,7 @@ def test_a_brief_large_bilateral_isolated_burst_after_sleep_onset_is_one_bilater
     assert row["side"] == "bilateral" and row["onset_s"] == JERK_AT and row["offset_s"] == pytest.approx(JERK_AT + 0.62)
     assert row["jerk_confidence"] == 1.0
     assert "both legs" in row["jerk_reason"] and "2.0 min after the first sleep onset" in row["jerk_reason"]
+    assert row["jerk_reason"].endswith("; every criterion textbook")   # no weakest one to name at confidence 1
     assert out.loc[out["type"] == "lm", "jerk_confidence"].isna().all()
     assert out.loc[out["type"] == "lm", "jerk_reason"].isna().all()   # ordinary LMs get no reason
 
