@@ -284,9 +284,9 @@ class JerkParams:
         peak (as its sensor shows a brief burst) is a startle among the series' ankle dorsiflexions, not one
         of them. A < 0.5 s burst is no LM under WASM 2016 (docs/scoring.md §1.2 step 2), so it cannot be a
         series member by the rules, and the 3x is the size criterion's textbook ratio; such a jerk scores at
-        most ``series_edge_confidence``. A huge value (1e9): a movement inside a series is never a jerk, whatever its size
-        (on lrm's dev nights that missed 7 of 47 true jerks at sleep onsets amid PLMs and avoided no false
-        one, docs/validation.md).
+        most ``series_edge_confidence``. A huge value (1e9): a movement inside a series is never a jerk,
+        whatever its size (on lrm's dev nights that missed 6 more of 78 true jerks, at sleep onsets amid
+        PLMs, and avoided 1 false one, docs/validation.md).
     """
 
     max_high_s: float = 0.35

@@ -309,7 +309,7 @@ def test_the_jerk_table_shows_each_jerks_confidence_and_why_it_was_classed(night
               "sleep onset, nearest movement 45 s away")
     jerks = pd.DataFrame({"onset_s": [100.0, 400.0], "offset_s": [100.4, 400.3], "type": "hypnic_jerk",
                           "side": "bilateral", "jerk_confidence": [0.75, np.nan],
-                          "jerk_reason": [f"{reason}; weakest: size", pd.NA]})   # the second: written before lrm said why
+                          "jerk_reason": [f"{reason}; weakest: size", pd.NA]})   # 2nd: from before lrm said why
     pd.concat([events, jerks]).sort_values("onset_s").to_csv(night_dir / "events.csv", index=False)
     text = write_report(night_dir).read_text(encoding="utf-8")
     review = text[text.index('<section id="review">'):text.index("<h3>Close-ups</h3>")]

@@ -250,7 +250,8 @@ def test_every_jerk_has_a_confidence_between_half_and_one_and_a_reason(case):
     assert (out["type"] == "posture_change").sum() == (moves["type"] == "posture_change").sum()
 
 
-@pytest.mark.parametrize(("noise_g", "is_jerk"), [(0.8 / P.min_noise_ratio, True), (0.8 / P.min_noise_ratio + 0.001, False)])
+@pytest.mark.parametrize(("noise_g", "is_jerk"),
+                         [(0.8 / P.min_noise_ratio, True), (0.8 / P.min_noise_ratio + 0.001, False)])
 def test_a_burst_must_stand_clear_of_the_sensor_noise(noise_g, is_jerk):
     rows = pd.DataFrame(_jerk() + _reference(), columns=COLUMNS).assign(burst_noise_g=noise_g)
     out = classify_hypnic_jerks(rows, ONSET)
