@@ -119,6 +119,13 @@ def test_burst_retention_is_a_share_that_grows_with_the_rate(fs_hz):
     assert burst_retention(2.0 * fs_hz) >= r - 0.03                # faster sensors show at least as much
 
 
-def test_burst_retention_refuses_a_rate_that_is_not_positive():
+@pytest.mark.parametrize("fs_hz", [0.0, -1.0, float("nan")])
+def test_burst_retention_refuses_a_rate_that_is_not_positive(fs_hz):
     with pytest.raises(ValueError, match="fs_hz must be > 0"):
-        burst_retention(0.0)
+        burst_retention(fs_hz)
+
+
+@given(fs_hz=st.floats(1e-300, 1e300))
+@settings(max_examples=30, deadline=None)
+def test_burst_retention_is_a_share_at_any_positive_rate(fs_hz):   # a manifest may state any rate (tests/fuzz)
+    assert 0.0 <= burst_retention(fs_hz) <= 1.0
