@@ -29,6 +29,7 @@ When ``scale_g`` is a number, x/y/z are int16 sensor counts and acceleration in 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ import numpy as np
 from lrm._version import __version__
 from lrm.errors import InputError, OutputExistsError
 from lrm.io.atomic import write_atomic, write_text_atomic
+from lrm.io.format_tools import MAX_RATE_HZ
 from lrm.io.plausibility import MAX_SAMPLES_PER_LEG
 from lrm.io.recording import Gap, Leg, Recording
 from lrm.io.recording_lock import check_not_recording
@@ -46,6 +48,8 @@ from lrm.io.recording_lock import check_not_recording
 __all__ = ["MANIFEST", "FORMAT_NAME", "is_native", "read_native", "write_native"]
 
 MANIFEST = "recording.json"
+MIN_RATE_HZ = 0.1
+"""Slowest stated rate read (Hz): below it a manifest's ``fs_hz`` is damage, not a sensor (lrm records 12.5-200 Hz)."""
 FORMAT_NAME = "lrm-recording"
 VERSION = 1
 
@@ -188,6 +192,10 @@ def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
     import pyarrow.parquet as pq
 
     leg_path = root / str(meta["file"])
+    fs_hz = float(meta["fs_hz"])
+    if not (math.isfinite(fs_hz) and MIN_RATE_HZ <= fs_hz <= MAX_RATE_HZ):
+        raise InputError(str(root / "recording.json"), f"legs.{side}.fs_hz", f"{fs_hz:g} Hz is not a sample rate "
+                         f"(a sensor samples at {MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)", "restore the file or re-run 'lrm recover'")
     if not leg_path.is_file():
         raise InputError(str(leg_path), "", f"the {side} leg's file is missing", "restore the file or re-run 'lrm recover'")
     scale = meta.get("scale_g")
@@ -217,7 +225,7 @@ def _read_leg(root: Path, side: str, meta: Mapping[str, Any]) -> Leg:
         side=side,
         t_s=t_s,
         accel_g=accel_g,
-        fs_hz=float(meta["fs_hz"]),
+        fs_hz=fs_hz,
         device=str(meta.get("device", "")),
         serial=str(meta.get("serial", "")),
         range_g=None if meta.get("range_g") is None else float(meta["range_g"]),

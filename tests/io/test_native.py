@@ -43,3 +43,18 @@ def test_missing_manifest_is_a_clear_error(tmp_path):
     (tmp_path / "n" / "journal").mkdir(parents=True)
     with pytest.raises(InputError, match="lrm recover"):
         read_native(tmp_path / "n")
+
+
+@pytest.mark.parametrize("rate", [1e-300, 0.0, -50.0, 1e300, float("nan")])
+def test_a_stated_rate_that_is_no_sensor_rate_is_refused_by_its_field(tmp_path, rate):
+    """A damaged manifest stating fs_hz = 1e-300 went through to the analysis (burst times from a rate of
+    1e-300 Hz; found by the fuzz suite)."""
+    import json
+
+    write_native(_recording(), tmp_path / "n")
+    manifest = tmp_path / "n" / "recording.json"
+    meta = json.loads(manifest.read_text())
+    meta["legs"]["left"]["fs_hz"] = rate
+    manifest.write_text(json.dumps(meta))
+    with pytest.raises(InputError, match=r"legs\.left\.fs_hz.*not a sample rate"):
+        read_native(tmp_path / "n")
