@@ -18,7 +18,7 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--chunk", type=int, default=10, help="samples per push (one BLE packet)")
-    ap.add_argument("--update", type=float, default=5.0, help="OnlineDetector.update_s")
+    ap.add_argument("--update", type=float, default=30.0, help="OnlineDetector.update_s (its default)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 

@@ -7,8 +7,7 @@ names as the command-line flags (``min-bout-s`` / ``min_bout_s`` both accepted),
     rules = "wasm2016"
 
     [detect]
-    high_g = 0.012
-    low_g = 0.004
+    false_alarm_tail = 1e-7
 
     [rest]
     min_bout_s = 1200.0
@@ -18,8 +17,8 @@ Examples
 >>> p = Params()
 >>> p.detect.min_quiet_s, p.rules.name, Params(rules="aasm").rules.imi_min_s
 (0.5, 'wasm2016', 5.0)
->>> Params.from_dict({"detect": {"high-g": 0.02}}).detect.high_g
-0.02
+>>> Params.from_dict({"detect": {"min-threshold-g": 0.01}}).detect.min_threshold_g
+0.01
 >>> len(p.digest())
 12
 """
@@ -91,39 +90,61 @@ class AlignParams:
 
 @dataclass(frozen=True, slots=True)
 class DetectParams:
-    """Leg-movement detection per leg: the EMG rule of docs/scoring.md §1.2 step 1 transposed to acceleration.
+    """Leg-movement detection per leg (``lrm.signal.detect``): deviation from rest against the leg's own null.
 
-    The envelope is the magnitude (g) of the dynamic acceleration, smoothed over ``smooth_s``. The noise
-    floor is adaptive: a ``floor_max_s`` look-back maximum followed by a ``floor_min_s`` look-back minimum
-    of the envelope (MATPLM's EMG baseline, docs/scoring.md §1.2). An LM starts where the envelope exceeds
-    floor + ``high_g`` and ends at the start of the first ``min_quiet_s`` stretch below floor + ``low_g``
-    (so same-leg bursts < 0.5 s apart are one LM). The 3:1 high/low ratio mirrors the EMG rule's 8/2 uV
-    with the 2 uV step scaled up for the accelerometer's sharper noise floor.
-
-    high_g : onset threshold above the floor (g). 12 mg sits between the 15 mg ankle threshold of
-        Sicbaldi 2025 (0.1-10 Hz band) and the ~30 mg a 4 degree movement produces (docs/scoring.md §6).
-    low_g : offset threshold above the floor (g).
-    high_floor_ratio, low_floor_ratio : the thresholds are never below this multiple of the floor
-        itself, so a noisy sensor raises them (Yang 2014: fixed defaults fail on noisy recordings). On
-        stretches of pure sensor noise the envelope's 99th / 99.9th percentiles lie at ~2.0 / ~2.4 times
-        the floor whatever the noise level or rate, so onset needs 3x the floor (floor + 2x) and the
-        offset's quiet is below 2x the floor (floor + 1x): noise neither starts nor prolongs an LM.
-    max_floor_g : where the floor exceeds this (g) the leg is moving continuously (walking, fidgeting):
-        no LM is detected there (MATPLM switches detection off above a 15 uV baseline).
-    morph_window_s : the morphology check (docs/scoring.md §1.2 step 5): an LM must hold a window this long
-        (s) whose median envelope is above floor + low_g.
+    window_s : integration window (s) of the two statistics, R (mean deviation from the resting vector) and
+        D (dynamic RMS). White noise averages down by the square root of the samples in it, and most LMs
+        last 1-10 s (PLMS 3-4 s, docs/scoring.md §2.4): 1 s gains sqrt(2) in noise on 0.5 s for every LM
+        that lasts 1 s or more, at half the signal for the shortest (0.5 s, §1.2 step 2) and a smear of
+        +-0.5 s that the edge correction undoes. Chosen on dev seeds 1000-1015 (3 h nights) among 0.5,
+        0.75, 1, 1.5 and 2 s: LM F1 0.550 / 0.575 / 0.593 / 0.559 / 0.540 on those nights.
+    smooth_s : window (s) of the envelope (RMS deviation from rest) that gives each LM's peak and half-peak
+        time, and of B, the brief-burst statistic (RMS deviation from the ``window_s`` mean), the detector's
+        third onset statistic: short enough to follow a 75-250 ms jerk burst (docs/scoring.md §3.1) or an
+        80-300 ms phasic flexion pulse (Smith 1985), which a 1 s window dilutes 2-5x. Adding B (dev seeds
+        1000-1007, wide, 3 h): LM F1 0.862 -> 0.878, PLM-index error 1.76 -> 1.46 /h (worst 6.42 -> 4.41),
+        false LMs per still hour 0.12 -> 0.15 (worst 0.26 both); hard family F1 0.409 -> 0.415.
+    false_alarm_tail : probability that a still grid sample exceeds an onset threshold, per statistic
+        (the null distribution's tail). 1e-6 gives ~0.05-0.15 threshold crossings per hour per statistic on
+        white noise at 10-200 Hz (measured over 12-40 h per rate), well below the 5/h that separates a
+        normal from an elevated PLM index (docs/scoring.md §2.3); noise crossings are also mostly shorter than
+        the 0.5 s the rules require.
+    quiet_tail : a still sample exceeds an offset threshold with this probability (the 99th percentile):
+        the offset rule's quiet stretch is then reached by noise within a fraction of a second, so noise
+        neither prolongs an LM nor merges two, while the onset needs the 1e-6 tail.
+    min_quiet_s : an LM ends at the start of the first stretch this long (s) below the offset thresholds,
+        and same-leg bursts closer than this are one LM (docs/scoring.md §1.2 step 1).
+    morph_window_s : the morphology check (docs/scoring.md §1.2 step 5): an LM must hold a window this long (s)
+        whose median stays above the offset thresholds.
+    null_block_s, null_window_s, null_quantile : the measured null: medians of each statistic over blocks
+        of this many seconds, and their ``null_quantile`` over the blocks of the last ``null_window_s`` (s).
+        A 10 s block holds 20 independent 0.5 s windows, so its median is the still level whenever the leg
+        is still for more than half of it (a dense PLM series: one 0.5-10 s LM every 10-90 s, docs/scoring.md
+        §2.1); five minutes hold 30 blocks; their lower quartile is the still level as long as a quarter of
+        them is still, so minutes of restless wake or walking do not raise the thresholds after them.
+    min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
+        small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
+        70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's
+        pulse and breathing as movement.
+    near_limit_ratio, near_limit_share : when more than ``near_limit_share`` of a leg's LMs have peaks
+        below ``near_limit_ratio`` times its detection limit, the LMs' amplitudes run into the limit (a
+        log-normal amplitude distribution whose median sits 4x above the limit puts < 10 % there): the
+        smaller LMs of that distribution are missed and the index is probably an underestimate.
     """
 
+    window_s: float = 1.0
     smooth_s: float = 0.2
-    floor_max_s: float = 0.5
-    floor_min_s: float = 60.0
-    high_g: float = 0.012
-    low_g: float = 0.004
-    high_floor_ratio: float = 2.0
-    low_floor_ratio: float = 1.0
+    false_alarm_tail: float = 1e-6
+    quiet_tail: float = 0.001
     min_quiet_s: float = 0.5
-    max_floor_g: float = 0.15
     morph_window_s: float = 0.5
+    null_block_s: float = 10.0
+    null_window_s: float = 300.0
+    null_quantile: float = 0.25
+    min_threshold_g: float = 0.004
+    rest_precision_g: float = 0.006
+    near_limit_ratio: float = 2.0
+    near_limit_share: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +156,21 @@ class PostureParams:
         bed with the knees drawn up or propped on a pillow the shank rises to ~50 deg, while standing,
         walking or sitting with the feet down hold it at ~70-90 deg; at 45 deg such knees-up stretches
         were cut out of the time in bed (a tuning night lost 1.2 h).
-    change_angle_deg : a movement after which the gravity direction stays turned by more than this
-        (deg) is a posture change (a roll-over turns the leg by ~20-120 deg, docs/scoring.md §5).
-    change_window_s : how long (s) before and after the movement the orientation is averaged.
-    walk_min_s : a movement at least this long (s) with the shank upright is walking.
+    change_angle_deg : a movement after which the leg rests turned by at least this angle (deg)
+        repositioned it: a posture change, not an LM. An LM is an excursion that returns the shank to where
+        it was (docs/scoring.md §6; after an LM the resting orientation differs by a fraction of a degree), while
+        restless adjustments and roll-overs leave it turned by degrees to tens of degrees (roll-overs
+        20-120 deg, docs/scoring.md §5). GGIR counts z-angle changes of up to 5 deg as no change of posture
+        (van Hees 2015, docs/scoring.md §5); 3 deg keeps a margin below that for the shank, whose orientation the
+        1 s gravity estimate resolves to hundredths of a degree.
+    change_window_s : the resting orientation is read this long (s) before the onset and after the offset
+        (or just outside the neighbouring movements, when they are closer).
+    walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
+        walking bout: 6 s holds 5-8 strides (0.8-1.2 s each).
     """
 
     lying_max_elevation_deg: float = 60.0
-    change_angle_deg: float = 15.0
+    change_angle_deg: float = 3.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

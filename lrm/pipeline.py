@@ -30,6 +30,7 @@ from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.rules.review import select_review_events
 from lrm.rules.score import score_lms
 from lrm.rules.summary import NightSummary
+from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
 from lrm.signal.legs import default_threads, process_legs, trace_1s
 from lrm.signal.posture import classify_movements, estimate_posture
 from lrm.signal.quality import leg_quality
@@ -41,6 +42,11 @@ __all__ = ["NightResult", "analyze", "MIN_DURATION_S", "default_threads"]
 
 MIN_DURATION_S = 1800.0
 """Shortest recording analysed (s): a PLM index needs a series of >= 4 LMs 10-90 s apart, and a night."""
+
+SHORT_NIGHT_H = 4.0
+"""Below this many hours in bed the night is warned about as less reliable: PLM indices vary a lot from night
+to night even over whole nights (a single night over 15/h on only 34 % of nights in RLS, docs/scoring.md
+§2.6), and a short night adds sampling error (a 20 /h rate over 2 h rests on 40 PLMs, +-16 % by Poisson)."""
 
 
 def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hypnogram | None = None,
@@ -84,14 +90,14 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
                                        leg.valid_1s[:leg.n_seconds], params.posture) for side, leg in legs.legs.items()}
     valid_1s = {side: leg.valid_1s[:leg.n_seconds] for side, leg in legs.legs.items()}
     lying, any_valid, all_valid, posture_known = combine_legs(postures, valid_1s)
-    if not posture_known:
-        notes.append("no walking seen, so the shank's upright direction is unknown: the whole recording is "
-                     "taken as time in bed (use --lights-out/--lights-on)")
     rest = find_rest_period(lying, any_valid, posture_known=posture_known, params=params.rest,
                             lights_out_s=lights_out_s, lights_on_s=lights_on_s)
     analysis_h = rest.hours_with(all_valid)
+    notes += _context_notes(recording, legs.legs, rest, posture_known, analysis_h)
+    period = (rest.lights_out_s, rest.lights_on_s) if rest.lights_out_s is not None else (0.0, 0.0)
     moves = classify_movements({s: leg.moves for s, leg in legs.legs.items()},
-                               {s: leg.gravity_1s for s, leg in legs.legs.items()}, postures, params.posture)
+                               {s: leg.gravity_1s if leg.rest_1s is None else leg.rest_1s for s, leg in legs.legs.items()},
+                               postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     table, sleep = _sleep_and_jerks(table, rest, any_valid, {s: leg.fs_hz for s, leg in recording.legs.items()}, params)
     if not len(sleep.transitions()):
@@ -100,9 +106,11 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
-                       period=(rest.lights_out_s, rest.lights_on_s), recording_start=recording_start)
-    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit)
+                       period=period, recording_start=recording_start)
+    limits = {side: _detection_limit(leg.thresholds, rest, any_valid) for side, leg in legs.legs.items()}
+    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
+    notes += _near_limit_notes(table, limits, period, params)
     for note in notes:
         warnings.warn(note, LrmWarning, stacklevel=2)
     first_onset = sleep.first_onset_s
@@ -110,8 +118,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
         **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)} | _jerk_count(sleep, scored.summary),
         lights_out_s=rest.lights_out_s, lights_on_s=rest.lights_on_s, time_in_bed_gross_h=rest.gross_h,
         rest_period_source=rest.source,
-        sleep_onsets_s=tuple(s for s in sleep.onsets_s if rest.lights_out_s <= s < rest.lights_on_s),
-        sleep_latency_min=None if first_onset is None else max(0.0, first_onset - rest.lights_out_s) / 60.0,
+        sleep_onsets_s=tuple(s for s in sleep.onsets_s if period[0] <= s < period[1]),
+        sleep_latency_min=None if first_onset is None or rest.lights_out_s is None
+        else max(0.0, first_onset - rest.lights_out_s) / 60.0,
         estimated_sleep_h=sleep.sleep_time_h, quality=quality, warnings=tuple(notes), params=params.to_dict(),
         params_digest=params.digest(), lrm_version=__version__, input_files=_input_files(recording),
         subject=recording.subject, duration_h=duration_s / 3600.0, timezone=recording.timezone,
@@ -144,6 +153,59 @@ def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray
 def _jerk_count(sleep: SleepEstimate, scored: NightSummary) -> dict[str, int | None]:
     """``hypnic_jerk_count`` is None when no wake-to-sleep transition was estimated (not classified, not zero)."""
     return {"hypnic_jerk_count": scored.hypnic_jerk_count if len(sleep.transitions()) else None}
+
+
+def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_known: bool,
+                   analysis_h: float) -> list[str]:
+    """What the user must know about the night's context: slow sensors, where the time in bed came from (or
+    that there is none), a short night."""
+    notes = [n for leg in legs.values() if (n := check_rate(leg.prepared.raw_fs_hz, leg.prepared.source))]
+    if rest.source == "none" and not posture_known:
+        notes.append("no walking was seen, so the shank's upright direction (and whether the leg was lying) is "
+                     "unknown: no time in bed and no index were computed; give the rest period with "
+                     "--lights-out/--lights-on")
+    elif rest.source == "none":
+        notes.append("no lying period (the shanks near horizontal for 20 min or more) was found: no time in bed and "
+                     "no index were computed; if the person was in bed, give the rest period with "
+                     "--lights-out/--lights-on")
+    elif 0.0 < analysis_h < SHORT_NIGHT_H:
+        notes.append(f"only {analysis_h:.1f} h in bed were analysed: indices from a night shorter than "
+                     f"{SHORT_NIGHT_H:g} h are less reliable (PLMs vary a lot from night to night, docs/scoring.md §2.6)")
+    return notes
+
+
+def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray) -> float | None:
+    """The leg's detection limit (g) over its time in bed (the whole recording without a rest period)."""
+    if thresholds is None:
+        return None
+    per_block = max(1, int(round(thresholds.block_s)))
+    in_bed = rest.in_bed if rest.in_bed.any() else any_valid
+    n_blocks = thresholds.offset_hi_g.size
+    sec = np.zeros(n_blocks * per_block, bool)
+    m = min(sec.size, in_bed.size)
+    sec[:m] = in_bed[:m]
+    blocks = sec.reshape(n_blocks, per_block).mean(axis=1) >= 0.5
+    value = detection_limit_g(thresholds, blocks if blocks.any() else None)
+    return round(value, 4) if np.isfinite(value) else None
+
+
+def _near_limit_notes(table: pd.DataFrame, limits: dict[str, float | None], period: tuple[float, float],
+                      params: Params) -> list[str]:
+    """Warn per leg when many of its LMs in the analysis period have peaks close to its detection limit."""
+    notes = []
+    d = params.detect
+    onset = table["onset_s"].to_numpy(float)
+    in_period = (onset >= period[0]) & (onset < period[1]) & (table["type"] == "lm").to_numpy()
+    for side, limit in limits.items():
+        sel = in_period & (table["side"] == side).to_numpy()
+        if limit is None or sel.sum() < 10:
+            continue
+        near = float(np.mean(table.loc[sel, "peak_g"].to_numpy(float) < d.near_limit_ratio * limit))
+        if near > d.near_limit_share:
+            notes.append(f"{side}: {near:.0%} of the leg's LMs have peaks below {d.near_limit_ratio:g}x its detection "
+                         f"limit ({1000 * limit:.0f} mg): smaller LMs are probably missed and the indices are probably "
+                         "underestimates")
+    return notes
 
 
 def _input_files(recording: Recording) -> dict[str, object]:

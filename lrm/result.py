@@ -55,7 +55,7 @@ class Summary(NightSummary):
     lights_out_s: float | None = None
     lights_on_s: float | None = None
     time_in_bed_gross_h: float | None = None
-    rest_period_source: str | None = None            # "posture", "override" or "whole recording"
+    rest_period_source: str | None = None            # "posture", "override" or "none" (no lying period)
     sleep_onsets_s: tuple[float, ...] = ()          # sleep onset and re-onsets within the rest period
     sleep_latency_min: float | None = None
     estimated_sleep_h: float | None = None

@@ -36,8 +36,8 @@ from lrm.params import Params
 from lrm.rules.sit import REFERENCE_VALUES, SitScore, bin_sit, score_sit, summarize_discomfort
 from lrm.signal import shank
 from lrm.signal.align import ClockFit
-from lrm.signal.detect import runs, thresholds
-from lrm.signal.leg import detect_leg_movements, detection_params, leg_signals, per_second
+from lrm.signal.detect import detection_limit_g, runs
+from lrm.signal.leg import detect_leg_movements, leg_signals, per_second
 from lrm.signal.posture import Posture, classify_movements
 from lrm.signal.prepare import prepare_leg
 from lrm.signal.quality import leg_quality
@@ -69,7 +69,7 @@ class SitResult:
 class _Leg:
     orient: npt.NDArray[np.float64]
     ok_1s: npt.NDArray[np.bool_]
-    gravity_1s: npt.NDArray[np.float32]
+    gravity_1s: npt.NDArray[np.float32]   # the resting vector per second (lrm.signal.leg: between movements)
     moves: pd.DataFrame
     onset_threshold_g: npt.NDArray[np.float32]
     quality: Any
@@ -79,15 +79,17 @@ def _leg(recording: Recording, side: str, n_grid: int, params: Params) -> _Leg:
     """The night's per-leg chain (lrm.signal.leg: a new detector plugs in there and reaches the SIT too)."""
     prep = prepare_leg(recording.legs[side], origin_s=recording.start_s, n_grid=n_grid, params=params.prepare, warn=False)
     sig = leg_signals(prep, params)
-    moves = detect_leg_movements(sig, params, side=side)
+    moves = detect_leg_movements(sig, params, side=side).moves
     fs = prep.fs_hz
     ok_1s = per_second(prep.valid, fs, "all")
     n = min(ok_1s.size, sig.mean_1s.shape[0])
     orient = shank.orientation_1s(sig.mean_1s[:n], ok_1s[:n])
-    hi, _ = thresholds(sig.floor, detection_params(prep, params.detect))
-    hi_1s = per_second(hi, fs, "max")
-    quality = leg_quality({side: prep}, ClockFit())[side]
-    return _Leg(orient, ok_1s[:n], sig.gravity_1s[:n], moves, hi_1s[:n], quality)
+    thr = sig.thresholds
+    hi_1s = np.repeat(thr.offset_hi_g, max(1, int(round(thr.block_s))))        # R's onset threshold per second
+    hi_1s = np.concatenate((hi_1s, np.full(max(0, n - hi_1s.size), hi_1s[-1], np.float32)))
+    limit = detection_limit_g(thr)
+    quality = leg_quality({side: prep}, ClockFit(), {side: round(limit, 4) if np.isfinite(limit) else None})[side]
+    return _Leg(orient, ok_1s[:n], sig.rest_1s[:n], moves, hi_1s[:n], quality)
 
 
 def _seconds(wall_s: float | None, origin_s: float) -> int | None:
@@ -189,7 +191,7 @@ def _detection_limit(leg: _Leg, start: int, end: int) -> tuple[float | None, str
     hi = leg.onset_threshold_g[start:end][leg.ok_1s[start:end]]
     if hi.size == 0:
         return None, "no valid data in the test"
-    return float(np.median(hi)), "median onset threshold (noise floor + margin) over the test, envelope in g"
+    return float(np.median(hi)), "median onset threshold of the mean deviation from rest over the test, in g"
 
 
 def analyze_sit(recording: Recording, protocol: SitProtocol = SitProtocol(), params: Params | None = None,

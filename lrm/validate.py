@@ -290,8 +290,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="dev: seeds 1000+ (choose parameters on these); heldout: seeds 9000+ (report only)")
     parser.add_argument("--nights", type=int, default=40, help="number of nights (default 40)")
     parser.add_argument("--hours", type=float, default=8.0, help="hours per night (default 8)")
-    parser.add_argument("--family", choices=("mixed", "wide", "hard"), default="mixed",
-                        help="night family: mixed (default: one in five hard), wide or hard only")
+    parser.add_argument("--family", choices=("mixed", "wide", "hard", "classic"), default="mixed",
+                        help="night family: mixed (default: one in five hard), wide or hard only, or classic "
+                             "(lrm's first simulator, for comparison with earlier numbers)")
     parser.add_argument("--quick", action="store_true", help="5 nights of 2 h: a smoke test, not the validation")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--csv", metavar="FILE", help="write one row per night")

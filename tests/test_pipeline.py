@@ -98,9 +98,9 @@ def test_too_short_recording_is_an_error():
 
 def test_params_toml_roundtrip(tmp_path):
     cfg = tmp_path / "p.toml"
-    cfg.write_text('rules = "aasm"\n[detect]\nhigh-g = 0.02\n')
+    cfg.write_text('rules = "aasm"\n[detect]\nmin-threshold-g = 0.02\n')
     p = Params.from_toml(cfg)
-    assert p.rules.name == "aasm" and p.rules.imi_min_s == 5.0 and p.detect.high_g == 0.02
+    assert p.rules.name == "aasm" and p.rules.imi_min_s == 5.0 and p.detect.min_threshold_g == 0.02
     assert p.digest() != Params().digest() and Params.from_dict(p.to_dict()) == p
     cfg.write_text("[detect]\nnope = 1\n")
     with pytest.raises(InputError, match="unknown parameter"):
@@ -135,3 +135,70 @@ def test_errors_come_in_leg_order_with_threads(night):
     for threads in (1, 2):
         with pytest.raises(InputError, match="left.csv"):
             analyze(rec, threads=threads)
+
+
+def _still_leg(fs_hz: float, hours: float, *, side: str = "left", tilt: float = 0.0, seed: int = 0) -> Leg:
+    """A leg lying still (gravity across the sensor, 5 mg noise) for ``hours`` at ``fs_hz``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(hours * 3600 * fs_hz)) / fs_hz
+    g = np.float32([np.sin(tilt), 0.0, np.cos(tilt)])
+    acc = g + rng.normal(0.0, 0.005, (t.size, 3)).astype(np.float32)
+    return Leg(side, t + 1.7e9, acc, fs_hz, source=f"{side}.csv")
+
+
+@pytest.mark.parametrize("fs_hz", [5.0, 9.0])
+def test_a_rate_below_10_hz_is_refused(fs_hz):
+    rec = Recording(legs={"left": _still_leg(fs_hz, 0.6)})
+    with pytest.raises(InputError, match=r"left\.csv: sample times: .* below the 10 Hz .*Fix: record at 10 Hz"):
+        analyze(rec)
+
+
+def test_a_rate_below_20_hz_is_warned_and_stated(night):
+    legs = {side: dataclasses.replace(leg, t_s=leg.t_s[::2], accel_g=leg.accel_g[::2], fs_hz=12.5)
+            for side, leg in night.recording.legs.items()}                 # the 25 Hz night at 12.5 Hz
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze(dataclasses.replace(night.recording, legs=legs))
+    assert any("below 20 Hz" in str(w.message) for w in caught)
+    assert any("below 20 Hz" in w for w in res.summary.warnings)
+    assert res.summary.plm_index is not None
+
+
+def test_without_walking_or_lying_no_time_in_bed_is_invented():
+    """A still leg and no walking: whether it lay cannot be told, so no index (docs/scoring.md §5)."""
+    rec = Recording(legs={"left": _still_leg(25.0, 1.0)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze(rec)
+    s = res.summary
+    assert s.time_in_bed_h == 0.0 and s.rest_period_source == "none" and s.lights_out_s is None
+    assert s.plm_index is None and s.lm_index is None and s.plm_count == 0
+    assert any("no time in bed and no index" in str(w.message) for w in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                                     # (a short night: warned)
+        given = analyze(rec, lights_out_s=0.0, lights_on_s=3600.0)         # a diary's times make one
+    assert given.summary.rest_period_source == "override" and given.summary.time_in_bed_h > 0.9
+
+
+def test_upright_all_night_gives_no_rest_period():
+    """The shank's axis known (walking) but never lying: no rest period, unless its ends are given."""
+    from lrm.signal.rest import find_rest_period
+
+    upright, valid = np.zeros(3600, bool), np.ones(3600, bool)
+    rest = find_rest_period(upright, valid, posture_known=True)
+    assert rest.source == "none" and rest.lights_out_s is None and not rest.in_bed.any()
+    given = find_rest_period(upright, valid, posture_known=True, lights_out_s=600.0)
+    assert given.source == "override" and given.lights_out_s == 600.0 and given.in_bed.sum() == 3000
+
+
+def test_a_short_night_is_warned(result):
+    assert result.summary.time_in_bed_h < 4.0
+    assert any("shorter than 4 h are less reliable" in w for w in result.summary.warnings)
+
+
+def test_detection_limit_per_leg_in_quality_and_summary(result, tmp_path):
+    for side, q in result.quality.items():
+        assert 0.002 < q.detection_limit_g < 0.2, side
+        assert q.noise_g > 0 and q.lsb_g >= 0
+    summary = json.loads((result.save(tmp_path / "n") / "summary.json").read_text())
+    assert summary["quality"]["left"]["detection_limit_g"] == result.quality["left"].detection_limit_g

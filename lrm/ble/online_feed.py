@@ -17,6 +17,7 @@ import numpy as np
 
 from lrm.ble.recover import GAP_FACTOR
 from lrm.params import Params
+from lrm.signal.noise import SensorNoise
 from lrm.signal.online import OnlineDetector, OnlineLM
 
 __all__ = ["RecorderFeed"]
@@ -47,7 +48,7 @@ class RecorderFeed:
     how close the two come). Times are Unix epoch seconds; the grid origin is the first sample of the night.
     """
 
-    def __init__(self, params: Params | None = None, *, update_s: float = 10.0) -> None:
+    def __init__(self, params: Params | None = None, *, update_s: float = 30.0) -> None:
         self.params = params or Params()
         self.update_s = update_s
         self.origin_s: float | None = None
@@ -90,6 +91,11 @@ class RecorderFeed:
     def lms(self, side: str) -> tuple[OnlineLM, ...]:
         leg = self._legs.get(side)
         return leg.detector.lms if leg is not None else ()
+
+    def noise(self, side: str) -> SensorNoise | None:
+        """The sensor noise model a leg's detector uses (measured from its first minutes), None before."""
+        leg = self._legs.get(side)
+        return leg.detector.noise if leg is not None else None
 
     def finish(self) -> Mapping[str, tuple[OnlineLM, ...]]:
         """Flush every leg at the night's end (the latest sample over all legs); return all LMs per leg."""

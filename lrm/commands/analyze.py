@@ -105,14 +105,21 @@ def _clock(summary: object, seconds: float | None) -> str:
     return clock_text(clock_at(summary.recording_start, seconds, summary.timezone))  # type: ignore[attr-defined]
 
 
+def _mg(value: float | None) -> float | None:
+    return None if value is None else 1000.0 * value
+
+
 def print_summary(result: object, out_dir: str) -> None:
     """The short terminal summary of a night (also used by ``lrm demo``): clock times local, with their zone."""
     summary = result.summary  # type: ignore[attr-defined]
     s = summary.to_dict()
     print(f"lrm analyze ({s['rules']}): {out_dir}")
     print(f"  clock times       {zone_line(summary)}")
-    print(f"  time in bed       {s['time_in_bed_h']:.2f} h analysed   (lights out {_clock(summary, s['lights_out_s'])}, "
-          f"on {_clock(summary, s['lights_on_s'])}, {s['rest_period_source']})")
+    if s["rest_period_source"] == "none":
+        print("  time in bed       none found (no lying period): no index computed; give --lights-out/--lights-on")
+    else:
+        print(f"  time in bed       {s['time_in_bed_h']:.2f} h analysed   (lights out {_clock(summary, s['lights_out_s'])}, "
+              f"on {_clock(summary, s['lights_on_s'])}, {s['rest_period_source']})")
     print(f"  sleep onset       {_clock(summary, s['sleep_onset_s'])}   (latency {_fmt(s['sleep_latency_min'], '.0f', ' min')}, "
           f"{len(s['sleep_onsets_s'])} onset(s) incl. re-onsets)")
     print(f"  PLM index         {_fmt(s['plm_index'], '.1f', ' /h')}   ({s['plm_count']} PLMs in {s['plm_series_count']} series)")
@@ -128,6 +135,10 @@ def print_summary(result: object, out_dir: str) -> None:
         clock = (f", clock {q['clock_offset_s']:+.2f} s {q['clock_drift_ppm']:+.0f} ppm" if q["clock_residual_s"] is not None else "")
         print(f"  {side:5s} leg         {q['fs_hz']:.1f} Hz, coverage {q['coverage_pct']:.1f}%, "
               f"{q['gap_count']} gaps ({q['gap_total_s']:.0f} s), clipping {clip}{clock}")
+        if q.get("detection_limit_g") is not None:
+            print(f"                    detection limit {1000 * q['detection_limit_g']:.0f} mg (LMs with a smaller "
+                  f"peak may be missed; sensor noise {_fmt(_mg(q.get('noise_g')), '.1f', ' mg')}, "
+                  f"steps {_fmt(_mg(q.get('lsb_g')), '.2g', ' mg')})")
     for w in s.get("warnings", []):
         print(f"  warning: {w}")
     if s["plm_index"] is not None and s["plm_index"] > 15:

@@ -168,6 +168,19 @@ def _hypnic_sentence(count: int | None) -> str:
     return f"{found} {HYPNIC_JERK_MEANING}"
 
 
+def _detection_limits(summary: Mapping[str, Any]) -> str:
+    """The legs' detection limits as text ("25 mg (left), 31 mg (right)"); empty when none is stated."""
+    quality = summary.get("quality")
+    if not isinstance(quality, Mapping):
+        return ""
+    parts = []
+    for side, q in quality.items():
+        limit = as_number(q.get("detection_limit_g")) if isinstance(q, Mapping) else None
+        if limit is not None:
+            parts.append(f"{1000 * limit:.0f} mg ({side})")
+    return ", ".join(parts)
+
+
 def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, limit_per_h: float = ELEVATED_PLM_INDEX,
                     group: str = "adult", imi_range_s: tuple[float, float] = (10.0, 90.0)) -> Findings:
     """The headline and plain-language sentences for one night's ``summary.json`` mapping.
@@ -204,6 +217,18 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
             f"The periodicity index is {periodicity:.2f}: the share of intervals between movements that belong "
             "to runs of 10 to 90 s intervals. Values near 1 mean strongly periodic movements, as is typical of "
             "restless legs."
+        )
+    if summary.get("rest_period_source") == "none":
+        sentences.append(
+            "No period lying down was found in this recording, so there is no time in bed to divide by and no "
+            "index was computed. If the person was in bed, give the times of lights out and lights on."
+        )
+    limits = _detection_limits(summary)
+    if limits:
+        sentences.append(
+            f"The smallest leg movement this night's sensor{'s' if ', ' in limits else ''} detected reliably "
+            f"(90% of the time) changed the leg's acceleration by about {limits} at its peak; smaller movements may have been "
+            "missed, so with small movements the index can be too low."
         )
     return Findings(
         level=level,

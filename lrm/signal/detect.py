@@ -1,27 +1,97 @@
-"""Leg-movement (LM) detection on one leg: the EMG onset/offset rule transposed to acceleration.
+"""Leg-movement (LM) detection on one leg: a detector of the shank's deviation from rest against its noise.
 
-docs/scoring.md §1.2 step 1 (WASM 2016 / AASM): an LM starts where the signal rises above baseline + high
-threshold (EMG: +8 uV) and ends at the start of the first >= 0.5 s stretch below baseline + low threshold
-(EMG: +2 uV); because of this offset rule, same-leg bursts < 0.5 s apart are one LM. Step 5 (computer
-scoring): an LM must contain a >= 0.5 s window whose median stays above the low threshold. Here the signal
-is the movement envelope in g, the baseline the adaptive noise floor (``lrm.signal.envelope``); the
-thresholds are in :class:`lrm.params.DetectParams`.
+What is detected (docs/scoring.md §6, ``lrm.signal.envelope``): a leg movement turns the shank and returns it,
+which shifts the gravity projection at low frequency (R, the 0.5 s mean deviation from the resting vector)
+and adds dynamic acceleration (D, the 0.5 s RMS around that mean). Each statistic is compared with a
+threshold set by what the same statistic does on a *still* leg of this sensor (its null distribution):
 
-Everything is vectorised over the night (run-length encoding with numpy); only the morphology check
-loops, over the detected events.
+* **the sensor model** (``lrm.signal.noise``): white noise ``s`` per axis and quantisation step ``q``, measured
+  from the night's raw samples. Through the working grid and the 0.5 s window (``null_factors``) white noise
+  makes R a chi distribution with 3 degrees of freedom of scale ``s_R`` and D^2 a scaled chi-square (moment
+  matched). The onset threshold is the quantile that a still sample exceeds with probability
+  ``false_alarm_tail`` (1e-6 per grid sample: about 0.1 crossings per hour per statistic on white noise,
+  measured over 40 h per rate). Where the noise is too small to dither the quantiser, a still leg's reading
+  jumps by whole LSBs as its true value drifts across a level boundary and toggles between neighbouring
+  levels (``quantisation_swing``, a full LSB without dither, nothing with enough noise): R's thresholds add
+  sqrt(2) swings (a level off on two axes between the rest and the window) and D's sqrt(3)/2 (toggles on all
+  three axes within the window), so toggles between levels never cross;
+* **the measured null** (``null_window_s`` look-back): the still level of each statistic over the last five
+  minutes (the lower quartile of its 10 s block medians, so that minutes of restless movement do not deafen
+  the detector), times the ratio of threshold to median of the model. On white noise it equals the model; on
+  anything else a still leg does (a band-limited sensor whose noise is not white, breathing, a standing leg's
+  sway) it takes over, so the night's own stillness sets the threshold, never a running minimum (which
+  collapses to ~0 on a quantised sensor that sits on one level between toggles).
+
+The event logic is the EMG rule of docs/scoring.md §1.2 step 1 on the normalised statistics: an LM starts where
+either statistic exceeds its onset threshold and ends at the start of the first >= ``min_quiet_s`` stretch in
+which both stay below their offset thresholds (the still leg's 99th percentiles, ``quiet_tail``: noise cannot
+start an LM, and cannot keep one going). Same-leg bursts < 0.5 s apart are therefore one LM. Because the
+statistics average over ``window_s``, an edge is seen up to half a window early or late; the onset and offset
+are moved back by the linear ramp a window mean makes of an edge (clamped to half a window). The morphology
+check (step 5): an LM holds a ``morph_window_s`` window whose median stays above the offset threshold.
+
+**LM peak** (``peak_g``, ``lrm.signal.limit``): the largest deviation of the acceleration from the resting
+vector during the movement, ``max_t |a(t) - a_rest|`` in g, ``a_rest`` the leg's resting acceleration just
+before it. Estimated as the maximum of the 0.2 s RMS deviation from rest with the noise power removed
+(``envelope_g``), which follows a tonic excursion closely and underestimates a brief spike of acceleration.
+
+**Detection limit** (:func:`detection_limit_g`, ``lrm.signal.limit``): the smallest LM peak detected with
+>= 90 % probability, for each of three reference classes of LM shapes (tonic rotations, kicks, clonic trains):
+how much of a peak reaches R and D depends on the shape, so the limit is stated for the least favourable
+class. ``docs/validation.md`` shows its calibration (recall above and below it).
+
+Everything is vectorised over the night (run-length encoding with numpy); only the morphology check loops,
+over the detected events.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import special
 
 from lrm.params import DetectParams
+from lrm.signal.envelope import Deviation
+from lrm.signal.noise import SensorNoise, quantisation_swing
+from lrm.signal.null import NullFactors, null_factors
 
-__all__ = ["LM_COLUMNS", "thresholds", "find_lm_intervals", "detect_lms", "runs"]
+__all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
+           "find_lm_intervals", "detect_leg", "detection_limit_g", "check_rate", "runs",
+           "MIN_RATE_HZ", "LOW_RATE_HZ"]
+
+MIN_RATE_HZ = 10.0
+"""Slowest raw rate analysed (Hz): at 10 Hz a 0.5 s LM (docs/scoring.md §1.2 step 2) still spans 5 samples and the
+0.5 s offset rule 5 more; below it the WASM duration and offset rules cannot be applied."""
+
+RATE_TOLERANCE = 0.95
+"""A nominal 10 Hz sensor delivers a little less (a slow clock, lost packets): rates down to 95 % of
+:data:`MIN_RATE_HZ` count as 10 Hz."""
+
+LOW_RATE_HZ = 20.0
+"""Below this raw rate (Hz) results are less reliable: a 0.5 s window holds < 10 samples (noise averages down
+less, limits rise), edges are resolved to > 50 ms and quick kicks and tremor-like trains alias."""
 
 LM_COLUMNS = ("onset_s", "offset_s", "side", "peak_g", "burst_s", "half_peak_s", "morphology_ok")
+
+R_SWINGS = float(np.sqrt(2.0))
+"""Quantisation swings R's thresholds add: a still leg's mean one level off on two axes at once, between the
+rest (a median of many seconds) and a window (a level boundary crossed as the true value drifts)."""
+
+D_SWINGS = float(np.sqrt(3.0) / 2.0)
+"""Quantisation swings D's thresholds add: toggles between two neighbouring levels on all three axes within a
+window, each spreading half a swing."""
+
+B_SWINGS = float(np.sqrt(3.0))
+"""Quantisation swings the brief-burst statistic's thresholds add: over its 0.2 s a still leg's reading can sit
+one level off the rest on all three axes at once (too short for the toggles to average out, unlike R's 1 s)."""
+CHI3_MEDIAN = float(np.sqrt(special.chdtri(3, 0.5)))
+"""Median of a chi distribution with 3 degrees of freedom (R of white noise in units of its per-axis scale)."""
+
+Z90 = 1.2815515655446004
+"""The standard normal's 90 % point: a movement at ``T + Z90 * s`` exceeds T with 90 % probability."""
 
 
 def runs(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
@@ -34,62 +104,264 @@ def runs(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return np.column_stack((np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))).astype(np.int64)
 
 
-def thresholds(floor_g: npt.NDArray[np.float32], params: DetectParams
-               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """High (onset) and low (offset) thresholds in g for a noise floor in g.
+@dataclass(frozen=True, slots=True, eq=False)
+class LegThresholds:
+    """One leg's detection thresholds per block of ``block_s`` seconds (float32 (b,), in g).
 
-    threshold = floor + max(step_g, ratio * floor), the floor capped at ``max_floor_g`` (continuous
-    movement: only movements well above it count).
-
-    >>> hi, lo = thresholds(np.array([0.002, 0.05], np.float32), DetectParams())
-    >>> [round(float(v), 4) for v in hi], [round(float(v), 4) for v in lo]
-    ([0.014, 0.15], [0.006, 0.1])
+    offset_hi_g, offset_lo_g : onset and offset thresholds of R (the 0.5 s mean deviation from rest).
+    spread_hi_g, spread_lo_g : onset and offset thresholds of D (the 0.5 s dynamic RMS).
+    offset_scale_g : the null scale of R per axis (the model's, or the measured one when larger).
+    noise : the sensor noise the model used.
+    medians : (b, 2) the whole blocks' own medians of R and D (:func:`block_medians`), the measured null's input.
+    window_s : the statistics' integration window (s) the thresholds are for.
+    burst_hi_g, burst_lo_g : onset and offset thresholds of B, the brief-burst statistic (the ``smooth_s`` RMS
+        deviation from rest with the noise power removed, ``Deviation.envelope_g``); None: B is not used.
     """
-    floor = np.minimum(floor_g, np.float32(params.max_floor_g))
-    hi = floor + np.maximum(np.float32(params.high_g), np.float32(params.high_floor_ratio) * floor)
-    lo = floor + np.maximum(np.float32(params.low_g), np.float32(params.low_floor_ratio) * floor)
-    return hi, lo
+
+    block_s: float
+    offset_hi_g: npt.NDArray[np.float32]
+    offset_lo_g: npt.NDArray[np.float32]
+    spread_hi_g: npt.NDArray[np.float32]
+    spread_lo_g: npt.NDArray[np.float32]
+    offset_scale_g: npt.NDArray[np.float32]
+    noise: SensorNoise
+    medians: npt.NDArray[np.float32] | None = None
+    window_s: float = 1.0
+    burst_hi_g: npt.NDArray[np.float32] | None = None
+    burst_lo_g: npt.NDArray[np.float32] | None = None
 
 
-def find_lm_intervals(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float32],
-                      valid: npt.NDArray[np.bool_], *, fs_hz: float, params: DetectParams = DetectParams()
-                      ) -> npt.NDArray[np.int64]:
-    """Sample intervals [onset, offset) (k, 2) of the movements on one leg (before the morphology check).
+def check_rate(fs_hz: float, source: str) -> str | None:
+    """Refuse a raw rate below :data:`MIN_RATE_HZ` (InputError); a warning text below :data:`LOW_RATE_HZ`.
+
+    >>> check_rate(50.0, "left.csv") is None
+    True
+    >>> check_rate(16.0, "left.csv")
+    'left.csv: sampled at 16 Hz, below 20 Hz: edges and brief or oscillating LMs are resolved less well, the detection limit is higher'
+    """
+    from lrm.errors import InputError
+
+    if not fs_hz >= RATE_TOLERANCE * MIN_RATE_HZ:
+        raise InputError(source, "sample times", f"the sensor delivered {fs_hz:.3g} samples per second, below the "
+                         f"{MIN_RATE_HZ:g} Hz needed to apply the 0.5 s LM rules",
+                         "record at 10 Hz or more (25-100 Hz recommended)")
+    if fs_hz < RATE_TOLERANCE * LOW_RATE_HZ:
+        return (f"{source}: sampled at {fs_hz:.3g} Hz, below {LOW_RATE_HZ:g} Hz: edges and brief or oscillating LMs "
+                "are resolved less well, the detection limit is higher")
+    return None
+
+
+def _chi2_tail(tail: float, dof: float) -> float:
+    """x with P(chi-square(dof) > x) = tail."""
+    return float(special.chdtri(dof, tail))
+
+
+def block_medians(dev: Deviation, valid: npt.NDArray[np.bool_], *, fs_hz: float,
+                  params: DetectParams = DetectParams()) -> npt.NDArray[np.float32]:
+    """Median of R and D over each whole block of ``null_block_s`` (b, 2) in g; NaN where less than half of
+    the block is valid. Every fifth of a second is used (the statistics are smooth over their 0.5 s window).
+    """
+    per_block = max(1, int(round(params.null_block_s * fs_hz)))
+    step = max(1, int(round(0.2 * fs_hz)))
+    b = dev.offset_g.size // per_block
+    out = np.full((b, 2), np.nan, np.float32)
+    if b == 0:
+        return out
+    ok = valid[: b * per_block].reshape(b, per_block)[:, ::step]
+    for k, values in enumerate((dev.offset_g, dev.spread_g)):
+        v = values[: b * per_block].reshape(b, per_block)[:, ::step]
+        out[:, k] = np.median(np.where(ok, v, np.float32(np.inf)), axis=1)   # invalid samples sort last
+    out[ok.mean(axis=1) < 0.5] = np.nan
+    return out
+
+
+def _lookback_null(meds: npt.NDArray[np.float32], n: int, quantile: float) -> npt.NDArray[np.float32]:
+    """``quantile`` of the ``n`` blocks before each block (block 0: itself) of ``meds`` (b, 2), NaN skipped
+    (the nearest order statistic); 0 where there is none. Causal: a block's thresholds never depend on its own
+    or later blocks' data (so the online detector, which carries the finished blocks' medians, gets the same
+    thresholds).
+
+    >>> m = np.float32([[1, 5], [2, 6], [np.nan, 7], [4, 8]])
+    >>> _lookback_null(m, 2, 0.5).tolist()
+    [[1.0, 5.0], [1.0, 5.0], [1.0, 5.0], [2.0, 6.0]]
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    if meds.shape[0] == 0:
+        return np.zeros((0, 2), np.float32)
+    padded = np.concatenate((np.full((n, 2), np.nan, np.float32), meds))
+    win = np.sort(sliding_window_view(padded[:-1], n, axis=0), axis=-1)   # blocks j - n .. j - 1, NaN last
+    count = np.count_nonzero(~np.isnan(win), axis=-1)
+    k = np.rint(quantile * np.maximum(count - 1, 0)).astype(np.int64)
+    out = np.take_along_axis(win, k[..., None], axis=-1)[..., 0]
+    out[count == 0] = np.nan
+    out[0] = meds[0]
+    return np.nan_to_num(out, nan=0.0).astype(np.float32)
+
+
+def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: SensorNoise, *, fs_hz: float,
+                        params: DetectParams = DetectParams(), known: npt.NDArray[np.float32] | None = None,
+                        known_before: int = 0) -> LegThresholds:
+    """Onset and offset thresholds of R and D per block, from the sensor model and the measured null.
 
     Parameters
     ----------
-    envelope_g, floor_g : ndarray (n,)
-        Movement envelope and noise floor in g on a uniform grid.
+    dev : Deviation
+        The leg's statistics on its working grid (``lrm.signal.envelope.estimate_deviation``).
+    valid : ndarray of bool (n,)
+        False in gaps.
+    noise : SensorNoise
+        White noise per axis and quantisation step of the raw samples (``lrm.signal.noise``).
+    fs_hz : float
+        Grid rate in Hz (keyword-only).
+    params : DetectParams
+        Window, false-alarm and quiet tails, null window and the floor.
+    known, known_before : ndarray (h, 2), int
+        Block medians (:func:`block_medians`) already known for the ``h`` blocks that start ``known_before``
+        blocks before ``dev``'s first sample (the online detector's carried state); they replace this
+        array's own for those blocks. Offline: None.
+
+    Returns
+    -------
+    LegThresholds
+    """
+    nf = null_factors(round(noise.fs_hz, 3), float(fs_hz), float(params.window_s), float(params.smooth_s))
+    swing = quantisation_swing(noise)
+    sigma = null_sigma_g(noise)
+    # R: chi(3) of scale s_R, plus what the quantiser's level jumps can add (R_SWINGS)
+    s_r = sigma * np.sqrt(nf.mean_var)
+    z_hi, z_lo = np.sqrt(_chi2_tail(params.false_alarm_tail, 3)), np.sqrt(_chi2_tail(params.quiet_tail, 3))
+    r_hi, r_lo = R_SWINGS * swing + z_hi * s_r, R_SWINGS * swing + z_lo * s_r
+    # D^2: scaled chi-square (moment matched to the chain's white-noise D^2), plus the toggles' spread (D_SWINGS)
+    scale, dof = nf.spread_var / (2.0 * nf.spread_mean), 2.0 * nf.spread_mean ** 2 / nf.spread_var
+    q_hi, q_lo, q_med = (_chi2_tail(p, dof) for p in (params.false_alarm_tail, params.quiet_tail, 0.5))
+    d_hi, d_lo = D_SWINGS * swing + sigma * np.sqrt(scale * q_hi), D_SWINGS * swing + sigma * np.sqrt(scale * q_lo)
+    # the measured null: look-back median of each statistic, scaled as the model's threshold is to its median
+    own = block_medians(dev, valid, fs_hz=fs_hz, params=params)
+    meds = own
+    per_block = max(1, int(round(params.null_block_s * fs_hz)))
+    n_blocks = -(-dev.offset_g.size // per_block)
+    meds = np.concatenate((meds, np.full((n_blocks - meds.shape[0], 2), np.nan, np.float32)))
+    if known is not None and known_before > 0 or known is not None and known.shape[0]:
+        h = known.shape[0]
+        gap = np.full((max(0, known_before - h), 2), np.nan, np.float32)   # blocks neither known nor in dev
+        meds = np.concatenate((known, gap, meds[max(0, h - known_before):]))
+    else:
+        known_before = 0
+    n_back = max(1, int(round(params.null_window_s / params.null_block_s)))
+    null = _lookback_null(meds, n_back, params.null_quantile)[known_before : known_before + n_blocks]
+    med_r, med_d = null[:, 0], null[:, 1]
+    floor = np.float32(params.min_threshold_g)
+    offset_scale = np.maximum(np.float32(s_r), med_r / np.float32(CHI3_MEDIAN))
+    offset_hi = np.maximum(np.maximum(np.float32(r_hi), med_r * np.float32(z_hi / CHI3_MEDIAN)), floor)
+    offset_lo = np.maximum(np.maximum(np.float32(r_lo), med_r * np.float32(z_lo / CHI3_MEDIAN)),
+                           np.float32(params.rest_precision_g))
+    spread_hi = np.maximum(np.maximum(np.float32(d_hi), med_d * np.float32(np.sqrt(q_hi / q_med))), floor)
+    spread_lo = np.maximum(np.maximum(np.float32(d_lo), med_d * np.float32(np.sqrt(q_lo / q_med))),
+                           floor * np.float32(np.sqrt(q_lo / q_hi)))
+    # B follows the measured null as D does: a still leg whose D runs k times the white-noise model's median
+    # (coloured noise, breathing, sway, or a noise estimate read in quieter hours) has k times the noise before
+    # B's fixed noise power is removed, so B's quantiles are taken of (k sigma)^2 chi-square less that power
+    excess = np.maximum(np.float32(1.0), med_d / np.float32(max(sigma * np.sqrt(scale * q_med), 1e-12)))
+    b_hi = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.false_alarm_tail), floor)
+    b_lo = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.quiet_tail),
+                      floor * np.float32(np.sqrt(q_lo / q_hi)))
+    return LegThresholds(float(per_block) / fs_hz, offset_hi.astype(np.float32), offset_lo.astype(np.float32),
+                         spread_hi.astype(np.float32), spread_lo.astype(np.float32),
+                         offset_scale.astype(np.float32), noise, own, float(params.window_s),
+                         b_hi.astype(np.float32), b_lo.astype(np.float32))
+
+
+def _burst_threshold(nf: NullFactors, noise_g: npt.NDArray[np.float32], removed_g: float,
+                     tail: float) -> npt.NDArray[np.float32]:
+    """B's threshold (g) exceeded with probability ``tail`` by a still leg whose per-axis noise is ``noise_g``
+    (per block), when the noise power removed from B's square is that of ``removed_g`` per axis.
+
+    B^2 is the ``smooth_s`` mean square deviation from the ``window_s`` mean less ``removed_g^2 burst_mean``
+    (``lrm.signal.envelope``); before that subtraction it is a scaled chi-square in units of the noise
+    variance, moment matched to the chain's (``lrm.signal.null``).
+    """
+    noise = np.asarray(noise_g, np.float64)
+    if nf.burst_mean <= 0 or nf.burst_var <= 0:
+        return np.full(noise.shape, np.inf, np.float32)
+    scale, dof = nf.burst_var / (2.0 * nf.burst_mean), 2.0 * nf.burst_mean ** 2 / nf.burst_var
+    square = noise ** 2 * scale * _chi2_tail(tail, dof) - removed_g ** 2 * nf.burst_mean
+    return np.sqrt(np.maximum(square, 0.0)).astype(np.float32)
+
+
+def null_sigma_g(noise: SensorNoise) -> float:
+    """Per-axis white noise (g) of a still raw sample the thresholds assume (the noisiest axis's); what an
+    undithered quantiser adds is bounded separately (``quantisation_swing``)."""
+    return float(noise.white_max_g)
+
+
+def _per_sample(block: npt.NDArray[np.float32], per_block: int, n: int) -> npt.NDArray[np.float32]:
+    out = np.repeat(block, per_block)
+    if out.size < n:
+        out = np.concatenate((out, np.full(n - out.size, block[-1], np.float32)))
+    return out[:n]
+
+
+def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
+                        ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The statistics over their thresholds: ``(onset ratio, offset ratio)`` (n,) each, dimensionless.
+
+    ``max(R / R_hi, D / D_hi, B / B_hi)`` above 1 starts an LM; ``max(R / R_lo, D / D_lo, B / B_lo)`` below 1 is
+    quiet (B, the brief-burst statistic, when the thresholds have it).
+    """
+    n = dev.offset_g.size
+    per_block = max(1, int(round(thr.block_s * fs_hz)))
+    hi = np.maximum(dev.offset_g / _per_sample(thr.offset_hi_g, per_block, n),
+                    dev.spread_g / _per_sample(thr.spread_hi_g, per_block, n))
+    lo = np.maximum(dev.offset_g / _per_sample(thr.offset_lo_g, per_block, n),
+                    dev.spread_g / _per_sample(thr.spread_lo_g, per_block, n))
+    b = burst_ratio(dev, thr, fs_hz=fs_hz)
+    if b is not None:   # B counts as activity only above its onset threshold: it never prolongs an LM
+        np.maximum(hi, b, out=hi)
+        np.maximum(lo, b, out=lo)
+    return hi.astype(np.float32, copy=False), lo.astype(np.float32, copy=False)
+
+
+def burst_ratio(dev: Deviation, thr: LegThresholds, *, fs_hz: float) -> npt.NDArray[np.float32] | None:
+    """B over its onset threshold (n,), dimensionless; None when the thresholds have no B."""
+    if thr.burst_hi_g is None or dev.burst_g is None:
+        return None
+    per_block = max(1, int(round(thr.block_s * fs_hz)))
+    return (dev.burst_g / _per_sample(thr.burst_hi_g, per_block, dev.burst_g.size)).astype(np.float32)
+
+
+def find_lm_intervals(onset_ratio: npt.NDArray[np.float32], offset_ratio: npt.NDArray[np.float32],
+                      valid: npt.NDArray[np.bool_], *, fs_hz: float, params: DetectParams = DetectParams()
+                      ) -> npt.NDArray[np.int64]:
+    """Sample intervals [onset, offset) (k, 2) of the movements on one leg, before the edge correction.
+
+    Parameters
+    ----------
+    onset_ratio, offset_ratio : ndarray (n,)
+        The statistics over their onset and offset thresholds (:func:`normalised_activity`).
     valid : ndarray of bool (n,)
         False in gaps: such samples count as quiet and no movement spans them.
     fs_hz : float
         Grid rate in Hz.
     params : DetectParams
-        Thresholds and the 0.5 s offset rule.
+        The 0.5 s offset rule (``min_quiet_s``).
 
     Examples
     --------
     Two bursts 0.3 s apart are one movement; a third after 1 s of quiet is another:
 
-    >>> env = np.zeros(60, np.float32); env[10:15] = env[18:25] = env[35:40] = 0.1
-    >>> find_lm_intervals(env, np.zeros(60, np.float32), np.ones(60, bool), fs_hz=10.0).tolist()
+    >>> z = np.zeros(60, np.float32); z[10:15] = z[18:25] = z[35:40] = 2.0
+    >>> find_lm_intervals(z, z, np.ones(60, bool), fs_hz=10.0).tolist()
     [[10, 25], [35, 40]]
     """
-    hi, lo = thresholds(floor_g, params)
-    return _intervals(envelope_g, hi, lo, valid, fs_hz=fs_hz, params=params)
-
-
-def _intervals(envelope_g: npt.NDArray[np.float32], hi: npt.NDArray[np.float32], lo: npt.NDArray[np.float32],
-               valid: npt.NDArray[np.bool_], *, fs_hz: float, params: DetectParams) -> npt.NDArray[np.int64]:
-    """:func:`find_lm_intervals` with the thresholds (g) already computed."""
-    above_hi = (envelope_g > hi) & valid
-    quiet = ~((envelope_g > lo) & valid)
+    above_hi = (onset_ratio > 1.0) & valid
+    quiet = ~((offset_ratio > 1.0) & valid)
     n_quiet = max(1, int(round(params.min_quiet_s * fs_hz)))
     quiet_runs = runs(quiet)
     long_runs = quiet_runs[(quiet_runs[:, 1] - quiet_runs[:, 0]) >= n_quiet]
-    # Active segments lie between consecutive long quiet runs (and the array ends).
+    # active segments lie between consecutive long quiet runs (and the array ends)
     starts = np.concatenate(([0], long_runs[:, 1]))
-    ends = np.concatenate((long_runs[:, 0], [envelope_g.size]))
+    ends = np.concatenate((long_runs[:, 0], [onset_ratio.size]))
     keep = ends > starts
     starts, ends = starts[keep], ends[keep]
     hi_idx = np.flatnonzero(above_hi)
@@ -97,57 +369,165 @@ def _intervals(envelope_g: npt.NDArray[np.float32], hi: npt.NDArray[np.float32],
     has_hi = first < hi_idx.size
     onset = hi_idx[np.minimum(first, hi_idx.size - 1)] if hi_idx.size else ends
     lm = has_hi & (onset < ends)
-    return np.column_stack((onset[lm], ends[lm])).astype(np.int64).reshape(-1, 2)
+    # the excursion starts where the statistics last left the quiet band before crossing the onset threshold
+    # (an isolated blip of noise above the offset threshold just before it is not the start)
+    active = runs(~quiet)
+    k = np.searchsorted(active[:, 0], onset[lm], side="right") - 1
+    start = np.maximum(active[np.maximum(k, 0), 0], starts[lm]) if active.size else starts[lm]
+    return np.column_stack((start, ends[lm])).astype(np.int64).reshape(-1, 2)
 
 
-def detect_lms(envelope_g: npt.NDArray[np.float32], floor_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_],
-               *, fs_hz: float, side: str, params: DetectParams = DetectParams()) -> pd.DataFrame:
-    """Detect the movements of one leg as a table with :data:`LM_COLUMNS`.
+def _edges(intervals: npt.NDArray[np.int64], onset_ratio: npt.NDArray[np.float32],
+           offset_ratio: npt.NDArray[np.float32], *, fs_hz: float, window_s: float, n: int
+           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """How far (grid samples, in whole ms) to move each onset and offset to undo the window's smear.
 
-    Returns
-    -------
-    DataFrame
-        ``onset_s``/``offset_s`` in s from the grid start; ``peak_g`` the envelope maximum in g;
-        ``burst_s`` the time in s the envelope spent above the high threshold; ``half_peak_s`` the time
-        in s it spent at or above half its peak (brief for a jerk: its EMG burst lasts 75-250 ms, so this
-        is about the envelope's smoothing, while an LM's tonic hold keeps it up for most of the LM);
-        ``morphology_ok`` whether a ``morph_window_s`` window has its median above the low threshold
-        (docs/scoring.md §1.2 step 5). Every movement is listed; later steps label posture changes, walking
-        and hypnic jerks, and the rules drop LMs < 0.5 s.
-
-    Examples
-    --------
-    >>> env = np.zeros(100, np.float32); env[20:40] = 0.05; env[60:62] = 0.5
-    >>> t = detect_lms(env, np.zeros(100, np.float32), np.ones(100, bool), fs_hz=10.0, side="left")
-    >>> t[["onset_s", "offset_s", "morphology_ok"]].values.tolist()
-    [[2.0, 4.0, True], [6.0, 6.2, False]]
+    A centred window mean turns an edge at ``t0`` of a movement ``a`` times the threshold into a ramp that
+    crosses the threshold at ``t0 - w/2 + w / a``: the onset crossing is moved by ``w/2 - w / a_hi`` and the
+    offset (the start of the quiet stretch) by ``-w/2 + w / a_lo``, each at most half a window.
     """
-    hi, lo = thresholds(floor_g, params)
-    intervals = _intervals(envelope_g, hi, lo, valid, fs_hz=fs_hz, params=params)
+    on, off = intervals[:, 0], intervals[:, 1]
+    a_hi = _segment_max(onset_ratio, on, off)
+    a_lo = _segment_max(offset_ratio, on, off)
+    half = 0.5 * window_s * fs_hz                                 # in grid samples
+    shift_on = np.clip(half - 2.0 * half / np.maximum(a_hi, 1e-6), -half, half)
+    shift_off = np.clip(-half + 2.0 * half / np.maximum(a_lo, 1e-6), -half, half)
+    # whole milliseconds: the shift does not carry the float32 rounding of the statistics (which depends on
+    # where a window of the night starts) into the times
+    shift_on = np.round(shift_on * (1000.0 / fs_hz)) * (fs_hz / 1000.0)
+    shift_off = np.round(shift_off * (1000.0 / fs_hz)) * (fs_hz / 1000.0)
+    shift_on = np.clip(shift_on, -on, n - on)
+    shift_off = np.maximum(np.minimum(shift_off, n - off), on + shift_on - off)
+    return shift_on, shift_off
+
+
+def _table(intervals: npt.NDArray[np.int64], dev: Deviation, onset_ratio: npt.NDArray[np.float32],
+           offset_ratio: npt.NDArray[np.float32], *, fs_hz: float, side: str, params: DetectParams,
+           first_index: int = 0) -> pd.DataFrame:
     k = intervals.shape[0]
-    peak = np.zeros(k, np.float64)
-    burst = np.zeros(k, np.float64)
+    n = onset_ratio.size
+    peak, burst, half = np.zeros(k), np.zeros(k), np.zeros(k)
     morph = np.zeros(k, bool)
-    half = np.zeros(k, np.float64)
+    onset_s, offset_s = np.zeros(k), np.zeros(k)
     if k:
         on, off = intervals[:, 0], intervals[:, 1]
-        peak = _segment_max(envelope_g, on, off)
-        # the movements' own samples only (a small part of the night): positions, and where each one starts
+        shift_on, shift_off = _edges(intervals, onset_ratio, offset_ratio, fs_hz=fs_hz, window_s=params.window_s, n=n)
+        onset_s = (first_index + on) / fs_hz + np.round(shift_on * (1000.0 / fs_hz)) / 1000.0
+        offset_s = np.maximum((first_index + off) / fs_hz + np.round(shift_off * (1000.0 / fs_hz)) / 1000.0, onset_s)
+        onset_i, offset_i = on + shift_on, off + shift_off
+        peak = _segment_max(dev.envelope_g, on, off)
         idx, first = _interval_samples(on, off)
-        env = envelope_g[idx]
-        burst = _count_per_interval(env > hi[idx], first) / fs_hz
-        half = _count_per_interval(env >= np.repeat(0.5 * peak, off - on), first) / fs_hz
-        morph = _morphology(env - lo[idx], first, np.r_[first[1:], idx.size],
-                            max(1, int(round(params.morph_window_s * fs_hz))))
+        burst = _count_per_interval(onset_ratio[idx] > 1.0, first) / fs_hz
+        half = _count_per_interval(dev.envelope_g[idx] >= np.repeat(0.5 * peak, off - on), first) / fs_hz
+        # morphology over the corrected interval
+        c_on = np.clip(np.rint(onset_i).astype(np.int64), 0, n)
+        c_off = np.clip(np.rint(offset_i).astype(np.int64), 0, n)
+        c_off = np.maximum(c_off, c_on)
+        morph = np.zeros(k, bool)
+        nonempty = c_off > c_on
+        if nonempty.any():
+            cidx, cfirst = _interval_samples(c_on[nonempty], c_off[nonempty])
+            window = max(1, int(round(params.morph_window_s * fs_hz)))
+            morph[nonempty] = _morphology(offset_ratio[cidx] - 1.0, cfirst, np.r_[cfirst[1:], cidx.size], window)
     return pd.DataFrame({
-        "onset_s": intervals[:, 0] / fs_hz,
-        "offset_s": intervals[:, 1] / fs_hz,
+        "onset_s": onset_s,
+        "offset_s": offset_s,
         "side": pd.Series([side] * k, dtype="string"),
         "peak_g": peak,
         "burst_s": burst,
         "half_peak_s": half,
         "morphology_ok": morph,
     })
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LegDetection:
+    """One leg's detection: the movements table and what produced it.
+
+    moves : DataFrame with :data:`LM_COLUMNS`.
+    thresholds : the leg's :class:`LegThresholds` (blocks of ``block_s``; the detection limit comes from them).
+    envelope_g : (n,) RMS deviation from rest over ``smooth_s`` in g, noise power removed.
+    onset_ratio, offset_ratio : (n,) the statistics over their onset / offset thresholds.
+    medians : (b, 2) the whole blocks' medians of R and D (:func:`block_medians`), the measured null's input.
+    intervals : (k, 2) each movement's active stretch [start, end) in grid samples of the night, before the
+        edge correction (one row per table row).
+    """
+
+    moves: pd.DataFrame
+    thresholds: LegThresholds
+    envelope_g: npt.NDArray[np.float32]
+    onset_ratio: npt.NDArray[np.float32]
+    offset_ratio: npt.NDArray[np.float32]
+    medians: npt.NDArray[np.float32] | None = None
+    intervals: npt.NDArray[np.int64] | None = None
+
+
+def detect_leg(dev: Deviation, thr: LegThresholds, valid: npt.NDArray[np.bool_], *, fs_hz: float, side: str,
+               params: DetectParams = DetectParams(), first_index: int = 0) -> LegDetection:
+    """Detect the movements of one leg from its deviation statistics and thresholds.
+
+    Parameters
+    ----------
+    dev : Deviation
+        R, D and the envelope per grid sample in g (``lrm.signal.envelope.estimate_deviation``).
+    thr : LegThresholds
+        The leg's thresholds per block (:func:`estimate_thresholds`).
+    valid : ndarray of bool (n,)
+        False in gaps.
+    fs_hz : float
+        Grid rate in Hz (keyword-only).
+    side : str
+        Written into the table's ``side`` column.
+    params : DetectParams
+        The offset rule, the window and the morphology check.
+    first_index : int
+        Grid index of the arrays' first sample in the night (a window's offset): times in the table and
+        ``intervals`` count from the night's start.
+
+    Returns
+    -------
+    LegDetection
+        ``moves`` with :data:`LM_COLUMNS`: ``onset_s``/``offset_s`` in s (edges corrected for the window);
+        ``peak_g`` the LM peak estimate in g (module docstring); ``burst_s`` the time in s either statistic
+        spent above its onset threshold; ``half_peak_s`` the time in s the envelope spent at or above half its
+        peak (brief for a jerk: its EMG burst lasts 75-250 ms, while an LM's tonic hold keeps it up for most
+        of the LM); ``morphology_ok`` whether a ``morph_window_s`` window has its median above the offset
+        thresholds (docs/scoring.md §1.2 step 5). Every movement is listed; later steps label posture
+        changes, walking and hypnic jerks, and the rules drop LMs < 0.5 s.
+    """
+    onset_ratio, offset_ratio = normalised_activity(dev, thr, fs_hz=fs_hz)
+    intervals = find_lm_intervals(onset_ratio, offset_ratio, valid, fs_hz=fs_hz, params=params)
+    moves = _table(intervals, dev, onset_ratio, offset_ratio, fs_hz=fs_hz, side=side, params=params,
+                   first_index=first_index)
+    medians = thr.medians if thr.medians is not None else block_medians(dev, valid, fs_hz=fs_hz, params=params)
+    return LegDetection(moves, thr, dev.envelope_g, onset_ratio, offset_ratio, medians, intervals + first_index)
+
+
+def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | None = None) -> float:
+    """The smallest LM peak (g) detected with >= 90 % probability over the blocks ``in_period`` (all if None).
+
+    The median over the period's blocks of R's onset threshold and noise scale and D's onset threshold,
+    turned into a peak by :func:`lrm.signal.limit.detection_limit_g` (the reference LM shapes). NaN when the
+    period holds no block.
+
+    >>> t = LegThresholds(10.0, np.float32([0.008, 0.02]), np.float32([0.005, 0.012]), np.float32([0.012, 0.03]),
+    ...                   np.float32([0.01, 0.02]), np.float32([0.0015, 0.004]), SensorNoise((0.01,) * 3, 0.0, 50.0))
+    >>> round(detection_limit_g(t, np.array([True, False])), 3)
+    0.028
+    """
+    from lrm.signal.limit import detection_limit_g as limit_for
+
+    mask = np.ones(thr.offset_hi_g.size, bool)
+    if in_period is not None:
+        mask[:] = False
+        m = np.asarray(in_period, bool)[: mask.size]
+        mask[: m.size] = m
+    if not mask.any():
+        return float("nan")
+    return limit_for(offset_hi_g=float(np.median(thr.offset_hi_g[mask])),
+                     offset_scale_g=float(np.median(thr.offset_scale_g[mask])),
+                     spread_hi_g=float(np.median(thr.spread_hi_g[mask])), window_s=thr.window_s,
+                     burst_hi_g=float("inf") if thr.burst_hi_g is None else float(np.median(thr.burst_hi_g[mask])))
 
 
 def _segment_max(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64]

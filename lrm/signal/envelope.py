@@ -1,81 +1,256 @@
-"""The movement envelope and its adaptive noise floor."""
+"""What a leg movement does to the acceleration: the deviation from the leg's resting vector, in two parts.
+
+docs/scoring.md §6: a leg movement (dorsiflexion of the ankle, flexion of knee and hip) rotates the shank by a
+few to ~20 degrees for 0.5-10 s and returns it. At the sensor this shows as
+
+* a **shift of the gravity projection**: the resting acceleration vector ``a_rest`` (the leg's orientation,
+  ``lrm.signal.gravity``) turns by the angle, ``|a - a_rest| ~ 2 sin(theta / 2)`` g (17 mg per degree),
+  at low frequency and lasting as long as the excursion; plus any sustained linear acceleration;
+* **dynamic acceleration**: the tangential ``r theta''`` and centripetal ``r theta'^2`` acceleration of the
+  sensor at radius ``r`` from the knee, brief and of both signs (quick kicks, clonic and tremor-like trains).
+
+Two statistics per grid sample capture the two, each integrated over a ``window_s`` (0.5 s: the shortest
+LM, docs/scoring.md §1.2 step 2, so that no LM is shorter than the integration and noise averages down as much
+as the rules allow):
+
+* ``offset_g`` (R): the magnitude of the window's mean deviation from rest, ``|mean(a - a_rest)|``. White noise
+  of standard deviation s per axis shrinks to ``s / sqrt(samples in the window)`` per axis, so a sustained
+  shift of a few mg stands out of a 10 mg sensor's noise.
+* ``spread_g`` (D): the RMS of the deviation around that mean within the window, ``sqrt(mean(|a - mean(a)|^2))``:
+  the band-limited (above ~1 Hz) dynamic energy, which a zero-mean kick or a tremor-like train has and a
+  window mean would cancel.
+
+``R^2 + D^2`` is the window's mean squared deviation from rest, so the two together lose nothing of it. A third,
+brief statistic keeps what a 1 s window dilutes:
+
+* ``burst_g`` (B): the ``smooth_s`` (0.2 s) RMS of the deviation from the window mean, noise power removed. A
+  phasic flexion pulse of 80-300 ms (docs/scoring.md §6, Smith 1985) or a jerk's 75-250 ms burst (§3.1) fills a
+  0.2 s window but only a fifth of a 1 s one, so B sees it at a peak ~2x smaller than D does; a static offset
+  (a tonic hold, a leg resting a little turned) does not show in it.
+``envelope_g`` is the short-time (``smooth_s``) RMS deviation from rest with the noise power removed: the
+estimate of the LM peak (``lrm.signal.detect``) and of how much the leg moves in a second (walking).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.ndimage import uniform_filter1d
 
-__all__ = ["estimate_envelope", "smooth_envelope", "estimate_noise_floor"]
+from lrm.signal.gravity import _grid_columns, _running_median
+
+__all__ = ["Deviation", "estimate_deviation", "offset_from_means", "estimate_rest_error_1s", "rest_error_reach_s",
+           "REST_TRACK_S",
+           "LASTING_JUMP_G", "LASTING_CHECK_S"]
+
+REST_TRACK_S = 31.0
+"""Window (s) of the centred running median that measures how far the resting vector lags a leg settling
+after a lasting change. Around a roll-over the gravity estimate (``lrm.signal.gravity``) switches to a
+one-sided 41 s median, which lags a leg that keeps settling (a drift of 0.1-0.3 deg per minute: muscles
+relaxing, the strap settling) by up to half its window, ~3-5 mg, as much as the smallest LMs. 31 s is three
+longest single-leg CLMs (10 s, docs/scoring.md §1.2 step 3): one LM never fills half of it."""
+
+LASTING_JUMP_G = 0.025
+"""A jump of the gravity estimate (g) between consecutive seconds larger than this, still there 5 s later,
+marks its switch at a lasting change (half ``lrm.signal.gravity.STEP_G``; an LM's excursion returns)."""
 
 
-def estimate_envelope(dynamic_g: npt.NDArray[np.float32], *, fs_hz: float, smooth_s: float = 0.2
-                      ) -> npt.NDArray[np.float32]:
-    """Movement envelope (n,) in g: the magnitude of the dynamic acceleration, centred moving mean.
+LASTING_CHECK_S = 5
+"""A jump is lasting when the estimate this many seconds after it still differs from as long before it."""
+
+
+def rest_error_reach_s(window_s: float = 41.0, track_s: float = REST_TRACK_S) -> float:
+    """How far (s) after a second the data that :func:`estimate_rest_error_1s` reads there reach, beyond the
+    grid: a lasting change up to half a gravity window later (its jump is known :data:`LASTING_CHECK_S` s
+    after it, from the gravity estimate, which reads ``window_s`` ahead), or the residual median's half width.
+
+    >>> rest_error_reach_s(41.0)
+    66.0
+    """
+    w = float(max(1, int(round(window_s)) | 1))
+    return max(w // 2 + LASTING_CHECK_S, track_s // 2) + w
+
+
+def estimate_rest_error_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_],
+                           gravity_1s: npt.NDArray[np.float32], *, window_s: float = 41.0,
+                           track_s: float = REST_TRACK_S) -> npt.NDArray[np.float32]:
+    """How far (g) the resting vector may be off, per second (s,): 0 except near a lasting change (from half
+    a gravity window before it to a whole window after it, where the gravity estimate uses one-sided medians),
+    where it is the magnitude of the centred running median (``track_s``, not reaching across the change) of
+    what the per-second means (s, 3) still differ from the gravity estimate (s, 3).
+
+    The detector raises R's thresholds by it: near a roll-over the leg's rest is less certain, so a smaller
+    movement there is not claimed, and a settling leg is not an LM.
+
+    >>> m = np.tile(np.float32([0, 0, 1]), (200, 1)); m[100:, 1] = 0.5                # a roll-over at 100 s
+    >>> m[100:, 0] = np.linspace(0, 0.01, 100)                                         # then settling by 10 mg
+    >>> g = m.copy(); g[100:, 0] = 0.0                                                  # a lagging estimate
+    >>> err = estimate_rest_error_1s(m, np.ones(200, bool), g)
+    >>> round(float(err[50]), 4), round(float(err[130]), 4)
+    (0.0, 0.003)
+    """
+    n = min(mean_1s.shape[0], gravity_1s.shape[0])
+    out = np.zeros(gravity_1s.shape[0], np.float32)
+    if n < 2:
+        return out
+    g = gravity_1s[:n]
+    jump = np.flatnonzero(np.sqrt((np.diff(g, axis=0) ** 2).sum(axis=1)) > LASTING_JUMP_G) + 1
+    after, before = g[np.minimum(jump + LASTING_CHECK_S, n - 1)], g[np.maximum(jump - LASTING_CHECK_S - 1, 0)]
+    jump = jump[np.sqrt(((after - before) ** 2).sum(axis=1)) > LASTING_JUMP_G]
+    if jump.size == 0:
+        return out
+    reach, w = int(max(1, int(round(window_s)) | 1)), max(1, int(round(track_s)) | 1)
+    resid = np.where(ok_1s[:n, None], mean_1s[:n] - g, np.float32(0.0)).astype(np.float32)
+    # jumps closer than a residual window belong to one change (a roll-over's steps, walking): its first and
+    # last jump bound it, and the seconds between them are the change itself
+    split = np.flatnonzero(np.diff(jump) > w) + 1
+    first = np.array([c[0] for c in np.split(jump, split)])
+    last = np.array([c[-1] for c in np.split(jump, split)])
+    for k in range(first.size):  # a night's few lasting changes: each side up to the neighbouring change
+        prev_end = int(last[k - 1]) if k else 0
+        next_start = int(first[k + 1]) if k + 1 < first.size else n
+        for a, b in ((max(prev_end, int(first[k]) - reach // 2), int(first[k])),
+                     (int(last[k]), min(next_start, int(last[k]) + reach))):
+            if b - a >= 3:
+                width = min(w, b - a if (b - a) % 2 else b - a - 1)
+                err = np.sqrt((_running_median(resid[a:b], width) ** 2).sum(axis=1))
+                out[a:b] = np.maximum(out[a:b], err)
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Deviation:
+    """One leg's deviation from rest per grid sample (all float32 (n,), in g).
+
+    offset_g : R, magnitude of the ``window_s`` mean deviation from the resting vector.
+    spread_g : D, RMS deviation around that mean within the window (dynamic acceleration).
+    envelope_g : RMS deviation from rest over ``smooth_s``, noise power removed (>= 0).
+    means_g : the ``window_s`` mean acceleration (n, 3) in g, kept on request (:func:`offset_from_means`).
+    burst_g : B, the ``smooth_s`` RMS deviation from the ``window_s`` mean, noise power removed (>= 0).
+    """
+
+    offset_g: npt.NDArray[np.float32]
+    spread_g: npt.NDArray[np.float32]
+    envelope_g: npt.NDArray[np.float32]
+    means_g: npt.NDArray[np.float32] | None = None
+    burst_g: npt.NDArray[np.float32] | None = None
+
+
+def _moving_mean(x: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.float32]:
+    return uniform_filter1d(x, n, mode="nearest") if n > 1 else x.copy()
+
+
+def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.float32], *, fs_hz: float,
+                       window_s: float = 0.5, smooth_s: float = 0.2, noise_power_g2: float = 0.0,
+                       rest_error_1s: npt.NDArray[np.float32] | None = None, keep_means: bool = False,
+                       burst_power_g2: float = 0.0) -> Deviation:
+    """The deviation statistics of one leg on its working grid.
 
     Parameters
     ----------
-    dynamic_g : ndarray (n, 3)
-        Dynamic acceleration in g (gravity removed).
+    accel_g : ndarray (n, 3)
+        Acceleration in g on a uniform grid (gravity included).
+    gravity_1s : ndarray (s, 3)
+        The resting acceleration vector per second in g (``lrm.signal.gravity.estimate_gravity_1s``).
     fs_hz : float
-        Grid rate in Hz.
+        Grid rate in Hz, a whole number (keyword-only).
+    window_s : float
+        Integration window in s of R and D (centred moving windows).
     smooth_s : float
-        Smoothing window in s (the only look-ahead of the detector: half this window).
+        Window in s of the envelope.
+    noise_power_g2 : float
+        Noise power of a grid sample summed over the axes (g^2), removed from the envelope's mean square.
+    rest_error_1s : ndarray (s,), optional
+        How far (g) the resting vector may be off per second (:func:`estimate_rest_error_1s`): subtracted from
+        R (never below 0), so that R counts only deviation beyond it.
+    burst_power_g2 : float
+        Noise power (g^2) of B's square on a still leg, removed from it (``lrm.signal.null``'s ``burst_mean``
+        times the per-axis noise variance).
+    keep_means : bool
+        Also return the window means of the acceleration (``means_g``), so R can be recomputed against
+        another resting vector (:func:`offset_from_means`); D does not depend on it.
+
+    Returns
+    -------
+    Deviation
 
     Examples
     --------
-    >>> d = np.zeros((10, 3), np.float32); d[5] = (0.3, 0.4, 0.0)
-    >>> estimate_envelope(d, fs_hz=10.0, smooth_s=0.1).round(2).tolist()[4:7]
-    [0.0, 0.5, 0.0]
+    A 2 s shift of 30 mg on a still leg shows in R, not in D; a 4 Hz train of the same size shows in D:
+
+    >>> t = np.arange(250) / 25.0
+    >>> a = np.tile(np.float32([0, 0, 1]), (250, 1)); a[50:100, 0] += 0.03
+    >>> a[150:200, 1] += np.float32(0.03 * np.sqrt(2) * np.sin(2 * np.pi * 4 * t[150:200]))
+    >>> dev = estimate_deviation(a, np.float32([[0, 0, 1]] * 10), fs_hz=25.0)
+    >>> [round(float(v), 3) for v in (dev.offset_g[75], dev.spread_g[75], dev.offset_g[175], dev.spread_g[175])]
+    [0.03, 0.0, 0.001, 0.03]
     """
-    mag = np.sqrt(np.einsum("ij,ij->i", dynamic_g, dynamic_g, dtype=np.float32))
-    return smooth_envelope(mag, fs_hz=fs_hz, smooth_s=smooth_s)
+    n = accel_g.shape[0]
+    zero = np.zeros(n, np.float32)
+    if n == 0 or gravity_1s.shape[0] == 0:
+        return Deviation(zero, zero.copy(), zero.copy())
+    w = max(1, int(round(window_s * fs_hz)))
+    square = np.zeros(n, np.float32)          # |a - a_rest|^2
+    offset = np.zeros(n, np.float32)          # R^2, then R
+    dynamic = np.zeros(n, np.float32)         # |a - window mean|^2
+    means = np.empty((n, 3), np.float32) if keep_means else None
+    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz))):
+        d = np.subtract(accel_g[:, c], rest)
+        m = _moving_mean(d, w)
+        if means is not None:
+            np.add(m, rest, out=means[:, c])
+        e = np.subtract(d, m)
+        e *= e
+        dynamic += e
+        del e
+        m *= m
+        offset += m
+        d *= d
+        square += d
+    spread = _moving_mean(square, w)
+    spread -= offset
+    np.maximum(spread, 0.0, out=spread)
+    short = max(1, int(round(smooth_s * fs_hz)))
+    burst = _moving_mean(dynamic, short)
+    del dynamic
+    burst -= np.float32(burst_power_g2)
+    np.maximum(burst, 0.0, out=burst)
+    envelope = _moving_mean(square, short)
+    envelope -= np.float32(noise_power_g2)
+    np.maximum(envelope, 0.0, out=envelope)
+    np.sqrt(offset, out=offset)
+    _less_rest_error(offset, rest_error_1s, fs_hz)
+    return Deviation(offset, np.sqrt(spread, out=spread), np.sqrt(envelope, out=envelope), means,
+                     np.sqrt(burst, out=burst))
 
 
-def smooth_envelope(magnitude_g: npt.NDArray[np.float32], *, fs_hz: float, smooth_s: float = 0.2
-                    ) -> npt.NDArray[np.float32]:
-    """The envelope (n,) in g from the dynamic acceleration's magnitude (n,) in g: centred ``smooth_s`` mean."""
-    n = max(1, int(round(smooth_s * fs_hz)))
-    return uniform_filter1d(magnitude_g, n, mode="nearest") if n > 1 else magnitude_g
+def _less_rest_error(offset: npt.NDArray[np.float32], rest_error_1s: npt.NDArray[np.float32] | None,
+                     fs_hz: float) -> None:
+    """Subtract the resting vector's uncertainty (per second) from R, in place, never below 0."""
+    if rest_error_1s is not None and rest_error_1s.size and rest_error_1s.any():
+        err = np.repeat(rest_error_1s, int(round(fs_hz)))[: offset.size]
+        offset[: err.size] -= err
+        np.maximum(offset, 0.0, out=offset)
 
 
-def estimate_noise_floor(envelope_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,
-                         max_s: float = 0.5, min_s: float = 60.0) -> npt.NDArray[np.float32]:
-    """Adaptive noise floor (n,) in g: a ``min_s`` look-back minimum of a ``max_s`` look-back maximum.
+def offset_from_means(means_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.float32], *, fs_hz: float,
+                      rest_error_1s: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.float32]:
+    """R (n,) in g from the window means (n, 3) (``estimate_deviation(keep_means=True)``) against another
+    resting vector per second (s, 3), less its uncertainty (s,) as in :func:`estimate_deviation`.
 
-    This is MATPLM's EMG baseline (docs/scoring.md §1.2): the short maximum follows the noise's upper edge, the
-    long minimum ignores movements shorter than ``min_s``. Both filters are causal (look-back only), so a
-    streaming detector gets the same floor. Invalid samples are ignored; where a whole ``min_s`` window is
-    invalid the floor is +inf (no detection).
-
-    Examples
-    --------
-    >>> env = np.full(200, 0.01, np.float32); env[100:110] = 0.5
-    >>> fl = estimate_noise_floor(env, np.ones(200, bool), fs_hz=10.0, max_s=0.5, min_s=6.0)
-    >>> round(float(fl[105]), 3), round(float(fl[199]), 3)
-    (0.01, 0.01)
+    >>> a = np.tile(np.float32([0, 0, 1]), (50, 1)); a[10:40, 0] = 0.03
+    >>> dev = estimate_deviation(a, np.float32([[0.01, 0, 1]] * 2), fs_hz=25.0, keep_means=True)
+    >>> round(float(offset_from_means(dev.means_g, np.float32([[0, 0, 1]] * 2), fs_hz=25.0)[25]), 3)
+    0.03
     """
-    nmax = max(1, int(round(max_s * fs_hz)))
-    nmin = max(1, int(round(min_s * fs_hz)))
-    peak = _lookback_max(envelope_g, nmax)
-    np.copyto(peak, np.float32(np.inf), where=~valid)
-    return minimum_filter1d(peak, nmin, mode="nearest", origin=(nmin - 1) // 2)
-
-
-def _lookback_max(x: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float32]:
-    """Maximum over the look-back window ``x[i - w + 1 : i + 1]``, the start padded with ``x[0]``.
-
-    Equal to ``maximum_filter1d(x, w, mode="nearest", origin=(w - 1) // 2)`` (a maximum is exact), by
-    doubling spans: log2(w) + 1 passes of ``np.maximum``, faster than scipy's filter for short windows.
-
-    >>> _lookback_max(np.float32([3, 1, 4, 1, 5, 9, 2, 6]), 3).tolist()
-    [3.0, 3.0, 4.0, 4.0, 5.0, 9.0, 9.0, 9.0]
-    """
-    if w <= 1 or x.size == 0:
-        return x.copy()
-    cur = np.concatenate((np.full(w - 1, x[0], x.dtype), x))   # cur[j] = x[j - w + 1]
-    span = 1
-    while 2 * span <= w:                                        # cur[j] = max of span samples from j
-        cur = np.maximum(cur[:-span], cur[span:])
-        span *= 2
-    return np.maximum(cur[: x.size], cur[w - span : w - span + x.size])
+    n = means_g.shape[0]
+    offset = np.zeros(n, np.float32)
+    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz))):
+        d = np.subtract(means_g[:, c], rest)
+        d *= d
+        offset += d
+    np.sqrt(offset, out=offset)
+    _less_rest_error(offset, rest_error_1s, fs_hz)
+    return offset

@@ -203,7 +203,12 @@ def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float
 
 
 def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
-    """Centred running median (s, 3) of width ``w``, switching to the one-sided median near lasting steps."""
+    """Centred running median (s, 3) of width ``w``, switching to the one-sided median near lasting steps.
+
+    Near a step the estimate is whichever of the medians before, around and after the second lies closest to
+    its mean: with several lasting changes within one window (restless wake: a roll-over, then another a
+    few seconds later) both one-sided medians may straddle a different change, while the centred one still
+    holds the orientation the leg rests in between them."""
     centred = _running_median(g1, w)
     h = w // 2
     idx = np.arange(g1.shape[0])
@@ -214,5 +219,7 @@ def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) 
         return centred
     d_before = ((g1 - before) ** 2).sum(axis=1)
     d_after = ((g1 - after) ** 2).sum(axis=1)
+    d_centred = ((g1 - centred) ** 2).sum(axis=1)
     side = np.where((d_before <= d_after)[:, None], before, after)
+    side = np.where((d_centred < np.minimum(d_before, d_after))[:, None], centred, side)
     return np.where(step[:, None], side, centred).astype(np.float32)

@@ -1,14 +1,18 @@
-"""One leg's signal chain: raw samples -> working grid -> gravity/dynamic -> envelope/floor -> movements.
+"""One leg's signal chain: raw samples -> working grid -> gravity -> deviation from rest -> movements.
 
 This is the whole per-leg analysis, in the order it runs (:func:`process_leg`):
 
-1. :func:`lrm.signal.prepare.prepare_leg`: timestamps repaired, gaps found, block means on the 25 Hz grid;
-2. :func:`leg_signals`: gravity per second (:mod:`lrm.signal.gravity`), the dynamic acceleration's
-   magnitude, its smoothed envelope and adaptive noise floor (:mod:`lrm.signal.envelope`);
-3. :func:`detect_leg_movements`: **the detection step**, one call from the leg's signals to its table
-   of movements (``onset_s``, ``offset_s``, ``peak_g``, ``burst_s``, ``half_peak_s``, ``morphology_ok``
+1. :func:`lrm.signal.prepare.prepare_leg`: timestamps repaired, gaps found, block means on the 25 Hz grid,
+   the raw samples' white noise and quantisation step measured (:mod:`lrm.signal.noise`);
+2. :func:`leg_signals`: gravity per second (:mod:`lrm.signal.gravity`), the resting vector (gravity over the
+   seconds between movements) and how far it may be off near lasting changes, the deviation from rest (R, D
+   and the envelope, :mod:`lrm.signal.envelope`) and the detection thresholds from the leg's noise and
+   measured still level (:mod:`lrm.signal.detect`);
+3. :func:`detect_leg_movements`: **the detection step**, one call from the leg's signals to its
+   movements (``onset_s``, ``offset_s``, ``peak_g``, ``burst_s``, ``half_peak_s``, ``morphology_ok``
    ..., times in s since the recording start). A new detector plugs in here and nowhere else;
-4. per-second summaries the later, whole-night steps need (posture, rest, the report's trace).
+4. per-second summaries the later, whole-night steps need (posture, rest, the report's trace) and the
+   leg's thresholds (its detection limit over the time in bed, :mod:`lrm.signal.limit`).
 
 Everything here is on the leg's own clock; :meth:`LegResult.on_clock` moves a finished leg onto another
 leg's clock (:mod:`lrm.signal.align`). The online detector (:mod:`lrm.signal.online`) runs steps 2-3 on
@@ -25,16 +29,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from lrm.io.recording import Leg
-from lrm.params import DetectParams, Params
-from lrm.signal.align import ClockFit, activity, apply_clock_fit, shift_1s, shift_events
+from lrm.params import Params
+from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
 from lrm.signal.burst import estimate_bursts
-from lrm.signal.detect import detect_lms
-from lrm.signal.envelope import estimate_noise_floor, smooth_envelope
-from lrm.signal.gravity import dynamic_magnitude, estimate_gravity_1s, per_second_mean
+from lrm.signal.detect import LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds
+from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
+from lrm.signal.gravity import estimate_gravity_1s, per_second_mean
+from lrm.signal.noise import SensorNoise, estimate_sensor_noise
+from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 
-__all__ = ["LegSignals", "LegResult", "leg_signals", "detection_params", "detect_leg_movements", "with_bursts",
-           "process_leg", "oscillation_1s", "per_second"]
+__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "detect_leg_movements", "with_bursts",
+           "process_leg",
+           "oscillation_1s", "per_second", "MASK_MAX_S"]
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -43,22 +50,42 @@ FloatArray = npt.NDArray[np.float32]
 class LegSignals:
     """One leg's signals on the working grid (its own clock).
 
-    prepared : the gridded samples (``accel_g`` (m, 3) in g, ``valid`` (m,), ``fs_hz``).
+    prepared : the gridded samples (``accel_g`` (m, 3) in g, ``valid`` (m,), ``fs_hz``, the raw ``noise``).
     gravity_1s : float32 (s, 3), resting orientation per second in g.
-    envelope : float32 (m,), smoothed magnitude of the dynamic acceleration in g.
-    floor : float32 (m,), adaptive noise floor of the envelope in g (+inf where unknown).
     mean_1s : float32 (s, 3), per-second mean acceleration in g, gravity included.
+    deviation : the deviation from rest per grid sample (R, D and the envelope, all (m,) in g).
+    thresholds : the detection thresholds per block of the measured null (:class:`~lrm.signal.detect.LegThresholds`).
+    rest_1s : float32 (s, 3), the resting vector per second in g: gravity over the seconds between movements.
+    first_medians : (b, 2) the first pass's block medians (against the plain gravity; the online state).
     """
 
     prepared: PreparedLeg
     gravity_1s: FloatArray
-    envelope: FloatArray
-    floor: FloatArray
     mean_1s: FloatArray
+    deviation: Deviation
+    thresholds: LegThresholds
+    rest_1s: FloatArray
+    first_medians: FloatArray | None = None
+
+    @property
+    def envelope(self) -> FloatArray:
+        """The 0.2 s RMS deviation from rest (m,) in g, noise power removed."""
+        return self.deviation.envelope_g
 
     def activity(self) -> FloatArray:
-        """The compressed movement signal (m,) the two legs' clock fit cross-correlates (dimensionless)."""
-        return activity(self.envelope, self.floor, self.prepared.valid)
+        """The compressed movement signal (m,) the two legs' clock fit cross-correlates (dimensionless): the log
+        of the envelope (sharper in time than the 0.5 s statistics) over the leg's R onset threshold where it
+        exceeds it, 0 elsewhere and in gaps."""
+        fs = self.prepared.fs_hz
+        thr = self.thresholds
+        per_block = max(1, int(round(thr.block_s * fs)))
+        n = self.envelope.size
+        level = np.repeat(thr.offset_hi_g, per_block)
+        if level.size < n:
+            level = np.concatenate((level, np.full(n - level.size, level[-1], np.float32)))
+        act = np.log(np.maximum(self.envelope / level[:n], np.float32(1.0)))
+        act[~self.prepared.valid] = 0.0
+        return act.astype(np.float32, copy=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -71,6 +98,9 @@ class LegResult:
     valid_1s : bool (s,), the whole second has data.
     moves : DataFrame, the detected movements (:func:`detect_leg_movements`), times in s.
     envelope_max_1s : float32 (s,), the envelope's maximum per second in g (the report's trace).
+    thresholds : the leg's detection thresholds per block, on its own clock (the detection limit's input).
+    rest_1s : float32 (s, 3), the resting vector per second in g (the orientation between movements: what a
+        movement's lasting change of orientation is measured against).
     """
 
     prepared: PreparedLeg
@@ -79,6 +109,8 @@ class LegResult:
     valid_1s: npt.NDArray[np.bool_]
     moves: pd.DataFrame
     envelope_max_1s: FloatArray
+    thresholds: LegThresholds | None = None
+    rest_1s: FloatArray | None = None
 
     @property
     def n_seconds(self) -> int:
@@ -89,47 +121,99 @@ class LegResult:
         """This leg moved onto the other leg's clock (``fit``: its lag against that leg): movements by their
         times (dropped outside [0, ``duration_s``) s), per-second values by interpolation at the seconds'
         centres, validity by nearest second (False outside this leg's data)."""
+        rest = None if self.rest_1s is None else shift_1s(self.rest_1s, fit)
         return replace(self, gravity_1s=shift_1s(self.gravity_1s, fit), activity_1s=shift_1s(self.activity_1s, fit),
+                       rest_1s=rest,
                        valid_1s=apply_clock_fit(self.valid_1s, fit, fs_hz=1.0),
                        moves=shift_events(self.moves, fit, duration_s),
                        envelope_max_1s=shift_1s(self.envelope_max_1s, fit))
 
 
-def leg_signals(prepared: PreparedLeg, params: Params) -> LegSignals:
-    """Gravity (per second), envelope and noise floor of one prepared leg, all in g.
+def leg_noise(prepared: PreparedLeg) -> SensorNoise:
+    """The leg's raw-sample noise (``prepare_leg`` measures it); measured on the grid if a leg lacks it."""
+    if prepared.noise is not None:
+        return prepared.noise
+    return estimate_sensor_noise(prepared.accel_g, fs_hz=prepared.fs_hz)
 
-    Gravity: the edge-preserving running median of the per-second means (``params.prepare.gravity_window_s``);
-    envelope: the dynamic acceleration's magnitude smoothed over ``params.detect.smooth_s``; floor: the
-    ``floor_max_s`` look-back maximum, then ``floor_min_s`` look-back minimum of the envelope (MATPLM's EMG
-    baseline, docs/scoring.md §1.2).
+
+def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | None = None,
+                known_first: FloatArray | None = None, known_before: int = 0) -> LegSignals:
+    """Gravity (per second), deviation from rest and detection thresholds of one prepared leg, all in g.
+
+    Gravity: the edge-preserving running median of the per-second means (``params.prepare.gravity_window_s``).
+    The resting vector the detector measures deviations from is that same median taken over the seconds
+    between movements only (:func:`resting_vector_1s`): a dense run of LMs (an RLS patient awake, a dense PLM
+    series) would otherwise pull the median towards the movements, so that the leg never seems to return to
+    rest between them. Deviation: R and D over ``params.detect.window_s`` and the envelope
+    (:func:`lrm.signal.envelope.estimate_deviation`); thresholds: from the raw samples' noise and the measured
+    still level (:func:`lrm.signal.detect.estimate_thresholds`). ``known``/``known_first``/``known_before``: the
+    measured null's block medians already known, of the final and of the first pass (the online detector's
+    carried state).
     """
     fs = prepared.fs_hz
+    window_s = params.prepare.gravity_window_s
     mean_1s, ok_1s = per_second_mean(prepared.accel_g, prepared.valid, fs_hz=fs)
-    gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=params.prepare.gravity_window_s)
-    envelope = smooth_envelope(dynamic_magnitude(prepared.accel_g, gravity_1s, fs_hz=fs), fs_hz=fs,
-                               smooth_s=params.detect.smooth_s)
-    floor = estimate_noise_floor(envelope, prepared.valid, fs_hz=fs, max_s=params.detect.floor_max_s,
-                                 min_s=params.detect.floor_min_s)
-    return LegSignals(prepared, gravity_1s, envelope, floor, mean_1s)
+    gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=window_s)
+    noise = leg_noise(prepared)
+    d = params.detect
+    nf = null_factors(round(noise.fs_hz, 3), float(fs), float(d.window_s), float(d.smooth_s))
+    first = estimate_deviation(prepared.accel_g, gravity_1s, fs_hz=fs, window_s=d.window_s, smooth_s=d.smooth_s,
+                               noise_power_g2=3.0 * noise.white_max_g ** 2 * nf.grid_var,
+                               rest_error_1s=estimate_rest_error_1s(mean_1s, ok_1s, gravity_1s, window_s=window_s),
+                               keep_means=True, burst_power_g2=noise.white_max_g ** 2 * nf.burst_mean)
+    first_thresholds = estimate_thresholds(first, prepared.valid, noise, fs_hz=fs, params=d, known=known_first,
+                                           known_before=known_before)
+    moving = moving_seconds(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
+    still = ok_1s & ~moving
+    rest_1s = estimate_gravity_1s(mean_1s, still, window_s=window_s)
+    offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
+                               rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
+    deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g)
+    del first
+    thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
+                                     known_before=known_before)
+    return LegSignals(prepared, gravity_1s, mean_1s, deviation, thresholds, rest_1s, first_thresholds.medians)
 
 
-def detection_params(prepared: PreparedLeg, detect: DetectParams) -> DetectParams:
-    """The detection thresholds for this leg, never below the sensor's quantisation: 1.5 LSB (g) to start an
-    LM, 0.75 LSB to continue it (a single quantisation step of noise is not a movement)."""
-    return replace(detect, high_g=max(detect.high_g, 1.5 * prepared.resolution_g),
-                   low_g=max(detect.low_g, 0.75 * prepared.resolution_g))
+MASK_MAX_S = 15.0
+"""Movements up to this long (s) are left out of the resting vector's median: LMs and bilateral CLMs
+(<= 15 s, docs/scoring.md §1.2 step 4). Longer ones are walking or lasting changes of posture, where the
+gravity estimate must follow the leg."""
 
 
-def detect_leg_movements(signals: LegSignals, params: Params, *, side: str) -> pd.DataFrame:
+def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
+                   gravity_1s: FloatArray, *, fs_hz: float, params: Params) -> npt.NDArray[np.bool_]:
+    """Seconds (s,) touched by a movement that returns the leg to rest (at most :data:`MASK_MAX_S` long, and
+    leaving the orientation turned by less than ``params.posture.change_angle_deg``), found against the plain
+    gravity estimate (a first pass of the detection's event logic), plus one second on each side. A roll-over
+    or a restless reposition is left in: the gravity estimate must switch to the new orientation there."""
+    from lrm.signal.detect import find_lm_intervals, normalised_activity
+    from lrm.signal.posture import orientation_change_deg
+
+    hi, lo = normalised_activity(first, thresholds, fs_hz=fs_hz)
+    iv = find_lm_intervals(hi, lo, valid, fs_hz=fs_hz, params=params.detect)
+    n_seconds = gravity_1s.shape[0]
+    k = int(round(fs_hz))
+    iv = iv[(iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz]
+    turn = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
+    iv = iv[turn < params.posture.change_angle_deg]
+    delta = np.zeros(n_seconds + 1, np.int32)
+    np.add.at(delta, np.clip(iv[:, 0] // k - 1, 0, n_seconds), 1)
+    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + 1, 0, n_seconds), -1)
+    return np.cumsum(delta[:-1]) > 0
+
+
+def detect_leg_movements(signals: LegSignals, params: Params, *, side: str, first_index: int = 0) -> LegDetection:
     """The detection step: one leg's movements from its signals (the swap point for a new detector).
 
-    Returns the events table of :func:`lrm.signal.detect.detect_lms`: one row per movement, ``onset_s`` and
-    ``offset_s`` in s since the grid origin (the recording start), ``peak_g``, ``burst_s``, ``half_peak_s``
-    and the morphology flag (docs/scoring.md §1.2 steps 1 and 5).
+    Returns a :class:`~lrm.signal.detect.LegDetection` whose ``moves`` is the events table: one row per
+    movement, ``onset_s`` and ``offset_s`` in s since the grid origin (the recording start; ``first_index``:
+    the grid index of the signals' first sample, for a window of the night), ``peak_g``, ``burst_s``,
+    ``half_peak_s`` and the morphology flag (docs/scoring.md §1.2 steps 1 and 5).
     """
     p = signals.prepared
-    return detect_lms(signals.envelope, signals.floor, p.valid, fs_hz=p.fs_hz, side=side,
-                      params=detection_params(p, params.detect))
+    return detect_leg(signals.deviation, signals.thresholds, p.valid, fs_hz=p.fs_hz, side=side, params=params.detect,
+                      first_index=first_index)
 
 
 def with_bursts(moves: pd.DataFrame, leg: Leg, origin_s: float) -> pd.DataFrame:
@@ -191,13 +275,19 @@ def process_leg(leg: Leg, *, origin_s: float, n_grid: int, params: Params,
     -------
     LegResult
         Repairs are in ``prepared.repairs``, not warned (the caller warns in leg order).
+
+    Raises
+    ------
+    InputError
+        A raw rate below 10 Hz (:func:`lrm.signal.detect.check_rate`), or unusable samples (``prepare_leg``).
     """
     prepared = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare, warn=False)
+    check_rate(prepared.raw_fs_hz, prepared.source)
     signals = leg_signals(prepared, params)
     if on_activity is not None:
         on_activity(signals.activity())
-    moves = detect_leg_movements(signals, params, side=leg.side)
-    moves = with_bursts(moves, leg, origin_s)
+    detection = detect_leg_movements(signals, params, side=leg.side)
     fs = prepared.fs_hz
     return LegResult(prepared, signals.gravity_1s, oscillation_1s(signals), per_second(prepared.valid, fs, "all"),
-                     moves, per_second(signals.envelope, fs, "max"))
+                     with_bursts(detection.moves, leg, origin_s), per_second(signals.envelope, fs, "max"),
+                     signals.thresholds, signals.rest_1s)

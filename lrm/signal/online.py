@@ -1,12 +1,14 @@
 """Online (streaming) leg-movement detection: the offline detector, run on buffered windows with carried state.
 
-Every step of the offline per-leg chain (:mod:`lrm.signal.leg`: grid, gravity, envelope, noise floor, detection) is
-local in time: a grid sample's envelope and floor depend on the data at most ``lookahead_s`` after it
-(gap margins, the centred gravity median, the envelope smoothing) and at most ``history_s`` before it (the
-60 s look-back floor). :class:`OnlineDetector` therefore keeps a short window of raw samples and, every
-``update_s`` of data, runs the *same* functions as the offline analysis (``lrm.signal.leg.leg_signals``,
-``lrm.signal.leg.detect_leg_movements``) on that window. It then finalises the LMs that lie entirely in the part of
-the window whose values are already those of the whole night:
+Every step of the offline per-leg chain (:mod:`lrm.signal.leg`: grid, gravity, deviation from rest,
+thresholds, detection) is local in time: a grid sample's statistics depend on the data at most
+``lookahead_s`` after it (gap margins, the centred gravity median and the resting vector's uncertainty near
+a lasting change, the statistics' windows) and at most ``history_s`` before it. The thresholds' measured
+null reads the blocks of the last five minutes (``DetectParams.null_window_s``): their medians are carried
+as state once final, so the window need not hold them. :class:`OnlineDetector` therefore keeps a short
+window of raw samples and, every ``update_s`` of data, runs the *same* functions as the offline analysis
+(``lrm.signal.leg.leg_signals``, ``lrm.signal.leg.detect_leg_movements``) on that window. It then finalises
+the LMs that lie entirely in the part of the window whose values are already those of the whole night:
 
 - the *trusted* end ``p``: ``lookahead_s`` before the newest sample (and before the start of any gap that
   ended less than ``lookahead_s`` ago: the gravity bridge across a gap needs data after it);
@@ -15,21 +17,25 @@ the window whose values are already those of the whole night:
   ``c`` is the night's. LMs with onset >= ``c`` that end before the new commit point are final.
 
 The window starts ``history_s`` before ``c`` (further back across a recent gap, so the gravity bridge sees
-the last good second before it, as offline does). Both follow the gravity median's reach
-(``lrm.signal.gravity.gravity_reach_s``: one 41 s window each way by default). Latency:
-``lookahead_s + update_s + min_quiet_s`` (~58 s with the defaults: 47 s look-ahead, updates every 10 s;
-each update re-runs a ~200 s window, so halving ``update_s`` doubles the CPU); memory: the window,
-``history_s`` (~149 s) plus the look-ahead, ~200 s of raw samples per leg in steady state.
+the last good second before it, as offline does), on a block boundary of the measured null. Both follow the
+gravity median's reach (``lrm.signal.gravity.gravity_reach_s``: one 41 s window each way by default) and the
+resting vector's uncertainty near lasting changes (``lrm.signal.envelope.rest_error_reach_s``: 66 s ahead).
+Latency: ``lookahead_s + update_s + min_quiet_s`` (~160 s with the defaults: ~130 s look-ahead, updates every
+30 s; each update re-runs a window of ~280 s, so halving ``update_s`` doubles the CPU: at 10 s two 100 Hz legs
+took 0.18 % of a core, at 30 s ~0.06 %, benchmarks/run.py); memory: the window, ``history_s`` (~150 s) plus the
+look-ahead, ~280 s of raw samples per leg in steady state.
 
 Equivalence with the offline analysis (tests/signal/test_online.py): for the same samples, the same grid
-origin and ``finish(end_s=recording end)``, the finalised LMs equal ``detect_lms`` on the prepared leg
-(:func:`detect_leg_lms_offline`): onsets, offsets, burst times and the morphology flag bit for bit, ``peak_g``
-to float32 rounding (relative 1e-6: a running-sum filter's rounding depends on where its array starts, so
-in principle a threshold met to within one float32 step could also move an onset by one grid sample);
-and with these documented limits:
+origin, the same sensor noise model and ``finish(end_s=recording end)``, the finalised LMs equal the per-leg
+chain's on the prepared leg (:func:`detect_leg_lms_offline`): onsets, offsets, burst times and the
+morphology flag bit for bit (edges in whole ms), ``peak_g`` to float32 rounding (relative 1e-6: a running-sum
+filter's rounding depends on where its array starts, so in principle a threshold met to within one float32
+step could also move an onset by one grid sample); and with these documented limits:
 
-- the sensor resolution (which only matters when 1.5 LSB exceeds ``DetectParams.high_g``, i.e. a sensor
-  coarser than 8 mg) is estimated from the first ``resolution_s`` of data instead of the whole night;
+- the sensor's noise model (white noise and quantisation step, ``lrm.signal.noise``) is measured from the
+  first ``noise_s`` of data (or given as ``noise``) instead of the whole night: it reads the stillest tenth
+  of that time, so first minutes spent mostly moving still give the sensor's noise, but minutes of nothing
+  but walking raise it, and with it the thresholds, for the whole recording;
 - samples must arrive in time order: non-finite rows and samples not later than the previous one are
   dropped (the offline analysis sorts and de-duplicates them instead);
 - a single movement (active segment) longer than ``max_pending_s`` is cut (walking, never an LM).
@@ -44,7 +50,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,10 +58,12 @@ import pandas as pd
 
 from lrm.io.recording import Leg
 from lrm.params import Params
-from lrm.signal.detect import find_lm_intervals, runs, thresholds
+from lrm.signal.detect import runs
+from lrm.signal.envelope import LASTING_CHECK_S, REST_TRACK_S, rest_error_reach_s
 from lrm.signal.gravity import gravity_reach_s
-from lrm.signal.leg import detect_leg_movements, detection_params, leg_signals
-from lrm.signal.prepare import PreparedLeg, _resolution, block_means, interp_rows, prepare_leg
+from lrm.signal.leg import MASK_MAX_S, detect_leg_movements, leg_signals
+from lrm.signal.noise import SensorNoise, estimate_sensor_noise
+from lrm.signal.prepare import PreparedLeg, block_means, interp_rows, prepare_leg
 
 __all__ = ["OnlineLM", "OnlineDetector", "detect_leg_lms_offline"]
 
@@ -91,14 +98,15 @@ class OnlineDetector:
     params : Params
         Analysis parameters (the same as the offline analysis).
     update_s : float
-        Run the window every this many seconds of new data (latency vs CPU; 10 s: ~0.05% of a core per
-        100 Hz leg on a 2.8 GHz Xeon).
+        Run the window every this many seconds of new data (latency vs CPU; 30 s: ~0.03 % of a core per
+        100 Hz leg; the live count is a running total, for which 2-3 min of latency is no loss).
     hole_periods : float or None
         Also treat a hole longer than this many nominal periods as a known gap starting one period after
         the last sample, as ``lrm record`` recordings list their gaps (``Leg.gaps``). None: only
         ``PrepareParams.gap_s`` holes count (any other reader).
-    resolution_g : float or None
-        Sensor resolution in g (thresholds never go below 1.5 LSB); None = estimated from the data.
+    noise : SensorNoise or None
+        The sensor's white noise and quantisation step (``lrm.signal.noise``); None = measured from the first
+        ``noise_s`` of data.
     max_pending_s : float
         Longest active stretch (s) kept whole; longer ones are cut (bounds memory).
 
@@ -112,12 +120,12 @@ class OnlineDetector:
     >>> x[15000:15050, 0] += 0.3
     >>> lms = [lm for i in range(0, t.size, 50) for lm in det.push(t[i : i + 50], x[i : i + 50])]
     >>> [(round(lm.onset_s, 2), round(lm.offset_s, 2)) for lm in lms + det.finish()]
-    [(299.92, 301.12)]
+    [(299.97, 301.04)]
     """
 
     def __init__(self, *, fs_hz: float, origin_s: float, side: str = "left", params: Params | None = None,
-                 update_s: float = 10.0, hole_periods: float | None = None, resolution_g: float | None = None,
-                 max_pending_s: float = 1800.0, resolution_s: float = 60.0) -> None:
+                 update_s: float = 30.0, hole_periods: float | None = None, noise: SensorNoise | None = None,
+                 max_pending_s: float = 1800.0, noise_s: float = 120.0) -> None:
         if not fs_hz > 0:
             raise ValueError(f"fs_hz must be > 0 Hz, got {fs_hz}")
         if not update_s > 0:
@@ -129,14 +137,23 @@ class OnlineDetector:
         self.update_s = float(update_s)
         self.hole_periods = hole_periods
         self.max_pending_s = float(max_pending_s)
-        self.resolution_s = float(resolution_s)
+        self.noise_s = float(noise_s)
         pp, dp = self.params.prepare, self.params.detect
         self.grid_hz = float(pp.work_fs_hz)
         self.per_s = int(round(self.grid_hz))            # grid samples per second (a whole number)
         self.q = max(1, int(round(self.fs_hz / self.grid_hz)))
         reach = gravity_reach_s(pp.gravity_window_s)
-        self.lookahead_s = pp.gap_s + pp.gap_margin_s + reach + dp.smooth_s + 3.0
-        self.history_s = dp.floor_min_s + dp.floor_max_s + dp.smooth_s + 2 * reach + pp.gap_margin_s + 4.0
+        # the resting vector at a second reads the movements (<= MASK_MAX_S) a gravity window around it, which
+        # a first pass found against the plain gravity estimate (reach, and the resting vector's uncertainty)
+        mask_reach = reach + MASK_MAX_S + 1.0
+        ahead = mask_reach + max(reach, rest_error_reach_s(pp.gravity_window_s))
+        self.lookahead_s = pp.gap_s + pp.gap_margin_s + ahead + dp.window_s + dp.smooth_s + 3.0
+        behind = mask_reach + 2 * reach + reach // 2 + LASTING_CHECK_S + REST_TRACK_S / 2
+        self.history_s = behind + dp.window_s + dp.smooth_s + pp.gap_margin_s + 4.0
+        self.per_block = max(1, int(round(dp.null_block_s * self.grid_hz)))   # grid samples per null block
+        self._back_reach = int(np.ceil((behind + dp.window_s) * self.grid_hz))
+        self._medians: list[npt.NDArray[np.float32]] = []   # final null medians of blocks 0, 1, ... (state)
+        self._first_medians: list[npt.NDArray[np.float32]] = []   # the first pass's (lrm.signal.leg)
         self.n_quiet = max(1, int(round(dp.min_quiet_s * self.grid_hz)))
         self._pending_t: list[npt.NDArray[np.float64]] = []   # pushed, not yet checked
         self._pending_x: list[npt.NDArray[np.float32]] = []
@@ -147,7 +164,7 @@ class OnlineDetector:
         self._gaps: list[tuple[float, float]] = []        # known gaps (absolute s), as prepare_leg sees them
         self._commit = 0                                   # grid index: start of known quiet (or 0)
         self._done_t = -math.inf                           # newest sample time at the last window run
-        self._resolution = resolution_g
+        self._noise = noise
         self._lms: list[OnlineLM] = []
         self.dropped = 0
 
@@ -156,6 +173,11 @@ class OnlineDetector:
     def lms(self) -> tuple[OnlineLM, ...]:
         """Every LM finalised so far, in time order."""
         return tuple(self._lms)
+
+    @property
+    def noise(self) -> SensorNoise | None:
+        """The sensor noise model in use (None until measured from the first ``noise_s`` of data)."""
+        return self._noise
 
     @property
     def latest_s(self) -> float:
@@ -182,10 +204,10 @@ class OnlineDetector:
         if self._n_buf == 0:
             return []
         self._done_t = self._last_t
-        if self._resolution is None:
-            if self._last_t - float(self._t[0][0]) < self.resolution_s:
+        if self._noise is None:
+            if self._last_t - float(self._t[0][0]) < self.noise_s:
                 return []
-            self._resolution = _pipeline_resolution(np.concatenate(self._x))
+            self._noise = estimate_sensor_noise(np.concatenate(self._x), fs_hz=self.fs_hz)
         return self._run(final=False)
 
     def finish(self, end_s: float | None = None) -> list[OnlineLM]:
@@ -196,8 +218,8 @@ class OnlineDetector:
         self._ingest()
         if self._n_buf == 0:
             return []
-        if self._resolution is None:
-            self._resolution = _pipeline_resolution(np.concatenate(self._x))
+        if self._noise is None:
+            self._noise = estimate_sensor_noise(np.concatenate(self._x), fs_hz=self.fs_hz)
         end = self._last_t if end_s is None else max(float(end_s), self._last_t)
         return self._run(final=True, end_s=end)
 
@@ -261,34 +283,48 @@ class OnlineDetector:
             return []
         accel, valid = self._grid(t[: m * self.q], x[: m * self.q], i0, i1)
         prep = PreparedLeg(self.side, accel, valid, fs, np.empty((0, 2)), self.fs_hz, None, (), self.side,
-                           float(self._resolution or 0.0))
-        sig = leg_signals(prep, self.params)
-        dparams = detection_params(prep, self.params.detect)
+                           self._noise.lsb_g, self._noise)
+        g0 = i0 // self.per_block                              # the window starts on a block boundary
+        n_back = max(1, int(round(self.params.detect.null_window_s / self.params.detect.null_block_s)))
+        k0 = max(0, g0 - n_back)
+        known = np.asarray(self._medians[k0:], np.float32).reshape(-1, 2)
+        known_first = np.asarray(self._first_medians[k0:], np.float32).reshape(-1, 2)
+        sig = leg_signals(prep, self.params, known=known, known_first=known_first, known_before=g0 - k0)
+        det = detect_leg_movements(sig, self.params, side=self.side, first_index=i0)
+        self._keep_medians(self._medians, det.medians, g0, i0, trusted)
+        self._keep_medians(self._first_medians, sig.first_medians, g0, i0, trusted)
         c = self._commit - i0
         if final:
             new_commit = i1 - i0
         else:
-            new_commit = self._next_commit(sig.envelope, sig.floor, valid, dparams, c, trusted - i0)
-        out: list[OnlineLM] = []
-        found = find_lm_intervals(sig.envelope, sig.floor, valid, fs_hz=fs, params=dparams)
-        if ((found[:, 0] >= c) & (found[:, 1] <= new_commit)).any():   # the full table only when needed
-            table = detect_leg_movements(sig, self.params, side=self.side)
-            on = np.rint(table["onset_s"].to_numpy() * fs).astype(np.int64)
-            off = np.rint(table["offset_s"].to_numpy() * fs).astype(np.int64)
-            peak, burst = table["peak_g"].to_numpy(), table["burst_s"].to_numpy()
-            morph = table["morphology_ok"].to_numpy()
-            out = [OnlineLM(float(i0 + on[k]) / fs, float(i0 + off[k]) / fs, float(peak[k]), float(burst[k]),
-                            bool(morph[k])) for k in np.flatnonzero((on >= c) & (off <= new_commit))]
+            new_commit = self._next_commit(det.offset_ratio, valid, c, trusted - i0)
+        table = det.moves
+        on, off = det.intervals[:, 0] - i0, det.intervals[:, 1] - i0
+        onset, offset = table["onset_s"].to_numpy(), table["offset_s"].to_numpy()
+        peak, burst = table["peak_g"].to_numpy(), table["burst_s"].to_numpy()
+        morph = table["morphology_ok"].to_numpy()
+        out = [OnlineLM(float(onset[k]), float(offset[k]), float(peak[k]), float(burst[k]), bool(morph[k]))
+               for k in np.flatnonzero((on >= c) & (off <= new_commit))]
         self._lms.extend(out)
         self._commit = i0 + new_commit
         self._trim()
         return out
 
-    def _next_commit(self, env: npt.NDArray[np.float32], floor: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_],
-                     dparams: Any, c: int, p: int) -> int:
+    def _keep_medians(self, state: list[npt.NDArray[np.float32]], medians: npt.NDArray[np.float32] | None, g0: int,
+                      i0: int, trusted: int) -> None:
+        """Carry the null medians of the blocks that became final in this window: wholly before the trusted
+        end, and far enough after the window's start for the statistics there to be the night's."""
+        if medians is None:
+            return
+        first_final = 0 if i0 == 0 else -(-(i0 + self._back_reach) // self.per_block)
+        for g in range(len(state), g0 + medians.shape[0]):
+            if (g + 1) * self.per_block > trusted or g < max(first_final, g0):
+                break
+            state.append(medians[g - g0])
+
+    def _next_commit(self, offset_ratio: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], c: int, p: int) -> int:
         """The latest index in [c, p) that starts ``n_quiet`` trusted quiet samples (the offset rule's quiet)."""
-        _, lo = thresholds(floor[c:p], dparams)
-        quiet = ~((env[c:p] > lo) & valid[c:p])
+        quiet = ~((offset_ratio[c:p] > 1.0) & valid[c:p])
         r = runs(quiet)
         long_runs = r[(r[:, 1] - r[:, 0]) >= self.n_quiet]
         if long_runs.shape[0]:
@@ -308,14 +344,18 @@ class OnlineDetector:
         return int(np.floor((end - self.origin_s) * self.grid_hz))
 
     def _window_start(self) -> int:
-        """First grid index of the window: whole second, ``history_s`` before the commit, before recent gaps."""
+        """First grid index of the window: on a null block's boundary, ``history_s`` before the commit, before
+        recent gaps."""
         pp = self.params.prepare
         start_s = self._commit / self.grid_hz - self.history_s
-        reach = pp.gap_margin_s + gravity_reach_s(pp.gravity_window_s) + 3.0
+        # the next null block to finish must be computable from this window (see _keep_medians)
+        done = min(len(self._medians), len(self._first_medians))
+        start_s = min(start_s, (done * self.per_block - self._back_reach) / self.grid_hz - 1.0)
+        reach = pp.gap_margin_s + gravity_reach_s(pp.gravity_window_s) + MASK_MAX_S + 1.0 + 3.0   # + masked seconds
         for g0, g1 in sorted(self._gaps, reverse=True):   # latest first: a chain of close gaps moves it on
             if g0 - self.origin_s < start_s + reach and g1 - self.origin_s > start_s - reach:
                 start_s = min(start_s, g0 - self.origin_s - reach)
-        return max(0, int(np.floor(start_s)) * self.per_s)
+        return max(0, int(np.floor(start_s * self.grid_hz / self.per_block)) * self.per_block)
 
     def _grid(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float32], i0: int, i1: int
               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
@@ -360,16 +400,18 @@ class OnlineDetector:
     _raw_start_is_first = True
 
 
-def _pipeline_resolution(x: npt.NDArray[np.float32]) -> float:
-    return float(_resolution(x))
-
-
-def detect_leg_lms_offline(leg: Leg, *, origin_s: float, end_s: float, params: Params | None = None) -> pd.DataFrame:
+def detect_leg_lms_offline(leg: Leg, *, origin_s: float, end_s: float, params: Params | None = None,
+                           noise: SensorNoise | None = None) -> pd.DataFrame:
     """The offline reference: the per-leg chain's detection (:mod:`lrm.signal.leg`) on one leg prepared as
     ``lrm.pipeline.analyze`` does (before the second leg's clock alignment). Times in s since ``origin_s``;
-    the grid ends at ``end_s``."""
+    the grid ends at ``end_s``. ``noise``: the sensor noise model to use instead of the whole night's (e.g.
+    an online detector's, to compare the two chains on the same model)."""
+    from dataclasses import replace
+
     params = params or Params()
     fs = float(params.prepare.work_fs_hz)
     n_grid = int(np.floor((end_s - origin_s) * fs)) + 1
     prep = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare)
-    return detect_leg_movements(leg_signals(prep, params), params, side=leg.side)
+    if noise is not None:
+        prep = replace(prep, noise=noise, resolution_g=noise.lsb_g)
+    return detect_leg_movements(leg_signals(prep, params), params, side=leg.side).moves

@@ -4,7 +4,9 @@ docs/scoring.md §5: lying puts the shank near horizontal, so gravity lies acros
 with the feet down puts gravity along it. The sensor may be strapped at any rotation, so the tibia's axis
 in sensor coordinates is learnt from the night itself: while walking the shank is upright on average, so
 the mean gravity direction over walking bouts is the tibia axis. Roll-overs turn the leg by ~20-120 deg
-within 0.5-3 s and the new orientation lasts; they are labelled ``posture_change``, not LMs.
+within 0.5-3 s and the new orientation lasts, restless adjustments by a few degrees; both are labelled
+``posture_change``, not LMs (an LM returns the leg to where it was). Walking is found per second from
+sustained hard movement with the shank upright, and every movement in or next to a walking bout is walking.
 """
 
 from __future__ import annotations
@@ -18,10 +20,21 @@ import pandas as pd
 from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
-__all__ = ["Posture", "estimate_posture", "classify_movements", "WALK_ACTIVITY_G"]
+__all__ = ["Posture", "estimate_posture", "classify_movements", "orientation_change_deg", "WALK_ACTIVITY_G"]
 
 WALK_ACTIVITY_G = 0.08
 """Mean envelope (g) over a second above which the leg is moving hard (gait swings the shank 15-30 deg)."""
+
+WALK_HOLE_S = 3
+"""Pauses up to this many seconds inside a run of hard movement do not end a walking bout: a turn, a stop
+at a door or a freezing episode (docs/scoring.md §5; gait's steps come every 0.4-0.8 s, so a pause of 3 s is
+not walking's own rhythm, but it is still the same bout)."""
+
+WALK_MARGIN_S = 3.0
+"""Movements within this many seconds of a walking bout belong to it (the first and last steps, the
+shifts of weight when stopping), so steps never become LMs."""
+
+
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,12 +63,12 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     """Lying/upright and walking per second from gravity (s, 3) in g and the mean envelope (s,) in g.
 
     Walking: runs of at least ``walk_min_s`` seconds of mean envelope above :data:`WALK_ACTIVITY_G`
-    (holes of 1-2 s closed). The tibia axis is the mean gravity direction over those runs; without any
+    (pauses of up to :data:`WALK_HOLE_S` s closed). The tibia axis is the mean gravity direction over those runs; without any
     (e.g. sensors put on in bed) the axis is unknown and every valid second counts as lying.
     """
     moving = (activity_1s > WALK_ACTIVITY_G) & ok_1s
     holes = runs(~moving)
-    short = holes[(holes[:, 1] - holes[:, 0] <= 2) & (holes[:, 0] > 0)]
+    short = holes[(holes[:, 1] - holes[:, 0] <= WALK_HOLE_S) & (holes[:, 0] > 0)]
     for a, b in short:  # few
         moving[a:b] = True
     bouts = runs(moving)
@@ -76,14 +89,20 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     return Posture(lying, elevation, walking, axis)
 
 
-def _orientation_change_deg(gravity_1s: npt.NDArray[np.float32], onset_s: npt.NDArray, offset_s: npt.NDArray,
+def orientation_change_deg(gravity_1s: npt.NDArray[np.float32], onset_s: npt.NDArray, offset_s: npt.NDArray,
                             lead_s: float) -> npt.NDArray[np.float64]:
-    """Angle (deg) between the resting orientation ``lead_s`` before the onset and after the offset."""
+    """Angle (deg) between the resting orientation ``lead_s`` before the onset and after the offset (movements
+    in time order), taken no further than the seconds just outside the neighbouring movements: the rest
+    between two movements belongs to both."""
     s = gravity_1s.shape[0]
     if s == 0 or onset_s.size == 0:
         return np.zeros(onset_s.size)
-    before = np.clip(np.floor(onset_s - lead_s).astype(np.int64), 0, s - 1)
-    after = np.clip(np.ceil(offset_s + lead_s).astype(np.int64), 0, s - 1)
+    prev_off = np.concatenate(([-np.inf], np.maximum.accumulate(offset_s)[:-1]))
+    next_on = np.concatenate((onset_s[1:], [np.inf]))
+    before_s = np.maximum(onset_s - lead_s, np.minimum(prev_off + 1.0, onset_s - 1.0))
+    after_s = np.minimum(offset_s + lead_s, np.maximum(next_on - 1.0, offset_s + 1.0))
+    before = np.clip(np.floor(before_s).astype(np.int64), 0, s - 1)
+    after = np.clip(np.ceil(after_s).astype(np.int64), 0, s - 1)
     u = _unit(gravity_1s)
     cos = np.clip((u[before] * u[after]).sum(axis=1), -1.0, 1.0)
     return np.degrees(np.arccos(cos))
@@ -93,44 +112,24 @@ def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt
                        posture: dict[str, Posture], params: PostureParams = PostureParams()) -> dict[str, pd.DataFrame]:
     """Label each leg's movements ``lm``, ``posture_change`` or ``walking`` (column ``type``).
 
-    Adds ``angle_deg`` (lasting orientation change). A movement is a posture change when its leg's
-    orientation stays turned by >= ``change_angle_deg`` and the other leg (when recorded and moving at the
-    same time, +-1 s) turned by at least half that; or when one leg alone turns by twice that (an LM
-    returns the leg to where it was). It is walking when it lasts >= ``walk_min_s``, lies mostly in the
-    posture step's walking bouts and the shank is upright just before or just after it (an LM in bed
-    starts and ends lying, however high it lifts the leg).
+    Adds ``angle_deg``, the lasting change of the leg's resting orientation (deg) across the movement. A
+    movement is walking when it comes within :data:`WALK_MARGIN_S` of one of the leg's walking bouts
+    (sustained hard movement with the shank upright, :func:`estimate_posture`), whatever its length: steps
+    never become LMs. Otherwise it is a posture change when the leg rests turned by >= ``change_angle_deg``
+    after it (an LM returns the leg to where it was), and an LM when not.
     """
     out: dict[str, pd.DataFrame] = {}
-    angles = {side: _orientation_change_deg(gravity_1s[side], t["onset_s"].to_numpy(), t["offset_s"].to_numpy(),
-                                            params.change_window_s) for side, t in moves.items()}
     for side, table in moves.items():
         t = table.copy()
         on, off = t["onset_s"].to_numpy(), t["offset_s"].to_numpy()
-        ang = angles[side]
-        other = [s for s in moves if s != side]
-        both = np.zeros(len(t), bool)
-        if other:
-            o = moves[other[0]]
-            o_on, o_off, o_ang = o["onset_s"].to_numpy(), o["offset_s"].to_numpy(), angles[other[0]]
-            # for each movement, the largest angle among the other leg's overlapping movements
-            j0 = np.searchsorted(o_off, on - 1.0)  # first other movement ending after on - 1
-            j1 = np.searchsorted(o_on, off + 1.0)  # first other movement starting after off + 1
-            for i in np.flatnonzero((j1 > j0) & (ang >= params.change_angle_deg)):
-                both[i] = o_ang[j0[i] : j1[i]].max() >= 0.5 * params.change_angle_deg
-        else:
-            both[:] = True
-        is_posture = ((ang >= params.change_angle_deg) & both) | (ang >= 2 * params.change_angle_deg)
+        ang = orientation_change_deg(gravity_1s[side], on, off, params.change_window_s)
+        is_posture = ang >= params.change_angle_deg
         p = posture[side]
-        sec_on = np.clip(on.astype(np.int64), 0, max(p.walking.size - 1, 0))
-        sec_off = np.clip(np.ceil(off).astype(np.int64), 1, max(p.walking.size, 1))
+        n = p.walking.size
         cum_walk = np.concatenate(([0], np.cumsum(p.walking)))
-        walk_frac = (cum_walk[sec_off] - cum_walk[sec_on]) / np.maximum(sec_off - sec_on, 1)
-        # walking: mostly inside the posture step's walking bouts (sustained hard movement, shank upright);
-        # a long LM that raises the shank in bed is not walking
-        before = np.clip(np.floor(on - params.change_window_s).astype(np.int64), 0, max(p.lying.size - 1, 0))
-        after = np.clip(np.ceil(off + params.change_window_s).astype(np.int64), 0, max(p.lying.size - 1, 0))
-        upright_around = ~p.lying[before] | ~p.lying[after] if p.lying.size else np.zeros(len(t), bool)
-        is_walk = ((off - on) >= params.walk_min_s) & (walk_frac >= 0.5) & upright_around
+        a = np.clip(np.floor(on - WALK_MARGIN_S).astype(np.int64), 0, n)
+        b = np.clip(np.ceil(off + WALK_MARGIN_S).astype(np.int64), 0, n)
+        is_walk = (cum_walk[b] - cum_walk[a]) > 0
         kind = np.where(is_walk, "walking", np.where(is_posture, "posture_change", "lm"))
         t["type"] = pd.array(kind, dtype="string")
         t["angle_deg"] = ang

@@ -20,6 +20,7 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.plausibility import LEFT_OUT, accel_limit_g, check_duration
 from lrm.io.recording import Leg
 from lrm.params import PrepareParams
+from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 
 __all__ = ["PreparedLeg", "prepare_leg", "block_means", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
            "sample_rate_hz", "grid_length"]
@@ -39,6 +40,8 @@ class PreparedLeg:
     clipping_pct : % of raw axis values at the declared full scale (None if the range is unknown).
     resolution_g : smallest step between raw values (g): the quantisation the thresholds must clear.
     repairs : human-readable notes on what was repaired.
+    noise : the raw samples' white noise per axis and quantisation step (``lrm.signal.noise``), measured
+        from the night itself; None only for legs built by hand without it.
     """
 
     side: str
@@ -51,6 +54,7 @@ class PreparedLeg:
     repairs: tuple[str, ...]
     source: str
     resolution_g: float = 0.0
+    noise: SensorNoise | None = None
 
     @property
     def coverage_pct(self) -> float:
@@ -122,7 +126,11 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         if x_max >= thr or x_min <= -thr:                        # counted only if the extremes reach it
             n_clip = np.count_nonzero(x >= thr) + np.count_nonzero(x <= -thr)
         clipping = float(100.0 * n_clip / x.size)
-    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, _resolution(x))
+    # the noise is measured at the stated rate, or at the measured one when the stated rate is off by more than
+    # a factor 2 (a damaged header: the samples' own spacing is then the truth; lrm.signal.null needs a real rate)
+    stated = float(leg.fs_hz)
+    noise = estimate_sensor_noise(x, fs_hz=stated if 0.5 * raw_fs <= stated <= 2.0 * raw_fs else float(raw_fs))
+    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, noise.lsb_g, noise)
 
 
 def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], rows: npt.NDArray[np.float32]
@@ -171,14 +179,6 @@ def block_means(x: npt.NDArray[np.float32], q: int) -> npt.NDArray[np.float32]:
     out = np.einsum("mkc->mc", x[: m * q].reshape(m, q, 3))
     out *= np.float32(1.0 / q)
     return out
-
-
-def _resolution(x: npt.NDArray[np.float32]) -> float:
-    """Smallest positive step (g) between distinct raw values of one axis (a sample of the night)."""
-    vals = np.unique(x[:: max(1, x.shape[0] // 200_000), 0])
-    steps = np.diff(vals)
-    steps = steps[steps > 1e-7]
-    return float(np.median(np.sort(steps)[:10])) if steps.size else 0.0
 
 
 def _repair(leg: Leg, src: str, *, warn: bool = True) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float64],

@@ -28,6 +28,12 @@ class LegQuality:
     clock_residual_s : RMS residual of the alignment (s); None when not estimated.
     repairs : what was repaired in the timestamps or values.
     warnings : data-quality warnings raised for this leg.
+    detection_limit_g : the smallest LM peak (g) detected with >= 90 % probability on this leg over the time in
+        bed (the whole recording without one), from its measured noise (``lrm.signal.limit``; LM peak = the
+        largest deviation of the acceleration from the leg's resting vector during the movement); None when
+        not computed.
+    noise_g : the raw samples' white noise, standard deviation of the noisiest axis in g (``lrm.signal.noise``).
+    lsb_g : the raw samples' quantisation step in g (0 when not quantised).
     """
 
     side: str
@@ -42,6 +48,9 @@ class LegQuality:
     clock_residual_s: float | None = None
     repairs: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    detection_limit_g: float | None = None
+    noise_g: float | None = None
+    lsb_g: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -49,9 +58,12 @@ class LegQuality:
         return d
 
 
-def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit) -> dict[str, LegQuality]:
-    """Data quality per leg (in ``prepared``'s order) with its warnings; ``fit`` is the second leg's clock."""
+def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
+                limits: Mapping[str, float | None] | None = None) -> dict[str, LegQuality]:
+    """Data quality per leg (in ``prepared``'s order) with its warnings; ``fit`` is the second leg's clock,
+    ``limits`` each leg's detection limit in g (``lrm.signal.detect.detection_limit_g``)."""
     out = {}
+    limits = limits or {}
     for k, (side, p) in enumerate(prepared.items()):
         gaps = p.gaps_s
         warn = []
@@ -66,5 +78,7 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit) -> dict[str,
             fs_hz=round(p.raw_fs_hz, 3),
             clock_offset_s=fit.offset_s if second else 0.0, clock_drift_ppm=fit.drift_ppm if second else 0.0,
             clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
+            detection_limit_g=limits.get(side), noise_g=None if p.noise is None else round(p.noise.white_max_g, 5),
+            lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6),
         )
     return out

@@ -26,12 +26,14 @@ __all__ = ["RestPeriod", "find_rest_period", "combine_legs"]
 class RestPeriod:
     """Lights-out and lights-on in s since the recording start; ``in_bed`` per second (bool).
 
-    ``source`` is "posture", "override" or "whole recording" (posture unknown). Out-of-bed excursions
-    inside [lights_out_s, lights_on_s) are False in ``in_bed``.
+    ``source`` is "posture", "override" or "none": no lying period was found (or the shank's orientation is
+    unknown) and none was given, so there is no time in bed (``lights_out_s``/``lights_on_s`` None,
+    ``in_bed`` all False) and no index is computed (docs/scoring.md §5). Out-of-bed excursions inside
+    [lights_out_s, lights_on_s) are False in ``in_bed``.
     """
 
-    lights_out_s: float
-    lights_on_s: float
+    lights_out_s: float | None
+    lights_on_s: float | None
     in_bed: npt.NDArray[np.bool_]
     source: str
 
@@ -80,7 +82,7 @@ def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_],
     valid : ndarray of bool (s,)
         At least one leg has data in that second.
     posture_known : bool
-        False when no upright period revealed the tibia axis: the whole recording is then the rest period.
+        False when no upright period revealed the tibia axis: no lying period can be found then.
     params : RestParams
         Bout length, joining and excursion length.
     lights_out_s, lights_on_s : float, optional
@@ -103,15 +105,17 @@ def find_rest_period(lying: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_],
         best = max(clusters, key=lambda c: int((c[:, 1] - c[:, 0]).sum()))
         start, source = float(best[0, 0]), "posture"
         end = _final_rising(all_bouts, float(best[-1, 1]), params)
-    else:
+    else:  # no lying period: none is invented; a given end still makes one (the other end: the data's)
         ok = np.flatnonzero(valid)
         start, end = (float(ok[0]), float(ok[-1] + 1)) if ok.size else (0.0, float(s))
         smooth = np.ones(s, bool)
-        source = "whole recording"
+        source = "none"
     if lights_out_s is not None:
         start, source = float(lights_out_s), "override"
     if lights_on_s is not None:
         end, source = float(lights_on_s), "override"
+    if source == "none":
+        return RestPeriod(None, None, np.zeros(s, bool), "none")
     if not end > start:
         raise InputError("lights-on", "", f"lights-on ({end:.0f} s) is not after lights-out ({start:.0f} s from the "
                          "recording start)", "check the two times")
@@ -124,8 +128,8 @@ def combine_legs(postures: Mapping[str, Posture], valid_1s: Mapping[str, npt.NDA
                  ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_], bool]:
     """The rest period's inputs from every leg's posture and validity per second, over the seconds all legs cover.
 
-    Returns ``(lying, any_valid, all_valid, posture_known)``: lying on any leg whose tibia axis is known (any
-    leg when none is), data on any leg, data on every leg, and whether any leg's axis is known.
+    Returns ``(lying, any_valid, all_valid, posture_known)``: lying on any leg whose tibia axis is known (none
+    when no leg's is), data on any leg, data on every leg, and whether any leg's axis is known.
     """
     n_sec = min(v.size for v in valid_1s.values())
     known = [side for side, p in postures.items() if p.axis is not None]
@@ -133,6 +137,6 @@ def combine_legs(postures: Mapping[str, Posture], valid_1s: Mapping[str, npt.NDA
     for side, valid in valid_1s.items():
         any_valid |= valid[:n_sec]
         all_valid &= valid[:n_sec]
-    for side in known or list(postures):
+    for side in known:
         lying |= postures[side].lying[:n_sec] & valid_1s[side][:n_sec]
     return lying, any_valid, all_valid, bool(known)

@@ -71,7 +71,7 @@ def cluster():
 def test_the_real_pipeline_survives_a_killed_worker_and_fails_only_the_bad_file(cohort, cluster, tmp_path):
     root, _ = cohort
     config = tmp_path / "params.toml"
-    config.write_text('rules = "aasm"\n[detect]\nhigh-g = 0.013\n')
+    config.write_text('rules = "aasm"\n[detect]\nmin-threshold-g = 0.013\n')
     result = run_batch([root], tmp_path / "out", params=config, scheduler=cluster.scheduler_address,
                        night_fn=real_night_dies_once)
     assert (tmp_path / "killed-b").exists()  # the worker running b really died
@@ -89,7 +89,7 @@ def test_the_real_pipeline_survives_a_killed_worker_and_fails_only_the_bad_file(
     digest = table["params_digest"].iloc[0]
     assert set(table["params_digest"][:3]) == {digest} and table["lrm_version"].notna().sum() == 3
     recorded = tomllib.loads((tmp_path / "out" / f"params-{digest}.toml").read_text())
-    assert recorded["rules"] == "aasm" and recorded["detect"]["high_g"] == 0.013
+    assert recorded["rules"] == "aasm" and recorded["detect"]["min_threshold_g"] == 0.013
     for name in ("time_in_bed_h", "quality_left_coverage_pct", "hypnic_jerk_count", "lm_index"):
         assert table[name].notna().sum() == 3, name
     summary = json.loads((tmp_path / "out" / "c" / "summary.json").read_text())

@@ -63,8 +63,8 @@ def test_analyze_aligns_an_edf_hypnogram_on_the_recording_clock(tmp_path, make_n
     write_simulation(sim, tmp_path / "night", native=True)
     start = datetime.fromtimestamp(sim.recording.start_s, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
     lag_s = sim.recording.start_s - start.replace(tzinfo=timezone.utc).timestamp()  # EDF starts on a whole second
-    n_epochs = 140  # 70 min: 30 min awake, then N2
-    notes = [edfio.EdfAnnotation(30.0 * i, 30.0, "Sleep stage W" if i < 60 else "Sleep stage 2") for i in range(n_epochs)]
+    n_epochs = 140  # 70 min: 45 min awake (through the first minutes of the night's PLM run), then N2
+    notes = [edfio.EdfAnnotation(30.0 * i, 30.0, "Sleep stage W" if i < 90 else "Sleep stage 2") for i in range(n_epochs)]
     edf = edfio.Edf([edfio.EdfSignal(np.zeros(n_epochs * 30), 1, label="EEG")], annotations=notes,
                     starttime=start.time(), recording=edfio.Recording(startdate=start.date()))
     edf.write(tmp_path / "stages.edf")
@@ -75,7 +75,7 @@ def test_analyze_aligns_an_edf_hypnogram_on_the_recording_clock(tmp_path, make_n
     import pandas as pd
 
     plms = pd.read_csv(tmp_path / "out" / "events.csv").query("in_plm_series == 1")
-    wake_end_s = 1800.0 - lag_s  # the EDF's 30 min of wake, in seconds since the recording start
+    wake_end_s = 2700.0 - lag_s  # the EDF's 45 min of wake, in seconds since the recording start
     assert len(plms) > 0 and (plms["onset_s"] < wake_end_s - 30).any() and (plms["onset_s"] > wake_end_s + 30).any()
     clear = (plms["onset_s"] - wake_end_s).abs() > 30  # away from the boundary epoch
     expected = plms["onset_s"].lt(wake_end_s).map({True: "W", False: "N2"})

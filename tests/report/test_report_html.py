@@ -51,7 +51,9 @@ def test_summary_comes_first_with_each_value_against_its_norm(night_dir):
     plm = f"{summary['plm_count']} · {summary['plm_index']:.1f}/h"
     assert plm in block and "≤ 15/h (adult; age not given)" in block
     assert "above" in block  # a PLMD night: the PLM index is flagged against 15/h
-    assert "Data coverage" in block and "Detection limit" in block and "not available" in block
+    assert "Data coverage" in block and "Detection limit" in block
+    limits = [q["detection_limit_g"] for q in summary["quality"].values() if q.get("detection_limit_g") is not None]
+    assert limits and all(f"{v:.3g} g" in block for v in limits)     # each leg's stated limit (issue 11)
     assert "Hypnic jerks (not counted as PLMs)" in block and "Physician review" in block
     assert f"{summary['periodicity_index']:.2f}" in block
 
@@ -63,7 +65,7 @@ def test_appendix_keeps_every_index_key_parameters_and_hashes(night_dir):
     for key in ("hypnic_jerk_count", "lm_index", "clm_index", "plm_series_count", "periodicity_index"):
         assert f'<td class="key">{key}</td>' in appendix
     assert '<td class="key">plms_index</td>' not in appendix  # null: no hypnogram, so left out
-    assert "wasm2016" in appendix and "imi_max_s" in appendix and "detect.high_g" in appendix
+    assert "wasm2016" in appendix and "imi_max_s" in appendix and "detect.min_threshold_g" in appendix
     assert summary["params_digest"] in appendix and summary["input_files"]["left"]["sha256"] in appendix
     assert "right.csv" in appendix
     assert f"lrm {summary['lrm_version']}" in appendix

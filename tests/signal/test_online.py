@@ -11,6 +11,7 @@ from lrm.io.recording import Leg
 from lrm.sim.night import simulate
 from lrm.sim.profiles import SimVariation
 from lrm.ble.online_feed import RecorderFeed
+from lrm.signal.noise import estimate_sensor_noise
 from lrm.signal.online import OnlineDetector, OnlineLM, detect_leg_lms_offline
 
 
@@ -45,7 +46,9 @@ def test_online_lms_equal_offline_exactly(seed, rate_hz, gaps_per_h, max_chunk):
     rng = np.random.default_rng(seed)
     for side, leg in rec.legs.items():
         ref = _offline_table(detect_leg_lms_offline(leg, origin_s=rec.start_s, end_s=rec.end_s))
-        det = OnlineDetector(fs_hz=leg.fs_hz, origin_s=rec.start_s, side=side)
+        # the same sensor noise model as the offline analysis (online measures it from the first minutes)
+        noise = estimate_sensor_noise(leg.accel_g, fs_hz=leg.fs_hz)
+        det = OnlineDetector(fs_hz=leg.fs_hz, origin_s=rec.start_s, side=side, noise=noise)
         got = _stream(det, leg, rng, max_chunk, rec.end_s)
         assert ref.shape[0] > 5, side                         # a night with movements to compare
         table = _as_table(got)
@@ -100,13 +103,15 @@ def agree_across_time_bases(ref_onset_s: np.ndarray, live_onset_s: np.ndarray, h
     the onset threshold, a morphology window met by a few ms) can split, merge, flip or start at another
     early crossing. The analysis counts LMs that pass the morphology check (docs/scoring.md §1.2 step 5), so those
     are compared: counts within 2 per hour of recording (at least 1), and >= 95 % of each side's onsets
-    matched one-to-one to the other's within 1 s (the validation's LM onset tolerance, lrm.validate).
+    matched one-to-one to the other's within 1 s (the validation's LM onset tolerance, lrm.validate), or all
+    but one.
     """
     from lrm.validate import match_onsets
 
     assert abs(ref_onset_s.size - live_onset_s.size) <= max(1, int(2 * hours)), (ref_onset_s.size, live_onset_s.size)
     in_ref, in_live = match_onsets(ref_onset_s, live_onset_s, 1.0)
-    assert in_ref.mean() >= 0.95 and in_live.mean() >= 0.95, (in_ref.mean(), in_live.mean())
+    for matched in (in_ref, in_live):   # >= 95 %, and as with the counts one borderline LM may flip
+        assert (~matched).sum() <= max(1, int(0.05 * matched.size)), (in_ref.mean(), in_live.mean())
 
 
 def test_recorder_feed_counts_lms_per_leg_and_maps_device_time():
@@ -127,10 +132,11 @@ def test_recorder_feed_counts_lms_per_leg_and_maps_device_time():
         assert 0 < live[side] <= len(final[side]) == feed.count(side)
         # on the feed's own host times (sample time + 0.02 s latency) the feed is the offline detection exactly
         shifted = replace(leg, t_s=leg.t_s + 0.02)
-        same = detect_leg_lms_offline(shifted, origin_s=feed.origin_s, end_s=rec.end_s + 0.02)
+        noise = feed.noise(side)                               # measured from the first minutes
+        same = detect_leg_lms_offline(shifted, origin_s=feed.origin_s, end_s=rec.end_s + 0.02, noise=noise)
         assert [lm.onset_s for lm in final[side]] == same["onset_s"].tolist()
         # on the sample times themselves the grid's phase moves by half a step: within the stated tolerance
-        ref = detect_leg_lms_offline(leg, origin_s=feed.origin_s, end_s=rec.end_s + 0.02)
+        ref = detect_leg_lms_offline(leg, origin_s=feed.origin_s, end_s=rec.end_s + 0.02, noise=noise)
         assert len(ref) > 10
         on = np.array([lm.onset_s for lm in final[side] if lm.morphology_ok])
         agree_across_time_bases(ref.loc[ref["morphology_ok"], "onset_s"].to_numpy(), on, hours=0.3)
