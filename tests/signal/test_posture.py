@@ -1,0 +1,91 @@
+"""lrm.signal.posture: lying vs upright from the shank's orientation learnt while walking, walking bouts, and
+each movement labelled LM, posture change or walking (docs/scoring.md §5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from lrm.params import PostureParams
+from lrm.signal.posture import WALK_ACTIVITY_G, classify_movements, estimate_posture, orientation_change_deg
+
+TIBIA = np.array([0.0, 0.0, 1.0])     # the shank's long axis in body coordinates: gravity along it when upright
+
+
+def _gravity(elevation_deg: np.ndarray, roll_deg: np.ndarray, mounting: Rotation) -> np.ndarray:
+    """Gravity (s, 3) in sensor axes for a shank at ``elevation_deg`` above horizontal, rolled about its axis."""
+    e, r = np.radians(elevation_deg), np.radians(roll_deg)
+    body = np.column_stack([np.cos(e) * np.cos(r), np.cos(e) * np.sin(r), np.sin(e)])
+    return mounting.apply(body).astype(np.float32)
+
+
+def _evening(seed: int) -> tuple[np.ndarray, np.ndarray, Rotation, slice, slice]:
+    """10 min walking (shank upright, 70-90 deg), 2 min standing, then 60 min lying in six 10 min positions
+    (0-40 deg: knees up now and then; rolled -90 to 90 deg), the sensor strapped at a random rotation."""
+    rng = np.random.default_rng(seed)
+    mounting = Rotation.random(random_state=seed)
+    walk, stand, lie = 600, 120, 3600
+    elevation = np.concatenate([rng.uniform(70, 90, walk), rng.uniform(80, 90, stand),
+                                np.repeat(rng.uniform(0, 40, 6), lie // 6)])
+    roll = np.concatenate([np.full(walk + stand, 10.0), np.repeat(rng.uniform(-90, 90, 6), lie // 6)])
+    activity = np.concatenate([rng.uniform(0.12, 0.4, walk), rng.uniform(0.0, 0.01, stand), rng.uniform(0.0, 0.01, lie)])
+    return (_gravity(elevation, roll, mounting), activity.astype(np.float32), mounting,
+            slice(0, walk), slice(walk + stand, walk + stand + lie))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_the_tibia_axis_is_learnt_from_walking_at_any_mounting(seed):
+    gravity, activity, mounting, walk, lie = _evening(seed)
+    p = estimate_posture(gravity, activity, np.ones(len(activity), bool))
+    assert p.axis is not None
+    assert np.degrees(np.arccos(abs(float(np.dot(p.axis, mounting.apply(TIBIA)))))) < 15
+    assert p.walking[walk].mean() > 0.95 and not p.walking[lie].any()
+    assert p.lying[lie].all() and not p.lying[walk].any()
+
+
+def test_without_walking_the_axis_is_unknown_and_every_second_counts_as_lying():
+    gravity, activity, _, _, lie = _evening(4)
+    p = estimate_posture(gravity[lie], activity[lie], np.ones(lie.stop - lie.start, bool))
+    assert p.axis is None and p.lying.all() and np.isnan(p.elevation_deg).all() and not p.walking.any()
+
+
+def test_a_pause_of_a_few_seconds_does_not_end_a_walking_bout_but_a_minute_does():
+    gravity, activity, _, _, _ = _evening(5)
+    activity = activity.copy()
+    activity[200:203] = 0.0                      # a turn at a door: 3 s
+    activity[400:460] = 0.0                      # a minute's stop
+    p = estimate_posture(gravity, activity, np.ones(len(activity), bool))
+    assert p.walking[195:210].all() and not p.walking[410:450].any()
+    assert WALK_ACTIVITY_G < 0.12                # the simulated gait lies above the threshold
+
+
+def _rotate_about(v: np.ndarray, axis: np.ndarray, deg: float) -> np.ndarray:
+    return Rotation.from_rotvec(np.radians(deg) * axis / np.linalg.norm(axis)).apply(v)
+
+
+@pytest.mark.parametrize("turn_deg", [20.0, 60.0, 120.0])
+def test_a_roll_over_is_a_lasting_turn_and_an_lm_returns_the_leg(turn_deg):
+    g0 = np.array([0.2, 0.1, 0.97]) / np.linalg.norm([0.2, 0.1, 0.97])
+    g1 = _rotate_about(g0, np.cross(g0, [1.0, -0.3, 0.1]), turn_deg)   # about an axis across the shank
+    gravity = np.vstack([np.tile(g0, (100, 1)), np.tile(g1, (100, 1))]).astype(np.float32)
+    onset, offset = np.array([50.0, 99.0]), np.array([52.0, 101.0])   # an LM at rest, then the roll-over
+    angles = orientation_change_deg(gravity, onset, offset, 3.0)
+    assert angles[0] < 0.5 and angles[1] == pytest.approx(turn_deg, abs=0.5)
+
+
+def test_movements_are_labelled_walking_posture_change_or_lm():
+    gravity, activity, _, walk, lie = _evening(6)
+    posture = {"left": estimate_posture(gravity, activity, np.ones(len(activity), bool))}
+    start = lie.start
+    turned = gravity.copy()
+    turned[start + 1800:] = _rotate_about(gravity[start + 1800:].astype(np.float64), np.array([0.0, 1.0, 0.0]), 40)
+    moves = pd.DataFrame({"onset_s": [300.0, walk.stop + 1.0, start + 900.0, start + 1799.0],
+                          "offset_s": [302.0, walk.stop + 2.5, start + 902.0, start + 1801.0]})
+    (labels,) = classify_movements({"left": moves}, {"left": turned}, posture, PostureParams()).values()
+    assert labels["type"].tolist() == ["walking", "walking", "lm", "posture_change"]
+    assert labels["angle_deg"].iloc[2] < 1.0 and labels["angle_deg"].iloc[3] > 30
