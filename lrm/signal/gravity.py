@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 __all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
 
@@ -168,38 +168,67 @@ def dynamic_magnitude(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[
 
 
 def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa: ANN202
-    """Yield (axis, gravity of that axis on the n grid samples), per axis: inner loops run along a second."""
+    """Yield (axis, gravity of that axis on the n grid samples), per axis.
+
+    The interpolation runs on a (k, seconds) array, each of its k rows one position within the second along
+    the whole night (long inner loops), and is transposed to the grid's (seconds, k) order once at the end:
+    ~5x faster than the same arithmetic on (seconds, k) rows of k = 25 samples, whose short inner loops cost
+    more than the additions (14 ms against 3 ms for the three axes of an 8 h night at 25 Hz); every value is
+    the same float32 product and sum as before.
+    """
     s = gravity_1s.shape[0]
     n_sec = -(-n // k)
     idx = np.clip(np.arange(-1, n_sec + 1), 0, s - 1)
-    gp = gravity_1s.astype(np.float32, copy=False)[idx]          # gp[j + 1] is second j, edges repeated
+    gp = np.ascontiguousarray(gravity_1s.astype(np.float32, copy=False)[idx].T)   # gp[:, j + 1] is second j
     h = (k + 1) // 2                                            # samples before the second's centre
     r = np.arange(k, dtype=np.float64) / k
-    frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)
+    frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)[:, None]
+    step = np.diff(gp, axis=1)                                  # step[:, j] = gp[:, j + 1] - gp[:, j]
+    rows = np.empty((k, n_sec), np.float32)                     # rows[i, j]: sample i of second j
     for c in range(3):
-        g = np.ascontiguousarray(gp[:, c])
-        step = np.diff(g)                                       # step[j] = gp[j + 1] - gp[j]
+        g = gp[c]
+        np.multiply(frac[:h], step[c, None, :-1], out=rows[:h])     # from second j - 1 towards j
+        rows[:h] += g[None, :-2]
+        np.multiply(frac[h:], step[c, None, 1:], out=rows[h:])      # from second j towards j + 1
+        rows[h:] += g[None, 1:-1]
         col = np.empty((n_sec, k), np.float32)
-        np.multiply(step[:-1, None], frac[None, :h], out=col[:, :h])   # from second j - 1 towards j
-        col[:, :h] += g[:-2, None]
-        np.multiply(step[1:, None], frac[None, h:], out=col[:, h:])    # from second j towards j + 1
-        col[:, h:] += g[1:-1, None]
+        np.copyto(col, rows.T)
         yield c, col.reshape(-1)[:n]
+
+
+_MEDIAN_CHUNK = 4096
+"""Seconds per partition in :func:`_running_median`: the windows' copy (3 x 4096 x 41 float32, 2 MiB) stays in
+the cache instead of one (3, s, w) copy of the whole night (14 MiB for 8 h); same values, same speed."""
 
 
 def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float32]:
     """Centred running median over ``w`` (odd) rows per column, edges repeated (scipy's mode="nearest").
 
-    A partition over a strided window view: ~10x faster than ``scipy.ndimage.median_filter`` here.
+    A partition over a strided window view, a block of seconds at a time: ~5x faster than
+    ``scipy.ndimage.median_filter`` here (scipy 1.17: 64 ms against 13 ms for an 8 h night's (28800, 3) at
+    w = 41). The window view is built with ``as_strided`` directly: this runs ~300 times a night on a few
+    seconds (:func:`lrm.signal.envelope.estimate_rest_error_1s`), where ``sliding_window_view``'s checks
+    cost more than the partition.
 
     >>> _running_median(np.array([[0], [9], [1], [2], [8]], np.float32), 3)[:, 0].tolist()
     [0.0, 1.0, 2.0, 2.0, 8.0]
     """
     h = w // 2
+    s, k = g1.shape
     padded = np.concatenate((np.repeat(g1[:1], h, axis=0), g1, np.repeat(g1[-1:], h, axis=0)))
     columns = np.ascontiguousarray(padded.T)          # (k, s + w - 1): each window reads contiguous memory
-    win = sliding_window_view(columns, w, axis=1)     # (k, s, w), a view
-    return np.ascontiguousarray(np.partition(win, h, axis=-1)[..., h].T, dtype=np.float32)
+    item = columns.strides[1]
+    win = as_strided(columns, shape=(k, s, w), strides=(columns.strides[0], item, item), writeable=False)
+    out = np.empty((s, k), np.float32)
+    chunk = max(1, min(s, _MEDIAN_CHUNK))
+    buf = np.empty((k, chunk, w), columns.dtype)      # windows of one block of seconds, partitioned in place
+    for a in range(0, s, chunk):
+        b = min(a + chunk, s)
+        blk = buf[:, : b - a]
+        np.copyto(blk, win[:, a:b])
+        blk.partition(h, axis=-1)
+        out[a:b] = blk[:, :, h].T
+    return out
 
 
 def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
