@@ -168,9 +168,16 @@ def block_medians(dev: Deviation, valid: npt.NDArray[np.bool_], *, fs_hz: float,
     if b == 0:
         return out
     ok = valid[: b * per_block].reshape(b, per_block)[:, ::step]
+    m = ok.shape[1]
+    middle = slice(m // 2, m // 2 + 1) if m % 2 else slice(m // 2 - 1, m // 2 + 1)
     for k, values in enumerate((dev.offset_g, dev.spread_g)):
         v = values[: b * per_block].reshape(b, per_block)[:, ::step]
-        out[:, k] = np.median(np.where(ok, v, np.float32(np.inf)), axis=1)   # invalid samples sort last
+        # np.median's own arithmetic (the mean of the middle order statistics, NaN if any), on a sort: for rows
+        # of 50 values a sort is ~8x faster than the two-kth partition np.median uses
+        ordered = np.sort(np.where(ok, v, np.float32(np.inf)), axis=1)          # invalid samples sort last
+        median = np.mean(ordered[:, middle], axis=1)
+        median[np.isnan(ordered[:, -1])] = np.nan
+        out[:, k] = median
     out[ok.mean(axis=1) < 0.5] = np.nan
     return out
 
