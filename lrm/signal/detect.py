@@ -100,8 +100,13 @@ def runs(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     >>> runs(np.array([0, 1, 1, 0, 1], bool)).tolist()
     [[1, 3], [4, 5]]
     """
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    return np.column_stack((np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))).astype(np.int64)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        return np.zeros((0, 2), np.int64)
+    # one comparison pass over the mask: the changes, with the edges' runs opened and closed
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    edges = np.concatenate(([0] if mask[0] else [], edges, [mask.size] if mask[-1] else [])).astype(np.int64)
+    return edges.reshape(-1, 2)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
