@@ -195,7 +195,8 @@ def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray
     square = np.zeros(n, np.float32)          # |a - a_rest|^2
     offset = np.zeros(n, np.float32)          # R^2, then R
     dynamic = np.zeros(n, np.float32)         # |a - window mean|^2
-    means = np.empty((n, 3), np.float32) if keep_means else None
+    # column-major: each axis's means are written here and read by offset_from_means contiguously
+    means = np.empty((n, 3), np.float32, order="F") if keep_means else None
     for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz))):
         d = np.subtract(accel_g[:, c], rest)
         m = _moving_mean(d, w)
