@@ -23,7 +23,7 @@ The limits, each with its reason:
   unit or a corrupt field.
 * compressed containers are checked before they are decompressed, since a file of a few kB can expand to
   billions of samples: a native recording's Parquet leg holds at most :data:`MAX_SAMPLES_PER_LEG` (8 million,
-  e.g. 22 h at 100 Hz; two such legs peak at 865 MiB in an analysis) or one sample per byte of the file
+  e.g. 22 h at 100 Hz; two such legs peak at 969 MiB in an analysis) or one sample per byte of the file
   (sensor data compresses to 1.5-2 bytes per sample), whichever is more; a zip member (.gt3x, phyphox)
   expands at most :data:`MAX_ZIP_RATIO` (20) times its compressed size plus 64 MiB (deflated sensor data:
   2-4 times).
