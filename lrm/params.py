@@ -242,6 +242,11 @@ class JerkParams:
         movement of more than 1 s is never a jerk (docs/scoring.md §3.1). The energy span is used, not the
         detected duration, because the strap's ring-down (a few tenths of a second) and a slightly turned
         leg stretch the detected movement without adding energy.
+    max_span_s : the leg moves (lrm.signal.burst's ``burst_span_s``: first to last sample at or above a quarter of
+        the burst's peak) for at most this (s): "a movement of more than 1 s is never a jerk" (issue 11,
+        docs/scoring.md §3.1). Read on the samples, since the detector's ~1 s averaging window makes any
+        brief burst a ~1 s detected movement, and since one dominant lobe of a longer oscillation (a
+        tremor-like movement) keeps the energy span short.
     core_ideal_s : an energy span of at most this (s) is textbook (the burst and ~0.1 s of ring-down).
     max_lasting_turn_deg : the leg's resting orientation after the movement differs from the one before by at
         most this (deg; lrm.signal.posture's lasting orientation change). A jerk is a brief contraction
@@ -320,6 +325,7 @@ class JerkParams:
     max_high_s: float = 0.35
     high_ideal_s: float = 0.2
     max_core_s: float = 0.6
+    max_span_s: float = 1.0
     core_ideal_s: float = 0.35
     max_lasting_turn_deg: float = 3.0
     min_burst_samples: int = 2

@@ -73,6 +73,9 @@ class _Night:
     sample_s: npt.NDArray[np.float64]   # the row's sensor's sampling interval (s; 0 when unknown)
     turn: npt.NDArray[np.float64]       # lasting turn of the leg's resting orientation (deg; 0 when unknown)
     noise: npt.NDArray[np.float64]      # the sensor's noise around the movement (g; 0 when unknown)
+    burst_t: npt.NDArray[np.float64]    # when the burst starts (s; the detected onset when unknown)
+    span: npt.NDArray[np.float64]       # how long the leg moved, read on the samples (s)
+    lm_long: npt.NDArray[np.bool_]      # per leg movement: longer than an LM may be (no series member)
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -96,15 +99,18 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     peak = _column(t, "burst_peak_g", _column(t, "peak_g", np.full(len(t), np.nan)))
     high = _column(t, "burst_high_s", _column(t, "half_peak_s", off - on))
     core = _column(t, "burst_core_s", off - on)
+    span = _column(t, "burst_span_s", np.full(len(t), np.nan))   # unknown: criterion 1 reads high and core only
     is_lm = kind == "lm"
-    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s)
+    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span > params.max_span_s)
+    long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
-    periodic[is_lm & ~brief] = mark_periodic_runs(on[is_lm & ~brief], rules)
+    periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
+    burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))),
-                  np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t)))))
+                  np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t)))), burst_t, span, long[is_lm])
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -140,7 +146,7 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(i: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
+def _series_position(i: int, twin: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
     """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
     sides of it), at its "edge" (it would start or end the series) or "none"; and the median burst peak (g)
     of that series' movements (NaN for "none").
@@ -148,10 +154,14 @@ def _series_position(i: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
     A series is a periodic run (>= ``min_series_len`` onsets 10-90 s apart under WASM 2016; the two legs'
     onsets within the bilateral window count as one) of the night's leg movements other than brief bursts:
     a jerk's EMG burst (< 0.5 s) is no LM under WASM 2016 (docs/scoring.md §1.2 step 2), so brief bursts
-    neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series).
+    neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series); nor
+    do movements longer than an LM may be (``rules.max_clm_one_leg_s``, §1.2 step 2: restless wake
+    fidgets), nor the burst's own other-leg half ``twin`` (which one leg may show less briefly).
     """
     same = same_movement_s(rules)
-    ordinary = ~n.lm_brief
+    ordinary = ~n.lm_brief & ~n.lm_long
+    if twin >= 0:
+        ordinary &= n.lm_on != n.on[twin]
     x, peaks = n.lm_on[ordinary], n.lm_peak[ordinary]
     if x.size:
         head = np.concatenate(([True], np.diff(x) >= same))
@@ -206,7 +216,7 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     turn = float(n.turn[pair].max())
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
-    series = _series_position(i, n, rules)
+    series = _series_position(i, twin, n, rules)
     if series[0] == "inside" and not peak >= params.series_outsize_ratio * series[1] * seen:
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
@@ -271,13 +281,16 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
 
 
 def _twins(n: _Night, params: JerkParams) -> npt.NDArray[np.int64]:
-    """For each brief burst, the other leg's movement starting within ``bilateral_s`` of it (-1 if none)."""
+    """For each brief burst, the other leg's movement whose burst starts within ``bilateral_s`` of its own (-1 if
+    none). The bursts' times are compared, not the detected onsets: the detector's statistics average over a
+    window, so each leg's onset may lie up to half that window before its burst, and two legs' onsets of one
+    jerk may differ by more than the bilateral window."""
     twin = np.full(n.on.size, -1, np.int64)
     for i in np.flatnonzero(n.brief):  # brief bursts are few
-        near = np.flatnonzero((np.abs(n.on - n.on[i]) < params.bilateral_s) & (n.side != n.side[i])
+        near = np.flatnonzero((np.abs(n.burst_t - n.burst_t[i]) < params.bilateral_s) & (n.side != n.side[i])
                               & (n.kind == "lm"))
         if near.size:
-            twin[i] = near[np.argmin(np.abs(n.on[near] - n.on[i]))]
+            twin[i] = near[np.argmin(np.abs(n.burst_t[near] - n.burst_t[i]))]
     return twin
 
 
@@ -346,18 +359,23 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
             why = f"not classified: {unknown_reason}"
         for k in ([i, j] if j >= 0 and n.core[j] <= params.max_core_s else [i]):
             done[k], conf[k], reason[k] = True, np.nan if c is None else c, why
-    return _relabel(t, conf, reason, twin)
+    return _relabel(t, conf, reason, twin, n)
 
 
 def _relabel(t: pd.DataFrame, conf: npt.NDArray[np.float64], reason: npt.NDArray[np.object_],
-             twin: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """Write the labels; merge each bilateral jerk's two rows into the row with the larger burst."""
+             twin: npt.NDArray[np.int64], n: _Night) -> pd.DataFrame:
+    """Write the labels; time each jerk by its burst (the detector's interval of a brief burst is its
+    averaging window's, up to a window early); merge each bilateral jerk's two rows into the row with the
+    larger burst."""
     out = t.copy()
     out["jerk_confidence"], out["jerk_reason"] = conf, pd.array(reason, dtype="string")
     jerk = np.isfinite(conf)
     kind = out["type"].astype(object).to_numpy(copy=True)
     side = out["side"].astype(object).to_numpy(copy=True)
     on, off = out["onset_s"].to_numpy(float, copy=True), out["offset_s"].to_numpy(float, copy=True)
+    timed = jerk & np.isfinite(n.span) & (n.span > 0)
+    on[timed] = n.burst_t[timed]
+    off[timed] = np.minimum(n.burst_t[timed] + n.span[timed], off[timed])
     drop = np.zeros(len(t), bool)
     peak = _column(out, "burst_peak_g", np.zeros(len(t)))
     for i in np.flatnonzero(jerk):  # jerks are few

@@ -18,6 +18,13 @@ against the leg's resting reading just before the movement and just after it:
 * ``burst_core_s``: the span that holds the central 90 % of the movement's energy above the noise,
   ``max(d - 2 n, 0)^2`` with ``n`` the noise measured in the rest windows, from its 5th to its 95th
   percentile: a burst followed by a long, weak ring-down keeps a short core.
+* ``burst_span_s``: the time from the first to the last sample at or above :data:`SPAN_LEVEL` of the peak
+  (and above ``2 n``): how long the leg moved, read on the samples. The detector's interval cannot say it
+  (its statistics average over a window of ~1 s, so a 150 ms jerk is detected as a ~1 s movement), and the
+  energy span cannot either when one lobe of a longer movement (a tremor-like oscillation) dominates it.
+* ``burst_at_s``: the time (s) from the detected onset to the first of those samples: where the burst
+  starts (a jerk is timed by it, and the two legs' halves of one jerk are matched by it: their detected
+  onsets may each lie up to a window before the burst, and differ from each other by more than 0.5 s).
 * ``burst_noise_g``: ``n``, the larger of the two rest windows' mean distance of a sample from their mean
   (the sensor's noise and quantisation around the movement, in g), so that a burst can be told from noise.
 
@@ -36,10 +43,15 @@ from scipy import signal
 
 __all__ = ["BURST_COLUMNS", "estimate_bursts", "burst_retention"]
 
-BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s", "burst_noise_g")
+BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s", "burst_noise_g", "burst_span_s", "burst_at_s")
 
 ENERGY_TAILS = 0.05
 """Share of the movement's energy left out at each end of ``burst_core_s`` (the central 90 % is kept)."""
+
+SPAN_LEVEL = 0.25
+"""``burst_span_s`` counts the samples at or above this share of the peak: a quarter of the peak is well
+above the ring-down of a single pulse after its first rebound, while every cycle of an oscillation or a
+tonic hold of a leg movement stays above it."""
 
 
 def _windows(start: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]
@@ -89,7 +101,8 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     Returns
     -------
     DataFrame
-        ``burst_peak_g`` (g), ``burst_high_s`` (s), ``burst_core_s`` (s), ``burst_noise_g`` (g); NaN where a
+        ``burst_peak_g`` (g), ``burst_high_s`` (s), ``burst_core_s`` (s), ``burst_noise_g`` (g),
+        ``burst_span_s`` (s) and ``burst_at_s`` (s after the onset, where the span starts); NaN where a
         movement has no samples or no rest on either side.
 
     Notes
@@ -108,7 +121,7 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     >>> a[120:170, 0] = 0.1                            # the leg movement's tonic hold
     >>> b = estimate_bursts(t, a, np.array([[2.0, 4.0], [4.8, 6.8]]), fs_hz=25.0)
     >>> b.round(2).values.tolist()
-    [[0.6, 0.12, 0.12, 0.0], [0.1, 2.0, 1.84, 0.0]]
+    [[0.6, 0.12, 0.12, 0.0, 0.12, 0.0], [0.1, 2.0, 1.84, 0.0, 2.0, 0.0]]
     """
     k = intervals_s.shape[0]
     out = {name: np.full(k, np.nan) for name in BURST_COLUMNS}
@@ -135,6 +148,15 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     out["burst_peak_g"][known], out["burst_high_s"][known], out["burst_core_s"][known] = \
         peak[known], high[known], core[known]
     out["burst_noise_g"][known] = np.nan_to_num(noise)[known]
+    local = np.arange(idx.size) - np.repeat(np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    moving = (d >= SPAN_LEVEL * peak[owner]) & (d > 2.0 * np.nan_to_num(noise)[owner]) & (d > 0)
+    first, last = np.full(k, np.iinfo(np.int64).max), np.full(k, -1)
+    np.minimum.at(first, owner, np.where(moving, local, np.iinfo(np.int64).max))
+    np.maximum.at(last, owner, np.where(moving, local, -1))
+    span = np.where(last >= first, (last - first + 1) / fs_hz, 0.0)
+    out["burst_span_s"][known] = span[known]
+    at = np.where(lengths > 0, np.minimum(on + np.clip(first, 0, np.maximum(lengths - 1, 0)), t_s.size - 1), 0)
+    out["burst_at_s"][known] = (t_s[at] - intervals_s[:, 0])[known]
     return pd.DataFrame(out)
 
 

@@ -110,9 +110,12 @@ def test_any_brief_flexion_pulse_is_brief_and_no_larger_than_its_peak(fs_hz, wid
     b = estimate_bursts(t, a.astype(np.float32), np.array([[start_s - 0.1, start_s + width_s + 0.6]]),
                         fs_hz=fs_hz).iloc[0]
     step = 1.0 / fs_hz
+    assert b["burst_peak_g"] <= 1.1 * peak_g + 5 * noise_g + 0.02  # never more than the pulse and its gravity turn
+    # a 75 ms pulse falling between a 10 Hz sensor's samples leaves only noise: nothing to time then
+    assume(b["burst_peak_g"] > 8 * noise_g + 0.01)
     assert b["burst_high_s"] <= width_s + 2 * step + 1e-9          # the high part lies within the pulse
     assert b["burst_core_s"] <= width_s + 2 * step + 1e-9
-    assert b["burst_peak_g"] <= 1.1 * peak_g + 5 * noise_g + 0.02  # never more than the pulse and its gravity turn
+    assert b["burst_span_s"] <= width_s + 2 * step + 1e-9          # and so does the time the leg moved
 
 
 @given(fs_hz=st.floats(1.0, 1000.0))
