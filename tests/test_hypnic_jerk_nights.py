@@ -24,9 +24,7 @@ def _quietly(fn, *args, **kwargs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("seed", "n_jerks"), [(107, 2), pytest.param(110, 3, marks=pytest.mark.xfail(
-    strict=True, reason="issue 11 integration: with the new LM detector (R, D, B) 1 of this night's 3 jerks is "
-    "found; the jerk classifier was tuned on main's previous detector and is not yet re-checked against it")), (119, 1)])
+@pytest.mark.parametrize(("seed", "n_jerks"), [(107, 2), (110, 3), (119, 1)])
 def test_jerks_at_sleep_onset_are_found_and_nothing_else_is_called_a_jerk(seed, n_jerks):
     night = make_night(seed, 1.5)                       # 20, 64 and 50 Hz; lights-out estimated, given, estimated
     result = _quietly(analyze_night, night, diary=seed % 2 == 0)
@@ -87,6 +85,5 @@ def test_the_jerk_columns_survive_events_csv(tmp_path):
     result.save(tmp_path / "night")
     events = pd.read_csv(tmp_path / "night" / "events.csv")
     jerks = events[events["type"] == "hypnic_jerk"]
-    found = int((result.events["type"] == "hypnic_jerk").sum())   # 3 true jerks; see the xfail above for how many
-    assert len(jerks) == found >= 1 and jerks["jerk_confidence"].between(0.5, 1.0).all() and jerks["jerk_reason"].notna().all()
+    assert len(jerks) == 3 and jerks["jerk_confidence"].between(0.5, 1.0).all() and jerks["jerk_reason"].notna().all()
     assert events.loc[events["type"] != "hypnic_jerk", "jerk_confidence"].isna().all()

@@ -8,9 +8,11 @@ high-amplitude EMG burst while falling asleep or in light sleep (secondary, para
 ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers in
 :class:`lrm.params.JerkParams`, each with its reason):
 
-1. **a very brief burst**: its high-amplitude part lasts <= ``max_high_s`` and the central 90 % of its
-   energy lies within ``max_core_s`` (a movement of more than 1 s is never a jerk). Both are measured on
-   the burst itself (:mod:`lrm.signal.burst`), not on the detected duration, which the ring-down stretches;
+1. **a very brief burst**: its high-amplitude part lasts <= ``max_high_s``, the central 90 % of its
+   energy lies within ``max_core_s`` and the leg moves (at or above a quarter of the peak) for at most
+   ``max_span_s`` (a movement of more than 1 s is never a jerk). All are measured on the burst itself
+   (:mod:`lrm.signal.burst`), not on the detected interval, which the ring-down and the detector's ~1 s
+   averaging window stretch; a jerk's onset and offset are its burst's start and end on the samples;
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
@@ -24,7 +26,7 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    burst inside a series is a member of it unless it is ``series_outsize_ratio`` times the series' median
    burst peak or more (a startle among the series' dorsiflexions: at most ``series_edge_confidence``).
 
-The two legs' bursts within ``bilateral_s`` are one jerk (``side = "bilateral"``). Each jerk gets a
+The two legs' bursts starting within ``bilateral_s`` of each other are one jerk (``side = "bilateral"``). Each jerk gets a
 ``jerk_confidence`` in [0.5, 1]: every criterion scores 1 at its textbook value and 0.5 at its limit, and
 the weakest one sets the confidence (a jerk seen on one leg of two scores ``unilateral_confidence``).
 ``jerk_reason`` says why it was classed, and for a brief burst that was not, which criterion failed.
