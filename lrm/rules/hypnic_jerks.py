@@ -103,7 +103,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     core = _column(t, "burst_core_s", off - on)
     span = _column(t, "burst_span_s", np.full(len(t), np.nan))   # unknown: criterion 1 reads high and core only
     is_lm = kind == "lm"
-    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span > params.max_span_s)
+    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)

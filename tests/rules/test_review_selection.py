@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrm.rules.review import select_review_events
@@ -35,6 +35,7 @@ def test_every_jerk_and_first_middle_last_of_each_series():
 
 
 @given(st.lists(st.integers(4, 40), max_size=60), st.integers(0, 60))
+@settings(deadline=None)   # no timing in tests: the shared machine's speed swings 2x (docs: benchmarks/)
 def test_the_budget_holds_and_every_series_is_seen_while_it_can_be(lengths, jerks):
     events = night(lengths, jerks)
     chosen = select_review_events(events, max_events=80, max_jerks=40)
