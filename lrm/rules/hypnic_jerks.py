@@ -148,7 +148,7 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(i: int, twin: int, n: _Night, rules: RuleSet) -> tuple[str, float]:
+def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: RuleSet) -> tuple[str, float]:
     """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
     sides of it), at its "edge" (it would start or end the series) or "none"; and the median burst peak (g)
     of that series' movements (NaN for "none").
@@ -158,12 +158,11 @@ def _series_position(i: int, twin: int, n: _Night, rules: RuleSet) -> tuple[str,
     a jerk's EMG burst (< 0.5 s) is no LM under WASM 2016 (docs/scoring.md §1.2 step 2), so brief bursts
     neither make a series nor break one (a cluster of sleep starts at sleep onset is no PLM series); nor
     do movements longer than an LM may be (``rules.max_clm_one_leg_s``, §1.2 step 2: restless wake
-    fidgets), nor the burst's own other-leg half ``twin`` (which one leg may show less briefly).
+    fidgets), nor the other-leg halves of brief bursts (``halves``, per leg movement: one leg may show a
+    jerk less briefly than the other, and it is still that jerk).
     """
     same = same_movement_s(rules)
-    ordinary = ~n.lm_brief & ~n.lm_long
-    if twin >= 0:
-        ordinary &= n.lm_on != n.on[twin]
+    ordinary = ~n.lm_brief & ~n.lm_long & ~halves
     x, peaks = n.lm_on[ordinary], n.lm_peak[ordinary]
     if x.size:
         head = np.concatenate(([True], np.diff(x) >= same))
@@ -198,8 +197,9 @@ def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tu
 
 
 def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[float, float | None],
-           params: JerkParams, n_legs: int, rules: RuleSet) -> tuple[float | None, str]:
-    """(confidence, reason) for the brief burst ``i`` (with its other-leg half ``twin``, -1 if none):
+           params: JerkParams, n_legs: int, rules: RuleSet, halves: npt.NDArray[np.bool_]) -> tuple[float | None, str]:
+    """(confidence, reason) for the brief burst ``i`` (with its other-leg half ``twin``, -1 if none; ``halves``: per
+    leg movement, whether it is the other-leg half of a brief burst):
     confidence None when it is not a jerk."""
     pair = [i] if twin < 0 else [i, twin]
     if twin >= 0 and not n.core[twin] <= params.max_core_s:
@@ -218,7 +218,7 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     turn = float(n.turn[pair].max())
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
-    series = _series_position(i, twin, n, rules)
+    series = _series_position(i, halves, n, rules)
     if series[0] == "inside" and not peak >= params.series_outsize_ratio * series[1] * seen:
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
@@ -351,12 +351,15 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
     transitions = transitions if transitions is not None else pd.DataFrame({"onset_s": [], "kind": []})
     n = _night(t, params, rules, rates_hz)
     bar, twin = _size_bar(n, params), _twins(n, params)
+    half = np.zeros(len(t), bool)
+    half[twin[n.brief & (twin >= 0)]] = True
+    halves = half[n.kind == "lm"] & ~n.lm_brief
     done = np.zeros(len(t), bool)
     for i in np.flatnonzero(n.brief):
         if done[i]:
             continue
         j = int(twin[i]) if twin[i] >= 0 and not done[twin[i]] else -1
-        c, why = _judge(i, j, n, transitions, bar, params, n_legs, rules)
+        c, why = _judge(i, j, n, transitions, bar, params, n_legs, rules, halves)
         if why.startswith("not classified") and unknown_reason:
             why = f"not classified: {unknown_reason}"
         for k in ([i, j] if j >= 0 and n.core[j] <= params.max_core_s else [i]):
