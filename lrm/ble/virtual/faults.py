@@ -22,7 +22,7 @@ comma-separated faults, applied to every simulated sensor (prefix with left: or 
   drift=PPM        device clock error in ppm (default: +35 left, -20 right)
   battery=PCT/H    battery drain in percent per hour (default 2)
   mtu=23           the sensor only supports the default 23-byte ATT MTU
-  odr=PCT          (Polar) the output data rate is off its nominal value by PCT % on the sensor's own clock
+  odr=PCT          (Polar) the output data rate is off its nominal value by PCT percent on the sensor's own clock
   sensorstop@T     (Polar) the sensor ends the stream itself at T s ("measurement stopped" on the control point)
 example: disconnect@600+45,stall@1500+0,refuse=2,drop=0.002,right:drift=-60"""
 
