@@ -46,7 +46,7 @@ from lrm.pipeline import MIN_DURATION_S, analyze
 from lrm.signal.nonwear import NonwearParams, concat_seconds, find_nonwear, summarize_seconds
 
 __all__ = ["SPLIT_AFTER_S", "NIGHT_COLUMNS", "NightWindow", "find_night_windows", "open_legs", "memory_sources",
-           "span_s", "find_leg_nonwear", "analyze_nights"]
+           "multiday_sources", "span_s", "find_leg_nonwear", "analyze_nights"]
 
 SPLIT_AFTER_S = 30 * 3600.0
 """Recordings longer than this (s) are analysed night by night: longer than any one night and its evening."""
@@ -106,6 +106,15 @@ def memory_sources(recording: Recording) -> dict[str, LegSource]:
     from lrm.io.leg_source import MemoryLegSource
 
     return {side: MemoryLegSource(replace(recording, legs={side: leg})) for side, leg in recording.legs.items()}
+
+
+def multiday_sources(recording: Recording, one_night: bool) -> dict[str, LegSource] | None:
+    """A recording already read whole that spans more than :data:`SPLIT_AFTER_S` (a CSV export of several
+    days) as one windowed source per leg, to be analysed night by night; None when it is one night's
+    (shorter, or ``one_night``: scoring files or lights-out/on were given for one night)."""
+    if one_night or recording.end_s - recording.start_s <= SPLIT_AFTER_S:
+        return None
+    return memory_sources(recording)
 
 
 def span_s(sources: Mapping[str, LegSource]) -> tuple[float, float]:

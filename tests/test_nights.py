@@ -161,3 +161,23 @@ def test_a_csv_of_two_days_is_split_into_nights_in_the_zone_given(tmp_path, caps
     assert nights["date"].tolist() == list(md.evening_dates) and (nights["status"] == "ok").all()
     assert set(nights["timezone"]) == {"America/Chicago"}
     assert all(str(v).endswith("-06:00") for v in nights["lights_out"])          # CST in early March
+
+
+def test_multiday_sources_split_only_a_long_recording_not_given_for_one_night():
+    """More than 30 h read whole -> one windowed source per leg; 30 h or less, or scoring given for one night
+    (``one_night``) -> None (analysed as one night)."""
+    import numpy as np
+
+    from lrm.io.recording import Leg, Recording
+    from lrm.nights import SPLIT_AFTER_S, multiday_sources
+
+    def recording(hours: float) -> Recording:
+        t = np.linspace(0.0, hours * 3600.0, 100)
+        return Recording(legs={"left": Leg("left", t, np.zeros((100, 3), np.float32), fs_hz=99 / (hours * 3600.0))})
+
+    long = recording(SPLIT_AFTER_S / 3600 + 1)
+    sources = multiday_sources(long, one_night=False)
+    assert sources is not None and set(sources) == {"left"}
+    assert sources["left"].end_s - sources["left"].start_s == pytest.approx(SPLIT_AFTER_S + 3600)
+    assert multiday_sources(long, one_night=True) is None
+    assert multiday_sources(recording(SPLIT_AFTER_S / 3600), one_night=False) is None

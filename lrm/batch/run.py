@@ -86,7 +86,7 @@ def analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
 def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
     from lrm.batch.config import as_params
     from lrm.night_files import NightInputs, analyze_files, read_recording
-    from lrm.nights import SPLIT_AFTER_S, analyze_nights, memory_sources
+    from lrm.nights import analyze_nights, multiday_sources
 
     if _analyze_week(spec, as_params(params), out_dir):
         return
@@ -94,8 +94,8 @@ def _analyze_night(spec: NightSpec, params: Any, out_dir: Path) -> None:
                          respiratory=spec.respiratory, arousals=spec.arousals, lights_out=spec.lights_out,
                          lights_on=spec.lights_on, tz=spec.tz)
     recording = read_recording(inputs)
-    if recording.end_s - recording.start_s > SPLIT_AFTER_S and not inputs.one_night:     # a CSV export of several days
-        analyze_nights(memory_sources(recording), out_dir, as_params(params), overwrite=True, report=False, threads=1,
+    if (sources := multiday_sources(recording, inputs.one_night)) is not None:     # a CSV export of several days
+        analyze_nights(sources, out_dir, as_params(params), overwrite=True, report=False, threads=1,
                        timezone_name=spec.tz)
         return
     # the report comes after, apart (a night stands without it); the workers are processes: one thread each

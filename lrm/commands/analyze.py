@@ -190,10 +190,10 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(night_outputs(out, pdf=args.pdf), inputs=inputs.files(), overwrite=args.force)
     with imports_beside_read(modules):
         recording = read_recording(inputs)
-    if recording.end_s - recording.start_s > SPLIT_AFTER_S and not inputs.one_night:   # a CSV export of several days
-        from lrm.nights import memory_sources
+    from lrm.nights import multiday_sources
 
-        _nights(memory_sources(recording), recording.end_s - recording.start_s, args, inputs, params, out)
+    if (sources := multiday_sources(recording, inputs.one_night)) is not None:   # a CSV export of several days
+        _nights(sources, recording.end_s - recording.start_s, args, inputs, params, out)
         return 0
     result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf, recording=recording)
     if result.summary.duration_h is not None and result.summary.duration_h * 3600 > SPLIT_AFTER_S:
