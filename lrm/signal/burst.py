@@ -64,6 +64,19 @@ def _windows(start: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]
     return np.repeat(start - first, lengths) + np.arange(int(lengths.sum())), owner, lengths
 
 
+def _distance(accel_g: npt.NDArray[np.floating], centre: npt.NDArray[np.float64], owner: npt.NDArray[np.int64]
+              ) -> npt.NDArray[np.float64]:
+    """Distance (n,) in g, float64, of each sample (n, 3) from its window's centre (``centre[owner]``, (k, 3)):
+    ``np.linalg.norm(accel_g - centre[owner], axis=1)``, one axis at a time (no (n, 3) temporaries; the squares
+    summed in the same order, x + y then + z: the same numbers, ~2x faster)."""
+    sq = np.zeros(owner.size)
+    for c in range(3):
+        e = accel_g[:, c] - centre[owner, c]
+        e *= e
+        sq += e
+    return np.sqrt(sq, out=sq)
+
+
 def _rest(accel_g: npt.NDArray[np.float32], start: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]
           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Mean acceleration (k, 3) in g over each window and the mean distance (k,) in g of its samples from that
@@ -74,7 +87,7 @@ def _rest(accel_g: npt.NDArray[np.float32], start: npt.NDArray[np.int64], stop: 
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.stack([np.bincount(owner, weights=accel_g[idx, c], minlength=start.size) for c in range(3)], 1)
         mean /= count[:, None]
-        spread = np.linalg.norm(accel_g[idx] - mean[owner], axis=1) if idx.size else np.zeros(0)
+        spread = _distance(accel_g[idx], mean, owner)
         return mean, np.bincount(owner, weights=spread, minlength=start.size) / count
 
 
@@ -136,8 +149,8 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     after, noise_a = np.where(np.isnan(after), before, after), np.where(np.isnan(noise_a), noise_b, noise_a)
     stop = np.minimum(off, on + max(1, int(round(max_eval_s * fs_hz))))
     idx, owner, lengths = _windows(on, stop)
-    a = accel_g[idx].astype(np.float64)
-    d = np.minimum(np.linalg.norm(a - before[owner], axis=1), np.linalg.norm(a - after[owner], axis=1))
+    a = accel_g[idx]
+    d = np.minimum(_distance(a, before, owner), _distance(a, after, owner))
     d[np.isnan(d)] = 0.0
     peak = np.zeros(k)
     np.maximum.at(peak, owner, d)
