@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import uniform_filter1d
 
-from lrm.signal.gravity import _grid_columns
+from lrm.signal.gravity import _grid_columns, _sum3
 
 __all__ = ["Deviation", "estimate_deviation", "offset_from_means", "estimate_rest_error_1s", "rest_error_reach_s",
            "REST_TRACK_S",
@@ -96,7 +96,7 @@ def estimate_rest_error_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[
     if n < 2:
         return out
     g = gravity_1s[:n]
-    jump = np.flatnonzero(np.sqrt((np.diff(g, axis=0) ** 2).sum(axis=1)) > LASTING_JUMP_G) + 1
+    jump = np.flatnonzero(np.sqrt(_sum3(np.diff(g, axis=0) ** 2)) > LASTING_JUMP_G) + 1
     after, before = g[np.minimum(jump + LASTING_CHECK_S, n - 1)], g[np.maximum(jump - LASTING_CHECK_S - 1, 0)]
     jump = jump[np.sqrt(((after - before) ** 2).sum(axis=1)) > LASTING_JUMP_G]
     if jump.size == 0:

@@ -244,6 +244,16 @@ def _running_median(g1: npt.NDArray[np.float32], w: int) -> npt.NDArray[np.float
     return out
 
 
+def _sum3(x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+    """``x.sum(axis=1)`` of an (s, 3) array: the same additions in the same order, ``(x + y) + z``, without
+    numpy's reduction over a 3-long axis (0.04 ms against 0.58 ms for an 8 h night's (28800, 3)).
+
+    >>> _sum3(np.float32([[1, 2, 3], [4, 5, 6]])).tolist()
+    [6.0, 15.0]
+    """
+    return (x[:, 0] + x[:, 1]) + x[:, 2]
+
+
 def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
     """Centred running median (s, 3) of width ``w``, switching to the one-sided median near lasting steps.
 
@@ -256,12 +266,12 @@ def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) 
     idx = np.arange(g1.shape[0])
     before = centred[np.clip(idx - h, 0, g1.shape[0] - 1)]  # median of [j - w + 1, j]
     after = centred[np.clip(idx + h, 0, g1.shape[0] - 1)]   # median of [j, j + w - 1]
-    step = np.sqrt(((before - after) ** 2).sum(axis=1)) > step_g
+    step = np.sqrt(_sum3((before - after) ** 2)) > step_g
     if not step.any():
         return centred
-    d_before = ((g1 - before) ** 2).sum(axis=1)
-    d_after = ((g1 - after) ** 2).sum(axis=1)
-    d_centred = ((g1 - centred) ** 2).sum(axis=1)
+    d_before = _sum3((g1 - before) ** 2)
+    d_after = _sum3((g1 - after) ** 2)
+    d_centred = _sum3((g1 - centred) ** 2)
     side = np.where((d_before <= d_after)[:, None], before, after)
     side = np.where((d_centred < np.minimum(d_before, d_after))[:, None], centred, side)
     return np.where(step[:, None], side, centred).astype(np.float32)
