@@ -122,6 +122,16 @@ class DetectParams:
         is still for more than half of it (a dense PLM series: one 0.5-10 s LM every 10-90 s, docs/scoring.md
         §2.1); five minutes hold 30 blocks; their lower quartile is the still level as long as a quarter of
         them is still, so minutes of restless wake or walking do not raise the thresholds after them.
+    reanchor_still_s : after a movement, a leg still (no dynamic acceleration, orientation not changing, both
+        against the night's own noise) for this long (s) at an orientation away from its resting vector is at
+        rest there: the movement ended where that stillness began, and the next one is measured from there
+        (``lrm.signal.detect.reanchored_offset``). 1 s: the change test already spans two 1 s windows, so 1 s
+        of held stillness is ~3 s of raw data without movement, twice the 0.5 s offset rule's reach at each side.
+        0 (the default) turns it off. Measured with 1 s (dev seeds 1000-1029, 3 h nights): LM F1 wide
+        0.860 -> 0.872, hard 0.459 -> 0.476, classic 0.970 -> 0.988; recall above the stated limit wide 0.949 ->
+        0.961; false LMs per still hour lower on every family; but the wide family's PLM-index error rose
+        2.67 -> 3.65 /h (restless wake fidgets that merged into one > 10 s movement become LM-sized movements
+        in series), so it is not the default.
     min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
         small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
         70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's
@@ -137,6 +147,7 @@ class DetectParams:
     false_alarm_tail: float = 1e-6
     quiet_tail: float = 0.001
     min_quiet_s: float = 0.5
+    reanchor_still_s: float = 0.0
     morph_window_s: float = 0.5
     null_block_s: float = 10.0
     null_window_s: float = 300.0

@@ -59,7 +59,7 @@ from lrm.signal.noise import SensorNoise, quantisation_swing
 from lrm.signal.null import NullFactors, null_factors
 
 __all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
-           "find_lm_intervals", "detect_leg", "detection_limit_g", "check_rate", "runs",
+           "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "check_rate", "runs",
            "MIN_RATE_HZ", "LOW_RATE_HZ"]
 
 MIN_RATE_HZ = 10.0
@@ -89,6 +89,16 @@ B_SWINGS = float(np.sqrt(3.0))
 one level off the rest on all three axes at once (too short for the toggles to average out, unlike R's 1 s)."""
 CHI3_MEDIAN = float(np.sqrt(special.chdtri(3, 0.5)))
 """Median of a chi distribution with 3 degrees of freedom (R of white noise in units of its per-axis scale)."""
+
+REANCHOR_MEAN_S = 5.0
+"""The rest reference a movement is measured from after the leg lay still turned (:func:`reanchored_offset`) is
+the mean orientation over the last (at most) this many seconds of that stillness: 5 s of 1 s window means cut
+their noise variance to a fifth of one mean's, while a settling leg (0.1-0.3 deg per minute,
+``lrm.signal.envelope.REST_TRACK_S``) moves < 0.5 mg in that time."""
+
+HOLD_MAX_S = 10.0
+"""A still stretch at a turned orientation longer than this (s) is a new rest, never an LM's tonic hold: an LM lasts
+at most 10 s (docs/scoring.md §1.2 step 2)."""
 
 Z90 = 1.2815515655446004
 """The standard normal's 90 % point: a movement at ``T + Z90 * s`` exceeds T with 90 % probability."""
@@ -340,6 +350,138 @@ def burst_ratio(dev: Deviation, thr: LegThresholds, *, fs_hz: float) -> npt.NDAr
         return None
     per_block = max(1, int(round(thr.block_s * fs_hz)))
     return (dev.burst_g / _per_sample(thr.burst_hi_g, per_block, dev.burst_g.size)).astype(np.float32)
+
+
+def reanchored_offset(dev: Deviation, means_g: npt.NDArray[np.float32], thr: LegThresholds,
+                      valid: npt.NDArray[np.bool_], *, fs_hz: float, params: DetectParams = DetectParams()
+                      ) -> npt.NDArray[np.float32]:
+    """R measured from where the leg last lay still, when it lay still turned away from its resting vector (n,),
+    in g; R itself (``dev.offset_g``, modified in place and returned) everywhere else.
+
+    An LM ends when the leg is still again (docs/scoring.md §1.2 step 1's 0.5 s offset rule, read for the shank:
+    its dynamic part has died down and its orientation no longer changes), wherever it then lies. A movement may
+    leave the leg turned by a degree or more (the foot settles elsewhere: docs/scoring.md §6); against the old
+    resting vector (a 41 s median, ``lrm.signal.leg``) R then never falls back below its offset threshold, the
+    LM "never ends" and swallows the next ones. So the rest reference re-anchors at the new orientation:
+
+    * **still** (per grid sample, against the night's own noise): D and B below their offset thresholds (the
+      still leg's 99.9th percentiles: no dynamic acceleration) and the orientation not changing, the change
+      between the two adjacent ``window_s`` means around the sample, ``|m(t + w/2) - m(t - w/2)| / sqrt(2)``
+      (the same chi(3) null as R: a difference of two independent window means has twice a mean's variance),
+      below R's offset threshold;
+    * **held**: a still stretch of at least ``reanchor_still_s``; it re-anchors when R at its end is above R's
+      onset threshold (a 1e-6 tail: a leg lying still at its resting vector never re-anchors on noise, and
+      nothing changes there), unless it is an LM's **tonic hold**: shorter than :data:`HOLD_MAX_S` and followed
+      by a movement that only takes the leg back to its old rest (R never more than its onset threshold above
+      the hold's level, and the next held stretch at the old rest);
+    * **re-anchored R**: inside such a stretch, the orientation change itself (below the offset threshold by
+      construction: the leg is quiet there); after it, until the next held stretch, ``|m(t) - A| / sqrt(1 + v)``
+      with ``A`` the mean of the window means over the stretch's last ``min(length, REANCHOR_MEAN_S)``; ``v``,
+      that anchor's noise variance relative to one window mean's, keeps the statistic's null that of R, so
+      R's thresholds hold unchanged. Back at the old resting vector is at rest too: the statistic is the
+      smaller of the two deviations.
+
+    Off (R returned unchanged) when ``params.reanchor_still_s`` is 0, the default: on the dev nights it raised
+    LM F1 and recall but also the wide family's PLM-index error (restless wake movements that used to merge into
+    one > 10 s movement become LM-sized ones); see ``DetectParams.reanchor_still_s``.
+
+    Everything depends on the data within a few seconds of a sample except the anchor, which reaches back to
+    the last held stretch (during a movement: at most the movement's length). Vectorised over the night (runs
+    of the still mask); memory: two (n,) temporaries.
+
+    >>> fs = 25.0; a = np.tile(np.float32([0, 0, 1]), (1500, 1))
+    >>> a[250:300, 0] += np.float32(np.linspace(0, 0.04, 50)); a[300:, 0] += np.float32(0.04)    # turned, stays
+    >>> from lrm.signal.envelope import estimate_deviation
+    >>> dev = estimate_deviation(a, np.float32([[0, 0, 1]] * 60), fs_hz=fs, keep_means=True)
+    >>> t = LegThresholds(10.0, *(np.full(6, v, np.float32) for v in (0.006, 0.004, 0.005, 0.004, 0.001)),
+    ...                   SensorNoise((0.001,) * 3, 0.0, 25.0))
+    >>> on = DetectParams(reanchor_still_s=1.0)
+    >>> r = reanchored_offset(dev, dev.means_g, t, np.ones(1500, bool), fs_hz=fs, params=on)
+    >>> float(dev.offset_g[1000]) < 0.004          # the leg lies still, turned by 40 mg: quiet again
+    True
+    """
+    offset = dev.offset_g
+    n = offset.size
+    if not params.reanchor_still_s > 0:
+        return offset
+    n_hold = max(1, int(round(params.reanchor_still_s * fs_hz)))
+    w = max(1, int(round(params.window_s * fs_hz)))
+    h = w // 2
+    if n < max(n_hold, 2 * h + 1) or means_g is None:
+        return offset
+    per_block = max(1, int(round(thr.block_s * fs_hz)))
+    # the dynamic part died down: D and B below their offset thresholds
+    still = dev.spread_g < _per_sample(thr.spread_lo_g, per_block, n)
+    if dev.burst_g is not None and thr.burst_lo_g is not None:
+        still &= dev.burst_g < _per_sample(thr.burst_lo_g, per_block, n)
+    still &= valid
+    # the orientation no longer changes: adjacent window means (their difference / sqrt(2) has R's null)
+    change = np.zeros(n, np.float32)
+    for c in range(3):
+        col = means_g[:, c]
+        d = np.subtract(col[2 * h:], col[: n - 2 * h])
+        d *= d
+        change[h: n - h] += d
+        del d
+    change *= np.float32(0.5)
+    np.sqrt(change, out=change)
+    r_lo = _per_sample(thr.offset_lo_g, per_block, n)
+    still &= change < r_lo
+    del r_lo
+    still[:h] = False
+    still[n - h:] = False
+    held = runs(still)
+    del still
+    held = held[(held[:, 1] - held[:, 0]) >= n_hold]
+    if not held.size:
+        return offset
+    last = held[:, 1] - 1
+    r_hi_last = thr.offset_hi_g[np.minimum(last // per_block, thr.offset_hi_g.size - 1)]
+    level = offset[last]
+    turned = level > r_hi_last
+    if not turned.any():
+        return offset
+    # a tonic hold, not a new rest: the movement after the stillness only takes the leg back to its old rest (R
+    # never more than R's onset threshold above the hold's level, and the next stillness at the old rest), and
+    # the hold is shorter than the longest LM (HOLD_MAX_S)
+    gap_on, gap_off = held[:-1, 1], held[1:, 0]
+    gap_max = np.full(held.shape[0], np.inf)
+    if gap_on.size:
+        gap_max[:-1] = _segment_max(offset, gap_on, gap_off)
+    back = np.zeros(held.shape[0], bool)
+    back[:-1] = ~turned[1:]
+    hold = back & (gap_max <= level + r_hi_last) & ((held[:, 1] - held[:, 0]) < HOLD_MAX_S * fs_hz)
+    turned &= ~hold
+    if not turned.any():
+        return offset
+    # what follows each turned stretch, up to the next held stretch (or the end), is measured from its anchor
+    next_start = np.append(held[1:, 0], n)[turned]
+    held = held[turned]
+    span = np.minimum(held[:, 1] - held[:, 0], max(1, int(round(REANCHOR_MEAN_S * fs_hz))))
+    a_start = held[:, 1] - span
+    bounds = np.column_stack((a_start, held[:, 1])).ravel()
+    # (stretches end at least h samples before the end: `bounds` stays inside the array)
+    anchor = np.column_stack([np.add.reduceat(means_g[:, c], bounds, dtype=np.float64)[::2] / span
+                              for c in range(3)])
+    # the anchor's noise variance relative to one window mean's: a box of w samples averaged over `span` centres
+    # is a trapezoid; its sum of squared weights over a box's 1/w is (span - w/3) w / span^2 (span >= w), else
+    # 1 - span / (3 w)
+    span_f = span.astype(np.float64)
+    v = np.where(span_f >= w, (span_f - w / 3.0) * w / span_f ** 2, 1.0 - span_f / (3.0 * w))
+    # inside a turned stretch the leg is still: its R is the (quiet) orientation change
+    idx, _ = _interval_samples(held[:, 0], held[:, 1])
+    offset[idx] = change[idx]
+    del change
+    after = next_start > held[:, 1]
+    if after.any():
+        idx, _ = _interval_samples(held[after, 1], next_start[after])
+        k = np.repeat(np.flatnonzero(after), next_start[after] - held[after, 1])
+        sq = np.zeros(idx.size, np.float64)
+        for c in range(3):
+            sq += (means_g[idx, c] - anchor[k, c]) ** 2
+        # back at the old resting vector is at rest too (a movement that returns the leg ends there)
+        offset[idx] = np.minimum(offset[idx], (np.sqrt(sq) / np.sqrt(1.0 + v[k])).astype(np.float32))
+    return offset
 
 
 def find_lm_intervals(onset_ratio: npt.NDArray[np.float32], offset_ratio: npt.NDArray[np.float32],

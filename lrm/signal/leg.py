@@ -32,7 +32,8 @@ from lrm.io.recording import Leg
 from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
 from lrm.signal.burst import estimate_bursts
-from lrm.signal.detect import LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds
+from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
+                               reanchored_offset)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
 from lrm.signal.gravity import estimate_gravity_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
@@ -169,9 +170,13 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g)
+    means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
                                      known_before=known_before)
+    if means is not None:   # a leg that comes to lie still turned is at rest there (opt-in, DetectParams)
+        reanchored_offset(deviation, means, thresholds, prepared.valid, fs_hz=fs, params=d)
+        del means
     return LegSignals(prepared, gravity_1s, mean_1s, deviation, thresholds, rest_1s, first_thresholds.medians)
 
 

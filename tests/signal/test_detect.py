@@ -173,3 +173,82 @@ def test_brief_flexion_pulses_are_found_through_the_brief_burst_statistic():
     without_b = detect_leg(leg_signals(prep, params).deviation, replace(det.thresholds, burst_hi_g=None, burst_lo_g=None),
                            prep.valid, fs_hz=fs, side="left").moves
     assert not (((without_b["onset_s"] - 300.0).abs() < 1.0) & (without_b["offset_s"] - without_b["onset_s"] >= 0.5)).any()
+
+
+REANCHOR = Params.from_dict({"detect": {"reanchor_still_s": 1.0}})
+"""The re-anchoring of the rest reference after stillness at a turned orientation (lrm.signal.detect.reanchored_offset)."""
+
+
+def _turn(leg, pieces, seed: int = 0):  # noqa: ANN001, ANN202
+    """``leg`` with its shank turned by a piecewise-linear angle (``pieces``: (time s, angle deg) knots, 0 outside)
+    about an axis across its resting vector: the gravity projection turns, as in a flexion."""
+    from dataclasses import replace
+
+    t = leg.t_s - leg.t_s[0]
+    g0 = leg.accel_g[: int(5 * leg.fs_hz)].mean(axis=0).astype(np.float64)
+    axis = np.cross(g0, np.random.default_rng(seed).normal(size=3))
+    axis /= np.linalg.norm(axis)
+    knots_t, knots_deg = zip(*pieces)
+    theta = np.radians(np.interp(t, knots_t, knots_deg, left=0.0, right=knots_deg[-1]))
+    c, s = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    turned = g0 * c + np.cross(axis, g0) * s + axis * (g0 @ axis) * (1 - c)
+    return replace(leg, accel_g=(leg.accel_g + (turned - g0)).astype(np.float32))
+
+
+def test_an_lm_that_leaves_the_leg_turned_ends_where_the_leg_is_still_again():
+    """An LM that leaves the shank 2 deg turned (the foot settles elsewhere), then another 20 s later that takes it
+    back: two LMs with their own ends. Against the old rest the first would never end and swallow the second."""
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=300, noise_g=0.003, lms=False, wander_deg_per_min=0.1), seed=7)
+    moved = _turn(leg, [(0, 0), (100, 0), (100.4, 10), (102, 10), (102.6, 2), (122, 2), (122.4, 12), (124, 12),
+                        (124.6, 0)])
+    lms, _ = detect(moved, REANCHOR)
+    assert len(lms) == 2, lms
+    assert len(detect(moved)[0]) < 2          # off (the default): the first never ends and swallows the second
+    first, second = lms.iloc[0], lms.iloc[1]
+    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and first["offset_s"] == pytest.approx(102.6, abs=0.6)
+    # the second ends back at the old rest, up to 1.5 s late: the resting vector (a 41 s median of the still
+    # seconds, lrm.signal.leg) is pulled part-way towards the 20 s the leg lay turned
+    assert second["onset_s"] == pytest.approx(122.0, abs=0.5) and 124.0 <= second["offset_s"] <= 126.1
+
+
+def test_a_tonic_hold_that_returns_to_rest_stays_one_lm():
+    """Rise, a 3 s motionless hold at 4 deg, release to the old rest: one LM (the hold is not a new rest)."""
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=300, noise_g=0.003, lms=False, wander_deg_per_min=0.1), seed=8)
+    lms, _ = detect(_turn(leg, [(0, 0), (100, 0), (100.4, 4), (103.4, 4), (104, 0)]), REANCHOR)
+    assert len(lms) == 1
+    assert lms["onset_s"].iloc[0] == pytest.approx(100.0, abs=0.5)
+    assert lms["offset_s"].iloc[0] == pytest.approx(104.0, abs=0.6)
+
+
+def test_a_still_leg_at_its_rest_is_never_reanchored():
+    """Re-anchoring changes R only after stillness away from the resting vector: on a still leg R is untouched."""
+    from lrm.signal.detect import reanchored_offset
+
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=600, noise_g=0.004, lsb_g=0.004, lms=False), seed=9)
+    params = REANCHOR
+    fs = params.prepare.work_fs_hz
+    prep = prepare_leg(leg, origin_s=leg.t_s[0], n_grid=int(600 * fs), params=params.prepare, warn=False)
+    sig = leg_signals(prep, params)
+    from lrm.signal.envelope import estimate_deviation
+
+    dev = estimate_deviation(prep.accel_g, sig.rest_1s, fs_hz=fs, keep_means=True, window_s=params.detect.window_s)
+    before = dev.offset_g.copy()
+    reanchored_offset(dev, dev.means_g, sig.thresholds, prep.valid, fs_hz=fs, params=params.detect)
+    assert np.array_equal(dev.offset_g, before)
+
+
+def test_a_run_of_brief_flexion_pulses_is_one_lm():
+    """A twitch run (docs/scoring.md §6): four 80-300 ms pulses < 0.5 s apart with little net rotation are one LM
+    spanning them (the 0.5 s rule joins them), not four brief ones."""
+    from dataclasses import replace
+
+    leg, _ = make_leg(LegSpec(fs_hz=100.0, duration_s=600, noise_g=0.004, lms=False), seed=10)
+    x = leg.accel_g.copy()
+    start = 30000
+    for width, gap in ((15, 30), (8, 40), (30, 25), (12, 0)):
+        x[start:start + width, 2] += (0.15 * np.sin(np.pi * np.arange(width) / width) ** 2).astype(np.float32)
+        start += width + gap
+    lms, _ = detect(replace(leg, accel_g=x))
+    assert len(lms) == 1
+    assert lms["onset_s"].iloc[0] == pytest.approx(300.0, abs=0.5)
+    assert lms["offset_s"].iloc[0] == pytest.approx(start / 100.0, abs=0.6)

@@ -59,6 +59,27 @@ def test_online_lms_equal_offline_exactly(seed, rate_hz, gaps_per_h, max_chunk):
     assert gaps_per_h == 0 or any(leg.gaps for leg in rec.legs.values())
 
 
+def test_online_equals_offline_with_the_rest_reference_reanchored():
+    """The opt-in re-anchoring of the rest reference after turned stillness (lrm.signal.detect.reanchored_offset)
+    reaches back only to the last held stillness: online and offline still agree bit for bit."""
+    from lrm.params import Params
+
+    params = Params.from_dict({"detect": {"reanchor_still_s": 1.0}})
+    sim = simulate("plmd", seed=2, hours=0.4, rate_hz=100.0, variation=SimVariation(gaps_per_h=6.0))
+    rec = sim.recording
+    rng = np.random.default_rng(2)
+    changed = False
+    for side, leg in rec.legs.items():
+        ref = _offline_table(detect_leg_lms_offline(leg, origin_s=rec.start_s, end_s=rec.end_s, params=params))
+        plain = _offline_table(detect_leg_lms_offline(leg, origin_s=rec.start_s, end_s=rec.end_s))
+        changed |= ref.shape != plain.shape or not np.array_equal(ref[:, :2], plain[:, :2])
+        noise = estimate_sensor_noise(leg.accel_g, fs_hz=leg.fs_hz)
+        det = OnlineDetector(fs_hz=leg.fs_hz, origin_s=rec.start_s, side=side, noise=noise, params=params)
+        table = _as_table(_stream(det, leg, rng, 300, rec.end_s))
+        np.testing.assert_array_equal(table[:, [0, 1, 3, 4]], ref[:, [0, 1, 3, 4]])
+    assert changed                                             # the night has LMs the re-anchoring ends earlier
+
+
 def test_latency_and_memory_are_bounded():
     sim = simulate("plmd", seed=5, hours=0.5, rate_hz=100.0, sides=("left",))
     leg = sim.recording.legs["left"]
