@@ -410,28 +410,7 @@ def reanchored_offset(dev: Deviation, means_g: npt.NDArray[np.float32], thr: Leg
     if n < max(n_hold, 2 * h + 1) or means_g is None:
         return offset
     per_block = max(1, int(round(thr.block_s * fs_hz)))
-    # the dynamic part died down: D and B below their offset thresholds
-    still = dev.spread_g < _per_sample(thr.spread_lo_g, per_block, n)
-    if dev.burst_g is not None and thr.burst_lo_g is not None:
-        still &= dev.burst_g < _per_sample(thr.burst_lo_g, per_block, n)
-    still &= valid
-    # the orientation no longer changes: adjacent window means (their difference / sqrt(2) has R's null)
-    change = np.zeros(n, np.float32)
-    for c in range(3):
-        col = means_g[:, c]
-        d = np.subtract(col[2 * h:], col[: n - 2 * h])
-        d *= d
-        change[h: n - h] += d
-        del d
-    change *= np.float32(0.5)
-    np.sqrt(change, out=change)
-    r_lo = _per_sample(thr.offset_lo_g, per_block, n)
-    still &= change < r_lo
-    del r_lo
-    still[:h] = False
-    still[n - h:] = False
-    held = runs(still)
-    del still
+    held, change = _still_stretches(dev, means_g, thr, valid, per_block=per_block, h=h)
     held = held[(held[:, 1] - held[:, 0]) >= n_hold]
     if not held.size:
         return offset
@@ -482,6 +461,34 @@ def reanchored_offset(dev: Deviation, means_g: npt.NDArray[np.float32], thr: Leg
         # back at the old resting vector is at rest too (a movement that returns the leg ends there)
         offset[idx] = np.minimum(offset[idx], (np.sqrt(sq) / np.sqrt(1.0 + v[k])).astype(np.float32))
     return offset
+
+
+def _still_stretches(dev: Deviation, means_g: npt.NDArray[np.float32], thr: LegThresholds,
+                     valid: npt.NDArray[np.bool_], *, per_block: int, h: int
+                     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """The runs (k, 2) of grid samples where the leg is still (:func:`reanchored_offset`) and the orientation
+    change (n,) in g: ``|m(t + h) - m(t - h)| / sqrt(2)`` of the window means ``means_g`` (0 within ``h`` of the
+    ends, which are never still)."""
+    n = dev.offset_g.size
+    # the dynamic part died down: D and B below their offset thresholds
+    still = dev.spread_g < _per_sample(thr.spread_lo_g, per_block, n)
+    if dev.burst_g is not None and thr.burst_lo_g is not None:
+        still &= dev.burst_g < _per_sample(thr.burst_lo_g, per_block, n)
+    still &= valid
+    # the orientation no longer changes: adjacent window means (their difference / sqrt(2) has R's null)
+    change = np.zeros(n, np.float32)
+    for c in range(3):
+        col = means_g[:, c]
+        d = np.subtract(col[2 * h:], col[: n - 2 * h])
+        d *= d
+        change[h: n - h] += d
+        del d
+    change *= np.float32(0.5)
+    np.sqrt(change, out=change)
+    still &= change < _per_sample(thr.offset_lo_g, per_block, n)
+    still[:h] = False
+    still[n - h:] = False
+    return runs(still), change
 
 
 def find_lm_intervals(onset_ratio: npt.NDArray[np.float32], offset_ratio: npt.NDArray[np.float32],
