@@ -225,9 +225,15 @@ def _check_duration(recording: Recording) -> float:
 
 
 def _drop_failed_morphology(table: pd.DataFrame) -> pd.DataFrame:
-    """LMs failing the morphology check are dropped (brief jerks were judged before, on their own terms)."""
-    keep = (table["type"] != "lm") | table["morphology_ok"].astype(bool)
-    return table.loc[keep].reset_index(drop=True)
+    """LMs failing the morphology check are dropped (docs/scoring.md §1.2 step 5; brief jerks were judged before,
+    on their own terms). A brief burst among them that was judged and is no jerk stays, as ``type =
+    "brief_burst"`` (no LM, never scored), so that its ``jerk_reason`` still says which criterion it failed."""
+    failed = (table["type"] == "lm").to_numpy(bool) & ~table["morphology_ok"].astype(bool).to_numpy()
+    judged = failed & table["jerk_reason"].notna().to_numpy(bool) if "jerk_reason" in table else np.zeros(len(table), bool)
+    kind = table["type"].astype(object).to_numpy(copy=True)
+    kind[judged] = "brief_burst"
+    table = table.assign(type=pd.array(kind, dtype="string"))
+    return table.loc[~failed | judged].reset_index(drop=True)
 
 
 def _single_leg_onsets(table: pd.DataFrame, sides: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -267,7 +267,8 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
                                            or plain < params.size_ideal_ratio):
         return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst, size and time (burst "
                       f"{high:.2f} s, energy within {core:.2f} s, {ratio or 0:.1f}x the night's median LM, "
-                      f"{timing[1]:+.1f} min from a sleep onset)")
+                      f"{timing[1]:+.1f} min from "
+                      f"{'the end of a restless moment' if timing[2] == 'restless' else 'a sleep onset'})")
     size = f"{ratio:.1f}x the night's median LM" if ratio else f"{peak:.2f} g (too few LMs to compare)"
     if seen < 0.9:
         size += f" (this sensor shows ~{seen:.0%} of a brief burst's peak)"
