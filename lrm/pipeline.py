@@ -24,12 +24,13 @@ from lrm.errors import InputError, LrmWarning
 from lrm.io.hypnogram import Hypnogram
 from lrm.io.recording import Recording
 from lrm.io.timezones import start_iso
-from lrm.params import Params
+from lrm.params import JerkParams, Params
 from lrm.result import NightContext, NightResult, Summary, add_onset_column
 from lrm.rules.hypnic_jerks import classify_hypnic_jerks
 from lrm.rules.review import select_review_events
 from lrm.rules.score import score_lms
 from lrm.rules.summary import NightSummary
+from lrm.signal.burst import burst_retention
 from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
 from lrm.signal.legs import default_threads, process_legs, trace_1s
 from lrm.signal.posture import classify_movements, estimate_posture
@@ -99,10 +100,11 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
                                {s: leg.gravity_1s if leg.rest_1s is None else leg.rest_1s for s, leg in legs.legs.items()},
                                postures, params.posture)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
-    table, sleep = _sleep_and_jerks(table, rest, any_valid, {s: leg.fs_hz for s, leg in recording.legs.items()}, params)
+    rates_hz = {s: leg.fs_hz for s, leg in recording.legs.items()}
+    table, sleep = _sleep_and_jerks(table, rest, any_valid, rates_hz, params)
     if not len(sleep.transitions()):
         notes.append(f"hypnic jerks were not classified: {sleep.note}")
-    table = _drop_failed_morphology(table)                                   # docs/scoring.md §1.2 step 5
+    table = _drop_failed_morphology(table, rates_hz, params.jerks)          # docs/scoring.md §1.2 step 5
     recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
@@ -224,10 +226,21 @@ def _check_duration(recording: Recording) -> float:
     return duration_s
 
 
-def _drop_failed_morphology(table: pd.DataFrame) -> pd.DataFrame:
-    """LMs failing the morphology check are dropped (brief jerks were judged before, on their own terms)."""
-    keep = (table["type"] != "lm") | table["morphology_ok"].astype(bool)
-    return table.loc[keep].reset_index(drop=True)
+def _drop_failed_morphology(table: pd.DataFrame, rates_hz: dict[str, float], jerks: JerkParams) -> pd.DataFrame:
+    """LMs failing the morphology check are dropped (docs/scoring.md §1.2 step 5; brief jerks were judged before,
+    on their own terms). A brief burst among them that was judged, is no jerk and is as large as a jerk may be
+    (``burst_peak_g`` >= ``jerks.min_peak_g`` times the share of a brief burst's peak its sensor shows,
+    :func:`lrm.signal.burst.burst_retention`) stays, as ``type = "brief_burst"`` (no LM, never scored), so that
+    its ``jerk_reason`` still says which criterion it failed; smaller blips go with the failed LMs."""
+    failed = (table["type"] == "lm").to_numpy(bool) & ~table["morphology_ok"].astype(bool).to_numpy()
+    judged = failed & table["jerk_reason"].notna().to_numpy(bool) if "jerk_reason" in table else np.zeros(len(table), bool)
+    if "burst_peak_g" in table:
+        seen = table["side"].astype(str).map(lambda s: burst_retention(float(rates_hz[s])) if s in rates_hz else 1.0)
+        judged &= table["burst_peak_g"].to_numpy(float) >= jerks.min_peak_g * seen.to_numpy(float)
+    kind = table["type"].astype(object).to_numpy(copy=True)
+    kind[judged] = "brief_burst"
+    table = table.assign(type=pd.array(kind, dtype="string"))
+    return table.loc[~failed | judged].reset_index(drop=True)
 
 
 def _single_leg_onsets(table: pd.DataFrame, sides: tuple[str, ...]) -> dict[str, np.ndarray]:

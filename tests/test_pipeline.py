@@ -36,7 +36,7 @@ def test_plm_index_and_time_in_bed_close_to_truth(night, result):
 
 def test_events_follow_the_contract(result):
     assert list(result.events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
-    assert set(result.events["type"]) <= {"lm", "hypnic_jerk", "posture_change", "walking"}
+    assert set(result.events["type"]) <= {"lm", "hypnic_jerk", "brief_burst", "posture_change", "walking"}
     assert (result.events["type"] == "posture_change").any()
 
 

@@ -265,9 +265,12 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
     plain = peak / bar[1] if bar[1] else np.inf      # on one leg the burst must stand out as the sensor shows it
     if len(pair) == 1 and n_legs == 2 and (min(scores["burst"], scores["energy"], scores["timing"]) < 1.0
                                            or plain < params.size_ideal_ratio):
+        shown = f" ({ratio:.1f}x allowing for the ~{seen:.0%} of a brief burst's peak this sensor shows)" \
+            if ratio and seen < 0.9 else ""
         return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst, size and time (burst "
-                      f"{high:.2f} s, energy within {core:.2f} s, {ratio or 0:.1f}x the night's median LM, "
-                      f"{timing[1]:+.1f} min from a sleep onset)")
+                      f"{high:.2f} s, energy within {core:.2f} s, {plain:.1f}x the night's median LM where "
+                      f"{params.size_ideal_ratio:g}x is needed{shown}, {timing[1]:+.1f} min from "
+                      f"{'the end of a restless moment' if timing[2] == 'restless' else 'a sleep onset'})")
     size = f"{ratio:.1f}x the night's median LM" if ratio else f"{peak:.2f} g (too few LMs to compare)"
     if seen < 0.9:
         size += f" (this sensor shows ~{seen:.0%} of a brief burst's peak)"

@@ -268,3 +268,40 @@ def test_a_slow_sensor_lowers_the_size_bar_by_the_share_of_a_brief_burst_it_show
     assert len(_jerks(out)) == int(is_jerk)
     if is_jerk:
         assert "this sensor shows ~33% of a brief burst's peak" in _jerks(out)["jerk_reason"].iloc[0]
+
+
+@pytest.mark.parametrize(("ratio", "is_jerk"), [(P.size_ideal_ratio, True), (P.size_ideal_ratio - 0.005, False), (1.6, False)])
+def test_a_burst_on_one_leg_of_two_must_be_size_ideal_ratio_times_the_nights_median_lm(ratio, is_jerk):
+    # the reference LMs' median burst peak is 0.2 g; held-out classic missed a one-leg jerk at 1.6x (issue 11)
+    out = _classify(_jerk(sides=("left",), peak=0.2 * ratio) + _reference())
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert f"{ratio:.1f}x the night's median LM where 3x is needed, +2.0 min" in out["jerk_reason"].dropna().iloc[0]
+
+
+def test_on_a_slow_sensor_the_one_leg_bar_is_read_on_the_peak_the_sensor_shows_and_the_reason_says_so():
+    # at 10 Hz the sensor shows ~1/3 of a brief burst's peak: 0.5 g against a 0.2 g median LM is 2.5x as shown
+    # (7.7x allowing for the sensor: retention 0.33), under the 3x a burst on one leg must reach as shown
+    out = _classify(_jerk(sides=("left",), peak=0.5, high=0.2) + _reference(), rates_hz={"left": 10.0, "right": 10.0})
+    reason = out["jerk_reason"].dropna().iloc[0]
+    assert _jerks(out).empty and "2.5x the night's median LM where 3x is needed (7.7x allowing for the ~33%" in reason
+
+
+def test_the_one_leg_reason_names_a_transition_that_was_only_the_end_of_a_restless_moment():
+    restless = pd.DataFrame({"onset_s": [1000.0], "kind": ["restless"]})
+    out = _classify(_jerk(sides=("left",)) + _reference(), transitions=restless)
+    assert _jerks(out).empty
+    assert out["jerk_reason"].dropna().iloc[0].endswith("+2.0 min from the end of a restless moment)")
+    assert _jerks(_classify(_jerk() + _reference(), transitions=restless))["jerk_confidence"].iloc[0] \
+        == P.restless_transition_confidence   # on both legs it is a jerk, at most 0.7
+
+
+def test_a_1_5_s_bilateral_movement_in_a_plm_series_is_never_a_jerk():
+    # one dominant lobe keeps its high part (0.15 s) and energy span (0.3 s) short, but the leg moves for 1.5 s,
+    # and the series goes on around it (issue 11: false jerks of 0.9-3 s inside PLM series)
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)
+    move = [(JERK_AT + 5.0, JERK_AT + 6.5, side, "lm", 0.9, 0.15, 0.3) for side in ("left", "right")]
+    frame = pd.DataFrame(move + series + _reference(), columns=COLUMNS)
+    frame["burst_span_s"] = np.where(frame["offset_s"] - frame["onset_s"] < 2.0, 1.5, 2.5)
+    out = classify_hypnic_jerks(frame, ONSET, params=JerkParams(isolation_s=1.0))
+    assert _jerks(out).empty and (out["type"] == "lm").all()
