@@ -85,7 +85,9 @@ def _rest(accel_g: npt.NDArray[np.float32], start: npt.NDArray[np.int64], stop: 
     idx, owner, lengths = _windows(np.clip(start, 0, n), np.clip(stop, 0, n))
     count = lengths.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.stack([np.bincount(owner, weights=accel_g[idx, c], minlength=start.size) for c in range(3)], 1)
+        # float64 even when no window has a sample (np.bincount then returns integers)
+        mean = np.stack([np.bincount(owner, weights=accel_g[idx, c], minlength=start.size) for c in range(3)], 1,
+                        dtype=np.float64)
         mean /= count[:, None]
         spread = _distance(accel_g[idx], mean, owner)
         return mean, np.bincount(owner, weights=spread, minlength=start.size) / count

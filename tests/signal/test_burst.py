@@ -136,3 +136,13 @@ def test_burst_retention_refuses_a_rate_that_is_not_positive(fs_hz):
 @settings(max_examples=30, deadline=None)
 def test_burst_retention_is_a_share_at_any_positive_rate(fs_hz):   # a manifest may state any rate (tests/fuzz)
     assert 0.0 <= burst_retention(fs_hz) <= 1.0
+
+
+def test_a_movement_ending_at_the_last_sample_is_measured():
+    """No window with a sample after the movement (np.bincount then returns integers): the burst is still
+    measured, in float64, instead of a casting error."""
+    t, a = _night(25.0, seconds=40.0)
+    a[955:975, 0] += 0.3                                   # a 0.8 s pulse in the leg's last 2 s
+    table = estimate_bursts(t, a.astype(np.float32), np.array([[38.0, 40.0]]), fs_hz=25.0)
+    assert table["burst_peak_g"].iloc[0] == pytest.approx(0.3, rel=0.05)
+    assert np.isfinite(table[list(BURST_COLUMNS)].to_numpy(float)).all()
