@@ -235,8 +235,9 @@ def _drop_failed_morphology(table: pd.DataFrame, rates_hz: dict[str, float], jer
     failed = (table["type"] == "lm").to_numpy(bool) & ~table["morphology_ok"].astype(bool).to_numpy()
     judged = failed & table["jerk_reason"].notna().to_numpy(bool) if "jerk_reason" in table else np.zeros(len(table), bool)
     if "burst_peak_g" in table:
-        seen = table["side"].astype(str).map(lambda s: burst_retention(float(rates_hz[s])) if s in rates_hz else 1.0)
-        judged &= table["burst_peak_g"].to_numpy(float) >= jerks.min_peak_g * seen.to_numpy(float)
+        retention = {side: burst_retention(float(rate)) for side, rate in rates_hz.items()}   # one per leg
+        seen = table["side"].astype(str).map(retention).fillna(1.0).to_numpy(float)
+        judged &= table["burst_peak_g"].to_numpy(float) >= jerks.min_peak_g * seen
     kind = table["type"].astype(object).to_numpy(copy=True)
     kind[judged] = "brief_burst"
     table = table.assign(type=pd.array(kind, dtype="string"))
