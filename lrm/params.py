@@ -132,11 +132,6 @@ class DetectParams:
         0.961; false LMs per still hour lower on every family; but the wide family's PLM-index error rose
         2.67 -> 3.65 /h (restless wake fidgets that merged into one > 10 s movement become LM-sized movements
         in series), so it is not the default.
-    long_window_s : RL, R over this longer window (s, a whole number of ``window_s``; 0: off), a fourth onset and
-        offset statistic for small tonic LMs (``lrm.signal.sustained``). Experiment, off: on dev seeds 1000-1011
-        (3 h) 2 s changed LM F1 wide 0.909 -> 0.899, hard 0.450 -> 0.454, classic 0.980 -> 0.972; 4 s lowered it
-        (0.788, 0.359, 0.895). A held turn keeps little more of its shift in 2 s than in 1 s (the rise and release
-        take 0.3-1.5 s each), so the sqrt(2) lower noise buys nothing, and RL's longer smear moves edges.
     min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
         small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
         70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's
@@ -153,7 +148,6 @@ class DetectParams:
     quiet_tail: float = 0.001
     min_quiet_s: float = 0.5
     reanchor_still_s: float = 0.0
-    long_window_s: float = 0.0
     morph_window_s: float = 0.5
     null_block_s: float = 10.0
     null_window_s: float = 300.0

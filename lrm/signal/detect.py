@@ -131,8 +131,6 @@ class LegThresholds:
     window_s : the statistics' integration window (s) the thresholds are for.
     burst_hi_g, burst_lo_g : onset and offset thresholds of B, the brief-burst statistic (the ``smooth_s`` RMS
         deviation from rest with the noise power removed, ``Deviation.envelope_g``); None: B is not used.
-    long_hi_g, long_lo_g, long_scale_g : onset and offset thresholds and null scale per axis of RL, R over
-        ``long_window_s`` (``lrm.signal.sustained``); None: RL is not used.
     """
 
     block_s: float
@@ -146,10 +144,6 @@ class LegThresholds:
     window_s: float = 1.0
     burst_hi_g: npt.NDArray[np.float32] | None = None
     burst_lo_g: npt.NDArray[np.float32] | None = None
-    long_hi_g: npt.NDArray[np.float32] | None = None
-    long_lo_g: npt.NDArray[np.float32] | None = None
-    long_scale_g: npt.NDArray[np.float32] | None = None
-    long_window_s: float = 0.0
 
 
 def check_rate(fs_hz: float, source: str) -> str | None:
@@ -294,69 +288,10 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     b_hi = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.false_alarm_tail), floor)
     b_lo = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.quiet_tail),
                       floor * np.float32(np.sqrt(q_lo / q_hi)))
-    long_hi = long_lo = long_scale = None
-    long_s = 0.0
-    if dev.long_g is not None and params.long_window_s > params.window_s:
-        from lrm.signal.sustained import long_windows
-
-        long_s = long_windows(params.window_s, params.long_window_s) * float(params.window_s)
-        long_hi, long_lo, long_scale = _long_thresholds(dev.long_g, valid, noise, fs_hz=fs_hz, params=params,
-                                                        long_s=long_s, swing=swing, sigma=sigma, n_blocks=n_blocks,
-                                                        offset_lo=offset_lo)
     return LegThresholds(float(per_block) / fs_hz, offset_hi.astype(np.float32), offset_lo.astype(np.float32),
                          spread_hi.astype(np.float32), spread_lo.astype(np.float32),
                          offset_scale.astype(np.float32), noise, own, float(params.window_s),
-                         b_hi.astype(np.float32), b_lo.astype(np.float32), long_hi, long_lo, long_scale, long_s)
-
-
-def _long_thresholds(long_g: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], noise: SensorNoise, *,
-                     fs_hz: float, params: DetectParams, long_s: float, swing: float, sigma: float, n_blocks: int,
-                     offset_lo: npt.NDArray[np.float32]
-                     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """RL's onset and offset thresholds and null scale per block (g), as R's (:func:`estimate_thresholds`): the
-    chi(3) model of white noise through the ``long_s`` box plus ``R_SWINGS`` quantisation swings, or the measured
-    null (the look-back quartile of RL's own 10 s block medians) where that is larger; never below R's floors.
-    RL's offset threshold is never below R's offset threshold times ``sqrt(window_s / long_s)`` (what R's
-    own, measured null says about a still leg averaged over the longer window), nor its onset threshold below
-    its offset threshold's ratio of the tails."""
-    nf = null_factors(round(noise.fs_hz, 3), float(fs_hz), float(long_s), float(params.smooth_s))
-    s_l = sigma * np.sqrt(nf.mean_var)
-    z_hi, z_lo = np.sqrt(_chi2_tail(params.false_alarm_tail, 3)), np.sqrt(_chi2_tail(params.quiet_tail, 3))
-    l_hi, l_lo = R_SWINGS * swing + z_hi * s_l, R_SWINGS * swing + z_lo * s_l
-    per_block = max(1, int(round(params.null_block_s * fs_hz)))
-    own = _block_median(long_g, valid, fs_hz=fs_hz, params=params)
-    meds = np.concatenate((own, np.full((n_blocks - own.shape[0],), np.nan, np.float32)))
-    n_back = max(1, int(round(params.null_window_s / params.null_block_s)))
-    med = _lookback_null(np.column_stack((meds, meds)), n_back, params.null_quantile)[:, 0]
-    scale = np.maximum(np.float32(s_l), med / np.float32(CHI3_MEDIAN))
-    lo = np.maximum(np.maximum(np.float32(l_lo), med * np.float32(z_lo / CHI3_MEDIAN)),
-                    np.float32(params.rest_precision_g))
-    lo = np.maximum(lo, offset_lo * np.float32(np.sqrt(params.window_s / long_s)))
-    hi = np.maximum(np.maximum(np.float32(l_hi), med * np.float32(z_hi / CHI3_MEDIAN)),
-                    np.float32(params.min_threshold_g))
-    hi = np.maximum(hi, lo * np.float32(z_hi / z_lo))
-    del per_block
-    return hi.astype(np.float32), lo.astype(np.float32), scale.astype(np.float32)
-
-
-def _block_median(values: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_], *, fs_hz: float,
-                  params: DetectParams) -> npt.NDArray[np.float32]:
-    """Median of one statistic over each whole block of ``null_block_s`` (b,), as :func:`block_medians`."""
-    per_block = max(1, int(round(params.null_block_s * fs_hz)))
-    step = max(1, int(round(0.2 * fs_hz)))
-    b = values.size // per_block
-    if b == 0:
-        return np.zeros(0, np.float32)
-    ok = valid[: b * per_block].reshape(b, per_block)[:, ::step]
-    v = np.where(ok, values[: b * per_block].reshape(b, per_block)[:, ::step], np.float32(np.nan))
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out = np.nanmedian(v, axis=1).astype(np.float32)
-    out[ok.mean(axis=1) < 0.5] = np.nan
-    return out
+                         b_hi.astype(np.float32), b_lo.astype(np.float32))
 
 
 def _burst_threshold(nf: NullFactors, noise_g: npt.NDArray[np.float32], removed_g: float,
@@ -402,9 +337,6 @@ def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
                     dev.spread_g / _per_sample(thr.spread_hi_g, per_block, n))
     lo = np.maximum(dev.offset_g / _per_sample(thr.offset_lo_g, per_block, n),
                     dev.spread_g / _per_sample(thr.spread_lo_g, per_block, n))
-    if dev.long_g is not None and thr.long_hi_g is not None and thr.long_lo_g is not None:
-        np.maximum(hi, dev.long_g / _per_sample(thr.long_hi_g, per_block, n), out=hi)
-        np.maximum(lo, dev.long_g / _per_sample(thr.long_lo_g, per_block, n), out=lo)
     b = burst_ratio(dev, thr, fs_hz=fs_hz)
     if b is not None:   # B counts as activity only above its onset threshold: it never prolongs an LM
         np.maximum(hi, b, out=hi)
@@ -607,8 +539,7 @@ def find_lm_intervals(onset_ratio: npt.NDArray[np.float32], offset_ratio: npt.ND
 
 
 def _edges(intervals: npt.NDArray[np.int64], onset_ratio: npt.NDArray[np.float32],
-           offset_ratio: npt.NDArray[np.float32], *, fs_hz: float, window_s: float, n: int,
-           long: tuple[float, npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
+           offset_ratio: npt.NDArray[np.float32], *, fs_hz: float, window_s: float, n: int
            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """How far (grid samples, in whole ms) to move each onset and offset to undo the window's smear.
 
@@ -619,23 +550,9 @@ def _edges(intervals: npt.NDArray[np.int64], onset_ratio: npt.NDArray[np.float32
     on, off = intervals[:, 0], intervals[:, 1]
     a_hi = _segment_max(onset_ratio, on, off)
     a_lo = _segment_max(offset_ratio, on, off)
-    half_on = half_off = np.full(on.size, 0.5 * window_s * fs_hz)          # in grid samples
-    if long is not None and long[0] > window_s:
-        # an edge set by RL (the longer window's statistic is the larger ratio where the LM starts to cross its
-        # onset threshold, or at its last active sample) is smeared by RL's half window, with RL's own ratios
-        long_hi, long_lo = long[1], long[2]
-        hi_idx = np.flatnonzero(onset_ratio > 1.0)
-        first = hi_idx[np.minimum(np.searchsorted(hi_idx, on), max(hi_idx.size - 1, 0))] if hi_idx.size else on
-        first = np.clip(first, on, off - 1)
-        by_long_on = long_hi[first] >= onset_ratio[first]
-        by_long_off = long_lo[off - 1] >= offset_ratio[off - 1]
-        half_long = 0.5 * long[0] * fs_hz
-        half_on = np.where(by_long_on, half_long, half_on)
-        half_off = np.where(by_long_off, half_long, half_off)
-        a_hi = np.where(by_long_on, _segment_max(long_hi, on, off), a_hi)
-        a_lo = np.where(by_long_off, _segment_max(long_lo, on, off), a_lo)
-    shift_on = np.clip(half_on - 2.0 * half_on / np.maximum(a_hi, 1e-6), -half_on, half_on)
-    shift_off = np.clip(-half_off + 2.0 * half_off / np.maximum(a_lo, 1e-6), -half_off, half_off)
+    half = 0.5 * window_s * fs_hz                                 # in grid samples
+    shift_on = np.clip(half - 2.0 * half / np.maximum(a_hi, 1e-6), -half, half)
+    shift_off = np.clip(-half + 2.0 * half / np.maximum(a_lo, 1e-6), -half, half)
     # whole milliseconds: the shift does not carry the float32 rounding of the statistics (which depends on
     # where a window of the night starts) into the times
     shift_on = np.round(shift_on * (1000.0 / fs_hz)) * (fs_hz / 1000.0)
@@ -647,8 +564,7 @@ def _edges(intervals: npt.NDArray[np.int64], onset_ratio: npt.NDArray[np.float32
 
 def _table(intervals: npt.NDArray[np.int64], dev: Deviation, onset_ratio: npt.NDArray[np.float32],
            offset_ratio: npt.NDArray[np.float32], *, fs_hz: float, side: str, params: DetectParams,
-           first_index: int = 0, long: tuple[float, npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
-           ) -> pd.DataFrame:
+           first_index: int = 0) -> pd.DataFrame:
     k = intervals.shape[0]
     n = onset_ratio.size
     peak, burst, half = np.zeros(k), np.zeros(k), np.zeros(k)
@@ -656,8 +572,7 @@ def _table(intervals: npt.NDArray[np.int64], dev: Deviation, onset_ratio: npt.ND
     onset_s, offset_s = np.zeros(k), np.zeros(k)
     if k:
         on, off = intervals[:, 0], intervals[:, 1]
-        shift_on, shift_off = _edges(intervals, onset_ratio, offset_ratio, fs_hz=fs_hz, window_s=params.window_s, n=n,
-                                     long=long)
+        shift_on, shift_off = _edges(intervals, onset_ratio, offset_ratio, fs_hz=fs_hz, window_s=params.window_s, n=n)
         onset_s = (first_index + on) / fs_hz + np.round(shift_on * (1000.0 / fs_hz)) / 1000.0
         offset_s = np.maximum((first_index + off) / fs_hz + np.round(shift_off * (1000.0 / fs_hz)) / 1000.0, onset_s)
         onset_i, offset_i = on + shift_on, off + shift_off
@@ -743,14 +658,8 @@ def detect_leg(dev: Deviation, thr: LegThresholds, valid: npt.NDArray[np.bool_],
     """
     onset_ratio, offset_ratio = normalised_activity(dev, thr, fs_hz=fs_hz)
     intervals = find_lm_intervals(onset_ratio, offset_ratio, valid, fs_hz=fs_hz, params=params)
-    long = None
-    if dev.long_g is not None and thr.long_hi_g is not None and thr.long_lo_g is not None and intervals.size:
-        per_block = max(1, int(round(thr.block_s * fs_hz)))
-        n = dev.long_g.size
-        long = (thr.long_window_s, (dev.long_g / _per_sample(thr.long_hi_g, per_block, n)).astype(np.float32),
-                (dev.long_g / _per_sample(thr.long_lo_g, per_block, n)).astype(np.float32))
     moves = _table(intervals, dev, onset_ratio, offset_ratio, fs_hz=fs_hz, side=side, params=params,
-                   first_index=first_index, long=long)
+                   first_index=first_index)
     medians = thr.medians if thr.medians is not None else block_medians(dev, valid, fs_hz=fs_hz, params=params)
     return LegDetection(moves, thr, dev.envelope_g, onset_ratio, offset_ratio, medians, intervals + first_index)
 

@@ -153,7 +153,6 @@ class Deviation:
     envelope_g : RMS deviation from rest over ``smooth_s``, noise power removed (>= 0).
     means_g : the ``window_s`` mean acceleration (n, 3) in g, kept on request (:func:`offset_from_means`).
     burst_g : B, the ``smooth_s`` RMS deviation from the ``window_s`` mean, noise power removed (>= 0).
-    long_g : RL, R over ``DetectParams.long_window_s`` (``lrm.signal.sustained``); None: not used.
     """
 
     offset_g: npt.NDArray[np.float32]
@@ -161,7 +160,6 @@ class Deviation:
     envelope_g: npt.NDArray[np.float32]
     means_g: npt.NDArray[np.float32] | None = None
     burst_g: npt.NDArray[np.float32] | None = None
-    long_g: npt.NDArray[np.float32] | None = None
 
 
 def _moving_mean(x: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.float32]:

@@ -35,7 +35,6 @@ from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
                                reanchored_offset)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
-from lrm.signal.sustained import long_means
 from lrm.signal.gravity import estimate_gravity_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.null import null_factors
@@ -168,13 +167,9 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     moving = moving_seconds(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
     still = ok_1s & ~moving
     rest_1s = estimate_gravity_1s(mean_1s, still, window_s=window_s)
-    rest_error = estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s)
-    offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs, rest_error_1s=rest_error)
-    long_g = None
-    if d.long_window_s > d.window_s:   # RL: the held turn over a longer window (lrm.signal.sustained)
-        long_g = offset_from_means(long_means(first.means_g, fs_hz=fs, window_s=d.window_s,
-                                              long_window_s=d.long_window_s), rest_1s, fs_hz=fs, rest_error_1s=rest_error)
-    deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g, long_g=long_g)
+    offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
+                               rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
+    deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g)
     means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
