@@ -131,7 +131,10 @@ class DetectParams:
         0.860 -> 0.872, hard 0.459 -> 0.476, classic 0.970 -> 0.988; recall above the stated limit wide 0.949 ->
         0.961; false LMs per still hour lower on every family; but the wide family's PLM-index error rose
         2.67 -> 3.65 /h (restless wake fidgets that merged into one > 10 s movement become LM-sized movements
-        in series), so it is not the default.
+        in series), so it is not the default. Re-measured on dev seeds 1012-1023 (3 h): wide PLM-index error
+        2.07 -> 3.14 /h and hypnic jerks precision / recall 1.00 / 0.71 -> 0.79 / 0.59 (hard 0.83 / 0.51 -> 0.83 /
+        0.38); with ``PostureParams.return_angle_deg`` = 1 the wide error is 2.53 /h (1000-1011: 2.32 -> 1.42, base
+        1.63), the jerk losses stay.
     min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
         small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
         70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's
@@ -174,6 +177,19 @@ class PostureParams:
         20-120 deg, docs/scoring.md §5). GGIR counts z-angle changes of up to 5 deg as no change of posture
         (van Hees 2015, docs/scoring.md §5); 3 deg keeps a margin below that for the shank, whose orientation the
         1 s gravity estimate resolves to hundredths of a degree.
+    return_angle_deg : opt-in (0, the default: off). A movement that is no brief burst (its high-amplitude part
+        longer than ``JerkParams.max_high_s``: a jerk may leave the leg a few degrees away, docs/scoring.md §3.1) and
+        leaves the leg turned by at least this angle (deg) did not return it: a restless adjustment, labelled a
+        posture change, and not masked out of the resting vector's median (``lrm.signal.leg.moving_seconds``).
+        1 deg moves the gravity projection by 17 mg, several times the 3 s orientation's noise even on a 15 mg
+        sensor at 10 Hz. On four dev wide nights (1000, 1003, 1006, 1007, re-anchoring on) the lasting turn after
+        a detected LM was 0.04 deg (median; 95 % below 0.35 deg), after a restless wake fidget 1.6 deg (10 % below
+        0.34 deg). Measured with 1 deg on dev seeds
+        (3 h; 1000-1011 / 1012-1023): LM F1 wide 0.909 -> 0.916 / 0.810 -> 0.826, hard 0.450 -> 0.470 / 0.439 ->
+        0.474, classic 0.980 -> 0.991; false LMs per still hour wide 0.12 -> 0.11 / 0.12 -> 0.04, hard 0.39 -> 0.22
+        / 0.28 -> 0.19; but the PLM-index error went both ways (wide 1.63 -> 1.18 / 2.07 -> 2.51 /h, hard 7.81 ->
+        7.88 / 7.66 -> 7.23 /h) and the wide hypnic-jerk precision fell 1.00 -> 0.93 on 1012-1023, so it is off.
+        With ``DetectParams.reanchor_still_s`` it takes back part of re-anchoring's PLM-index rise (below).
     change_window_s : the resting orientation is read this long (s) before the onset and after the offset
         (or just outside the neighbouring movements, when they are closer).
     walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
@@ -182,6 +198,7 @@ class PostureParams:
 
     lying_max_elevation_deg: float = 60.0
     change_angle_deg: float = 3.0
+    return_angle_deg: float = 0.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

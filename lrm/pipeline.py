@@ -98,7 +98,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     period = (rest.lights_out_s, rest.lights_on_s) if rest.lights_out_s is not None else (0.0, 0.0)
     moves = classify_movements({s: leg.moves for s, leg in legs.legs.items()},
                                {s: leg.gravity_1s if leg.rest_1s is None else leg.rest_1s for s, leg in legs.legs.items()},
-                               postures, params.posture)
+                               postures, params.posture, brief_s=params.jerks.max_high_s)
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     rates_hz = {s: leg.fs_hz for s, leg in recording.legs.items()}
     table, sleep = _sleep_and_jerks(table, rest, any_valid, rates_hz, params)

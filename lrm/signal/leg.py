@@ -201,7 +201,9 @@ def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArr
     k = int(round(fs_hz))
     iv = iv[(iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz]
     turn = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
-    iv = iv[turn < params.posture.change_angle_deg]
+    # a movement that leaves the leg turned by return_angle_deg (when set) is a repositioning: not masked
+    limit = params.posture.return_angle_deg if params.posture.return_angle_deg > 0 else params.posture.change_angle_deg
+    iv = iv[turn < limit]
     delta = np.zeros(n_seconds + 1, np.int32)
     np.add.at(delta, np.clip(iv[:, 0] // k - 1, 0, n_seconds), 1)
     np.add.at(delta, np.clip(-(-iv[:, 1] // k) + 1, 0, n_seconds), -1)

@@ -109,14 +109,17 @@ def orientation_change_deg(gravity_1s: npt.NDArray[np.float32], onset_s: npt.NDA
 
 
 def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt.NDArray[np.float32]],
-                       posture: dict[str, Posture], params: PostureParams = PostureParams()) -> dict[str, pd.DataFrame]:
+                       posture: dict[str, Posture], params: PostureParams = PostureParams(), *,
+                       brief_s: float = 0.35) -> dict[str, pd.DataFrame]:
     """Label each leg's movements ``lm``, ``posture_change`` or ``walking`` (column ``type``).
 
     Adds ``angle_deg``, the lasting change of the leg's resting orientation (deg) across the movement. A
     movement is walking when it comes within :data:`WALK_MARGIN_S` of one of the leg's walking bouts
     (sustained hard movement with the shank upright, :func:`estimate_posture`), whatever its length: steps
     never become LMs. Otherwise it is a posture change when the leg rests turned by >= ``change_angle_deg``
-    after it (an LM returns the leg to where it was), and an LM when not.
+    after it (an LM returns the leg to where it was), and an LM when not. With ``params.return_angle_deg`` (opt-in)
+    a movement that leaves the leg turned by that much is a posture change too unless it is a brief burst (its
+    ``burst_high_s``, else ``half_peak_s``, at most ``brief_s``: the hypnic-jerk criterion ``JerkParams.max_high_s``).
     """
     out: dict[str, pd.DataFrame] = {}
     for side, table in moves.items():
@@ -124,6 +127,11 @@ def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt
         on, off = t["onset_s"].to_numpy(), t["offset_s"].to_numpy()
         ang = orientation_change_deg(gravity_1s[side], on, off, params.change_window_s)
         is_posture = ang >= params.change_angle_deg
+        if params.return_angle_deg > 0:
+            # a movement that is no brief burst (a jerk may leave the leg a few degrees away, docs/scoring.md §3.1)
+            # and leaves the leg turned by return_angle_deg did not return it: a restless adjustment, not an LM
+            high = t["burst_high_s"].to_numpy(float) if "burst_high_s" in t else t["half_peak_s"].to_numpy(float)
+            is_posture |= (ang >= params.return_angle_deg) & ~(high <= brief_s)
         p = posture[side]
         n = p.walking.size
         cum_walk = np.concatenate(([0], np.cumsum(p.walking)))

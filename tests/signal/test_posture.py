@@ -89,3 +89,23 @@ def test_movements_are_labelled_walking_posture_change_or_lm():
     (labels,) = classify_movements({"left": moves}, {"left": turned}, posture, PostureParams()).values()
     assert labels["type"].tolist() == ["walking", "walking", "lm", "posture_change"]
     assert labels["angle_deg"].iloc[2] < 1.0 and labels["angle_deg"].iloc[3] > 30
+
+
+def test_return_angle_labels_a_lasting_small_turn_a_posture_change_unless_it_is_a_brief_burst():
+    """``return_angle_deg`` (opt-in): a movement that leaves the leg turned by 1-3 deg did not return it (a restless
+    adjustment); a brief burst (a jerk may leave the leg a few degrees away) and a returning LM stay LMs."""
+    g0 = np.array([0.2, 0.1, 0.97]) / np.linalg.norm([0.2, 0.1, 0.97])
+    axis = np.cross(g0, [1.0, -0.3, 0.1])
+    g1 = _rotate_about(g0, axis, 1.6)                     # a fidget's lasting turn (1.6 deg)
+    g2 = _rotate_about(g1, axis, 1.6)                     # a jerk that leaves the leg another 1.6 deg away
+    gravity = np.vstack([np.tile(g0, (100, 1)), np.tile(g1, (100, 1)), np.tile(g2, (100, 1))]).astype(np.float32)
+    moves = pd.DataFrame({"onset_s": [30.0, 99.0, 199.0], "offset_s": [33.0, 101.0, 200.0],
+                          "burst_high_s": [1.5, 1.2, 0.15]})       # an LM that returns, the fidget, the jerk
+    posture = {"left": estimate_posture(gravity, np.zeros(300, np.float32), np.ones(300, bool))}
+    assert not posture["left"].walking.any()
+    default = classify_movements({"left": moves}, {"left": gravity}, posture, PostureParams())["left"]
+    assert default["type"].tolist() == ["lm", "lm", "lm"]                   # under the 3 deg posture change
+    opt_in = classify_movements({"left": moves}, {"left": gravity}, posture, PostureParams(return_angle_deg=1.0),
+                                brief_s=0.35)["left"]
+    assert opt_in["type"].tolist() == ["lm", "posture_change", "lm"]
+    assert opt_in["angle_deg"].iloc[1] == pytest.approx(1.6, abs=0.1)
