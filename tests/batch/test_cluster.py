@@ -71,6 +71,14 @@ def cluster():
         yield local
 
 
+def test_workers_keep_glibc_memory_reuse(cluster):
+    # Dask's default MALLOC_TRIM_THRESHOLD_=65536 makes every large temporary array fault its pages in anew
+    # (about twice a night's CPU time): the local cluster leaves it unset unless the user exported it
+    with distributed.Client(cluster) as client:
+        seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert len(seen) == 2 and set(seen.values()) == {os.environ.get("MALLOC_TRIM_THRESHOLD_")}
+
+
 def test_a_worker_killed_mid_batch_still_completes_every_night(cluster, tmp_path):
     make_nights(tmp_path / "in", 6)
     result = run_batch([tmp_path / "in"], tmp_path / "out", scheduler=cluster.scheduler_address, night_fn=dies_once_on_n2)
