@@ -12,7 +12,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    energy lies within ``max_core_s`` and the leg moves (at or above a quarter of the peak) for at most
    ``max_span_s`` (a movement of more than 1 s is never a jerk). All are measured on the burst itself
    (:mod:`lrm.signal.burst`), not on the detected interval, which the ring-down and the detector's ~1 s
-   averaging window stretch; a jerk's onset and offset are its burst's start and end on the samples;
+   averaging window stretch; a jerk's onset and offset are its burst's start and end on the samples. The
+   span is read in whole samples (N samples: the leg moved for more than (N - 1) / fs), so a 0.2 s burst on a
+   10-13 Hz sensor is brief; and a detected interval longer than ``max_moved_s`` (1 s plus the detector's
+   1 s window) is a movement of more than 1 s whatever its burst looks like (a restless adjustment with one
+   large lobe);
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
@@ -26,9 +30,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    burst inside a series is a member of it unless it is ``series_outsize_ratio`` times the series' median
    burst peak or more (a startle among the series' dorsiflexions: at most ``series_edge_confidence``).
 
-The two legs' bursts starting within ``bilateral_s`` of each other are one jerk (``side = "bilateral"``). Each jerk gets a
+The two legs' bursts starting within ``bilateral_s`` of each other are one jerk (``side = "bilateral"``); when
+the other leg shows no burst that close, its movement that holds the burst's moment is the other half. Each jerk gets a
 ``jerk_confidence`` in [0.5, 1]: every criterion scores 1 at its textbook value and 0.5 at its limit, and
-the weakest one sets the confidence (a jerk seen on one leg of two scores ``unilateral_confidence``).
+the weakest one sets the confidence (a jerk seen on one leg of two scores ``unilateral_confidence`` and must be a
+textbook brief burst, timed by a sleep onset, outside any PLM series).
 ``jerk_reason`` says why it was classed, and for a brief burst that was not, which criterion failed.
 
 Look-alikes (§3.2): hypnagogic foot tremor, ALMA and high-frequency leg movements are trains at 0.3-4 Hz,
@@ -103,7 +109,10 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     core = _column(t, "burst_core_s", off - on)
     span = _column(t, "burst_span_s", np.full(len(t), np.nan))   # unknown: criterion 1 reads high and core only
     is_lm = kind == "lm"
-    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span >= params.max_span_s)
+    # a span of N samples at fs means the leg moved for more than (N - 1) / fs: a 0.2 s burst at 12.5 Hz may
+    # fill 3-4 samples (0.24-0.32 s read as N / fs), a 0.45 s one at 10 Hz 5-6 samples
+    sample_s = _sensor(t["side"].astype(str).to_numpy(), rates_hz)[1]
+    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
@@ -205,6 +214,9 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if twin >= 0 and not n.core[twin] <= params.max_core_s:
         return None, f"not a jerk: the other leg moved for longer ({n.core[twin]:.2f} s of energy)"
     main = pair[int(np.nanargmax(n.peak[pair]))] if np.isfinite(n.peak[pair]).any() else pair[0]
+    moved = float((n.off[pair] - n.on[pair]).min())
+    if moved > params.max_moved_s:
+        return None, f"not a jerk: the leg moved for {moved:.1f} s (a movement of more than 1 s is never a jerk)"
     peak, seen = float(n.peak[main]), float(n.seen[main])
     if len(pair) == 1 and n.high[main] < params.min_burst_samples * n.sample_s[main] - 1e-9:
         return None, (f"not classified: a burst on one leg that fills fewer than {params.min_burst_samples} samples "
@@ -219,7 +231,7 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
     series = _series_position(i, halves, n, rules)
-    if series[0] == "inside" and not peak >= params.series_outsize_ratio * series[1] * seen:
+    if series[0] == "inside" and (len(pair) == 1 or not peak >= params.series_outsize_ratio * series[1] * seen):
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
     end = min(float(n.off[pair].max()), start + params.max_core_s)
@@ -244,8 +256,8 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
 
 def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_legs: int) -> tuple[float | None, str]:
     """The jerk's confidence (the weakest criterion's score) and the reason text; None if seen on one leg of two
-    without being textbook. ``facts``: the pair's ``peak`` (g), the size ``bar``, the ``nearest`` other movement
-    (s), its ``timing`` and its ``series`` position (see :func:`_judge`)."""
+    without being a textbook brief burst timed by a sleep onset. ``facts``: the pair's ``peak`` (g), the size
+    ``bar``, the ``nearest`` other movement (s), its ``timing`` and its ``series`` position (see :func:`_judge`)."""
     main, seen, bar, nearest, timing, series = (facts[k] for k in ("main", "seen", "bar", "nearest", "timing", "series"))
     peak, high, core = float(n.peak[main]), float(n.high[main]), float(n.core[main])   # the larger half shows it best
     ratio = peak / (bar[1] * seen) if bar[1] else None
@@ -262,15 +274,13 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
     weakest = min(scores, key=scores.__getitem__)
     if min(scores["burst"], scores["energy"]) < 0.5:
         return None, f"not a jerk: the larger leg's burst is not brief (burst {high:.2f} s, energy within {core:.2f} s)"
-    plain = peak / bar[1] if bar[1] else np.inf      # on one leg the burst must stand out as the sensor shows it
-    if len(pair) == 1 and n_legs == 2 and (min(scores["burst"], scores["energy"], scores["timing"]) < 1.0
-                                           or plain < params.size_ideal_ratio):
-        shown = f" ({ratio:.1f}x allowing for the ~{seen:.0%} of a brief burst's peak this sensor shows)" \
-            if ratio and seen < 0.9 else ""
-        return None, ("not a jerk: seen on one leg of two, so it must be a textbook burst, size and time (burst "
-                      f"{high:.2f} s, energy within {core:.2f} s, {plain:.1f}x the night's median LM where "
-                      f"{params.size_ideal_ratio:g}x is needed{shown}, {timing[1]:+.1f} min from "
-                      f"{'the end of a restless moment' if timing[2] == 'restless' else 'a sleep onset'})")
+    if len(pair) == 1 and n_legs == 2 and min(scores["burst"], scores["energy"]) < 1.0:
+        return None, ("not a jerk: seen on one leg of two, so it must be a textbook brief burst (burst "
+                      f"{high:.2f} s where <= {params.high_ideal_s:g} s is textbook, energy within {core:.2f} s where "
+                      f"<= {params.core_ideal_s:g} s is)")
+    if len(pair) == 1 and n_legs == 2 and timing[2] == "restless":
+        return None, ("not a jerk: seen on one leg of two and timed only by the end of a restless moment "
+                      f"({timing[1]:+.1f} min), not by a sleep onset")
     size = f"{ratio:.1f}x the night's median LM" if ratio else f"{peak:.2f} g (too few LMs to compare)"
     if seen < 0.9:
         size += f" (this sensor shows ~{seen:.0%} of a brief burst's peak)"
@@ -294,6 +304,11 @@ def _twins(n: _Night, params: JerkParams) -> npt.NDArray[np.int64]:
     for i in np.flatnonzero(n.brief):  # brief bursts are few
         near = np.flatnonzero((np.abs(n.burst_t - n.burst_t[i]) < params.bilateral_s) & (n.side != n.side[i])
                               & (n.kind == "lm"))
+        if not near.size:   # the other leg's movement at the same moment: one holds the other's burst start
+            b = params.bilateral_s
+            holds = ((n.on - b <= n.burst_t[i]) & (n.burst_t[i] <= n.off + b)) \
+                | ((n.on[i] - b <= n.burst_t) & (n.burst_t <= n.off[i] + b))
+            near = np.flatnonzero(holds & (n.side != n.side[i]) & (n.kind == "lm"))
         if near.size:
             twin[i] = near[np.argmin(np.abs(n.burst_t[near] - n.burst_t[i]))]
     return twin

@@ -66,8 +66,47 @@ def test_the_energy_lies_within_max_core_s_and_a_movement_over_1_s_is_never_a_je
 
 
 def test_brevity_is_judged_on_the_burst_not_on_the_detected_duration():
-    rows = [(JERK_AT, JERK_AT + 2.5, "left", "lm", 0.8, 0.1, 0.2), (JERK_AT + 0.02, JERK_AT + 2.4, "right", "lm", 0.7, 0.1, 0.2)]
+    rows = [(JERK_AT, JERK_AT + 1.9, "left", "lm", 0.8, 0.1, 0.2), (JERK_AT + 0.02, JERK_AT + 1.8, "right", "lm", 0.7, 0.1, 0.2)]
     assert len(_jerks(_classify(rows + _reference()))) == 1   # a long ring-down or a lag of the gravity estimate
+
+
+@pytest.mark.parametrize(("detected_s", "is_jerk"), [(P.max_moved_s, True), (P.max_moved_s + 0.001, False), (3.0, False)])
+def test_a_movement_detected_for_more_than_1_s_plus_the_detectors_window_is_never_a_jerk(detected_s, is_jerk):
+    # a restless adjustment whose largest sub-movement is one 0.15 s lobe: short burst measures, but the leg moved
+    # for > 1 s (issue 11: false jerks were bilateral movements of 0.9-3 s); both legs detected that long
+    rows = [(JERK_AT + 0.02 * k, JERK_AT + 0.02 * k + detected_s, side, "lm", 0.8, 0.1, 0.2)
+            for k, side in enumerate(("left", "right"))]
+    out = _classify(rows + _reference())
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert out["jerk_reason"].dropna().iloc[0].startswith(
+            f"not a jerk: the leg moved for {detected_s:.1f} s (a movement of more than 1 s is never a jerk)")
+
+
+@pytest.mark.parametrize(("rate_hz", "samples", "is_jerk"), [(10.0, 5, True), (10.0, 6, False), (12.5, 7, True),
+                                                              (12.5, 8, False), (100.0, 50, True), (100.0, 51, False)])
+def test_the_span_is_read_in_whole_samples_so_a_200_ms_burst_is_brief_at_10_hz(rate_hz, samples, is_jerk):
+    # N samples at or above a quarter of the peak: the leg moved for more than (N - 1) / fs, and brief means
+    # less than max_span_s (0.5 s); 5 samples at 10 Hz (a 0.2 s burst and its rebound) read as 0.5 s are brief
+    frame = pd.DataFrame(_jerk(high=0.2) + _reference(), columns=COLUMNS)
+    frame["burst_span_s"] = np.where(frame["offset_s"] - frame["onset_s"] < 1.0, samples / rate_hz, 2.5)
+    out = classify_hypnic_jerks(frame, ONSET, rates_hz={"left": rate_hz, "right": rate_hz})
+    assert len(_jerks(out)) == int(is_jerk)
+
+
+def test_the_other_legs_movement_at_the_same_moment_is_the_jerks_other_half_not_another_movement():
+    # a bilateral jerk whose other half (right, small on a slow sensor) has its burst start 0.8 s from the left's:
+    # its detected interval holds the left burst's moment, so it is the jerk's other half (issue 11: a true jerk
+    # refused as "another movement 0.0 s away", its own other leg)
+    frame = pd.DataFrame(_jerk(sides=("left",)) + [(JERK_AT - 0.9, JERK_AT + 0.5, "right", "lm", 0.3, 0.2, 0.3)]
+                         + _reference(), columns=COLUMNS)
+    frame["burst_at_s"] = np.where(frame["side"] == "right", 0.0, 0.0)   # right's burst at JERK_AT - 0.9
+    out = classify_hypnic_jerks(frame, ONSET)
+    jerk = _jerks(out)
+    assert len(jerk) == 1 and jerk["side"].iloc[0] == "bilateral"
+    far = frame.assign(offset_s=np.where(frame["side"] == "right", JERK_AT - 0.6, frame["offset_s"]))
+    reason = classify_hypnic_jerks(far, ONSET)["jerk_reason"].dropna().iloc[0]   # ended 0.6 s before: not the same moment
+    assert reason.startswith("not a jerk: another movement")
 
 
 @pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.2, True), (0.199, False)])
@@ -177,13 +216,38 @@ def test_aasm_series_use_its_own_intervals():
     assert _jerks(_classify(rows, params=relaxed, rules=AASM)).empty
 
 
-def test_one_leg_of_two_needs_a_textbook_burst_at_a_textbook_time():
-    textbook = _jerks(_classify(_jerk(sides=("left",)) + _reference()))
-    assert len(textbook) == 1 and textbook["side"].iloc[0] == "left"
-    assert textbook["jerk_confidence"].iloc[0] == P.unilateral_confidence
-    assert _jerks(_classify(_jerk(sides=("left",), high=P.high_ideal_s + 0.01) + _reference())).empty
-    late = _classify(_jerk(t=1000.0 + P.onset_ideal_after_s + 60.0, sides=("left",)) + _reference())
-    assert _jerks(late).empty and "seen on one leg of two" in late["jerk_reason"].dropna().iloc[0]
+@pytest.mark.parametrize(("high_s", "core_s", "is_jerk"), [(P.high_ideal_s, P.core_ideal_s, True),
+                                                          (P.high_ideal_s + 0.001, P.core_ideal_s, False),
+                                                          (P.high_ideal_s, P.core_ideal_s + 0.001, False)])
+def test_one_leg_of_two_needs_a_textbook_brief_burst(high_s, core_s, is_jerk):
+    out = _classify(_jerk(sides=("left",), high=high_s, core=core_s) + _reference())
+    jerk = _jerks(out)
+    assert len(jerk) == int(is_jerk)
+    if is_jerk:
+        assert jerk["side"].iloc[0] == "left" and jerk["jerk_confidence"].iloc[0] == P.unilateral_confidence
+    else:
+        assert out["jerk_reason"].dropna().iloc[0].startswith("not a jerk: seen on one leg of two, so it must be a "
+                                                              "textbook brief burst")
+
+
+def test_one_leg_of_two_needs_neither_textbook_size_nor_textbook_timing():
+    # "one or more body segments" (ICSD-3): a jerk of one leg is no larger than one of both, and the timing window is
+    # the same for both; held-out classic missed a one-leg jerk at 1.6x the night's median LM (issue 11)
+    small = _jerks(_classify(_jerk(sides=("left",), peak=0.2 * 1.6) + _reference()))
+    late = _jerks(_classify(_jerk(t=1000.0 + P.onset_ideal_after_s + 60.0, sides=("left",)) + _reference()))
+    assert len(small) == 1 and len(late) == 1 and (late["jerk_confidence"] <= P.unilateral_confidence).all()
+    below = _classify(_jerk(sides=("left",), peak=0.199) + _reference())   # the size criterion still holds
+    assert _jerks(below).empty and below["jerk_reason"].dropna().iloc[0].startswith("not a jerk: burst peak")
+
+
+def test_one_leg_of_two_inside_a_plm_series_is_never_a_jerk_whatever_its_size():
+    # the series-outsize exception is for a startle among the series' dorsiflexions, a whole-body event (both legs)
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.1)
+    relaxed = JerkParams(isolation_s=1.0)
+    one = _classify(_jerk(t=JERK_AT + 5.0, sides=("left",), peak=0.9) + series + _reference(), params=relaxed)
+    both = _classify(_jerk(t=JERK_AT + 5.0, peak=0.9) + series + _reference(), params=relaxed)
+    assert _jerks(one).empty and "inside a periodic series" in one["jerk_reason"].dropna().iloc[0]
+    assert len(_jerks(both)) == 1   # 9x the series' median: a startle among them, on both legs
 
 
 def test_on_a_one_leg_recording_a_jerk_cannot_be_checked_on_the_other_leg():
@@ -270,28 +334,12 @@ def test_a_slow_sensor_lowers_the_size_bar_by_the_share_of_a_brief_burst_it_show
         assert "this sensor shows ~33% of a brief burst's peak" in _jerks(out)["jerk_reason"].iloc[0]
 
 
-@pytest.mark.parametrize(("ratio", "is_jerk"), [(P.size_ideal_ratio, True), (P.size_ideal_ratio - 0.005, False), (1.6, False)])
-def test_a_burst_on_one_leg_of_two_must_be_size_ideal_ratio_times_the_nights_median_lm(ratio, is_jerk):
-    # the reference LMs' median burst peak is 0.2 g; held-out classic missed a one-leg jerk at 1.6x (issue 11)
-    out = _classify(_jerk(sides=("left",), peak=0.2 * ratio) + _reference())
-    assert len(_jerks(out)) == int(is_jerk)
-    if not is_jerk:
-        assert f"{ratio:.1f}x the night's median LM where 3x is needed, +2.0 min" in out["jerk_reason"].dropna().iloc[0]
-
-
-def test_on_a_slow_sensor_the_one_leg_bar_is_read_on_the_peak_the_sensor_shows_and_the_reason_says_so():
-    # at 10 Hz the sensor shows ~1/3 of a brief burst's peak: 0.5 g against a 0.2 g median LM is 2.5x as shown
-    # (7.7x allowing for the sensor: retention 0.33), under the 3x a burst on one leg must reach as shown
-    out = _classify(_jerk(sides=("left",), peak=0.5, high=0.2) + _reference(), rates_hz={"left": 10.0, "right": 10.0})
-    reason = out["jerk_reason"].dropna().iloc[0]
-    assert _jerks(out).empty and "2.5x the night's median LM where 3x is needed (7.7x allowing for the ~33%" in reason
-
-
 def test_the_one_leg_reason_names_a_transition_that_was_only_the_end_of_a_restless_moment():
     restless = pd.DataFrame({"onset_s": [1000.0], "kind": ["restless"]})
     out = _classify(_jerk(sides=("left",)) + _reference(), transitions=restless)
     assert _jerks(out).empty
-    assert out["jerk_reason"].dropna().iloc[0].endswith("+2.0 min from the end of a restless moment)")
+    assert out["jerk_reason"].dropna().iloc[0] == ("not a jerk: seen on one leg of two and timed only by the end of a "
+                                                   "restless moment (+2.0 min), not by a sleep onset")
     assert _jerks(_classify(_jerk() + _reference(), transitions=restless))["jerk_confidence"].iloc[0] \
         == P.restless_transition_confidence   # on both legs it is a jerk, at most 0.7
 
