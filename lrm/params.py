@@ -299,9 +299,13 @@ class JerkParams:
         it, typically by more. (Lasting turns under ~3 deg are partly hidden by the slow gravity estimate,
         which only makes this limit lenient.)
     min_burst_samples : a burst seen on one leg only must fill at least this many of its sensor's samples at
-        or above half its peak: in one sample it cannot be told from a glitch (noise, quantisation). On
-        both legs at once it can (the two sensors' noise is independent), so there a single sample may do
-        (a 75 ms burst on a 10-13 Hz sensor).
+        or above a quarter of its peak (and twice the noise: ``burst_span_s``): in one sample it cannot be told
+        from a glitch (a corrupted or quantisation sample stands alone, while a sensor's anti-alias filter
+        at or below half its rate spreads any real movement over neighbouring samples, so its neighbour
+        keeps a quarter of the peak). Counted at a quarter, not at half the peak: at 12.5-13 Hz a 100-200 ms
+        burst often has one sample above half its peak (on lrm's dev nights 8 true jerks were refused so,
+        with 2-4 samples at a quarter). On both legs at once a single sample may do (the two sensors' noise
+        is independent; a 75 ms burst on a 10-13 Hz sensor).
     min_peak_g : the burst's peak is at least this (g). A jerk is a fast movement: a shank turning by
         only 0.5 deg within 250 ms at 0.3 m from the knee already accelerates at ~0.08 g (peak tangential
         acceleration 2 A (pi / T)^2 r, docs/scoring.md §6).

@@ -218,9 +218,10 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if moved > params.max_moved_s:
         return None, f"not a jerk: the leg moved for {moved:.1f} s (a movement of more than 1 s is never a jerk)"
     peak, seen = float(n.peak[main]), float(n.seen[main])
-    if len(pair) == 1 and n.high[main] < params.min_burst_samples * n.sample_s[main] - 1e-9:
+    filled = n.span[main] if np.isfinite(n.span[main]) else n.high[main]   # samples >= 1/4 peak (and 2x noise)
+    if len(pair) == 1 and filled < params.min_burst_samples * n.sample_s[main] - 1e-9:
         return None, (f"not classified: a burst on one leg that fills fewer than {params.min_burst_samples} samples "
-                      "of its sensor cannot be told from a glitch")
+                      "of its sensor at a quarter of its peak cannot be told from a glitch")
     if not peak >= bar[0] * seen:
         return None, f"not a jerk: burst peak {peak:.3f} g below {bar[0] * seen:.3f} g"
     noise = float(n.noise[pair].max())
