@@ -154,9 +154,12 @@ def test_no_other_movement_within_isolation_s(gap_s, is_jerk):
 
 
 def test_a_movement_among_restless_wake_movements_is_never_a_jerk():
-    fidgets = _lms([JERK_AT - 25.0, JERK_AT + 20.0], length=4.0)
+    # the jerk and 3 restless movements within 30 s make 4, the smallest run in the scoring rules (a PLM series,
+    # hypnagogic foot tremor, ALMA, high-frequency leg movements: >= 4); the jerk and 2 make no run
+    fidgets = _lms([JERK_AT - 28.0, JERK_AT - 20.0, JERK_AT + 20.0], length=4.0)
     out = _classify(_jerk() + fidgets + _reference())
-    assert _jerks(out).empty and "one of a run of restless movements (2" in out["jerk_reason"].dropna().iloc[0]
+    assert _jerks(out).empty and "one of a run of restless movements (3" in out["jerk_reason"].dropna().iloc[0]
+    assert len(_jerks(_classify(_jerk() + fidgets[1:] + _reference()))) == 1   # one before, one after: no run
     assert len(_jerks(_classify(_jerk() + fidgets[:1] + _reference()))) == 1   # one adjustment is no run
 
 
