@@ -232,7 +232,8 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
     series = _series_position(i, halves, n, rules)
-    if series[0] == "inside" and (len(pair) == 1 or not peak >= params.series_outsize_ratio * series[1] * seen):
+    one_of_two = len(pair) == 1 and n_legs == 2   # a startle among a series' movements moves both legs
+    if series[0] == "inside" and (one_of_two or not peak >= params.series_outsize_ratio * series[1] * seen):
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())
     end = min(float(n.off[pair].max()), start + params.max_core_s)

@@ -372,3 +372,11 @@ def test_a_burst_on_one_leg_must_fill_two_samples_at_a_quarter_of_its_peak(span_
     if not is_jerk:
         assert out["jerk_reason"].dropna().iloc[0].startswith("not classified: a burst on one leg that fills fewer "
                                                               f"than {P.min_burst_samples} samples")
+
+
+def test_on_a_one_leg_recording_a_startle_among_a_series_may_still_be_a_jerk():
+    # the other leg cannot be checked, so the series-outsize exception (>= 3x the series' median) still applies
+    series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.1)
+    out = _classify(_jerk(t=JERK_AT + 5.0, sides=("left",), peak=0.9) + series + _reference(),
+                    params=JerkParams(isolation_s=1.0), n_legs=1)
+    assert len(_jerks(out)) == 1 and _jerks(out)["jerk_confidence"].iloc[0] <= P.series_edge_confidence
