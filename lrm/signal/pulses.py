@@ -189,7 +189,8 @@ def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating
     ``origin_s + i / grid_hz``), from raw samples at times ``t_s`` (s, non-decreasing) and nominal rate ``fs_hz``.
 
     Raw samples within a filter's half length of a break in the sampling (a step more than 1.5 / ``fs_hz``: a gap,
-    a lost packet) read 0: the filter would straddle it. 0 where a grid sample holds no raw sample.
+    a lost packet) read 0: the filter would straddle it. 0 where a grid sample holds no raw sample, and next to a
+    non-finite value. Timestamps that go backwards are sorted first (as ``lrm.signal.prepare`` repairs them).
 
     >>> t = np.arange(1000) / 100.0; a = np.tile(np.float32([0, 0, 1]), (1000, 1))
     >>> a[495:506, 0] += np.float32(0.03 * np.cos(2 * np.pi * (np.arange(11) - 5) / 100 / 0.09).clip(-1, 1))
@@ -200,7 +201,11 @@ def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating
     out = np.zeros(n_grid, np.float32)
     if t_s.size == 0 or n_grid == 0 or not pulse_kernels(round(float(fs_hz), 3)):
         return out
+    if t_s.size > 1 and not bool(np.all(t_s[1:] >= t_s[:-1])):   # timestamps that went backwards, as prepare_leg
+        order = np.argsort(t_s, kind="stable")
+        t_s, accel_g = t_s[order], accel_g[order]
     p = pulse_statistic(accel_g, fs_hz=fs_hz)
+    np.nan_to_num(p, copy=False, nan=0.0, posinf=0.0)      # a broken sample is no pulse
     reach = (len(pulse_kernels(round(float(fs_hz), 3))[-1]) - 1) // 2
     breaks = np.flatnonzero(np.diff(t_s) > 1.5 / fs_hz)
     if breaks.size:

@@ -85,6 +85,16 @@ def test_a_gap_is_not_filtered_across():
     assert p.max() < 1e-6                                 # float32 rounding of gravity only
 
 
+def test_broken_samples_and_backward_timestamps_do_not_make_pulses():
+    fs = 100.0
+    t = np.arange(0, 20, 1 / fs)
+    x = np.tile(np.float32([0, 0, 1]), (t.size, 1))
+    x[500, 0] = np.nan
+    t[1000], t[1001] = t[1001], t[1000]                  # two timestamps swapped
+    p = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=500)
+    assert np.all(np.isfinite(p)) and p.max() < 1e-6
+
+
 def test_the_brief_limit_is_above_the_stated_limit_and_p_lowers_it_on_fast_sensors():
     thr = {"offset_hi_g": 0.008, "offset_scale_g": 0.0015, "spread_hi_g": 0.012, "burst_hi_g": 0.012}
     main = limit_for(**thr)
