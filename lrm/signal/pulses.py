@@ -184,13 +184,15 @@ def _pulse_chunk(accel_g: npt.NDArray[np.floating], kernels: tuple[npt.NDArray[n
 
 
 def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating], *, fs_hz: float, origin_s: float,
-                  grid_hz: float, n_grid: int) -> npt.NDArray[np.float32]:
+                  grid_hz: float, n_grid: int, limit_g: float = 50.0) -> npt.NDArray[np.float32]:
     """P's maximum (n_grid,) in g per working-grid sample ``i`` (raw samples within half a grid step of
     ``origin_s + i / grid_hz``), from raw samples at times ``t_s`` (s, non-decreasing) and nominal rate ``fs_hz``.
 
     Raw samples within a filter's half length of a break in the sampling (a step more than 1.5 / ``fs_hz``: a gap,
     a lost packet) read 0: the filter would straddle it. 0 where a grid sample holds no raw sample, and next to a
-    non-finite value. Timestamps that go backwards are sorted first (as ``lrm.signal.prepare`` repairs them).
+    non-finite value. Samples that are not finite or lie beyond ``limit_g`` (g, on any axis: missing-value
+    sentinels, corrupt bytes; ``lrm.io.plausibility.accel_limit_g``) are left out as ``lrm.signal.prepare`` leaves
+    them out, so they make a break. Timestamps that go backwards are sorted first (as ``prepare`` repairs them).
 
     >>> t = np.arange(1000) / 100.0; a = np.tile(np.float32([0, 0, 1]), (1000, 1))
     >>> a[495:506, 0] += np.float32(0.03 * np.cos(2 * np.pi * (np.arange(11) - 5) / 100 / 0.09).clip(-1, 1))
@@ -201,6 +203,10 @@ def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating
     out = np.zeros(n_grid, np.float32)
     if t_s.size == 0 or n_grid == 0 or not pulse_kernels(round(float(fs_hz), 3)):
         return out
+    with np.errstate(invalid="ignore"):
+        possible = (np.abs(accel_g) <= limit_g).all(axis=1)
+    if not possible.all():
+        t_s, accel_g = t_s[possible], accel_g[possible]
     if t_s.size > 1 and not bool(np.all(t_s[1:] >= t_s[:-1])):   # timestamps that went backwards, as prepare_leg
         order = np.argsort(t_s, kind="stable")
         t_s, accel_g = t_s[order], accel_g[order]

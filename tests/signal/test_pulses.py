@@ -90,6 +90,7 @@ def test_broken_samples_and_backward_timestamps_do_not_make_pulses():
     t = np.arange(0, 20, 1 / fs)
     x = np.tile(np.float32([0, 0, 1]), (t.size, 1))
     x[500, 0] = np.nan
+    x[700, 1] = 1e20                                      # a missing-value sentinel
     t[1000], t[1001] = t[1001], t[1000]                  # two timestamps swapped
     p = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=500)
     assert np.all(np.isfinite(p)) and p.max() < 1e-6
