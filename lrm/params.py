@@ -135,6 +135,12 @@ class DetectParams:
         2.07 -> 3.14 /h and hypnic jerks precision / recall 1.00 / 0.71 -> 0.79 / 0.59 (hard 0.83 / 0.51 -> 0.83 /
         0.38); with ``PostureParams.return_angle_deg`` = 1 the wide error is 2.53 /h (1000-1011: 2.32 -> 1.42, base
         1.63), the jerk losses stay.
+    pulses : use P, the matched filter for brief flexion pulses (``lrm.signal.pulses``), as a fourth onset statistic:
+        a phasic LM's 80-300 ms pulses are one cosine cycle of tangential acceleration each (docs/scoring.md §6,
+        §7), which R, D and B see diluted. Its thresholds are chi(3) quantiles of the raw samples' white noise
+        through the filters at the same tails as the others (``false_alarm_tail``, ``quiet_tail``), plus the
+        quantisation swing, scaled by the leg's measured still level as B's are. Measured (dev seeds 1000-1039,
+        3 h nights, against main of 2026-12-03): see docs/validation.md, "Brief-pulse LMs".
     min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
         small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
         70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's
@@ -151,6 +157,7 @@ class DetectParams:
     quiet_tail: float = 0.001
     min_quiet_s: float = 0.5
     reanchor_still_s: float = 0.0
+    pulses: bool = True
     morph_window_s: float = 0.5
     null_block_s: float = 10.0
     null_window_s: float = 300.0

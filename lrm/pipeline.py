@@ -110,7 +110,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                        period=period, recording_start=recording_start)
     limits = {side: _detection_limit(leg.thresholds, rest, any_valid) for side, leg in legs.legs.items()}
-    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits)
+    brief = {side: _detection_limit(leg.thresholds, rest, any_valid, brief=True) for side, leg in legs.legs.items()}
+    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits, brief)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
     notes += _near_limit_notes(table, limits, period, params)
     for note in notes:
@@ -176,8 +177,10 @@ def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_k
     return notes
 
 
-def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray) -> float | None:
-    """The leg's detection limit (g) over its time in bed (the whole recording without a rest period)."""
+def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray, *,
+                     brief: bool = False) -> float | None:
+    """The leg's detection limit (g) over its time in bed (the whole recording without a rest period); with
+    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``)."""
     if thresholds is None:
         return None
     per_block = max(1, int(round(thresholds.block_s)))
@@ -187,7 +190,7 @@ def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_val
     m = min(sec.size, in_bed.size)
     sec[:m] = in_bed[:m]
     blocks = sec.reshape(n_blocks, per_block).mean(axis=1) >= 0.5
-    value = detection_limit_g(thresholds, blocks if blocks.any() else None)
+    value = detection_limit_g(thresholds, blocks if blocks.any() else None, brief=brief)
     return round(value, 4) if np.isfinite(value) else None
 
 

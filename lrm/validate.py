@@ -17,7 +17,8 @@ Report. Per metric the mean over nights, the worst decile (the 10th percentile o
 error: one night in ten is worse) and the worst night with its seed; recall of true LMs by amplitude
 band, noise level, sample rate, LM class and family; false LMs per hour on still stretches; and the
 detection-limit calibration (recall of true LMs above / below the leg's stated ``detection_limit_g``,
-"n/a" when the detector states none). ``--csv`` writes one row per night, ``--lm-csv`` one row per true
+"n/a" when the detector states none), and for brief-pulse LMs (the twitch class) the calibration of
+``detection_limit_brief_g`` and their recall by multiple of ``detection_limit_g``. ``--csv`` writes one row per night, ``--lm-csv`` one row per true
 LM, ``--markdown`` the report (for docs/validation.md).
 
 What this does and does not show: the simulator is our own physics (docs/scoring.md §6), randomised widely
@@ -41,7 +42,8 @@ import pandas as pd
 
 from lrm.sim.compare import match_onsets
 
-__all__ = ["SPLITS", "night_plan", "evaluate_night", "summarize", "report", "main", "match_onsets"]
+__all__ = ["SPLITS", "night_plan", "evaluate_night", "summarize", "report", "main", "match_onsets",
+           "limit_calibration", "brief_calibration"]
 
 PROFILES = ("healthy", "plmd", "rls", "hypnic")
 SPLITS = {"dev": 1000, "heldout": 9000}  # first seed of each split
@@ -185,6 +187,30 @@ def limit_calibration(lms: pd.DataFrame) -> dict[str, Any]:
             "limit_median_g": float(known.drop_duplicates(["seed", "side"])["limit_g"].median())}
 
 
+BRIEF_SHAPE = "twitch"
+"""The simulator's brief-pulse LM class (``lrm.sim.shank.lm_twitch``), whose limit is ``detection_limit_brief_g``."""
+LIMIT_MULTIPLES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, math.inf)
+
+
+def brief_calibration(lms: pd.DataFrame) -> dict[str, Any]:
+    """Recall of true brief-pulse LMs (:data:`BRIEF_SHAPE`) at or above vs below their leg's stated
+    ``detection_limit_brief_g``, and their recall by multiple of the leg's main ``detection_limit_g``
+    (``by_multiple``: (band, recall, count)); ``stated`` False when no brief limit is stated."""
+    if lms.empty or "limit_brief_g" not in lms or lms["limit_brief_g"].isna().all():
+        return {"stated": False}
+    known = lms.loc[(lms["shape"] == BRIEF_SHAPE)].dropna(subset=["limit_g", "limit_brief_g"])
+    above = known["peak_g"] >= known["limit_brief_g"]
+    ratio = known["peak_g"] / known["limit_g"]
+    by = known.groupby(pd.cut(ratio, list(LIMIT_MULTIPLES), right=False), observed=False)["found"].agg(["mean", "size"])
+    return {"stated": True, "above_n": int(above.sum()), "above_recall": float(known.loc[above, "found"].mean()),
+            "below_n": int((~above).sum()), "below_recall": float(known.loc[~above, "found"].mean()),
+            "main_above_n": int((ratio >= 1).sum()), "main_above_recall": float(known.loc[ratio >= 1, "found"].mean()),
+            "limit_median_g": float(known.drop_duplicates(["seed", "side"])["limit_brief_g"].median())
+            if len(known) else float("nan"),
+            "ratio_median": float((known["limit_brief_g"] / known["limit_g"]).median()) if len(known) else float("nan"),
+            "by_multiple": [(iv, float(m), int(n)) for iv, (m, n) in by.iterrows()]}
+
+
 # --- report --------------------------------------------------------------------------------------------
 def _fmt(value: float, spec: str) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
@@ -267,6 +293,21 @@ def _calibration_line(lms: pd.DataFrame) -> list[str]:
             f"of {cal['legs']} legs (>= 5 LMs above) found fewer than 90 % above their limit.", ""]
 
 
+def _brief_line(lms: pd.DataFrame) -> list[str]:
+    cal = brief_calibration(lms)
+    if not cal["stated"]:
+        return []
+    cells = " | ".join(f"{_fmt(m, '.2f')} ({n})" for _, m, n in cal["by_multiple"])
+    heads = " | ".join(f"{iv.left:g}-{iv.right:g}x" if iv.right != math.inf else f">= {iv.left:g}x"
+                       for iv, _, _ in cal["by_multiple"])
+    return [f"Brief-pulse LMs ({BRIEF_SHAPE}; brief limit median {cal['limit_median_g'] * 1e3:.0f} mg, "
+            f"{_fmt(cal['ratio_median'], '.1f')}x the leg's limit): recall {_fmt(cal['above_recall'], '.3f')} of "
+            f"{cal['above_n']} at or above the leg's `detection_limit_brief_g`, {_fmt(cal['below_recall'], '.3f')} of "
+            f"{cal['below_n']} below; {_fmt(cal['main_above_recall'], '.3f')} of {cal['main_above_n']} at or above "
+            "`detection_limit_g`. By multiple of `detection_limit_g`:", "",
+            f"| peak / limit | {heads} |", "|---|" + "---|" * len(cal["by_multiple"]), f"| recall (true) | {cells} |", ""]
+
+
 def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float, elapsed_s: float | None = None) -> str:
     """The validation report as markdown."""
     seeds = f"seeds {int(nights['seed'].min())}-{int(nights['seed'].max())}" if len(nights) else "no nights"
@@ -279,7 +320,7 @@ def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float,
         out += _recall_table("sample rate", recall_by(lms, "rate_hz", RATE_BANDS_HZ), lambda g: _band_label(g, "Hz"))
         out += _recall_table("LM class", recall_by(lms, "shape"), str)
         out += _recall_table("family", recall_by(lms, "family"), str)
-        out += _calibration_line(lms)
+        out += _calibration_line(lms) + _brief_line(lms)
     return "\n".join(out)
 
 

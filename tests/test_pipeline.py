@@ -199,6 +199,8 @@ def test_a_short_night_is_warned(result):
 def test_detection_limit_per_leg_in_quality_and_summary(result, tmp_path):
     for side, q in result.quality.items():
         assert 0.002 < q.detection_limit_g < 0.2, side
+        assert q.detection_limit_g < q.detection_limit_brief_g < 10 * q.detection_limit_g, side   # brief pulses
         assert q.noise_g > 0 and q.lsb_g >= 0
     summary = json.loads((result.save(tmp_path / "n") / "summary.json").read_text())
     assert summary["quality"]["left"]["detection_limit_g"] == result.quality["left"].detection_limit_g
+    assert summary["quality"]["left"]["detection_limit_brief_g"] == result.quality["left"].detection_limit_brief_g

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, limit_calibration, main, night_plan, recall_by, report,
-                          summarize)
+from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, brief_calibration, limit_calibration, main, night_plan,
+                          recall_by, report, summarize)
 
 
 def test_dev_and_heldout_seeds_never_overlap_and_one_night_in_five_is_hard():
@@ -59,6 +59,23 @@ def test_detection_limit_calibration_is_na_without_a_stated_limit():
                                                          hj_fp=0, hj_fn=0, tib_err_min=1.0), _lms(),
                   split="dev", hours=8.0)
     assert "Detection limit: n/a" in text and "| LM F1 | 0.850 | 0.800 | 0.800 (1) | 2 |" in text
+
+
+def test_brief_limit_calibration_counts_twitch_lms_only():
+    lms = _lms(limit=0.03)
+    assert brief_calibration(lms) == {"stated": False}
+    lms = lms.assign(limit_brief_g=0.07, shape=["twitch"] * 7 + ["rotation"] * 7)
+    cal = brief_calibration(lms)
+    # twitch peaks 0.005, 0.015, 0.04, 0.04, 0.08, 0.2, 0.5 (found from 0.04 g): 3 at or above 0.07 g, all found
+    assert cal["stated"] and cal["above_n"] == 3 and cal["above_recall"] == 1.0
+    assert cal["below_n"] == 4 and cal["below_recall"] == 0.5
+    assert cal["main_above_n"] == 5 and cal["main_above_recall"] == 1.0
+    assert cal["ratio_median"] == pytest.approx(0.07 / 0.03)
+    by = {(iv.left, iv.right): (m, n) for iv, m, n in cal["by_multiple"]}
+    assert by[(0.0, 0.5)] == (0.0, 1) and by[(0.5, 1.0)] == (0.0, 1) and by[(1.0, 1.5)] == (1.0, 2) and by[(3.0, math.inf)] == (1.0, 2)
+    text = report(_nights([0.9], [1.0]).assign(family="wide", profile="plmd", tp=9, fp=1, fn=1, hj_tp=0, hj_fp=0,
+                                               hj_fn=0, tib_err_min=1.0), lms, split="dev", hours=8.0)
+    assert "recall 1.000 of 3 at or above the leg's `detection_limit_brief_g`" in text
 
 
 def test_a_short_night_runs_end_to_end(tmp_path, capsys):

@@ -139,6 +139,9 @@ def print_summary(result: object, out_dir: str) -> None:
             print(f"                    detection limit {1000 * q['detection_limit_g']:.0f} mg (LMs with a smaller "
                   f"peak may be missed; sensor noise {_fmt(_mg(q.get('noise_g')), '.1f', ' mg')}, "
                   f"steps {_fmt(_mg(q.get('lsb_g')), '.2g', ' mg')})")
+        if q.get("detection_limit_brief_g") is not None:
+            print(f"                    brief twitch-like LMs (pulses of 80-300 ms): detection limit "
+                  f"{1000 * q['detection_limit_brief_g']:.0f} mg")
     for w in s.get("warnings", []):
         print(f"  warning: {w}")
     if s["plm_index"] is not None and s["plm_index"] > 15:

@@ -115,9 +115,12 @@ def _quality_summary(night: NightResult) -> list[dict[str, str]]:
     low = any(q.coverage_pct < MIN_COVERAGE_PCT for q in quality.values())
     limits = [(side, getattr(q, "detection_limit_g", None)) for side, q in quality.items()]
     limit = ", ".join(f"{side} {v:.3g} g" for side, v in limits if v is not None) or "not available"
+    briefs = [(side, getattr(q, "detection_limit_brief_g", None)) for side, q in quality.items()]
+    brief = ", ".join(f"{side} {v:.3g} g" for side, v in briefs if v is not None) or "not available"
     return [{"label": "Data coverage", "value": f"{cover} · {gaps} gap{'s' if gaps != 1 else ''} ({gap_min:.1f} min)",
              "reference": f"≥ {MIN_COVERAGE_PCT:g} % per leg", "flag": "above" if low else "within"},
-            {"label": "Detection limit (smallest LM found with ≥ 90 % probability)", "value": limit}]
+            {"label": "Detection limit (smallest LM found with ≥ 90 % probability)", "value": limit},
+            {"label": "Detection limit for brief twitch-like LMs (pulses of 80-300 ms)", "value": brief}]
 
 
 def summary_rows(night: NightResult, clock: NightClock, norm: Norm) -> list[dict[str, str]]:
@@ -175,6 +178,7 @@ def _quality_rows(night: NightResult) -> tuple[list[str], list[tuple[str, list[s
             row("clipping", lambda q: format_value(q.clipping_pct, "%")), row("sample rate", lambda q: f"{q.fs_hz:g} Hz"),
             row("clock correction", lambda q: f"{q.clock_offset_s:+.3f} s, {q.clock_drift_ppm:+.0f} ppm"),
             row("detection limit", lambda q: format_value(getattr(q, "detection_limit_g", None), "g")),
+            row("detection limit, brief-pulse LMs", lambda q: format_value(getattr(q, "detection_limit_brief_g", None), "g")),
             row("repairs", lambda q: "; ".join(redact_paths(r, known) for r in q.repairs) or "none")]
     return legs, rows
 

@@ -168,14 +168,15 @@ def _hypnic_sentence(count: int | None) -> str:
     return f"{found} {HYPNIC_JERK_MEANING}"
 
 
-def _detection_limits(summary: Mapping[str, Any]) -> str:
-    """The legs' detection limits as text ("25 mg (left), 31 mg (right)"); empty when none is stated."""
+def _detection_limits(summary: Mapping[str, Any], key: str = "detection_limit_g") -> str:
+    """The legs' detection limits (``key``: ``detection_limit_g`` or ``detection_limit_brief_g``) as text
+    ("25 mg (left), 31 mg (right)"); empty when none is stated."""
     quality = summary.get("quality")
     if not isinstance(quality, Mapping):
         return ""
     parts = []
     for side, q in quality.items():
-        limit = as_number(q.get("detection_limit_g")) if isinstance(q, Mapping) else None
+        limit = as_number(q.get(key)) if isinstance(q, Mapping) else None
         if limit is not None:
             parts.append(f"{1000 * limit:.0f} mg ({side})")
     return ", ".join(parts)
@@ -230,6 +231,10 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
             f"(90% of the time) changed the leg's acceleration by about {limits} at its peak; smaller movements may have been "
             "missed, so with small movements the index can be too low."
         )
+        brief = _detection_limits(summary, "detection_limit_brief_g")
+        if brief:
+            sentences.append(f"Brief twitch-like movements (quick pulses of 80-300 ms with little turn of the leg) "
+                             f"need more: about {brief}.")
     return Findings(
         level=level,
         index_per_h=index,

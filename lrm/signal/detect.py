@@ -57,6 +57,7 @@ from lrm.params import DetectParams
 from lrm.signal.envelope import Deviation
 from lrm.signal.noise import SensorNoise, quantisation_swing
 from lrm.signal.null import NullFactors, null_factors
+from lrm.signal.pulses import pulse_null, pulse_tail
 
 __all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
            "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "check_rate", "runs",
@@ -131,6 +132,8 @@ class LegThresholds:
     window_s : the statistics' integration window (s) the thresholds are for.
     burst_hi_g, burst_lo_g : onset and offset thresholds of B, the brief-burst statistic (the ``smooth_s`` RMS
         deviation from rest with the noise power removed, ``Deviation.envelope_g``); None: B is not used.
+    pulse_hi_g, pulse_lo_g : onset and offset thresholds of P, the matched filter for brief flexion pulses
+        (``lrm.signal.pulses``, ``Deviation.pulse_g``); None: P is not used.
     """
 
     block_s: float
@@ -144,6 +147,8 @@ class LegThresholds:
     window_s: float = 1.0
     burst_hi_g: npt.NDArray[np.float32] | None = None
     burst_lo_g: npt.NDArray[np.float32] | None = None
+    pulse_hi_g: npt.NDArray[np.float32] | None = None
+    pulse_lo_g: npt.NDArray[np.float32] | None = None
 
 
 def check_rate(fs_hz: float, source: str) -> str | None:
@@ -288,10 +293,19 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     b_hi = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.false_alarm_tail), floor)
     b_lo = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.quiet_tail),
                       floor * np.float32(np.sqrt(q_lo / q_hi)))
+    p_hi = p_lo = None
+    pn = pulse_null(round(noise.fs_hz, 3))
+    if params.pulses and pn.scale > 0:   # P (lrm.signal.pulses): chi(3) per width and raw sample (union bound)
+        z_p = [np.sqrt(_chi2_tail(pulse_tail(tail, noise.fs_hz, fs_hz), 3))
+               for tail in (params.false_alarm_tail, params.quiet_tail)]
+        p_swing = np.float32(np.sqrt(3.0) * pn.swing_gain * swing)
+        p_hi = np.maximum(p_swing + np.float32(z_p[0] * sigma * pn.scale) * excess, floor).astype(np.float32)
+        p_lo = np.maximum(p_swing + np.float32(z_p[1] * sigma * pn.scale) * excess,
+                          floor * np.float32(z_p[1] / z_p[0])).astype(np.float32)
     return LegThresholds(float(per_block) / fs_hz, offset_hi.astype(np.float32), offset_lo.astype(np.float32),
                          spread_hi.astype(np.float32), spread_lo.astype(np.float32),
                          offset_scale.astype(np.float32), noise, own, float(params.window_s),
-                         b_hi.astype(np.float32), b_lo.astype(np.float32))
+                         b_hi.astype(np.float32), b_lo.astype(np.float32), p_hi, p_lo)
 
 
 def _burst_threshold(nf: NullFactors, noise_g: npt.NDArray[np.float32], removed_g: float,
@@ -341,6 +355,9 @@ def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
     if b is not None:   # B counts as activity only above its onset threshold: it never prolongs an LM
         np.maximum(hi, b, out=hi)
         np.maximum(lo, b, out=lo)
+    if thr.pulse_hi_g is not None and dev.pulse_g is not None:   # P: a brief pulse's onset, and its train's extent
+        np.maximum(hi, dev.pulse_g / _per_sample(thr.pulse_hi_g, per_block, n), out=hi)
+        np.maximum(lo, dev.pulse_g / _per_sample(thr.pulse_lo_g, per_block, n), out=lo)
     return hi.astype(np.float32, copy=False), lo.astype(np.float32, copy=False)
 
 
@@ -664,18 +681,22 @@ def detect_leg(dev: Deviation, thr: LegThresholds, valid: npt.NDArray[np.bool_],
     return LegDetection(moves, thr, dev.envelope_g, onset_ratio, offset_ratio, medians, intervals + first_index)
 
 
-def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | None = None) -> float:
+def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | None = None, *,
+                      brief: bool = False) -> float:
     """The smallest LM peak (g) detected with >= 90 % probability over the blocks ``in_period`` (all if None).
 
-    The median over the period's blocks of R's onset threshold and noise scale and D's onset threshold,
-    turned into a peak by :func:`lrm.signal.limit.detection_limit_g` (the reference LM shapes). NaN when the
-    period holds no block.
+    The median over the period's blocks of R's onset threshold and noise scale, D's and B's onset thresholds
+    and P's onset threshold, turned into a peak by :func:`lrm.signal.limit.detection_limit_g` (the reference LM
+    shapes): for the classes with a turn of the leg in them (``lrm.signal.limit.LIMIT_CLASSES``, the stated
+    ``detection_limit_g``) or, with ``brief``, for brief-pulse LMs (``BRIEF_CLASSES``: 2-6 pulses of 80-300 ms,
+    ``detection_limit_brief_g``). NaN when the period holds no block.
 
     >>> t = LegThresholds(10.0, np.float32([0.008, 0.02]), np.float32([0.005, 0.012]), np.float32([0.012, 0.03]),
     ...                   np.float32([0.01, 0.02]), np.float32([0.0015, 0.004]), SensorNoise((0.01,) * 3, 0.0, 50.0))
     >>> round(detection_limit_g(t, np.array([True, False])), 3)
     0.028
     """
+    from lrm.signal.limit import BRIEF_CLASSES, LIMIT_CLASSES
     from lrm.signal.limit import detection_limit_g as limit_for
 
     mask = np.ones(thr.offset_hi_g.size, bool)
@@ -685,10 +706,16 @@ def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | Non
         mask[: m.size] = m
     if not mask.any():
         return float("nan")
+
+    def level(values: npt.NDArray[np.float32] | None) -> float:
+        return float("inf") if values is None else float(np.median(values[mask]))
+
     return limit_for(offset_hi_g=float(np.median(thr.offset_hi_g[mask])),
                      offset_scale_g=float(np.median(thr.offset_scale_g[mask])),
                      spread_hi_g=float(np.median(thr.spread_hi_g[mask])), window_s=thr.window_s,
-                     burst_hi_g=float("inf") if thr.burst_hi_g is None else float(np.median(thr.burst_hi_g[mask])))
+                     burst_hi_g=level(thr.burst_hi_g), pulse_hi_g=level(thr.pulse_hi_g),
+                     raw_fs_hz=thr.noise.fs_hz,
+                     classes=BRIEF_CLASSES if brief else LIMIT_CLASSES)
 
 
 def _segment_max(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64]

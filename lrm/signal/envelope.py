@@ -153,6 +153,7 @@ class Deviation:
     envelope_g : RMS deviation from rest over ``smooth_s``, noise power removed (>= 0).
     means_g : the ``window_s`` mean acceleration (n, 3) in g, kept on request (:func:`offset_from_means`).
     burst_g : B, the ``smooth_s`` RMS deviation from the ``window_s`` mean, noise power removed (>= 0).
+    pulse_g : P, the matched filter for brief flexion pulses (``lrm.signal.pulses``); None: not computed.
     """
 
     offset_g: npt.NDArray[np.float32]
@@ -160,6 +161,7 @@ class Deviation:
     envelope_g: npt.NDArray[np.float32]
     means_g: npt.NDArray[np.float32] | None = None
     burst_g: npt.NDArray[np.float32] | None = None
+    pulse_g: npt.NDArray[np.float32] | None = None
 
 
 def _moving_mean(x: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.float32]:

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from lrm.io.plausibility import accel_limit_g
 from lrm.io.recording import Leg
 from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
@@ -39,6 +40,7 @@ from lrm.signal.gravity import estimate_gravity_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
+from lrm.signal.pulses import pulse_on_grid
 
 __all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "detect_leg_movements", "with_bursts",
            "process_leg",
@@ -138,7 +140,8 @@ def leg_noise(prepared: PreparedLeg) -> SensorNoise:
 
 
 def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | None = None,
-                known_first: FloatArray | None = None, known_before: int = 0) -> LegSignals:
+                known_first: FloatArray | None = None, known_before: int = 0,
+                pulse_g: FloatArray | None = None) -> LegSignals:
     """Gravity (per second), deviation from rest and detection thresholds of one prepared leg, all in g.
 
     Gravity: the edge-preserving running median of the per-second means (``params.prepare.gravity_window_s``).
@@ -149,7 +152,8 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     (:func:`lrm.signal.envelope.estimate_deviation`); thresholds: from the raw samples' noise and the measured
     still level (:func:`lrm.signal.detect.estimate_thresholds`). ``known``/``known_first``/``known_before``: the
     measured null's block medians already known, of the final and of the first pass (the online detector's
-    carried state).
+    carried state). ``pulse_g``: P, the matched filter for brief pulses per grid sample in g, from the raw samples
+    (:func:`lrm.signal.pulses.pulse_on_grid`); None: the detector does without it.
     """
     fs = prepared.fs_hz
     window_s = params.prepare.gravity_window_s
@@ -169,7 +173,8 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     rest_1s = estimate_gravity_1s(mean_1s, still, window_s=window_s)
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
-    deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g)
+    deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
+                          pulse_g=pulse_g if d.pulses else None)
     means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
@@ -290,7 +295,12 @@ def process_leg(leg: Leg, *, origin_s: float, n_grid: int, params: Params,
     """
     prepared = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare, warn=False)
     check_rate(prepared.raw_fs_hz, prepared.source)
-    signals = leg_signals(prepared, params)
+    pulse = None
+    if params.detect.pulses:   # P needs the raw samples (lrm.signal.pulses)
+        pulse = pulse_on_grid(leg.t_s, leg.accel_g, fs_hz=leg_noise(prepared).fs_hz, origin_s=origin_s,
+                              grid_hz=prepared.fs_hz, n_grid=prepared.accel_g.shape[0],
+                              limit_g=accel_limit_g(leg.range_g))
+    signals = leg_signals(prepared, params, pulse_g=pulse)
     if on_activity is not None:
         on_activity(signals.activity())
     detection = detect_leg_movements(signals, params, side=leg.side)

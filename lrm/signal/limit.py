@@ -40,7 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-__all__ = ["CLASSES", "shape_factors", "detection_probability", "detection_limit_g"]
+__all__ = ["CLASSES", "LIMIT_CLASSES", "BRIEF_CLASSES", "shape_factors", "pulse_factors", "detection_probability",
+           "detection_limit_g"]
 
 CLASSES = ("rotation", "kick", "clonic", "phasic")
 
@@ -50,6 +51,11 @@ LIMIT_CLASSES = ("rotation", "kick", "clonic")
 the others' and, taken as the night's limit, it would say nothing about the LMs with a rotation in them (most of
 them: the tonic hold of docs/scoring.md §6). ``docs/validation.md`` reports phasic LMs' recall by amplitude
 (the simulator's twitch class) separately."""
+
+BRIEF_CLASSES = ("phasic",)
+"""The class of the stated limit for brief-pulse LMs (``detection_limit_brief_g``): the same computation with the
+leg's thresholds, for LMs made of 80-300 ms pulses with little turn of the leg. It is seen by B alone (R and D
+dilute it) and by P, the matched filter for brief pulses (``lrm.signal.pulses``)."""
 G = 9.80665
 FINE_HZ = 400.0
 GRID_HZ = 25.0
@@ -95,8 +101,9 @@ def _theta(kind: str, rng: np.random.Generator) -> tuple[npt.NDArray[np.float64]
 
 
 def _factors(kind: str, rng: np.random.Generator, angle_rad: float, window_s: float,
-             smooth_s: float = 0.2) -> tuple[float, float, float, float]:
-    """(peak, max R, max D, max B) in g of one shape at a small angle amplitude (the response is ~linear in it)."""
+             smooth_s: float = 0.2) -> tuple[float, float, float, float, npt.NDArray[np.float64]]:
+    """(peak, max R, max D, max B) in g of one shape at a small angle amplitude (the response is ~linear in it),
+    and its acceleration (n, 2) in g on the fine grid."""
     from scipy.ndimage import uniform_filter1d
 
     theta, radius = _theta(kind, rng)
@@ -119,32 +126,64 @@ def _factors(kind: str, rng: np.random.Generator, angle_rad: float, window_s: fl
     d = np.sqrt(np.maximum(ms - r ** 2, 0.0))
     b = np.sqrt(np.maximum(uniform_filter1d(((grid - mean) ** 2).sum(axis=1), max(1, int(round(smooth_s * GRID_HZ))),
                                             mode="nearest"), 0.0))
-    return peak, float(r.max()), float(d.max()), float(b.max())
+    return peak, float(r.max()), float(d.max()), float(b.max()), a
 
 
 @lru_cache(maxsize=4)
-def shape_factors(window_s: float = 1.0) -> dict[str, npt.NDArray[np.float64]]:
-    """Per class, (shapes, 3): the fraction of a shape's peak that reaches R, D and B at their best windows
-    (``window_s``: R's and D's integration window, ``DetectParams.window_s``; B's is 0.2 s)."""
+def _shapes(window_s: float) -> tuple[dict[str, npt.NDArray[np.float64]], tuple[tuple[float, npt.NDArray[np.float64]], ...]]:
+    """:func:`shape_factors` and the phasic shapes' (peak in g, acceleration (n, 2) in g at ``FINE_HZ``)."""
     rng = np.random.default_rng(20240611)
-    out = {}
+    out, phasic = {}, []
     for kind in CLASSES:
         rows = []
         for _ in range(SHAPES_PER_CLASS):
-            peak, r, d, b = _factors(kind, rng, np.radians(2.0), window_s)
+            peak, r, d, b, a = _factors(kind, rng, np.radians(2.0), window_s)
             rows.append((r / peak, d / peak, b / peak))
+            if kind == "phasic":
+                phasic.append((peak, a))
         out[kind] = np.asarray(rows)
-    return out
+    return out, tuple(phasic)
+
+
+def shape_factors(window_s: float = 1.0) -> dict[str, npt.NDArray[np.float64]]:
+    """Per class, (shapes, 3): the fraction of a shape's peak that reaches R, D and B at their best windows
+    (``window_s``: R's and D's integration window, ``DetectParams.window_s``; B's is 0.2 s)."""
+    return _shapes(window_s)[0]
+
+
+@lru_cache(maxsize=16)
+def pulse_factors(fs_hz: float) -> npt.NDArray[np.float64]:
+    """Per phasic shape (shapes,): the fraction of its peak that P (``lrm.signal.pulses``) reads from a sensor
+    sampling at ``fs_hz`` Hz, the worst over four sampling phases (the sensor's own anti-alias filter is not
+    modelled: above ~50 Hz it passes a 80-300 ms pulse whole)."""
+    from lrm.signal.pulses import pulse_statistic, pulse_widths
+
+    if not pulse_widths(fs_hz):
+        return np.zeros(SHAPES_PER_CLASS)
+    out = []
+    for peak, a in _shapes(1.0)[1]:
+        step = FINE_HZ / fs_hz
+        seen = []
+        for phase in (0.0, 0.25, 0.5, 0.75):
+            idx = np.arange(phase * step, a.shape[0] - 1, step)
+            raw = np.column_stack([np.interp(idx, np.arange(a.shape[0]), a[:, c]) for c in range(2)] +
+                                  [np.zeros(idx.size)])
+            seen.append(float(pulse_statistic(raw, fs_hz=fs_hz).max()))
+        out.append(min(seen) / peak)
+    return np.asarray(out)
 
 
 def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_scale_g: float,
-                          spread_hi_g: float, window_s: float = 1.0, burst_hi_g: float = float("inf")
+                          spread_hi_g: float, window_s: float = 1.0, burst_hi_g: float = float("inf"),
+                          pulse_hi_g: float = float("inf"), raw_fs_hz: float | None = None
                           ) -> dict[str, npt.NDArray[np.float64]]:
     """Per class, the share of the reference shapes detected at each peak in ``peak_g`` (g).
 
     A shape whose R reaches ``kR A`` is detected by R with probability ``Phi((kR A - T_R) / s_R)`` (its
     per-axis noise along the movement's direction); by D when ``kD A`` exceeds D's onset threshold, by B when
-    ``kB A`` exceeds B's (``burst_hi_g``; infinite: B not used).
+    ``kB A`` exceeds B's (``burst_hi_g``; infinite: B not used), and a phasic shape by P when ``kP A`` (P read at the
+    sensor's raw rate ``raw_fs_hz``, :func:`pulse_factors`) exceeds P's onset threshold (``pulse_hi_g``; infinite
+    or no rate: P not used; the other classes' limit never relies on P).
 
     >>> p = detection_probability([0.005, 0.5], offset_hi_g=0.01, offset_scale_g=0.002, spread_hi_g=0.02)
     >>> [round(float(v), 2) for v in p["rotation"]]
@@ -155,22 +194,28 @@ def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_s
     for kind, f in shape_factors(window_s).items():
         z = (f[None, :, 0] * a - offset_hi_g) / max(offset_scale_g, 1e-9)
         p_r = 0.5 * special.erfc(-z / np.sqrt(2.0))
-        p_d = ((f[None, :, 1] * a >= spread_hi_g) | (f[None, :, 2] * a >= burst_hi_g)).astype(np.float64)
+        p_d = (f[None, :, 1] * a >= spread_hi_g) | (f[None, :, 2] * a >= burst_hi_g)
+        if kind == "phasic" and np.isfinite(pulse_hi_g) and raw_fs_hz:
+            p_d |= pulse_factors(round(float(raw_fs_hz), 3))[None, :] * a >= pulse_hi_g
+        p_d = p_d.astype(np.float64)
         out[kind] = (1.0 - (1.0 - p_r) * (1.0 - p_d)).mean(axis=1)
     return out
 
 
 def detection_limit_g(*, offset_hi_g: float, offset_scale_g: float, spread_hi_g: float, window_s: float = 1.0,
-                      probability: float = 0.9, burst_hi_g: float = float("inf")) -> float:
-    """The smallest LM peak (g, to 0.5 %) that every shape class reaches with >= ``probability`` detection.
+                      probability: float = 0.9, burst_hi_g: float = float("inf"), pulse_hi_g: float = float("inf"),
+                      raw_fs_hz: float | None = None, classes: tuple[str, ...] = LIMIT_CLASSES) -> float:
+    """The smallest LM peak (g, to 0.5 %) that every shape class of ``classes`` reaches with >= ``probability``
+    detection (:data:`LIMIT_CLASSES`: the stated limit; :data:`BRIEF_CLASSES`: the limit for brief-pulse LMs).
 
     >>> round(detection_limit_g(offset_hi_g=0.008, offset_scale_g=0.0015, spread_hi_g=0.012), 3)
     0.028
     """
     def ok(a: float) -> bool:
         p = detection_probability([a], offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g, spread_hi_g=spread_hi_g,
-                                  window_s=window_s, burst_hi_g=burst_hi_g)
-        return all(p[k][0] >= probability for k in LIMIT_CLASSES)
+                                  window_s=window_s, burst_hi_g=burst_hi_g, pulse_hi_g=pulse_hi_g,
+                                  raw_fs_hz=raw_fs_hz)
+        return all(p[k][0] >= probability for k in classes)
 
     lo, hi = np.log(1e-3), np.log(20.0)                    # the probability only grows with the peak: bisect
     if not ok(np.exp(hi)):

@@ -64,6 +64,7 @@ from lrm.signal.gravity import gravity_reach_s
 from lrm.signal.leg import MASK_MAX_S, detect_leg_movements, leg_signals
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.prepare import PreparedLeg, block_means, interp_rows, prepare_leg
+from lrm.signal.pulses import pulse_on_grid
 
 __all__ = ["OnlineLM", "OnlineDetector", "detect_leg_lms_offline"]
 
@@ -289,7 +290,12 @@ class OnlineDetector:
         k0 = max(0, g0 - n_back)
         known = np.asarray(self._medians[k0:], np.float32).reshape(-1, 2)
         known_first = np.asarray(self._first_medians[k0:], np.float32).reshape(-1, 2)
-        sig = leg_signals(prep, self.params, known=known, known_first=known_first, known_before=g0 - k0)
+        pulse = None
+        if self.params.detect.pulses:   # P on the window's raw samples (lrm.signal.pulses), as offline
+            pulse = pulse_on_grid(t, x, fs_hz=self._noise.fs_hz, origin_s=self.origin_s + i0 / fs, grid_hz=fs,
+                                  n_grid=i1 - i0)
+        sig = leg_signals(prep, self.params, known=known, known_first=known_first, known_before=g0 - k0,
+                          pulse_g=pulse)
         det = detect_leg_movements(sig, self.params, side=self.side, first_index=i0)
         self._keep_medians(self._medians, det.medians, g0, i0, trusted)
         self._keep_medians(self._first_medians, sig.first_medians, g0, i0, trusted)
@@ -414,4 +420,8 @@ def detect_leg_lms_offline(leg: Leg, *, origin_s: float, end_s: float, params: P
     prep = prepare_leg(leg, origin_s=origin_s, n_grid=n_grid, params=params.prepare)
     if noise is not None:
         prep = replace(prep, noise=noise, resolution_g=noise.lsb_g)
-    return detect_leg_movements(leg_signals(prep, params), params, side=leg.side).moves
+    pulse = None
+    if params.detect.pulses:
+        pulse = pulse_on_grid(leg.t_s, leg.accel_g, fs_hz=prep.noise.fs_hz if prep.noise else leg.fs_hz,
+                              origin_s=origin_s, grid_hz=fs, n_grid=prep.accel_g.shape[0])
+    return detect_leg_movements(leg_signals(prep, params, pulse_g=pulse), params, side=leg.side).moves

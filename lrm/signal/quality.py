@@ -31,7 +31,9 @@ class LegQuality:
     detection_limit_g : the smallest LM peak (g) detected with >= 90 % probability on this leg over the time in
         bed (the whole recording without one), from its measured noise (``lrm.signal.limit``; LM peak = the
         largest deviation of the acceleration from the leg's resting vector during the movement); None when
-        not computed.
+        not computed. It holds for LMs with a turn of the leg in them (``lrm.signal.limit.LIMIT_CLASSES``).
+    detection_limit_brief_g : the same for brief-pulse LMs (2-6 flexion pulses of 80-300 ms with little turn of
+        the leg, ``lrm.signal.limit.BRIEF_CLASSES``), about twice ``detection_limit_g``; None when not computed.
     noise_g : the raw samples' white noise, standard deviation of the noisiest axis in g (``lrm.signal.noise``).
     lsb_g : the raw samples' quantisation step in g (0 when not quantised).
     """
@@ -51,6 +53,7 @@ class LegQuality:
     detection_limit_g: float | None = None
     noise_g: float | None = None
     lsb_g: float | None = None
+    detection_limit_brief_g: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -59,11 +62,13 @@ class LegQuality:
 
 
 def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
-                limits: Mapping[str, float | None] | None = None) -> dict[str, LegQuality]:
+                limits: Mapping[str, float | None] | None = None,
+                brief_limits: Mapping[str, float | None] | None = None) -> dict[str, LegQuality]:
     """Data quality per leg (in ``prepared``'s order) with its warnings; ``fit`` is the second leg's clock,
-    ``limits`` each leg's detection limit in g (``lrm.signal.detect.detection_limit_g``)."""
+    ``limits`` each leg's detection limit in g (``lrm.signal.detect.detection_limit_g``), ``brief_limits`` its
+    limit for brief-pulse LMs in g (the same with ``brief=True``)."""
     out = {}
-    limits = limits or {}
+    limits, brief_limits = limits or {}, brief_limits or {}
     for k, (side, p) in enumerate(prepared.items()):
         gaps = p.gaps_s
         warn = []
@@ -79,6 +84,6 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
             clock_offset_s=fit.offset_s if second else 0.0, clock_drift_ppm=fit.drift_ppm if second else 0.0,
             clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
             detection_limit_g=limits.get(side), noise_g=None if p.noise is None else round(p.noise.white_max_g, 5),
-            lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6),
+            lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6), detection_limit_brief_g=brief_limits.get(side),
         )
     return out

@@ -22,7 +22,9 @@ Definitions (per night):
 * **Clock**: the largest difference over the night between the second leg's estimated lag
   (``quality[side].clock_offset_s`` + ``clock_drift_ppm``) and the simulated one, in s.
 * **Detection limit**: true LMs whose ``peak_g`` (defined in :mod:`lrm.sim.truth`) is at or above the
-  leg's stated ``detection_limit_g`` should be found with >= 90 % probability.
+  leg's stated ``detection_limit_g`` should be found with >= 90 % probability; brief-pulse LMs (the ``twitch``
+  class) at or above its ``detection_limit_brief_g`` likewise (each true LM carries both, ``limit_g`` and
+  ``limit_brief_g``).
 """
 
 from __future__ import annotations
@@ -143,10 +145,12 @@ def _leg(sim: Any, result: Any, ev: pd.DataFrame, side: str, lo: float, hi: floa
     still = ~_seconds_covered(np.vstack([moving, gaps, away, [[0.0, lo]]]), n_sec)
     still_fp = int(still[np.clip(found.astype(np.int64), 0, n_sec - 1)].sum()) if found.size else 0
     limit = getattr(result.quality[side], "detection_limit_g", None)
+    brief = getattr(result.quality[side], "detection_limit_brief_g", None)
     table = pd.DataFrame({"side": side, "onset_s": lms["onset_s"].to_numpy(float), "peak_g": lms["peak_g"].to_numpy(float),
                           "shape": lms["shape"].astype(str).to_numpy(), "duration_s": lms["duration_s"].to_numpy(float),
                           "in_plm_series": lms["in_plm_series"].to_numpy(int), "rate_hz": float(truth.legs[side].fs_hz),
-                          "limit_g": np.nan if limit is None else float(limit), "found": mt})
+                          "limit_g": np.nan if limit is None else float(limit),
+                          "limit_brief_g": np.nan if brief is None else float(brief), "found": mt})
     return {"tp": int(mt.sum()), "fn": int((~mt).sum()), "fp": int(unmatched.size), "found": int(found.size),
             "still_h": float(still.sum()) / 3600.0, "still_fp": still_fp,
             "limit_g": np.nan if limit is None else float(limit), "lms": table}

@@ -26,9 +26,12 @@ def _run(argv):
 def test_two_csvs(sim_dir, tmp_path, capsys):
     rc = _run(["analyze", "--left", str(sim_dir / "left.csv"), "--right", str(sim_dir / "right.csv"), "--out", str(tmp_path / "o")])
     assert rc == 0
-    assert "PLM index" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "PLM index" in out
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["quality"]["right"]["clock_residual_s"] is not None
+    brief = s["quality"]["right"]["detection_limit_brief_g"]
+    assert f"brief twitch-like LMs (pulses of 80-300 ms): detection limit {1000 * brief:.0f} mg" in out
     assert _run(["analyze", "--left", str(sim_dir / "left.csv"), "--out", str(tmp_path / "o")]) == 2  # no --force
 
 

@@ -54,6 +54,8 @@ def test_summary_comes_first_with_each_value_against_its_norm(night_dir):
     assert "Data coverage" in block and "Detection limit" in block
     limits = [q["detection_limit_g"] for q in summary["quality"].values() if q.get("detection_limit_g") is not None]
     assert limits and all(f"{v:.3g} g" in block for v in limits)     # each leg's stated limit (issue 11)
+    briefs = [q["detection_limit_brief_g"] for q in summary["quality"].values() if q.get("detection_limit_brief_g")]
+    assert "Detection limit for brief twitch-like LMs" in block and all(f"{v:.3g} g" in block for v in briefs)
     assert "Hypnic jerks (not counted as PLMs)" in block and "Physician review" in block
     assert f"{summary['periodicity_index']:.2f}" in block
 
@@ -73,6 +75,7 @@ def test_appendix_keeps_every_index_key_parameters_and_hashes(night_dir):
     quality = text[text.index('id="quality"'):text.index('id="appendix"')]
     right = summary["quality"]["right"]
     assert f"{right['coverage_pct']:.1f} %" in quality and "ppm" in quality and "detection limit" in quality
+    assert "detection limit, brief-pulse LMs" in quality
 
 
 def test_series_table_in_local_clock_time_with_links_to_close_ups(tmp_path):
