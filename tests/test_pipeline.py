@@ -204,3 +204,22 @@ def test_detection_limit_per_leg_in_quality_and_summary(result, tmp_path):
     summary = json.loads((result.save(tmp_path / "n") / "summary.json").read_text())
     assert summary["quality"]["left"]["detection_limit_g"] == result.quality["left"].detection_limit_g
     assert summary["quality"]["left"]["detection_limit_brief_g"] == result.quality["left"].detection_limit_brief_g
+
+
+def test_the_opt_in_pulse_filter_lowers_only_the_brief_limit():
+    """``detect.pulses`` (off by default for its cost, lrm.params.DetectParams): on a 100 Hz night it may find more
+    brief LMs and lowers the brief-pulse limit, never the stated limit (which holds without it)."""
+    from lrm.sim.night import simulate
+
+    night = simulate("plmd", seed=12, hours=0.75, rate_hz=100.0)
+    base = Params()
+    on = dataclasses.replace(base, detect=dataclasses.replace(base.detect, pulses=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        without, with_p = analyze(night.recording, base), analyze(night.recording, on)
+    for side in without.quality:
+        a, b = without.quality[side], with_p.quality[side]
+        assert b.detection_limit_g == pytest.approx(a.detection_limit_g, rel=0.05), side
+        assert b.detection_limit_brief_g < a.detection_limit_brief_g, side
+    lms = lambda r: int((r.events["type"] == "lm").sum())
+    assert lms(with_p) >= lms(without) > 0

@@ -70,7 +70,7 @@ def test_a_toggling_quantiser_does_not_reach_the_onset_threshold():
     p = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=n_grid)
     dev = Deviation(np.zeros(n_grid, np.float32), np.zeros(n_grid, np.float32), np.zeros(n_grid, np.float32),
                     burst_g=np.zeros(n_grid, np.float32), pulse_g=p)
-    thr = estimate_thresholds(dev, np.ones(n_grid, bool), noise, fs_hz=25.0)
+    thr = estimate_thresholds(dev, np.ones(n_grid, bool), noise, fs_hz=25.0, params=DetectParams(pulses=True))
     assert p.max() > 0.0                                  # the toggles do reach P ...
     assert np.all(p < thr.pulse_hi_g.min())               # ... but not its onset threshold
 
