@@ -297,6 +297,8 @@ def _brief_line(lms: pd.DataFrame) -> list[str]:
     cal = brief_calibration(lms)
     if not cal["stated"]:
         return []
+    if cal["above_n"] + cal["below_n"] == 0:   # no brief-pulse LM in these nights (the classic family has none)
+        return [f"Brief-pulse LMs ({BRIEF_SHAPE}): none in these nights, so `detection_limit_brief_g` is not checked.", ""]
     cells = " | ".join(f"{_fmt(m, '.2f')} ({n})" for _, m, n in cal["by_multiple"])
     heads = " | ".join(f"{iv.left:g}-{iv.right:g}x" if iv.right != math.inf else f">= {iv.left:g}x"
                        for iv, _, _ in cal["by_multiple"])
