@@ -20,8 +20,10 @@ from lrm._cpus import usable_cpus
 __all__ = ["imports_beside_read"]
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
+def _import_all(modules: tuple[str, ...], stop: threading.Event) -> None:
     for name in modules:
+        if stop.is_set():   # the read failed: the command is about to exit, import nothing more
+            return
         try:
             importlib.import_module(name)
         except BaseException:  # noqa: BLE001 - the command's own import raises it again, with its usual message
@@ -34,17 +36,24 @@ def imports_beside_read(modules: Iterable[str]) -> Iterator[None]:
 
     The readers' own modules (pyarrow) are imported here first, in the calling thread, so the two threads
     never import the same module at once. A failed import is left for the command's own import to raise.
+    When the read fails, the thread stops after the module it is importing and is joined before the error
+    goes on: a thread left importing a C extension while the interpreter finalises aborts the process
+    ("Fatal Python error: ... finalizing", exit -6, seen once in tests/cli/test_hostile_inputs.py).
     """
     import pyarrow
     import pyarrow.csv  # noqa: F401 - what the readers use, imported before the thread starts
     import pyarrow.parquet  # noqa: F401
 
-    thread = threading.Thread(target=_import_all, args=(tuple(modules),), name="lrm-preload", daemon=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=_import_all, args=(tuple(modules), stop), name="lrm-preload", daemon=True)
     previous = pyarrow.cpu_count()
     pyarrow.set_cpu_count(max(1, min(previous, usable_cpus() - 1)))
     thread.start()
     try:
         yield
+    except BaseException:
+        stop.set()
+        raise
     finally:
         pyarrow.set_cpu_count(previous)
-    thread.join()  # after a successful read only: an error is reported at once (the thread is a daemon)
+        thread.join()
