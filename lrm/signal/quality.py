@@ -33,7 +33,8 @@ class LegQuality:
         largest deviation of the acceleration from the leg's resting vector during the movement); None when
         not computed. It holds for LMs with a turn of the leg in them (``lrm.signal.limit.LIMIT_CLASSES``).
     detection_limit_brief_g : the same for brief-pulse LMs (2-6 flexion pulses of 80-300 ms with little turn of
-        the leg, ``lrm.signal.limit.BRIEF_CLASSES``), about twice ``detection_limit_g``; None when not computed.
+        the leg, ``lrm.signal.limit.BRIEF_CLASSES``), about 4x ``detection_limit_g`` (a conservative bound,
+        docs/validation.md "Brief-pulse LMs"); None when not computed.
     noise_g : the raw samples' white noise, standard deviation of the noisiest axis in g (``lrm.signal.noise``).
     lsb_g : the raw samples' quantisation step in g (0 when not quantised).
     """
