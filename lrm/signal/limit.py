@@ -147,8 +147,45 @@ def _shapes(window_s: float) -> tuple[dict[str, npt.NDArray[np.float64]], tuple[
 
 def shape_factors(window_s: float = 1.0) -> dict[str, npt.NDArray[np.float64]]:
     """Per class, (shapes, 3): the fraction of a shape's peak that reaches R, D and B at their best windows
-    (``window_s``: R's and D's integration window, ``DetectParams.window_s``; B's is 0.2 s)."""
+    (``window_s``: R's and D's integration window, ``DetectParams.window_s``; B's is 0.2 s).
+
+    At the default window (1 s) the values come from :mod:`lrm.signal.shape_table`, the same numbers computed
+    once and written out (``tests/signal/test_noise_limit.py`` recomputes them): computing the 400 shapes costs
+    ~0.25 s of CPU, which every ``lrm analyze`` and every batch worker would otherwise pay once."""
+    if window_s == TABLE_WINDOW_S:
+        return _tabled_factors()
     return _shapes(window_s)[0]
+
+
+TABLE_WINDOW_S = 1.0
+"""The window (s) :mod:`lrm.signal.shape_table` holds the shape factors for (``DetectParams.window_s``'s default)."""
+
+
+@lru_cache(maxsize=1)
+def _tabled_factors() -> dict[str, npt.NDArray[np.float64]]:
+    from lrm.signal.shape_table import FACTORS
+
+    return {kind: np.asarray(FACTORS[kind], np.float64).reshape(-1, 3) for kind in CLASSES}
+
+
+def _shape_table_source() -> str:
+    """The text of :mod:`lrm.signal.shape_table`: ``_shapes(TABLE_WINDOW_S)``'s factors, every float exact
+    (``repr`` round-trips). Regenerate after changing the shapes: ``python -c "import lrm.signal.limit as m;
+    print(m._shape_table_source(), end='')" > lrm/signal/shape_table.py``."""
+    factors = _shapes(TABLE_WINDOW_S)[0]
+    lines = ['"""The reference LM shapes\' factors at the default 1 s window: :func:`lrm.signal.limit.shape_factors`.',
+             "",
+             "Per class of ``lrm.signal.limit.CLASSES``, for each of its ``SHAPES_PER_CLASS`` shapes, the fractions of the",
+             "shape's peak that reach R, D and B (dimensionless), flattened shape by shape. Written by",
+             "``lrm.signal.limit._shape_table_source()`` (do not edit by hand); ``tests/signal/test_noise_limit.py``",
+             'recomputes them."""', "", "FACTORS: dict[str, tuple[float, ...]] = {"]
+    for kind in CLASSES:
+        lines.append(f"    {kind!r}: (")
+        for row in factors[kind]:
+            lines.append("        " + " ".join(f"{float(v)!r}," for v in row))
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 @lru_cache(maxsize=16)
@@ -175,9 +212,10 @@ def pulse_factors(fs_hz: float) -> npt.NDArray[np.float64]:
 
 def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_scale_g: float,
                           spread_hi_g: float, window_s: float = 1.0, burst_hi_g: float = float("inf"),
-                          pulse_hi_g: float = float("inf"), raw_fs_hz: float | None = None
-                          ) -> dict[str, npt.NDArray[np.float64]]:
-    """Per class, the share of the reference shapes detected at each peak in ``peak_g`` (g).
+                          pulse_hi_g: float = float("inf"), raw_fs_hz: float | None = None,
+                          classes: tuple[str, ...] = CLASSES) -> dict[str, npt.NDArray[np.float64]]:
+    """Per class of ``classes`` (default: all of :data:`CLASSES`), the share of the reference shapes detected at
+    each peak in ``peak_g`` (g).
 
     A shape whose R reaches ``kR A`` is detected by R with probability ``Phi((kR A - T_R) / s_R)`` (its
     per-axis noise along the movement's direction); by D when ``kD A`` exceeds D's onset threshold, by B when
@@ -191,7 +229,9 @@ def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_s
     """
     a = np.atleast_1d(np.asarray(peak_g, np.float64))[:, None]
     out = {}
-    for kind, f in shape_factors(window_s).items():
+    factors = shape_factors(window_s)
+    for kind in classes:
+        f = factors[kind]
         z = (f[None, :, 0] * a - offset_hi_g) / max(offset_scale_g, 1e-9)
         p_r = 0.5 * special.erfc(-z / np.sqrt(2.0))
         p_d = (f[None, :, 1] * a >= spread_hi_g) | (f[None, :, 2] * a >= burst_hi_g)
@@ -214,7 +254,7 @@ def detection_limit_g(*, offset_hi_g: float, offset_scale_g: float, spread_hi_g:
     def ok(a: float) -> bool:
         p = detection_probability([a], offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g, spread_hi_g=spread_hi_g,
                                   window_s=window_s, burst_hi_g=burst_hi_g, pulse_hi_g=pulse_hi_g,
-                                  raw_fs_hz=raw_fs_hz)
+                                  raw_fs_hz=raw_fs_hz, classes=classes)   # only the classes asked about
         return all(p[k][0] >= probability for k in classes)
 
     lo, hi = np.log(1e-3), np.log(20.0)                    # the probability only grows with the peak: bisect

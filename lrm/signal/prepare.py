@@ -167,16 +167,41 @@ _INTERP_CHUNK = 1 << 16  # grid points per interpolation chunk (~1 MiB of comple
 def block_means(x: npt.NDArray[np.float32], q: int) -> npt.NDArray[np.float32]:
     """Means (m, 3) of consecutive blocks of ``q`` rows of ``x`` (n, 3); a last partial block is dropped.
 
-    A float32 einsum, not a matrix product: BLAS threads stall when the cores are shared (a 6 ms product
-    took 160 ms with one other busy process), and the online detector must use this same arithmetic.
+    Each block's sum is ``((row 0 + row 1) + row 2) + ...`` in float32, then times ``1 / q``: the arithmetic of
+    ``np.einsum("mkc->mc")`` (which this replaced; not a matrix product: BLAS threads stall when the cores are
+    shared, and the online detector must use this same arithmetic). A block of rows at a time, the rows are
+    summed as flat runs: ``s[i] = f[i] + f[i + 3] + ... + f[i + 3 (q - 1)]`` over the block's flat values ``f``,
+    whose every ``3 q``-th triple is a block's sum. That adds ``q`` times more values than needed, but in long
+    contiguous loops, where einsum's loops are 3 values long: 10.4 ms against 13.2 ms for an 8 h leg at 100 Hz
+    (q = 4), the same bits.
 
     >>> block_means(np.arange(12, dtype=np.float32).reshape(4, 3), 2).tolist()
     [[1.5, 2.5, 3.5], [7.5, 8.5, 9.5]]
     """
+    x = np.asarray(x)
     m = x.shape[0] // q
-    out = np.einsum("mkc->mc", x[: m * q].reshape(m, q, 3))
+    if q == 1 or x.dtype != np.float32 or m == 0:
+        out = np.einsum("mkc->mc", x[: m * q].reshape(m, q, 3))
+        out *= np.float32(1.0 / q)
+        return out
+    w = 3 * q                                                 # flat values per block
+    out = np.empty((m, 3), np.float32)
+    for a in range(0, m, _MEAN_BLOCKS):
+        b = min(m, a + _MEAN_BLOCKS)
+        f = np.ascontiguousarray(x[a * q : b * q]).reshape(-1)
+        n = (b - a - 1) * w + 3                               # up to the last block's sum
+        run = np.empty((b - a) * w, np.float32)
+        s = run[:n]
+        np.add(f[0:n], f[3 : n + 3], out=s)
+        for k in range(2, q):
+            s += f[3 * k : n + 3 * k]
+        out[a:b] = run.reshape(b - a, w)[:, :3]
     out *= np.float32(1.0 / q)
     return out
+
+
+_MEAN_BLOCKS = 1 << 14
+"""Blocks per pass in :func:`block_means` (768 KiB of float32 runs at q = 4: they stay in the cache)."""
 
 
 def _repair(leg: Leg, src: str, *, gap_s: float, warn: bool = True

@@ -139,3 +139,21 @@ def test_bad_arguments_raise_value_error():
         score_lms(train([0.0]), hours=1.0, rules="wasm")
     with pytest.raises(ValueError, match="side"):
         score_lms(train([0.0], side="bilateral"), hours=1.0)
+
+
+def test_conforming_an_already_conforming_table_changes_nothing_but_the_index_and_attrs():
+    """conform_events' shortcut for a table that already conforms gives what rebuilding it gives."""
+    from lrm.rules import events as ev
+
+    onsets = np.array([0, 20, 40, 45, 65, 85, 105.0])
+    table = score_lms(pd.DataFrame({"onset_s": onsets, "offset_s": onsets + 2.0, "side": "left",
+                                    "peak_g": 0.1}), hours=1.0).events
+    shuffled = table.iloc[::-1].copy()
+    shuffled.attrs["note"] = "x"
+    assert ev._conforms(shuffled)
+    fast = ev.conform_events(shuffled)
+    rebuilt = pd.DataFrame({name: shuffled[name] for name in shuffled.columns}).reset_index(drop=True)
+    pd.testing.assert_frame_equal(fast, rebuilt, check_exact=True)
+    assert fast.attrs == {} and list(fast.index) == list(range(len(table)))
+    assert not ev._conforms(table.drop(columns="stage"))
+    assert not ev._conforms(table.astype({"is_clm": "int64"}))

@@ -75,3 +75,20 @@ def test_shape_factors_are_fractions_of_the_peak():
     assert set(shape_factors()) == set(CLASSES)
     for kind, f in shape_factors().items():
         assert f.shape[1] == 3 and np.all((f > 0) & (f <= 1.0)), kind
+
+
+def test_the_shipped_shape_table_is_what_the_shapes_give():
+    """lrm.signal.shape_table (the default window's factors, shipped so that no process pays ~0.25 s for them)
+    holds what the reference shapes compute, and shape_factors() serves it; another window still computes."""
+    from lrm.signal.limit import SHAPES_PER_CLASS, TABLE_WINDOW_S, _shape_table_source, _shapes
+
+    computed = _shapes(TABLE_WINDOW_S)[0]
+    tabled = shape_factors()
+    assert set(tabled) == set(CLASSES)
+    for kind in CLASSES:
+        assert tabled[kind].shape == (SHAPES_PER_CLASS, 3)
+        np.testing.assert_allclose(tabled[kind], computed[kind], rtol=1e-12, atol=0, err_msg=kind)
+    assert _shape_table_source().count("\n") > 4 * SHAPES_PER_CLASS   # the writer emits every shape's row
+    assert shape_factors(0.5)["kick"].shape == (SHAPES_PER_CLASS, 3)
+    assert not np.array_equal(shape_factors(0.5)["kick"], tabled["kick"])
+

@@ -95,3 +95,21 @@ def test_merge_intervals_joins_overlaps_and_near_touches_only():
     iv = np.array([[5.0, 6.0], [0.0, 2.0], [1.0, 3.0], [3.01, 4.0], [6.5, 7.0]])
     assert merge_intervals(iv, tol_s=0.02).tolist() == [[0.0, 4.0], [5.0, 6.0], [6.5, 7.0]]
     assert merge_intervals(iv).tolist() == [[0.0, 3.0], [3.01, 4.0], [5.0, 6.0], [6.5, 7.0]]
+
+
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5, 8, 16])
+def test_block_means_are_einsums_bits(q):
+    """block_means sums long flat runs (lrm.signal.prepare) in the order np.einsum("mkc->mc") adds a block's
+    rows: the same float32 bits, past the size of one pass (2**14 blocks) and with a partial block left over."""
+    from lrm.signal.prepare import block_means
+
+    rng = np.random.default_rng(q)
+    for n in (0, q - 1, q, 5 * q + 1, (1 << 14) * q + 3 * q + 1):
+        for x in (rng.normal(0.0, 0.3, (n, 3)).astype(np.float32),
+                  (np.round(rng.normal(0.0, 0.3, (n, 3)) * 256) / 256 + 1.0).astype(np.float32)):
+            m = n // q
+            expected = np.einsum("mkc->mc", x[: m * q].reshape(m, q, 3))
+            expected *= np.float32(1.0 / q)
+            got = block_means(x, q)
+            assert got.dtype == np.float32 and got.shape == (m, 3)
+            assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
