@@ -18,7 +18,10 @@ so ``P_w^2 / (s ||h_w||)^2`` is a chi-square with 3 degrees of freedom. Widths :
 is the largest over them of ``P_w`` rescaled to the first width's noise, and its thresholds take the tail per width
 and raw sample (:func:`pulse_tail`, a union bound). P is used only on sensors that resolve the briefest pulse
 (:data:`MIN_SAMPLES_PER_PULSE`: from 44.4 Hz). P is computed per raw sample and its maximum per working-grid sample is what the detector reads
-(``lrm.signal.detect``).
+(``lrm.signal.detect``). The three filters are one matrix (:class:`PulseBank`) applied by one BLAS product per
+axis, laid out on the leg's sample index so that P at a sample is the same bit for bit on any stretch (the online
+detector's windows, the whole night); on an 8 h two-leg 100 Hz night P costs 0.6-0.7x the rest of the analysis
+(docs/validation.md, "Cheaper P"), which is why it is opt-in (``DetectParams.pulses``).
 
 The cosine cycle has zero mean and zero first moment about its centre, so gravity, a slow turn of the leg and
 linear drift do not reach P. What a quantiser toggling between neighbouring levels adds is bounded separately
