@@ -288,7 +288,7 @@ def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating
     if t_s.size > 1 and not bool(np.all(t_s[1:] >= t_s[:-1])):   # timestamps that went backwards, as prepare_leg
         order = np.argsort(t_s, kind="stable")
         t_s, accel_g = t_s[order], accel_g[order]
-    p = pulse_statistic(accel_g, fs_hz=fs_hz, first_index=first_index)    # finite: every sample left is finite and within the range
+    p = pulse_statistic(accel_g, fs_hz=fs_hz, first_index=first_index)   # finite: every sample kept is finite
     reach = (len(pulse_kernels(round(float(fs_hz), 3))[-1]) - 1) // 2
     breaks = np.flatnonzero(np.diff(t_s) > 1.5 / fs_hz)
     if breaks.size:   # the raw samples within a filter's reach of a break: [b - reach + 1, b + reach]
