@@ -142,9 +142,10 @@ class DetectParams:
         quantisation swing, scaled by the leg's measured still level as B's are. Measured (dev seeds 1000-1039,
         3 h nights, against main of 2026-12-03): see docs/validation.md, "Brief-pulse LMs". Off by default: on
         the wide dev nights it raised LM F1 0.845 -> 0.853 and twitch recall above the limit 0.844 -> 0.866 with
-        no new false LM, but it made the analysis of an 8 h two-leg 100 Hz night 2.6x as costly (one thread, CPU
-        0.52 -> 1.36 s, the lead's A/B on 2026-12-03), which breaks issue 11's speed target. Turn it on with
-        ``--config`` (``detect.pulses = true``) for sensors of >= 44.4 Hz when twitch-like LMs matter.
+        no new false LM, but it makes the analysis of an 8 h two-leg 100 Hz night 1.5-1.7x as costly (one thread,
+        CPU 0.36 -> 0.58 s in the quietest run; 2.4-2.6x before P became one matrix product per axis,
+        ``lrm.signal.pulses.PulseBank``), above the +10 % at which it would be on by default. Turn it on with ``--config``
+        (``detect.pulses = true``) for sensors of >= 44.4 Hz when twitch-like LMs matter.
     min_threshold_g : no onset threshold is lower than this (g): 4 mg is 0.23 deg of shank rotation, a
         small fraction of the smallest LM of docs/scoring.md §6 (a 4 deg rotation moves the gravity projection by
         70 mg and gives ~30 mg of tangential acceleration), so a very quiet sensor does not count the leg's

@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from lrm.io.plausibility import accel_limit_g
 from lrm.io.recording import Leg
 from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
@@ -298,8 +297,7 @@ def process_leg(leg: Leg, *, origin_s: float, n_grid: int, params: Params,
     pulse = None
     if params.detect.pulses:   # P needs the raw samples (lrm.signal.pulses)
         pulse = pulse_on_grid(leg.t_s, leg.accel_g, fs_hz=leg_noise(prepared).fs_hz, origin_s=origin_s,
-                              grid_hz=prepared.fs_hz, n_grid=prepared.accel_g.shape[0],
-                              limit_g=accel_limit_g(leg.range_g))
+                              grid_hz=prepared.fs_hz, n_grid=prepared.accel_g.shape[0], range_g=leg.range_g)
     signals = leg_signals(prepared, params, pulse_g=pulse)
     if on_activity is not None:
         on_activity(signals.activity())

@@ -64,7 +64,7 @@ from lrm.signal.gravity import gravity_reach_s
 from lrm.signal.leg import MASK_MAX_S, detect_leg_movements, leg_signals
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.prepare import PreparedLeg, block_means, interp_rows, prepare_leg
-from lrm.signal.pulses import pulse_on_grid
+from lrm.signal.pulses import kept_samples, pulse_on_grid
 
 __all__ = ["OnlineLM", "OnlineDetector", "detect_leg_lms_offline"]
 
@@ -110,6 +110,9 @@ class OnlineDetector:
         ``noise_s`` of data.
     max_pending_s : float
         Longest active stretch (s) kept whole; longer ones are cut (bounds memory).
+    range_g : float or None
+        The sensor's full scale (g; None: unknown): P (``lrm.signal.pulses``) leaves out the samples no sensor of
+        that range can report, as the offline chain does (``Leg.range_g``).
 
     Examples
     --------
@@ -126,7 +129,7 @@ class OnlineDetector:
 
     def __init__(self, *, fs_hz: float, origin_s: float, side: str = "left", params: Params | None = None,
                  update_s: float = 30.0, hole_periods: float | None = None, noise: SensorNoise | None = None,
-                 max_pending_s: float = 1800.0, noise_s: float = 120.0) -> None:
+                 max_pending_s: float = 1800.0, noise_s: float = 120.0, range_g: float | None = None) -> None:
         if not fs_hz > 0:
             raise ValueError(f"fs_hz must be > 0 Hz, got {fs_hz}")
         if not update_s > 0:
@@ -139,6 +142,8 @@ class OnlineDetector:
         self.hole_periods = hole_periods
         self.max_pending_s = float(max_pending_s)
         self.noise_s = float(noise_s)
+        self.range_g = range_g
+        self._pulse_index = 0                              # raw samples P kept before the buffer (trimmed)
         pp, dp = self.params.prepare, self.params.detect
         self.grid_hz = float(pp.work_fs_hz)
         self.per_s = int(round(self.grid_hz))            # grid samples per second (a whole number)
@@ -293,7 +298,7 @@ class OnlineDetector:
         pulse = None
         if self.params.detect.pulses:   # P on the window's raw samples (lrm.signal.pulses), as offline
             pulse = pulse_on_grid(t, x, fs_hz=self._noise.fs_hz, origin_s=self.origin_s + i0 / fs, grid_hz=fs,
-                                  n_grid=i1 - i0)
+                                  n_grid=i1 - i0, range_g=self.range_g, first_index=self._pulse_index)
         sig = leg_signals(prep, self.params, known=known, known_first=known_first, known_before=g0 - k0,
                           pulse_g=pulse)
         det = detect_leg_movements(sig, self.params, side=self.side, first_index=i0)
@@ -397,6 +402,9 @@ class OnlineDetector:
         t = self._t[0]
         k = int(np.searchsorted(t, keep_from)) // self.q * self.q
         if k > 0:
+            if self.params.detect.pulses:   # P lays its products out on the leg's sample index (lrm.signal.pulses)
+                kept = kept_samples(self._x[0][:k], self.range_g)
+                self._pulse_index += k if kept is None else int(np.count_nonzero(kept))
             self._t, self._x = [t[k:]], [self._x[0][k:]]
             self._n_buf -= k
             self._raw_start_is_first = False
@@ -423,5 +431,5 @@ def detect_leg_lms_offline(leg: Leg, *, origin_s: float, end_s: float, params: P
     pulse = None
     if params.detect.pulses:
         pulse = pulse_on_grid(leg.t_s, leg.accel_g, fs_hz=prep.noise.fs_hz if prep.noise else leg.fs_hz,
-                              origin_s=origin_s, grid_hz=fs, n_grid=prep.accel_g.shape[0])
+                              origin_s=origin_s, grid_hz=fs, n_grid=prep.accel_g.shape[0], range_g=leg.range_g)
     return detect_leg_movements(leg_signals(prep, params, pulse_g=pulse), params, side=leg.side).moves

@@ -18,7 +18,10 @@ so ``P_w^2 / (s ||h_w||)^2`` is a chi-square with 3 degrees of freedom. Widths :
 is the largest over them of ``P_w`` rescaled to the first width's noise, and its thresholds take the tail per width
 and raw sample (:func:`pulse_tail`, a union bound). P is used only on sensors that resolve the briefest pulse
 (:data:`MIN_SAMPLES_PER_PULSE`: from 44.4 Hz). P is computed per raw sample and its maximum per working-grid sample is what the detector reads
-(``lrm.signal.detect``).
+(``lrm.signal.detect``). The three filters are one matrix (:class:`PulseBank`) applied by one BLAS product per
+axis, laid out on the leg's sample index so that P at a sample is the same bit for bit on any stretch (the online
+detector's windows, the whole night); on an 8 h two-leg 100 Hz night P costs 0.6-0.7x the rest of the analysis
+(docs/validation.md, "Cheaper P"), which is why it is opt-in (``DetectParams.pulses``).
 
 The cosine cycle has zero mean and zero first moment about its centre, so gravity, a slow turn of the leg and
 linear drift do not reach P. What a quantiser toggling between neighbouring levels adds is bounded separately
@@ -34,8 +37,10 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WIDTHS_S", "MIN_SAMPLES_PER_PULSE", "PulseNull", "pulse_widths", "pulse_kernels", "pulse_null",
-           "pulse_tail", "pulse_statistic", "pulse_on_grid"]
+from lrm.io.plausibility import accel_limit_g
+
+__all__ = ["WIDTHS_S", "MIN_SAMPLES_PER_PULSE", "PulseNull", "PulseBank", "pulse_widths", "pulse_kernels",
+           "pulse_null", "pulse_bank", "pulse_tail", "pulse_statistic", "pulse_on_grid", "kept_samples"]
 
 WIDTHS_S = (0.09, 0.15, 0.25)
 """Pulse widths (s) of the matched filters: geometric steps over the 80-300 ms of phasic EMG bursts (Smith 1985,
@@ -129,10 +134,16 @@ def pulse_null(fs_hz: float) -> PulseNull:
     return PulseNull(norms[0], rescale, gain)
 
 
-def pulse_statistic(accel_g: npt.NDArray[np.floating], *, fs_hz: float) -> npt.NDArray[np.float32]:
+def pulse_statistic(accel_g: npt.NDArray[np.floating], *, fs_hz: float, first_index: int = 0
+                    ) -> npt.NDArray[np.float32]:
     """P (n,) per raw sample, in g: the largest over :data:`WIDTHS_S` of the matched filters' magnitude over the
     three axes of ``accel_g`` (n, 3) sampled at ``fs_hz`` Hz, each width rescaled to the first's noise
-    (:class:`PulseNull`), centred on the pulse.
+    (:class:`PulseNull`), centred on the pulse; the ends are extended with their nearest sample.
+
+    ``first_index``: the index of ``accel_g[0]`` among the leg's samples. P at a sample is the same bit for bit
+    whatever stretch of the leg it is computed on (the online detector's windows, the whole night), as long as
+    each stretch states where it starts: the matrix products (:class:`PulseBank`) are laid out on the leg's own
+    sample index.
 
     A 150 ms pulse of 30 mg peak reads its peak; a slow 50 mg turn of the leg reads almost nothing:
 
@@ -145,54 +156,120 @@ def pulse_statistic(accel_g: npt.NDArray[np.floating], *, fs_hz: float) -> npt.N
     """
     n = accel_g.shape[0]
     out = np.zeros(n, np.float32)
-    kernels = pulse_kernels(round(float(fs_hz), 3))
-    if n == 0 or not kernels:
+    bank = pulse_bank(round(float(fs_hz), 3))
+    if n == 0 or bank is None:
         return out
-    rescale = pulse_null(round(float(fs_hz), 3)).rescale
-    reach = max(len(h) for h in kernels) // 2
-    for start in range(0, n, _CHUNK):   # in chunks (overlapping by the filters' reach): memory stays bounded
-        stop = min(n, start + _CHUNK)
-        a, b = max(0, start - reach), min(n, stop + reach)
-        out[start:stop] = _pulse_chunk(accel_g[a:b], kernels, rescale)[start - a: stop - a]
+    reach, tile = bank.reach, bank.block * _ROWS
+    first = int(first_index)
+    stops = np.arange((first // _CHUNK + 1) * _CHUNK, first + n, _CHUNK).tolist() + [first + n]
+    start = first
+    for stop in stops:   # chunks on the leg's index (overlapping by the filters' reach): memory stays bounded
+        a, b = max(first, start - reach), min(first + n, stop + reach)
+        p = _pulse_chunk(accel_g[a - first: b - first], bank, lead=a % tile)
+        out[start - first: stop - first] = p[start - a: stop - a]
+        start = stop
     return out
 
 
-_CHUNK = 1 << 18
-"""Raw samples per chunk of :func:`pulse_statistic` (1 MiB per float32 temporary)."""
+_CHUNK = 1 << 16
+"""Raw samples per chunk of :func:`pulse_statistic` (about 2.4 MiB for the largest temporary at 100 Hz); a whole
+number of :data:`_ROWS` blocks of either :class:`PulseBank` block size."""
+
+_ROWS = 32
+"""Blocks per matrix product of :func:`_pulse_chunk`: small enough that the BLAS library runs each product on
+one thread (the analysis's parallelism is per leg; OpenBLAS splits products above 2^18 multiply-adds: at 200 Hz
+128 blocks cost 4.5x the CPU of 32), large enough that the per-call cost vanishes. Every product has this shape,
+so a sample's output takes the same arithmetic path wherever its stretch starts."""
 
 
-def _pulse_chunk(accel_g: npt.NDArray[np.floating], kernels: tuple[npt.NDArray[np.float64], ...],
-                 rescale: tuple[float, ...]) -> npt.NDArray[np.float32]:
-    """P (n,) of one stretch of raw samples (n, 3) (:func:`pulse_statistic`)."""
-    from scipy.ndimage import correlate1d
+@dataclass(frozen=True, slots=True, eq=False)
+class PulseBank:
+    """The matched filters of one raw rate as one matrix, so that P costs one matrix product per axis.
+
+    A block of ``block`` consecutive output samples of every width depends on ``block + 2 reach`` input samples;
+    ``matrix`` (block + 2 reach, widths * block) holds each width's kernel (times its ``rescale``,
+    :class:`PulseNull`) once per output sample of the block, shifted by one sample per column: a Toeplitz band.
+    Multiplying the input's overlapping windows by it is the same correlation as ``scipy.ndimage.correlate1d``
+    with each kernel, done by the BLAS matrix product (at 100 Hz, 19 ms against 129 ms for the three 1-D
+    correlations of one axis of an 8 h night, which convert every sample to double and back). The band holds
+    each kernel as weights on first differences (``h`` sums to 0, so ``<h, x> = <v, diff(x)>`` with
+    ``v = -cumsum(h)``): gravity cancels exactly before the float32 products, and P agrees with the double
+    precision correlation to ~1e-9 g.
+    """
+
+    matrix: npt.NDArray[np.float32]
+    block: int
+    reach: int
+    widths: int
+
+
+@lru_cache(maxsize=64)
+def pulse_bank(fs_hz: float) -> PulseBank | None:
+    """The :class:`PulseBank` of a raw rate of ``fs_hz`` Hz; None when the rate resolves no width."""
+    kernels = pulse_kernels(fs_hz)
+    if not kernels:
+        return None
+    rescale = pulse_null(fs_hz).rescale
+    reach = max(len(h) for h in kernels) // 2
+    block = 16 if reach <= 16 else 32
+    matrix = np.zeros((block + 2 * reach, len(kernels) * block), np.float64)
+    for j, (h, r) in enumerate(zip(kernels, rescale)):
+        half = len(h) // 2
+        v = -np.cumsum(h)[:-1]                  # <h, x> = <v, x[1:] - x[:-1]>: h sums to 0
+        for k in range(block):
+            matrix[reach + k - half + 1: reach + k + half + 1, j * block + k] = r * v
+    return PulseBank(matrix.astype(np.float32), block, reach, len(kernels))
+
+
+def _pulse_chunk(accel_g: npt.NDArray[np.floating], bank: PulseBank, *, lead: int = 0) -> npt.NDArray[np.float32]:
+    """P (n,) of one stretch of raw samples (n, 3) (:func:`pulse_statistic`), laid out as if ``lead`` samples
+    preceded it in its first matrix product; the stretch's ends are extended with their nearest sample
+    (``correlate1d``'s ``mode="nearest"``)."""
+    from numpy.lib.stride_tricks import as_strided
 
     n = accel_g.shape[0]
-    out = np.zeros(n, np.float32)
-    columns = [np.ascontiguousarray(accel_g[:, c], dtype=np.float32) for c in range(3)]
-    sq = np.empty(n, np.float32)
-    y = np.empty(n, np.float32)
-    for h, r in zip(kernels, rescale):
-        sq[:] = 0.0
-        for col in columns:
-            correlate1d(col, np.float32(h), output=y, mode="nearest")
-            y *= y
-            sq += y
-        np.sqrt(sq, out=sq)
-        sq *= np.float32(r)
-        np.maximum(out, sq, out=out)
-    return out
+    blk, reach = bank.block, bank.reach
+    n_blocks = -(-(lead + n) // (blk * _ROWS)) * _ROWS
+    width = blk + 2 * reach
+    pad = np.empty((3, n_blocks * blk + 2 * reach), np.float32)
+    head = reach + lead
+    pad[:, head: head + n] = accel_g.T
+    pad[:, :head] = np.asarray(accel_g[0], np.float32)[:, None]
+    pad[:, head + n:] = np.asarray(accel_g[-1], np.float32)[:, None]
+    # the kernels act on first differences: a sample's difference to its neighbour is exact in float32 where
+    # gravity dominates (Sterbenz), so the products keep the noise's precision rather than gravity's
+    pad[:, 1:] -= pad[:, :-1].copy()
+    pad[:, 0] = 0.0
+    step = pad.strides[1]
+    windows = as_strided(pad, shape=(3, n_blocks, width), strides=(pad.strides[0], blk * step, step))
+    windows = np.ascontiguousarray(windows).reshape(-1, _ROWS, width)
+    y = np.matmul(windows, bank.matrix).reshape(3, n_blocks, bank.widths, blk)   # (axis, block, width, sample)
+    y *= y
+    sq = y[0]
+    sq += y[1]
+    sq += y[2]
+    out = sq[:, 0].copy()
+    for j in range(1, bank.widths):
+        np.maximum(out, sq[:, j], out=out)
+    out = out.reshape(-1)[lead: lead + n]
+    return np.sqrt(out, out=out)
 
 
 def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating], *, fs_hz: float, origin_s: float,
-                  grid_hz: float, n_grid: int, limit_g: float = 50.0) -> npt.NDArray[np.float32]:
+                  grid_hz: float, n_grid: int, range_g: float | None = None, first_index: int = 0
+                  ) -> npt.NDArray[np.float32]:
     """P's maximum (n_grid,) in g per working-grid sample ``i`` (raw samples within half a grid step of
     ``origin_s + i / grid_hz``), from raw samples at times ``t_s`` (s, non-decreasing) and nominal rate ``fs_hz``.
 
     Raw samples within a filter's half length of a break in the sampling (a step more than 1.5 / ``fs_hz``: a gap,
     a lost packet) read 0: the filter would straddle it. 0 where a grid sample holds no raw sample, and next to a
-    non-finite value. Samples that are not finite or lie beyond ``limit_g`` (g, on any axis: missing-value
-    sentinels, corrupt bytes; ``lrm.io.plausibility.accel_limit_g``) are left out as ``lrm.signal.prepare`` leaves
-    them out, so they make a break. Timestamps that go backwards are sorted first (as ``prepare`` repairs them).
+    non-finite value. Samples that are not finite or lie beyond what a sensor of full scale ``range_g`` (g; None:
+    unknown) can report (on any axis: missing-value sentinels, corrupt bytes; ``lrm.io.plausibility.accel_limit_g``)
+    are left out as ``lrm.signal.prepare`` leaves them out, so they make a break. Timestamps that go backwards are
+    sorted first (as ``prepare`` repairs them). Every caller (the offline chain, the online detector and its
+    offline reference) passes the sensor's range, so that they leave out the same samples. ``first_index``: how
+    many samples P kept (:func:`kept_samples`) before ``t_s[0]`` on this leg (0 for a whole leg; the online
+    detector's trimmed samples), so that P is the same bit for bit on any stretch (:func:`pulse_statistic`).
 
     >>> t = np.arange(1000) / 100.0; a = np.tile(np.float32([0, 0, 1]), (1000, 1))
     >>> a[495:506, 0] += np.float32(0.03 * np.cos(2 * np.pi * (np.arange(11) - 5) / 100 / 0.09).clip(-1, 1))
@@ -203,28 +280,76 @@ def pulse_on_grid(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.floating
     out = np.zeros(n_grid, np.float32)
     if t_s.size == 0 or n_grid == 0 or not pulse_kernels(round(float(fs_hz), 3)):
         return out
-    with np.errstate(invalid="ignore"):
-        possible = (np.abs(accel_g) <= limit_g).all(axis=1)
-    if not possible.all():
+    possible = kept_samples(accel_g, range_g)
+    if possible is not None:
         t_s, accel_g = t_s[possible], accel_g[possible]
+        if t_s.size == 0:
+            return out
     if t_s.size > 1 and not bool(np.all(t_s[1:] >= t_s[:-1])):   # timestamps that went backwards, as prepare_leg
         order = np.argsort(t_s, kind="stable")
         t_s, accel_g = t_s[order], accel_g[order]
-    p = pulse_statistic(accel_g, fs_hz=fs_hz)
-    np.nan_to_num(p, copy=False, nan=0.0, posinf=0.0)      # a broken sample is no pulse
+    p = pulse_statistic(accel_g, fs_hz=fs_hz, first_index=first_index)   # finite: every sample kept is finite
     reach = (len(pulse_kernels(round(float(fs_hz), 3))[-1]) - 1) // 2
     breaks = np.flatnonzero(np.diff(t_s) > 1.5 / fs_hz)
-    if breaks.size:
-        delta = np.zeros(p.size + 1, np.int64)
-        np.add.at(delta, np.clip(breaks - reach + 1, 0, p.size), 1)
-        np.add.at(delta, np.clip(breaks + reach + 1, 0, p.size), -1)
-        p[np.cumsum(delta[:-1]) > 0] = 0.0
+    if breaks.size:   # the raw samples within a filter's reach of a break: [b - reach + 1, b + reach]
+        near = (breaks[:, None] + np.arange(1 - reach, reach + 1)).ravel()
+        p[near[(near >= 0) & (near < p.size)]] = 0.0
     p[:reach] = 0.0
     p[max(0, p.size - reach):] = 0.0
-    edges = origin_s + (np.arange(n_grid + 1) - 0.5) / grid_hz
-    pos = np.searchsorted(t_s, edges, side="left")
-    filled = np.flatnonzero(pos[1:] > pos[:-1])
+    pos = _first_at_or_after(t_s, origin_s + (np.arange(n_grid + 1) - 0.5) / grid_hz)
+    count = np.diff(pos)
+    k = int(count[0])
+    if k > 0 and bool(np.all(count == k)):   # regular sampling: k raw samples per grid sample
+        out[:] = p[pos[0]: pos[-1]].reshape(n_grid, k).max(axis=1)
+        return out
+    filled = np.flatnonzero(count > 0)
     if filled.size:
         seg = p[: pos[-1]]
         out[filled] = np.maximum.reduceat(seg, pos[filled])
     return out
+
+
+def kept_samples(accel_g: npt.NDArray[np.floating], range_g: float | None = None) -> npt.NDArray[np.bool_] | None:
+    """Which raw samples (n, 3) P keeps: finite and within what a sensor of full scale ``range_g`` (g; None:
+    unknown) can report on every axis (``lrm.io.plausibility.accel_limit_g``, as ``lrm.signal.prepare``); None
+    when all are (found by the cheap check on the extremes: max and min propagate NaN).
+
+    >>> kept_samples(np.float32([[0, 0, 1], [9.5, 0, 1]]), 16.0) is None
+    True
+    >>> kept_samples(np.float32([[0, 0, 1], [9.5, 0, 1], [np.nan, 0, 1]]), 8.0).tolist()
+    [True, False, False]
+    """
+    if accel_g.size == 0:
+        return None
+    limit_g = accel_limit_g(range_g)
+    if float(accel_g.max()) <= limit_g and float(accel_g.min()) >= -limit_g:
+        return None
+    with np.errstate(invalid="ignore"):
+        return np.asarray((np.abs(accel_g) <= limit_g).all(axis=1))
+
+
+def _first_at_or_after(t_s: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """``np.searchsorted(t_s, edges, side="left")`` for sorted ``t_s`` and ``edges``: each edge's index guessed
+    from the mean sampling rate, checked against its neighbours, and searched only where the guess is wrong
+    (a gap, drift): the same indices at a fraction of a binary search's cache misses.
+
+    >>> t = np.r_[np.arange(10.0), np.arange(20.0, 30.0)]; e = np.array([-1.0, 0.0, 0.5, 9.5, 15.0, 20.0, 31.0])
+    >>> _first_at_or_after(t, e).tolist() == np.searchsorted(t, e).tolist()
+    True
+    """
+    m = t_s.size
+    if m < 2 or not t_s[-1] > t_s[0]:
+        return np.searchsorted(t_s, edges, side="left")
+    rate = (m - 1) / (float(t_s[-1]) - float(t_s[0]))
+    guess = np.clip(np.ceil((edges - t_s[0]) * rate), 0, m).astype(np.int64)
+    wrong = np.arange(edges.size)
+    for _ in range(3):   # timing jitter: a step or two off; then a search for what is still wrong (gaps)
+        g, e = guess[wrong], edges[wrong]
+        low = (g > 0) & (t_s[np.maximum(g - 1, 0)] >= e)     # an earlier sample is already at or after the edge
+        high = (g < m) & (t_s[np.minimum(g, m - 1)] < e)      # the guessed sample is still before it
+        guess[wrong] = g - low + high
+        wrong = wrong[low | high]
+        if not wrong.size:
+            return guess
+    guess[wrong] = np.searchsorted(t_s, edges[wrong], side="left")
+    return guess

@@ -12,7 +12,8 @@ from lrm.signal.detect import LegThresholds, detection_limit_g, estimate_thresho
 from lrm.signal.envelope import Deviation
 from lrm.signal.limit import BRIEF_CLASSES, detection_limit_g as limit_for, pulse_factors
 from lrm.signal.noise import SensorNoise
-from lrm.signal.pulses import pulse_kernels, pulse_null, pulse_on_grid, pulse_statistic, pulse_tail, pulse_widths
+from lrm.signal.pulses import (pulse_bank, pulse_kernels, pulse_null, pulse_on_grid, pulse_statistic, pulse_tail,
+                               pulse_widths)
 
 
 def _onset_threshold(noise_g: float, fs_hz: float) -> float:
@@ -73,6 +74,59 @@ def test_a_toggling_quantiser_does_not_reach_the_onset_threshold():
     thr = estimate_thresholds(dev, np.ones(n_grid, bool), noise, fs_hz=25.0, params=DetectParams(pulses=True))
     assert p.max() > 0.0                                  # the toggles do reach P ...
     assert np.all(p < thr.pulse_hi_g.min())               # ... but not its onset threshold
+
+
+@pytest.mark.parametrize("fs_hz", [50.0, 64.0, 100.0, 128.0, 200.0])
+def test_the_filter_bank_is_the_matched_filters_correlation(fs_hz):
+    """P by one matrix product per axis (PulseBank) equals the definition, each width's kernel correlated with
+    each axis (scipy.ndimage.correlate1d, ends extended with the nearest sample), magnitude over the axes,
+    rescaled, largest over the widths: to float32 rounding, on lengths that do not fill the last block, across
+    chunk boundaries, with gravity on an axis and movement of 1 g."""
+    from scipy.ndimage import correlate1d
+
+    rng = np.random.default_rng(int(fs_hz))
+    n = 70_000 + int(fs_hz) * 7                             # more than one chunk, not a whole number of blocks
+    x = rng.normal(0.0, 0.004, (n, 3)).astype(np.float32)
+    x[:, 1] += 1.0
+    x[n // 3: n // 3 + 500, 0] += np.float32(np.sin(np.arange(500) / 7.0))       # a large movement
+    ref = np.zeros(n)
+    for h, r in zip(pulse_kernels(fs_hz), pulse_null(fs_hz).rescale):
+        y = [correlate1d(x[:, c].astype(np.float64), h, mode="nearest") for c in range(3)]
+        ref = np.maximum(ref, r * np.sqrt(sum(v * v for v in y)))
+    p = pulse_statistic(x, fs_hz=fs_hz)
+    assert p.dtype == np.float32 and p.shape == (n,)
+    assert np.abs(p - ref).max() < 2e-6 * (1.0 + ref.max())
+    bank = pulse_bank(fs_hz)
+    assert bank.matrix.shape == (bank.block + 2 * bank.reach, len(pulse_widths(fs_hz)) * bank.block)
+    assert pulse_bank(40.0) is None
+
+
+@pytest.mark.parametrize("fs_hz", [52.0, 100.0, 200.0])
+def test_p_at_a_sample_does_not_depend_on_where_its_stretch_starts(fs_hz):
+    """The online detector computes P on windows of the leg, offline on the whole leg: with each stretch's first
+    index stated, P agrees bit for bit away from the stretch's ends (what the online == offline tests rest on)."""
+    rng = np.random.default_rng(3)
+    x = (rng.normal(0.0, 0.004, (150_000, 3)) + [0.3, 0.1, 0.95]).astype(np.float32)
+    x[50_000:50_300, 0] += 0.5
+    whole = pulse_statistic(x, fs_hz=fs_hz)
+    reach = pulse_bank(fs_hz).reach
+    for start in (1, 7, 2047, 65_537, 90_001):
+        part = pulse_statistic(x[start: start + 50_000], fs_hz=fs_hz, first_index=start)
+        assert np.array_equal(part[reach:-reach], whole[start + reach: start + 50_000 - reach]), start
+
+
+def test_samples_beyond_the_sensor_range_are_left_out_as_prepare_does():
+    """A sample of 9.5 g is a reading on a 16 g sensor but impossible on an 8 g one (accel_limit_g 8.9 g)."""
+    fs = 100.0
+    t = np.arange(0, 20, 1 / fs)
+    x = np.tile(np.float32([0, 0, 1]), (t.size, 1))
+    x[1000, 0] = 9.5
+    on_16 = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=500, range_g=16.0)
+    on_8 = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=500, range_g=8.0)
+    assert on_16.max() > 1.0                               # a 9.5 g spike reads as a (huge) pulse
+    assert on_8.max() < 1e-6                               # left out: a break, nothing filtered across it
+    unknown = pulse_on_grid(t, x, fs_hz=fs, origin_s=0.0, grid_hz=25.0, n_grid=500)
+    assert np.array_equal(unknown, on_16)                  # unknown range: only beyond 50 g is impossible
 
 
 def test_a_gap_is_not_filtered_across():
