@@ -362,7 +362,11 @@ class JerkParams:
         make 4, the smallest run in every scoring rule for repeated leg movements (a PLM series, hypnagogic
         foot tremor, ALMA, high-frequency leg movements: >= 4, docs/scoring.md §1.2 step 7 and §3.2); one
         adjustment before a jerk and one after it (a person settling, then startled while falling asleep)
-        make no run (with 2, 11 of 231 true jerks on lrm's dev nights were refused and no false one).
+        make no run (with 2, 11 of 231 true jerks on lrm's dev nights were refused and no false one). A leg
+        movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it
+        (``burst_noise_g``) is no restless movement: it cannot be told from noise (the bar a jerk itself
+        must clear), and restless wake adjustments are large (on lrm's hard dev nights one true jerk at sleep
+        onset was refused because a 0.016 g detection on 0.010 g noise made the third of a run).
     bilateral_s : the two legs' bursts whose onsets are closer than this (s) are one (bilateral) jerk (when the
         other leg shows no burst that close, its movement whose detected interval, widened by this, holds the
         burst's start is the other half: a small half on a slow sensor may have its largest sample away from

@@ -23,7 +23,9 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
    and where no transition could be estimated no movement is classed;
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
-   movements (``max_restless`` or more within ``restless_window_s``);
+   movements (``max_restless`` or more within ``restless_window_s``; a leg movement whose burst peak is
+   below ``min_noise_ratio`` times the sensor noise around it cannot be told from noise and shows no
+   restlessness);
 5. **not periodic**: never a member of a periodic run of the night's leg movements (a PLM series). The
    series is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
    step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it, nor does
@@ -121,12 +123,13 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
-    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
+    noise = np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t))))
+    clear = ~(peak < params.min_noise_ratio * noise)   # a detection lost in the sensor's noise shows no restlessness
+    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear)
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
-                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))),
-                  np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t)))), burst_t, span, long[is_lm])
+                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm])
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None

@@ -448,3 +448,16 @@ def test_restless_wake_movements_before_sleep_onset_are_never_jerks():
     assert out["jerk_reason"].dropna().str.startswith("not a jerk").all()
     out = classify_hypnic_jerks(frame, ONSET, params=JerkParams(isolation_s=1.0))   # and without the isolation test
     assert _jerks(out).empty
+
+
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.039, True), (0.04, False)])
+def test_a_detection_lost_in_the_sensor_noise_makes_no_run_of_restless_movements(peak_g, is_jerk):
+    # two restless adjustments and a third detection: with its burst peak below 4x the noise around it (10 mg) it
+    # cannot be told from noise and shows no restlessness; at 4x it is the third of a run
+    fidgets = _lms([JERK_AT - 28.0, JERK_AT - 20.0], length=4.0) + _lms([JERK_AT + 20.0], peak=peak_g, length=4.0)
+    frame = pd.DataFrame(_jerk() + fidgets + _reference(), columns=COLUMNS)
+    frame["burst_noise_g"] = 0.01
+    out = classify_hypnic_jerks(frame, ONSET)
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert "one of a run of restless movements (3" in out["jerk_reason"].dropna().iloc[0]
