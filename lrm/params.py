@@ -363,7 +363,11 @@ class JerkParams:
         make 4, the smallest run in every scoring rule for repeated leg movements (a PLM series, hypnagogic
         foot tremor, ALMA, high-frequency leg movements: >= 4, docs/scoring.md §1.2 step 7 and §3.2); one
         adjustment before a jerk and one after it (a person settling, then startled while falling asleep)
-        make no run (with 2, 11 of 231 true jerks on lrm's dev nights were refused and no false one).
+        make no run (with 2, 11 of 231 true jerks on lrm's dev nights were refused and no false one). A leg
+        movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it
+        (``burst_noise_g``) is no restless movement: it cannot be told from noise (the bar a jerk itself
+        must clear), and restless wake adjustments are large (on lrm's hard dev nights one true jerk at sleep
+        onset was refused because a 0.016 g detection on 0.010 g noise made the third of a run).
     bilateral_s : the two legs' bursts whose onsets are closer than this (s) are one (bilateral) jerk (when the
         other leg shows no burst that close, its movement whose detected interval, widened by this, holds the
         burst's start is the other half: a small half on a slow sensor may have its largest sample away from
@@ -380,8 +384,12 @@ class JerkParams:
         larger and no differently timed than one of both (requiring 3x the night's median LM and the
         textbook timing missed 17 of 231 true jerks on lrm's dev nights and avoided no false one).
     one_leg_confidence : confidence of any jerk on a one-leg recording (the other leg cannot be checked).
-    series_edge_confidence : confidence of a jerk that would start or end a periodic run, or that lies among a
-        run's movements without being one of them (see ``series_outsize_ratio``).
+    series_edge_confidence : confidence of a jerk that would start, end or join a periodic run that exists without
+        it (within the series' longest IMI of its first or last member), or that lies among a run's movements
+        without being one of them (see ``series_outsize_ratio``). A run that reaches ``min_series_len`` only with
+        the jerk is no series: a < 0.5 s burst is no LM (docs/scoring.md §1.2 step 2, §3.1), so it can neither make
+        nor bridge one (on lrm's hard dev nights 4 of 46 true jerks at sleep onset were refused so). A burst on one
+        leg of two counts as one of the movements (a twitch or part of an adjustment may fall into their rhythm).
     series_outsize_ratio : a movement inside a PLM series (its onset between two of the run's members) is never a
         jerk, unless it is no member of it: a brief burst at least this multiple of the run's median burst
         peak (as its sensor shows a brief burst) is a startle among the series' ankle dorsiflexions, not one

@@ -23,12 +23,19 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
    and where no transition could be estimated no movement is classed;
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
-   movements (``max_restless`` or more within ``restless_window_s``);
+   movements (``max_restless`` or more within ``restless_window_s``; a leg movement whose burst peak is
+   below ``min_noise_ratio`` times the sensor noise around it cannot be told from noise and shows no
+   restlessness);
 5. **not periodic**: never a member of a periodic run of the night's leg movements (a PLM series). The
    series is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
-   step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it. A brief
+   step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it, nor does
+   the burst itself: it is inside a series only when the series goes on around it without it; one that
+   would merely start, end or join a series that exists without it is at its edge (at most
+   ``series_edge_confidence``); a run of movements that would be a series only with it is no series. A brief
    burst inside a series is a member of it unless it is ``series_outsize_ratio`` times the series' median
-   burst peak or more (a startle among the series' dorsiflexions: at most ``series_edge_confidence``).
+   burst peak or more (a startle among the series' dorsiflexions: at most ``series_edge_confidence``). A burst
+   seen on one leg of two is ambiguous (a twitch, part of an adjustment) and counts as one of the movements:
+   inside any periodic run it makes with them, it is no jerk.
 
 The two legs' bursts starting within ``bilateral_s`` of each other are one jerk (``side = "bilateral"``); when
 the other leg shows no burst that close, its movement that holds the burst's moment is the other half. Each jerk gets a
@@ -116,12 +123,13 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
-    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic)
+    noise = np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t))))
+    clear = ~(peak < params.min_noise_ratio * noise)   # a detection lost in the sensor's noise shows no restlessness
+    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear)
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
-                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))),
-                  np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t)))), burst_t, span, long[is_lm])
+                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm])
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -157,7 +165,8 @@ def _size_bar(n: _Night, params: JerkParams) -> tuple[float, float | None]:
     return max(params.min_peak_g, params.min_size_ratio * median), median
 
 
-def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: RuleSet) -> tuple[str, float]:
+def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: RuleSet, *,
+                     counted: bool = False) -> tuple[str, float]:
     """Where movement ``i`` lies against the night's PLM-like series: "inside" one (the series goes on on both
     sides of it), at its "edge" (it would start or end the series) or "none"; and the median burst peak (g)
     of that series' movements (NaN for "none").
@@ -169,6 +178,14 @@ def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: Ru
     do movements longer than an LM may be (``rules.max_clm_one_leg_s``, §1.2 step 2: restless wake
     fidgets), nor the other-leg halves of brief bursts (``halves``, per leg movement: one leg may show a
     jerk less briefly than the other, and it is still that jerk).
+
+    The burst is "inside" only when the series goes on around it without it (its onset between two members
+    of one run of >= ``min_series_len``); it is at the "edge" when it lies within ``imi_max_s`` of the first
+    or last member of such a run (it would start, end, or join it); a run that reaches ``min_series_len`` only
+    with the burst is no series ("none"): a < 0.5 s burst is no LM, so it can neither make nor bridge a
+    series (docs/scoring.md §3.1). With ``counted`` (a burst on one leg of two, which may be a twitch or part
+    of an adjustment rather than a startle) the burst counts as one of the movements: inside or at the edge
+    of any periodic run it makes with them.
     """
     same = same_movement_s(rules)
     ordinary = ~n.lm_brief & ~n.lm_long & ~halves
@@ -178,15 +195,25 @@ def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: Ru
         x, peaks = x[head], peaks[head]
     c = int(np.searchsorted(x, n.on[i]))
     run = number_periodic_runs(x, rules)
-    if 0 < c < x.size and run[c - 1] == run[c] and np.count_nonzero(run == run[c]) >= rules.min_series_len:
+    series = np.bincount(run)[run] >= rules.min_series_len if x.size else np.zeros(0, bool)   # without the burst
+    if 0 < c < x.size and run[c - 1] == run[c] and series[c]:
         return "inside", float(np.nanmedian(peaks[run == run[c]]))   # the series goes on around it
-    x = np.insert(x, c, n.on[i])
-    run = number_periodic_runs(x, rules)
-    members = np.flatnonzero(run == run[c])
-    if members.size < rules.min_series_len:
+    if counted:   # the burst counted as one of the movements: inside a run it makes with them, too
+        x = np.insert(x, c, n.on[i])
+        run = number_periodic_runs(x, rules)
+        members = np.flatnonzero(run == run[c])
+        if members.size < rules.min_series_len:
+            return "none", np.nan
+        median = float(np.nanmedian(np.insert(peaks, c, np.nan)[members]))
+        return ("inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"), median
+    # it would start, end or join a series that exists without it; one that exists only with it is none (a brief
+    # burst is no LM, so it cannot make a series)
+    ends = [k for k, gap in ((c - 1, n.on[i] - x[c - 1] if c > 0 else np.inf),
+                             (c, x[c] - n.on[i] if c < x.size else np.inf))
+            if gap <= rules.imi_max_s and series[k]]
+    if not ends:
         return "none", np.nan
-    median = float(np.nanmedian(np.insert(peaks, c, np.nan)[members]))
-    return ("inside" if 0 < c < x.size - 1 and run[c - 1] == run[c] == run[c + 1] else "edge"), median
+    return "edge", float(np.nanmedian(peaks[np.isin(run, run[ends])]))
 
 
 def _timing(onset_s: float, transitions: pd.DataFrame, params: JerkParams) -> tuple[float, float, str] | None:
@@ -231,8 +258,8 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     turn = float(n.turn[pair].max())
     if turn > params.max_lasting_turn_deg:
         return None, f"not a jerk: it left the leg turned by {turn:.1f} deg (a repositioning)"
-    series = _series_position(i, halves, n, rules)
     one_of_two = len(pair) == 1 and n_legs == 2   # a startle among a series' movements moves both legs
+    series = _series_position(i, halves, n, rules, counted=one_of_two)
     if series[0] == "inside" and (one_of_two or not peak >= params.series_outsize_ratio * series[1] * seen):
         return None, "not a jerk: inside a periodic series of leg movements"
     start = float(n.on[pair].min())

@@ -380,3 +380,84 @@ def test_on_a_one_leg_recording_a_startle_among_a_series_may_still_be_a_jerk():
     out = _classify(_jerk(t=JERK_AT + 5.0, sides=("left",), peak=0.9) + series + _reference(),
                     params=JerkParams(isolation_s=1.0), n_legs=1)
     assert len(_jerks(out)) == 1 and _jerks(out)["jerk_confidence"].iloc[0] <= P.series_edge_confidence
+
+
+def test_a_burst_that_only_its_own_onset_would_make_into_a_series_is_no_member_of_one():
+    # three restless LMs 40 s apart, then the jerk 60 s later and one LM 60 s after it: without the burst the LMs
+    # make no series (3, then a lone one after a 100 s gap); a < 0.5 s burst is no LM (WASM 2016, §1.2 step 2),
+    # so a series that exists only with it is none (hard dev: 4 jerks at sleep onset were refused so)
+    lms = _lms([JERK_AT - 140.0, JERK_AT - 100.0, JERK_AT - 60.0, JERK_AT + 60.0], peak=0.3)
+    jerk = _jerks(_classify(_jerk() + lms + _reference()))
+    assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] > P.series_edge_confidence
+    assert "periodic series" not in jerk["jerk_reason"].iloc[0]
+
+
+def test_a_burst_bridging_two_runs_too_short_for_a_series_is_no_member_of_one():
+    lms = _lms([JERK_AT - 100.0, JERK_AT - 60.0, JERK_AT + 60.0, JERK_AT + 100.0], peak=0.3)   # 2 + 2, 120 s apart
+    assert len(_jerks(_classify(_jerk() + lms + _reference()))) == 1
+
+
+def test_a_burst_that_would_extend_a_series_across_a_long_gap_is_at_its_edge():
+    # a real series (4 LMs 25 s apart) ends 60 s before the burst and one LM follows 60 s after it: the burst
+    # would continue the series, so it is at the series' edge (lower confidence), not inside it, nor free of it
+    lms = _lms(JERK_AT - 135.0 + 25.0 * np.arange(4), peak=0.3) + _lms([JERK_AT + 60.0], peak=0.3)
+    jerk = _jerks(_classify(_jerk() + lms + _reference()))
+    assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] == P.series_edge_confidence
+
+
+def test_a_one_leg_burst_that_falls_into_the_rhythm_of_the_movements_around_it_is_no_jerk():
+    # on one leg of two a brief burst is ambiguous (a twitch, part of an adjustment): one that makes a periodic run
+    # with the movements around it, counted as one of them, is inside that run (a 1.7 s wide dev fidget seen as a
+    # 0.2 s burst on one leg)
+    lms = _lms([JERK_AT - 140.0, JERK_AT - 100.0, JERK_AT - 60.0, JERK_AT + 60.0], peak=0.1)
+    out = _classify(_jerk(sides=("left",)) + lms + _reference())
+    assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
+
+
+@pytest.mark.parametrize("moved_s", [0.9, 1.5, 3.0])
+@pytest.mark.parametrize("peak_g", [0.05, 0.3])
+def test_bilateral_movements_of_a_second_or_more_inside_a_plm_series_hours_into_sleep_are_never_jerks(moved_s, peak_g):
+    # issue 11's measured false jerks: bilateral movements of 0.9-3 s, peaks 0.05-0.3 g, inside PLM series hours
+    # after sleep onset; each has one brief-looking lobe (high part 0.1 s, energy within 0.25 s)
+    t0 = 1000.0 + 3 * 3600.0
+    series = _lms(t0 - 100.0 + 25.0 * np.arange(8), peak=0.05)
+    move = [(t0 + 5.0 + 0.02 * k, t0 + 5.0 + 0.02 * k + moved_s + 1.0, side, "lm", peak_g, 0.1, 0.25)
+            for k, side in enumerate(("left", "right"))]
+    frame = pd.DataFrame(move + series + _reference(), columns=COLUMNS)
+    frame["burst_span_s"] = np.where(frame.index < 2, moved_s, 2.5)
+    out = classify_hypnic_jerks(frame, ONSET, params=JerkParams(isolation_s=1.0))
+    assert _jerks(out).empty
+    # and the series alone (no sleep onset near) refuses it even when the movement looks brief on the samples
+    frame["burst_span_s"] = np.where(frame.index < 2, 0.2, 2.5)
+    frame.loc[frame.index < 2, "offset_s"] = frame.loc[frame.index < 2, "onset_s"] + 1.0
+    assert _jerks(classify_hypnic_jerks(frame, ONSET, params=JerkParams(isolation_s=1.0))).empty
+
+
+def test_restless_wake_movements_before_sleep_onset_are_never_jerks():
+    # issue 11's other false jerks: a run of restless wake movements before sleep onset, each with a brief-looking
+    # lobe (high part 0.15 s, energy within 0.3 s) but moving the leg for 1-2 s, 11-14 s apart, and among them one
+    # that looks brief on the samples too (0.3 s): inside their run (they are 12-14 s apart), never a jerk
+    starts = 1000.0 - 120.0 + np.array([0.0, 12.0, 25.0, 37.0, 51.0])
+    moved = np.array([1.0, 1.5, 0.3, 2.0, 1.2])
+    rows = [(t + 0.02 * k, t + 0.02 * k + max(d, 0.8), side, "lm", 0.4, 0.15, 0.3)
+            for t, d in zip(starts, moved) for k, side in enumerate(("left", "right"))]
+    frame = pd.DataFrame(rows + _reference(), columns=COLUMNS)
+    frame["burst_span_s"] = np.concatenate([np.repeat(moved, 2), [2.5] * 3])
+    out = classify_hypnic_jerks(frame, ONSET)
+    assert _jerks(out).empty
+    assert out["jerk_reason"].dropna().str.startswith("not a jerk").all()
+    out = classify_hypnic_jerks(frame, ONSET, params=JerkParams(isolation_s=1.0))   # and without the isolation test
+    assert _jerks(out).empty
+
+
+@pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.039, True), (0.04, False)])
+def test_a_detection_lost_in_the_sensor_noise_makes_no_run_of_restless_movements(peak_g, is_jerk):
+    # two restless adjustments and a third detection: with its burst peak below 4x the noise around it (10 mg) it
+    # cannot be told from noise and shows no restlessness; at 4x it is the third of a run
+    fidgets = _lms([JERK_AT - 28.0, JERK_AT - 20.0], length=4.0) + _lms([JERK_AT + 20.0], peak=peak_g, length=4.0)
+    frame = pd.DataFrame(_jerk() + fidgets + _reference(), columns=COLUMNS)
+    frame["burst_noise_g"] = 0.01
+    out = classify_hypnic_jerks(frame, ONSET)
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        assert "one of a run of restless movements (3" in out["jerk_reason"].dropna().iloc[0]
