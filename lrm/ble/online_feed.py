@@ -54,11 +54,15 @@ class RecorderFeed:
         self.origin_s: float | None = None
         self._legs: dict[str, _Leg] = {}
         self._rates: dict[str, float] = {}
+        self._ranges: dict[str, float | None] = {}
 
     def connected(self, side: str, info: Any) -> None:
         """A new connection of ``side`` streams with ``info`` (a StreamInfo): restart its clock mapping."""
         self._rates[side] = float(getattr(info, "rate_hz", 0.0) or self._rates.get(side, 0.0) or 50.0)
+        self._ranges[side] = float(getattr(info, "range_g", 0.0) or 0.0) or self._ranges.get(side)
         leg = self._legs.get(side)
+        if leg is not None and self._ranges[side] is not None:
+            leg.detector.range_g = self._ranges[side]   # the full scale the saturation rule reads
         if leg is not None and not getattr(info, "has_device_clock", True):
             leg.clock = _Clock(offset_s=math.inf, last_dev_s=-math.inf, synth_n=0)  # sample count restarts
 
@@ -113,6 +117,7 @@ class RecorderFeed:
         if leg is None:
             rate = self._rates.get(side, 0.0) or 50.0
             det = OnlineDetector(fs_hz=rate, origin_s=self.origin_s or 0.0, side=side, params=self.params,
-                                 update_s=self.update_s, hole_periods=GAP_FACTOR)
+                                 update_s=self.update_s, hole_periods=GAP_FACTOR,
+                                 range_g=self._ranges.get(side))
             leg = self._legs[side] = _Leg(det)
         return leg

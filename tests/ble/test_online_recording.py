@@ -122,3 +122,27 @@ def test_live_feed_equals_offline_within_clock_model(recorded):
     clear = rec.start_s + ref["onset_s"].to_numpy()[ok & (ref["peak_g"].to_numpy() >= 0.05)]
     err = np.abs(clear[:, None] - live_epoch[None, :]).min(axis=1)
     assert clear.size > 5 and np.mean(err < 0.15) >= 0.95
+
+
+def test_live_detector_reads_the_streams_full_scale(recorded):
+    """The live detector gets the range the stream was configured to, as the offline chain reads it from the
+    recording (P leaves out samples no sensor of that range can report); a 50 g fallback would keep them."""
+    rec, feed = recorded
+    det = feed._legs["left"].detector
+    assert rec.legs["left"].range_g is not None
+    assert det.range_g == pytest.approx(rec.legs["left"].range_g)
+
+
+def test_feed_without_a_stated_range_leaves_it_unknown_until_a_stream_states_it():
+    from types import SimpleNamespace
+
+    from lrm.ble.protocols.samples import Samples
+
+    feed = RecorderFeed()
+    feed.connected("left", SimpleNamespace(rate_hz=50.0, has_device_clock=True))     # no range stated
+    t = np.arange(50) / 50.0
+    feed.feed("left", Samples(accel_g=np.tile(np.float32([0, 0, 1]), (50, 1)), sensor_time_s=t), 1.0e9)
+    det = feed._legs["left"].detector
+    assert det.range_g is None                      # unknown, not a 50 g guess
+    feed.connected("left", SimpleNamespace(rate_hz=50.0, range_g=8.0, has_device_clock=True))
+    assert det.range_g == 8.0
