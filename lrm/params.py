@@ -275,7 +275,9 @@ class JerkParams:
         burst lasts 75-250 ms (docs/scoring.md §3.1); a sin^2 pulse of 250 ms keeps its acceleration above
         half its peak for 2/3 of it (0.17 s), a rebound after it adds up to ~0.1 s, and the anti-alias
         filter of a 10-25 Hz sensor smears it by ~0.1 s. A leg movement's tonic hold keeps its
-        acceleration high for most of its 0.5-10 s.
+        acceleration high for most of its 0.5-10 s. On a sensor slower than ~12 Hz the limit is instead what its
+        sampling and anti-alias filter make of a 250 ms burst (lrm.rules.hypnic_jerks.high_part_on_sensor: 4
+        samples, 0.4 s, at 10 Hz), since the high part is counted in whole samples.
     high_ideal_s : a burst of at most this (s) is textbook (the 250 ms pulse, one sample of a slow sensor).
     max_core_s : the central 90 % of the movement's energy lies within at most this (s): "a few hundred ms",
         the 250 ms burst plus a ring-down that carries little energy and a slow sensor's smoothing; a

@@ -14,9 +14,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    (:mod:`lrm.signal.burst`), not on the detected interval, which the ring-down and the detector's ~1 s
    averaging window stretch; a jerk's onset and offset are its burst's start and end on the samples. The
    span is read in whole samples (N samples: the leg moved for more than (N - 1) / fs), so a 0.2 s burst on a
-   10-13 Hz sensor is brief; and a detected interval longer than ``max_moved_s`` (1 s plus the detector's
-   1 s window) is a movement of more than 1 s whatever its burst looks like (a restless adjustment with one
-   large lobe);
+   10-13 Hz sensor is brief. The high part's limit allows for the sensor (:func:`high_part_on_sensor`): a
+   slow sensor's anti-alias filter and sampling spread the longest jerk burst (250 ms) over more samples at
+   or above half its peak than ``max_high_s`` counts (4 samples, 0.4 s, at 10 Hz), so the limit is the larger
+   of the two. A detected interval longer than ``max_moved_s`` (1 s plus the detector's 1 s window) is a
+   movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe);
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
@@ -52,20 +54,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import signal
 
 from lrm.params import JerkParams
 from lrm.rules.rulesets import WASM2016, RuleSet
 from lrm.rules.series import mark_periodic_runs, number_periodic_runs, same_movement_s
 from lrm.signal.burst import burst_retention
 
-__all__ = ["classify_hypnic_jerks", "JERK_COLUMNS"]
+__all__ = ["classify_hypnic_jerks", "high_part_on_sensor", "JERK_COLUMNS", "LONGEST_BURST_S"]
 
 JERK_COLUMNS = ("jerk_confidence", "jerk_reason")
 WAKE_TYPES = ("posture_change", "walking")
+LONGEST_BURST_S = 0.25
+"""The longest EMG burst of a hypnic jerk (s): 75-250 ms (docs/scoring.md §3.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,7 @@ class _Night:
     burst_t: npt.NDArray[np.float64]    # when the burst starts (s; the detected onset when unknown)
     span: npt.NDArray[np.float64]       # how long the leg moved, read on the samples (s)
     lm_long: npt.NDArray[np.bool_]      # per leg movement: longer than an LM may be (no series member)
+    high_limit: npt.NDArray[np.float64]  # the longest high part a jerk may show on the row's sensor (s)
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -119,7 +126,9 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     # a span of N samples at fs means the leg moved for more than (N - 1) / fs: a 0.2 s burst at 12.5 Hz may
     # fill 3-4 samples (0.24-0.32 s read as N / fs), a 0.45 s one at 10 Hz 5-6 samples
     sample_s = _sensor(t["side"].astype(str).to_numpy(), rates_hz)[1]
-    brief = is_lm & (high <= params.max_high_s) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
+    # the high part's limit allows for what a slow sensor makes of the longest jerk burst (high_part_on_sensor)
+    high_limit = np.maximum(params.max_high_s, [high_part_on_sensor(1.0 / d) if d > 0 else 0.0 for d in sample_s])
+    brief = is_lm & (high <= high_limit) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
@@ -129,7 +138,8 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
-                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm])
+                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
+                  high_limit)
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -139,6 +149,35 @@ def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
     rates = dict(rates_hz or {})
     seen = np.array([burst_retention(float(rates[s])) if s in rates else 1.0 for s in side])
     return seen, np.array([1.0 / float(rates[s]) if s in rates else 0.0 for s in side])
+
+
+@lru_cache(maxsize=64)
+def high_part_on_sensor(fs_hz: float, width_s: float = LONGEST_BURST_S) -> float:
+    """The longest high part (s; ``burst_high_s``: samples at or above half the peak, N / ``fs_hz``) that a brief
+    burst of ``width_s`` can show on a sensor sampling at ``fs_hz``.
+
+    A jerk's EMG burst lasts 75-250 ms (docs/scoring.md §3.1). The burst is modelled as
+    :func:`lrm.signal.burst.burst_retention` models it (a flexion pulse whose tangential acceleration swings
+    through three lobes), seen through the slowest anti-alias filter of common MEMS parts: a 2nd-order low-pass
+    at a quarter of the output data rate (the LSM6DSL, BMI160 and LIS2DH12 datasheets filter at ODR/4 to ODR/2;
+    docs/validation.md's simulator draws from that range), sampled at every phase; the largest count of
+    samples at or above half the sampled peak is returned. The filter's ring and the sampling grid widen what is
+    counted, so at 10 Hz a 250 ms burst may fill 4 samples above half its peak (0.4 s as counted), more than
+    ``JerkParams.max_high_s`` (0.35 s) allows; from ~12 Hz the count stays under that limit (0.33 s at 12 Hz,
+    0.2 s from 20 Hz), so it changes nothing there.
+
+    >>> [round(high_part_on_sensor(f), 2) for f in (10.0, 11.0, 12.0, 12.5, 25.0, 100.0)]
+    [0.4, 0.36, 0.33, 0.32, 0.2, 0.17]
+    """
+    if not fs_hz > 0:
+        raise ValueError(f"fs_hz must be > 0, got {fs_hz}")
+    fine = 2000.0
+    t = np.arange(-0.5, 2.0, 1.0 / fine)
+    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
+    seen = np.abs(signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * fine), fs=fine, output="sos"), pulse))
+    step = int(min(seen.size, max(1.0, round(fine / fs_hz))))
+    counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (seen[phase::step] for phase in range(step))]
+    return float(max(counts) / fs_hz)
 
 
 def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
@@ -292,7 +331,7 @@ def _confidence(pair: list[int], n: _Night, facts: dict, params: JerkParams, n_l
     ratio = peak / (bar[1] * seen) if bar[1] else None
     legs = 1.0 if len(pair) == 2 else (params.unilateral_confidence if n_legs == 2 else params.one_leg_confidence)
     scores = {
-        "burst": _margin(high, params.high_ideal_s, params.max_high_s),
+        "burst": _margin(high, params.high_ideal_s, float(n.high_limit[main])),
         "energy": _margin(core, params.core_ideal_s, params.max_core_s),
         "size": _margin(ratio, params.size_ideal_ratio, params.min_size_ratio) if ratio else 0.75,
         "timing": timing[0],

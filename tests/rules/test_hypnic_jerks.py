@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import signal
 
 from lrm.params import JerkParams
-from lrm.rules.hypnic_jerks import JERK_COLUMNS, classify_hypnic_jerks
+from lrm.rules.hypnic_jerks import JERK_COLUMNS, LONGEST_BURST_S, classify_hypnic_jerks, high_part_on_sensor
 from lrm.rules.rulesets import AASM
 
 P = JerkParams()
@@ -92,6 +93,34 @@ def test_the_span_is_read_in_whole_samples_so_a_200_ms_burst_is_brief_at_10_hz(r
     frame["burst_span_s"] = np.where(frame["offset_s"] - frame["onset_s"] < 1.0, samples / rate_hz, 2.5)
     out = classify_hypnic_jerks(frame, ONSET, rates_hz={"left": rate_hz, "right": rate_hz})
     assert len(_jerks(out)) == int(is_jerk)
+
+
+@pytest.mark.parametrize(("rate_hz", "high_s", "is_jerk"), [(10.0, 0.4, True), (10.0, 0.5, False), (12.5, 0.4, False),
+                                                             (50.0, 0.4, False), (50.0, P.max_high_s, True)])
+def test_the_high_part_limit_allows_for_what_a_slow_sensor_makes_of_a_250_ms_burst(rate_hz, high_s, is_jerk):
+    # a 250 ms burst behind a 10 Hz sensor's anti-alias filter (2nd order at ODR/4) fills up to 4 samples at or
+    # above half its peak (0.4 s as counted), more than max_high_s (0.35 s): before the fifth pass this textbook
+    # jerk of both legs was "not brief"; from ~12 Hz the limit is max_high_s itself
+    frame = pd.DataFrame(_jerk(high=high_s) + _reference(), columns=COLUMNS)
+    out = classify_hypnic_jerks(frame, ONSET, rates_hz={"left": rate_hz, "right": rate_hz})
+    assert len(_jerks(out)) == int(is_jerk)
+    if is_jerk and rate_hz == 10.0:
+        assert "burst 0.40 s" in _jerks(out)["jerk_reason"].iloc[0]
+
+
+def test_the_slow_sensor_model_of_a_jerk_burst_spreads_it_only_at_low_rates():
+    assert high_part_on_sensor(10.0) == pytest.approx(0.4) and high_part_on_sensor(10.0) > P.max_high_s
+    assert all(high_part_on_sensor(f) <= P.max_high_s for f in (12.0, 12.5, 13.0, 25.0, 50.0, 100.0, 200.0))
+    # at 100 Hz it is the burst itself: the 3-lobe pulse keeps |a| >= half its peak for 2/3 of 250 ms
+    assert high_part_on_sensor(100.0) == pytest.approx(2 / 3 * LONGEST_BURST_S, abs=0.011)
+    # the worst sampling phase at 10 Hz, by hand: 4 samples at or above half the sampled peak
+    fine = 2000
+    t = np.arange(-0.5, 2.0, 1 / fine)
+    pulse = np.where((t >= 0) & (t <= 0.25), np.cos(2 * np.pi * t / 0.25), 0.0)
+    seen = np.abs(signal.sosfilt(signal.butter(2, 2.5, fs=fine, output="sos"), pulse))
+    assert max(np.count_nonzero(seen[k::200] >= 0.5 * seen[k::200].max()) for k in range(200)) == 4
+    with pytest.raises(ValueError, match="fs_hz must be > 0"):
+        high_part_on_sensor(0.0)
 
 
 def test_the_other_legs_movement_at_the_same_moment_is_the_jerks_other_half_not_another_movement():
