@@ -134,7 +134,10 @@ class DetectParams:
         in series), so it is not the default. Re-measured on dev seeds 1012-1023 (3 h): wide PLM-index error
         2.07 -> 3.14 /h and hypnic jerks precision / recall 1.00 / 0.71 -> 0.79 / 0.59 (hard 0.83 / 0.51 -> 0.83 /
         0.38); with ``PostureParams.return_angle_deg`` = 1 the wide error is 2.53 /h (1000-1011: 2.32 -> 1.42, base
-        1.63), the jerk losses stay.
+        1.63), the jerk losses stay. 2026-12-04: the extra PLMs are restless wake adjustments (62 of 82 in true wake,
+        45 on true fidgets); re-anchoring only in the leg's own estimated sleep period kept none of the F1 gain, and
+        everywhere it still makes false hypnic jerks (split fidgets), so it stays off; the adjustments are handled by
+        ``PostureParams.wake_return_angle_deg`` instead (docs/validation.md, "Re-anchoring by default (2026-12-04)").
     pulses : use P, the matched filter for brief flexion pulses (``lrm.signal.pulses``), as a fourth onset statistic:
         a phasic LM's 80-300 ms pulses are one cosine cycle of tangential acceleration each (docs/scoring.md §6,
         §7), which R, D and B see diluted. Its thresholds are chi(3) quantiles of the raw samples' white noise
@@ -202,6 +205,16 @@ class PostureParams:
         / 0.28 -> 0.19; but the PLM-index error went both ways (wide 1.63 -> 1.18 / 2.07 -> 2.51 /h, hard 7.81 ->
         7.88 / 7.66 -> 7.23 /h) and the wide hypnic-jerk precision fell 1.00 -> 0.93 on 1012-1023, so it is off.
         With ``DetectParams.reanchor_still_s`` it takes back part of re-anchoring's PLM-index rise (below).
+    wake_return_angle_deg : outside the estimated sleep period (before the first sleep onset and in awakenings,
+        ``lrm.signal.sleep``), an LM that is no brief burst and leaves the leg turned by at least this angle (deg) is a
+        restless wake repositioning: labelled a posture change after the sleep onsets and hypnic jerks are estimated
+        (``lrm.signal.posture.label_wake_repositionings``; docs/scoring.md §5, "Restless wake"). 1 deg: 17 mg of the
+        gravity projection, as ``return_angle_deg``; an LM returns the shank (0.04 deg median lasting turn on the
+        dev nights), a wake adjustment leaves it 1.6 deg away (median). Not applied in the sleep period, where the
+        PLMS index counts and a PLM may leave the foot slightly turned. On by default since 2026-12-04 (0 turns it
+        off): on 28 dev nights per family (3 h, seeds 1000-1011 and 1024-1039) LM F1 wide 0.862 -> 0.867, hard
+        0.520 -> 0.537, classic 0.978 -> 0.984; PLM-index error wide 3.21 -> 2.84 /h, hard 7.78 -> 7.48, classic
+        1.39 -> 0.97; hypnic jerks unchanged (docs/validation.md, "Re-anchoring by default (2026-12-04)").
     change_window_s : the resting orientation is read this long (s) before the onset and after the offset
         (or just outside the neighbouring movements, when they are closer).
     walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
@@ -211,6 +224,7 @@ class PostureParams:
     lying_max_elevation_deg: float = 60.0
     change_angle_deg: float = 3.0
     return_angle_deg: float = 0.0
+    wake_return_angle_deg: float = 1.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

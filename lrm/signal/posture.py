@@ -20,7 +20,8 @@ import pandas as pd
 from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
-__all__ = ["Posture", "estimate_posture", "classify_movements", "orientation_change_deg", "WALK_ACTIVITY_G"]
+__all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "orientation_change_deg",
+           "WALK_ACTIVITY_G"]
 
 WALK_ACTIVITY_G = 0.08
 """Mean envelope (g) over a second above which the leg is moving hard (gait swings the shank 15-30 deg)."""
@@ -143,3 +144,39 @@ def classify_movements(moves: dict[str, pd.DataFrame], gravity_1s: dict[str, npt
         t["angle_deg"] = ang
         out[side] = t
     return out
+
+
+def label_wake_repositionings(moves: pd.DataFrame, sleep_period: npt.NDArray[np.bool_] | None, epoch_s: float,
+                              params: PostureParams = PostureParams(), *, brief_s: float = 0.35) -> pd.DataFrame:
+    """``moves`` with the LMs of restless wake that leave the leg turned relabelled ``posture_change``.
+
+    An LM whose onset lies outside the estimated sleep period (``sleep_period``: per epoch of ``epoch_s`` s from
+    the recording start, True from each sleep onset to the next awakening, :class:`lrm.signal.sleep.SleepEstimate`;
+    before the first onset and in awakenings it is wake), that leaves the leg turned by at least
+    ``params.wake_return_angle_deg`` (column ``angle_deg``, :func:`classify_movements`) and that is no brief burst
+    (``burst_high_s``, else ``half_peak_s``, above ``brief_s``: a jerk may leave the leg a few degrees away,
+    docs/scoring.md §3.1) did not return the shank: a voluntary repositioning of a person settling in bed, not an
+    LM (docs/scoring.md §6 and §5, "Restless wake"). In the sleep period the 3 deg posture-change rule alone
+    applies. Nothing changes when the angle is 0 or no sleep period is known. Rows keep their order.
+
+    >>> m = pd.DataFrame({"onset_s": [10.0, 10.0, 100.0], "type": ["lm"] * 3, "angle_deg": [1.5, 0.2, 1.5],
+    ...                   "half_peak_s": [2.0, 2.0, 2.0]})
+    >>> label_wake_repositionings(m, np.array([False, False, False, True]), 30.0)["type"].tolist()
+    ['posture_change', 'lm', 'lm']
+    """
+    limit = params.wake_return_angle_deg
+    if not limit > 0 or sleep_period is None or not len(moves) or "angle_deg" not in moves:
+        return moves
+    k = np.floor(moves["onset_s"].to_numpy(float) / epoch_s).astype(np.int64)
+    period = np.asarray(sleep_period, bool)
+    in_sleep = np.zeros(k.size, bool)
+    inside = (k >= 0) & (k < period.size)
+    in_sleep[inside] = period[k[inside]]
+    high = (moves["burst_high_s"] if "burst_high_s" in moves else moves["half_peak_s"]).to_numpy(float)
+    turned = ((moves["type"] == "lm").to_numpy(bool) & ~in_sleep
+              & (moves["angle_deg"].to_numpy(float) >= limit) & ~(high <= brief_s))
+    if not turned.any():
+        return moves
+    kind = moves["type"].astype(object).to_numpy(copy=True)
+    kind[turned] = "posture_change"
+    return moves.assign(type=pd.array(kind, dtype="string"))

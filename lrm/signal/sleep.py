@@ -61,6 +61,8 @@ class SleepEstimate:
     note : why no (or not every) sleep onset could be estimated; None when nothing is missing.
     restless_ends_s : where each stretch of restless epochs in bed ends that is followed by quiet (a
         possible brief awakening or a moment of drowsiness after restlessness), onsets aside.
+    sleep_period : bool per epoch, from each onset to the next awakening (``asleep`` without its lone restless
+        epochs): the span a PLMS index would count; outside it is wake (docs/scoring.md §5, "Restless wake").
     """
 
     onsets_s: tuple[float, ...]
@@ -70,6 +72,7 @@ class SleepEstimate:
     epoch_s: float
     note: str | None = None
     restless_ends_s: tuple[float, ...] = ()
+    sleep_period: npt.NDArray[np.bool_] | None = None
 
     @property
     def sleep_time_h(self) -> float:
@@ -208,11 +211,13 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
         onsets.append(second)
         observed.append(bool((after == _QUIET).all()))
     onsets_s = tuple(float(t - shift * ep) for t in onsets)
-    asleep = _asleep(state, awake, onsets, ep)[shift:]
+    period = _asleep(state, awake, onsets, ep)
+    asleep = (period & (state == _QUIET))[shift:]
+    period = period[shift:]
     kinds = tuple("first" if k == 0 else "re-onset" for k in range(len(onsets_s)))
     ends = tuple(float(t - shift * ep) for t in _restless_ends(state, out_of_bed, wake_1s, onsets, ep))
     return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params),
-                         ends)
+                         ends, period)
 
 
 def _restless_ends(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], wake_1s: npt.NDArray[np.bool_],
@@ -242,14 +247,14 @@ def _wake_end(wake_1s: npt.NDArray[np.bool_], epoch: int, ep: int) -> int:
 
 def _asleep(state: npt.NDArray[np.int8], awake: npt.NDArray[np.int64], onsets: list[int], ep: int
             ) -> npt.NDArray[np.bool_]:
-    """Quiet epochs from each onset (s on the epoch grid) to the next awakening."""
+    """Epochs from each onset (s on the epoch grid) to the next awakening (the sleep period)."""
     asleep = np.zeros(state.size, bool)
     starts = awake[:, 0] if awake.size else np.empty(0, np.int64)
     for t in onsets:
         a = int(np.ceil(t / ep))
         nxt = starts[starts >= a]
         asleep[a: int(nxt[0]) if nxt.size else state.size] = True
-    return asleep & (state == _QUIET)
+    return asleep
 
 
 def _note(onsets: tuple[float, ...], observed: tuple[bool, ...], params: SleepParams) -> str | None:

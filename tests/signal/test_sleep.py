@@ -140,3 +140,18 @@ def test_sleep_time_counts_the_quiet_epochs_from_each_onset_to_the_next_awakenin
     est = find_sleep_onsets(_moves(rows), _bed(), SleepParams())
     awake_s = _end(_restless(700, 5)) + (_end(_restless(7200, 4)) - 7200)   # before sleep, and the awakening
     assert est.sleep_time_h == pytest.approx((NIGHT_S - awake_s) / 3600.0, abs=3 * 30 / 3600.0)
+
+
+def test_the_sleep_period_runs_from_each_onset_to_the_next_awakening_quiet_or_not():
+    """``sleep_period`` (the PLMS-style sleep span that the wake-repositioning rule reads): from the onset to the
+    next awakening, a lone restless epoch inside it included; ``asleep`` leaves that epoch out."""
+    rows = _restless(700, 5) + [(3000, 12.0, "posture_change")] + _restless(7200, 4)
+    est = find_sleep_onsets(_moves(rows), _bed())
+    ep = int(est.epoch_s)
+    period, asleep = est.sleep_period, est.asleep
+    assert period is not None and period.shape == asleep.shape
+    assert not period[: 864 // ep].any()                            # wake before the first onset
+    assert period[864 // ep + 1] and period[3000 // ep]             # a lone roll-over does not end the period
+    assert not asleep[3000 // ep]                                   # ... but its epoch is not "asleep"
+    assert not period[7200 // ep + 1] and period[int(est.onsets_s[1]) // ep + 1]   # the awakening, then sleep again
+    assert (asleep <= period).all()
