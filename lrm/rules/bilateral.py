@@ -78,9 +78,9 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
     side = ordered["side"].to_numpy(object)
     run_start = np.flatnonzero(~_links(onset_s, offset_s, side, rules))
     agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "first"}
-    for name in ordered.columns:
+    for name, dtype in ordered.dtypes.items():   # the dtypes at once: a column lookup builds a Series each time
         if name not in agg:
-            agg[name] = "max" if pd.api.types.is_numeric_dtype(ordered[name]) else "first"
+            agg[name] = "max" if pd.api.types.is_numeric_dtype(dtype) else "first"
     combined = aggregate_runs(ordered, run_start, agg)
     # a run is bilateral when it holds a row of another leg than its first row's
     first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))

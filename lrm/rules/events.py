@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["EVENT_COLUMNS", "EXTRA_COLUMNS", "empty_events", "conform_events"]
@@ -59,23 +60,33 @@ def conform_events(events: pd.DataFrame) -> pd.DataFrame:
         out = events.reset_index(drop=True)
         out.attrs = {}                                   # as a newly built table: no attrs carried over
         return out
-    columns: dict[str, pd.Series] = {}
+    # columns as arrays, the table built once on a new RangeIndex: no Series per missing column, no alignment
+    n, present = len(events), set(events.columns)
+    columns: dict[str, object] = {}
     for name, dtype in _TYPED.items():
-        if name in events.columns:
+        if name in present:
             column = events[name]
-            columns[name] = column if column.dtype == _PANDAS_DTYPES[name] else column.astype(dtype)
+            columns[name] = (column if column.dtype == _PANDAS_DTYPES[name] else column.astype(dtype)).array
         else:
-            missing = _DEFAULTS.get(name, float("nan") if dtype == "float64" else pd.NA)
-            columns[name] = pd.Series(missing, index=events.index, dtype=dtype)
+            columns[name] = _missing(name, dtype, n)
     for name in events.columns:
         if name not in _TYPED:
-            columns[name] = events[name]
-    return pd.DataFrame(columns, index=events.index).reset_index(drop=True)
+            columns[name] = events[name].array
+    return pd.DataFrame(columns)
 
 
 _TYPED: Final[dict[str, str]] = {**EVENT_COLUMNS, **EXTRA_COLUMNS}
 _PANDAS_DTYPES: Final = {name: pd.api.types.pandas_dtype(dtype) for name, dtype in _TYPED.items()}
 _DEFAULTS: Final[dict[str, int]] = {"n_components": 1, "is_clm": 0, "in_plm_series": 0}
+
+
+def _missing(name: str, dtype: str, n: int) -> object:
+    """A contract column the table lacks: its default (``n_components`` 1, flags 0), NaN or <NA>, ``n`` rows."""
+    if name in _DEFAULTS:
+        return np.full(n, _DEFAULTS[name], dtype=dtype)
+    if dtype == "float64":
+        return np.full(n, np.nan)
+    return pd.array([pd.NA] * n, dtype=dtype)
 
 
 def _conforms(events: pd.DataFrame) -> bool:

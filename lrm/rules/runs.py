@@ -75,12 +75,12 @@ def _reduce(values: npt.NDArray, run_start: npt.NDArray[np.intp], fn: str) -> np
     return (np.minimum if fn == "min" else np.maximum).reduceat(values, run_start)
 
 
-def _first_valid(column: pd.Series, run_start: npt.NDArray[np.intp], n: int) -> pd.Series:
-    """Each run's first non-missing value (missing when the whole run is), keeping the column's dtype."""
-    position = np.arange(n)
-    present = column.notna().to_numpy(dtype=bool)
-    if present.all():
-        return column.iloc[run_start].reset_index(drop=True)
-    first = np.minimum.reduceat(np.where(present, position, n), run_start)
+def _first_valid(column: pd.Series, run_start: npt.NDArray[np.intp], n: int) -> object:
+    """Each run's first non-missing value (missing when the whole run is), as an array of the column's dtype."""
+    values = column.array
+    present = ~np.asarray(pd.isna(values), dtype=bool)
+    if present.all() or run_start.size == n:   # a run of one row: its own value, missing or not
+        return values.take(run_start)
+    first = np.minimum.reduceat(np.where(present, np.arange(n), n), run_start)
     # a run with no value keeps its first row's (missing) value
-    return column.iloc[np.where(first < n, first, run_start)].reset_index(drop=True)
+    return values.take(np.where(first < n, first, run_start))

@@ -53,8 +53,10 @@ def _check_input(lms: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Steps 1-8 of docs/scoring.md §1.2 on single-leg LMs: merge, drop, combine, IMI, series."""
+def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, int]:
+    """Steps 1-8 of docs/scoring.md §1.2 on single-leg LMs: merge, drop, combine, IMI, series. Returns the scored
+    LMs and how many merged LMs were dropped as too short (a count beside the table, not in its ``attrs``:
+    pandas deep-copies ``attrs`` on every operation on the table)."""
     merged_all = merge_same_leg(lms, rules)
     merged = drop_short(merged_all, rules)
     combined = combine_legs(merged, rules) if len(merged) else merged.assign(
@@ -65,8 +67,7 @@ def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     combined["in_plm_series"] = series > 0
     combined["series_id"] = pd.array(np.where(series > 0, series, 0), dtype="Int64")
     combined.loc[series == 0, "series_id"] = pd.NA
-    combined.attrs["dropped_short"] = len(merged_all) - len(merged)
-    return combined
+    return combined, len(merged_all) - len(merged)
 
 
 def _series_without(scored: pd.DataFrame, removed: np.ndarray, rules: RuleSet) -> pd.Series:
@@ -142,7 +143,8 @@ def score_lms(
         onset_s = table["onset_s"].to_numpy(float)
         table = table.loc[(onset_s >= period[0]) & (onset_s < period[1])]
     is_lm = (table["type"] == "lm").to_numpy(bool)
-    scored = _score_sequence(table.loc[is_lm].drop(columns="type"), rules).assign(type="lm")
+    scored, dropped = _score_sequence(table.loc[is_lm].drop(columns="type"), rules)
+    scored = scored.assign(type="lm")
     onset_s, offset_s = scored["onset_s"].to_numpy(float), scored["offset_s"].to_numpy(float)
     if hypnogram is not None:
         scored["stage"] = pd.array(hypnogram.stage_at(onset_s), dtype="string")
@@ -155,7 +157,6 @@ def score_lms(
     others = table.loc[~is_lm].assign(duration_s=lambda d: d["offset_s"] - d["onset_s"], n_components=1)
     if hypnogram is not None and len(others):
         others["stage"] = pd.array(hypnogram.stage_at(others["onset_s"].to_numpy(float)), dtype="string")
-    dropped = scored.attrs.get("dropped_short", 0)
     scored = conform_events(scored)
     pieces = [p for p in (scored, conform_events(others)) if len(p)]
     events = (pd.concat(pieces, ignore_index=True) if pieces else empty_events())

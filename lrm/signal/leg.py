@@ -231,7 +231,7 @@ def with_bursts(moves: pd.DataFrame, leg: Leg, origin_s: float) -> pd.DataFrame:
     """``moves`` (times in s since ``origin_s``, the leg's own clock) with each movement's burst measures
     (:data:`lrm.signal.burst.BURST_COLUMNS`: peak in g, high-amplitude time and energy span in s), taken on the
     leg's raw samples against its rest before and after the movement."""
-    intervals = moves[["onset_s", "offset_s"]].to_numpy(float).reshape(-1, 2) + origin_s
+    intervals = np.column_stack((moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float))) + origin_s
     bursts = estimate_bursts(leg.t_s, leg.accel_g, intervals, fs_hz=float(leg.fs_hz))
     return pd.concat([moves.reset_index(drop=True), bursts], axis=1)
 

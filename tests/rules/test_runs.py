@@ -53,3 +53,18 @@ def test_nullable_integers_go_through_pandas():
 def test_unknown_aggregation_is_an_error():
     with pytest.raises(ValueError, match="unknown aggregation 'median'"):
         aggregate_runs(pd.DataFrame({"a": [1.0]}), np.array([0]), {"a": "median"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables_and_runs(), st.booleans())
+def test_first_of_string_columns_matches_pandas_also_when_every_run_is_one_row(case, single_rows):
+    """'first' takes each run's first present value from the column's array (an arrow-backed string column,
+    missing values included); with runs of one row each (merging found nothing) every row keeps its own value."""
+    table, run_start = case
+    table = table.assign(s=table["s"].astype("string"), t=table["s"].astype("str"))
+    if single_rows:
+        run_start = np.arange(len(table), dtype=np.intp)
+    group = np.repeat(np.arange(run_start.size), np.diff(np.r_[run_start, len(table)]))
+    how = {"s": "first", "t": "first", "f": "first"}
+    expected = table.groupby(group, sort=True).agg(how).reset_index(drop=True)
+    pd.testing.assert_frame_equal(aggregate_runs(table, run_start, how), expected)

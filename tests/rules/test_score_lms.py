@@ -157,3 +157,37 @@ def test_conforming_an_already_conforming_table_changes_nothing_but_the_index_an
     assert fast.attrs == {} and list(fast.index) == list(range(len(table)))
     assert not ev._conforms(table.drop(columns="stage"))
     assert not ev._conforms(table.astype({"is_clm": "int64"}))
+
+
+def _conform_with_series(events: pd.DataFrame) -> pd.DataFrame:
+    """conform_events as it was written before its columns became arrays: one Series per missing column."""
+    from lrm.rules import events as ev
+
+    columns = {}
+    for name, dtype in ev._TYPED.items():
+        if name in events.columns:
+            column = events[name]
+            columns[name] = column if column.dtype == ev._PANDAS_DTYPES[name] else column.astype(dtype)
+        else:
+            missing = ev._DEFAULTS.get(name, float("nan") if dtype == "float64" else pd.NA)
+            columns[name] = pd.Series(missing, index=events.index, dtype=dtype)
+    for name in events.columns:
+        if name not in ev._TYPED:
+            columns[name] = events[name]
+    return pd.DataFrame(columns, index=events.index).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0), slice(2, 5)])
+def test_conform_events_rebuilds_a_table_as_the_series_formulation_did(rows):
+    """A table missing contract columns, with other dtypes, extra columns and a shuffled index: the same table
+    (values, dtypes, column order, index, no attrs) as the Series-per-column formulation it replaced."""
+    from lrm.rules.events import conform_events
+
+    onsets = np.array([0, 20, 40, 45, 65, 85, 105.0])
+    raw = pd.DataFrame({"onset_s": onsets, "offset_s": onsets + 2.0, "side": ["left", "right"] * 3 + ["left"],
+                        "extra": np.arange(7), "is_clm": [True, False] * 3 + [True], "type": "lm",
+                        "jerk_reason": [None, "brief"] * 3 + [None]}, index=[6, 2, 4, 0, 1, 5, 3]).iloc[rows]
+    raw.attrs["note"] = "x"
+    got, expected = conform_events(raw), _conform_with_series(raw)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.attrs == {} and list(got.columns) == list(expected.columns)
