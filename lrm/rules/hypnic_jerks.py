@@ -18,7 +18,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    slow sensor's anti-alias filter and sampling spread the longest jerk burst (250 ms) over more samples at
    or above half its peak than ``max_high_s`` counts (4 samples, 0.4 s, at 10 Hz), so the limit is the larger
    of the two. A detected interval longer than ``max_moved_s`` (1 s plus the detector's 1 s window) is a
-   movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe);
+   movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe). The
+   burst measures read a movement against its own largest lobe, so a tremor-shaped LM or a fidget of 1-2 s
+   with one dominant lobe looks brief on them; the detector's envelope (a 0.2 s RMS) counts its quieter lobes,
+   and a 250 ms burst keeps it at or above half its peak for at most ``max_envelope_half_s``
+   (:func:`envelope_half_on_grid`): a candidate whose every leg holds it up longer is no jerk;
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
