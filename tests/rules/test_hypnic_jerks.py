@@ -550,3 +550,55 @@ def test_the_envelope_model_of_a_jerk_burst_stays_under_the_limit_at_every_rate(
     assert max(np.count_nonzero(env[k::80] >= 0.5 * env[k::80].max()) for k in range(80)) / 25.0 == pytest.approx(0.4)
     with pytest.raises(ValueError, match="must be > 0"):
         envelope_half_on_grid(0.0)
+
+
+def _leg_through_the_detector(fs_hz, movement, *, seed=0):
+    """A still leg (4 mg noise per axis) at ``fs_hz`` with ``movement(t)`` (g, along x, t in s from 40 s) seen
+    through a 2nd-order anti-alias low-pass at a quarter of the rate, run through the per-leg chain; the detected
+    movements with their burst measures on the samples."""
+    from lrm.io.recording import Leg
+    from lrm.params import Params
+    from lrm.signal.leg import detect_leg_movements, leg_signals, with_bursts
+    from lrm.signal.prepare import prepare_leg
+
+    fine = np.arange(0.0, 90.0, 1 / 2000.0)
+    x = signal.sosfilt(signal.butter(2, 0.25 * fs_hz, fs=2000.0, output="sos"), movement(fine - 40.0))
+    t = np.arange(0.0, 90.0, 1 / fs_hz)
+    a = np.zeros((t.size, 3)) + [0.0, 0.0, 1.0]
+    a[:, 0] += np.interp(t, fine, x)
+    a += np.random.default_rng(seed).normal(0.0, 0.004, a.shape)
+    leg = Leg("left", t, a.astype(np.float32), fs_hz)
+    params = Params()
+    prepared = prepare_leg(leg, origin_s=0.0, n_grid=int(90.0 * params.prepare.work_fs_hz) + 1, params=params.prepare,
+                           warn=False)
+    moves = detect_leg_movements(leg_signals(prepared, params), params, side="left").moves
+    return with_bursts(moves, leg, 0.0)
+
+
+@pytest.mark.parametrize("fs_hz", [10.0, 12.5, 32.0, 100.0])
+def test_the_detectors_envelope_of_a_250_ms_burst_stays_up_no_longer_than_the_limit(fs_hz):
+    pulse = lambda t: np.where((t >= 0) & (t <= LONGEST_BURST_S), 0.6 * np.cos(2 * np.pi * t / LONGEST_BURST_S), 0.0)  # noqa: E731
+    moves = _leg_through_the_detector(fs_hz, pulse)
+    assert len(moves) == 1 and 0.0 < moves["half_peak_s"].iloc[0] <= P.max_envelope_half_s
+
+
+def test_a_tremor_shaped_movement_with_one_dominant_lobe_looks_brief_on_the_samples_but_not_to_the_envelope():
+    # 1.5 s of 3 Hz lobes under a sin^6 envelope (the middle lobe dominates) at 32 Hz on both legs, 2 min after sleep
+    # onset: the samples' burst measures read it as a brief burst (high part, energy span and span all within the
+    # limits), so the old rules classed it a bilateral jerk; the detector's envelope stays up for ~0.5 s
+    def tremor(t):
+        inside = (t >= 0) & (t <= 1.5)
+        return np.where(inside, 0.3 * np.sin(np.pi * np.clip(t / 1.5, 0, 1)) ** 6 * np.sin(2 * np.pi * 3.0 * t), 0.0)
+
+    one = _leg_through_the_detector(32.0, tremor)
+    assert len(one) == 1
+    row = one.iloc[0]
+    assert row["burst_high_s"] <= P.max_high_s and row["burst_core_s"] <= P.max_core_s
+    assert row["burst_span_s"] - 1 / 32.0 < P.max_span_s
+    assert row["half_peak_s"] > P.max_envelope_half_s
+    both = pd.concat([one.assign(side="left"), one.assign(side="right", onset_s=one["onset_s"] + 0.02)])
+    both = both.assign(type="lm", onset_s=both["onset_s"] + JERK_AT - 40.0, offset_s=both["offset_s"] + JERK_AT - 40.0)
+    rows = pd.concat([both, pd.DataFrame(_reference(), columns=COLUMNS)], ignore_index=True)
+    rates = {"left": 32.0, "right": 32.0}
+    assert _jerks(classify_hypnic_jerks(rows, ONSET, rates_hz=rates)).empty
+    assert len(_jerks(classify_hypnic_jerks(rows.drop(columns="half_peak_s"), ONSET, rates_hz=rates))) == 1
