@@ -156,6 +156,19 @@ def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
     return seen, np.array([1.0 / float(rates[s]) if s in rates else 0.0 for s in side])
 
 
+_FINE_HZ = 2000.0
+"""Rate (Hz) of the fine time grid on which the burst model is computed before the sensor samples it."""
+
+
+def _burst_behind_filter(fs_hz: float, width_s: float, *, start_s: float) -> npt.NDArray[np.float64]:
+    """The modelled jerk burst of ``width_s`` (a flexion pulse whose tangential acceleration swings through three
+    lobes, as :func:`lrm.signal.burst.burst_retention` models it) behind a 2nd-order anti-alias low-pass at a
+    quarter of ``fs_hz``, on a :data:`_FINE_HZ` grid from ``start_s`` to 2 s (g, unit peak before the filter)."""
+    t = np.arange(start_s, 2.0, 1.0 / _FINE_HZ)
+    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
+    return signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * _FINE_HZ), fs=_FINE_HZ, output="sos"), pulse)
+
+
 @lru_cache(maxsize=64)
 def high_part_on_sensor(fs_hz: float, width_s: float = LONGEST_BURST_S) -> float:
     """The longest high part (s; ``burst_high_s``: samples at or above half the peak, N / ``fs_hz``) that a brief
@@ -176,11 +189,8 @@ def high_part_on_sensor(fs_hz: float, width_s: float = LONGEST_BURST_S) -> float
     """
     if not fs_hz > 0:
         raise ValueError(f"fs_hz must be > 0, got {fs_hz}")
-    fine = 2000.0
-    t = np.arange(-0.5, 2.0, 1.0 / fine)
-    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
-    seen = np.abs(signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * fine), fs=fine, output="sos"), pulse))
-    step = int(min(seen.size, max(1.0, round(fine / fs_hz))))
+    seen = np.abs(_burst_behind_filter(fs_hz, width_s, start_s=-0.5))
+    step = int(min(seen.size, max(1.0, round(_FINE_HZ / fs_hz))))
     counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (seen[phase::step] for phase in range(step))]
     return float(max(counts) / fs_hz)
 
@@ -207,13 +217,10 @@ def envelope_half_on_grid(fs_hz: float, width_s: float = LONGEST_BURST_S, *, gri
     """
     if not fs_hz > 0 or not grid_hz > 0:
         raise ValueError(f"fs_hz and grid_hz must be > 0, got {fs_hz}, {grid_hz}")
-    fine = 2000.0
-    t = np.arange(-1.0, 2.0, 1.0 / fine)
-    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
-    seen = signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * fine), fs=fine, output="sos"), pulse)
-    box = max(1, int(round(smooth_s * fine)))
+    seen = _burst_behind_filter(fs_hz, width_s, start_s=-1.0)
+    box = max(1, int(round(smooth_s * _FINE_HZ)))
     envelope = np.sqrt(np.convolve(seen**2, np.ones(box) / box, mode="same"))
-    step = int(max(1.0, round(fine / grid_hz)))
+    step = int(max(1.0, round(_FINE_HZ / grid_hz)))
     counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (envelope[phase::step] for phase in range(step))]
     return float(max(counts) / grid_hz)
 
