@@ -414,6 +414,13 @@ class JerkParams:
         most ``series_edge_confidence``. A huge value (1e9): a movement inside a series is never a jerk,
         whatever its size (on lrm's dev nights that missed 6 more of 78 true jerks, at sleep onsets amid
         PLMs, and avoided 1 false one, docs/validation.md).
+    max_envelope_half_s : the detector's envelope (the 0.2 s RMS deviation from rest on the 25 Hz working grid,
+        ``half_peak_s``) stays at or above half its peak for at most this long (s) on at least one leg of the
+        jerk: a 75-250 ms burst behind a sensor's anti-alias filter keeps it there for at most 0.40 s
+        (:func:`lrm.rules.hypnic_jerks.envelope_half_on_grid`, worst over 10-200 Hz and the grid's phase), so
+        a movement whose envelope stays up longer on every leg that shows it moved for longer than a burst (a
+        tremor-like LM or a restless fidget with one dominant lobe, whose samples' burst measures read only
+        that lobe; docs/scoring.md §3.1).
     """
 
     max_high_s: float = 0.35
@@ -421,6 +428,7 @@ class JerkParams:
     max_core_s: float = 0.6
     max_span_s: float = 0.5
     max_moved_s: float = 2.0
+    max_envelope_half_s: float = 0.40
     core_ideal_s: float = 0.35
     max_lasting_turn_deg: float = 3.0
     min_burst_samples: int = 2

@@ -18,7 +18,11 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    slow sensor's anti-alias filter and sampling spread the longest jerk burst (250 ms) over more samples at
    or above half its peak than ``max_high_s`` counts (4 samples, 0.4 s, at 10 Hz), so the limit is the larger
    of the two. A detected interval longer than ``max_moved_s`` (1 s plus the detector's 1 s window) is a
-   movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe);
+   movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe). The
+   burst measures read a movement against its own largest lobe, so a tremor-shaped LM or a fidget of 1-2 s
+   with one dominant lobe looks brief on them; the detector's envelope (a 0.2 s RMS) counts its quieter lobes,
+   and a 250 ms burst keeps it at or above half its peak for at most ``max_envelope_half_s``
+   (:func:`envelope_half_on_grid`): a candidate whose every leg holds it up longer is no jerk;
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
@@ -66,7 +70,7 @@ from lrm.rules.rulesets import WASM2016, RuleSet
 from lrm.rules.series import mark_periodic_runs, number_periodic_runs, same_movement_s
 from lrm.signal.burst import burst_retention
 
-__all__ = ["classify_hypnic_jerks", "high_part_on_sensor", "JERK_COLUMNS", "LONGEST_BURST_S"]
+__all__ = ["classify_hypnic_jerks", "envelope_half_on_grid", "high_part_on_sensor", "JERK_COLUMNS", "LONGEST_BURST_S"]
 
 JERK_COLUMNS = ("jerk_confidence", "jerk_reason")
 WAKE_TYPES = ("posture_change", "walking")
@@ -98,6 +102,7 @@ class _Night:
     span: npt.NDArray[np.float64]       # how long the leg moved, read on the samples (s)
     lm_long: npt.NDArray[np.bool_]      # per leg movement: longer than an LM may be (no series member)
     high_limit: npt.NDArray[np.float64]  # the longest high part a jerk may show on the row's sensor (s)
+    envelope_half: npt.NDArray[np.float64]  # the detector's envelope at or above half its peak (s; NaN unknown)
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -139,7 +144,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
-                  high_limit)
+                  high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)))
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -149,6 +154,19 @@ def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
     rates = dict(rates_hz or {})
     seen = np.array([burst_retention(float(rates[s])) if s in rates else 1.0 for s in side])
     return seen, np.array([1.0 / float(rates[s]) if s in rates else 0.0 for s in side])
+
+
+_FINE_HZ = 2000.0
+"""Rate (Hz) of the fine time grid on which the burst model is computed before the sensor samples it."""
+
+
+def _burst_behind_filter(fs_hz: float, width_s: float, *, start_s: float) -> npt.NDArray[np.float64]:
+    """The modelled jerk burst of ``width_s`` (a flexion pulse whose tangential acceleration swings through three
+    lobes, as :func:`lrm.signal.burst.burst_retention` models it) behind a 2nd-order anti-alias low-pass at a
+    quarter of ``fs_hz``, on a :data:`_FINE_HZ` grid from ``start_s`` to 2 s (g, unit peak before the filter)."""
+    t = np.arange(start_s, 2.0, 1.0 / _FINE_HZ)
+    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
+    return signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * _FINE_HZ), fs=_FINE_HZ, output="sos"), pulse)
 
 
 @lru_cache(maxsize=64)
@@ -171,13 +189,40 @@ def high_part_on_sensor(fs_hz: float, width_s: float = LONGEST_BURST_S) -> float
     """
     if not fs_hz > 0:
         raise ValueError(f"fs_hz must be > 0, got {fs_hz}")
-    fine = 2000.0
-    t = np.arange(-0.5, 2.0, 1.0 / fine)
-    pulse = np.where((t >= 0) & (t <= width_s), np.cos(2 * np.pi * t / width_s), 0.0)
-    seen = np.abs(signal.sosfilt(signal.butter(2, min(0.25 * fs_hz, 0.45 * fine), fs=fine, output="sos"), pulse))
-    step = int(min(seen.size, max(1.0, round(fine / fs_hz))))
+    seen = np.abs(_burst_behind_filter(fs_hz, width_s, start_s=-0.5))
+    step = int(min(seen.size, max(1.0, round(_FINE_HZ / fs_hz))))
     counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (seen[phase::step] for phase in range(step))]
     return float(max(counts) / fs_hz)
+
+
+@lru_cache(maxsize=64)
+def envelope_half_on_grid(fs_hz: float, width_s: float = LONGEST_BURST_S, *, grid_hz: float = 25.0,
+                          smooth_s: float = 0.2) -> float:
+    """The longest time (s) the detector's envelope of a brief burst of ``width_s`` stays at or above half its peak
+    (``half_peak_s``: grid samples at or above half the peak, N / ``grid_hz``) on a sensor sampling at ``fs_hz``.
+
+    The envelope (:mod:`lrm.signal.envelope`, ``envelope_g``) is the ``smooth_s`` (0.2 s) RMS deviation from rest
+    on the ``grid_hz`` (25 Hz) working grid. The burst is modelled as :func:`high_part_on_sensor` models it (a
+    flexion pulse whose tangential acceleration swings through three lobes, behind a 2nd-order anti-alias
+    low-pass at a quarter of the sensor's rate, the slowest of the LSM6DSL, BMI160 and LIS2DH12 datasheets'
+    ODR/4-ODR/2); its energy is averaged over ``smooth_s`` and read on the grid at every phase, and the largest
+    count of grid samples at or above half the envelope's peak is returned. A 250 ms burst (the longest jerk EMG
+    burst, docs/scoring.md §3.1) gives at most 0.40 s from 10 to 200 Hz; a movement whose envelope stays up longer
+    moved for longer than one burst.
+
+    >>> [round(envelope_half_on_grid(f), 2) for f in (10.0, 12.5, 25.0, 50.0, 100.0, 200.0)]
+    [0.36, 0.32, 0.36, 0.4, 0.4, 0.4]
+    >>> round(envelope_half_on_grid(100.0, 0.15), 2)
+    0.28
+    """
+    if not fs_hz > 0 or not grid_hz > 0:
+        raise ValueError(f"fs_hz and grid_hz must be > 0, got {fs_hz}, {grid_hz}")
+    seen = _burst_behind_filter(fs_hz, width_s, start_s=-1.0)
+    box = max(1, int(round(smooth_s * _FINE_HZ)))
+    envelope = np.sqrt(np.convolve(seen**2, np.ones(box) / box, mode="same"))
+    step = int(max(1.0, round(_FINE_HZ / grid_hz)))
+    counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (envelope[phase::step] for phase in range(step))]
+    return float(max(counts) / grid_hz)
 
 
 def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
@@ -283,6 +328,12 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     moved = float((n.off[pair] - n.on[pair]).min())
     if moved > params.max_moved_s:
         return None, f"not a jerk: the leg moved for {moved:.1f} s (a movement of more than 1 s is never a jerk)"
+    held = n.envelope_half[pair]
+    if np.isfinite(held).all() and held.min() > params.max_envelope_half_s + 1e-9:
+        legs = "both legs" if len(pair) == 2 else "its leg"
+        return None, (f"not a jerk: the movement's envelope stayed at or above half its peak for {held.min():.2f} s on "
+                      f"{legs} (a burst of <= 250 ms keeps it there <= {params.max_envelope_half_s:g} s): "
+                      "a sustained movement whose largest lobe looks brief")
     peak, seen = float(n.peak[main]), float(n.seen[main])
     filled = n.span[main] if np.isfinite(n.span[main]) else n.high[main]   # samples >= 1/4 peak (and 2x noise)
     if len(pair) == 1 and filled < params.min_burst_samples * n.sample_s[main] - 1e-9:
