@@ -211,10 +211,14 @@ class PostureParams:
         (``lrm.signal.posture.label_wake_repositionings``; docs/scoring.md §5, "Restless wake"). 1 deg: 17 mg of the
         gravity projection, as ``return_angle_deg``; an LM returns the shank (0.04 deg median lasting turn on the
         dev nights), a wake adjustment leaves it 1.6 deg away (median). Not applied in the sleep period, where the
-        PLMS index counts and a PLM may leave the foot slightly turned. On by default since 2026-12-04 (0 turns it
-        off): on 28 dev nights per family (3 h, seeds 1000-1011 and 1024-1039) LM F1 wide 0.862 -> 0.867, hard
-        0.520 -> 0.537, classic 0.978 -> 0.984; PLM-index error wide 3.21 -> 2.84 /h, hard 7.78 -> 7.48, classic
-        1.39 -> 0.97; hypnic jerks unchanged (docs/validation.md, "Re-anchoring by default (2026-12-04)").
+        PLMS index counts and a PLM may leave the foot slightly turned. Off by default (0; 1 deg turns it on): on
+        28 dev nights per family (3 h, seeds 1000-1011 and 1024-1039) it raised LM F1 (wide 0.862 -> 0.867, hard
+        0.520 -> 0.537, classic 0.978 -> 0.984) and lowered the PLM-index error (wide 3.21 -> 2.84 /h, hard 7.78 ->
+        7.48, classic 1.39 -> 0.97), but the estimated sleep period it relies on is itself read from the legs'
+        movement: a run of large PLMs makes epochs look like an awakening, and there the rule relabelled true
+        PLMs. On the held-out wide nights it removed 46 true LMs (41 of them >= 0.15 g, 27 in PLM series, on 4 of
+        12 nights; recall >= 0.15 g 0.955 -> 0.924), so it was turned off again the same day (docs/validation.md,
+        "Re-anchoring by default (2026-12-04)").
     change_window_s : the resting orientation is read this long (s) before the onset and after the offset
         (or just outside the neighbouring movements, when they are closer).
     walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
@@ -224,7 +228,7 @@ class PostureParams:
     lying_max_elevation_deg: float = 60.0
     change_angle_deg: float = 3.0
     return_angle_deg: float = 0.0
-    wake_return_angle_deg: float = 1.0
+    wake_return_angle_deg: float = 0.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

@@ -157,11 +157,13 @@ def label_wake_repositionings(moves: pd.DataFrame, sleep_period: npt.NDArray[np.
     (``burst_high_s``, else ``half_peak_s``, above ``brief_s``: a jerk may leave the leg a few degrees away,
     docs/scoring.md §3.1) did not return the shank: a voluntary repositioning of a person settling in bed, not an
     LM (docs/scoring.md §6 and §5, "Restless wake"). In the sleep period the 3 deg posture-change rule alone
-    applies. Nothing changes when the angle is 0 or no sleep period is known. Rows keep their order.
+    applies. Nothing changes when the angle is 0 (the default: the sleep period is read from the legs' movement, and
+    runs of large PLMs can look like an awakening) or no sleep period is known. Rows keep their order.
 
     >>> m = pd.DataFrame({"onset_s": [10.0, 10.0, 100.0], "type": ["lm"] * 3, "angle_deg": [1.5, 0.2, 1.5],
     ...                   "half_peak_s": [2.0, 2.0, 2.0]})
-    >>> label_wake_repositionings(m, np.array([False, False, False, True]), 30.0)["type"].tolist()
+    >>> on = PostureParams(wake_return_angle_deg=1.0)          # opt-in; off by default (0)
+    >>> label_wake_repositionings(m, np.array([False, False, False, True]), 30.0, on)["type"].tolist()
     ['posture_change', 'lm', 'lm']
     """
     limit = params.wake_return_angle_deg

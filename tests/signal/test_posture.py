@@ -113,8 +113,9 @@ def test_return_angle_labels_a_lasting_small_turn_a_posture_change_unless_it_is_
 
 def test_in_restless_wake_an_lm_that_leaves_the_leg_turned_is_a_repositioning():
     """docs/scoring.md §5 "Restless wake": outside the estimated sleep period an LM that leaves the leg turned by
-    >= ``wake_return_angle_deg`` (1 deg, the default) is a posture change; in the sleep period, a returning LM, a
-    brief burst and a jerk stay as they were. The default changed on 2026-12-04: before, all three were LMs."""
+    >= ``wake_return_angle_deg`` (1 deg, opt-in) is a posture change; in the sleep period, a returning LM, a
+    brief burst and a jerk stay as they were. Off by default (the sleep estimate it relies on reads runs of large
+    PLMs as awakenings): then all three are LMs."""
     from lrm.signal.posture import label_wake_repositionings
 
     moves = pd.DataFrame({"onset_s": [40.0, 45.0, 50.0, 70.0, 400.0, 80.0],
@@ -124,10 +125,9 @@ def test_in_restless_wake_an_lm_that_leaves_the_leg_turned_is_a_repositioning():
                           "burst_high_s": [1.5, 1.5, 0.15, 1.2, 1.5, 0.1]})
     period = np.zeros(20, bool)
     period[10:] = True                                          # asleep from 300 s
-    out = label_wake_repositionings(moves, period, 30.0, PostureParams(), brief_s=0.35)
+    out = label_wake_repositionings(moves, period, 30.0, PostureParams(wake_return_angle_deg=1.0), brief_s=0.35)
     assert out["type"].tolist() == ["posture_change", "lm", "lm", "posture_change", "lm", "hypnic_jerk"]
     assert out[["onset_s", "angle_deg"]].equals(moves[["onset_s", "angle_deg"]])
-    assert PostureParams().wake_return_angle_deg == 1.0         # on by default (0 before 2026-12-04)
-    off = label_wake_repositionings(moves, period, 30.0, PostureParams(wake_return_angle_deg=0.0))
+    off = label_wake_repositionings(moves, period, 30.0, PostureParams())       # the default: off
     assert (off["type"] == moves["type"]).all()
     assert (label_wake_repositionings(moves, None, 30.0)["type"] == moves["type"]).all()   # no sleep estimate: as is
