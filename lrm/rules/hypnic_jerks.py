@@ -130,9 +130,12 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     is_lm = kind == "lm"
     # a span of N samples at fs means the leg moved for more than (N - 1) / fs: a 0.2 s burst at 12.5 Hz may
     # fill 3-4 samples (0.24-0.32 s read as N / fs), a 0.45 s one at 10 Hz 5-6 samples
-    sample_s = _sensor(t["side"].astype(str).to_numpy(), rates_hz)[1]
+    side = t["side"].astype(str).to_numpy()
+    seen, sample_s = _sensor(side, rates_hz)
     # the high part's limit allows for what a slow sensor makes of the longest jerk burst (high_part_on_sensor)
-    high_limit = np.maximum(params.max_high_s, [high_part_on_sensor(1.0 / d) if d > 0 else 0.0 for d in sample_s])
+    steps, row_step = np.unique(sample_s, return_inverse=True)       # one model per leg's rate, not per row
+    high_limit = np.maximum(params.max_high_s,
+                            np.array([high_part_on_sensor(float(1.0 / d)) if d > 0 else 0.0 for d in steps])[row_step])
     brief = is_lm & (high <= high_limit) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
@@ -141,8 +144,8 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     clear = ~(peak < params.min_noise_ratio * noise)   # a detection lost in the sensor's noise shows no restlessness
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear)
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
-    return _Night(on, off, t["side"].astype(str).to_numpy(), kind, peak, high, core, brief, restless,
-                  on[is_lm], brief[is_lm], peak[is_lm], *_sensor(t["side"].astype(str).to_numpy(), rates_hz),
+    return _Night(on, off, side, kind, peak, high, core, brief, restless,
+                  on[is_lm], brief[is_lm], peak[is_lm], seen, sample_s,
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
                   high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)))
 
@@ -190,9 +193,7 @@ def high_part_on_sensor(fs_hz: float, width_s: float = LONGEST_BURST_S) -> float
     if not fs_hz > 0:
         raise ValueError(f"fs_hz must be > 0, got {fs_hz}")
     seen = np.abs(_burst_behind_filter(fs_hz, width_s, start_s=-0.5))
-    step = int(min(seen.size, max(1.0, round(_FINE_HZ / fs_hz))))
-    counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (seen[phase::step] for phase in range(step))]
-    return float(max(counts) / fs_hz)
+    return float(_most_at_half_peak(seen, int(min(seen.size, max(1.0, round(_FINE_HZ / fs_hz))))) / fs_hz)
 
 
 @lru_cache(maxsize=64)
@@ -220,9 +221,13 @@ def envelope_half_on_grid(fs_hz: float, width_s: float = LONGEST_BURST_S, *, gri
     seen = _burst_behind_filter(fs_hz, width_s, start_s=-1.0)
     box = max(1, int(round(smooth_s * _FINE_HZ)))
     envelope = np.sqrt(np.convolve(seen**2, np.ones(box) / box, mode="same"))
-    step = int(max(1.0, round(_FINE_HZ / grid_hz)))
-    counts = [np.count_nonzero(x >= 0.5 * x.max()) for x in (envelope[phase::step] for phase in range(step))]
-    return float(max(counts) / grid_hz)
+    return float(_most_at_half_peak(envelope, int(max(1.0, round(_FINE_HZ / grid_hz)))) / grid_hz)
+
+
+def _most_at_half_peak(fine: npt.NDArray[np.float64], step: int) -> float:
+    """The most samples at or above half their own peak that ``fine`` (a burst on the :data:`_FINE_HZ` grid) shows
+    when it is sampled every ``step`` fine points, over every sampling phase."""
+    return float(max(np.count_nonzero(x >= 0.5 * x.max()) for x in (fine[phase::step] for phase in range(step))))
 
 
 def _count_movements(on: npt.NDArray[np.float64], off: npt.NDArray[np.float64], within_s: float) -> int:
