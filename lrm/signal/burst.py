@@ -64,14 +64,15 @@ def _windows(start: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]
     return np.repeat(start - first, lengths) + np.arange(int(lengths.sum())), owner, lengths
 
 
-def _distance(accel_g: npt.NDArray[np.floating], centre: npt.NDArray[np.float64], owner: npt.NDArray[np.int64]
+def _distance(accel_g: npt.NDArray[np.floating], centre: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
               ) -> npt.NDArray[np.float64]:
-    """Distance (n,) in g, float64, of each sample (n, 3) from its window's centre (``centre[owner]``, (k, 3)):
-    ``np.linalg.norm(accel_g - centre[owner], axis=1)``, one axis at a time (no (n, 3) temporaries; the squares
-    summed in the same order, x + y then + z: the same numbers, ~2x faster)."""
-    sq = np.zeros(owner.size)
+    """Distance (n,) in g, float64, of each sample (n, 3) from its window's centre (``centre`` (k, 3), window ``i``
+    holding ``lengths[i]`` consecutive samples): ``np.linalg.norm(accel_g - centre[owner], axis=1)``, one axis at
+    a time (no (n, 3) temporaries; the squares summed in the same order, x + y then + z: the same numbers, ~2x
+    faster; each centre repeated over its window rather than gathered per sample)."""
+    sq = np.zeros(accel_g.shape[0])
     for c in range(3):
-        e = accel_g[:, c] - centre[owner, c]
+        e = accel_g[:, c] - np.repeat(centre[:, c], lengths)
         e *= e
         sq += e
     return np.sqrt(sq, out=sq)
@@ -89,7 +90,7 @@ def _rest(accel_g: npt.NDArray[np.float32], start: npt.NDArray[np.int64], stop: 
         mean = np.stack([np.bincount(owner, weights=accel_g[idx, c], minlength=start.size) for c in range(3)], 1,
                         dtype=np.float64)
         mean /= count[:, None]
-        spread = _distance(accel_g[idx], mean, owner)
+        spread = _distance(accel_g[idx], mean, lengths)
         return mean, np.bincount(owner, weights=spread, minlength=start.size) / count
 
 
@@ -152,10 +153,10 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     stop = np.minimum(off, on + max(1, int(round(max_eval_s * fs_hz))))
     idx, owner, lengths = _windows(on, stop)
     a = accel_g[idx]
-    d = np.minimum(_distance(a, before, owner), _distance(a, after, owner))
+    d = np.minimum(_distance(a, before, lengths), _distance(a, after, lengths))
     d[np.isnan(d)] = 0.0
-    peak = np.zeros(k)
-    np.maximum.at(peak, owner, d)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    peak = _run_reduce(np.maximum, d, starts, lengths, 0.0)          # d >= 0: a window's largest d, 0 if empty
     high = np.bincount(owner, weights=(d >= 0.5 * peak[owner]) & (d > 0), minlength=k) / fs_hz
     noise = np.fmax(noise_b, noise_a)
     core = _core_span(np.maximum(d - 2.0 * np.nan_to_num(noise)[owner], 0.0) ** 2, owner, lengths, fs_hz)
@@ -163,16 +164,28 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     out["burst_peak_g"][known], out["burst_high_s"][known], out["burst_core_s"][known] = \
         peak[known], high[known], core[known]
     out["burst_noise_g"][known] = np.nan_to_num(noise)[known]
-    local = np.arange(idx.size) - np.repeat(np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    local = np.arange(idx.size) - np.repeat(starts, lengths)
     moving = (d >= SPAN_LEVEL * peak[owner]) & (d > 2.0 * np.nan_to_num(noise)[owner]) & (d > 0)
-    first, last = np.full(k, np.iinfo(np.int64).max), np.full(k, -1)
-    np.minimum.at(first, owner, np.where(moving, local, np.iinfo(np.int64).max))
-    np.maximum.at(last, owner, np.where(moving, local, -1))
+    first = _run_reduce(np.minimum, np.where(moving, local, np.iinfo(np.int64).max), starts, lengths,
+                        np.iinfo(np.int64).max)
+    last = _run_reduce(np.maximum, np.where(moving, local, -1), starts, lengths, -1)
     span = np.where(last >= first, (last - first + 1) / fs_hz, 0.0)
     out["burst_span_s"][known] = span[known]
     at = np.where(lengths > 0, np.minimum(on + np.clip(first, 0, np.maximum(lengths - 1, 0)), t_s.size - 1), 0)
     out["burst_at_s"][known] = (t_s[at] - intervals_s[:, 0])[known]
     return pd.DataFrame(out)
+
+
+def _run_reduce(ufunc: np.ufunc, values: npt.NDArray, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64],
+                empty: float) -> npt.NDArray:
+    """``ufunc`` (np.minimum or np.maximum) of ``empty`` and each window's ``values`` (the windows consecutive runs,
+    window ``i`` starting at ``starts[i]`` with ``lengths[i]`` values): ``ufunc.at(np.full(k, empty), owner,
+    values)`` as one ``reduceat`` over the non-empty windows."""
+    out = np.full(lengths.size, empty, dtype=values.dtype)
+    full = lengths > 0
+    if full.any():
+        out[full] = ufunc(ufunc.reduceat(values, starts[full]), values.dtype.type(empty))
+    return out
 
 
 def _core_span(energy: npt.NDArray[np.float64], owner: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64],

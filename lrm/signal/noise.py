@@ -80,7 +80,9 @@ def estimate_lsb(accel_g: npt.NDArray[np.floating], *, max_samples: int = 50_000
     step = max(1, x.shape[0] // max_samples)
     gaps = []
     for k in range(x.shape[1]):
-        values = np.unique(x[::step, k].astype(np.float64))
+        # sorted in the samples' own dtype (float32: half the bytes of float64, the same order), the steps taken
+        # in float64; repeated values give steps of 0, which the 1e-7 floor drops as np.unique would have
+        values = np.sort(x[::step, k]).astype(np.float64)
         d = np.diff(values)
         d = d[d > 1e-7]
         if d.size:

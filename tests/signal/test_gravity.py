@@ -127,3 +127,34 @@ def test_dynamic_magnitude_is_the_norm_of_remove_gravity(seed, fs, seconds):
 
 def test_reach_is_one_odd_window_each_way():
     assert [gravity_reach_s(w) for w in (1, 20, 21, 41, 0.2)] == [1.0, 21.0, 21.0, 41.0, 1.0]
+
+
+def _edge_preserving_reference(g1: np.ndarray, w: int, step_g: float) -> np.ndarray:
+    """The edge-preserving median chosen for every second (the definition; lrm chooses only near steps)."""
+    from lrm.signal.gravity import _running_median
+
+    centred = _running_median(g1, w)
+    idx = np.arange(g1.shape[0])
+    before = centred[np.clip(idx - w // 2, 0, g1.shape[0] - 1)]
+    after = centred[np.clip(idx + w // 2, 0, g1.shape[0] - 1)]
+    step = np.sqrt(((before - after) ** 2).sum(axis=1)) > step_g
+    d_before, d_after = ((g1 - before) ** 2).sum(axis=1), ((g1 - after) ** 2).sum(axis=1)
+    d_centred = ((g1 - centred) ** 2).sum(axis=1)
+    side = np.where((d_before <= d_after)[:, None], before, after)
+    side = np.where((d_centred < np.minimum(d_before, d_after))[:, None], centred, side)
+    return np.where(step[:, None], side, centred).astype(np.float32)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), seconds=st.integers(3, 1500), n_steps=st.integers(0, 8),
+       window_s=st.sampled_from([5, 21, 41]))
+def test_gravity_near_steps_is_the_edge_preserving_median_of_every_second(seed, seconds, n_steps, window_s):
+    rng = np.random.default_rng(seed)
+    g1 = np.tile(_unit([0.2, 0.1, 1.0]), (seconds, 1)) + rng.normal(0.0, 0.003, (seconds, 3)).astype(np.float32)
+    for at in rng.integers(0, seconds, n_steps):                         # roll-overs: lasting changes
+        g1[at:] += rng.normal(0.0, 0.2, 3).astype(np.float32)
+    from lrm.signal.gravity import STEP_G
+
+    got = estimate_gravity_1s(g1, np.ones(seconds, bool), window_s=window_s)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, _edge_preserving_reference(g1, window_s, STEP_G))

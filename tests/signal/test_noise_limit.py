@@ -19,6 +19,19 @@ def test_the_lsb_is_read_from_the_values(lsb_g):
     assert estimate_lsb(x.astype(np.float32)) == pytest.approx(lsb_g, rel=1e-3)
 
 
+def test_the_lsb_is_read_from_the_distinct_values_as_np_unique_gives_them():
+    rng = np.random.default_rng(3)
+    x = (np.round(rng.normal(0, 0.05, (60_000, 3)) / 0.0039) * 0.0039).astype(np.float32)
+    x[::7, 1] += np.float32(2e-8)                       # odd values below the 1e-7 g floor
+    x[5, 2], x[9, 2] = np.inf, -np.inf
+    step = max(1, x.shape[0] // 50_000)
+    gaps = []
+    for k in range(3):
+        d = np.diff(np.unique(x[::step, k].astype(np.float64)))
+        gaps.append(np.sort(d[d > 1e-7])[:10])
+    assert estimate_lsb(x) == float(np.median(np.concatenate(gaps)))
+
+
 def test_float_data_have_no_lsb_to_speak_of():
     assert estimate_lsb(np.random.default_rng(0).normal(0, 0.01, (20000, 3))) < 1e-5
 
