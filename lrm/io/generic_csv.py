@@ -43,7 +43,7 @@ import numpy as np
 
 from lrm.errors import InputError, LrmWarning
 from lrm.io.format_tools import resolve_zone
-from lrm.io.plausibility import screen_times
+from lrm.io.plausibility import screen_times, step_range
 from lrm.io.recording import Leg, Recording
 from lrm.io.registry import ReadOptions
 
@@ -272,7 +272,7 @@ def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any,
     The usual strictly increasing file costs one comparison pass; its steps are then a strided sample of
     at most about 100,000 (the median step of a regular file is the same).
     """
-    if t_s.size < 2 or (t_s[1:] > t_s[:-1]).all():
+    if t_s.size < 2 or step_range(t_s)[0] > 0:
         stride = max(1, t_s.size // 100_000)
         return t_s, acc, t_s[1::stride] - t_s[:-1:stride]
     steps = np.diff(t_s)
@@ -320,7 +320,7 @@ def _report(path: Path, notes: list[str], message: str) -> None:
 def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, notes: list[str]) -> tuple[np.ndarray, str]:
     """Acceleration (n, 3) float32 in g; ``acc`` (float32, the file's unit) is converted in place."""
     sample = acc[:: max(1, acc.shape[0] // 200_000)]
-    median = float(np.median(np.sqrt((sample.astype(np.float64) ** 2).sum(axis=1))))
+    median = float(np.median(_magnitude(sample)))
     if units in (None, "auto"):
         guess = next((u for u, one_g in UNIT_G.items() if 0.7 <= median / one_g <= 1.4), None)
         unit = header_unit or guess
@@ -339,6 +339,16 @@ def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, note
     if UNIT_G[unit] != 1.0:
         np.divide(acc, np.float32(UNIT_G[unit]), out=acc)
     return acc, unit
+
+
+def _magnitude(acc: np.ndarray) -> np.ndarray:
+    """Magnitudes (float64) of (n, 3) acceleration rows, sqrt((x² + y²) + z²): the sums in that order are those of
+    ``(acc.astype(float64) ** 2).sum(axis=1)``, without its (n, 3) float64 temporaries and slow short-axis reduction."""
+    x, y, z = (acc[:, j].astype(np.float64) for j in range(3))
+    np.multiply(x, x, out=x)
+    x += np.multiply(y, y, out=y)
+    x += np.multiply(z, z, out=z)
+    return np.sqrt(x, out=x)
 
 
 @dataclass(slots=True)
@@ -437,9 +447,7 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     except pa.ArrowInvalid as exc:
         _raise_conversion(path, names, keys, exc, read, skip_rows, decimal_comma, cols["time"])
     line0 = skip_rows + 2
-    acc = np.empty((table.num_rows, 3), np.float32)
-    for j, a in enumerate("xyz"):
-        _copy_chunks(table.column(keys[cols[a]]), acc[:, j])
+    acc = _interleave([table.column(keys[cols[a]]) for a in "xyz"], table.num_rows)
     t_col = table.column(keys[cols["time"]])
     del table
     if pa.types.is_timestamp(t_col.type):
@@ -453,7 +461,7 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
         _copy_chunks(t_col, t)
         kind = time_format
     del t_col
-    if np.isfinite(t).all() and np.isfinite(acc).all():
+    if _all_finite(t) and _all_finite(acc):
         raw = _Raw(t, acc, kind, naive, lambda i: line0 + min(i, max(t.size - 1, 0)))
         valid = None
     else:
@@ -476,17 +484,46 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     return raw
 
 
+def _all_finite(values: np.ndarray) -> bool:
+    """True if every value is finite. A finite sum proves it in one pass without a mask of n booleans (NaN and
+    infinities propagate into the sum); a sum that overflows is settled value by value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(values, axis=None)):
+            return True
+    return bool(np.isfinite(values).all())
+
+
+def _interleave(columns: list[Any], n: int) -> np.ndarray:
+    """x, y, z float32 pyarrow columns as one (n, 3) float32 array, written a parsed block at a time (the three
+    columns of a block are interleaved while they are in cache, instead of three strided passes over n rows)."""
+    acc = np.empty((n, 3), np.float32)
+    chunks = [c.chunks for c in columns]
+    if any(len(ch) != len(chunks[0]) or any(len(a) != len(b) for a, b in zip(ch, chunks[0])) for ch in chunks[1:]) \
+            or any(c.null_count for ch in chunks for c in ch):   # other block boundaries, or empty values: per column
+        for j, column in enumerate(columns):
+            _copy_chunks(column, acc[:, j])
+        return acc
+    offset = 0
+    for block in zip(*chunks):
+        k = len(block[0])
+        np.stack([_values(c) for c in block], axis=1, out=acc[offset:offset + k])
+        offset += k
+    return acc
+
+
+def _values(chunk: Any) -> np.ndarray:
+    """A numeric pyarrow array without empty values, as a read-only numpy view of its data buffer."""
+    dtype = np.dtype(chunk.type.to_pandas_dtype())
+    return np.frombuffer(chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
+
+
 def _copy_chunks(column: Any, out: np.ndarray, scale: float | None = None) -> None:
     """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN), times
     ``scale`` if given. A chunk without empty values is read through its data buffer: no pandas import."""
     offset = 0
     for chunk in column.chunks:
         n = len(chunk)
-        if chunk.null_count:
-            values = chunk.to_numpy(zero_copy_only=False).astype(np.float64)
-        else:
-            dtype = np.dtype(chunk.type.to_pandas_dtype())
-            values = np.frombuffer(chunk.buffers()[1], dtype, count=n, offset=chunk.offset * dtype.itemsize)
+        values = chunk.to_numpy(zero_copy_only=False).astype(np.float64) if chunk.null_count else _values(chunk)
         if scale is None:
             out[offset:offset + n] = values
         else:
