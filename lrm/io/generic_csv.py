@@ -168,7 +168,7 @@ def read_ahead(path: Path, options: ReadOptions) -> ReadAhead:
 
     def parse() -> None:
         try:
-            parsed.set_result(plan.parse(plan.types, plan.include, None))
+            parsed.set_result(_arrays(plan, plan.parse(plan.types, plan.include, None)))
         except BaseException as exc:  # noqa: BLE001 - handed to result(), raised where read() raises it
             parsed.set_exception(exc)
 
@@ -497,7 +497,8 @@ class _Plan:
 
 def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
     """Parse the four columns with pyarrow's multithreaded CSV reader straight into their final arrays (or take
-    the table ``parsed`` in the background: the same first parse, without a row handler).
+    the arrays ``parsed`` in the background thread of :func:`read_ahead`: the same first parse, without a row
+    handler, and the same copies).
 
     Only time, x, y and z are converted (time to float64 or a timestamp, axes to float32); each parsed
     chunk is copied once into ``t`` (n,) and ``acc`` (n, 3). Rows with empty, NaN or infinite values are
@@ -509,28 +510,22 @@ def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
     skip_rows, time_format, t_value, naive, bad_rows = plan.skip_rows, plan.time_format, plan.t_value, plan.naive, plan.bad_rows
     try:
         try:  # without a row handler first: a little faster, and the handler is needed only for short rows
-            table = parsed.result() if parsed is not None else plan.parse(plan.types, plan.include, None)
+            acc, t = parsed.result() if parsed is not None else _arrays(plan, plan.parse(plan.types, plan.include, None))
         except pa.ArrowInvalid as exc:
             if "columns" not in str(exc):
                 raise
-            table = plan.parse(plan.types, plan.include)
+            acc, t = _arrays(plan, plan.parse(plan.types, plan.include))
     except pa.ArrowInvalid as exc:
         _raise_conversion(path, names, keys, exc, plan.parse, skip_rows, plan.decimal_comma, cols["time"])
     line0 = skip_rows + 2
-    acc = _interleave([table.column(keys[cols[a]]) for a in "xyz"], table.num_rows)
-    t_col = table.column(keys[cols["time"]])
-    del table
-    if pa.types.is_timestamp(t_col.type):
-        t = _timestamps_to_s(t_col)
+    t_type = plan.types[keys[cols["time"]]]
+    if pa.types.is_timestamp(t_type):
         kind = "datetime"
-    elif pa.types.is_string(t_col.type):
-        t = _parse_strftime(path, t_col, time_format, line0, names[cols["time"]])
+    elif pa.types.is_string(t_type):
+        t = _parse_strftime(path, t, time_format, line0, names[cols["time"]])
         kind, naive = "datetime", "%z" not in time_format
     else:
-        t = np.empty(len(t_col), np.float64)
-        _copy_chunks(t_col, t)
         kind = time_format
-    del t_col
     if _all_finite(t) and _all_finite(acc):
         raw = _Raw(t, acc, kind, naive, lambda i: line0 + min(i, max(t.size - 1, 0)))
         valid = None
@@ -552,6 +547,24 @@ def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
                              "repair the export (every row needs finite time, x, y and z)")
         _report(path, raw.notes, f"{message} dropped")
     return raw
+
+
+def _arrays(plan: _Plan, table: Any) -> tuple[np.ndarray, Any]:
+    """The parsed table as acc (n, 3) float32 and the time: float64 (epoch s of a timestamp column, else the
+    file's numbers), or the pyarrow text column for a strftime format (parsed by the caller). No warnings, no
+    errors of the file's content: this may run in the background parse's thread."""
+    import pyarrow as pa
+
+    acc = _interleave([table.column(plan.keys[plan.cols[a]]) for a in "xyz"], table.num_rows)
+    t_col = table.column(plan.keys[plan.cols["time"]])
+    del table
+    if pa.types.is_timestamp(t_col.type):
+        return acc, _timestamps_to_s(t_col)
+    if pa.types.is_string(t_col.type):
+        return acc, t_col
+    t = np.empty(len(t_col), np.float64)
+    _copy_chunks(t_col, t)
+    return acc, t
 
 
 def _all_finite(values: np.ndarray) -> bool:
