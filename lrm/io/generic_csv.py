@@ -33,8 +33,10 @@ Accepted without options
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +45,11 @@ import numpy as np
 
 from lrm.errors import InputError, LrmWarning
 from lrm.io.format_tools import resolve_zone
-from lrm.io.plausibility import screen_times
+from lrm.io.plausibility import screen_times, step_range
 from lrm.io.recording import Leg, Recording
-from lrm.io.registry import ReadOptions
+from lrm.io.registry import ReadAhead, ReadOptions
 
-__all__ = ["sniff", "read", "MAPPING_KEYS"]
+__all__ = ["sniff", "read", "read_ahead", "MAPPING_KEYS"]
 
 G = 9.80665
 MAPPING_KEYS = ("time", "x", "y", "z", "time_format", "units", "delimiter", "skip_rows")
@@ -148,7 +150,35 @@ def read(path: Path, options: ReadOptions) -> Recording:
         Empty file, no header or no time/x/y/z column, non-numeric values (with the line), more than 1 %
         bad rows, fewer than 2 samples, or data that is not raw acceleration.
     """
+    return _finish(_plan(Path(path), options), options, None)
+
+
+def read_ahead(path: Path, options: ReadOptions) -> ReadAhead:
+    """Start :func:`read`: the header is read now, the samples are parsed by pyarrow in a background thread
+    (the parser releases the GIL), and ``result()`` of what is returned finishes the read in the calling
+    thread: the same checks, repairs, warnings and errors as :func:`read`, in the same order. A header that
+    is refused starts nothing: its error is raised by ``result()``.
+    """
     path = Path(path)
+    try:
+        plan = _plan(path, options)
+    except Exception:  # noqa: BLE001 - raised again, in its turn, when the read is finished
+        return ReadAhead(lambda: read(path, options))
+    parsed: Future[Any] = Future()
+
+    def parse() -> None:
+        try:
+            parsed.set_result(_arrays(plan, plan.parse(plan.types, plan.include, None)))
+        except BaseException as exc:  # noqa: BLE001 - handed to result(), raised where read() raises it
+            parsed.set_exception(exc)
+
+    thread = threading.Thread(target=parse, name="lrm-read-ahead", daemon=True)
+    thread.start()
+    return ReadAhead(lambda: _finish(plan, options, parsed), thread)
+
+
+def _plan(path: Path, options: ReadOptions) -> _Plan:
+    """The header's columns and the parse they ask for; InputError for a file refused from its first lines."""
     mapping = _check_mapping(path, options.mapping)
     skip_rows = int(mapping.get("skip_rows", 0))
     with path.open("rb") as fh:
@@ -163,8 +193,14 @@ def read(path: Path, options: ReadOptions) -> Recording:
     if not first_row:
         raise InputError(str(path), f"line {skip_rows + 2}", "no data rows after the header", "export the recording again")
     decimal_comma = delimiter == ";" and bool(re.search(r"\d,\d", first_row))
-    raw = _load(path, names, cols, delimiter=delimiter, skip_rows=skip_rows, decimal_comma=decimal_comma,
-                        time_format=str(mapping.get("time_format", "auto")))
+    return _Plan.of(path, names, cols, mapping, header_unit, delimiter=delimiter, skip_rows=skip_rows,
+                    decimal_comma=decimal_comma, time_format=str(mapping.get("time_format", "auto")))
+
+
+def _finish(plan: _Plan, options: ReadOptions, parsed: Future[Any] | None) -> Recording:
+    """The samples (parsed now, or by ``parsed``) checked, repaired and converted into the leg's Recording."""
+    path, mapping, header_unit, delimiter = plan.path, plan.mapping, plan.header_unit, plan.delimiter
+    raw = _load(plan, parsed)
     notes: list[str] = list(raw.notes)
     t_s, absolute = _to_seconds(path, raw, options, str(mapping.get("time_format", "auto")), notes)
     acc = raw.acc
@@ -272,7 +308,7 @@ def _repair_order(path: Path, t_s: np.ndarray, acc: np.ndarray, line_of: Any,
     The usual strictly increasing file costs one comparison pass; its steps are then a strided sample of
     at most about 100,000 (the median step of a regular file is the same).
     """
-    if t_s.size < 2 or (t_s[1:] > t_s[:-1]).all():
+    if t_s.size < 2 or step_range(t_s)[0] > 0:
         stride = max(1, t_s.size // 100_000)
         return t_s, acc, t_s[1::stride] - t_s[:-1:stride]
     steps = np.diff(t_s)
@@ -320,7 +356,7 @@ def _report(path: Path, notes: list[str], message: str) -> None:
 def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, notes: list[str]) -> tuple[np.ndarray, str]:
     """Acceleration (n, 3) float32 in g; ``acc`` (float32, the file's unit) is converted in place."""
     sample = acc[:: max(1, acc.shape[0] // 200_000)]
-    median = float(np.median(np.sqrt((sample.astype(np.float64) ** 2).sum(axis=1))))
+    median = float(np.median(_magnitude(sample)))
     if units in (None, "auto"):
         guess = next((u for u, one_g in UNIT_G.items() if 0.7 <= median / one_g <= 1.4), None)
         unit = header_unit or guess
@@ -339,6 +375,16 @@ def _to_g(path: Path, acc: np.ndarray, units: str, header_unit: str | None, note
     if UNIT_G[unit] != 1.0:
         np.divide(acc, np.float32(UNIT_G[unit]), out=acc)
     return acc, unit
+
+
+def _magnitude(acc: np.ndarray) -> np.ndarray:
+    """Magnitudes (float64) of (n, 3) acceleration rows, sqrt((x² + y²) + z²): the sums in that order are those of
+    ``(acc.astype(float64) ** 2).sum(axis=1)``, without its (n, 3) float64 temporaries and slow short-axis reduction."""
+    x, y, z = (acc[:, j].astype(np.float64) for j in range(3))
+    np.multiply(x, x, out=x)
+    x += np.multiply(y, y, out=y)
+    x += np.multiply(z, z, out=z)
+    return np.sqrt(x, out=x)
 
 
 @dataclass(slots=True)
@@ -392,68 +438,95 @@ def _iso_offset(value: str) -> str | None:
     return f"{m.group(1)}:{m.group(2)}" if m and re.search(r"\d[T ]\d", value) else None
 
 
-def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str, skip_rows: int, decimal_comma: bool,
-          time_format: str) -> _Raw:
-    """Parse the four columns with pyarrow's multithreaded CSV reader straight into their final arrays.
+@dataclass(slots=True)
+class _Plan:
+    """A generic CSV's columns (from its header and first row) and the pyarrow parse of its four columns."""
+
+    path: Path
+    names: list[str]
+    cols: dict[str, int]
+    mapping: dict[str, Any]
+    header_unit: str | None
+    delimiter: str
+    skip_rows: int
+    decimal_comma: bool
+    time_format: str
+    keys: list[str]
+    types: dict[str, Any]  # pyarrow type per column key: time float64, a timestamp or string; axes float32
+    include: list[str]  # the keys of time, x, y, z
+    t_value: str  # the first row's time field
+    naive: bool  # a zone-less datetime
+    bad_rows: list[str] = field(default_factory=list)  # rows with missing fields, found by the row handler
+
+    @classmethod
+    def of(cls, path: Path, names: list[str], cols: dict[str, int], mapping: dict[str, Any], header_unit: str | None,
+           *, delimiter: str, skip_rows: int, decimal_comma: bool, time_format: str) -> _Plan:
+        import pyarrow as pa
+        import pyarrow.csv  # noqa: F401 - imported here, never first in a background parse
+
+        keys = [f"c{i}" for i in range(len(names))]
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            lines = [fh.readline() for _ in range(skip_rows + 2)]
+        first = lines[-1].rstrip("\r\n").split(delimiter)
+        t_value = first[cols["time"]] if cols["time"] < len(first) else ""
+        t_type, naive = _time_type(path, t_value, time_format)
+        types = {keys[cols["time"]]: t_type} | {keys[cols[a]]: pa.float32() for a in "xyz"}
+        include = [keys[cols[r]] for r in ("time", "x", "y", "z")]
+        return cls(path, names, cols, mapping, header_unit, delimiter, skip_rows, decimal_comma, time_format, keys,
+                   types, include, t_value, naive)
+
+    def on_invalid(self, row: Any) -> str:
+        text = row.text if len(row.text) <= 60 else f"{row.text[:60]}... ({len(row.text)} characters)"
+        self.bad_rows.append(f"{text!r} ({row.actual_columns} of {row.expected_columns} fields)")
+        return "skip"
+
+    def parse(self, column_types: dict[str, Any], include: list[str], handler: Any = "rows") -> Any:
+        """pyarrow table of ``include`` as ``column_types``; rows with missing fields go to :meth:`on_invalid`
+        (``handler="rows"``), or to ``handler`` (None: they raise)."""
+        import pyarrow.csv as pacsv
+
+        return pacsv.read_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(skip_rows=self.skip_rows + 1, column_names=self.keys, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
+                                             invalid_row_handler=self.on_invalid if handler == "rows" else handler),
+            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=column_types,
+                                                 decimal_point="," if self.decimal_comma else "."),
+        )
+
+
+def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
+    """Parse the four columns with pyarrow's multithreaded CSV reader straight into their final arrays (or take
+    the arrays ``parsed`` in the background thread of :func:`read_ahead`: the same first parse, without a row
+    handler, and the same copies).
 
     Only time, x, y and z are converted (time to float64 or a timestamp, axes to float32); each parsed
     chunk is copied once into ``t`` (n,) and ``acc`` (n, 3). Rows with empty, NaN or infinite values are
     looked for only when a cheap whole-array check finds one.
     """
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    keys = [f"c{i}" for i in range(len(names))]
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        lines = [fh.readline() for _ in range(skip_rows + 2)]
-    first = lines[-1].rstrip("\r\n").split(delimiter)
-    t_value = first[cols["time"]] if cols["time"] < len(first) else ""
-    t_type, naive = _time_type(path, t_value, time_format)
-    types = {keys[cols["time"]]: t_type} | {keys[cols[a]]: pa.float32() for a in "xyz"}
-    bad_rows: list[str] = []
-
-    def on_invalid(row: Any) -> str:
-        text = row.text if len(row.text) <= 60 else f"{row.text[:60]}... ({len(row.text)} characters)"
-        bad_rows.append(f"{text!r} ({row.actual_columns} of {row.expected_columns} fields)")
-        return "skip"
-
-    def read(column_types: dict[str, Any], include: list[str], handler: Any = on_invalid) -> Any:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(skip_rows=skip_rows + 1, column_names=keys, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=column_types,
-                                                 decimal_point="," if decimal_comma else "."),
-        )
-
-    include = [keys[cols[r]] for r in ("time", "x", "y", "z")]
+    path, names, cols, keys, delimiter = plan.path, plan.names, plan.cols, plan.keys, plan.delimiter
+    skip_rows, time_format, t_value, naive, bad_rows = plan.skip_rows, plan.time_format, plan.t_value, plan.naive, plan.bad_rows
     try:
         try:  # without a row handler first: a little faster, and the handler is needed only for short rows
-            table = read(types, include, None)
+            acc, t = parsed.result() if parsed is not None else _arrays(plan, plan.parse(plan.types, plan.include, None))
         except pa.ArrowInvalid as exc:
             if "columns" not in str(exc):
                 raise
-            table = read(types, include)
+            acc, t = _arrays(plan, plan.parse(plan.types, plan.include))
     except pa.ArrowInvalid as exc:
-        _raise_conversion(path, names, keys, exc, read, skip_rows, decimal_comma, cols["time"])
+        _raise_conversion(path, names, keys, exc, plan.parse, skip_rows, plan.decimal_comma, cols["time"])
     line0 = skip_rows + 2
-    acc = np.empty((table.num_rows, 3), np.float32)
-    for j, a in enumerate("xyz"):
-        _copy_chunks(table.column(keys[cols[a]]), acc[:, j])
-    t_col = table.column(keys[cols["time"]])
-    del table
-    if pa.types.is_timestamp(t_col.type):
-        t = _timestamps_to_s(t_col)
+    t_type = plan.types[keys[cols["time"]]]
+    if pa.types.is_timestamp(t_type):
         kind = "datetime"
-    elif pa.types.is_string(t_col.type):
-        t = _parse_strftime(path, t_col, time_format, line0, names[cols["time"]])
+    elif pa.types.is_string(t_type):
+        t = _parse_strftime(path, t, time_format, line0, names[cols["time"]])
         kind, naive = "datetime", "%z" not in time_format
     else:
-        t = np.empty(len(t_col), np.float64)
-        _copy_chunks(t_col, t)
         kind = time_format
-    del t_col
-    if np.isfinite(t).all() and np.isfinite(acc).all():
+    if _all_finite(t) and _all_finite(acc):
         raw = _Raw(t, acc, kind, naive, lambda i: line0 + min(i, max(t.size - 1, 0)))
         valid = None
     else:
@@ -476,17 +549,64 @@ def _load(path: Path, names: list[str], cols: dict[str, int], *, delimiter: str,
     return raw
 
 
+def _arrays(plan: _Plan, table: Any) -> tuple[np.ndarray, Any]:
+    """The parsed table as acc (n, 3) float32 and the time: float64 (epoch s of a timestamp column, else the
+    file's numbers), or the pyarrow text column for a strftime format (parsed by the caller). No warnings, no
+    errors of the file's content: this may run in the background parse's thread."""
+    import pyarrow as pa
+
+    acc = _interleave([table.column(plan.keys[plan.cols[a]]) for a in "xyz"], table.num_rows)
+    t_col = table.column(plan.keys[plan.cols["time"]])
+    del table
+    if pa.types.is_timestamp(t_col.type):
+        return acc, _timestamps_to_s(t_col)
+    if pa.types.is_string(t_col.type):
+        return acc, t_col
+    t = np.empty(len(t_col), np.float64)
+    _copy_chunks(t_col, t)
+    return acc, t
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """True if every value is finite. A finite sum proves it in one pass without a mask of n booleans (NaN and
+    infinities propagate into the sum); a sum that overflows is settled value by value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(values, axis=None)):
+            return True
+    return bool(np.isfinite(values).all())
+
+
+def _interleave(columns: list[Any], n: int) -> np.ndarray:
+    """x, y, z float32 pyarrow columns as one (n, 3) float32 array, written a parsed block at a time (the three
+    columns of a block are interleaved while they are in cache, instead of three strided passes over n rows)."""
+    acc = np.empty((n, 3), np.float32)
+    chunks = [c.chunks for c in columns]
+    if any(len(ch) != len(chunks[0]) or any(len(a) != len(b) for a, b in zip(ch, chunks[0])) for ch in chunks[1:]) \
+            or any(c.null_count for ch in chunks for c in ch):   # other block boundaries, or empty values: per column
+        for j, column in enumerate(columns):
+            _copy_chunks(column, acc[:, j])
+        return acc
+    offset = 0
+    for block in zip(*chunks):
+        k = len(block[0])
+        np.stack([_values(c) for c in block], axis=1, out=acc[offset:offset + k])
+        offset += k
+    return acc
+
+
+def _values(chunk: Any) -> np.ndarray:
+    """A numeric pyarrow array without empty values, as a read-only numpy view of its data buffer."""
+    dtype = np.dtype(chunk.type.to_pandas_dtype())
+    return np.frombuffer(chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
+
+
 def _copy_chunks(column: Any, out: np.ndarray, scale: float | None = None) -> None:
     """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN), times
     ``scale`` if given. A chunk without empty values is read through its data buffer: no pandas import."""
     offset = 0
     for chunk in column.chunks:
         n = len(chunk)
-        if chunk.null_count:
-            values = chunk.to_numpy(zero_copy_only=False).astype(np.float64)
-        else:
-            dtype = np.dtype(chunk.type.to_pandas_dtype())
-            values = np.frombuffer(chunk.buffers()[1], dtype, count=n, offset=chunk.offset * dtype.itemsize)
+        values = chunk.to_numpy(zero_copy_only=False).astype(np.float64) if chunk.null_count else _values(chunk)
         if scale is None:
             out[offset:offset + n] = values
         else:

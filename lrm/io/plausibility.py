@@ -50,7 +50,7 @@ from lrm.errors import InputError, LrmWarning
 
 __all__ = ["LEFT_OUT", "MAX_EVENT_S", "MAX_NIGHT_S", "MAX_RECORDING_S", "MAX_SAMPLES_PER_LEG", "MAX_ZIP_RATIO",
            "OUTLIER_GAP_S", "OUTLIER_SHARE", "OUTLIER_MAX_SPAN_S", "EPOCH_RANGE_S", "UNKNOWN_RANGE_LIMIT_G", "accel_limit_g", "screen_times",
-           "TimeScreen", "check_duration", "check_span", "zip_member_limit", "read_zip_member"]
+           "TimeScreen", "check_duration", "check_span", "step_range", "zip_member_limit", "read_zip_member"]
 
 MAX_NIGHT_S = 48 * 3600.0
 MAX_RECORDING_S = 62 * 86400.0
@@ -153,7 +153,10 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     if times.ts[-1] == times.ts[0]:
         raise InputError(source, "time column", f"all {n} {what} have the same time ({times.ts[0]:.6g} s)",
                          "export the file again with one time per sample (or check the time column is the time)")
-    starts = np.r_[0, np.flatnonzero(np.diff(times.ts) > gap_s) + 1]   # groups of times: ts[starts[k]:...]
+    if not times.max_step <= gap_s:   # groups of times: ts[starts[k]:...] (NaN steps: looked at one by one)
+        starts = np.r_[0, np.flatnonzero(np.diff(times.ts) > gap_s) + 1]
+    else:                        # the usual file: one group, found without an array of n steps
+        starts = np.zeros(1, np.intp)
     sizes = np.diff(np.r_[starts, n])
     if sizes.size > 1 and not leave_out:
         times.refuse_far_group(starts, sizes, source)
@@ -169,12 +172,36 @@ def screen_times(t_s: npt.NDArray[np.float64], *, source: str, absolute: bool = 
     return TimeScreen(keep, tuple(notes))
 
 
+_STEP_BLOCK = 1 << 16  # steps computed per block: 512 KiB of float64, reused (no array of n steps to fault in)
+
+
+def step_range(t_s: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Smallest and largest step ``t_s[i + 1] - t_s[i]`` (NaN if any step is NaN), in blocks of
+    :data:`_STEP_BLOCK` steps: one pass over ``t_s`` that allocates no array of its length.
+
+    >>> step_range(np.array([0.0, 1.0, 3.0, 2.5]))
+    (-0.5, 2.0)
+    """
+    n = int(t_s.shape[0]) - 1
+    if n < 1:
+        return math.nan, math.nan
+    buf = np.empty(min(n, _STEP_BLOCK), np.float64)
+    low, high = np.inf, -np.inf
+    for i in range(0, n, _STEP_BLOCK):
+        j = min(i + _STEP_BLOCK, n)
+        steps = np.subtract(t_s[i + 1:j + 1], t_s[i:j], out=buf[:j - i])
+        low, high = np.minimum(low, steps.min()), np.maximum(high, steps.max())   # NaN propagates
+    return float(low), float(high)
+
+
 class _Sorted:
     """Times sorted once (``ts``), with the way back to the file's order for messages."""
 
     def __init__(self, t_s: npt.NDArray[np.float64], describe: Callable[[int], str] | None, what: str) -> None:
-        self.order = None if bool(np.all(t_s[1:] >= t_s[:-1])) else np.argsort(t_s, kind="stable")
+        low, high = step_range(t_s)
+        self.order = None if low >= 0 else np.argsort(t_s, kind="stable")   # NaN: not ordered either
         self.ts = t_s if self.order is None else t_s[self.order]
+        self.max_step = high if self.order is None else step_range(self.ts)[1]
         self.describe, self.what = describe, what
 
     def original(self, i: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

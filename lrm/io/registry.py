@@ -9,6 +9,9 @@ Each format lives in its own module under ``lrm.io`` and exposes two functions:
 * ``read(path: Path, options: ReadOptions) -> Recording``: parse the file into a recording with one leg
   (``options.side``), or with both legs for formats that hold both. Raises :class:`InputError` with the
   line or field on bad content.
+* optionally ``read_ahead(path, options) -> ReadAhead``: start ``read`` with its parse in a background thread;
+  :func:`read` starts the second leg's file this way while it reads the first (generic CSV: the parser
+  releases the GIL, so the first file's checks and copies overlap the second's parse).
 
 Formats are tried in :data:`FORMATS` order; the most permissive (generic CSV) comes last. Once one
 matches, its errors reach the user unchanged. Modules are imported only when used.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,7 +34,7 @@ from lrm.io.paths import input_path
 from lrm.io.plausibility import check_span, screen_times
 from lrm.io.recording import Leg, Recording
 
-__all__ = ["Format", "FORMATS", "ReadOptions", "format_names", "detect_format", "read_file", "read", "side_from_text",
+__all__ = ["Format", "FORMATS", "ReadOptions", "ReadAhead", "format_names", "detect_format", "read_file", "read", "side_from_text",
            "SideUnknownError", "open_source"]
 
 SNIFF_BYTES = 64 * 1024
@@ -54,6 +58,28 @@ class ReadOptions:
     start_s: float | None = None
     mapping: Any = None
     tz: str | None = None
+
+
+class ReadAhead:
+    """A read started before its turn (a format's ``read_ahead``): its parse runs in a background thread.
+
+    :meth:`result` finishes the read in the calling thread and returns its :class:`Recording` (or raises its
+    error): the warnings and errors of ``read``, in the same order. :meth:`wait` waits for the background parse
+    without finishing (a read given up because another failed: no parser is left running in a process that
+    may be about to exit).
+    """
+
+    __slots__ = ("_finish", "_thread")
+
+    def __init__(self, finish: Callable[[], Recording], thread: threading.Thread | None = None) -> None:
+        self._finish, self._thread = finish, thread
+
+    def result(self) -> Recording:
+        return self._finish()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +187,18 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     ``digest=False`` it is left out (:func:`read` hashes both legs' files after parsing both).
     """
     fmt = detect_format(path) if format == "auto" else _by_name(format)
+    return _read_as(fmt, path, options, digest)
+
+
+def _read_as(fmt: Format, path: str | os.PathLike[str], options: ReadOptions, digest: bool,
+             ahead: ReadAhead | None = None) -> Recording:
+    """:func:`read_file` once the format is known; ``ahead``: the read already started by the format's ``read_ahead``."""
     input_path(path, directory_ok=fmt.is_directory)
     module = fmt.load()
-    rec: Recording = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
+    if ahead is not None:
+        rec: Recording = ahead.result()
+    else:
+        rec = module.read_dir(Path(path), options) if fmt.is_directory else module.read(Path(path), options)
     rec = screen_recording(_settle_zone(rec, options, Path(path)))
     meta = {"format": fmt.name, **dict(rec.meta)}
     if digest:
@@ -171,6 +206,20 @@ def read_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
 
         meta["input_files"] = PendingDigests.start({_input_key(fmt, rec): path})
     return replace(rec, meta=meta)
+
+
+def _start_ahead(path: str | os.PathLike[str], options: ReadOptions, format: str) -> tuple[Format, ReadAhead] | None:
+    """The file's read started ahead, if its format can (``read_ahead``); None otherwise, and for a file refused
+    before its parse (missing, unknown format): its error is raised in its turn, by :func:`read_file`."""
+    try:
+        fmt = detect_format(path) if format == "auto" else _by_name(format)
+        input_path(path, directory_ok=fmt.is_directory)
+        module = fmt.load()
+    except Exception:  # noqa: BLE001 - raised again when the file's turn comes
+        return None
+    if fmt.is_directory or not hasattr(module, "read_ahead"):
+        return None
+    return fmt, module.read_ahead(Path(path), options)
 
 
 def _settle_zone(rec: Recording, options: ReadOptions, path: Path) -> Recording:
@@ -307,12 +356,26 @@ def read(
     if left is not None and right is not None and _same_file(left, right):
         raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
                          "bilateral", "give each ankle's own recording (or one file with --side)")
+    legs = [(s, p, ReadOptions(side=s, units=units, start_s=start_s, mapping=mapping, tz=tz))
+            for s, p in (("left", left), ("right", right)) if p is not None]
+    # two files: the second is parsed in the background while the first is read (formats that can read ahead)
+    ahead = _start_ahead(legs[1][1], legs[1][2], format) if len(legs) == 2 else None
     parts, paths = [], {}
-    for leg_side, leg_path in (("left", left), ("right", right)):
-        if leg_path is not None:
-            opts = ReadOptions(side=leg_side, units=units, start_s=start_s, mapping=mapping, tz=tz)
-            parts.append(read_file(leg_path, opts, format=format, digest=False))
+    try:
+        for i, (_, leg_path, opts) in enumerate(legs):
+            if i == 1 and ahead is not None:
+                parts.append(_read_as(ahead[0], leg_path, opts, False, ahead[1]))
+            else:
+                parts.append(read_file(leg_path, opts, format=format, digest=False))
             paths[next(iter(parts[-1].legs))] = leg_path
+    except BaseException:
+        if ahead is not None:
+            ahead[1].wait()
+        raise
+    if ahead is not None:  # two parses overlapped: their pool's high-water mark (~60 MB more) goes back to the OS
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
     combined = combine(parts)
     from lrm.io.provenance import PendingDigests
 

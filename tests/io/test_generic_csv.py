@@ -250,3 +250,34 @@ def test_any_valid_file_reads_back_exactly(tmp_path_factory, n, fs, unit, delimi
     np.testing.assert_allclose(leg.accel_g, acc_g, atol=2e-5, rtol=0)
     if n > 2:
         assert leg.fs_hz == pytest.approx(fs, rel=1e-3)
+
+
+def test_two_files_the_second_read_ahead_same_legs_warnings_and_errors_in_order(tmp_path):
+    """lrm.read(left=, right=) parses the right file in a background thread while it reads the left one
+    (generic_csv.read_ahead): the legs are those of reading each file alone, warnings come in file order, the
+    left file's error wins over the right's, and no parser thread outlives the read."""
+    import threading
+    import warnings
+
+    from lrm.io.registry import read_file
+
+    backward = "time,x,y,z\n" + _rows(50) + _rows(50, t0=1_699_999_999.0)
+    repeated = "time,x,y,z\n" + _rows(60) + _rows(40, t0=1_700_000_000.0 + 59 / 50.0)
+    left, right = _write(tmp_path, backward, "l.csv"), _write(tmp_path, repeated, "r.csv")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = _read(left=left, right=right)
+    assert [str(w.message).split(":")[0] for w in caught] == ["l.csv", "r.csv"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = {s: read_file(p, ReadOptions(side=s), digest=False).legs[s] for s, p in (("left", left), ("right", right))}
+    for side, leg in alone.items():
+        assert np.array_equal(rec.legs[side].t_s, leg.t_s) and np.array_equal(rec.legs[side].accel_g, leg.accel_g)
+        assert rec.legs[side].notes == leg.notes and rec.legs[side].fs_hz == leg.fs_hz
+    text_left = _write(tmp_path, "time,x,y,z\n" + _rows(50) + "1700000009,abc,0,1\n" + _rows(50, t0=1_700_000_010.0), "tl.csv")
+    nan_right = _write(tmp_path, "time,x,y,z\n" + _rows(50, fmt="{t:.3f},nan,0,{z}"), "nr.csv")
+    with pytest.raises(InputError, match=r"tl\.csv: line 52, column 'x': not a number"):
+        _read(left=text_left, right=nan_right)
+    with pytest.raises(InputError, match=r"nr\.csv: line 2: 50 row"):
+        _read(left=_write(tmp_path, "time,x,y,z\n" + _rows(), "p.csv"), right=nan_right)
+    assert not [t for t in threading.enumerate() if t.name == "lrm-read-ahead"]
