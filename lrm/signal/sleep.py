@@ -8,7 +8,13 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
 1. **Restless movement**: walking, posture changes (roll-overs, sitting up), movements longer than the
    longest single-leg CLM (``rules.max_clm_one_leg_s``: large-muscle-group movements last 3-45 s,
    docs/scoring.md §3.2) and movements of >= :data:`MIN_RESTLESS_S` that belong to no periodic run of the
-   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular).
+   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular). For this test,
+   onsets less than ``rules.imi_min_s`` after the previous one belong to its movement (the other leg's LM a
+   few seconds later, a second LM of the same beat): they neither break a run nor make one, so a PLM series
+   stays periodic through them. A movement of up to :data:`PERIODIC_LONG_FACTOR` times the longest
+   single-leg CLM whose onset keeps a periodic run's beat is two LMs of that beat the detector joined, not
+   restlessness. Without this, a night of hundreds of large PLMs read as hours of wake
+   (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
 2. **Epoch state**: *unknown* where less than half of the epoch has data (a gap hides what happened);
    *wake* where the person is out of bed or more than ``wake_activity_s`` of restless movement falls in it;
    *quiet* otherwise.
@@ -41,11 +47,16 @@ from lrm.rules.rulesets import WASM2016, RuleSet
 from lrm.rules.series import mark_periodic_runs
 from lrm.signal.detect import runs
 
-__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S"]
+__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S", "PERIODIC_LONG_FACTOR"]
 
 WAKE_TYPES = ("posture_change", "walking")
 MIN_RESTLESS_S = 0.5
 """Shorter movements are not restlessness (twitches, jerks; the WASM minimum LM duration, §1.2 step 2)."""
+
+PERIODIC_LONG_FACTOR = 2.0
+"""A movement in a periodic run's beat lasting up to this many times ``rules.max_clm_one_leg_s`` (WASM 2016:
+20 s) is two LMs of at most 10 s each that the detector joined (a PLM and its short-IMI neighbour, or the smear
+of a slow sensor), not a large-muscle-group movement of wake (3-45 s, irregular: docs/scoring.md §3.2, §5)."""
 
 _WAKE, _QUIET, _UNKNOWN = 0, 1, 2
 
@@ -103,9 +114,10 @@ def _restless(moves: pd.DataFrame, rules: RuleSet) -> npt.NDArray[np.bool_]:
     kind = moves["type"].astype(str).to_numpy()
     is_lm = kind == "lm"
     periodic = np.zeros(on.size, bool)
-    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules)
+    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules, same_s=rules.imi_min_s)
     irregular = is_lm & ((off - on) >= MIN_RESTLESS_S) & ~periodic
-    return np.isin(kind, WAKE_TYPES) | ((off - on) > rules.max_clm_one_leg_s) | irregular
+    joined = periodic & ((off - on) <= PERIODIC_LONG_FACTOR * rules.max_clm_one_leg_s)  # two LMs of one beat
+    return np.isin(kind, WAKE_TYPES) | (((off - on) > rules.max_clm_one_leg_s) & ~joined) | irregular
 
 
 def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1s: npt.NDArray[np.bool_],

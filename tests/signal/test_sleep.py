@@ -27,9 +27,10 @@ def _moves(rows):
 
 
 def _restless(start, count):
-    """Restless wake: pairs of 4 s adjustments 5 s apart, the pairs 80 s apart (irregular: the 5 s intervals
-    break any periodic run), each pair > 3 s of movement in an epoch."""
-    return [(start + 80.0 * (k // 2) + 5.0 * (k % 2), 4.0) for k in range(count)]
+    """Restless wake: pairs of 4 s adjustments 5 s apart, the pairs 30 s and 130 s apart in turn (irregular: no
+    three intervals in a row lie in 10-90 s, whether or not the second of a pair counts as a beat of its own),
+    each pair > 3 s of movement in an epoch."""
+    return [(start + 160.0 * (k // 4) + 30.0 * (k // 2 % 2) + 5.0 * (k % 2), 4.0) for k in range(count)]
 
 
 def _end(rows):
@@ -90,6 +91,41 @@ def test_periodic_leg_movements_are_not_restlessness():
     assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed(), rules=AASM).onsets_s) == 1  # ...AASM: 5-90 s
 
 
+def _severe_plmd(start_s, end_s, seed=7):
+    """Hours of large PLMs as severe PLMD shows them to the detector: one every 20-40 s, 1-8 s long; after every
+    third the other leg moves 2-8 s later (a short IMI), every seventh is joined with its neighbour into one
+    detection of 11-18 s. (onset_s, duration_s) rows."""
+    rng = np.random.default_rng(seed)
+    rows, t, k = [], float(start_s), 0
+    while t < end_s:
+        rows.append((t, float(rng.uniform(11.0, 18.0)) if k % 7 == 6 else float(rng.uniform(1.0, 8.0))))
+        if k % 3 == 2:
+            rows.append((t + float(rng.uniform(2.0, 8.0)), float(rng.uniform(0.8, 3.0))))
+        t, k = t + float(rng.uniform(20.0, 40.0)), k + 1
+    return rows
+
+
+def test_hours_of_large_plms_with_short_imis_and_joined_detections_are_sleep():
+    """The second leg's LM a few seconds after a PLM, and two LMs the detector joined into one 11-18 s movement,
+    keep the series' beat: neither reads as restless wake (docs/scoring.md §5). Before, such a night was split
+    into awakenings hours long, where ``label_wake_repositionings`` relabelled true PLMs (docs/validation.md)."""
+    plms = _severe_plmd(1800, NIGHT_S - 300)
+    est = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed())
+    assert est.onsets_s == (864.0,)                                         # one onset, no awakening after it
+    ep = int(est.epoch_s)
+    assert est.sleep_period[864 // ep + 1:].all()
+    from lrm.params import PostureParams
+    from lrm.signal.posture import label_wake_repositionings
+
+    moves = _moves(plms).assign(angle_deg=np.linspace(0.0, 2.5, len(plms)), half_peak_s=2.0)   # some leave 1-2.5 deg
+    out = label_wake_repositionings(moves, est.sleep_period, est.epoch_s, PostureParams(wake_return_angle_deg=1.0))
+    assert (out["type"] == "lm").all()
+    # the same movements an irregular restless stretch interrupts: that is still an awakening
+    awake = [(6000.0 + 160.0 * (k // 4) + 30.0 * (k // 2 % 2) + 5.0 * (k % 2), 4.0, "posture_change") for k in range(8)]
+    rows = _restless(700, 5) + [r for r in plms if not 5990 <= r[0] <= 6600] + awake
+    assert len(find_sleep_onsets(_moves(rows), _bed()).onsets_s) == 2
+
+
 def test_brief_movements_and_a_lone_roll_over_do_not_wake():
     rows = _restless(700, 5) + [(3000 + 60 * k, 0.4) for k in range(20)] + [(6000, 4.0, "posture_change")]
     assert len(find_sleep_onsets(_moves(rows), _bed()).onsets_s) == 1
@@ -130,7 +166,7 @@ def test_sleep_goes_on_through_a_gap():
 
 
 def test_a_restless_night_has_no_onset_and_says_so():
-    est = find_sleep_onsets(_moves(_restless(600, 340)), _bed())       # restless all night
+    est = find_sleep_onsets(_moves(_restless(600, 344)), _bed())       # restless all night
     assert est.onsets_s == () and est.transitions().empty and est.note.startswith("no sleep onset could be estimated")
     assert est.sleep_time_h == 0.0
 
