@@ -11,7 +11,8 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
    rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular). For this test,
    onsets less than ``rules.imi_min_s`` after the previous one belong to its movement (the other leg's LM a
    few seconds later, a second LM of the same beat): they neither break a run nor make one, so a PLM series
-   stays periodic through them. A movement of up to :data:`PERIODIC_LONG_FACTOR` times the longest
+   stays periodic through them; a posture change, walking or a movement too long to be two LMs between two
+   beats ends the run (wake behaviour, not a PLM's). A movement of up to :data:`PERIODIC_LONG_FACTOR` times the longest
    single-leg CLM whose onset keeps a periodic run's beat is two LMs of that beat the detector joined, not
    restlessness. Without this, a night of hundreds of large PLMs read as hours of wake
    (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
@@ -112,12 +113,13 @@ def _restless(moves: pd.DataFrame, rules: RuleSet) -> npt.NDArray[np.bool_]:
     """Per movement, whether it is restless (step 1 of the module docstring)."""
     on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
     kind = moves["type"].astype(str).to_numpy()
-    is_lm = kind == "lm"
+    is_lm, wake, dur = kind == "lm", np.isin(kind, WAKE_TYPES), off - on
+    longest = PERIODIC_LONG_FACTOR * rules.max_clm_one_leg_s
     periodic = np.zeros(on.size, bool)
-    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules, same_s=rules.imi_min_s)
-    irregular = is_lm & ((off - on) >= MIN_RESTLESS_S) & ~periodic
-    joined = periodic & ((off - on) <= PERIODIC_LONG_FACTOR * rules.max_clm_one_leg_s)  # two LMs of one beat
-    return np.isin(kind, WAKE_TYPES) | (((off - on) > rules.max_clm_one_leg_s) & ~joined) | irregular
+    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules, same_s=rules.imi_min_s, breaks_s=on[wake | (dur > longest)])
+    irregular = is_lm & (dur >= MIN_RESTLESS_S) & ~periodic
+    joined = periodic & (dur <= longest)  # two LMs of one beat
+    return wake | ((dur > rules.max_clm_one_leg_s) & ~joined) | irregular
 
 
 def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1s: npt.NDArray[np.bool_],
