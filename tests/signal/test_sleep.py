@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrm.params import SleepParams
+from lrm.params import PostureParams, SleepParams
 from lrm.rules.rulesets import AASM
+from lrm.signal.posture import label_wake_repositionings
 from lrm.signal.sleep import find_sleep_onsets
 
 NIGHT_S = 4 * 3600
@@ -27,10 +28,9 @@ def _moves(rows):
 
 
 def _restless(start, count):
-    """Restless wake: pairs of 4 s adjustments 5 s apart, the pairs 30 s and 130 s apart in turn (irregular: no
-    three intervals in a row lie in 10-90 s, whether or not the second of a pair counts as a beat of its own),
-    each pair > 3 s of movement in an epoch."""
-    return [(start + 160.0 * (k // 4) + 30.0 * (k // 2 % 2) + 5.0 * (k % 2), 4.0) for k in range(count)]
+    """Restless wake: pairs of 4 s adjustments 5 s apart, the pairs 80 s apart (irregular: the 5 s intervals
+    break any periodic run), each pair > 3 s of movement in an epoch."""
+    return [(start + 80.0 * (k // 2) + 5.0 * (k % 2), 4.0) for k in range(count)]
 
 
 def _end(rows):
@@ -106,24 +106,25 @@ def _severe_plmd(start_s, end_s, seed=7):
 
 
 def test_hours_of_large_plms_with_short_imis_and_joined_detections_are_sleep():
-    """The second leg's LM a few seconds after a PLM, and two LMs the detector joined into one 11-18 s movement,
-    keep the series' beat: neither reads as restless wake (docs/scoring.md §5). Before, such a night was split
-    into awakenings hours long, where ``label_wake_repositionings`` relabelled true PLMs (docs/validation.md)."""
+    """With ``keep_series_beat``, the second leg's LM a few seconds after a PLM and two LMs the detector joined into
+    one 11-18 s movement keep the series' beat: neither reads as restless wake (docs/scoring.md §5). Without it
+    (the default) such a night is split into awakenings, where ``label_wake_repositionings`` would relabel true
+    PLMs (docs/validation.md, "A sleep estimate that does not read PLMs as wake")."""
     plms = _severe_plmd(1800, NIGHT_S - 300)
-    est = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed())
+    beat = SleepParams(keep_series_beat=True)
+    ep = 30
+    default = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed())
+    assert default.sleep_period[1800 // ep: NIGHT_S // ep].mean() < 0.5            # the default: hours of "wake"
+    est = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed(), beat)
     assert est.onsets_s == (864.0,)                                         # one onset, no awakening after it
-    ep = int(est.epoch_s)
     assert est.sleep_period[864 // ep + 1:].all()
-    from lrm.params import PostureParams
-    from lrm.signal.posture import label_wake_repositionings
-
     moves = _moves(plms).assign(angle_deg=np.linspace(0.0, 2.5, len(plms)), half_peak_s=2.0)   # some leave 1-2.5 deg
     out = label_wake_repositionings(moves, est.sleep_period, est.epoch_s, PostureParams(wake_return_angle_deg=1.0))
     assert (out["type"] == "lm").all()
     # the same movements an irregular restless stretch interrupts: that is still an awakening
-    awake = [(6000.0 + 160.0 * (k // 4) + 30.0 * (k // 2 % 2) + 5.0 * (k % 2), 4.0, "posture_change") for k in range(8)]
+    awake = [(6000.0 + 80.0 * (k // 2) + 5.0 * (k % 2), 4.0, "posture_change") for k in range(8)]
     rows = _restless(700, 5) + [r for r in plms if not 5990 <= r[0] <= 6600] + awake
-    assert len(find_sleep_onsets(_moves(rows), _bed()).onsets_s) == 2
+    assert len(find_sleep_onsets(_moves(rows), _bed(), beat).onsets_s) == 2
 
 
 def test_brief_movements_and_a_lone_roll_over_do_not_wake():
@@ -166,7 +167,7 @@ def test_sleep_goes_on_through_a_gap():
 
 
 def test_a_restless_night_has_no_onset_and_says_so():
-    est = find_sleep_onsets(_moves(_restless(600, 344)), _bed())       # restless all night
+    est = find_sleep_onsets(_moves(_restless(600, 340)), _bed())       # restless all night
     assert est.onsets_s == () and est.transitions().empty and est.note.startswith("no sleep onset could be estimated")
     assert est.sleep_time_h == 0.0
 
