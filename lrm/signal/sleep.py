@@ -56,9 +56,10 @@ MIN_RESTLESS_S = 0.5
 """Shorter movements are not restlessness (twitches, jerks; the WASM minimum LM duration, §1.2 step 2)."""
 
 PERIODIC_LONG_FACTOR = 2.0
-"""With ``SleepParams.keep_series_beat``: a movement in a periodic run's beat lasting up to this many times ``rules.max_clm_one_leg_s`` (WASM 2016:
-20 s) is two LMs of at most 10 s each that the detector joined (a PLM and its short-IMI neighbour, or the smear
-of a slow sensor), not a large-muscle-group movement of wake (3-45 s, irregular: docs/scoring.md §3.2, §5)."""
+"""With ``SleepParams.keep_series_beat``: a movement in a periodic run's beat lasting up to this many times
+``rules.max_clm_one_leg_s`` (WASM 2016: 20 s) is two LMs of at most 10 s each that the detector joined (a PLM
+and its short-IMI neighbour, or the smear of a slow sensor), not a large-muscle-group movement of wake (3-45 s,
+irregular: docs/scoring.md §3.2, §5)."""
 
 _WAKE, _QUIET, _UNKNOWN = 0, 1, 2
 
