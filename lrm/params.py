@@ -218,7 +218,10 @@ class PostureParams:
         movement: a run of large PLMs makes epochs look like an awakening, and there the rule relabelled true
         PLMs. On the held-out wide nights it removed 46 true LMs (41 of them >= 0.15 g, 27 in PLM series, on 4 of
         12 nights; recall >= 0.15 g 0.955 -> 0.924), so it was turned off again the same day (docs/validation.md,
-        "Re-anchoring by default (2026-12-04)").
+        "Re-anchoring by default (2026-12-04)"). Re-measured on the sleep estimate that keeps PLM series' beat
+        (``SleepParams.keep_series_beat``): the loss is about halved, not gone (true LMs >= 0.15 g or in series
+        removed on 19 of 144 dev nights of 3 h; wide 3 h 1000-1047: 34 -> 19 such LMs; 60 on four severe PLMD nights
+        of 5 h), so it stays off (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
     change_window_s : the resting orientation is read this long (s) before the onset and after the offset
         (or just outside the neighbouring movements, when they are closer).
     walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
@@ -271,12 +274,25 @@ class SleepParams:
         epochs (Tudor-Locke: 5 consecutive sleep minutes, docs/scoring.md §5).
     min_wake_s : a wake run at least this long (s) between quiet epochs is an awakening, after which the next
         sleep start is a re-onset; shorter ones (one epoch: a roll-over with a brief arousal) are not.
+    keep_series_beat : opt-in (False, the default: off). The periodic-run test that tells PLMs from restless wake
+        keeps a series' beat: an onset less than ``rules.imi_min_s`` after the previous one (the other leg's LM a
+        few seconds later, a short-IMI LM) belongs to that movement instead of breaking the run, a posture change
+        or walking between two beats ends it, and a movement of 10-20 s in the beat is two LMs the detector joined
+        (``lrm.signal.sleep``; docs/scoring.md §5). PLMs are periodic, stereotyped and short (IMIs 10-90 s, 0.5-10
+        s), wake restlessness irregular. On four simulated severe PLMD nights (large PLMs every 20-40 s) the true
+        sleep outside the estimated sleep period fell from 55 % to 18 %, and on the dev nights the first sleep
+        onset's error fell (wide 3 h 1024-1047: 4.8 -> 2.2 min mean, 12.3 -> 4.8 worst decile). Off by default
+        because restless wake that happens to be spaced 10-90 s apart reads as a series too, so a few re-onsets
+        after awakenings are missed: hypnic-jerk recall fell on the confirming nights (wide 3 h 61 -> 59 of 67 true
+        jerks, classic 53 -> 52 of 56; 8 h unchanged; docs/validation.md, "A sleep estimate that does not read PLMs
+        as wake").
     """
 
     epoch_s: float = 30.0
     wake_activity_s: float = 3.0
     min_sleep_s: float = 300.0
     min_wake_s: float = 60.0
+    keep_series_beat: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,16 +116,27 @@ def number_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.n
     return np.cumsum(~link).astype(np.int64)
 
 
-def mark_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
+def mark_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016, *, same_s: float | None = None,
+                       breaks_s: np.ndarray | None = None) -> np.ndarray:
     """Flag the onsets that lie in a periodic run of at least ``rules.min_series_len`` movements
     (:func:`number_periodic_runs`), counting onsets closer than :func:`same_movement_s` to the previous one
     (the other leg's half of a bilateral movement) as one movement that shares its run.
 
     For movements that are not scored yet (sleep onsets, hypnic jerks): PLM-like series run on through NREM
     sleep (docs/scoring.md §2.5); restless wake adjustments and jerks are irregular. ``onset_s`` in any order.
+    ``same_s`` (s) replaces :func:`same_movement_s` as the spacing below which an onset joins the previous
+    movement (the sleep estimate passes ``rules.imi_min_s``: a movement a few seconds after a PLM is part of that
+    PLM's beat, docs/scoring.md §5); a chain of onsets each closer than it to the last is one movement.
+    ``breaks_s`` (s): onsets of other movements that end a run when they fall from one movement's first onset up to
+    the next's (the sleep estimate passes posture changes and walking: wake behaviour between two beats).
 
     >>> mark_periodic_runs(np.array([0.0, 20.0, 40.0, 40.2, 60.0, 300.0])).tolist()
     [True, True, True, True, True, False]
+    >>> onsets = np.array([0.0, 20.0, 24.0, 40.0, 60.0])   # a second movement 4 s after a PLM breaks the run...
+    >>> mark_periodic_runs(onsets).tolist(), mark_periodic_runs(onsets, same_s=10.0).tolist()  # ...unless it joins it
+    ([False, False, False, False, False], [True, True, True, True, True])
+    >>> mark_periodic_runs(np.array([0.0, 20.0, 40.0, 60.0, 80.0, 100.0]), breaks_s=np.array([30.0])).tolist()
+    [False, False, True, True, True, True]
     """
     onset_s = np.asarray(onset_s, float)
     out = np.zeros(onset_s.size, bool)
@@ -133,9 +144,13 @@ def mark_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.nda
         return out
     order = np.argsort(onset_s, kind="stable")
     t = onset_s[order]
-    head = np.concatenate(([True], np.diff(t) >= same_movement_s(rules)))  # first onset of each movement
+    same = same_movement_s(rules) if same_s is None else float(same_s)
+    head = np.concatenate(([True], np.diff(t) >= same))  # first onset of each movement
     group = np.cumsum(head) - 1
     run = number_periodic_runs(t[head], rules)
+    if breaks_s is not None and np.size(breaks_s):
+        before = np.searchsorted(np.sort(np.asarray(breaks_s, float)), t[head], side="left")   # breaks before each
+        run = run + np.cumsum(np.diff(before, prepend=before[0]) > 0)    # a break between two movements ends the run
     in_run = np.bincount(run)[run] >= rules.min_series_len
     out[order] = in_run[group]
     return out

@@ -8,7 +8,15 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
 1. **Restless movement**: walking, posture changes (roll-overs, sitting up), movements longer than the
    longest single-leg CLM (``rules.max_clm_one_leg_s``: large-muscle-group movements last 3-45 s,
    docs/scoring.md §3.2) and movements of >= :data:`MIN_RESTLESS_S` that belong to no periodic run of the
-   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular).
+   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular). With
+   ``SleepParams.keep_series_beat`` (opt-in) the test keeps a PLM series' beat: onsets less than
+   ``rules.imi_min_s`` after the previous one belong to its movement (the other leg's LM a few seconds later,
+   a second LM of the same beat), so they neither break a run nor make one; a posture change, walking or a
+   movement too long to be two LMs between two beats ends the run (wake behaviour, not a PLM's); and a
+   movement of up to :data:`PERIODIC_LONG_FACTOR` times the longest single-leg CLM that keeps a run's beat is
+   two LMs the detector joined, not restlessness. Without it a night of hundreds of large PLMs reads as
+   hours of wake; with it some restless wake reads as a series and a few re-onsets are missed
+   (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
 2. **Epoch state**: *unknown* where less than half of the epoch has data (a gap hides what happened);
    *wake* where the person is out of bed or more than ``wake_activity_s`` of restless movement falls in it;
    *quiet* otherwise.
@@ -41,11 +49,17 @@ from lrm.rules.rulesets import WASM2016, RuleSet
 from lrm.rules.series import mark_periodic_runs
 from lrm.signal.detect import runs
 
-__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S"]
+__all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S", "PERIODIC_LONG_FACTOR"]
 
 WAKE_TYPES = ("posture_change", "walking")
 MIN_RESTLESS_S = 0.5
 """Shorter movements are not restlessness (twitches, jerks; the WASM minimum LM duration, §1.2 step 2)."""
+
+PERIODIC_LONG_FACTOR = 2.0
+"""With ``SleepParams.keep_series_beat``: a movement in a periodic run's beat lasting up to this many times
+``rules.max_clm_one_leg_s`` (WASM 2016: 20 s) is two LMs of at most 10 s each that the detector joined (a PLM
+and its short-IMI neighbour, or the smear of a slow sensor), not a large-muscle-group movement of wake (3-45 s,
+irregular: docs/scoring.md §3.2, §5)."""
 
 _WAKE, _QUIET, _UNKNOWN = 0, 1, 2
 
@@ -97,15 +111,22 @@ class SleepEstimate:
         return pd.DataFrame({"onset_s": on[order], "kind": pd.array(np.asarray(kinds, object)[order], dtype="string")})
 
 
-def _restless(moves: pd.DataFrame, rules: RuleSet) -> npt.NDArray[np.bool_]:
-    """Per movement, whether it is restless (step 1 of the module docstring)."""
+def _restless(moves: pd.DataFrame, rules: RuleSet, keep_beat: bool = False) -> npt.NDArray[np.bool_]:
+    """Per movement, whether it is restless (step 1 of the module docstring; ``keep_beat``:
+    ``SleepParams.keep_series_beat``)."""
     on, off = moves["onset_s"].to_numpy(float), moves["offset_s"].to_numpy(float)
     kind = moves["type"].astype(str).to_numpy()
-    is_lm = kind == "lm"
+    is_lm, wake, dur = kind == "lm", np.isin(kind, WAKE_TYPES), off - on
+    longest = PERIODIC_LONG_FACTOR * rules.max_clm_one_leg_s
     periodic = np.zeros(on.size, bool)
-    periodic[is_lm] = mark_periodic_runs(on[is_lm], rules)
-    irregular = is_lm & ((off - on) >= MIN_RESTLESS_S) & ~periodic
-    return np.isin(kind, WAKE_TYPES) | ((off - on) > rules.max_clm_one_leg_s) | irregular
+    if keep_beat:
+        periodic[is_lm] = mark_periodic_runs(on[is_lm], rules, same_s=rules.imi_min_s,
+                                             breaks_s=on[wake | (dur > longest)])
+    else:
+        periodic[is_lm] = mark_periodic_runs(on[is_lm], rules)
+    irregular = is_lm & (dur >= MIN_RESTLESS_S) & ~periodic
+    joined = periodic & (dur <= longest) if keep_beat else np.zeros(on.size, bool)  # two LMs of one beat
+    return wake | ((dur > rules.max_clm_one_leg_s) & ~joined) | irregular
 
 
 def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1s: npt.NDArray[np.bool_],
@@ -116,7 +137,7 @@ def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1
     n_ep = int(np.ceil(in_bed_1s.size / ep))
     busy = np.zeros(n_ep * ep, bool)
     if len(moves):
-        wake = _restless(moves, rules)
+        wake = _restless(moves, rules, params.keep_series_beat)
         delta = np.zeros(n_ep * ep + 1)
         a = np.clip(moves["onset_s"].to_numpy(float)[wake].astype(np.int64), 0, n_ep * ep)
         b = np.clip(np.ceil(moves["offset_s"].to_numpy(float)[wake]).astype(np.int64), 0, n_ep * ep)

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrm.params import SleepParams
+from lrm.params import PostureParams, SleepParams
 from lrm.rules.rulesets import AASM
+from lrm.signal.posture import label_wake_repositionings
 from lrm.signal.sleep import find_sleep_onsets
 
 NIGHT_S = 4 * 3600
@@ -88,6 +89,42 @@ def test_periodic_leg_movements_are_not_restlessness():
     fidgets = [(3000 + 8.0 * k, 4.0) for k in range(30)]               # 8 s apart: not periodic under WASM...
     assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed()).onsets_s) == 2
     assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed(), rules=AASM).onsets_s) == 1  # ...AASM: 5-90 s
+
+
+def _severe_plmd(start_s, end_s, seed=7):
+    """Hours of large PLMs as severe PLMD shows them to the detector: one every 20-40 s, 1-8 s long; after every
+    third the other leg moves 2-8 s later (a short IMI), every seventh is joined with its neighbour into one
+    detection of 11-18 s. (onset_s, duration_s) rows."""
+    rng = np.random.default_rng(seed)
+    rows, t, k = [], float(start_s), 0
+    while t < end_s:
+        rows.append((t, float(rng.uniform(11.0, 18.0)) if k % 7 == 6 else float(rng.uniform(1.0, 8.0))))
+        if k % 3 == 2:
+            rows.append((t + float(rng.uniform(2.0, 8.0)), float(rng.uniform(0.8, 3.0))))
+        t, k = t + float(rng.uniform(20.0, 40.0)), k + 1
+    return rows
+
+
+def test_hours_of_large_plms_with_short_imis_and_joined_detections_are_sleep():
+    """With ``keep_series_beat``, the second leg's LM a few seconds after a PLM and two LMs the detector joined into
+    one 11-18 s movement keep the series' beat: neither reads as restless wake (docs/scoring.md §5). Without it
+    (the default) such a night is split into awakenings, where ``label_wake_repositionings`` would relabel true
+    PLMs (docs/validation.md, "A sleep estimate that does not read PLMs as wake")."""
+    plms = _severe_plmd(1800, NIGHT_S - 300)
+    beat = SleepParams(keep_series_beat=True)
+    ep = 30
+    default = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed())
+    assert default.sleep_period[1800 // ep: NIGHT_S // ep].mean() < 0.5            # the default: hours of "wake"
+    est = find_sleep_onsets(_moves(_restless(700, 5) + plms), _bed(), beat)
+    assert est.onsets_s == (864.0,)                                         # one onset, no awakening after it
+    assert est.sleep_period[864 // ep + 1:].all()
+    moves = _moves(plms).assign(angle_deg=np.linspace(0.0, 2.5, len(plms)), half_peak_s=2.0)   # some leave 1-2.5 deg
+    out = label_wake_repositionings(moves, est.sleep_period, est.epoch_s, PostureParams(wake_return_angle_deg=1.0))
+    assert (out["type"] == "lm").all()
+    # the same movements an irregular restless stretch interrupts: that is still an awakening
+    awake = [(6000.0 + 80.0 * (k // 2) + 5.0 * (k % 2), 4.0, "posture_change") for k in range(8)]
+    rows = _restless(700, 5) + [r for r in plms if not 5990 <= r[0] <= 6600] + awake
+    assert len(find_sleep_onsets(_moves(rows), _bed(), beat).onsets_s) == 2
 
 
 def test_brief_movements_and_a_lone_roll_over_do_not_wake():
