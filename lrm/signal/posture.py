@@ -6,7 +6,8 @@ in sensor coordinates is learnt from the night itself: while walking the shank i
 the mean gravity direction over walking bouts is the tibia axis. Roll-overs turn the leg by ~20-120 deg
 within 0.5-3 s and the new orientation lasts, restless adjustments by a few degrees; both are labelled
 ``posture_change``, not LMs (an LM returns the leg to where it was). Walking is found per second from
-sustained hard movement with the shank upright, and every movement in or next to a walking bout is walking.
+sustained hard movement with the shank upright (or a few strides' swing close to such a bout), and every
+movement in or next to a walking bout is walking.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
 __all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "orientation_change_deg",
-           "WALK_ACTIVITY_G"]
+           "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
+           "WALK_NEAR_S"]
 
 WALK_ACTIVITY_G = 0.08
 """Mean envelope (g) over a second above which the leg is moving hard (gait swings the shank 15-30 deg)."""
@@ -30,6 +32,32 @@ WALK_HOLE_S = 3
 """Pauses up to this many seconds inside a run of hard movement do not end a walking bout: a turn, a stop
 at a door or a freezing episode (docs/scoring.md §5; gait's steps come every 0.4-0.8 s, so a pause of 3 s is
 not walking's own rhythm, but it is still the same bout)."""
+
+WALK_SHORT_S = 3
+"""A run of hard movement this many seconds long or longer, but shorter than ``walk_min_s``, is a short walk (a
+few strides, e.g. to the bathroom) when it also passes :data:`WALK_SWING_G`/:data:`WALK_SHORT_SWING_S` with the
+shank upright throughout, within :data:`WALK_NEAR_S` of a walking bout: at 0.6-1.05 strides/s (the simulator's range; cadence 72-126 steps/min) 3 s hold
+1.8-3.2 strides, and at 10-13 Hz a stride is still 10 or more samples, so its swing is seen."""
+
+WALK_SWING_G = 0.2
+"""Oscillating movement (g, :func:`lrm.signal.leg.oscillation_1s`) of a second of a short walk's swing: a 15-30 deg
+swing of the shank turns gravity across the sensor by sin(15-30 deg) = 0.26-0.5 g at the stride rate, with
+0.3-3 g heel strikes on top, and within a second that averages out (the oscillation discounts the second's net
+offset, so an LM's tonic hold does not count). Measured on the Daphnet shank walks re-recorded at 10-20 Hz:
+0.38-0.42 g in a 3 s walk's full-swing seconds, 0.5-0.9 g in longer walks; twice :data:`WALK_ACTIVITY_G`."""
+
+WALK_SHORT_SWING_S = 2
+"""Seconds of a short walk at or above :data:`WALK_SWING_G`: two strides' swings in a row (a periodic movement at
+~1 Hz), not one excursion (an LM lasts 0.5-10 s and PLMs repeat every 5-90 s, so two seconds of swing-size
+oscillation in a run of at least :data:`WALK_SHORT_S` s are the rhythm of strides, not a series)."""
+
+WALK_NEAR_S = 15
+"""A short walk lies within this many seconds (of its start or end) of a walking bout of the same leg: a few
+strides are part of being up (stand up, walk, stop at a door, turn, walk on; a stop or a Parkinsonian freezing
+episode of up to ~15 s between them; Daphnet's 3 s walk was 9-10 s from the bouts on either side). Without this,
+the swing test alone relabelled a 3 s true LM of a PLM series as walking in a simulated night whose lying shank
+sat at 63 deg (above the 60 deg lying limit) 23 s before a false walking bout; with 15 s, no true LM is lost on
+72 dev nights (docs/validation.md, "Short walks at 10-20 Hz")."""
 
 WALK_MARGIN_S = 3.0
 """Movements within this many seconds of a walking bout belong to it (the first and last steps, the
@@ -65,7 +93,10 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
 
     Walking: runs of at least ``walk_min_s`` seconds of mean envelope above :data:`WALK_ACTIVITY_G`
     (pauses of up to :data:`WALK_HOLE_S` s closed). The tibia axis is the mean gravity direction over those runs; without any
-    (e.g. sensors put on in bed) the axis is unknown and every valid second counts as lying.
+    (e.g. sensors put on in bed) the axis is unknown and every valid second counts as lying. Once the axis is known,
+    shorter runs (:data:`WALK_SHORT_S` s or more: a few strides) are walking too when the shank is upright
+    throughout, swings like a stride for :data:`WALK_SHORT_SWING_S` s (:data:`WALK_SWING_G`) and lies within
+    :data:`WALK_NEAR_S` s of a bout; they do not teach the axis (docs/scoring.md §5).
     """
     moving = (activity_1s > WALK_ACTIVITY_G) & ok_1s
     holes = runs(~moving)
@@ -73,10 +104,8 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     for a, b in short:  # few
         moving[a:b] = True
     bouts = runs(moving)
-    bouts = bouts[bouts[:, 1] - bouts[:, 0] >= params.walk_min_s]
-    walking = np.zeros(moving.size, bool)
-    for a, b in bouts:
-        walking[a:b] = True
+    length = bouts[:, 1] - bouts[:, 0]
+    walking = _cover(bouts[length >= params.walk_min_s], moving.size)
     unit = _unit(gravity_1s)
     axis = None
     if walking.sum() >= 10:
@@ -86,8 +115,34 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
         return Posture(np.ones(unit.shape[0], bool), elevation, walking, None)
     elevation = np.degrees(np.arcsin(np.clip(np.abs(np.einsum("ij,j->i", unit, axis.astype(unit.dtype))), 0, 1))).astype(np.float32)
     lying = elevation < params.lying_max_elevation_deg
+    short = bouts[(length >= WALK_SHORT_S) & (length < params.walk_min_s)]
+    walking |= _cover(_short_walks(short, activity_1s, lying, ok_1s, walking), moving.size)
     walking &= ~lying
     return Posture(lying, elevation, walking, axis)
+
+
+def _cover(intervals: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
+    """Bool (n,) that is True inside the half-open intervals (k, 2)."""
+    delta = np.zeros(n + 1, np.int32)
+    np.add.at(delta, intervals[:, 0], 1)
+    np.add.at(delta, intervals[:, 1], -1)
+    return np.cumsum(delta[:-1]) > 0
+
+
+def _short_walks(short: npt.NDArray[np.int64], activity_1s: npt.NDArray[np.float32], lying: npt.NDArray[np.bool_],
+                 ok_1s: npt.NDArray[np.bool_], walking: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """The short runs of hard movement (k, 2) in s that are walks: the shank upright in every second (never in bed:
+    an LM of a lying leg is never walking) and at least :data:`WALK_SHORT_SWING_S` seconds of stride-size swing
+    (:data:`WALK_SWING_G`), within :data:`WALK_NEAR_S` of a walking bout (``walking``, the long bouts). Needs the
+    tibia axis learnt from the long bouts (so that "upright" is known)."""
+    swing = np.concatenate(([0], np.cumsum((activity_1s >= WALK_SWING_G) & ok_1s)))
+    down = np.concatenate(([0], np.cumsum(lying)))
+    walked = np.concatenate(([0], np.cumsum(walking)))
+    a, b = short[:, 0], short[:, 1]
+    n = walking.size
+    near = walked[np.clip(b + WALK_NEAR_S, 0, n)] - walked[np.clip(a - WALK_NEAR_S, 0, n)] > 0
+    keep = (swing[b] - swing[a] >= WALK_SHORT_SWING_S) & (down[b] == down[a]) & near
+    return short[keep]
 
 
 def orientation_change_deg(gravity_1s: npt.NDArray[np.float32], onset_s: npt.NDArray, offset_s: npt.NDArray,

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from lrm.params import PostureParams
-from lrm.signal.posture import WALK_ACTIVITY_G, classify_movements, estimate_posture, orientation_change_deg
+from lrm.signal.posture import (WALK_ACTIVITY_G, WALK_NEAR_S, WALK_SWING_G, classify_movements, estimate_posture,
+                                orientation_change_deg)
 
 TIBIA = np.array([0.0, 0.0, 1.0])     # the shank's long axis in body coordinates: gravity along it when upright
 
@@ -62,6 +63,24 @@ def test_a_pause_of_a_few_seconds_does_not_end_a_walking_bout_but_a_minute_does(
     p = estimate_posture(gravity, activity, np.ones(len(activity), bool))
     assert p.walking[195:210].all() and not p.walking[410:450].any()
     assert WALK_ACTIVITY_G < 0.12                # the simulated gait lies above the threshold
+
+
+def test_a_few_strides_near_walking_are_walking_but_one_swing_or_a_lying_lm_is_not():
+    """Issue 11 item 4: a 4 s walk (2-4 strides) shortly after a walking bout, seen at 10-20 Hz as in the Daphnet
+    re-recordings (0.16, 0.39, 0.42, 0.38 g), is walking; one swing-size excursion of the upright shank, the same
+    4 s far from any walking, or a 4 s movement of 0.4 g of the lying leg are not."""
+    gravity, activity, _, walk, lie = _evening(7)
+    activity = activity.copy()
+    steps = np.float32([0.16, 0.39, 0.42, 0.38])
+    activity[walk.stop + 10: walk.stop + 14] = steps                    # 10 s after the walk, standing
+    activity[walk.stop + 40: walk.stop + 44] = [0.1, 0.4, 0.1, 0.1]     # one excursion, standing
+    activity[walk.stop + 80: walk.stop + 84] = steps                    # standing, 80 s from any walking
+    activity[lie.start + 300: lie.start + 304] = 0.4                    # an LM of the lying leg
+    p = estimate_posture(gravity, activity, np.ones(len(activity), bool))
+    assert p.walking[walk.stop + 10: walk.stop + 14].all()
+    assert not p.walking[walk.stop + 30: walk.stop + 120].any()
+    assert not p.walking[lie.start + 290: lie.start + 320].any()
+    assert WALK_SWING_G < 0.38 and 10 < WALK_NEAR_S < 80
 
 
 def _rotate_about(v: np.ndarray, axis: np.ndarray, deg: float) -> np.ndarray:
