@@ -26,8 +26,8 @@ import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 from scipy.ndimage import median_filter
 
-__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "CentredMedian", "centred_median_1s",
-           "edge_preserving_1s", "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
+__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_and_median_1s", "CentredMedian",
+           "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
 
 STEP_G = 0.05
 """Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
@@ -105,21 +105,44 @@ def estimate_gravity_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.
     """Gravity per second (s, 3) in g from the per-second means (s, 3) in g and their validity (s,).
 
     Invalid seconds are bridged from their valid neighbours for the median only (``mean_1s`` is not
-    changed); ``window_s`` and ``step_g`` as in :func:`split_gravity`. The same as
-    ``edge_preserving_1s(centred_median_1s(mean_1s, ok_1s, window_s=window_s), step_g=step_g)``.
+    changed); ``window_s`` and ``step_g`` as in :func:`split_gravity`.
     """
-    return edge_preserving_1s(centred_median_1s(mean_1s, ok_1s, window_s=window_s), step_g=step_g)
+    return gravity_and_median_1s(mean_1s, ok_1s, window_s=window_s, step_g=step_g)[0]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CentredMedian:
-    """A gravity estimate's first stage: ``bridged``, the per-second means (s, 3) in g with the invalid seconds
-    bridged from their valid neighbours, and ``centred``, its centred running median (s, 3) in g over ``width``
-    (odd) seconds, edges repeated. Read-only by convention: :func:`edge_preserving_1s` copies before it writes."""
+    """What a gravity estimate's running median was taken over and its result, for another estimate of the same
+    night (:func:`gravity_and_median_1s`'s ``like``): ``mean_1s``, the per-second means (s, 3) in g (the caller's
+    array, not a copy, and not to be changed); ``ok_1s``, the seconds (s,) taken as they are (the others bridged
+    from them); ``centred``, the centred running median (s, 3) in g over ``width`` (odd) seconds, edges repeated.
+    The bridged means themselves are not kept (their memory): they are recomputed where needed."""
 
-    bridged: npt.NDArray[np.float32]
+    mean_1s: npt.NDArray[np.float32]
+    ok_1s: npt.NDArray[np.bool_]
     centred: npt.NDArray[np.float32]
     width: int
+
+
+def gravity_and_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_], *, window_s: float = 41.0,
+                          step_g: float = STEP_G, like: CentredMedian | None = None
+                          ) -> tuple[npt.NDArray[np.float32], CentredMedian]:
+    """:func:`estimate_gravity_1s` (gravity per second (s, 3) in g) and its running median (:class:`CentredMedian`).
+
+    ``like``: the same night's median with other seconds valid (the gravity estimate, when the resting vector is
+    estimated over the seconds between movements, :func:`lrm.signal.leg.leg_signals`). Only the seconds whose
+    window holds a bridged value that differs from ``like``'s are then computed anew (a third of an 8 h PLMD
+    night's seconds); the others are ``like``'s. A median selects one value of its window, so the result is the
+    same, bit for bit, as without ``like`` (:func:`_median_near`; tested).
+    """
+    w = max(1, int(round(window_s)) | 1)
+    if mean_1s.shape[0] == 0:
+        return mean_1s.copy(), CentredMedian(mean_1s, ok_1s.copy(), mean_1s.copy(), w)
+    g1 = _bridged(mean_1s, ok_1s)
+    changed = _changed_seconds(g1, mean_1s, like) if like is not None and like.width == w else None
+    centred = _running_median(g1, w) if changed is None else _median_near(g1, w, like.centred, changed)
+    gravity = _edge_preserving_median(g1, centred.copy(), w, step_g)
+    return gravity, CentredMedian(mean_1s, ok_1s.copy(), centred, w)
 
 
 def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
@@ -131,54 +154,49 @@ def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> 
     return np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
 
 
-def centred_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_], *, window_s: float = 41.0,
-                      like: CentredMedian | None = None) -> CentredMedian:
-    """The centred running median (``window_s``, rounded up to odd seconds) of the per-second means (s, 3) in g,
-    invalid seconds (``ok_1s`` False) bridged from their valid neighbours.
+def _changed_seconds(g1: npt.NDArray[np.float32], mean_1s: npt.NDArray[np.float32], like: CentredMedian
+                     ) -> npt.NDArray[np.bool_] | None:
+    """Seconds (s,) where the bridged means ``g1`` differ from ``like``'s, or None when ``like`` cannot be used:
+    other means, or values whose median is not one bit pattern whatever the window's order (non-finite, -0.0).
 
-    ``like``: the same night's median with other seconds marked valid (the gravity estimate, when the resting
-    vector is estimated over the seconds between movements, :func:`lrm.signal.leg.leg_signals`). Only the
-    seconds whose window holds a bridged value that differs from ``like``'s are computed anew (a third of an
-    8 h PLMD night's seconds); the others are ``like``'s. A median selects one value of its window, so this is
-    the same array, bit for bit, as without ``like`` (:func:`_median_near`; tested).
-    """
-    w = max(1, int(round(window_s)) | 1)
-    if mean_1s.shape[0] == 0:
-        return CentredMedian(mean_1s, mean_1s.copy(), w)
-    g1 = _bridged(mean_1s, ok_1s)
-    if like is not None and like.width == w and like.bridged.shape == g1.shape and _selects_alike(g1, like.bridged):
-        return CentredMedian(g1, _median_near(g1, w, like), w)
-    return CentredMedian(g1, _running_median(g1, w), w)
-
-
-def edge_preserving_1s(median: CentredMedian, *, step_g: float = STEP_G) -> npt.NDArray[np.float32]:
-    """Gravity per second (s, 3) in g from a :class:`CentredMedian`: the centred median, switching to the
-    one-sided median near lasting steps (``step_g``, g; :func:`_edge_preserving_median`). A new array."""
-    if median.centred.shape[0] == 0:
-        return median.centred.copy()
-    return _edge_preserving_median(median.bridged, median.centred.copy(), median.width, step_g)
+    Both bridged arrays equal ``mean_1s`` except where ``g1`` differs from it or ``like`` bridged a second, so
+    ``like``'s bridged values are recomputed there only (``np.interp`` takes each point on its own)."""
+    if like.mean_1s is not mean_1s or like.ok_1s.shape[0] != g1.shape[0]:
+        return None
+    old_ok = like.ok_1s if like.ok_1s.any() else np.ones_like(like.ok_1s)   # none valid: taken as they are
+    differs = (g1[:, 0] != mean_1s[:, 0]) | (g1[:, 1] != mean_1s[:, 1]) | (g1[:, 2] != mean_1s[:, 2])
+    at = np.flatnonzero(differs | ~old_ok)
+    old = mean_1s[at]
+    bridged = ~old_ok[at]
+    if bridged.any():
+        good = np.flatnonzero(old_ok)
+        x = at[bridged]
+        old[bridged] = np.column_stack([np.interp(x, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    if not all(_selects_alike(v) for v in (mean_1s, g1, old)):
+        return None
+    new = g1[at]
+    changed = np.zeros(g1.shape[0], bool)
+    changed[at] = (new[:, 0] != old[:, 0]) | (new[:, 1] != old[:, 1]) | (new[:, 2] != old[:, 2])
+    return changed
 
 
-def _selects_alike(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> bool:
-    """Whether a window's median is one bit pattern whatever the window's order: every value finite and no -0.0
-    (equal finite floats other than +-0 have one bit pattern; NaN compares with nothing)."""
-    for x in (a, b):
-        if not np.isfinite(x.sum(dtype=np.float64)) or (np.signbit(x) & (x == 0)).any():
-            return False
-    return True
+def _selects_alike(x: npt.NDArray[np.float32]) -> bool:
+    """Whether a window of these values has one median bit pattern whatever the window's order: every value
+    finite and none -0.0 (equal finite floats other than +-0 have one bit pattern; NaN compares with nothing)."""
+    return bool(np.isfinite(x.sum(dtype=np.float64))) and not (np.signbit(x) & (x == 0)).any()
 
 
-def _median_near(g1: npt.NDArray[np.float32], w: int, like: CentredMedian) -> npt.NDArray[np.float32]:
-    """``_running_median(g1, w)`` from ``like.centred``: the seconds within ``w // 2`` of one where ``g1``
-    differs from ``like.bridged`` are computed anew, on the concatenation of their windows' rows (each run of
-    such seconds with ``w // 2`` rows either side, edge rows repeated as in mode "nearest"), so that every
-    recomputed second's window is the same rows as in the whole night's median."""
+def _median_near(g1: npt.NDArray[np.float32], w: int, centred: npt.NDArray[np.float32],
+                 changed: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    """``_running_median(g1, w)`` from ``centred``, the running median of an array that differs from ``g1`` in
+    the ``changed`` seconds only: the seconds within ``w // 2`` of a changed one are computed anew, on the
+    concatenation of their windows' rows (each run of such seconds with ``w // 2`` rows either side, edge rows
+    repeated as in mode "nearest"), so that every recomputed second's window is the same rows as in the whole
+    night's median."""
     h = w // 2
     s = g1.shape[0]
-    old = like.bridged
-    changed = (g1[:, 0] != old[:, 0]) | (g1[:, 1] != old[:, 1]) | (g1[:, 2] != old[:, 2])  # not .any(axis=1): 7x
     if not changed.any():
-        return like.centred.copy()
+        return centred.copy()
     count = np.concatenate(([0], np.cumsum(changed, dtype=np.int32)))   # count[j]: changed seconds before j
     idx = np.arange(s)
     near = count[np.minimum(idx + h + 1, s)] > count[np.maximum(idx - h, 0)]   # a changed second in the window
@@ -190,7 +208,7 @@ def _median_near(g1: npt.NDArray[np.float32], w: int, like: CentredMedian) -> np
     starts = np.cumsum(lens) - lens
     rows = np.repeat(a - h - starts, lens) + np.arange(int(lens.sum()))
     part = _running_median(g1[np.clip(rows, 0, s - 1)], w)
-    out = like.centred.copy()
+    out = centred.copy()
     at = np.flatnonzero(near)                                 # second j of run r is row starts[r] + h + j - a[r]
     out[at] = part[at + np.repeat(starts + h - a, b - a)]
     return out
@@ -365,7 +383,8 @@ def _edge_preserving_median(g1: npt.NDArray[np.float32], centred: npt.NDArray[np
 def _shifted(x: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.float32]:
     """``x[clip(j + k, 0, s - 1)]`` for every row j of ``x`` (s, 3): two slices instead of a gather (a new array).
 
-    >>> _shifted(np.float32([[0], [1], [2]]), 2)[:, 0].tolist(), _shifted(np.float32([[0], [1], [2]]), -1)[:, 0].tolist()
+    >>> x = np.float32([[0], [1], [2]])
+    >>> _shifted(x, 2)[:, 0].tolist(), _shifted(x, -1)[:, 0].tolist()
     ([2.0, 2.0, 2.0], [0.0, 0.0, 1.0])
     """
     s = x.shape[0]
