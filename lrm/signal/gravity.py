@@ -14,7 +14,9 @@ holds several LMs; see ``PrepareParams.gravity_window_s`` for the choice from th
   mean: the orientation switches at the change itself, within a second.
 
 Working on 1 s means keeps this cheap (a night is ~30,000 seconds). Each second's estimate uses samples up
-to ``window_s`` before and after it (:func:`gravity_reach_s`), which a streaming detector must buffer.
+to ``window_s`` before and after it (:func:`gravity_reach_s`), which a streaming detector must buffer. A second
+estimate of the same night over other valid seconds (the resting vector, :func:`lrm.signal.leg.leg_signals`)
+recomputes the median only where its window changed (:func:`gravity_and_median_1s`).
 """
 
 from __future__ import annotations
