@@ -14,17 +14,22 @@ holds several LMs; see ``PrepareParams.gravity_window_s`` for the choice from th
   mean: the orientation switches at the change itself, within a second.
 
 Working on 1 s means keeps this cheap (a night is ~30,000 seconds). Each second's estimate uses samples up
-to ``window_s`` before and after it (:func:`gravity_reach_s`), which a streaming detector must buffer.
+to ``window_s`` before and after it (:func:`gravity_reach_s`), which a streaming detector must buffer. A second
+estimate of the same night over other valid seconds (the resting vector, :func:`lrm.signal.leg.leg_signals`)
+recomputes the median only where its window changed (:func:`gravity_and_median_1s`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 from scipy.ndimage import median_filter
 
-__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
+__all__ = ["split_gravity", "per_second_mean", "estimate_gravity_1s", "gravity_and_median_1s", "CentredMedian",
+           "gravity_on_grid", "remove_gravity", "dynamic_magnitude", "gravity_reach_s"]
 
 STEP_G = 0.05
 """Difference (g) between the orientation before and after a second that marks a lasting change (~3 deg)."""
@@ -104,14 +109,111 @@ def estimate_gravity_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.
     Invalid seconds are bridged from their valid neighbours for the median only (``mean_1s`` is not
     changed); ``window_s`` and ``step_g`` as in :func:`split_gravity`.
     """
+    return gravity_and_median_1s(mean_1s, ok_1s, window_s=window_s, step_g=step_g)[0]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CentredMedian:
+    """What a gravity estimate's running median was taken over and its result, for another estimate of the same
+    night (:func:`gravity_and_median_1s`'s ``like``): ``mean_1s``, the per-second means (s, 3) in g (the caller's
+    array, not a copy, and not to be changed); ``ok_1s``, the seconds (s,) taken as they are (the others bridged
+    from them); ``centred``, the centred running median (s, 3) in g over ``width`` (odd) seconds, edges repeated.
+    The bridged means themselves are not kept (their memory): they are recomputed where needed."""
+
+    mean_1s: npt.NDArray[np.float32]
+    ok_1s: npt.NDArray[np.bool_]
+    centred: npt.NDArray[np.float32]
+    width: int
+
+
+def gravity_and_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_], *, window_s: float = 41.0,
+                          step_g: float = STEP_G, like: CentredMedian | None = None
+                          ) -> tuple[npt.NDArray[np.float32], CentredMedian]:
+    """:func:`estimate_gravity_1s` (gravity per second (s, 3) in g) and its running median (:class:`CentredMedian`).
+
+    ``like``: the same night's median with other seconds valid (the gravity estimate, when the resting vector is
+    estimated over the seconds between movements, :func:`lrm.signal.leg.leg_signals`). Only the seconds whose
+    window holds a bridged value that differs from ``like``'s are then computed anew (a third of an 8 h PLMD
+    night's seconds); the others are ``like``'s. A median selects one value of its window, so the result is the
+    same, bit for bit, as without ``like`` (:func:`_median_near`; tested).
+    """
+    w = max(1, int(round(window_s)) | 1)
     if mean_1s.shape[0] == 0:
-        return mean_1s.copy()
-    g1 = mean_1s
-    if not ok_1s.all() and ok_1s.any():
-        good = np.flatnonzero(ok_1s)
-        idx = np.arange(g1.shape[0])
-        g1 = np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
-    return _edge_preserving_median(g1, max(1, int(round(window_s)) | 1), step_g)
+        return mean_1s.copy(), CentredMedian(mean_1s, ok_1s.copy(), mean_1s.copy(), w)
+    g1 = _bridged(mean_1s, ok_1s)
+    changed = _changed_seconds(g1, mean_1s, like) if like is not None and like.width == w else None
+    centred = _running_median(g1, w) if changed is None else _median_near(g1, w, like.centred, changed)
+    gravity = _edge_preserving_median(g1, centred.copy(), w, step_g)
+    return gravity, CentredMedian(mean_1s, ok_1s.copy(), centred, w)
+
+
+def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    """``mean_1s`` (s, 3) in g with the seconds not ``ok_1s`` linearly interpolated from the valid ones."""
+    if ok_1s.all() or not ok_1s.any():
+        return mean_1s
+    good = np.flatnonzero(ok_1s)
+    idx = np.arange(mean_1s.shape[0])
+    return np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+
+
+def _changed_seconds(g1: npt.NDArray[np.float32], mean_1s: npt.NDArray[np.float32], like: CentredMedian
+                     ) -> npt.NDArray[np.bool_] | None:
+    """Seconds (s,) where the bridged means ``g1`` differ from ``like``'s, or None when ``like`` cannot be used:
+    other means, or values whose median is not one bit pattern whatever the window's order (non-finite, -0.0).
+
+    Both bridged arrays equal ``mean_1s`` except where ``g1`` differs from it or ``like`` bridged a second, so
+    ``like``'s bridged values are recomputed there only (``np.interp`` takes each point on its own)."""
+    if like.mean_1s is not mean_1s or like.ok_1s.shape[0] != g1.shape[0]:
+        return None
+    old_ok = like.ok_1s if like.ok_1s.any() else np.ones_like(like.ok_1s)   # none valid: taken as they are
+    differs = (g1[:, 0] != mean_1s[:, 0]) | (g1[:, 1] != mean_1s[:, 1]) | (g1[:, 2] != mean_1s[:, 2])
+    at = np.flatnonzero(differs | ~old_ok)
+    old = mean_1s[at]
+    bridged = ~old_ok[at]
+    if bridged.any():
+        good = np.flatnonzero(old_ok)
+        x = at[bridged]
+        old[bridged] = np.column_stack([np.interp(x, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    if not all(_selects_alike(v) for v in (mean_1s, g1, old)):
+        return None
+    new = g1[at]
+    changed = np.zeros(g1.shape[0], bool)
+    changed[at] = (new[:, 0] != old[:, 0]) | (new[:, 1] != old[:, 1]) | (new[:, 2] != old[:, 2])
+    return changed
+
+
+def _selects_alike(x: npt.NDArray[np.float32]) -> bool:
+    """Whether a window of these values has one median bit pattern whatever the window's order: every value
+    finite and none -0.0 (equal finite floats other than +-0 have one bit pattern; NaN compares with nothing)."""
+    return bool(np.isfinite(x.sum(dtype=np.float64))) and not (np.signbit(x) & (x == 0)).any()
+
+
+def _median_near(g1: npt.NDArray[np.float32], w: int, centred: npt.NDArray[np.float32],
+                 changed: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    """``_running_median(g1, w)`` from ``centred``, the running median of an array that differs from ``g1`` in
+    the ``changed`` seconds only: the seconds within ``w // 2`` of a changed one are computed anew, on the
+    concatenation of their windows' rows (each run of such seconds with ``w // 2`` rows either side, edge rows
+    repeated as in mode "nearest"), so that every recomputed second's window is the same rows as in the whole
+    night's median."""
+    h = w // 2
+    s = g1.shape[0]
+    if not changed.any():
+        return centred.copy()
+    count = np.concatenate(([0], np.cumsum(changed, dtype=np.int32)))   # count[j]: changed seconds before j
+    idx = np.arange(s)
+    near = count[np.minimum(idx + h + 1, s)] > count[np.maximum(idx - h, 0)]   # a changed second in the window
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], near, [False])).astype(np.int8)))
+    a, b = edges[::2], edges[1::2]                            # runs [a, b) of such seconds
+    lens = (b - a) + 2 * h
+    if lens.sum() >= s:                                       # most of the night: one whole median is cheaper
+        return _running_median(g1, w)
+    starts = np.cumsum(lens) - lens
+    rows = np.repeat(a - h - starts, lens) + np.arange(int(lens.sum()))
+    part = _running_median(g1[np.clip(rows, 0, s - 1)], w)
+    out = centred.copy()
+    at = np.flatnonzero(near)                                 # second j of run r is row starts[r] + h + j - a[r]
+    out[at] = part[at + np.repeat(starts + h - a, b - a)]
+    return out
 
 
 def gravity_on_grid(gravity_1s: npt.NDArray[np.float32], n: int, *, fs_hz: float) -> npt.NDArray[np.float32]:
@@ -254,19 +356,18 @@ def _sum3(x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
     return (x[:, 0] + x[:, 1]) + x[:, 2]
 
 
-def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) -> npt.NDArray[np.float32]:
-    """Centred running median (s, 3) of width ``w``, switching to the one-sided median near lasting steps.
+def _edge_preserving_median(g1: npt.NDArray[np.float32], centred: npt.NDArray[np.float32], w: int,
+                            step_g: float) -> npt.NDArray[np.float32]:
+    """The centred running median ``centred`` (s, 3) of ``g1`` over width ``w``, switched to the one-sided median
+    near lasting steps (in place; returned).
 
     Near a step the estimate is whichever of the medians before, around and after the second lies closest to
     its mean: with several lasting changes within one window (restless wake: a roll-over, then another a
     few seconds later) both one-sided medians may straddle a different change, while the centred one still
     holds the orientation the leg rests in between them."""
-    centred = _running_median(g1, w)
     h = w // 2
-    last = g1.shape[0] - 1
-    idx = np.arange(g1.shape[0])
-    before = centred[np.clip(idx - h, 0, last)]             # median of [j - w + 1, j]
-    after = centred[np.clip(idx + h, 0, last)]              # median of [j, j + w - 1]
+    before = _shifted(centred, -h)                          # median of [j - w + 1, j]
+    after = _shifted(centred, h)                            # median of [j, j + w - 1]
     step = np.flatnonzero(np.sqrt(_sum3((before - after) ** 2)) > step_g)
     if not step.size:
         return centred
@@ -279,3 +380,22 @@ def _edge_preserving_median(g1: npt.NDArray[np.float32], w: int, step_g: float) 
     side = np.where((d_centred < np.minimum(d_before, d_after))[:, None], c, side)
     centred[step] = side
     return centred
+
+
+def _shifted(x: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.float32]:
+    """``x[clip(j + k, 0, s - 1)]`` for every row j of ``x`` (s, 3): two slices instead of a gather (a new array).
+
+    >>> x = np.float32([[0], [1], [2]])
+    >>> _shifted(x, 2)[:, 0].tolist(), _shifted(x, -1)[:, 0].tolist()
+    ([2.0, 2.0, 2.0], [0.0, 0.0, 1.0])
+    """
+    s = x.shape[0]
+    out = np.empty_like(x)
+    m = min(abs(k), s)
+    if k >= 0:
+        out[: s - m] = x[m:]
+        out[s - m :] = x[s - 1]
+    else:
+        out[m:] = x[: s - m]
+        out[:m] = x[0]
+    return out

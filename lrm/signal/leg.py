@@ -35,7 +35,7 @@ from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
                                reanchored_offset)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
-from lrm.signal.gravity import estimate_gravity_1s, per_second_mean
+from lrm.signal.gravity import gravity_and_median_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
@@ -157,7 +157,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     fs = prepared.fs_hz
     window_s = params.prepare.gravity_window_s
     mean_1s, ok_1s = per_second_mean(prepared.accel_g, prepared.valid, fs_hz=fs)
-    gravity_1s = estimate_gravity_1s(mean_1s, ok_1s, window_s=window_s)
+    gravity_1s, median = gravity_and_median_1s(mean_1s, ok_1s, window_s=window_s)
     noise = leg_noise(prepared)
     d = params.detect
     nf = null_factors(round(noise.fs_hz, 3), float(fs), float(d.window_s), float(d.smooth_s))
@@ -169,7 +169,9 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                            known_before=known_before)
     moving = moving_seconds(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
     still = ok_1s & ~moving
-    rest_1s = estimate_gravity_1s(mean_1s, still, window_s=window_s)
+    # the same median over the still seconds: only the seconds near a movement are computed anew
+    rest_1s = gravity_and_median_1s(mean_1s, still, window_s=window_s, like=median)[0]
+    del median
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lrm.signal.gravity import (
     dynamic_magnitude,
     estimate_gravity_1s,
+    gravity_and_median_1s,
     gravity_on_grid,
     gravity_reach_s,
     per_second_mean,
@@ -158,3 +159,32 @@ def test_gravity_near_steps_is_the_edge_preserving_median_of_every_second(seed, 
     got = estimate_gravity_1s(g1, np.ones(seconds, bool), window_s=window_s)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, _edge_preserving_reference(g1, window_s, STEP_G))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), seconds=st.integers(1, 3000), n_masks=st.integers(0, 60),
+       window_s=st.sampled_from([5, 21, 41]), gaps=st.integers(0, 2), zeros=st.booleans())
+def test_resting_median_from_the_gravity_median_is_the_same_array(seed, seconds, n_masks, window_s, gaps, zeros):
+    """The resting vector's estimate with ``like`` (only the seconds near a masked movement computed anew)
+    equals, bit for bit, the whole estimate over the still seconds: masks at the night's ends, overlapping
+    windows, a few or most seconds masked, gaps (none, some, all), and exact zeros (-0.0 and +0.0 compare equal:
+    then the whole median runs)."""
+    rng = np.random.default_rng(seed)
+    mean_1s = (np.tile(_unit([0.2, 0.1, 1.0]), (seconds, 1))
+               + rng.normal(0.0, 0.01, (seconds, 3))).astype(np.float32)
+    if zeros:
+        mean_1s[rng.integers(0, seconds, 5), rng.integers(0, 3, 5)] = rng.choice(np.float32([0.0, -0.0]), 5)
+    ok = np.full(seconds, gaps < 2)
+    if gaps == 1:
+        ok[rng.integers(0, seconds, max(1, seconds // 50))] = False
+    still = ok.copy()
+    for at, length in zip(rng.integers(-20, seconds + 20, n_masks), rng.integers(1, 18, n_masks)):
+        still[max(at, 0):max(at + length, 0)] = False
+    gravity, first = gravity_and_median_1s(mean_1s, ok, window_s=window_s)
+    got, median = gravity_and_median_1s(mean_1s, still, window_s=window_s, like=first)
+    whole, whole_median = gravity_and_median_1s(mean_1s, still, window_s=window_s)
+    np.testing.assert_array_equal(got.view(np.uint32), whole.view(np.uint32))
+    np.testing.assert_array_equal(median.centred.view(np.uint32), whole_median.centred.view(np.uint32))
+    expected = estimate_gravity_1s(mean_1s, ok, window_s=window_s)
+    np.testing.assert_array_equal(gravity.view(np.uint32), expected.view(np.uint32))
+    assert median.mean_1s is mean_1s and first.centred is not median.centred
