@@ -33,7 +33,7 @@ from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
 from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
-                               reanchored_offset)
+                               reanchored_offset, runs)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
 from lrm.signal.gravity import gravity_and_median_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
@@ -41,7 +41,7 @@ from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.pulses import pulse_on_grid
 
-__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "detect_leg_movements", "with_bursts",
+__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "bridge_movements_1s", "detect_leg_movements", "with_bursts",
            "process_leg",
            "oscillation_1s", "per_second", "MASK_MAX_S"]
 
@@ -169,9 +169,10 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                            known_before=known_before)
     moving = moving_seconds(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
     still = ok_1s & ~moving
-    # the same median over the still seconds: only the seconds near a movement are computed anew
-    rest_1s = gravity_and_median_1s(mean_1s, still, window_s=window_s, like=median)[0]
+    # the resting vector holds the orientation before a masked movement until it ends (bridge_movements_1s); the
+    # bridged means are not the gravity median's, so its median is computed anew (``like`` does not apply)
     del median
+    rest_1s = gravity_and_median_1s(bridge_movements_1s(mean_1s, ok_1s, moving), ok_1s, window_s=window_s)[0]
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
@@ -214,6 +215,47 @@ def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArr
     np.add.at(delta, np.clip(iv[:, 0] // k - 1, 0, n_seconds), 1)
     np.add.at(delta, np.clip(-(-iv[:, 1] // k) + 1, 0, n_seconds), -1)
     return np.cumsum(delta[:-1]) > 0
+
+
+def bridge_movements_1s(mean_1s: FloatArray, ok_1s: npt.NDArray[np.bool_], moving: npt.NDArray[np.bool_]
+                        ) -> FloatArray:
+    """Per-second means (s, 3) in g with each masked movement's seconds (``moving``, :func:`moving_seconds`: the
+    movement's seconds plus one on each side) replaced by the leg's resting orientation **before** the movement,
+    and the stretch's last second (the margin after the movement has ended) by the orientation **after** it.
+
+    The resting vector is the orientation the leg lies in just before a movement (docs/scoring.md §6, the LM peak
+    ``max |a(t) - a_rest|``), and after it the one the leg comes to rest in. A linear bridge between the two
+    (``np.interp``, as before 2026-12-04) is harmless for an LM that returns the leg, but when the leg comes to
+    rest turned (by less than ``PostureParams.change_angle_deg``: a restless adjustment, an LM that leaves the
+    foot 1-3 deg away) it turns the resting vector before the leg moves, from the centre of the last still
+    second on: R crossed its onset threshold 1-2 s before the first sample that moved (docs/validation.md,
+    "False LMs near movements (2026-12-04)"), while the onset is where the signal first exceeds the threshold
+    (docs/scoring.md §1.2 step 1). Holding the orientation before the movement until it has ended, as the LM
+    peak's definition measures it, leaves the onset where the leg starts to move; the resting vector turns to
+    the new orientation in the trailing margin second (on the grid, second centres interpolated: 0-1.5 s after
+    the movement's end). Seconds without data keep theirs (``estimate_gravity_1s`` bridges them); a stretch at
+    either end of the night takes the only side it has.
+
+    >>> m = np.zeros((8, 3), np.float32); m[3:5, 0] = 0.2; m[5:, 0] = 0.04  # moves, comes to rest 40 mg away
+    >>> moving = np.zeros(8, bool); moving[2:6] = True                      # the movement in seconds 3-4, +-1 s
+    >>> (1e3 * bridge_movements_1s(m, np.ones(8, bool), moving)[:, 0]).round().tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 40.0, 40.0]
+    """
+    s = min(mean_1s.shape[0], ok_1s.shape[0], moving.shape[0])
+    fill = moving[:s] & ok_1s[:s]
+    if not fill.any():
+        return mean_1s
+    still = ok_1s[:s] & ~moving[:s]
+    idx = np.arange(s)
+    before = np.maximum.accumulate(np.where(still, idx, -1))                 # last still second at or before
+    after = np.minimum.accumulate(np.where(still, idx, s)[::-1])[::-1]       # first still second at or after
+    last = np.zeros(s, bool)
+    last[runs(moving[:s])[:, 1] - 1] = True                                  # each stretch's trailing second
+    src = np.where(last & (after < s) | (before < 0), after, before)
+    fill &= (src >= 0) & (src < s)
+    out = mean_1s.copy()
+    out[:s][fill] = mean_1s[src[fill]]
+    return out
 
 
 def detect_leg_movements(signals: LegSignals, params: Params, *, side: str, first_index: int = 0) -> LegDetection:

@@ -203,9 +203,13 @@ def test_an_lm_that_leaves_the_leg_turned_ends_where_the_leg_is_still_again():
                         (124.6, 0)])
     lms, _ = detect(moved, REANCHOR)
     assert len(lms) == 2, lms
-    assert len(detect(moved)[0]) < 2          # off (the default): the first never ends and swallows the second
+    # off (the default), two as well since the resting vector holds the orientation before a masked movement and
+    # takes the one after it (lrm.signal.leg.bridge_movements_1s; before, the first swallowed the second)
+    assert len(detect(moved)[0]) == 2
     first, second = lms.iloc[0], lms.iloc[1]
-    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and first["offset_s"] == pytest.approx(102.6, abs=0.6)
+    # the first ends up to 1.5 s late: the resting vector takes the new orientation only in the masked stretch's
+    # trailing second (lrm.signal.leg.bridge_movements_1s), where re-anchoring alone ended it within 0.6 s
+    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and 102.0 <= first["offset_s"] <= 104.1
     # the second ends back at the old rest, up to 1.5 s late: the resting vector (a 41 s median of the still
     # seconds, lrm.signal.leg) is pulled part-way towards the 20 s the leg lay turned
     assert second["onset_s"] == pytest.approx(122.0, abs=0.5) and 124.0 <= second["offset_s"] <= 126.1
@@ -252,3 +256,38 @@ def test_a_run_of_brief_flexion_pulses_is_one_lm():
     assert len(lms) == 1
     assert lms["onset_s"].iloc[0] == pytest.approx(300.0, abs=0.5)
     assert lms["offset_s"].iloc[0] == pytest.approx(start / 100.0, abs=0.6)
+
+
+@pytest.mark.parametrize("turn_deg", [1.5, 2.5])
+def test_a_movement_that_leaves_the_leg_slightly_turned_starts_where_the_leg_starts_to_move(turn_deg):
+    """A movement after which the shank rests turned by less than the posture-change angle (3 deg: a restless
+    adjustment, an LM leaving the foot elsewhere) is masked out of the resting vector's median; the resting vector
+    must hold the orientation before it until it ends. A linear bridge across the masked seconds turned the
+    resting vector from the last still second on, and R crossed its onset threshold 1-2 s before the leg moved
+    (docs/validation.md, "False LMs near movements (2026-12-04)")."""
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=300, noise_g=0.002, lms=False, wander_deg_per_min=0.1), seed=11)
+    moved = _turn(leg, [(0, 0), (100.0, 0), (100.4, 8), (101.6, 8), (102.2, turn_deg)])
+    lms, _ = detect(moved)
+    assert len(lms) == 1, lms
+    assert lms["onset_s"].iloc[0] == pytest.approx(100.0, abs=0.5)
+    assert lms["offset_s"].iloc[0] <= 102.2 + 1.5
+
+
+def test_the_resting_vector_holds_the_orientation_before_a_masked_movement():
+    """bridge_movements_1s: the masked seconds take the last still second's mean, the trailing one the next's;
+    seconds without data and unmasked seconds are left alone."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((12, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:7, 0] = 0.3               # the movement
+    m[7:, 0] = 0.03               # the leg rests 30 mg turned after it
+    moving = np.zeros(12, bool)
+    moving[3:8] = True            # its seconds 4-6, one margin second each side
+    ok = np.ones(12, bool)
+    ok[10] = False                # a gap second elsewhere
+    out = bridge_movements_1s(m, ok, moving)
+    assert out[3:7, 0].tolist() == [0.0] * 4
+    assert out[7, 0] == pytest.approx(0.03) and out[8, 0] == pytest.approx(0.03)
+    assert np.array_equal(out[~moving], m[~moving])
+    assert np.array_equal(bridge_movements_1s(m, ok, np.zeros(12, bool)), m)
