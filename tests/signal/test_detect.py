@@ -207,9 +207,11 @@ def test_an_lm_that_leaves_the_leg_turned_ends_where_the_leg_is_still_again():
     # takes the one after it (lrm.signal.leg.bridge_movements_1s; before, the first swallowed the second)
     assert len(detect(moved)[0]) == 2
     first, second = lms.iloc[0], lms.iloc[1]
-    # the first ends up to 1.5 s late: the resting vector takes the new orientation only in the masked stretch's
-    # trailing second (lrm.signal.leg.bridge_movements_1s), where re-anchoring alone ended it within 0.6 s
-    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and 102.0 <= first["offset_s"] <= 104.1
+    # the first ends within 0.6 s of where the leg is still again (102.6 s): the resting vector takes the new
+    # orientation where the movement ends (lrm.signal.leg.bridge_movements_1s); when it switched only in the masked
+    # stretch's trailing second the offset came at 103.9 s
+    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and 102.0 <= first["offset_s"] <= 102.6 + 0.6
+    assert detect(moved)[0]["offset_s"].iloc[0] <= 102.6 + 0.6
     # the second ends back at the old rest, up to 1.5 s late: the resting vector (a 41 s median of the still
     # seconds, lrm.signal.leg) is pulled part-way towards the 20 s the leg lay turned
     assert second["onset_s"] == pytest.approx(122.0, abs=0.5) and 124.0 <= second["offset_s"] <= 126.1
@@ -291,3 +293,27 @@ def test_the_resting_vector_holds_the_orientation_before_a_masked_movement():
     assert out[7, 0] == pytest.approx(0.03) and out[8, 0] == pytest.approx(0.03)
     assert np.array_equal(out[~moving], m[~moving])
     assert np.array_equal(bridge_movements_1s(m, ok, np.zeros(12, bool)), m)
+
+
+@pytest.mark.parametrize(("end_s", "first_new"), [(6.3, 6), (6.7, 7), (7.0, 7)])
+def test_the_resting_vector_switches_where_the_movement_ends(end_s, first_new):
+    """With the movement's end given, the first second taking the orientation after it is the first whose centre
+    lies at or after the end (the grid's 1 s ramp between second centres then holds the end), not the stretch's
+    trailing margin second (up to 1.5 s after the end: the LM's offset came late, docs/scoring.md §1.2 step 1)."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((12, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:7, 0] = 0.3               # the movement, seconds 4-6
+    m[7:, 0] = 0.03               # the leg rests 30 mg turned after it
+    moving = np.zeros(12, bool)
+    moving[3:9] = True            # one margin second before, the end's second and one after
+    out = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([end_s]), onsets_s=np.array([4.0]))
+    assert np.all(out[3:first_new, 0] == 0.0)
+    assert out[first_new:9, 0] == pytest.approx([0.03] * (9 - first_new))
+    # a movement shorter than 1 s never turns the resting vector before its onset: the ramp from the previous
+    # second's centre starts at or after the onset
+    brief = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([4.2]), onsets_s=np.array([4.0]))
+    assert brief[4, 0] == 0.0 and brief[5, 0] == pytest.approx(0.03)
+    late = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([4.2]), onsets_s=np.array([4.6]))
+    assert late[5, 0] == 0.0 and late[6, 0] == pytest.approx(0.03)
