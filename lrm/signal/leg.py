@@ -285,6 +285,20 @@ def bridge_movements_1s(mean_1s: FloatArray, ok_1s: npt.NDArray[np.bool_], movin
         inside = (which >= 0) & (np.floor(ends) < stretches[np.maximum(which, 0), 1])
         latest = np.full(len(stretches), -1, np.int64)
         np.maximum.at(latest, which[inside], first_new[inside])
+        # the switch is at the first end after which the leg lies nearer its new rest than its old one: later
+        # masked movements of the stretch (e.g. a first pass's false ones while its plain median lags a lasting
+        # turn) do not hold the old orientation over seconds where the leg already rests turned
+        w, fn = which[inside], np.clip(first_new[inside], 0, s - 1)
+        lo, hi = stretches[w, 0], stretches[w, 1]
+        b_i, a_i = before[np.clip(lo, 0, s - 1)], after[np.clip(hi - 1, 0, s - 1)]
+        known = (b_i >= 0) & (a_i < s) & ok_1s[fn]
+        m = mean_1s[:s].astype(np.float64)
+        d_old = np.linalg.norm(m[fn] - m[np.clip(b_i, 0, s - 1)], axis=1)
+        d_new = np.linalg.norm(m[fn] - m[np.clip(a_i, 0, s - 1)], axis=1)
+        settled = known & (d_new < d_old)
+        earliest = np.full(len(stretches), np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(earliest, w[settled], first_new[inside][settled])
+        latest = np.where(earliest < np.iinfo(np.int64).max, earliest, latest)
         switch = np.where(latest >= 0, np.clip(latest, stretches[:, 0], switch), switch)
     new = np.zeros(s + 1, np.int32)                                          # seconds from the switch on
     np.add.at(new, switch, 1)

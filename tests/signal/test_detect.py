@@ -317,3 +317,30 @@ def test_the_resting_vector_switches_where_the_movement_ends(end_s, first_new):
     assert brief[4, 0] == 0.0 and brief[5, 0] == pytest.approx(0.03)
     late = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([4.2]), onsets_s=np.array([4.6]))
     assert late[5, 0] == 0.0 and late[6, 0] == pytest.approx(0.03)
+
+
+def test_the_resting_vector_switches_after_the_movement_that_turned_the_leg():
+    """A masked stretch can hold several movements (a first pass's false ones while its plain median lags a
+    lasting turn: a real 64 Hz shank recording, docs/validation.md "False LMs near movements"). The new orientation
+    is taken from the first end after which the leg lies nearer its new rest than its old one, not from the last
+    end of the stretch: else the old orientation is held over seconds where the leg already rests turned, and the
+    LM runs on for seconds (9.2 s instead of 1.5 s on that recording)."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((16, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:6, 0] = 0.2               # the movement, seconds 4-5
+    m[6:, 0] = 0.04               # the leg rests 40 mg turned after it (2.3 deg)
+    m[9, 0] = 0.045               # a later masked "movement" at the new rest
+    moving = np.zeros(16, bool)
+    moving[3:12] = True           # one stretch: both movements with their margin seconds
+    out = bridge_movements_1s(m, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
+                              onsets_s=np.array([4.0, 9.0]))
+    assert np.all(out[3:6, 0] == 0.0)                      # the old rest until the turning movement ends
+    assert out[6:12, 0] == pytest.approx([0.04] * 6)       # the new rest from there, over the later one too
+    # where the leg is nearer its old rest after the first end, the switch waits for the next one
+    m2 = m.copy()
+    m2[6:10, 0] = -0.1                                      # held turned the other way until the second one
+    out2 = bridge_movements_1s(m2, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
+                               onsets_s=np.array([4.0, 9.0]))
+    assert np.all(out2[3:10, 0] == 0.0) and out2[10:12, 0] == pytest.approx([0.04, 0.04])
