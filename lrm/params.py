@@ -437,7 +437,9 @@ class JerkParams:
     max_envelope_half_s : the detector's envelope (the 0.2 s RMS deviation from rest on the 25 Hz working grid,
         ``half_peak_s``) stays at or above half its peak for at most this long (s) on at least one leg of the
         jerk: a 75-250 ms burst behind a sensor's anti-alias filter keeps it there for at most 0.40 s
-        (:func:`lrm.rules.hypnic_jerks.envelope_half_on_grid`, worst over 10-200 Hz and the grid's phase), so
+        (:func:`lrm.rules.hypnic_jerks.envelope_half_on_grid`, worst over 10-200 Hz and the grid's phase); where
+        the leg's rate is known the limit is what that sensor makes of the longest burst (0.36 s at 25 Hz, 0.32 s
+        at 12.5 Hz, 0.40 s from 50 Hz), never more than this, so
         a movement whose envelope stays up longer on every leg that shows it moved for longer than a burst (a
         tremor-like LM or a restless fidget with one dominant lobe, whose samples' burst measures read only
         that lobe; docs/scoring.md §3.1).

@@ -21,8 +21,9 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    movement of more than 1 s whatever its burst looks like (a restless adjustment with one large lobe). The
    burst measures read a movement against its own largest lobe, so a tremor-shaped LM or a fidget of 1-2 s
    with one dominant lobe looks brief on them; the detector's envelope (a 0.2 s RMS) counts its quieter lobes,
-   and a 250 ms burst keeps it at or above half its peak for at most ``max_envelope_half_s``
-   (:func:`envelope_half_on_grid`): a candidate whose every leg holds it up longer is no jerk;
+   and a 250 ms burst keeps it at or above half its peak for at most what :func:`envelope_half_on_grid` gives
+   for the leg's sensor (at most ``max_envelope_half_s``, which also applies when the rate is unknown): a
+   candidate whose every leg holds it up longer is no jerk;
 2. **large**: its peak is >= ``min_peak_g`` and >= ``min_size_ratio`` times the median of the night's
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
@@ -103,6 +104,7 @@ class _Night:
     lm_long: npt.NDArray[np.bool_]      # per leg movement: longer than an LM may be (no series member)
     high_limit: npt.NDArray[np.float64]  # the longest high part a jerk may show on the row's sensor (s)
     envelope_half: npt.NDArray[np.float64]  # the detector's envelope at or above half its peak (s; NaN unknown)
+    envelope_limit: npt.NDArray[np.float64]  # the longest such time a jerk burst may show on the row's sensor (s)
 
 
 def _margin(x: float, ideal: float, limit: float) -> float:
@@ -136,6 +138,10 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     steps, row_step = np.unique(sample_s, return_inverse=True)       # one model per leg's rate, not per row
     high_limit = np.maximum(params.max_high_s,
                             np.array([high_part_on_sensor(float(1.0 / d)) if d > 0 else 0.0 for d in steps])[row_step])
+    # and what the longest burst makes of the detector's envelope on that sensor (envelope_half_on_grid)
+    envelope_limit = np.minimum(params.max_envelope_half_s,
+                                np.array([envelope_half_on_grid(float(1.0 / d)) if d > 0 else np.inf
+                                          for d in steps])[row_step])
     brief = is_lm & (high <= high_limit) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
@@ -147,7 +153,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     return _Night(on, off, side, kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], seen, sample_s,
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
-                  high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)))
+                  high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)), envelope_limit)
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -334,10 +340,11 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if moved > params.max_moved_s:
         return None, f"not a jerk: the leg moved for {moved:.1f} s (a movement of more than 1 s is never a jerk)"
     held = n.envelope_half[pair]
-    if np.isfinite(held).all() and held.min() > params.max_envelope_half_s + 1e-9:
+    limit = n.envelope_limit[pair]
+    if np.isfinite(held).all() and (held > limit + 1e-9).all():
         legs = "both legs" if len(pair) == 2 else "its leg"
         return None, (f"not a jerk: the movement's envelope stayed at or above half its peak for {held.min():.2f} s on "
-                      f"{legs} (a burst of <= 250 ms keeps it there <= {params.max_envelope_half_s:g} s): "
+                      f"{legs} (a burst of <= 250 ms keeps it there <= {limit.max():.2f} s on that sensor): "
                       "a sustained movement whose largest lobe looks brief")
     peak, seen = float(n.peak[main]), float(n.seen[main])
     filled = n.span[main] if np.isfinite(n.span[main]) else n.high[main]   # samples >= 1/4 peak (and 2x noise)

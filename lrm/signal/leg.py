@@ -33,7 +33,7 @@ from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
 from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
-                               reanchored_offset)
+                               reanchored_offset, runs)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
 from lrm.signal.gravity import gravity_and_median_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
@@ -41,7 +41,7 @@ from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.pulses import pulse_on_grid
 
-__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "detect_leg_movements", "with_bursts",
+__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "masked_movements", "bridge_movements_1s", "detect_leg_movements", "with_bursts",
            "process_leg",
            "oscillation_1s", "per_second", "MASK_MAX_S"]
 
@@ -167,11 +167,16 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                keep_means=True, burst_power_g2=noise.white_max_g ** 2 * nf.burst_mean)
     first_thresholds = estimate_thresholds(first, prepared.valid, noise, fs_hz=fs, params=d, known=known_first,
                                            known_before=known_before)
-    moving = moving_seconds(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
+    masked = masked_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
+    moving = _seconds_of(masked, gravity_1s.shape[0], int(round(fs)))
     still = ok_1s & ~moving
-    # the same median over the still seconds: only the seconds near a movement are computed anew
-    rest_1s = gravity_and_median_1s(mean_1s, still, window_s=window_s, like=median)[0]
+    # the resting vector holds the orientation before a masked movement until it ends and takes the one after it
+    # from there (bridge_movements_1s); the bridged means are not the gravity median's, so its median is computed
+    # anew (``like`` does not apply)
     del median
+    bridged = bridge_movements_1s(mean_1s, ok_1s, moving, ends_s=masked[:, 1] / fs, onsets_s=masked[:, 0] / fs)
+    rest_1s = gravity_and_median_1s(bridged, ok_1s, window_s=window_s)[0]
+    del bridged
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
@@ -198,22 +203,112 @@ def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArr
     leaving the orientation turned by less than ``params.posture.change_angle_deg``), found against the plain
     gravity estimate (a first pass of the detection's event logic), plus one second on each side. A roll-over
     or a restless reposition is left in: the gravity estimate must switch to the new orientation there."""
+    iv = masked_movements(first, thresholds, valid, gravity_1s, fs_hz=fs_hz, params=params)
+    return _seconds_of(iv, gravity_1s.shape[0], int(round(fs_hz)))
+
+
+def masked_movements(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
+                     gravity_1s: FloatArray, *, fs_hz: float, params: Params) -> npt.NDArray[np.int64]:
+    """The movements :func:`moving_seconds` masks, as grid-sample intervals (k, 2) [onset, offset) at ``fs_hz``."""
     from lrm.signal.detect import find_lm_intervals, normalised_activity
     from lrm.signal.posture import orientation_change_deg
 
     hi, lo = normalised_activity(first, thresholds, fs_hz=fs_hz)
     iv = find_lm_intervals(hi, lo, valid, fs_hz=fs_hz, params=params.detect)
-    n_seconds = gravity_1s.shape[0]
-    k = int(round(fs_hz))
     iv = iv[(iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz]
     turn = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
     # a movement that leaves the leg turned by return_angle_deg (when set) is a repositioning: not masked
     limit = params.posture.return_angle_deg if params.posture.return_angle_deg > 0 else params.posture.change_angle_deg
-    iv = iv[turn < limit]
+    return iv[turn < limit]
+
+
+def _seconds_of(iv: npt.NDArray[np.int64], n_seconds: int, k: int) -> npt.NDArray[np.bool_]:
+    """Seconds (``n_seconds``,) touched by the grid-sample intervals ``iv`` (``k`` samples a second), +-1 s."""
     delta = np.zeros(n_seconds + 1, np.int32)
     np.add.at(delta, np.clip(iv[:, 0] // k - 1, 0, n_seconds), 1)
     np.add.at(delta, np.clip(-(-iv[:, 1] // k) + 1, 0, n_seconds), -1)
     return np.cumsum(delta[:-1]) > 0
+
+
+def bridge_movements_1s(mean_1s: FloatArray, ok_1s: npt.NDArray[np.bool_], moving: npt.NDArray[np.bool_], *,
+                        ends_s: FloatArray | None = None, onsets_s: FloatArray | None = None) -> FloatArray:
+    """Per-second means (s, 3) in g with each masked movement's seconds (``moving``, :func:`moving_seconds`: the
+    movement's seconds plus one on each side) replaced by the leg's resting orientation **before** the movement
+    until the movement ends, and by the orientation **after** it from there on.
+
+    The resting vector is the orientation the leg lies in just before a movement (docs/scoring.md §6, the LM peak
+    ``max |a(t) - a_rest|``), and after it the one the leg comes to rest in. A linear bridge between the two
+    (``np.interp``, as before 2026-12-04) is harmless for an LM that returns the leg, but when the leg comes to
+    rest turned (by less than ``PostureParams.change_angle_deg``: a restless adjustment, an LM that leaves the
+    foot 1-3 deg away) it turns the resting vector before the leg moves, from the centre of the last still
+    second on: R crossed its onset threshold 1-2 s before the first sample that moved (docs/validation.md,
+    "False LMs near movements (2026-12-04)"), while the onset is where the signal first exceeds the threshold
+    (docs/scoring.md §1.2 step 1). Holding the orientation before the movement until it has ended leaves the
+    onset where the leg starts to move; switching to the new orientation where the movement ends leaves the
+    offset where the signal falls back, the leg still again (§1.2 step 1), rather than up to 1.5 s later.
+
+    ``ends_s``/``onsets_s``: the masked movements' ends and onsets (s since the first second's start;
+    :func:`masked_movements`). Per second the values sit at its centre and the grid interpolates between
+    centres (:func:`lrm.signal.gravity.gravity_on_grid`), so the switch is a 1 s ramp: the first second taking
+    the new orientation is the first whose centre lies at or after the stretch's last movement end ``e``, so the
+    ramp holds ``e`` (it starts within 1 s before it and is done within 1 s after it), but the ramp never starts
+    before that movement's onset (a movement shorter than 1 s: the resting vector never turns before the leg
+    moves), and at latest the stretch's trailing margin second. Without ``ends_s``: the trailing margin second (0.5-1.5 s after the end).
+    Seconds without data keep theirs (``estimate_gravity_1s`` bridges them); a stretch at either end of the
+    night takes the only side it has.
+
+    >>> m = np.zeros((8, 3), np.float32); m[3:5, 0] = 0.2; m[5:, 0] = 0.04  # moves, comes to rest 40 mg away
+    >>> moving = np.zeros(8, bool); moving[2:6] = True                      # the movement in seconds 3-4, +-1 s
+    >>> (1e3 * bridge_movements_1s(m, np.ones(8, bool), moving)[:, 0]).round().tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 40.0, 40.0, 40.0]
+    >>> (1e3 * bridge_movements_1s(m, np.ones(8, bool), moving, ends_s=np.array([4.3]),
+    ...                            onsets_s=np.array([3.0]))[:, 0]).round().tolist()      # ends at 4.3 s
+    [0.0, 0.0, 0.0, 0.0, 40.0, 40.0, 40.0, 40.0]
+    """
+    s = min(mean_1s.shape[0], ok_1s.shape[0], moving.shape[0])
+    fill = moving[:s] & ok_1s[:s]
+    if not fill.any():
+        return mean_1s
+    still = ok_1s[:s] & ~moving[:s]
+    idx = np.arange(s)
+    before = np.maximum.accumulate(np.where(still, idx, -1))                 # last still second at or before
+    after = np.minimum.accumulate(np.where(still, idx, s)[::-1])[::-1]       # first still second at or after
+    stretches = runs(moving[:s])
+    switch = stretches[:, 1] - 1                                             # each stretch's trailing second
+    if ends_s is not None and len(ends_s):
+        ends = np.asarray(ends_s, float)
+        ons = ends if onsets_s is None else np.asarray(onsets_s, float)
+        # the first second whose centre is at or after the end, and whose ramp (from the previous centre) starts
+        # at or after the onset
+        first_new = np.maximum(np.ceil(ends - 0.5), np.ceil(ons + 0.5)).astype(np.int64)
+        which = np.searchsorted(stretches[:, 0], np.floor(ends).astype(np.int64), side="right") - 1
+        inside = (which >= 0) & (np.floor(ends) < stretches[np.maximum(which, 0), 1])
+        latest = np.full(len(stretches), -1, np.int64)
+        np.maximum.at(latest, which[inside], first_new[inside])
+        # the switch is at the first end after which the leg lies nearer its new rest than its old one: later
+        # masked movements of the stretch (e.g. a first pass's false ones while its plain median lags a lasting
+        # turn) do not hold the old orientation over seconds where the leg already rests turned
+        w, fn = which[inside], np.clip(first_new[inside], 0, s - 1)
+        lo, hi = stretches[w, 0], stretches[w, 1]
+        b_i, a_i = before[np.clip(lo, 0, s - 1)], after[np.clip(hi - 1, 0, s - 1)]
+        known = (b_i >= 0) & (a_i < s) & ok_1s[fn]
+        m = mean_1s[:s].astype(np.float64)
+        d_old = np.linalg.norm(m[fn] - m[np.clip(b_i, 0, s - 1)], axis=1)
+        d_new = np.linalg.norm(m[fn] - m[np.clip(a_i, 0, s - 1)], axis=1)
+        settled = known & (d_new < d_old)
+        earliest = np.full(len(stretches), np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(earliest, w[settled], first_new[inside][settled])
+        latest = np.where(earliest < np.iinfo(np.int64).max, earliest, latest)
+        switch = np.where(latest >= 0, np.clip(latest, stretches[:, 0], switch), switch)
+    new = np.zeros(s + 1, np.int32)                                          # seconds from the switch on
+    np.add.at(new, switch, 1)
+    np.add.at(new, stretches[:, 1], -1)
+    new = np.cumsum(new[:-1]) > 0
+    src = np.where(new & (after < s) | (before < 0), after, before)
+    fill &= (src >= 0) & (src < s)
+    out = mean_1s.copy()
+    out[:s][fill] = mean_1s[src[fill]]
+    return out
 
 
 def detect_leg_movements(signals: LegSignals, params: Params, *, side: str, first_index: int = 0) -> LegDetection:

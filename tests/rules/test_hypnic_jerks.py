@@ -602,3 +602,17 @@ def test_a_tremor_shaped_movement_with_one_dominant_lobe_looks_brief_on_the_samp
     rates = {"left": 32.0, "right": 32.0}
     assert _jerks(classify_hypnic_jerks(rows, ONSET, rates_hz=rates)).empty
     assert len(_jerks(classify_hypnic_jerks(rows.drop(columns="half_peak_s"), ONSET, rates_hz=rates))) == 1
+
+
+@pytest.mark.parametrize(("rate_hz", "is_jerk"), [(25.0, False), (12.5, False), (100.0, True)])
+def test_the_envelope_limit_is_what_the_legs_own_sensor_makes_of_a_250_ms_burst(rate_hz, is_jerk):
+    # 0.40 s at or above half the envelope's peak on both legs: the most a 250 ms burst can show from 50 Hz on, but
+    # more than it can show on a 25 Hz (0.36 s) or 12.5 Hz (0.32 s) sensor (envelope_half_on_grid), so there the
+    # movement outlasted one burst (a 1.3-1.6 s restless fidget with one dominant lobe on the dev nights,
+    # docs/validation.md "False LMs near movements (2026-12-04)"). Before, the limit was 0.40 s at every rate.
+    frame = _isolated_bilateral([0.40, 0.40], moved_s=0.8)
+    out = classify_hypnic_jerks(frame, ONSET, rates_hz={"left": rate_hz, "right": rate_hz})
+    assert len(_jerks(out)) == int(is_jerk)
+    if not is_jerk:
+        limit = envelope_half_on_grid(rate_hz)
+        assert f"keeps it there <= {limit:.2f} s on that sensor" in out["jerk_reason"].dropna().iloc[0]

@@ -203,9 +203,15 @@ def test_an_lm_that_leaves_the_leg_turned_ends_where_the_leg_is_still_again():
                         (124.6, 0)])
     lms, _ = detect(moved, REANCHOR)
     assert len(lms) == 2, lms
-    assert len(detect(moved)[0]) < 2          # off (the default): the first never ends and swallows the second
+    # off (the default), two as well since the resting vector holds the orientation before a masked movement and
+    # takes the one after it (lrm.signal.leg.bridge_movements_1s; before, the first swallowed the second)
+    assert len(detect(moved)[0]) == 2
     first, second = lms.iloc[0], lms.iloc[1]
-    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and first["offset_s"] == pytest.approx(102.6, abs=0.6)
+    # the first ends within 0.6 s of where the leg is still again (102.6 s): the resting vector takes the new
+    # orientation where the movement ends (lrm.signal.leg.bridge_movements_1s); when it switched only in the masked
+    # stretch's trailing second the offset came at 103.9 s
+    assert first["onset_s"] == pytest.approx(100.0, abs=0.5) and 102.0 <= first["offset_s"] <= 102.6 + 0.6
+    assert detect(moved)[0]["offset_s"].iloc[0] <= 102.6 + 0.6
     # the second ends back at the old rest, up to 1.5 s late: the resting vector (a 41 s median of the still
     # seconds, lrm.signal.leg) is pulled part-way towards the 20 s the leg lay turned
     assert second["onset_s"] == pytest.approx(122.0, abs=0.5) and 124.0 <= second["offset_s"] <= 126.1
@@ -252,3 +258,89 @@ def test_a_run_of_brief_flexion_pulses_is_one_lm():
     assert len(lms) == 1
     assert lms["onset_s"].iloc[0] == pytest.approx(300.0, abs=0.5)
     assert lms["offset_s"].iloc[0] == pytest.approx(start / 100.0, abs=0.6)
+
+
+@pytest.mark.parametrize("turn_deg", [1.5, 2.5])
+def test_a_movement_that_leaves_the_leg_slightly_turned_starts_where_the_leg_starts_to_move(turn_deg):
+    """A movement after which the shank rests turned by less than the posture-change angle (3 deg: a restless
+    adjustment, an LM leaving the foot elsewhere) is masked out of the resting vector's median; the resting vector
+    must hold the orientation before it until it ends. A linear bridge across the masked seconds turned the
+    resting vector from the last still second on, and R crossed its onset threshold 1-2 s before the leg moved
+    (docs/validation.md, "False LMs near movements (2026-12-04)")."""
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=300, noise_g=0.002, lms=False, wander_deg_per_min=0.1), seed=11)
+    moved = _turn(leg, [(0, 0), (100.0, 0), (100.4, 8), (101.6, 8), (102.2, turn_deg)])
+    lms, _ = detect(moved)
+    assert len(lms) == 1, lms
+    assert lms["onset_s"].iloc[0] == pytest.approx(100.0, abs=0.5)
+    assert lms["offset_s"].iloc[0] <= 102.2 + 1.5
+
+
+def test_the_resting_vector_holds_the_orientation_before_a_masked_movement():
+    """bridge_movements_1s: the masked seconds take the last still second's mean, the trailing one the next's;
+    seconds without data and unmasked seconds are left alone."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((12, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:7, 0] = 0.3               # the movement
+    m[7:, 0] = 0.03               # the leg rests 30 mg turned after it
+    moving = np.zeros(12, bool)
+    moving[3:8] = True            # its seconds 4-6, one margin second each side
+    ok = np.ones(12, bool)
+    ok[10] = False                # a gap second elsewhere
+    out = bridge_movements_1s(m, ok, moving)
+    assert out[3:7, 0].tolist() == [0.0] * 4
+    assert out[7, 0] == pytest.approx(0.03) and out[8, 0] == pytest.approx(0.03)
+    assert np.array_equal(out[~moving], m[~moving])
+    assert np.array_equal(bridge_movements_1s(m, ok, np.zeros(12, bool)), m)
+
+
+@pytest.mark.parametrize(("end_s", "first_new"), [(6.3, 6), (6.7, 7), (7.0, 7)])
+def test_the_resting_vector_switches_where_the_movement_ends(end_s, first_new):
+    """With the movement's end given, the first second taking the orientation after it is the first whose centre
+    lies at or after the end (the grid's 1 s ramp between second centres then holds the end), not the stretch's
+    trailing margin second (up to 1.5 s after the end: the LM's offset came late, docs/scoring.md §1.2 step 1)."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((12, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:7, 0] = 0.3               # the movement, seconds 4-6
+    m[7:, 0] = 0.03               # the leg rests 30 mg turned after it
+    moving = np.zeros(12, bool)
+    moving[3:9] = True            # one margin second before, the end's second and one after
+    out = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([end_s]), onsets_s=np.array([4.0]))
+    assert np.all(out[3:first_new, 0] == 0.0)
+    assert out[first_new:9, 0] == pytest.approx([0.03] * (9 - first_new))
+    # a movement shorter than 1 s never turns the resting vector before its onset: the ramp from the previous
+    # second's centre starts at or after the onset
+    brief = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([4.2]), onsets_s=np.array([4.0]))
+    assert brief[4, 0] == 0.0 and brief[5, 0] == pytest.approx(0.03)
+    late = bridge_movements_1s(m, np.ones(12, bool), moving, ends_s=np.array([4.2]), onsets_s=np.array([4.6]))
+    assert late[5, 0] == 0.0 and late[6, 0] == pytest.approx(0.03)
+
+
+def test_the_resting_vector_switches_after_the_movement_that_turned_the_leg():
+    """A masked stretch can hold several movements (a first pass's false ones while its plain median lags a
+    lasting turn: a real 64 Hz shank recording, docs/validation.md "False LMs near movements"). The new orientation
+    is taken from the first end after which the leg lies nearer its new rest than its old one, not from the last
+    end of the stretch: else the old orientation is held over seconds where the leg already rests turned, and the
+    LM runs on for seconds (9.2 s instead of 1.5 s on that recording)."""
+    from lrm.signal.leg import bridge_movements_1s
+
+    m = np.zeros((16, 3), np.float32)
+    m[:, 2] = 1.0
+    m[4:6, 0] = 0.2               # the movement, seconds 4-5
+    m[6:, 0] = 0.04               # the leg rests 40 mg turned after it (2.3 deg)
+    m[9, 0] = 0.045               # a later masked "movement" at the new rest
+    moving = np.zeros(16, bool)
+    moving[3:12] = True           # one stretch: both movements with their margin seconds
+    out = bridge_movements_1s(m, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
+                              onsets_s=np.array([4.0, 9.0]))
+    assert np.all(out[3:6, 0] == 0.0)                      # the old rest until the turning movement ends
+    assert out[6:12, 0] == pytest.approx([0.04] * 6)       # the new rest from there, over the later one too
+    # where the leg is nearer its old rest after the first end, the switch waits for the next one
+    m2 = m.copy()
+    m2[6:10, 0] = -0.1                                      # held turned the other way until the second one
+    out2 = bridge_movements_1s(m2, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
+                               onsets_s=np.array([4.0, 9.0]))
+    assert np.all(out2[3:10, 0] == 0.0) and out2[10:12, 0] == pytest.approx([0.04, 0.04])
