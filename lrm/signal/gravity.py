@@ -131,17 +131,17 @@ def gravity_and_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[n
                           ) -> tuple[npt.NDArray[np.float32], CentredMedian]:
     """:func:`estimate_gravity_1s` (gravity per second (s, 3) in g) and its running median (:class:`CentredMedian`).
 
-    ``like``: the same night's median with other seconds valid (the gravity estimate, when the resting vector is
-    estimated over the seconds between movements, :func:`lrm.signal.leg.leg_signals`). Only the seconds whose
-    window holds a bridged value that differs from ``like``'s are then computed anew (a third of an 8 h PLMD
-    night's seconds); the others are ``like``'s. A median selects one value of its window, so the result is the
+    ``like``: the same night's median over means that differ in some seconds only (the gravity estimate, when the
+    resting vector is estimated from the means with each movement's seconds bridged, :func:`lrm.signal.leg.leg_signals`).
+    Only the seconds whose window holds a bridged value that differs from ``like``'s are then computed anew (about a
+    third of an 8 h PLMD night's seconds); the others are ``like``'s. A median selects one value of its window, so the result is the
     same, bit for bit, as without ``like`` (:func:`_median_near`; tested).
     """
     w = max(1, int(round(window_s)) | 1)
     if mean_1s.shape[0] == 0:
         return mean_1s.copy(), CentredMedian(mean_1s, ok_1s.copy(), mean_1s.copy(), w)
     g1 = _bridged(mean_1s, ok_1s)
-    changed = _changed_seconds(g1, mean_1s, like) if like is not None and like.width == w else None
+    changed = _changed_seconds(g1, like) if like is not None and like.width == w else None
     centred = _running_median(g1, w) if changed is None else _median_near(g1, w, like.centred, changed)
     gravity = _edge_preserving_median(g1, centred.copy(), w, step_g)
     return gravity, CentredMedian(mean_1s, ok_1s.copy(), centred, w)
@@ -156,30 +156,16 @@ def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> 
     return np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
 
 
-def _changed_seconds(g1: npt.NDArray[np.float32], mean_1s: npt.NDArray[np.float32], like: CentredMedian
-                     ) -> npt.NDArray[np.bool_] | None:
-    """Seconds (s,) where the bridged means ``g1`` differ from ``like``'s, or None when ``like`` cannot be used:
-    other means, or values whose median is not one bit pattern whatever the window's order (non-finite, -0.0).
-
-    Both bridged arrays equal ``mean_1s`` except where ``g1`` differs from it or ``like`` bridged a second, so
-    ``like``'s bridged values are recomputed there only (``np.interp`` takes each point on its own)."""
-    if like.mean_1s is not mean_1s or like.ok_1s.shape[0] != g1.shape[0]:
+def _changed_seconds(g1: npt.NDArray[np.float32], like: CentredMedian) -> npt.NDArray[np.bool_] | None:
+    """Seconds (s,) where the bridged means ``g1`` differ from ``like``'s (its means bridged over its own valid
+    seconds, recomputed here), or None when ``like`` cannot be used: another length, or values whose median is not
+    one bit pattern whatever the window's order (non-finite, -0.0)."""
+    if like.mean_1s.shape != g1.shape or like.ok_1s.shape[0] != g1.shape[0]:
         return None
-    old_ok = like.ok_1s if like.ok_1s.any() else np.ones_like(like.ok_1s)   # none valid: taken as they are
-    differs = (g1[:, 0] != mean_1s[:, 0]) | (g1[:, 1] != mean_1s[:, 1]) | (g1[:, 2] != mean_1s[:, 2])
-    at = np.flatnonzero(differs | ~old_ok)
-    old = mean_1s[at]
-    bridged = ~old_ok[at]
-    if bridged.any():
-        good = np.flatnonzero(old_ok)
-        x = at[bridged]
-        old[bridged] = np.column_stack([np.interp(x, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
-    if not all(_selects_alike(v) for v in (mean_1s, g1, old)):
+    old = _bridged(like.mean_1s, like.ok_1s)
+    if not (_selects_alike(g1) and _selects_alike(old)):
         return None
-    new = g1[at]
-    changed = np.zeros(g1.shape[0], bool)
-    changed[at] = (new[:, 0] != old[:, 0]) | (new[:, 1] != old[:, 1]) | (new[:, 2] != old[:, 2])
-    return changed
+    return (g1 != old).any(axis=1)
 
 
 def _selects_alike(x: npt.NDArray[np.float32]) -> bool:

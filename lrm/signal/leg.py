@@ -41,8 +41,8 @@ from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.pulses import pulse_on_grid
 
-__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "masked_movements", "bridge_movements_1s", "detect_leg_movements", "with_bursts",
-           "process_leg",
+__all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "masked_movements", "bridge_movements_1s",
+           "detect_leg_movements", "with_bursts", "process_leg",
            "oscillation_1s", "per_second", "MASK_MAX_S"]
 
 FloatArray = npt.NDArray[np.float32]
@@ -171,12 +171,10 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     moving = _seconds_of(masked, gravity_1s.shape[0], int(round(fs)))
     still = ok_1s & ~moving
     # the resting vector holds the orientation before a masked movement until it ends and takes the one after it
-    # from there (bridge_movements_1s); the bridged means are not the gravity median's, so its median is computed
-    # anew (``like`` does not apply)
-    del median
+    # from there (bridge_movements_1s); its median is the gravity median's except near the bridged seconds
     bridged = bridge_movements_1s(mean_1s, ok_1s, moving, ends_s=masked[:, 1] / fs, onsets_s=masked[:, 0] / fs)
-    rest_1s = gravity_and_median_1s(bridged, ok_1s, window_s=window_s)[0]
-    del bridged
+    rest_1s = gravity_and_median_1s(bridged, ok_1s, window_s=window_s, like=median)[0]
+    del bridged, median
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
