@@ -36,7 +36,6 @@ import bisect
 from dataclasses import replace
 
 import numpy as np
-from scipy import special
 
 from lrm.sim.movements import G
 from lrm.sim.plan import SIDES, Component, Planner
@@ -44,30 +43,7 @@ from lrm.sim.profiles import Profile, SimVariation
 from lrm.sim.shank import JERK_VARIANTS, SHANK_KINDS, scale_to_peak
 from lrm.sim.timeline import Timeline
 
-__all__ = ["WidePlanner", "LM_CLASSES", "truncated_lognormal"]
-
-LM_MIN_S, LM_MAX_S = 0.5, 10.0
-"""The range of a CLM's duration (docs/scoring.md §1.2 steps 2-3) the planner draws LM durations in."""
-
-
-def truncated_lognormal(draw: float, median: float, sigma: float, lo: float, hi: float) -> float:
-    """The log-normal of ``median`` and ``sigma`` (of ln) truncated to [lo, hi], from one normal ``draw`` of
-    mean ln(median) and SD ``sigma`` (the same generator call as the untruncated draw, so every later draw of
-    the night is unchanged): its quantile is mapped into the truncated range's, so no value lands exactly on
-    ``lo`` or ``hi``. Clipping instead put every draw beyond a limit exactly on it: 2.4 % of the wide
-    family's LMs lasted exactly 10.00 s, the inclusive limit of a CLM (docs/scoring.md §1.2 step 3), where a
-    measurement of finite resolution (a 25 Hz grid, a 10 Hz sensor's 0.1 s) makes the CLM status a coin toss;
-    no physiological process piles durations up on a scoring limit.
-
-    >>> round(truncated_lognormal(np.log(3.0), 3.0, 0.45, 0.5, 10.0), 2)      # a draw at the median barely moves
-    2.99
-    >>> 9.0 < truncated_lognormal(np.log(3.0) + 5 * 0.45, 3.0, 0.45, 0.5, 10.0) < 10.0
-    True
-    """
-    mu = np.log(median)
-    a, b = special.ndtr((np.log(lo) - mu) / sigma), special.ndtr((np.log(hi) - mu) / sigma)
-    u = a + special.ndtr((draw - mu) / sigma) * (b - a)
-    return float(np.clip(np.exp(mu + sigma * special.ndtri(u)), lo, hi))
+__all__ = ["WidePlanner", "LM_CLASSES"]
 
 LM_CLASSES = ("rotation", "twitch", "tremor")
 #: the largest ``amp`` of each movement (rad; m for the axial jolt): what a sleeping leg can do
@@ -115,7 +91,7 @@ class WidePlanner(Planner):
         if r.random() < 0.015:
             return float(r.uniform(10.5, 20.0))  # long LM: not a CLM, breaks series (§1.2 step 3)
         median = (self.var.lm_duration_median_s or self.profile.lm_duration_median_s) * (1.4 if wake else 1.0)
-        return truncated_lognormal(r.normal(np.log(median), 0.45), median, 0.45, LM_MIN_S, LM_MAX_S)
+        return float(np.clip(np.exp(r.normal(np.log(median), 0.45)), 0.5, 10.0))
 
     def lm_peak_g(self) -> float:
         v = self.var
@@ -135,7 +111,7 @@ class WidePlanner(Planner):
         comps = [self.lm_component(mid, first, onset_s, d, cls, peak, series)]
         if r.random() < (v.bilateral_share or 0.5):
             other = "right" if first == "left" else "left"
-            d2 = truncated_lognormal(r.normal(np.log(d), 0.3), d, 0.3, LM_MIN_S, LM_MAX_S) if d <= LM_MAX_S else d
+            d2 = float(np.clip(d * np.exp(r.normal(0, 0.3)), 0.5, 10.0)) if d <= 10 else d
             if r.random() < 0.93:  # overlapping contralateral activity (§1.2 step 4: 93 %)
                 lag = float(np.clip(r.normal(0.0, 0.3), -0.8 * d2, 0.8 * d))
             else:  # contralateral activity within 5 s that does not overlap (a separate LM)

@@ -115,20 +115,3 @@ def test_the_bundled_sample_night_is_its_recipe_sample_for_sample():
     for side in ("left", "right"):
         np.testing.assert_array_equal(bundled.legs[side].accel_g, sim.recording.legs[side].accel_g)
         np.testing.assert_allclose(bundled.legs[side].t_s, sim.recording.legs[side].t_s, rtol=0, atol=2e-6)
-
-
-def test_lm_durations_are_truncated_not_piled_up_on_the_clm_limits():
-    """The wide planner draws LM durations from a log-normal truncated to the CLM range (0.5-10 s, docs/scoring.md
-    §1.2 steps 2-3): a clip put every longer draw on exactly 10.00 s, the inclusive limit, where a measurement of
-    finite resolution decides CLM status by chance."""
-    from lrm.sim.plan_wide import truncated_lognormal
-
-    rng = np.random.default_rng(0)
-    median = 6.0                                                   # a long-LM night: 13 % of draws beyond 10 s
-    draws = rng.normal(np.log(median), 0.45, 20000)
-    d = np.array([truncated_lognormal(x, median, 0.45, 0.5, 10.0) for x in draws])
-    assert (d > 0.5).all() and (d < 10.0).all()
-    assert (np.diff(d[np.argsort(draws)]) >= 0).all()             # the draw's order is kept
-    near_limit, just_below = np.mean(d >= 9.9), np.mean((d >= 9.7) & (d < 9.8))
-    assert near_limit < 2 * just_below                            # no pile-up at the limit (a clip: ~10x)
-    assert np.median(d) == pytest.approx(median, rel=0.1)
