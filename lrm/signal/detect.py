@@ -342,8 +342,12 @@ def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
                         ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """The statistics over their thresholds: ``(onset ratio, offset ratio)`` (n,) each, dimensionless.
 
-    ``max(R / R_hi, D / D_hi, B / B_hi)`` above 1 starts an LM; ``max(R / R_lo, D / D_lo, B / B_lo)`` below 1 is
-    quiet (B, the brief-burst statistic, when the thresholds have it).
+    ``max(R / R_hi, D / D_hi, B / B_hi)`` above 1 starts an LM; ``max(R / R_lo, D / D_lo, B / B_hi)`` below 1 is
+    quiet (B, the brief-burst statistic, when the thresholds have it). B is read against its *onset* threshold in
+    both: it is the deviation from the 1 s window mean, so a large brief burst leaks into B for up to half a window
+    (0.5 s) before and after it, at about the burst's area over the window; against B's offset threshold that leak
+    would start and end movements up to 0.5 s away from the leg's own movement (a hypnic jerk on a 10 Hz leg became
+    a 1.2 s LM starting 0.6 s before it; docs/validation.md, "Where LM F1 and the PLM index are lost").
     """
     n = dev.offset_g.size
     per_block = max(1, int(round(thr.block_s * fs_hz)))
@@ -352,7 +356,7 @@ def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
     lo = np.maximum(dev.offset_g / _per_sample(thr.offset_lo_g, per_block, n),
                     dev.spread_g / _per_sample(thr.spread_lo_g, per_block, n))
     b = burst_ratio(dev, thr, fs_hz=fs_hz)
-    if b is not None:   # B counts as activity only above its onset threshold: it never prolongs an LM
+    if b is not None:   # B counts as activity only above its onset threshold (its 1 s mean leaks; docstring)
         np.maximum(hi, b, out=hi)
         np.maximum(lo, b, out=lo)
     if thr.pulse_hi_g is not None and dev.pulse_g is not None:   # P: a brief pulse's onset, and its train's extent
