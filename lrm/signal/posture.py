@@ -72,8 +72,9 @@ across rates and mountings"); a still leg measures 0-0.006 g (the noise power is
 WALK_SUSTAINED_S = 20
 """A run of at least this many seconds of oscillating movement above :data:`WALK_SUSTAINED_G`, pauses of at most
 1 s closed, with the shank upright in every second, is walking. 20 s is twice the longest LM (10 s, docs/scoring.md
-§1.2 step 3) and PLMs of a series are separated by rest (IMI >= 10 s onset to onset), so no LM or pair of LMs makes
-such a run; at 0.6-1.05 strides/s it holds 12-21 strides. It needs the tibia axis (from the bouts above
+§1.2 step 3), so no single LM makes such a run, and two only if both last ~10 s with under a second of rest between
+them (LMs of a series lie >= 10 s apart onset to onset, with rest between); at 0.6-1.05 strides/s it holds 12-21
+strides. It needs the tibia axis (from the bouts above
 :data:`WALK_ACTIVITY_G`) and does not teach it."""
 
 WALK_SUSTAINED_HOLE_S = 1
@@ -160,8 +161,7 @@ def _sustained_walks(activity_1s: npt.NDArray[np.float32], lying: npt.NDArray[np
     every second: a slow walk whose swing the sensor barely sees (docs/scoring.md §5)."""
     moving = (activity_1s > WALK_SUSTAINED_G) & ok_1s
     holes = runs(~moving)
-    for a, b in holes[(holes[:, 1] - holes[:, 0] <= WALK_SUSTAINED_HOLE_S) & (holes[:, 0] > 0)]:  # few
-        moving[a:b] = True
+    moving |= _cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_SUSTAINED_HOLE_S) & (holes[:, 0] > 0)], moving.size)
     found = runs(moving)
     found = found[found[:, 1] - found[:, 0] >= WALK_SUSTAINED_S]
     down = np.concatenate(([0], np.cumsum(lying)))
