@@ -6,8 +6,8 @@ in sensor coordinates is learnt from the night itself: while walking the shank i
 the mean gravity direction over walking bouts is the tibia axis. Roll-overs turn the leg by ~20-120 deg
 within 0.5-3 s and the new orientation lasts, restless adjustments by a few degrees; both are labelled
 ``posture_change``, not LMs (an LM returns the leg to where it was). Walking is found per second from
-sustained hard movement with the shank upright (or a few strides' swing close to such a bout), and every
-movement in or next to a walking bout is walking.
+sustained hard movement with the shank upright (or a few strides' swing close to such a bout, or a slow walk's
+weaker oscillation sustained for 20 s or more), and every movement in or next to a walking bout is walking.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from lrm.signal.detect import runs
 
 __all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "orientation_change_deg",
            "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
-           "WALK_NEAR_S"]
+           "WALK_NEAR_S", "WALK_SUSTAINED_G", "WALK_SUSTAINED_S"]
 
 WALK_ACTIVITY_G = 0.08
-"""Mean envelope (g) over a second above which the leg is moving hard (gait swings the shank 15-30 deg)."""
+"""Mean envelope (g) over a second above which the leg is moving hard (gait swings the shank 15-30 deg). A slow walk
+near the shank pendulum's own rate can stay below it: :data:`WALK_SUSTAINED_G`."""
 
 WALK_HOLE_S = 3
 """Pauses up to this many seconds inside a run of hard movement do not end a walking bout: a turn, a stop
@@ -58,6 +59,27 @@ episode of up to ~15 s between them; Daphnet's 3 s walk was 9-10 s from the bout
 the swing test alone relabelled a 3 s true LM of a PLM series as walking in a simulated night whose lying shank
 sat at 63 deg (above the 60 deg lying limit) 23 s before a false walking bout; with 15 s, no true LM is lost on
 72 dev nights (docs/validation.md, "Short walks at 10-20 Hz")."""
+
+WALK_SUSTAINED_G = 0.03
+"""Oscillating movement (g) of a slow walk whose swing the sensor barely sees. The shank swings about the knee
+like a pendulum: at the ankle (r ~ 0.45 m from the knee) the tangential acceleration r*theta'' cancels gravity's
+turn g*sin(theta) across the sensor when (2 pi f)^2 r ~ g, i.e. at a stride rate f ~ 0.74 Hz (44 strides/min, a slow
+night-time walk). Then what is left is along the tibia: the centripetal r*theta'^2 and g*(1 - cos theta), each
+~0.015-0.02 g for a 10 deg swing at 0.6-0.74 Hz, plus heel strikes that a 10-20 Hz sensor's anti-alias filter
+smooths away. The simulator's slow bathroom walks measured 0.03-0.07 g per second (docs/validation.md, "Walking
+across rates and mountings"); a still leg measures 0-0.006 g (the noise power is removed from the envelope)."""
+
+WALK_SUSTAINED_S = 20
+"""A run of at least this many seconds of oscillating movement above :data:`WALK_SUSTAINED_G`, pauses of at most
+1 s closed, with the shank upright in every second, is walking. 20 s is twice the longest LM (10 s, docs/scoring.md
+§1.2 step 3), so no single LM makes such a run, and two only if both last ~10 s with under a second of rest between
+them (LMs of a series lie >= 10 s apart onset to onset, with rest between); at 0.6-1.05 strides/s it holds 12-21
+strides. It needs the tibia axis (from the bouts above
+:data:`WALK_ACTIVITY_G`) and does not teach it."""
+
+WALK_SUSTAINED_HOLE_S = 1
+"""Pauses (s) closed inside a sustained walk: a stride is 0.95-1.67 s, so a second without oscillation is a
+moment's stop; the rest between two LMs of a series is longer than that as a rule (IMI >= 10 s, LM <= 10 s)."""
 
 WALK_MARGIN_S = 3.0
 """Movements within this many seconds of a walking bout belong to it (the first and last steps, the
@@ -96,7 +118,9 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     (e.g. sensors put on in bed) the axis is unknown and every valid second counts as lying. Once the axis is known,
     shorter runs (:data:`WALK_SHORT_S` s or more: a few strides) are walking too when the shank is upright
     throughout, swings like a stride for :data:`WALK_SHORT_SWING_S` s (:data:`WALK_SWING_G`) and lies within
-    :data:`WALK_NEAR_S` s of a bout; they do not teach the axis (docs/scoring.md §5).
+    :data:`WALK_NEAR_S` s of a bout; they do not teach the axis. So are runs of at least :data:`WALK_SUSTAINED_S` s of
+    weaker oscillation (above :data:`WALK_SUSTAINED_G`, pauses of up to 1 s closed) with the shank upright in every
+    second: a slow walk whose swing the sensor barely sees (docs/scoring.md §5).
     """
     moving = (activity_1s > WALK_ACTIVITY_G) & ok_1s
     holes = runs(~moving)
@@ -115,6 +139,7 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
         return Posture(np.ones(unit.shape[0], bool), elevation, walking, None)
     elevation = np.degrees(np.arcsin(np.clip(np.abs(np.einsum("ij,j->i", unit, axis.astype(unit.dtype))), 0, 1))).astype(np.float32)
     lying = elevation < params.lying_max_elevation_deg
+    walking |= _cover(_sustained_walks(activity_1s, lying, ok_1s), moving.size)
     short = bouts[(length >= WALK_SHORT_S) & (length < params.walk_min_s)]
     walking |= _cover(_short_walks(short, activity_1s, lying, ok_1s, walking), moving.size)
     walking &= ~lying
@@ -127,6 +152,20 @@ def _cover(intervals: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
     np.add.at(delta, intervals[:, 0], 1)
     np.add.at(delta, intervals[:, 1], -1)
     return np.cumsum(delta[:-1]) > 0
+
+
+def _sustained_walks(activity_1s: npt.NDArray[np.float32], lying: npt.NDArray[np.bool_],
+                     ok_1s: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """Runs (k, 2) in s of at least :data:`WALK_SUSTAINED_S` s of oscillating movement above
+    :data:`WALK_SUSTAINED_G` (pauses of up to :data:`WALK_SUSTAINED_HOLE_S` s closed) with the shank upright in
+    every second: a slow walk whose swing the sensor barely sees (docs/scoring.md §5)."""
+    moving = (activity_1s > WALK_SUSTAINED_G) & ok_1s
+    holes = runs(~moving)
+    moving |= _cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_SUSTAINED_HOLE_S) & (holes[:, 0] > 0)], moving.size)
+    found = runs(moving)
+    found = found[found[:, 1] - found[:, 0] >= WALK_SUSTAINED_S]
+    down = np.concatenate(([0], np.cumsum(lying)))
+    return found[down[found[:, 1]] == down[found[:, 0]]]
 
 
 def _short_walks(short: npt.NDArray[np.int64], activity_1s: npt.NDArray[np.float32], lying: npt.NDArray[np.bool_],

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from lrm.params import PostureParams
-from lrm.signal.posture import (WALK_ACTIVITY_G, WALK_NEAR_S, WALK_SWING_G, classify_movements, estimate_posture,
-                                orientation_change_deg)
+from lrm.signal.posture import (WALK_ACTIVITY_G, WALK_NEAR_S, WALK_SUSTAINED_G, WALK_SUSTAINED_S, WALK_SWING_G,
+                                classify_movements, estimate_posture, orientation_change_deg)
 
 TIBIA = np.array([0.0, 0.0, 1.0])     # the shank's long axis in body coordinates: gravity along it when upright
 
@@ -81,6 +81,47 @@ def test_a_few_strides_near_walking_are_walking_but_one_swing_or_a_lying_lm_is_n
     assert not p.walking[walk.stop + 30: walk.stop + 120].any()
     assert not p.walking[lie.start + 290: lie.start + 320].any()
     assert WALK_SWING_G < 0.38 and 10 < WALK_NEAR_S < 80
+
+
+def test_a_slow_walk_whose_swing_the_sensor_barely_sees_is_walking_but_lms_and_lying_restlessness_are_not():
+    """Issue 11 item 4: a 30 s walk of 0.035-0.07 g (a slow stride near the shank pendulum's 0.74 Hz, where the swing's
+    tangential acceleration cancels gravity's turn across the sensor: the simulator's slow bathroom walks) with the
+    shank upright is walking; a 10 s movement of the same size (an LM's longest), two such LMs 2 s apart, or a minute
+    of it on the lying leg are not."""
+    gravity, activity, _, walk, lie = _evening(8)
+    activity = activity.copy()
+    rng = np.random.default_rng(8)
+    gravity[walk.stop + 20: walk.stop + 110] = gravity[walk.stop - 1]          # standing on after the walk
+    activity[walk.stop + 40: walk.stop + 70] = rng.uniform(0.035, 0.07, 30)    # a slow walk, upright
+    activity[lie.start + 300: lie.start + 310] = 0.05                          # a 10 s LM ...
+    activity[lie.start + 600: lie.start + 610] = 0.05                          # ... and two, 2 s apart
+    activity[lie.start + 612: lie.start + 622] = 0.05
+    activity[lie.start + 900: lie.start + 960] = 0.05                          # a minute of restlessness, lying
+    p = estimate_posture(gravity, activity, np.ones(len(activity), bool))
+    assert p.walking[walk.stop + 40: walk.stop + 70].all()
+    assert not p.walking[lie].any()
+    # the same on a leg resting upright (sitting on the bed's edge): the LMs are still not walking; a minute of
+    # sustained movement of an upright shank is (lrm cannot tell it from walking in place)
+    up = gravity.copy()
+    up[lie] = gravity[walk.stop - 1]
+    q = estimate_posture(up, activity, np.ones(len(activity), bool))
+    assert not q.walking[lie.start + 290: lie.start + 640].any() and q.walking[lie.start + 900: lie.start + 960].all()
+    assert WALK_SUSTAINED_G < 0.035 and WALK_SUSTAINED_S >= 2 * 10
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), mirror=st.booleans())
+def test_posture_does_not_depend_on_how_the_sensor_is_turned_or_mirrored(seed, mirror):
+    """Any mounting, including a mirrored one (a left-handed axis convention or the sensor flipped on the other leg):
+    walking, lying and elevation are the same."""
+    gravity, activity, _, walk, _ = _evening(seed)
+    activity = activity.copy()
+    activity[walk.stop + 30: walk.stop + 60] = 0.05
+    turn = Rotation.random(random_state=seed + 1).as_matrix() @ np.diag([1.0, 1.0, -1.0 if mirror else 1.0])
+    ok = np.ones(len(activity), bool)
+    p, q = estimate_posture(gravity, activity, ok), estimate_posture((gravity @ turn.T).astype(np.float32), activity, ok)
+    assert (p.walking == q.walking).all() and (p.lying == q.lying).all()
+    assert np.allclose(p.elevation_deg, q.elevation_deg, atol=1e-2)
 
 
 def _rotate_about(v: np.ndarray, axis: np.ndarray, deg: float) -> np.ndarray:
