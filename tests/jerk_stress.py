@@ -6,8 +6,8 @@ tangential and centripetal acceleration of a flexion about a pivot, docs/scoring
 sensor (10-200 Hz, noise 1-15 mg per axis, quantisation up to 16 mg), its LM size (median peak 0.02-0.3 g,
 log-normal spread), and plants, with a label per event:
 
-* ``plm_member``: bilateral 0.9-3 s movements of 0.05-0.3 g as members of PLM series at least 30 min from any
-  sleep (re)onset (shapes: a rotation with a hold, a run of quick pulses, a 2-5 Hz tremor, one dominant
+* ``plm_member``: bilateral 0.9-3 s movements of 0.05-0.3 g as members of PLM series 30 min or more after a
+  sleep (re)onset and 20 min or more before the next awakening (shapes: a rotation with a hold, a run of quick pulses, a 2-5 Hz tremor, one dominant
   0.15-0.3 s lobe with quieter ones);
 * ``restless``: runs of 3-8 restless wake movements (fidgets with a lasting turn, brief-looking ones with one
   dominant lobe and clean edges, short kicks; 0.1-1 g; 3-40 s apart) ending 0.5-10 min before the first sleep
