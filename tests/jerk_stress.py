@@ -302,12 +302,35 @@ def score_stress(night: StressNight, events: pd.DataFrame, tol_s: float = 1.0) -
     return groups, other
 
 
-def analyze_stress(night: StressNight):
-    import lrm
+def score_onsets(true_s, found_s, tol_s: float = 900.0) -> dict[str, float]:
+    """The sleep estimate against the planted onsets (s): the first onset's error (min; NaN without one of
+    either), estimated onsets more than ``tol_s`` from every true one (``far``: e.g. inside established sleep),
+    and true onsets with no estimated one within ``tol_s`` (``missed``). ``tol_s`` is the jerk rule's timing
+    window (15 min, docs/scoring.md §3.1): an estimated onset farther away times no jerk at the true one.
 
+    >>> score_onsets([1000.0, 5000.0], [1060.0, 3000.0])
+    {'first_err_min': 1.0, 'far': 1, 'missed': 1, 'true': 2}
+    """
+    t, f = np.asarray(true_s, float), np.asarray(found_s, float)
+    dist = np.abs(t[:, None] - f[None, :]) if t.size and f.size else np.full((t.size, f.size), np.inf)
+    return {"first_err_min": float(abs(f[0] - t[0]) / 60.0) if t.size and f.size else float("nan"),
+            "far": int((dist.min(axis=0, initial=np.inf) > tol_s).sum()),
+            "missed": int((dist.min(axis=1, initial=np.inf) > tol_s).sum()), "true": int(t.size)}
+
+
+def analyze_stress(night: StressNight, *, keep_series_beat: bool = False):
+    import dataclasses
+
+    import lrm
+    from lrm.params import Params
+
+    params = Params()
+    if keep_series_beat:
+        params = dataclasses.replace(params, sleep=dataclasses.replace(params.sleep, keep_series_beat=True))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return lrm.analyze(night.recording, threads=1, lights_out=night.lights_out_s, lights_on=night.lights_on_s)
+        return lrm.analyze(night.recording, params, threads=1, lights_out=night.lights_out_s,
+                           lights_on=night.lights_on_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,11 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--hours", type=float, default=3.0)
     parser.add_argument("--csv", help="write one row per planted event group here")
+    parser.add_argument("--keep-series-beat", action="store_true", help="SleepParams.keep_series_beat (opt-in)")
     args = parser.parse_args(argv)
-    allg, allo = [], []
+    allg, allo, ons = [], [], []
     for seed in range(args.first_seed, args.first_seed + args.nights):
         night = make_stress_night(seed, args.hours)
-        g, o = score_stress(night, analyze_stress(night).events)
+        result = analyze_stress(night, keep_series_beat=args.keep_series_beat)
+        g, o = score_stress(night, result.events)
+        ons.append(score_onsets(night.onsets_s, result.summary.sleep_onsets_s))
         g["seed"], o["seed"] = seed, seed
         g["fs_hz"], g["noise_mg"] = night.fs_hz, night.noise_g * 1e3
         allg.append(g)
@@ -333,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
         g.to_csv(args.csv, index=False)
         o.to_csv(args.csv.replace(".csv", "-other.csv"), index=False)
     print(summarize(g, o))
+    k = pd.DataFrame(ons)
+    err = np.sort(k["first_err_min"].dropna().to_numpy())
+    print(f"sleep onsets: first onset error {err.mean():.1f} min (worst decile {err[-max(1, round(0.1 * err.size)):].mean():.1f}); "
+          f"estimated onsets > 15 min from every true one {int(k['far'].sum())}; true onsets without an estimated one "
+          f"within 15 min {int(k['missed'].sum())} of {int(k['true'].sum())}")
     return 0
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jerk_stress import RATES_HZ, make_stress_night, score_stress
+from jerk_stress import RATES_HZ, make_stress_night, score_onsets, score_stress
 
 
 @pytest.fixture(scope="module", params=[3, 11])
@@ -65,3 +65,14 @@ def test_a_jerk_found_on_a_planted_confounder_is_a_false_jerk_of_that_kind(night
     assert groups.loc[groups["group"] == fidget["group"], "jerk"].item()
     assert groups.loc[groups["kind"] == "jerk", "jerk"].sum() == 1
     assert other["onset_s"].tolist() == [5.0] and other["what"].tolist() == ["nothing"]
+
+
+@pytest.mark.parametrize(("found_s", "expected"), [
+    ([1000.0 + 900.0, 5000.0], {"first_err_min": 15.0, "far": 0, "missed": 0, "true": 2}),   # 15 min: inclusive
+    ([1000.0 + 901.0, 5000.0], {"first_err_min": 901.0 / 60.0, "far": 1, "missed": 1, "true": 2}),
+    ([], {"first_err_min": float("nan"), "far": 0, "missed": 2, "true": 2}),
+])
+def test_onset_scoring_counts_estimates_beyond_the_jerk_window_as_far_and_their_true_onsets_as_missed(found_s, expected):
+    got = score_onsets([1000.0, 5000.0], found_s)
+    assert {k: v for k, v in got.items() if k != "first_err_min"} == {k: v for k, v in expected.items() if k != "first_err_min"}
+    assert got["first_err_min"] == pytest.approx(expected["first_err_min"], nan_ok=True)
