@@ -361,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     print(summarize(g, o))
     k = pd.DataFrame(ons)
     err = np.sort(k["first_err_min"].dropna().to_numpy())
-    print(f"sleep onsets: first onset error {err.mean():.1f} min (worst decile {err[-max(1, round(0.1 * err.size)):].mean():.1f}); "
+    worst = err[-max(1, round(0.1 * err.size)):].mean()
+    print(f"sleep onsets: first onset error {err.mean():.1f} min (worst decile {worst:.1f}); "
           f"estimated onsets > 15 min from every true one {int(k['far'].sum())}; true onsets without an estimated one "
           f"within 15 min {int(k['missed'].sum())} of {int(k['true'].sum())}")
     return 0
