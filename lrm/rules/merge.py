@@ -60,8 +60,13 @@ def merge_same_leg(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame
     gap = np.round(ordered["onset_s"].to_numpy(float) - previous_end, TIME_DECIMALS)
     starts = np.isnan(previous_end) | (gap >= rules.merge_gap_s)
     numeric = ordered.dtypes.map(pd.api.types.is_numeric_dtype)
-    merged = aggregate_runs(ordered, np.flatnonzero(starts), _aggregations(ordered.columns, numeric))
-    return merged.sort_values(["onset_s", "side"], kind="stable").reset_index(drop=True)
+    run_start = np.flatnonzero(starts)
+    merged = aggregate_runs(ordered, run_start, _aggregations(ordered.columns, numeric))
+    # by onset, then side: the legs' blocks are in side order (missing side last, as pandas sorts), so a run's
+    # block number orders like its side; np.lexsort is stable, as sort_values(kind="stable") (~0.5 ms less)
+    block = np.searchsorted(leg_start, run_start, side="right")
+    order = np.lexsort((block, merged["onset_s"].to_numpy(float)))
+    return merged.take(order).reset_index(drop=True)
 
 
 def drop_short(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:

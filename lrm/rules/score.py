@@ -25,6 +25,7 @@ from lrm.rules.summary import NightSummary
 __all__ = ["ScoredEvents", "score_lms"]
 
 _SIDES = ("left", "right")
+_STRING = pd.api.types.pandas_dtype("string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,9 @@ def _check_input(lms: pd.DataFrame) -> pd.DataFrame:
     out = lms.copy()
     if "type" not in out.columns:
         out["type"] = "lm"
-    out["type"] = out["type"].astype("string").fillna("lm")
+    kind = out["type"]
+    if kind.dtype != _STRING or kind.hasnans:   # the pipeline's column is already string without <NA>
+        out["type"] = kind.astype("string").fillna("lm")
     onset_s, offset_s = out["onset_s"].to_numpy(float), out["offset_s"].to_numpy(float)
     if not (np.isfinite(onset_s).all() and np.isfinite(offset_s).all()) or (offset_s < onset_s).any():
         raise ValueError("lms needs finite onset_s <= offset_s in every row")
@@ -65,8 +68,8 @@ def _score_sequence(lms: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, in
     series = number_series(onset_s, combined["is_clm"].to_numpy(bool), rules)
     combined["imi_s"] = compute_imi(onset_s)
     combined["in_plm_series"] = series > 0
-    combined["series_id"] = pd.array(np.where(series > 0, series, 0), dtype="Int64")
-    combined.loc[series == 0, "series_id"] = pd.NA
+    # <NA> outside a series, built as the masked array at once (a masked .loc assignment costs ~0.5 ms)
+    combined["series_id"] = pd.arrays.IntegerArray(np.where(series > 0, series, 0).astype(np.int64), series == 0)
     return combined, len(merged_all) - len(merged)
 
 
@@ -160,7 +163,9 @@ def score_lms(
     scored = conform_events(scored)
     pieces = [p for p in (scored, conform_events(others)) if len(p)]
     events = (pd.concat(pieces, ignore_index=True) if pieces else empty_events())
-    events = conform_events(events.sort_values(["onset_s", "offset_s"], kind="stable"))
+    # by onset, then offset; np.lexsort is stable (NaN last) as sort_values(kind="stable"), without its overhead
+    order = np.lexsort((events["offset_s"].to_numpy(float), events["onset_s"].to_numpy(float)))
+    events = conform_events(events.take(order))
     ctx = SummaryContext(
         rules=rules, hours=float(hours), hypnogram=hypnogram, period=period,
         respiratory_event_count=None if respiratory is None else len(respiratory),
