@@ -88,8 +88,9 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
     first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))
     bilateral = np.logical_or.reduceat(side != first_side, run_start) if side.size else np.zeros(0, bool)
     combined["side"] = np.where(bilateral, "bilateral", combined["side"].to_numpy(object))
-    combined["duration_s"] = combined["offset_s"] - combined["onset_s"]
-    too_long = np.round(combined["duration_s"], TIME_DECIMALS) > rules.max_clm_bilateral_s
-    too_many = combined["n_components"] > rules.max_components
-    combined["is_clm"] = combined["is_clm"].astype(bool) & ~(bilateral & (too_long | too_many))
+    duration_s = combined["offset_s"].to_numpy(float) - combined["onset_s"].to_numpy(float)
+    combined["duration_s"] = duration_s
+    too_long = np.round(duration_s, TIME_DECIMALS) > rules.max_clm_bilateral_s
+    too_many = combined["n_components"].to_numpy() > rules.max_components
+    combined["is_clm"] = combined["is_clm"].to_numpy(bool) & ~(bilateral & (too_long | too_many))
     return combined.reset_index(drop=True)
