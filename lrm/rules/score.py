@@ -172,8 +172,8 @@ def score_lms(
     if arousals is not None:
         scored["arousal"] = pd.array(mark_arousal(onset_s, offset_s, arousals, rules).astype(np.int8), dtype="Int8")
     others = table.loc[~is_lm]
-    others = _with_columns(others, {"duration_s": others["offset_s"].to_numpy(float) - others["onset_s"].to_numpy(float),
-                                    "n_components": np.ones(len(others), np.int64)})
+    duration_s = others["offset_s"].to_numpy(float) - others["onset_s"].to_numpy(float)
+    others = _with_columns(others, {"duration_s": duration_s, "n_components": np.ones(len(others), np.int64)})
     if hypnogram is not None and len(others):
         others["stage"] = pd.array(hypnogram.stage_at(others["onset_s"].to_numpy(float)), dtype="string")
     scored = conform_events(scored)
