@@ -102,7 +102,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
     rates_hz = {s: leg.fs_hz for s, leg in recording.legs.items()}
     table, sleep = _sleep_and_jerks(table, rest, any_valid, rates_hz, params)
-    if not len(sleep.transitions()):
+    if not sleep.transition_count():
         notes.append(f"hypnic jerks were not classified: {sleep.note}")
     # restless wake: an LM that leaves the leg turned is a repositioning (docs/scoring.md §5, "Restless wake")
     table = label_wake_repositionings(table, sleep.sleep_period, sleep.epoch_s, params.posture,
@@ -158,7 +158,7 @@ def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray
 
 def _jerk_count(sleep: SleepEstimate, scored: NightSummary) -> dict[str, int | None]:
     """``hypnic_jerk_count`` is None when no wake-to-sleep transition was estimated (not classified, not zero)."""
-    return {"hypnic_jerk_count": scored.hypnic_jerk_count if len(sleep.transitions()) else None}
+    return {"hypnic_jerk_count": scored.hypnic_jerk_count if sleep.transition_count() else None}
 
 
 def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_known: bool,

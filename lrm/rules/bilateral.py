@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
-from lrm.rules.runs import aggregate_runs
+from lrm.rules.runs import aggregate_columns, aggregate_runs
 
 __all__ = ["mark_monolateral_clm", "combine_legs"]
 
@@ -71,23 +71,45 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
     >>> combine_legs(lms)[["side", "n_components"]].to_numpy().tolist()
     [['bilateral', 2], ['left', 1]]
     """
-    ordered = lms.sort_values(["onset_s", "offset_s"], kind="stable").reset_index(drop=True)
-    onset_s, offset_s = ordered["onset_s"].to_numpy(float), ordered["offset_s"].to_numpy(float)
-    ordered["is_clm"] = mark_monolateral_clm(onset_s, offset_s, rules)
-    ordered["n_components"] = 1
+    onset_s, offset_s = lms["onset_s"].to_numpy(float), lms["offset_s"].to_numpy(float)
+    order = np.lexsort((offset_s, onset_s))   # stable, NaN last: as sort_values(kind="stable"), ~0.4 ms less
+    ordered = lms.take(order).reset_index(drop=True)
+    onset_s, offset_s = onset_s[order], offset_s[order]
+    is_clm = mark_monolateral_clm(onset_s, offset_s, rules)
     side = ordered["side"].to_numpy(object)
     run_start = np.flatnonzero(~_links(onset_s, offset_s, side, rules))
-    agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "first"}
+    if not run_start.size:   # no LMs: the empty table with the columns' dtypes, as pandas gives them
+        return _no_lms(ordered)
+    # every column as an array first and the table built once (a column added to a built table costs ~0.25 ms)
+    rest = {"onset_s": "min", "offset_s": "max", "side": "first"}
     for name, dtype in ordered.dtypes.items():   # the dtypes at once: a column lookup builds a Series each time
-        if name not in agg:
-            agg[name] = "max" if pd.api.types.is_numeric_dtype(dtype) else "first"
-    combined = aggregate_runs(ordered, run_start, agg)
+        if name not in rest and name not in ("is_clm", "n_components"):
+            rest[name] = "max" if pd.api.types.is_numeric_dtype(dtype) else "first"
+    parts = aggregate_columns(ordered, run_start, rest)
+    n_components = np.add.reduceat(np.ones(side.size, np.int64), run_start)   # the sum of a column of ones
+    columns = {"onset_s": parts.pop("onset_s"), "offset_s": parts.pop("offset_s"),
+               "is_clm": np.logical_and.reduceat(is_clm, run_start), "n_components": n_components, **parts}
     # a run is bilateral when it holds a row of another leg than its first row's
     first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))
-    bilateral = np.logical_or.reduceat(side != first_side, run_start) if side.size else np.zeros(0, bool)
-    combined["side"] = np.where(bilateral, "bilateral", combined["side"].to_numpy(object))
+    bilateral = np.logical_or.reduceat(side != first_side, run_start)
+    columns["side"] = np.where(bilateral, "bilateral", columns["side"].to_numpy(object))
+    duration_s = columns["offset_s"] - columns["onset_s"]
+    columns["duration_s"] = duration_s
+    too_long = np.round(duration_s, TIME_DECIMALS) > rules.max_clm_bilateral_s
+    too_many = n_components > rules.max_components
+    columns["is_clm"] = columns["is_clm"] & ~(bilateral & (too_long | too_many))
+    return pd.DataFrame(columns)
+
+
+def _no_lms(ordered: pd.DataFrame) -> pd.DataFrame:
+    """:func:`combine_legs` of an empty table: its columns, ``is_clm`` (bool), ``n_components`` (int64), ``side``
+    and ``duration_s``, no rows."""
+    ordered["is_clm"] = np.zeros(0, bool)
+    ordered["n_components"] = 1
+    agg = {"onset_s": "min", "offset_s": "max", "is_clm": "all", "n_components": "sum", "side": "first"}
+    agg |= {name: "first" for name in ordered.columns if name not in agg}
+    combined = aggregate_runs(ordered, np.zeros(0, np.intp), agg)
+    combined["side"] = np.zeros(0, object)
     combined["duration_s"] = combined["offset_s"] - combined["onset_s"]
-    too_long = np.round(combined["duration_s"], TIME_DECIMALS) > rules.max_clm_bilateral_s
-    too_many = combined["n_components"] > rules.max_components
-    combined["is_clm"] = combined["is_clm"].astype(bool) & ~(bilateral & (too_long | too_many))
+    combined["is_clm"] = combined["is_clm"].astype(bool)
     return combined.reset_index(drop=True)

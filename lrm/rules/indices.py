@@ -149,7 +149,8 @@ def summarize_night(lms: pd.DataFrame, type_counts: dict[str, int], ctx: Summary
     PLMS-arousal index per hour of TST.
     """
     is_clm, plm = lms["is_clm"].to_numpy(bool), lms["in_plm_series"].to_numpy(bool)
-    n_series = int(lms.loc[plm, "series_id"].nunique())
+    series_id = lms["series_id"].to_numpy(dtype=np.float64, na_value=np.nan)[plm]   # ids < 2**53: exact
+    n_series = int(np.unique(series_id[~np.isnan(series_id)]).size)                   # as nunique(): <NA> not counted
     side = lms["side"]
     values: dict[str, object] = {
         "rules": ctx.rules.name, "rules_description": ctx.rules.describe(), "time_in_bed_h": float(ctx.hours),

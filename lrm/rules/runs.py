@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["aggregate_runs"]
+__all__ = ["aggregate_runs", "aggregate_columns"]
 
 _HOWS = ("first", "min", "max", "sum", "all", "any")
 
@@ -43,9 +43,17 @@ def aggregate_runs(table: pd.DataFrame, run_start: npt.NDArray[np.intp], how: di
     {'a': [1.0, 3.0], 'b': ['x', 'y']}
     """
     run_start = np.asarray(run_start, dtype=np.intp)
-    n = len(table)
-    if n == 0 or run_start.size == 0:
+    if len(table) == 0 or run_start.size == 0:
         return pd.DataFrame({name: table[name].iloc[:0] for name in how}).reset_index(drop=True)
+    return pd.DataFrame(aggregate_columns(table, run_start, how))
+
+
+def aggregate_columns(table: pd.DataFrame, run_start: npt.NDArray[np.intp], how: dict[str, str]) -> dict[str, object]:
+    """:func:`aggregate_runs`' columns (name -> array, in ``how``'s order) before they become a table, for a caller
+    that adds or replaces columns first and builds its table once (each column added to a built table costs
+    ~0.25 ms: pandas rebuilds the column index). ``table`` and ``run_start`` non-empty."""
+    run_start = np.asarray(run_start, dtype=np.intp)
+    n = len(table)
     columns: dict[str, object] = {}
     group: npt.NDArray[np.intp] | None = None
     for name, fn in how.items():
@@ -61,7 +69,7 @@ def aggregate_runs(table: pd.DataFrame, run_start: npt.NDArray[np.intp], how: di
             if group is None:
                 group = np.repeat(np.arange(run_start.size), np.diff(np.r_[run_start, n]))
             columns[name] = column.groupby(group, sort=True).agg(fn).reset_index(drop=True)
-    return pd.DataFrame(columns)
+    return columns
 
 
 def _reduce(values: npt.NDArray, run_start: npt.NDArray[np.intp], fn: str) -> npt.NDArray:

@@ -198,8 +198,8 @@ def orientation_change_deg(gravity_1s: npt.NDArray[np.float32], onset_s: npt.NDA
     after_s = np.minimum(offset_s + lead_s, np.maximum(next_on - 1.0, offset_s + 1.0))
     before = np.clip(np.floor(before_s).astype(np.int64), 0, s - 1)
     after = np.clip(np.ceil(after_s).astype(np.int64), 0, s - 1)
-    u = _unit(gravity_1s)
-    cos = np.clip((u[before] * u[after]).sum(axis=1), -1.0, 1.0)
+    # unit vectors of the rows needed only (each row's norm is its own: the same values as the whole night's)
+    cos = np.clip((_unit(gravity_1s[before]) * _unit(gravity_1s[after])).sum(axis=1), -1.0, 1.0)
     return np.degrees(np.arccos(cos))
 
 

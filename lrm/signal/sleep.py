@@ -97,6 +97,11 @@ class SleepEstimate:
         """The night's first sleep onset when it was observed, else None (it may lie before the recording)."""
         return self.onsets_s[0] if self.onsets_s and self.observed[0] else None
 
+    def transition_count(self) -> int:
+        """``len(self.transitions())`` without building the table."""
+        observed = int(np.count_nonzero(np.asarray(self.observed, bool)))
+        return observed + (len(self.restless_ends_s) if observed else 0)
+
     def transitions(self, *, restless: bool = True) -> pd.DataFrame:
         """The observed wake-to-sleep transitions, in time order: ``onset_s`` (s) and ``kind`` ("first",
         "re-onset", or "restless" for the end of a restless stretch that was no awakening, with ``restless``).

@@ -191,3 +191,20 @@ def test_conform_events_rebuilds_a_table_as_the_series_formulation_did(rows):
     got, expected = conform_events(raw), _conform_with_series(raw)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert got.attrs == {} and list(got.columns) == list(expected.columns)
+
+
+@pytest.mark.parametrize("extra", [{}, {"peak_g": [0.1, 0.2]}, {"note": np.array(["a", "b"], object)}])
+def test_columns_set_at_once_are_the_columns_set_one_by_one(extra):
+    from lrm.rules.score import _with_columns
+
+    table = pd.DataFrame({"onset_s": [1.0, 5.0], "imi_s": [0.0, 0.0],
+                          "side": pd.array(["left", "right"], dtype="string"), **extra}, index=[7, 3])
+    new = {"imi_s": np.array([np.nan, 4.0]), "in_plm_series": np.array([False, True]),
+           "series_id": pd.arrays.IntegerArray(np.array([0, 1]), np.array([True, False])),
+           "type": np.full(2, "lm", object)}
+    one_by_one = table.reset_index(drop=True)
+    for name, values in new.items():
+        one_by_one[name] = values
+    pd.testing.assert_frame_equal(_with_columns(table, new), one_by_one, check_exact=True)
+    assert list(_with_columns(table, new).columns)[:4] == ["onset_s", "imi_s", "side", list(table.columns)[3]
+                                                           if extra else "in_plm_series"]

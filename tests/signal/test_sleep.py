@@ -192,3 +192,15 @@ def test_the_sleep_period_runs_from_each_onset_to_the_next_awakening_quiet_or_no
     assert not asleep[3000 // ep]                                   # ... but its epoch is not "asleep"
     assert not period[7200 // ep + 1] and period[int(est.onsets_s[1]) // ep + 1]   # the awakening, then sleep again
     assert (asleep <= period).all()
+
+
+@pytest.mark.parametrize(("observed", "restless_ends_s", "count"),
+                         [((), (), 0), ((False,), (10.0,), 0), ((True,), (), 1), ((True, False), (5.0, 9.0), 3),
+                          ((False, True), (7.0,), 2)])
+def test_transition_count_is_the_transitions_tables_length(observed, restless_ends_s, count):
+    from lrm.signal.sleep import SleepEstimate
+
+    est = SleepEstimate(onsets_s=tuple(100.0 * (k + 1) for k in range(len(observed))),
+                        kinds=tuple("first" if k == 0 else "re-onset" for k in range(len(observed))),
+                        observed=observed, asleep=np.zeros(4, bool), epoch_s=30.0, restless_ends_s=restless_ends_s)
+    assert est.transition_count() == len(est.transitions()) == count
