@@ -344,3 +344,48 @@ def test_the_resting_vector_switches_after_the_movement_that_turned_the_leg():
     out2 = bridge_movements_1s(m2, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
                                onsets_s=np.array([4.0, 9.0]))
     assert np.all(out2[3:10, 0] == 0.0) and out2[10:12, 0] == pytest.approx([0.04, 0.04])
+
+
+def test_lms_after_a_posture_change_end_where_the_leg_lies_still():
+    """A roll-over, then a dense run of LMs in the new posture, some leaving the shank turned by 0.8 deg and a
+    restless adjustment by 3 deg (dev seed 1010, wide, 2094-2162 s). The first pass's plain 41 s median lags each
+    turn, so it sees one movement of > 15 s that is not masked, and the resting vector is a median over three
+    orientations and the LMs' own excursions: it missed the one the leg lay still in by more than R's offset
+    threshold and the LMs ran on (12.4 and 41.6 s on that night). Where the leg lies still after a posture change,
+    it rests there (lrm.signal.leg.settle_rest_1s): every LM ends within 1.5 s of where the leg is still again."""
+    leg, _ = make_leg(LegSpec(fs_hz=50.0, duration_s=300, noise_g=0.003, lms=False, wander_deg_per_min=0.1), seed=11)
+    moved = _turn(leg, [(0, 0), (100, 0), (102, 30),                          # roll-over, then still
+                        (120, 30), (120.5, 36), (125, 36), (126, 30.6),         # an LM leaving 0.6 deg
+                        (132, 30.6), (132.5, 36), (135, 36), (136, 30.6),       # an LM back to there
+                        (139, 30.6), (139.5, 33.6), (140.5, 33.6),              # a 3 deg adjustment
+                        (148, 33.6), (148.5, 40), (152, 40), (152.7, 33.6),     # an LM back to there
+                        (159, 33.6), (159.5, 39), (161, 39), (161.7, 32.8),     # an LM leaving 0.8 deg
+                        (172, 32.8), (172.5, 37), (177, 37), (177.3, 32.8)])    # an LM back to there
+    lms, _ = detect(moved)
+    # before the fix the LM at 159 s ran on to 177.3 s (18 s), swallowing the next one
+    for on, off in [(120.0, 126.0), (132.0, 136.0), (148.0, 152.7), (159.0, 161.7), (172.0, 177.3)]:
+        hit = lms.loc[(lms["onset_s"] - on).abs() < 1.0]
+        assert len(hit) == 1, (on, lms)
+        assert hit["offset_s"].iloc[0] == pytest.approx(off, abs=1.5), (on, lms)
+    assert ((lms["offset_s"] - lms["onset_s"]) <= 10.0).all(), lms
+
+
+def test_the_rest_settles_only_away_from_it_and_never_over_a_tonic_hold():
+    """settle_rest_1s: a still stretch after a posture change takes its own orientation only where it lies away
+    from the resting vector; a stretch the leg leaves within an LM's duration to go back towards where it lay
+    before (a tonic hold) keeps the rest before it, held over the movement."""
+    from lrm.signal.leg import settle_rest_1s
+
+    m = np.zeros((40, 3), np.float32)
+    m[:, 2] = 1.0
+    m[10:16, 0] = 0.1      # seconds 10-15: a hold at 0.1 g, then back to 0.02 g (not quite the old 0)
+    m[18:40, 0] = 0.02
+    rest = np.zeros((40, 3), np.float32)
+    rest[:, 2] = 1.0       # a resting vector stuck at the orientation before
+    lying = np.array([[2, 8], [10, 16], [18, 40]])
+    after = np.ones(40, bool)
+    out = settle_rest_1s(rest, m, lying, after, tol_g=np.full(40, 0.005, np.float32))
+    assert np.all(out[2:18, 0] == 0.0)                      # the hold keeps the old rest (held over it)
+    assert out[18:, 0] == pytest.approx([0.02] * 22)        # the leg lies still 20 mg away: that is its rest
+    same = settle_rest_1s(rest, m, lying, np.zeros(40, bool), tol_g=np.full(40, 0.005, np.float32))
+    assert same is rest                                     # nothing after a posture change: unchanged
