@@ -167,8 +167,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                keep_means=True, burst_power_g2=noise.white_max_g ** 2 * nf.burst_mean)
     first_thresholds = estimate_thresholds(first, prepared.valid, noise, fs_hz=fs, params=d, known=known_first,
                                            known_before=known_before)
-    found, keep = first_pass_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
-    masked = found[keep]
+    masked = masked_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
     moving = _seconds_of(masked, gravity_1s.shape[0], int(round(fs)))
     still = ok_1s & ~moving
     # the resting vector holds the orientation before a masked movement until it ends and takes the one after it
@@ -176,11 +175,6 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     bridged = bridge_movements_1s(mean_1s, ok_1s, moving, ends_s=masked[:, 1] / fs, onsets_s=masked[:, 0] / fs)
     rest_1s = gravity_and_median_1s(bridged, ok_1s, window_s=window_s, like=median)[0]
     del bridged, median
-    # after a posture change (or a movement too long to mask) the median lags: where the leg lies still, it rests
-    lying = lying_still_1s(first, first_thresholds, mean_1s, ok_1s, fs_hz=fs)
-    rest_1s = settle_rest_1s(rest_1s, mean_1s, lying, _seconds_after(found[~keep], gravity_1s.shape[0], fs, window_s),
-                             tol_g=_per_second_threshold(first_thresholds.offset_lo_g, first_thresholds.block_s,
-                                                         rest_1s.shape[0]))
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
@@ -214,146 +208,16 @@ def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArr
 def masked_movements(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
                      gravity_1s: FloatArray, *, fs_hz: float, params: Params) -> npt.NDArray[np.int64]:
     """The movements :func:`moving_seconds` masks, as grid-sample intervals (k, 2) [onset, offset) at ``fs_hz``."""
-    iv, masked = first_pass_movements(first, thresholds, valid, gravity_1s, fs_hz=fs_hz, params=params)
-    return iv[masked]
-
-
-def first_pass_movements(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
-                         gravity_1s: FloatArray, *, fs_hz: float, params: Params
-                         ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """The first pass's movements (against the plain gravity) as grid-sample intervals (k, 2) [onset, offset) at
-    ``fs_hz``, and which of them are masked (:func:`moving_seconds`): at most :data:`MASK_MAX_S` long and leaving
-    the leg turned by less than the posture-change angle. The others are posture changes or long movements."""
     from lrm.signal.detect import find_lm_intervals, normalised_activity
     from lrm.signal.posture import orientation_change_deg
 
     hi, lo = normalised_activity(first, thresholds, fs_hz=fs_hz)
     iv = find_lm_intervals(hi, lo, valid, fs_hz=fs_hz, params=params.detect)
-    short = (iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz
-    sh = iv[short]   # the turn is read between the short movements only (their neighbours' rest)
-    turn = orientation_change_deg(gravity_1s, sh[:, 0] / fs_hz, sh[:, 1] / fs_hz, params.posture.change_window_s)
+    iv = iv[(iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz]
+    turn = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
     # a movement that leaves the leg turned by return_angle_deg (when set) is a repositioning: not masked
     limit = params.posture.return_angle_deg if params.posture.return_angle_deg > 0 else params.posture.change_angle_deg
-    masked = short.copy()
-    masked[short] = turn < limit
-    return iv, masked
-
-
-HOLD_MAX_S = 10.0
-"""A still stretch shorter than this (s) that the leg leaves to return to its resting vector may be an LM's tonic
-hold: an LM lasts at most 10 s (docs/scoring.md §1.2 step 3), so its hold is shorter."""
-
-
-def lying_still_1s(first: Deviation, thresholds: LegThresholds, mean_1s: FloatArray, ok_1s: npt.NDArray[np.bool_],
-                   *, fs_hz: float) -> npt.NDArray[np.int64]:
-    """Stretches of whole seconds (k, 2) [first, end) in which the leg lies still, measured against the night's
-    noise without reference to any resting vector: every sample's dynamic part (D, and B where used) below its
-    onset threshold (nothing in the second could start a movement: a 1e-6 tail of the still leg, docs/scoring.md
-    §7; against the offset thresholds, the still leg's 99th percentiles, most seconds of a still leg would hold a
-    sample above them), and the orientation not changing from one
-    second to the next, ``|m(j) - m(j - 1)| / sqrt(2)`` (a difference of two independent 1 s means has twice a
-    mean's variance: the null of R) below R's offset threshold. A stretch holds at least two seconds: one second
-    alone cannot show that the orientation does not change."""
-    from lrm.signal.detect import _per_sample, burst_ratio
-
-    n = first.spread_g.size
-    per_block = max(1, int(round(thresholds.block_s * fs_hz)))
-    quiet = first.spread_g < _per_sample(thresholds.spread_hi_g, per_block, n)
-    b = burst_ratio(first, thresholds, fs_hz=fs_hz)
-    if b is not None:
-        quiet &= b < 1.0
-    s = min(mean_1s.shape[0], ok_1s.shape[0])
-    q = per_second(quiet, fs_hz, "all")[:s] & ok_1s[:s]
-    tol = _per_second_threshold(thresholds.offset_lo_g, thresholds.block_s, s)
-    step = np.linalg.norm(np.diff(mean_1s[:s].astype(np.float64), axis=0), axis=1) / np.sqrt(2.0)
-    link = q[1:] & q[:-1] & (step < np.minimum(tol[1:], tol[:-1]))     # link[j]: seconds j and j + 1 lie alike
-    r = runs(link)
-    return np.column_stack((r[:, 0], r[:, 1] + 1)).astype(np.int64)
-
-
-def settle_rest_1s(rest_1s: FloatArray, mean_1s: FloatArray, lying: npt.NDArray[np.int64],
-                   after: npt.NDArray[np.bool_], *, tol_g: FloatArray) -> FloatArray:
-    """The resting vector (s, 3) in g with each still stretch ``lying`` (:func:`lying_still_1s`) in the seconds
-    ``after`` (s,) a posture change taking the orientation the leg lies in there (the median of the stretch's
-    per-second means), where that lies further than ``tol_g`` (s,) in g (R's offset threshold) from the resting
-    vector, and holding it over the movement that follows until the next still stretch.
-
-    After a lasting change of orientation the leg rests in its new orientation once it lies still (docs/scoring.md
-    §1.2 step 1: the offset is where the signal falls back; §6: the rest is the orientation the leg lay in just
-    before a movement), while a running median of the per-second means follows a second lasting turn within half
-    its window only partly (over three orientations it picks the middle one). A stretch is left alone when it may
-    be an LM's tonic hold: the leg left the still stretch before it and reached the one after it within
-    :data:`HOLD_MAX_S` plus the statistics' 1 s window, and lies there nearer the orientation before than in this
-    stretch (a movement away and back). The settled orientation is held over the movement after its stretch only
-    up to the next still stretch within :data:`HOLD_MAX_S` plus 2 s (one LM, or a second of noise between two
-    still stretches). A copy; ``rest_1s`` is not changed.
-    """
-    s = min(rest_1s.shape[0], mean_1s.shape[0], after.shape[0])
-    lying = lying[lying[:, 1] <= s]
-    if lying.size == 0 or not after[:s].any():
-        return rest_1s
-    reach = runs(after[:s])                                     # the posture changes' reach, [first, end) seconds
-    r = np.minimum(np.searchsorted(reach[:, 1], lying[:, 0], side="right"), len(reach) - 1)
-    lo, hi = np.maximum(lying[:, 0], reach[r, 0]), np.minimum(lying[:, 1], reach[r, 1])
-    near = hi - lo >= 2                                         # a still stretch (two seconds) within the reach
-    if not near.any():
-        return rest_1s
-    ks = np.flatnonzero(near | np.concatenate((near[1:], [False])) | np.concatenate(([False], near[:-1])))
-    m = mean_1s[:s].astype(np.float64)
-    last = int(HOLD_MAX_S)
-    lv = {}
-    for k in ks:   # the orientation within the reach; a neighbour's where it adjoins (its last or first 10 s)
-        a, b = (lo[k], hi[k]) if near[k] else lying[k]
-        if not near[k]:
-            before_near = k + 1 < len(lying) and near[k + 1]
-            a, b = (max(a, b - last), b) if before_near else (a, min(b, a + last))
-        lv[int(k)] = np.median(m[a:b], axis=0)
-    out, carry = rest_1s.copy(), None
-    for k in ks:
-        a, b = lo[k], hi[k]
-        if carry is not None and a - carry[0] > HOLD_MAX_S + 2.0:
-            carry = None                   # no LM lies between them: nothing to hold over
-        if not near[k]:
-            if carry is not None:          # held over the movement, as far as the posture change's reach goes
-                seg = np.arange(carry[0], a)
-                out[seg[after[seg]]] = carry[1]
-            carry = None
-            continue
-        level = lv[int(k)]
-        away = np.median(np.linalg.norm(rest_1s[a:b] - level, axis=1)) > np.median(tol_g[a:b])
-        prev_end = lying[k - 1, 1] if k > 0 else -np.inf
-        next_start = lying[k + 1, 0] if k + 1 < len(lying) else np.inf
-        hold = False
-        if k > 0 and k + 1 < len(lying) and next_start - prev_end <= HOLD_MAX_S + 2.0:
-            p, q = lv.get(int(k) - 1), lv.get(int(k) + 1)
-            hold = p is not None and q is not None and np.linalg.norm(q - p) < np.linalg.norm(level - p)
-        if hold:
-            continue                        # a tonic hold: the rest before it (held below) stays
-        if carry is not None and a > carry[0]:
-            out[carry[0]:a] = carry[1]     # the last settled orientation, held over the movement after it
-        if away:
-            out[a:b] = level
-            carry = (b, level)
-        else:
-            carry = None
-    return out
-
-
-def _seconds_after(iv: npt.NDArray[np.int64], n_seconds: int, fs_hz: float, window_s: float
-                   ) -> npt.NDArray[np.bool_]:
-    """Seconds (``n_seconds``,) within the grid-sample intervals ``iv`` or up to ``window_s`` after their ends:
-    where a running median of ``window_s`` still holds the orientation before them."""
-    k = int(round(fs_hz))
-    delta = np.zeros(n_seconds + 1, np.int32)
-    np.add.at(delta, np.clip(iv[:, 0] // k, 0, n_seconds), 1)
-    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + int(round(window_s)), 0, n_seconds), -1)
-    return np.cumsum(delta[:-1]) > 0
-
-
-def _per_second_threshold(block_g: FloatArray, block_s: float, n_seconds: int) -> FloatArray:
-    """A per-block threshold (b,) in g at each second (``n_seconds``,): the block the second lies in."""
-    j = np.minimum((np.arange(n_seconds) / block_s).astype(np.int64), block_g.size - 1)
-    return block_g[j] if block_g.size else np.zeros(n_seconds, np.float32)
+    return iv[turn < limit]
 
 
 def _seconds_of(iv: npt.NDArray[np.int64], n_seconds: int, k: int) -> npt.NDArray[np.bool_]:
