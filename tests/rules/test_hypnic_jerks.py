@@ -616,3 +616,31 @@ def test_the_envelope_limit_is_what_the_legs_own_sensor_makes_of_a_250_ms_burst(
     if not is_jerk:
         limit = envelope_half_on_grid(rate_hz)
         assert f"keeps it there <= {limit:.2f} s on that sensor" in out["jerk_reason"].dropna().iloc[0]
+
+
+def _posture_changes(onsets):
+    """Wake repositionings (always restless), 4 s each."""
+    return [(t, t + 4.0, "left", "posture_change", 0.5, 3.0, 3.5) for t in onsets]
+
+
+@pytest.mark.parametrize(("after", "confidence"), [(0, 1.0), (P.settle_ideal, 1.0), (2, 0.833),
+                                                  (P.settle_limit, 0.5), (P.settle_limit + 2, 0.5)])
+def test_restless_wake_after_a_jerk_lowers_its_confidence_but_never_refuses_it(after, confidence):
+    """A jerk ends the wake before sleep (docs/scoring.md §3.1): irregular movements in the 5 min after it lower the
+    confidence (settle_ideal textbook, settle_limit or more 0.5), never whether it is a jerk."""
+    later = JERK_AT + 70.0 + 40.0 * np.arange(after)          # outside isolation's ideal and the 30 s restless window
+    assert later.size == 0 or later[-1] < JERK_AT + P.settle_window_s
+    out = _classify(_jerk() + _reference() + _posture_changes(later))
+    jerk = _jerks(out)
+    assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] == pytest.approx(confidence, abs=1e-3)
+    if after > P.settle_ideal:
+        assert f"{after} irregular movements within 5 min after it" in jerk["jerk_reason"].iloc[0]
+
+
+def test_restless_wake_beyond_the_settling_window_or_periodic_movements_after_a_jerk_do_not_lower_it():
+    beyond = _posture_changes(JERK_AT + P.settle_window_s + 1.0 + 40.0 * np.arange(5))
+    plms = _lms(JERK_AT + 70.0 + 25.0 * np.arange(8))            # a PLM series goes on in sleep
+    for rows in (beyond, plms):
+        jerk = _jerks(_classify(_jerk() + _reference() + rows))
+        assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] >= P.series_edge_confidence
+    assert _jerks(_classify(_jerk() + _reference() + beyond))["jerk_confidence"].iloc[0] == 1.0
