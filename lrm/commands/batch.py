@@ -65,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list_nights(args)
     if args.tz is not None:
-        from lrm.io.timezones import normalize_tz
+        from lrm.io.timezones import TZ_FIX, normalize_tz
 
         try:
             args.tz = normalize_tz(args.tz)
         except ValueError as exc:
-            raise InputError("--tz", "", str(exc), "use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
+            raise InputError("--tz", "", str(exc), TZ_FIX) from None
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", "", f"must be at least 1, got {args.workers}", "give a positive number")
     if args.workers is not None and args.scheduler:

@@ -41,9 +41,14 @@ def describe(path: str, fmt: str = "auto", tz: str | None = None) -> dict[str, o
     import numpy as np
 
     from lrm.io.registry import ReadOptions, read_file, side_from_text
-    from lrm.io.timezones import local_iso, normalize_tz, zone_label
+    from lrm.errors import InputError
+    from lrm.io.timezones import TZ_FIX, local_iso, normalize_tz, zone_label
 
-    rec = read_file(path, ReadOptions(tz=normalize_tz(tz) if tz else None), format=fmt, digest=False)
+    try:
+        zone = normalize_tz(tz) if tz else None
+    except ValueError as exc:
+        raise InputError("--tz", "", str(exc), TZ_FIX) from None
+    rec = read_file(path, ReadOptions(tz=zone), format=fmt, digest=False)
     out: dict[str, object] = {"file": path, "format": rec.meta.get("format", "?"), "legs": {},
                               "timezone": rec.timezone, "timezone_source": rec.timezone_source, "clock": rec.clock}
     single = len(rec.legs) == 1

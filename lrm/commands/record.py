@@ -81,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
         raise LrmError(f"--silence {args.silence:g}: must be at least 2 s. Fix: pass e.g. --silence 10")
     zone = None
     if args.tz is not None:
-        from lrm.io.timezones import normalize_tz
+        from lrm.io.timezones import TZ_FIX, normalize_tz
 
         try:
             zone = normalize_tz(args.tz)
         except ValueError as exc:
-            raise LrmError(f"--tz: {exc}. Fix: use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
+            raise LrmError(f"--tz: {exc}. Fix: {TZ_FIX}") from None
     wanted = {side: getattr(args, side) for side in ("left", "right") if getattr(args, side)}
     backend = scanner = None
     backend_kwargs: dict = {}

@@ -341,12 +341,12 @@ def read(
     if path is None and left is None and right is None:
         raise ValueError("give a path, or left and/or right")
     if tz is not None:
-        from lrm.io.timezones import normalize_tz
+        from lrm.io.timezones import TZ_FIX, normalize_tz
 
         try:
             tz = normalize_tz(tz)
         except ValueError as exc:
-            raise InputError("--tz", "", str(exc), "use an IANA name such as Europe/Berlin or an offset such as +02:00") from None
+            raise InputError("--tz", "", str(exc), TZ_FIX) from None
     if path is not None:
         rec = read_file(path, ReadOptions(side=side or "left", units=units, start_s=start_s, mapping=mapping, tz=tz),
                         format=format)

@@ -30,8 +30,11 @@ from pathlib import Path
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["tzinfo_for", "to_local", "normalize_tz", "offset_s", "wall_to_utc", "computer_timezone", "zone_label",
-           "local_iso", "start_iso", "clock_at", "clock_text", "advance", "zone_name"]
+__all__ = ["TZ_FIX", "tzinfo_for", "to_local", "normalize_tz", "offset_s", "wall_to_utc", "computer_timezone",
+           "zone_label", "local_iso", "start_iso", "clock_at", "clock_text", "advance", "zone_name"]
+
+TZ_FIX = "use an IANA name such as Europe/Berlin or an offset such as +02:00"
+"""The fix an error about a zone a person typed names (``--tz``); :func:`tzinfo_for` leaves it to its callers."""
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
 
@@ -57,8 +60,7 @@ def tzinfo_for(name: str) -> tzinfo:
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or an offset "
-                         "such as +02:00") from exc
+        raise ValueError(f"unknown time zone {name!r}") from exc   # the callers add TZ_FIX
 
 
 def normalize_tz(name: str) -> str:

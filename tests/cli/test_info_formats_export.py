@@ -81,3 +81,15 @@ def test_info_shows_the_generic_csv_unit_the_file_holds(tmp_path, capsys):
     assert "[UTC (time zone unknown)]" in out                       # Unix seconds: UTC, and the zone is not known
     assert main(["info", "--tz", "Asia/Kolkata", str(path)]) == 0
     assert "2023-11-15T03:43:20.000+05:30 [Asia/Kolkata]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["info"], ["analyze", "--out", "OUT"]])
+def test_an_unknown_tz_names_the_option_and_its_fix_once(tmp_path, capsys, command):
+    path = tmp_path / "night_right.csv"
+    path.write_text("time,x,y,z\n" + "".join(f"{1.7e9 + i / 50:.2f},0.1,0.2,0.98\n" for i in range(500)))
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    assert main([*args, "--tz", "Mars/Olympus", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lrm: error: --tz: unknown time zone 'Mars/Olympus'") and "\n" not in err
+    assert err.count("Europe/Berlin") == 1 and "Fix: use an IANA name" in err
+    assert not (tmp_path / "out").exists()
