@@ -222,6 +222,23 @@ class PostureParams:
         (``SleepParams.keep_series_beat``): the loss is about halved, not gone (true LMs >= 0.15 g or in series
         removed on 19 of 144 dev nights of 3 h; wide 3 h 1000-1047: 34 -> 19 such LMs; 60 on four severe PLMD nights
         of 5 h), so it stays off (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
+    kept_turn_fraction : opt-in (0, the default: off; 0.1 turns it on), in rad of lasting turn per g of ``peak_g``.
+        An LM (no brief burst) that leaves the leg turned by at least ``kept_turn_angle_deg`` and by at least this
+        fraction of its own excursion (``radians(angle_deg) / peak_g``: for a rotation by theta the gravity the
+        sensor sees moves by ~theta g, so this bounds the share of the excursion kept) is a repositioning, labelled
+        a posture change after the jerks, in sleep and wake alike: it needs no sleep estimate
+        (``lrm.signal.posture.label_kept_turns``, docs/scoring.md §5 "Restless wake" and §6). An LM relaxes back
+        (detected true LMs on dev seeds 1000-1023: kept share median 0.003-0.025, 95th percentile 0.015-0.096);
+        a restless fidget moves the leg to lie elsewhere (median 0.14-0.16). On dev seeds 1000-1047 (3 h) it removes
+        most PLMs that lie on restless-wake fidgets (wide 190 -> 83, hard 451 -> 181, classic 86 -> 16) at a cost of
+        5-22 PLMs on true LMs per family, and on four severe PLMD nights (5 h) of 16 true LMs (of ~3,100); but the
+        PLM-index error improves only where fidgets made an over-count: on nights that miss LMs below the detection
+        limit the fidgets' PLMs had filled part of the deficit. Confirming seeds 1024-1047: wide 3.95 / 11.37 ->
+        3.75 / 11.37 /h (mean / worst decile), hard 7.51 / 19.77 -> 7.60 / 20.66, classic 1.24 / 3.65 -> 0.94 /
+        3.84; so it is off (docs/validation.md, "Restless-wake PLMs: a repositioning keeps its turn (2026-12-04)").
+    kept_turn_angle_deg : the smallest lasting turn (deg) ``kept_turn_fraction`` acts on: 1 deg moves the gravity
+        projection by 17 mg, several times the 3 s resting orientation's noise (as ``wake_return_angle_deg``), so
+        the kept share of a small LM is not read from noise.
     change_window_s : the resting orientation is read this long (s) before the onset and after the offset
         (or just outside the neighbouring movements, when they are closer).
     walk_min_s : a run of sustained hard movement (with the shank upright) at least this long (s) is a
@@ -232,6 +249,8 @@ class PostureParams:
     change_angle_deg: float = 3.0
     return_angle_deg: float = 0.0
     wake_return_angle_deg: float = 0.0
+    kept_turn_angle_deg: float = 1.0
+    kept_turn_fraction: float = 0.0
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

@@ -33,7 +33,7 @@ from lrm.rules.summary import NightSummary
 from lrm.signal.burst import burst_retention
 from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
 from lrm.signal.legs import default_threads, process_legs, trace_1s
-from lrm.signal.posture import classify_movements, estimate_posture, label_wake_repositionings
+from lrm.signal.posture import classify_movements, estimate_posture, label_kept_turns, label_wake_repositionings
 from lrm.signal.quality import leg_quality
 from lrm.signal.rest import RestPeriod, combine_legs, find_rest_period
 from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
@@ -107,6 +107,8 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     # restless wake: an LM that leaves the leg turned is a repositioning (docs/scoring.md §5, "Restless wake")
     table = label_wake_repositionings(table, sleep.sleep_period, sleep.epoch_s, params.posture,
                                       brief_s=params.jerks.max_high_s)
+    # opt-in: an LM that keeps >= kept_turn_fraction of its excursion as a lasting turn moved the leg to lie elsewhere
+    table = label_kept_turns(table, params.posture, brief_s=params.jerks.max_high_s)
     table = _drop_failed_morphology(table, rates_hz, params.jerks)          # docs/scoring.md §1.2 step 5
     recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,

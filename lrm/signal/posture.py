@@ -21,7 +21,8 @@ import pandas as pd
 from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
-__all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "orientation_change_deg",
+__all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
+           "orientation_change_deg",
            "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
            "WALK_NEAR_S", "WALK_SUSTAINED_G", "WALK_SUSTAINED_S"]
 
@@ -275,4 +276,72 @@ def label_wake_repositionings(moves: pd.DataFrame, sleep_period: npt.NDArray[np.
         return moves
     kind = moves["type"].astype(object).to_numpy(copy=True)
     kind[turned] = "posture_change"
+    return moves.assign(type=pd.array(kind, dtype="string"))
+
+
+def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(), *,
+                     brief_s: float = 0.35) -> pd.DataFrame:
+    """``moves`` with the LMs that keep a large part of their own excursion as a lasting turn relabelled
+    ``posture_change``: repositionings, not LMs (docs/scoring.md §5 "Restless wake", §6).
+
+    Parameters
+    ----------
+    moves : DataFrame
+        Movements in time order with ``type``, ``angle_deg`` (the lasting turn of the leg's resting orientation
+        across the movement, deg, :func:`classify_movements`), ``peak_g`` (the movement's largest deviation from
+        the resting acceleration, g, ``lrm.signal.detect``) and ``burst_high_s`` (else ``half_peak_s``, s).
+    params : PostureParams
+        ``kept_turn_angle_deg`` (deg) and ``kept_turn_fraction`` (rad per g); either <= 0 turns the rule off.
+    brief_s : float
+        A movement whose high-amplitude part lasts at most this long (s) is a brief burst and is kept: a jerk
+        may leave the leg a few degrees away (docs/scoring.md §3.1; ``JerkParams.max_high_s``).
+
+    Returns
+    -------
+    DataFrame
+        ``moves`` (rows in the same order), relabelled where an LM (``type == "lm"``) that is no brief burst
+        left the leg turned by at least ``kept_turn_angle_deg`` and by at least ``kept_turn_fraction`` times its
+        ``peak_g`` (the turn in rad).
+
+    Notes
+    -----
+    An LM is an excursion that returns the shank to where it was: the dorsiflexion or triple flexion of a PLM
+    relaxes (docs/scoring.md §6; WASM 2016 ends it where the EMG returns to rest, §1.2 step 1). A restless
+    adjustment moves the leg to lie somewhere else: its lasting turn is its purpose. For a rotation of the shank
+    by theta the gravity the sensor sees moves by 2 sin(theta / 2) g ~ theta g (theta in rad), and ``peak_g``
+    holds that plus the tangential acceleration, so ``radians(angle_deg) / peak_g`` is at most the fraction of
+    its excursion that the movement kept. Where that fraction is >= ``kept_turn_fraction`` (0.1 when on) the movement
+    is a repositioning. 1 deg (``kept_turn_angle_deg``) keeps the ratio off the resting orientation's noise
+    (17 mg of gravity projection, several times the 3 s orientation's noise even on a 15 mg sensor at 10 Hz,
+    as ``wake_return_angle_deg``). Unlike :func:`label_wake_repositionings` it needs no sleep estimate, so a run of
+    PLMs cannot delete itself by looking like wake: a large PLM that leaves the foot a degree or two away kept a
+    small share of its excursion (0.5 g and 1.5 deg: 0.05) and stays an LM wherever it lies. It is not free: on four
+    severe PLMD nights of 5 h (dev seeds 1000-1003) it relabelled 16 of ~3,100 detected true LMs (15 of >= 0.15 g,
+    5 in PLM series, all in true sleep), against 60 for the wake rule on the series-keeping sleep estimate. It runs
+    after the sleep onsets and hypnic jerks, so neither changes. Off by default: it removes false PLMs, but on
+    nights that miss LMs below the detection limit those PLMs had filled part of the deficit, and the PLM-index
+    error did not improve on the confirming dev nights of every family (docs/validation.md, "Restless-wake PLMs:
+    a repositioning keeps its turn (2026-12-04)").
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"type": ["lm"] * 4, "angle_deg": [2.0, 2.0, 0.5, 2.0], "peak_g": [0.15, 0.6, 0.05, 0.15],
+    ...                   "half_peak_s": [1.5, 1.5, 1.5, 0.2]})
+    >>> on = PostureParams(kept_turn_fraction=0.1)          # opt-in; off by default (0)
+    >>> label_kept_turns(m, on)["type"].tolist()     # kept 23 %; 6 %; below 1 deg; a brief burst
+    ['posture_change', 'lm', 'lm', 'lm']
+    >>> label_kept_turns(m)["type"].tolist()
+    ['lm', 'lm', 'lm', 'lm']
+    """
+    limit, fraction = params.kept_turn_angle_deg, params.kept_turn_fraction
+    if not (limit > 0 and fraction > 0) or not len(moves) or "angle_deg" not in moves or "peak_g" not in moves:
+        return moves
+    high = (moves["burst_high_s"] if "burst_high_s" in moves else moves["half_peak_s"]).to_numpy(float)
+    turn_rad = np.radians(moves["angle_deg"].to_numpy(float))
+    kept = ((moves["type"] == "lm").to_numpy(bool) & (turn_rad >= np.radians(limit))
+            & (turn_rad >= fraction * moves["peak_g"].to_numpy(float)) & ~(high <= brief_s))
+    if not kept.any():
+        return moves
+    kind = moves["type"].astype(object).to_numpy(copy=True)
+    kind[kept] = "posture_change"
     return moves.assign(type=pd.array(kind, dtype="string"))

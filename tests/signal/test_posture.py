@@ -191,3 +191,27 @@ def test_in_restless_wake_an_lm_that_leaves_the_leg_turned_is_a_repositioning():
     off = label_wake_repositionings(moves, period, 30.0, PostureParams())       # the default: off
     assert (off["type"] == moves["type"]).all()
     assert (label_wake_repositionings(moves, None, 30.0)["type"] == moves["type"]).all()   # no sleep estimate: as is
+
+
+def test_an_lm_that_keeps_a_large_share_of_its_excursion_as_a_lasting_turn_is_a_repositioning():
+    """``kept_turn_fraction`` (opt-in, docs/scoring.md §5 "Restless wake", §6): a movement whose lasting turn (rad)
+    is >= 0.1 of its peak deviation (g) and >= 1 deg moved the leg to lie elsewhere; a large LM that leaves the foot
+    as far away kept a small share of its excursion and stays an LM, as do a turn below 1 deg (noise), a brief
+    burst (a jerk), and anything that is not an LM. Off by default; the 1 ms-size boundary: 0.1 exactly counts."""
+    from lrm.signal.posture import label_kept_turns
+
+    turn = np.array([2.0, 2.0, 0.9, 2.0, 2.0, 2.0])
+    peak = np.array([0.15, 0.6, 0.05, 0.15, 0.15, 0.0])
+    peak[5] = np.radians(2.0) / 0.1                          # exactly at the fraction: counts
+    moves = pd.DataFrame({"onset_s": np.arange(6) * 30.0, "angle_deg": turn, "peak_g": peak,
+                          "type": pd.array(["lm", "lm", "lm", "lm", "hypnic_jerk", "lm"], dtype="string"),
+                          "burst_high_s": [1.5, 1.5, 1.5, 0.2, 0.1, 1.5]})
+    on = PostureParams(kept_turn_fraction=0.1)
+    out = label_kept_turns(moves, on, brief_s=0.35)
+    assert out["type"].tolist() == ["posture_change", "lm", "lm", "lm", "hypnic_jerk", "posture_change"]
+    assert out[["onset_s", "angle_deg", "peak_g"]].equals(moves[["onset_s", "angle_deg", "peak_g"]])
+    just_below = moves.assign(peak_g=np.where(np.arange(6) == 5, peak[5] * 1.001, peak))
+    assert label_kept_turns(just_below, on, brief_s=0.35)["type"].iloc[5] == "lm"
+    assert (label_kept_turns(moves)["type"] == moves["type"]).all()                 # the default: off
+    assert (label_kept_turns(moves, PostureParams(kept_turn_fraction=0.1, kept_turn_angle_deg=0.0))["type"]
+            == moves["type"]).all()                                                 # either <= 0: off
