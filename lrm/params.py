@@ -222,7 +222,8 @@ class PostureParams:
         (``SleepParams.keep_series_beat``): the loss is about halved, not gone (true LMs >= 0.15 g or in series
         removed on 19 of 144 dev nights of 3 h; wide 3 h 1000-1047: 34 -> 19 such LMs; 60 on four severe PLMD nights
         of 5 h), so it stays off (docs/validation.md, "A sleep estimate that does not read PLMs as wake").
-    kept_turn_fraction : opt-in (0, the default: off; 0.1 turns it on), in rad of lasting turn per g of ``peak_g``.
+    kept_turn_fraction : 0.1 (on by default since 2026-12-04 evening; 0 turns it off), in rad of lasting turn per g of
+        ``peak_g``.
         An LM (no brief burst) that leaves the leg turned by at least ``kept_turn_angle_deg`` and by at least this
         fraction of its own excursion (``radians(angle_deg) / peak_g``: for a rotation by theta the gravity the
         sensor sees moves by ~theta g, so this bounds the share of the excursion kept) is a repositioning, labelled
@@ -235,7 +236,10 @@ class PostureParams:
         PLM-index error improves only where fidgets made an over-count: on nights that miss LMs below the detection
         limit the fidgets' PLMs had filled part of the deficit. Confirming seeds 1024-1047: wide 3.95 / 11.37 ->
         3.75 / 11.37 /h (mean / worst decile), hard 7.51 / 19.77 -> 7.60 / 20.66, classic 1.24 / 3.65 -> 0.94 /
-        3.84; so it is off (docs/validation.md, "Restless-wake PLMs: a repositioning keeps its turn (2026-12-04)").
+        3.84. It is on because a false PLM is wrong whatever other error it hides: the nights it worsens are
+        under-counts below the stated detection limit, which lrm already warns about, and an index right only by
+        two errors cancelling is not one to trust (docs/validation.md, "Restless-wake PLMs: a repositioning keeps
+        its turn (2026-12-04)", and the lead's decision after it).
     kept_turn_angle_deg : the smallest lasting turn (deg) ``kept_turn_fraction`` acts on: 1 deg moves the gravity
         projection by 17 mg, several times the 3 s resting orientation's noise (as ``wake_return_angle_deg``), so
         the kept share of a small LM is not read from noise.
@@ -250,7 +254,7 @@ class PostureParams:
     return_angle_deg: float = 0.0
     wake_return_angle_deg: float = 0.0
     kept_turn_angle_deg: float = 1.0
-    kept_turn_fraction: float = 0.0
+    kept_turn_fraction: float = 0.1
     change_window_s: float = 3.0
     walk_min_s: float = 6.0
 

@@ -107,7 +107,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     # restless wake: an LM that leaves the leg turned is a repositioning (docs/scoring.md §5, "Restless wake")
     table = label_wake_repositionings(table, sleep.sleep_period, sleep.epoch_s, params.posture,
                                       brief_s=params.jerks.max_high_s)
-    # opt-in: an LM that keeps >= kept_turn_fraction of its excursion as a lasting turn moved the leg to lie elsewhere
+    # an LM that keeps >= kept_turn_fraction of its excursion as a lasting turn moved the leg to lie elsewhere
     table = label_kept_turns(table, params.posture, brief_s=params.jerks.max_high_s)
     table = _drop_failed_morphology(table, rates_hz, params.jerks)          # docs/scoring.md §1.2 step 5
     recording_start = start_iso(recording.start_s, recording.clock) if recording.time_is_absolute else None

@@ -1,7 +1,7 @@
 """Restless wake through the whole pipeline: fidgets that move the leg to lie elsewhere are not PLMs.
 
-Wide dev night 1023 (hypnic profile, 3 h): by default 14 of its 26 detected PLMs lie on true restless-wake fidgets
-(docs/validation.md, "Where LM F1 and the PLM index are lost"). ``PostureParams.kept_turn_fraction`` (opt-in)
+Wide dev night 1023 (hypnic profile, 3 h): without the rule 14 of its 26 detected PLMs lie on true restless-wake fidgets
+(docs/validation.md, "Where LM F1 and the PLM index are lost"). ``PostureParams.kept_turn_fraction`` (0.1 by default)
 relabels an LM that keeps >= 0.1 of its excursion as a lasting turn a repositioning (docs/scoring.md §5
 "Restless wake", §6; docs/validation.md, "Restless-wake PLMs: a repositioning keeps its turn (2026-12-04)").
 """
@@ -36,11 +36,12 @@ def _plms_on(sim, result, kind: str) -> int:
 @pytest.fixture(scope="module")
 def nights():
     sim = lrm.simulate("hypnic", seed=1023, hours=3.0, family="wide")
-    p = Params()
-    on = dataclasses.replace(p, posture=dataclasses.replace(p.posture, kept_turn_fraction=0.1))
+    on = Params()
+    assert on.posture.kept_turn_fraction == 0.1                            # the default
+    off = dataclasses.replace(on, posture=dataclasses.replace(on.posture, kept_turn_fraction=0.0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LrmWarning)
-        return sim, lrm.analyze(sim.recording, p, threads=1), lrm.analyze(sim.recording, on, threads=1)
+        return sim, lrm.analyze(sim.recording, off, threads=1), lrm.analyze(sim.recording, on, threads=1)
 
 
 def test_kept_turns_take_the_fidgets_out_of_the_plm_series_and_keep_the_true_plms(nights):

@@ -310,7 +310,7 @@ def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(
     adjustment moves the leg to lie somewhere else: its lasting turn is its purpose. For a rotation of the shank
     by theta the gravity the sensor sees moves by 2 sin(theta / 2) g ~ theta g (theta in rad), and ``peak_g``
     holds that plus the tangential acceleration, so ``radians(angle_deg) / peak_g`` is at most the fraction of
-    its excursion that the movement kept. Where that fraction is >= ``kept_turn_fraction`` (0.1 when on) the movement
+    its excursion that the movement kept. Where that fraction is >= ``kept_turn_fraction`` (0.1) the movement
     is a repositioning. 1 deg (``kept_turn_angle_deg``) keeps the ratio off the resting orientation's noise
     (17 mg of gravity projection, several times the 3 s orientation's noise even on a 15 mg sensor at 10 Hz,
     as ``wake_return_angle_deg``). Unlike :func:`label_wake_repositionings` it needs no sleep estimate, so a run of
@@ -318,19 +318,18 @@ def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(
     small share of its excursion (0.5 g and 1.5 deg: 0.05) and stays an LM wherever it lies. It is not free: on four
     severe PLMD nights of 5 h (dev seeds 1000-1003) it relabelled 16 of ~3,100 detected true LMs (15 of >= 0.15 g,
     5 in PLM series, all in true sleep), against 60 for the wake rule on the series-keeping sleep estimate. It runs
-    after the sleep onsets and hypnic jerks, so neither changes. Off by default: it removes false PLMs, but on
-    nights that miss LMs below the detection limit those PLMs had filled part of the deficit, and the PLM-index
-    error did not improve on the confirming dev nights of every family (docs/validation.md, "Restless-wake PLMs:
-    a repositioning keeps its turn (2026-12-04)").
+    after the sleep onsets and hypnic jerks, so neither changes. On by default (0.1): it removes false PLMs; on
+    nights that miss LMs below the detection limit those PLMs had filled part of the deficit, so there the
+    PLM-index error grows, and the confirming dev nights' error did not improve in every family
+    (docs/validation.md, "Restless-wake PLMs: a repositioning keeps its turn (2026-12-04)").
 
     Examples
     --------
     >>> m = pd.DataFrame({"type": ["lm"] * 4, "angle_deg": [2.0, 2.0, 0.5, 2.0], "peak_g": [0.15, 0.6, 0.05, 0.15],
     ...                   "half_peak_s": [1.5, 1.5, 1.5, 0.2]})
-    >>> on = PostureParams(kept_turn_fraction=0.1)          # opt-in; off by default (0)
-    >>> label_kept_turns(m, on)["type"].tolist()     # kept 23 %; 6 %; below 1 deg; a brief burst
+    >>> label_kept_turns(m)["type"].tolist()         # kept 23 %; 6 %; below 1 deg; a brief burst
     ['posture_change', 'lm', 'lm', 'lm']
-    >>> label_kept_turns(m)["type"].tolist()
+    >>> label_kept_turns(m, PostureParams(kept_turn_fraction=0.0))["type"].tolist()   # off
     ['lm', 'lm', 'lm', 'lm']
     """
     limit, fraction = params.kept_turn_angle_deg, params.kept_turn_fraction

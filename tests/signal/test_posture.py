@@ -194,10 +194,10 @@ def test_in_restless_wake_an_lm_that_leaves_the_leg_turned_is_a_repositioning():
 
 
 def test_an_lm_that_keeps_a_large_share_of_its_excursion_as_a_lasting_turn_is_a_repositioning():
-    """``kept_turn_fraction`` (opt-in, docs/scoring.md §5 "Restless wake", §6): a movement whose lasting turn (rad)
+    """``kept_turn_fraction`` (0.1 by default, docs/scoring.md §5 "Restless wake", §6): a movement whose lasting turn (rad)
     is >= 0.1 of its peak deviation (g) and >= 1 deg moved the leg to lie elsewhere; a large LM that leaves the foot
     as far away kept a small share of its excursion and stays an LM, as do a turn below 1 deg (noise), a brief
-    burst (a jerk), and anything that is not an LM. Off by default; the 1 ms-size boundary: 0.1 exactly counts."""
+    burst (a jerk), and anything that is not an LM. On by default; the boundary: 0.1 exactly counts."""
     from lrm.signal.posture import label_kept_turns
 
     turn = np.array([2.0, 2.0, 0.9, 2.0, 2.0, 2.0])
@@ -212,6 +212,7 @@ def test_an_lm_that_keeps_a_large_share_of_its_excursion_as_a_lasting_turn_is_a_
     assert out[["onset_s", "angle_deg", "peak_g"]].equals(moves[["onset_s", "angle_deg", "peak_g"]])
     just_below = moves.assign(peak_g=np.where(np.arange(6) == 5, peak[5] * 1.001, peak))
     assert label_kept_turns(just_below, on, brief_s=0.35)["type"].iloc[5] == "lm"
-    assert (label_kept_turns(moves)["type"] == moves["type"]).all()                 # the default: off
+    assert label_kept_turns(moves, brief_s=0.35)["type"].equals(out["type"])        # the default: on (0.1)
+    assert (label_kept_turns(moves, PostureParams(kept_turn_fraction=0.0))["type"] == moves["type"]).all()  # off
     assert (label_kept_turns(moves, PostureParams(kept_turn_fraction=0.1, kept_turn_angle_deg=0.0))["type"]
             == moves["type"]).all()                                                 # either <= 0: off
