@@ -28,6 +28,7 @@ ISOLATION_S = 10.0  # no other movement on either leg this close to a hypnic jer
 RUN_GAP_S = 30.0  # movements this close (end to start, s) are linked into one run: one PSG epoch
 RUN_MAX_OTHERS = 2  # a hypnic jerk is linked to at most this many other movements (with 3 more it is one of a run)
 JERK_STEP_S = 1.0  # a jerk inside a run is moved later within its onset window in steps of this, s
+JERK_MARGIN_S = 5.0  # a moved jerk lies this far into its admissible stretch (or in its middle), s: half the isolation
 NOT_RESTLESS = ("tremor", "alma")  # hypnagogic trains (docs/scoring.md §3.2) are no wake restlessness
 
 
@@ -287,11 +288,12 @@ class Planner:
         10 s isolation pad keeps other movements off it, but drawn within its onset window it may still fall
         amid restless wake: linked by gaps of <= ``RUN_GAP_S`` (one PSG epoch, so no epoch of sleep between)
         to ``RUN_MAX_OTHERS`` + 1 or more other movements, which with it make a run of >= 4, the smallest run
-        in every scoring rule for repeated leg movements (§1.2 step 7, §3.2). Such a jerk is moved later in
-        steps of ``JERK_STEP_S`` to the first time in its window where it is in no such run (then earlier, if
-        none is later), or dropped if there is none: the night's other movements and every random draw stay
-        as they were (the move draws nothing). Jerks are placed in priority order, each checked with those
-        placed before it.
+        in every scoring rule for repeated leg movements (§1.2 step 7, §3.2), or within ``ISOLATION_S`` of a
+        posture change or walking (always kept, so the pad cannot clear them). Such a jerk is moved later in
+        steps of ``JERK_STEP_S`` into the first stretch of its window where it is in no such run and isolated
+        (then earlier, if none is later; :meth:`_place_jerk`), or dropped if there is none: the night's other
+        movements and every random draw stay as they were (the move draws nothing). Jerks are placed in
+        priority order, each checked with those placed before it.
         """
         candidates = list(self.candidates)
         kept, blocked = self._resolve(candidates)
@@ -299,22 +301,44 @@ class Planner:
         for i, movement in enumerate(self.candidates):
             if not movement or movement[0].kind != "hypnic_jerk":
                 continue
-            mid = movement[0].movement_id
-            for shift in self._jerk_shifts(movement):
-                trial = list(candidates)
-                trial[i] = self.shift_movement(movement, shift)
-                trial_kept, _ = self._resolve(trial)
-                here = mid in {c.movement_id for c in trial_kept}
-                if shift == 0.0 and not here:
-                    break  # dropped by a conflict where it was drawn: left as it was
-                if here and self._jerks_apart(trial_kept, [*placed, mid]):
-                    candidates, kept = trial, trial_kept
-                    break
-            else:
+            placed.append(movement[0].movement_id)
+            found = self._place_jerk(i, movement, candidates, placed)
+            if found is None:
                 candidates[i] = []  # nowhere in its window out of a run: not planted
                 kept, _ = self._resolve(candidates)
-            placed.append(mid)
+            elif found:
+                candidates, kept = found
         return kept, blocked
+
+    def _place_jerk(self, i: int, movement: list[Component], candidates: list[list[Component]], placed: list[int]
+                    ) -> tuple[list[list[Component]], list[Component]] | tuple[()] | None:
+        """(candidates, kept) with jerk ``i`` moved where it is admissible; () to leave it as drawn (admissible, or
+        dropped by a conflict there anyway); None when no time in its window is admissible.
+
+        A moved jerk goes ``JERK_MARGIN_S`` into the first admissible stretch (later first, then earlier) that
+        has that margin on both sides, else to the middle of the longest one: the first admissible second lies
+        exactly at the isolation or run limit on the true movements, an artefact of the search, and a
+        detector's ~1 s window stretches every neighbour towards it (docs/scoring.md §3.1)."""
+        mid, margin = movement[0].movement_id, int(round(JERK_MARGIN_S / JERK_STEP_S))
+        stretches: list[list[tuple[list[list[Component]], list[Component]]]] = [[]]
+        sign = 0.0
+        for shift in self._jerk_shifts(movement):
+            trial = list(candidates)
+            trial[i] = self.shift_movement(movement, shift)
+            trial_kept, _ = self._resolve(trial)
+            here = mid in {c.movement_id for c in trial_kept}
+            good = here and self._jerks_apart(trial_kept, placed)
+            if shift == 0.0 and (good or not here):
+                return ()
+            if stretches[-1] and (not good or np.sign(shift) != sign):
+                stretches.append([])
+            if good:
+                stretches[-1].append((trial, trial_kept))
+                sign = np.sign(shift)
+                if len(stretches[-1]) > 2 * margin:
+                    return stretches[-1][margin]
+        best = max(stretches, key=len)
+        return best[(len(best) - 1) // 2] if best else None
 
     def _jerk_shifts(self, movement: list[Component]) -> list[float]:
         """Shifts (s) to try for a jerk: none, then later and then earlier within its onset window."""
@@ -326,9 +350,20 @@ class Planner:
 
     @staticmethod
     def _jerks_apart(kept: list[Component], jerk_ids: list[int]) -> bool:
-        """True when every jerk in ``jerk_ids`` that is kept lies in no restless run (:func:`run_neighbours`)."""
+        """True when every jerk in ``jerk_ids`` that is kept lies in no restless run (:func:`run_neighbours`) and
+        no other movement, posture changes and walking included (which the isolation pad cannot drop), comes
+        within ``ISOLATION_S`` of it."""
         others = run_neighbours(kept)
-        return all(others.get(m, 0) <= RUN_MAX_OTHERS for m in jerk_ids)
+        if any(others.get(m, 0) > RUN_MAX_OTHERS for m in jerk_ids):
+            return False
+        mid = np.array([c.movement_id for c in kept])
+        on, off = np.array([c.onset_s for c in kept]), np.array([c.offset_s for c in kept])
+        for m in set(jerk_ids) & set(mid.tolist()):
+            mine = mid == m
+            near = (on < off[mine].max() + ISOLATION_S) & (off > on[mine].min() - ISOLATION_S)
+            if (near & ~mine).any():
+                return False
+        return True
 
     def shift_movement(self, movement: list[Component], shift_s: float) -> list[Component]:
         """``movement`` moved by ``shift_s`` (s); subclasses re-size it for the pose at its new time."""

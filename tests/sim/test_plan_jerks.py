@@ -34,7 +34,7 @@ def test_run_neighbours_links_movements_by_gaps_of_at_most_30_s_and_skips_trains
 
 
 @pytest.mark.parametrize("family", ["classic", "wide", "hard"])
-def test_no_planned_jerk_is_one_of_a_run_of_restless_movements(family):
+def test_no_planned_jerk_is_one_of_a_run_of_restless_movements_or_near_a_posture_change(family):
     jerks = moved = 0
     for seed in range(16):
         profile = ("hypnic", "rls", "plmd")[seed % 3]
@@ -44,6 +44,10 @@ def test_no_planned_jerk_is_one_of_a_run_of_restless_movements(family):
         ids = {c.movement_id for c in plan.components if c.kind == "hypnic_jerk"}
         jerks += len(ids)
         assert all(others[m] <= RUN_MAX_OTHERS for m in ids)
+        for m in ids:  # isolated: no other movement, posture changes and walking included, within 10 s
+            mine = [c for c in plan.components if c.movement_id == m]
+            a, b = min(c.onset_s for c in mine) - 10.0, max(c.offset_s for c in mine) + 10.0
+            assert not [c for c in plan.components if c.movement_id != m and c.onset_s < b and c.offset_s > a]
         starts = np.array([c.onset_s for c in plan.components if c.kind == "hypnic_jerk"])
         # still within its onset window (classic -90..+60 s, wide/hard -120..+180 s; leg lag < 0.2 s)
         near = starts[:, None] - onsets[None, :]
