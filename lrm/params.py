@@ -426,7 +426,12 @@ class JerkParams:
         movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it
         (``burst_noise_g``) is no restless movement: it cannot be told from noise (the bar a jerk itself
         must clear), and restless wake adjustments are large (on lrm's hard dev nights one true jerk at sleep
-        onset was refused because a 0.016 g detection on 0.010 g noise made the third of a run).
+        onset was refused because a 0.016 g detection on 0.010 g noise made the third of a run). The run is
+        counted within ``restless_window_s`` of the movement, not along every link of <= ``restless_window_s``:
+        with lrm's simulator placing jerks out of restless runs, the linked count removed a tenth of the stress
+        test's false jerks but refused true jerks linked to restless wake only through a hypnagogic foot tremor
+        train (10-15 s of 1-2 Hz bursts at sleep onset, docs/scoring.md §3.2), which the movement table cannot
+        tell from a restless adjustment (docs/validation.md, "Jerks out of restless runs").
     settle_window_s, settle_ideal, settle_limit : confidence only (never whether a movement is a jerk): a jerk
         ends the wake before sleep, so the ``settle_window_s`` (s) after it should be quiet; irregular movements
         in them (posture changes, walking, movements that are no brief burst and no member of a periodic run,

@@ -3,12 +3,15 @@
 The plan is a list of :class:`Component` (one leg's part of one movement). A bilateral LM is two
 components sharing a ``movement_id``. Movements that would collide (an LM during a roll-over or while
 upright, two movements on one leg less than 1 s apart) are dropped, so every planned LM is unambiguous.
+Hypnic jerks are isolated (no other movement within 10 s) and never one of a run of restless wake
+movements: one drawn amid such a run is moved later within its onset window (:meth:`Planner.resolve`,
+docs/scoring.md §3.1).
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,12 +19,17 @@ from lrm.sim.movements import G
 from lrm.sim.profiles import Profile, SimVariation
 from lrm.sim.timeline import Timeline
 
-__all__ = ["Component", "Plan", "Planner", "plan_night"]
+__all__ = ["Component", "Plan", "Planner", "plan_night", "run_neighbours"]
 
 SIDES = ("left", "right")
 GUARD_S = 1.0  # minimum gap between two movements on one leg, s
 POSTURE_GUARD_S = 2.0  # no LM this close to a posture change or walking, s
 ISOLATION_S = 10.0  # no other movement on either leg this close to a hypnic jerk, s
+RUN_GAP_S = 30.0  # movements this close (end to start, s) are linked into one run: one PSG epoch
+RUN_MAX_OTHERS = 2  # a hypnic jerk is linked to at most this many other movements (with 3 more it is one of a run)
+JERK_STEP_S = 1.0  # a jerk inside a run is moved later within its onset window in steps of this, s
+JERK_MARGIN_S = 5.0  # a moved jerk lies this far into its admissible stretch (or in its middle), s: half the isolation
+NOT_RESTLESS = ("tremor", "alma")  # hypnagogic trains (docs/scoring.md §3.2) are no wake restlessness
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,7 @@ class Planner:
         self.rng, self.profile, self.var, self.tl = rng, profile, var, tl
         self.fixed: list[Component] = []  # posture changes and walking: always kept
         self.candidates: list[list[Component]] = []  # movements (lists of components) in priority order
+        self.jerk_windows: dict[int, tuple[float, float]] = {}  # jerk movement id -> its onset window (s)
         self.next_id = 0
 
     def new_id(self) -> int:
@@ -212,6 +221,7 @@ class Planner:
         for k in r.choice(len(onsets), size=n, p=weights / weights.sum()):
             t = onsets[k] + r.uniform(-90.0, 60.0)
             mid, d, bilateral = self.new_id(), r.uniform(0.08, 0.25), r.random() < 0.85
+            self.jerk_windows[mid] = (onsets[k] - 90.0, onsets[k] + 60.0)
             sides = SIDES if bilateral else (str(r.choice(SIDES)),)
             comps = []
             for side in sides:
@@ -271,6 +281,97 @@ class Planner:
 
     # --- conflicts -------------------------------------------------------------------------------
     def resolve(self) -> tuple[list[Component], np.ndarray]:
+        """The movements kept (conflicts dropped; hypnic jerks moved out of restless runs) and the blocked spans.
+
+        A hypnic jerk is isolated and happens at a wake-to-sleep transition (docs/scoring.md §3.1; issue 11:
+        "a movement inside a PLM series ... or one of a run of restless wake movements is never a jerk"). The
+        10 s isolation pad keeps other movements off it, but drawn within its onset window it may still fall
+        amid restless wake: linked by gaps of <= ``RUN_GAP_S`` (one PSG epoch, so no epoch of sleep between)
+        to ``RUN_MAX_OTHERS`` + 1 or more other movements, which with it make a run of >= 4, the smallest run
+        in every scoring rule for repeated leg movements (§1.2 step 7, §3.2), or within ``ISOLATION_S`` of a
+        posture change or walking (always kept, so the pad cannot clear them). Such a jerk is moved later in
+        steps of ``JERK_STEP_S`` into the first stretch of its window where it is in no such run and isolated
+        (then earlier, if none is later; :meth:`_place_jerk`), or dropped if there is none: the night's other
+        movements and every random draw stay as they were (the move draws nothing). Jerks are placed in
+        priority order, each checked with those placed before it.
+        """
+        candidates = list(self.candidates)
+        kept, blocked = self._resolve(candidates)
+        placed: list[int] = []
+        for i, movement in enumerate(self.candidates):
+            if not movement or movement[0].kind != "hypnic_jerk":
+                continue
+            placed.append(movement[0].movement_id)
+            found = self._place_jerk(i, movement, candidates, placed)
+            if found is None:
+                candidates[i] = []  # nowhere in its window out of a run: not planted
+                kept, _ = self._resolve(candidates)
+            elif found:
+                candidates, kept = found
+        return kept, blocked
+
+    def _place_jerk(self, i: int, movement: list[Component], candidates: list[list[Component]], placed: list[int]
+                    ) -> tuple[list[list[Component]], list[Component]] | tuple[()] | None:
+        """(candidates, kept) with jerk ``i`` moved where it is admissible; () to leave it as drawn (admissible, or
+        dropped by a conflict there anyway); None when no time in its window is admissible.
+
+        A moved jerk goes ``JERK_MARGIN_S`` into the first admissible stretch (later first, then earlier) that
+        has that margin on both sides, else to the middle of the longest one: the first admissible second lies
+        exactly at the isolation or run limit on the true movements, an artefact of the search, and a
+        detector's ~1 s window stretches every neighbour towards it (docs/scoring.md §3.1)."""
+        mid, margin = movement[0].movement_id, int(round(JERK_MARGIN_S / JERK_STEP_S))
+        stretches: list[list[tuple[list[list[Component]], list[Component]]]] = [[]]
+        sign = 0.0
+        for shift in self._jerk_shifts(movement):
+            trial = list(candidates)
+            trial[i] = self.shift_movement(movement, shift)
+            trial_kept, _ = self._resolve(trial)
+            here = mid in {c.movement_id for c in trial_kept}
+            good = here and self._jerks_apart(trial_kept, placed)
+            if shift == 0.0 and (good or not here):
+                return ()
+            if stretches[-1] and (not good or np.sign(shift) != sign):
+                stretches.append([])
+            if good:
+                stretches[-1].append((trial, trial_kept))
+                sign = np.sign(shift)
+                if len(stretches[-1]) > 2 * margin:
+                    return stretches[-1][margin]
+        best = max(stretches, key=len)
+        return best[(len(best) - 1) // 2] if best else None
+
+    def _jerk_shifts(self, movement: list[Component]) -> list[float]:
+        """Shifts (s) to try for a jerk: none, then later and then earlier within its onset window."""
+        t = min(c.onset_s for c in movement)
+        lo, hi = self.jerk_windows.get(movement[0].movement_id, (t, t))
+        later = np.arange(JERK_STEP_S, hi - t + 1e-9, JERK_STEP_S)
+        earlier = -np.arange(JERK_STEP_S, t - lo + 1e-9, JERK_STEP_S)
+        return [0.0, *later.tolist(), *earlier.tolist()]
+
+    @staticmethod
+    def _jerks_apart(kept: list[Component], jerk_ids: list[int]) -> bool:
+        """True when every jerk in ``jerk_ids`` that is kept lies in no restless run (:func:`run_neighbours`) and
+        no other movement, posture changes and walking included (which the isolation pad cannot drop), comes
+        within ``ISOLATION_S`` of it."""
+        others = run_neighbours(kept)
+        if any(others.get(m, 0) > RUN_MAX_OTHERS for m in jerk_ids):
+            return False
+        mid = np.array([c.movement_id for c in kept])
+        on, off = np.array([c.onset_s for c in kept]), np.array([c.offset_s for c in kept])
+        for m in set(jerk_ids) & set(mid.tolist()):
+            mine = mid == m
+            near = (on < off[mine].max() + ISOLATION_S) & (off > on[mine].min() - ISOLATION_S)
+            if (near & ~mine).any():
+                return False
+        return True
+
+    def shift_movement(self, movement: list[Component], shift_s: float) -> list[Component]:
+        """``movement`` moved by ``shift_s`` (s); subclasses re-size it for the pose at its new time."""
+        if shift_s == 0.0:
+            return movement
+        return [replace(c, onset_s=c.onset_s + shift_s, offset_s=c.offset_s + shift_s) for c in movement]
+
+    def _resolve(self, candidates: list[list[Component]]) -> tuple[list[Component], np.ndarray]:
         blocked = sorted([(c.onset_s - POSTURE_GUARD_S, c.offset_s + POSTURE_GUARD_S) for c in self.fixed]
                          + [(a, b) for a, b in self.tl.upright()])
         starts = [a for a, _ in blocked]
@@ -286,8 +387,8 @@ class Planner:
             return all(not (lo - GUARD_S <= b and a <= hi + GUARD_S) for lo, hi in iv[max(0, j - 2):j + 2])
 
         kept = list(self.fixed)
-        for movement in self.candidates:
-            if all(free(c.side, c.onset_s, c.offset_s) for c in movement):
+        for movement in candidates:
+            if movement and all(free(c.side, c.onset_s, c.offset_s) for c in movement):
                 for c in movement:
                     pad = ISOLATION_S if c.kind == "hypnic_jerk" else 0.0  # jerks stay isolated (docs/scoring.md §3.1)
                     for side in (SIDES if pad else (c.side,)):
@@ -295,6 +396,32 @@ class Planner:
                 kept += movement
         kept.sort(key=lambda c: (c.onset_s, c.side))
         return kept, np.asarray(blocked, dtype=float).reshape(-1, 2)
+
+
+def run_neighbours(components: list[Component], *, gap_s: float = RUN_GAP_S,
+                   ignore: tuple[str, ...] = NOT_RESTLESS) -> dict[int, int]:
+    """Per movement id: how many other movements are linked to it by gaps of <= ``gap_s`` (s).
+
+    A movement spans its components on both legs (first onset to last offset, s). Movements sorted by onset
+    are linked where one starts within ``gap_s`` of the end of all before it; a run is a linked chain, and a
+    movement's count is its run's size less one. Movements of the kinds in ``ignore`` (hypnagogic foot
+    tremor and ALMA trains, which occur while falling asleep and are no wake restlessness, docs/scoring.md
+    §3.2) are left out. 30 s is one PSG epoch: movement within an epoch on either side of a movement leaves
+    no epoch of sleep between them.
+    """
+    spans: dict[int, list[float]] = {}
+    for c in components:
+        if c.kind not in ignore:
+            a, b = spans.get(c.movement_id, (np.inf, -np.inf))
+            spans[c.movement_id] = [min(a, c.onset_s), max(b, c.offset_s)]
+    if not spans:
+        return {}
+    ids = sorted(spans, key=lambda m: spans[m][0])
+    on = np.array([spans[m][0] for m in ids])
+    reach = np.maximum.accumulate(np.array([spans[m][1] for m in ids]))
+    run = np.cumsum(np.concatenate(([True], on[1:] - reach[:-1] > gap_s)))
+    size = np.bincount(run)[run]
+    return {m: int(size[k] - 1) for k, m in enumerate(ids)}
 
 
 def plan_night(rng: np.random.Generator, profile: Profile, var: SimVariation, tl: Timeline, *,

@@ -23,7 +23,9 @@ What changes against the classic plan (:mod:`lrm.sim.plan`), and why:
   (x e^N(0, 0.4), 0.08-4 g), bilateral in 80 % with the second leg within tens of ms and its own size,
   from 2 min before to 3 min after a sleep onset or re-onset (the falling-asleep period and light sleep,
   §3.1), the first onset ``jerk_first_onset_weight`` times likelier; isolated by 10 s from any other
-  movement as in the classic plan.
+  movement and moved out of runs of restless wake within its window as in the classic plan
+  (:meth:`lrm.sim.plan.Planner.resolve`: a jerk is isolated, and one of a run of restless wake movements
+  never is one), re-sized for the pose at its new time.
 * **Distractors**: roll-overs, fidgets and foot tremor/ALMA trains at the profile's rates times
   ``distractor_scale``; trains at any sleep onset; extra restless movements while lying awake before
   the first sleep onset (RLS: its urge to move peaks then; everyone shifts while falling asleep);
@@ -64,6 +66,7 @@ class WidePlanner(Planner):
                           tremor_prob=min(0.9, profile.tremor_prob * s))
         super().__init__(rng, profile, var, tl)
         self.pose_log: dict[str, list[tuple[float, float, float]]] = {side: [] for side in SIDES}
+        self.jerk_peaks: dict[tuple[int, str], tuple[float, float]] = {}  # (id, side) -> (target peak g, amp cap)
 
     # --- where each leg lies -----------------------------------------------------------------------
     def add_posture(self, t_s: float, poses: dict[str, tuple[float, float]], state: dict[str, list[float]],
@@ -174,6 +177,7 @@ class WidePlanner(Planner):
         for k in r.choice(len(onsets), size=int(v.hypnic_jerks or 0), p=weights / weights.sum()):
             t = onsets[k] + r.uniform(-120.0, 180.0)
             mid, width = self.new_id(), r.uniform(0.075, 0.25)
+            self.jerk_windows[mid] = (onsets[k] - 120.0, onsets[k] + 180.0)
             variant = int(r.choice(len(JERK_VARIANTS), p=JERK_VARIANT_P))
             peak = float(np.clip(np.exp(r.normal(np.log(v.jerk_peak_median_g or 0.8), 0.4)), 0.08, 4.0))
             sides = SIDES if r.random() < 0.8 else (str(r.choice(SIDES)),)
@@ -186,8 +190,22 @@ class WidePlanner(Planner):
                 params = self.jerk_params(width, variant, peak)
                 cap = MAX_AMP["jerk_axial" if JERK_VARIANTS[variant] == "axial" else "jerk"]
                 params = scale_to_peak(SHANK_KINDS["jerk"], params, peak, *self.pose_at(side, t + lag), max_amp=cap)
+                self.jerk_peaks[(mid, side)] = (peak, cap)
                 comps.append(Component(mid, "hypnic_jerk", side, t + lag, t + lag + width, params, shape="jerk"))
             self.candidates.insert(0, comps)
+
+    def shift_movement(self, movement: list[Component], shift_s: float) -> list[Component]:
+        """A jerk moved out of a restless run (:meth:`Planner.resolve`), re-sized to its target peak in the pose
+        the leg lies in at its new time (as when it was planned); other movements are only moved."""
+        moved = super().shift_movement(movement, shift_s)
+        out = []
+        for old, c in zip(movement, moved):
+            target = self.jerk_peaks.get((c.movement_id, c.side))
+            if target and self.pose_at(c.side, c.onset_s) != self.pose_at(c.side, old.onset_s):
+                c = replace(c, params=scale_to_peak(SHANK_KINDS["jerk"], c.params, target[0],
+                                                    *self.pose_at(c.side, c.onset_s), max_amp=target[1]))
+            out.append(c)
+        return out
 
     def jerk_params(self, width: float, variant: int, peak_g: float) -> dict[str, float]:
         r = self.rng
