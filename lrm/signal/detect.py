@@ -338,6 +338,31 @@ def _per_sample(block: npt.NDArray[np.float32], per_block: int, n: int) -> npt.N
     return out[:n]
 
 
+def per_block_ratio(values: npt.NDArray[np.floating], block: npt.NDArray[np.floating], per_block: int, *,
+                    out: npt.NDArray[np.floating] | None = None) -> npt.NDArray[np.floating]:
+    """``values`` (n,) over the block values ``block`` (b,) of the blocks of ``per_block`` samples they lie in,
+    the last block's value past the blocks: ``values / _per_sample(block, per_block, n)``, the same divisions,
+    without writing out the (n,) repeated blocks (a block at a time, by broadcasting over (b, per_block)).
+    ``out``: an (n,) array to write into (may be ``values`` itself), used when it has the result's dtype.
+
+    >>> per_block_ratio(np.float32([2, 4, 6, 8, 10]), np.float32([2, 4]), 2).tolist()
+    [1.0, 2.0, 1.5, 2.0, 2.5]
+    """
+    n = values.shape[0]
+    dtype = np.result_type(values, block)
+    if out is None or out.dtype != dtype:
+        out = np.empty(n, dtype)
+    full = min(n // per_block, block.shape[0])
+    head = full * per_block
+    np.divide(values[:head].reshape(full, per_block), block[:full, None], out=out[:head].reshape(full, per_block))
+    if head < n:
+        last = block[min(full, block.shape[0] - 1)]
+        if full == block.shape[0]:   # past the blocks: _per_sample pads with the last block's value in float32
+            last = np.asarray(np.float32(last), dtype=block.dtype)
+        np.divide(values[head:], last, out=out[head:])
+    return out
+
+
 def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
                         ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """The statistics over their thresholds: ``(onset ratio, offset ratio)`` (n,) each, dimensionless.
@@ -349,28 +374,31 @@ def normalised_activity(dev: Deviation, thr: LegThresholds, *, fs_hz: float
     would start and end movements up to 0.5 s away from the leg's own movement (a hypnic jerk on a 10 Hz leg became
     a 1.2 s LM starting 0.6 s before it; docs/validation.md, "Where LM F1 and the PLM index are lost").
     """
-    n = dev.offset_g.size
     per_block = max(1, int(round(thr.block_s * fs_hz)))
-    hi = np.maximum(dev.offset_g / _per_sample(thr.offset_hi_g, per_block, n),
-                    dev.spread_g / _per_sample(thr.spread_hi_g, per_block, n))
-    lo = np.maximum(dev.offset_g / _per_sample(thr.offset_lo_g, per_block, n),
-                    dev.spread_g / _per_sample(thr.spread_lo_g, per_block, n))
-    b = burst_ratio(dev, thr, fs_hz=fs_hz)
+    # each ratio over the thresholds per block (per_block_ratio: no (n,) repeats), the maxima taken in place
+    hi = per_block_ratio(dev.offset_g, thr.offset_hi_g, per_block)
+    ratio = per_block_ratio(dev.spread_g, thr.spread_hi_g, per_block)
+    np.maximum(hi, ratio, out=hi)
+    lo = per_block_ratio(dev.offset_g, thr.offset_lo_g, per_block)
+    np.maximum(lo, per_block_ratio(dev.spread_g, thr.spread_lo_g, per_block, out=ratio), out=lo)
+    b = burst_ratio(dev, thr, fs_hz=fs_hz, out=ratio)
     if b is not None:   # B counts as activity only above its onset threshold (its 1 s mean leaks; docstring)
         np.maximum(hi, b, out=hi)
         np.maximum(lo, b, out=lo)
     if thr.pulse_hi_g is not None and dev.pulse_g is not None:   # P: a brief pulse's onset, and its train's extent
-        np.maximum(hi, dev.pulse_g / _per_sample(thr.pulse_hi_g, per_block, n), out=hi)
-        np.maximum(lo, dev.pulse_g / _per_sample(thr.pulse_lo_g, per_block, n), out=lo)
+        np.maximum(hi, per_block_ratio(dev.pulse_g, thr.pulse_hi_g, per_block, out=ratio), out=hi)
+        np.maximum(lo, per_block_ratio(dev.pulse_g, thr.pulse_lo_g, per_block, out=ratio), out=lo)
     return hi.astype(np.float32, copy=False), lo.astype(np.float32, copy=False)
 
 
-def burst_ratio(dev: Deviation, thr: LegThresholds, *, fs_hz: float) -> npt.NDArray[np.float32] | None:
-    """B over its onset threshold (n,), dimensionless; None when the thresholds have no B."""
+def burst_ratio(dev: Deviation, thr: LegThresholds, *, fs_hz: float,
+                out: npt.NDArray[np.floating] | None = None) -> npt.NDArray[np.float32] | None:
+    """B over its onset threshold (n,), dimensionless; None when the thresholds have no B. ``out``: an (n,)
+    array to write it into when it has the ratio's dtype (:func:`per_block_ratio`)."""
     if thr.burst_hi_g is None or dev.burst_g is None:
         return None
     per_block = max(1, int(round(thr.block_s * fs_hz)))
-    return (dev.burst_g / _per_sample(thr.burst_hi_g, per_block, dev.burst_g.size)).astype(np.float32)
+    return per_block_ratio(dev.burst_g, thr.burst_hi_g, per_block, out=out).astype(np.float32, copy=False)
 
 
 def reanchored_offset(dev: Deviation, means_g: npt.NDArray[np.float32], thr: LegThresholds,

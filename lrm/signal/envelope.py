@@ -257,8 +257,11 @@ def _less_rest_error(offset: npt.NDArray[np.float32], rest_error_1s: npt.NDArray
                      fs_hz: float) -> None:
     """Subtract the resting vector's uncertainty (per second) from R, in place, never below 0."""
     if rest_error_1s is not None and rest_error_1s.size and rest_error_1s.any():
-        err = np.repeat(rest_error_1s, int(round(fs_hz)))[: offset.size]
-        offset[: err.size] -= err
+        k = int(round(fs_hz))
+        n = min(offset.size, rest_error_1s.size * k)             # the samples of the seconds it covers
+        whole = n // k
+        offset[: whole * k].reshape(whole, k)[...] -= rest_error_1s[:whole, None]   # a second at a time
+        offset[whole * k : n] -= rest_error_1s[whole : whole + 1]                   # a last partial second
         np.maximum(offset, 0.0, out=offset)
 
 
