@@ -256,8 +256,9 @@ def dynamic_magnitude(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[
     return np.sqrt(sq, out=sq)
 
 
-def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa: ANN202
-    """Yield (axis, gravity of that axis on the n grid samples), per axis.
+def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int, *, reuse: bool = False):  # noqa: ANN202
+    """Yield (axis, gravity of that axis on the n grid samples), per axis. ``reuse``: every axis is written into
+    the same (n,) array, which the caller may overwrite (it must be done with an axis before taking the next).
 
     The interpolation runs on a (k, seconds) array, each of its k rows one position within the second along
     the whole night (long inner loops), and is transposed to the grid's (seconds, k) order once at the end:
@@ -274,13 +275,15 @@ def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa:
     frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)[:, None]
     step = np.diff(gp, axis=1)                                  # step[:, j] = gp[:, j + 1] - gp[:, j]
     rows = np.empty((k, n_sec), np.float32)                     # rows[i, j]: sample i of second j
+    col = np.empty((n_sec, k), np.float32) if reuse else None
     for c in range(3):
         g = gp[c]
         np.multiply(frac[:h], step[c, None, :-1], out=rows[:h])     # from second j - 1 towards j
         rows[:h] += g[None, :-2]
         np.multiply(frac[h:], step[c, None, 1:], out=rows[h:])      # from second j towards j + 1
         rows[h:] += g[None, 1:-1]
-        col = np.empty((n_sec, k), np.float32)
+        if not reuse:
+            col = np.empty((n_sec, k), np.float32)
         np.copyto(col, rows.T)
         yield c, col.reshape(-1)[:n]
 
