@@ -148,12 +148,19 @@ def gravity_and_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[n
 
 
 def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
-    """``mean_1s`` (s, 3) in g with the seconds not ``ok_1s`` linearly interpolated from the valid ones."""
+    """``mean_1s`` (s, 3) in g with the seconds not ``ok_1s`` linearly interpolated from the valid ones.
+
+    Only those seconds are interpolated: ``np.interp`` at a valid second returns its own value (x equal to a
+    sample point gives that point's value, exactly), which the float32 copy already holds.
+    """
     if ok_1s.all() or not ok_1s.any():
         return mean_1s
     good = np.flatnonzero(ok_1s)
-    idx = np.arange(mean_1s.shape[0])
-    return np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    bad = np.flatnonzero(~ok_1s)
+    out = np.array(mean_1s, dtype=np.float32)
+    for k in range(3):
+        out[bad, k] = np.interp(bad, good, mean_1s[good, k])
+    return out
 
 
 def _changed_seconds(g1: npt.NDArray[np.float32], like: CentredMedian) -> npt.NDArray[np.bool_] | None:
