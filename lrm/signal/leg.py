@@ -179,7 +179,8 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
-                                     known_before=known_before)
+                                     known_before=known_before,    # D is the first pass's: its medians too
+                                     spread_medians=first_thresholds.medians[:, 1])
     if means is not None:   # a leg that comes to lie still turned is at rest there (opt-in, DetectParams)
         reanchored_offset(deviation, means, thresholds, prepared.valid, fs_hz=fs, params=d)
         del means
