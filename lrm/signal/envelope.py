@@ -164,8 +164,15 @@ class Deviation:
     pulse_g: npt.NDArray[np.float32] | None = None
 
 
-def _moving_mean(x: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.float32]:
-    return uniform_filter1d(x, n, mode="nearest") if n > 1 else x.copy()
+def _moving_mean(x: npt.NDArray[np.float32], n: int, out: npt.NDArray[np.float32] | None = None
+                 ) -> npt.NDArray[np.float32]:
+    """Centred moving mean of ``x`` over ``n`` samples (edges repeated), into ``out`` (not ``x``) if given."""
+    if n > 1:
+        return uniform_filter1d(x, n, mode="nearest", output=out)
+    if out is None:
+        return x.copy()
+    np.copyto(out, x)
+    return out
 
 
 def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[np.float32], *, fs_hz: float,
@@ -177,7 +184,8 @@ def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray
     Parameters
     ----------
     accel_g : ndarray (n, 3)
-        Acceleration in g on a uniform grid (gravity included).
+        Acceleration in g on a uniform grid (gravity included), float32 (other dtypes are converted: every
+        statistic is computed in float32).
     gravity_1s : ndarray (s, 3)
         The resting acceleration vector per second in g (``lrm.signal.gravity.estimate_gravity_1s``).
     fs_hz : float
@@ -213,6 +221,7 @@ def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray
     >>> [round(float(v), 3) for v in (dev.offset_g[75], dev.spread_g[75], dev.offset_g[175], dev.spread_g[175])]
     [0.03, 0.0, 0.001, 0.03]
     """
+    accel_g = np.asarray(accel_g, np.float32)
     n = accel_g.shape[0]
     zero = np.zeros(n, np.float32)
     if n == 0 or gravity_1s.shape[0] == 0:
@@ -223,28 +232,29 @@ def estimate_deviation(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray
     dynamic = np.zeros(n, np.float32)         # |a - window mean|^2
     # column-major: each axis's means are written here and read by offset_from_means contiguously
     means = np.empty((n, 3), np.float32, order="F") if keep_means else None
-    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz))):
-        d = np.subtract(accel_g[:, c], rest)
-        m = _moving_mean(d, w)
+    # two (n,) arrays serve every axis (and then hold B and the envelope): fewer fresh pages to fault in
+    d, m = np.empty(n, np.float32), np.empty(n, np.float32)
+    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz)), reuse=True):
+        np.subtract(accel_g[:, c], rest, out=d)
+        _moving_mean(d, w, out=m)
         if means is not None:
             np.add(m, rest, out=means[:, c])
-        e = np.subtract(d, m)
+        e = np.subtract(d, m, out=rest)       # the axis's gravity is done with: its array takes d - m
         e *= e
         dynamic += e
-        del e
         m *= m
         offset += m
         d *= d
         square += d
-    spread = _moving_mean(square, w)
-    spread -= offset
-    np.maximum(spread, 0.0, out=spread)
     short = max(1, int(round(smooth_s * fs_hz)))
-    burst = _moving_mean(dynamic, short)
-    del dynamic
+    burst = _moving_mean(dynamic, short, out=d)
     burst -= np.float32(burst_power_g2)
     np.maximum(burst, 0.0, out=burst)
-    envelope = _moving_mean(square, short)
+    spread = _moving_mean(square, w, out=dynamic)
+    spread -= offset
+    np.maximum(spread, 0.0, out=spread)
+    envelope = _moving_mean(square, short, out=m)
+    del square
     envelope -= np.float32(noise_power_g2)
     np.maximum(envelope, 0.0, out=envelope)
     np.sqrt(offset, out=offset)
@@ -257,8 +267,11 @@ def _less_rest_error(offset: npt.NDArray[np.float32], rest_error_1s: npt.NDArray
                      fs_hz: float) -> None:
     """Subtract the resting vector's uncertainty (per second) from R, in place, never below 0."""
     if rest_error_1s is not None and rest_error_1s.size and rest_error_1s.any():
-        err = np.repeat(rest_error_1s, int(round(fs_hz)))[: offset.size]
-        offset[: err.size] -= err
+        k = int(round(fs_hz))
+        n = min(offset.size, rest_error_1s.size * k)             # the samples of the seconds it covers
+        whole = n // k
+        offset[: whole * k].reshape(whole, k)[...] -= rest_error_1s[:whole, None]   # a second at a time
+        offset[whole * k : n] -= rest_error_1s[whole : whole + 1]                   # a last partial second
         np.maximum(offset, 0.0, out=offset)
 
 
@@ -274,8 +287,8 @@ def offset_from_means(means_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[
     """
     n = means_g.shape[0]
     offset = np.zeros(n, np.float32)
-    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz))):
-        d = np.subtract(means_g[:, c], rest)
+    for c, rest in _grid_columns(gravity_1s, n, int(round(fs_hz)), reuse=True):
+        d = np.subtract(means_g[:, c], rest, out=rest)   # into the axis's gravity array, done with
         d *= d
         offset += d
     np.sqrt(offset, out=offset)

@@ -148,12 +148,19 @@ def gravity_and_median_1s(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[n
 
 
 def _bridged(mean_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
-    """``mean_1s`` (s, 3) in g with the seconds not ``ok_1s`` linearly interpolated from the valid ones."""
+    """``mean_1s`` (s, 3) in g with the seconds not ``ok_1s`` linearly interpolated from the valid ones.
+
+    Only those seconds are interpolated: ``np.interp`` at a valid second returns its own value (x equal to a
+    sample point gives that point's value, exactly), which the float32 copy already holds.
+    """
     if ok_1s.all() or not ok_1s.any():
         return mean_1s
     good = np.flatnonzero(ok_1s)
-    idx = np.arange(mean_1s.shape[0])
-    return np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    bad = np.flatnonzero(~ok_1s)
+    out = np.array(mean_1s, dtype=np.float32)
+    for k in range(3):
+        out[bad, k] = np.interp(bad, good, mean_1s[good, k])
+    return out
 
 
 def _changed_seconds(g1: npt.NDArray[np.float32], like: CentredMedian) -> npt.NDArray[np.bool_] | None:
@@ -256,8 +263,9 @@ def dynamic_magnitude(accel_g: npt.NDArray[np.float32], gravity_1s: npt.NDArray[
     return np.sqrt(sq, out=sq)
 
 
-def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa: ANN202
-    """Yield (axis, gravity of that axis on the n grid samples), per axis.
+def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int, *, reuse: bool = False):  # noqa: ANN202
+    """Yield (axis, gravity of that axis on the n grid samples), per axis. ``reuse``: every axis is written into
+    the same (n,) array, which the caller may overwrite (it must be done with an axis before taking the next).
 
     The interpolation runs on a (k, seconds) array, each of its k rows one position within the second along
     the whole night (long inner loops), and is transposed to the grid's (seconds, k) order once at the end:
@@ -274,13 +282,15 @@ def _grid_columns(gravity_1s: npt.NDArray[np.float32], n: int, k: int):  # noqa:
     frac = np.concatenate((r[:h] + 0.5, r[h:] - 0.5)).astype(np.float32)[:, None]
     step = np.diff(gp, axis=1)                                  # step[:, j] = gp[:, j + 1] - gp[:, j]
     rows = np.empty((k, n_sec), np.float32)                     # rows[i, j]: sample i of second j
+    col = np.empty((n_sec, k), np.float32) if reuse else None
     for c in range(3):
         g = gp[c]
         np.multiply(frac[:h], step[c, None, :-1], out=rows[:h])     # from second j - 1 towards j
         rows[:h] += g[None, :-2]
         np.multiply(frac[h:], step[c, None, 1:], out=rows[h:])      # from second j towards j + 1
         rows[h:] += g[None, 1:-1]
-        col = np.empty((n_sec, k), np.float32)
+        if not reuse:
+            col = np.empty((n_sec, k), np.float32)
         np.copyto(col, rows.T)
         yield c, col.reshape(-1)[:n]
 

@@ -33,7 +33,7 @@ from lrm.params import Params
 from lrm.signal.align import ClockFit, apply_clock_fit, shift_1s, shift_events
 from lrm.signal.burst import estimate_bursts
 from lrm.signal.detect import (LegDetection, LegThresholds, check_rate, detect_leg, estimate_thresholds,
-                               reanchored_offset, runs)
+                               per_block_ratio, reanchored_offset, runs)
 from lrm.signal.envelope import Deviation, estimate_deviation, estimate_rest_error_1s, offset_from_means
 from lrm.signal.gravity import gravity_and_median_1s, per_second_mean
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
@@ -78,14 +78,11 @@ class LegSignals:
         """The compressed movement signal (m,) the two legs' clock fit cross-correlates (dimensionless): the log
         of the envelope (sharper in time than the 0.5 s statistics) over the leg's R onset threshold where it
         exceeds it, 0 elsewhere and in gaps."""
-        fs = self.prepared.fs_hz
         thr = self.thresholds
-        per_block = max(1, int(round(thr.block_s * fs)))
-        n = self.envelope.size
-        level = np.repeat(thr.offset_hi_g, per_block)
-        if level.size < n:
-            level = np.concatenate((level, np.full(n - level.size, level[-1], np.float32)))
-        act = np.log(np.maximum(self.envelope / level[:n], np.float32(1.0)))
+        per_block = max(1, int(round(thr.block_s * self.prepared.fs_hz)))
+        act = per_block_ratio(self.envelope, thr.offset_hi_g, per_block)   # over the threshold of its block
+        np.maximum(act, np.float32(1.0), out=act)
+        np.log(act, out=act)
         act[~self.prepared.valid] = 0.0
         return act.astype(np.float32, copy=False)
 
@@ -182,7 +179,8 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
-                                     known_before=known_before)
+                                     known_before=known_before,    # D is the first pass's: its medians too
+                                     spread_medians=first_thresholds.medians[:, 1])
     if means is not None:   # a leg that comes to lie still turned is at rest there (opt-in, DetectParams)
         reanchored_offset(deviation, means, thresholds, prepared.valid, fs_hz=fs, params=d)
         del means

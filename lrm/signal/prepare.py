@@ -101,7 +101,9 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         raise InputError(src, "", f"only {t.size} usable samples", "record at least 30 minutes")
     if q > 1:
         blocks = block_means(x, q)
-        tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) - origin_s
+        tb = np.add(t[0 : m * q : q], t[q - 1 : m * q : q])       # 0.5 (first + last) - origin, in place
+        tb *= 0.5
+        tb -= origin_s
     else:
         blocks = np.ascontiguousarray(x, dtype=np.float32)
         tb = t - origin_s
@@ -110,7 +112,8 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     known = [(g.start_s, g.end_s) for g in leg.gaps if g.end_s - g.start_s > 0]   # from the recorder/reader
     if known:   # the recorder's gap and the hole in the timestamps are one gap: merge, never add them
         gaps = merge_intervals(np.vstack([gaps, np.asarray(known) - origin_s]), tol_s=1.5 / float(leg.fs_hz))
-    grid_t = np.arange(n_grid, dtype=np.float64) / fs
+    grid_t = np.arange(n_grid, dtype=np.float64)
+    grid_t /= fs
     accel = interp_rows(grid_t, tb, blocks)
     valid = np.zeros(n_grid, bool)                               # grid_t in [tb[0], tb[-1]] (grid_t ascending)
     valid[np.searchsorted(grid_t, tb[0], side="left") : np.searchsorted(grid_t, tb[-1], side="right")] = True
@@ -277,16 +280,22 @@ def count_clipped(x: npt.NDArray[np.float32], level_g: float) -> int:
     """How many values of ``x`` (n, 3) in g lie at or beyond +-``level_g`` (``level_g`` > 0, g):
     ``np.count_nonzero(x >= level_g) + np.count_nonzero(x <= -level_g)``, a block of rows at a time, so that
     the two (n, 3) boolean temporaries (8.6 MB each for an 8 h leg at 100 Hz, ~2100 fresh pages the kernel
-    must map and zero) are never made.
+    must map and zero) are never made. Each block is counted as ``|x| >= level_g`` (the same values: NaN is
+    neither) into two block-sized buffers: one comparison and one count a block instead of two of each.
 
     >>> count_clipped(np.float32([[0.0, 8.0, -8.0], [7.9, -9.0, 1.0]]), 8.0)
     3
     """
     x = np.asarray(x)
+    rows = min(_STEP_ROWS, x.shape[0])
+    size = np.empty((rows,) + x.shape[1:], x.dtype)
+    hit = np.empty(size.shape, bool)
     n = 0
     for a in range(0, x.shape[0], _STEP_ROWS):
         block = x[a : a + _STEP_ROWS]
-        n += int(np.count_nonzero(block >= level_g)) + int(np.count_nonzero(block <= -level_g))
+        m = block.shape[0]
+        np.greater_equal(np.abs(block, out=size[:m]), level_g, out=hit[:m])
+        n += int(np.count_nonzero(hit[:m]))
     return n
 
 

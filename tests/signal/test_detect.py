@@ -344,3 +344,21 @@ def test_the_resting_vector_switches_after_the_movement_that_turned_the_leg():
     out2 = bridge_movements_1s(m2, np.ones(16, bool), moving, ends_s=np.array([5.8, 10.4]),
                                onsets_s=np.array([4.0, 9.0]))
     assert np.all(out2[3:10, 0] == 0.0) and out2[10:12, 0] == pytest.approx([0.04, 0.04])
+
+
+def test_the_second_pass_takes_the_first_passes_spread_medians_unchanged():
+    from lrm.signal.detect import block_medians
+    from lrm.signal.envelope import Deviation
+
+    rng = np.random.default_rng(4)
+    n, fs = 25 * 10 * 30, 25.0                                 # 30 blocks of 10 s
+    dev = Deviation(rng.random(n).astype(np.float32), rng.random(n).astype(np.float32), np.zeros(n, np.float32))
+    valid = rng.random(n) > 0.02
+    valid[: 25 * 10 * 2] = False                               # two blocks without data: NaN in both columns
+    own = block_medians(dev, valid, fs_hz=fs)
+    again = block_medians(dev, valid, fs_hz=fs, spread_medians=own[:, 1])
+    assert np.isnan(own[:2]).all()
+    assert np.array_equal(again.view(np.uint32), own.view(np.uint32))
+    taken = block_medians(dev, valid, fs_hz=fs, spread_medians=own[:, 1] + np.float32(1.0))   # D is not sorted again
+    assert np.array_equal(taken[2:, 1], own[2:, 1] + np.float32(1.0)) and np.array_equal(taken[:, 0], own[:, 0],
+                                                                                           equal_nan=True)

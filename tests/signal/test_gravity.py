@@ -188,3 +188,17 @@ def test_resting_median_from_the_gravity_median_is_the_same_array(seed, seconds,
     expected = estimate_gravity_1s(mean_1s, ok, window_s=window_s)
     np.testing.assert_array_equal(gravity.view(np.uint32), expected.view(np.uint32))
     assert median.mean_1s is mean_1s and first.centred is not median.centred
+
+
+def test_bridging_interpolates_only_the_invalid_seconds_with_the_full_interpolations_bits():
+    from lrm.signal.gravity import _bridged
+
+    rng = np.random.default_rng(7)
+    mean_1s = rng.normal(0, 0.3, (500, 3)).astype(np.float32)
+    ok = rng.random(500) > 0.2
+    ok[:5] = ok[-7:] = False                                  # ends held at the nearest valid second
+    good, idx = np.flatnonzero(ok), np.arange(500)
+    full = np.column_stack([np.interp(idx, good, mean_1s[good, k]) for k in range(3)]).astype(np.float32)
+    out = _bridged(mean_1s, ok)
+    assert np.array_equal(out.view(np.uint32), full.view(np.uint32))
+    assert np.array_equal(out[ok], mean_1s[ok]) and out is not mean_1s

@@ -126,3 +126,11 @@ def test_count_clipped_equals_the_whole_array_count():
         x[rng.random((rows, 3)) < 0.01] = np.float32(-8.0)
         for level in (8.0, 7.6, 100.0):
             assert count_clipped(x, level) == np.count_nonzero(x >= level) + np.count_nonzero(x <= -level)
+
+
+def test_clipped_values_are_counted_on_both_sides_and_nan_is_not():
+    from lrm.signal.prepare import count_clipped
+
+    x = np.random.default_rng(2).normal(0, 3, (200_000, 3)).astype(np.float32)
+    x[5, 1], x[6, 2], x[7, 0] = np.nan, np.inf, -np.inf
+    assert count_clipped(x, 4.0) == np.count_nonzero(x >= 4.0) + np.count_nonzero(x <= -4.0)
