@@ -432,6 +432,20 @@ class JerkParams:
         test's false jerks but refused true jerks linked to restless wake only through a hypnagogic foot tremor
         train (10-15 s of 1-2 Hz bursts at sleep onset, docs/scoring.md §3.2), which the movement table cannot
         tell from a restless adjustment (docs/validation.md, "Jerks out of restless runs").
+    restless_linked : the run is every restless movement linked to the movement by gaps of at most
+        ``restless_window_s`` (s; one 30 s PSG epoch, no epoch of sleep between), not only those within it of the
+        movement (measured, docs/validation.md "Trains are no restlessness").
+    min_train_bursts, max_train_burst_s, min_train_hz, max_train_hz, max_train_cv : a leg movement whose samples
+        show at least ``min_train_bursts`` separate pulses (lrm.signal.burst's ``burst_pulses``: the foot back at
+        rest between them), none longer than ``max_train_burst_s`` (s), at ``min_train_hz``-``max_train_hz`` (Hz,
+        ``burst_pulse_hz``), their starts spaced with a coefficient of variation of at most ``max_train_cv``
+        (``burst_pulse_cv``; 0.5 is halfway between a steady rhythm, 0, and random timing, 1; it kept 90 % of the
+        simulator's regular trains as trains and halved the restless fidgets read as one) is a train (hypnagogic
+        foot tremor, ALMA, high-frequency leg movements: >= 4 bursts at 0.3-4 Hz, HFT bursts 250-1000 ms, ALMA
+        100-500 ms; docs/scoring.md §3.2), no restless wake movement:
+        it counts towards no restless run (it may still be an LM, and it still breaks a jerk's isolation). Only
+        the first 4 s of a movement are measured (lrm.signal.burst), so a train slower than ~1 Hz shows fewer than
+        4 pulses there and still counts as restless.
     settle_window_s, settle_ideal, settle_limit : confidence only (never whether a movement is a jerk): a jerk
         ends the wake before sleep, so the ``settle_window_s`` (s) after it should be quiet; irregular movements
         in them (posture changes, walking, movements that are no brief burst and no member of a periodic run,
@@ -506,6 +520,12 @@ class JerkParams:
     isolation_ideal_s: float = 60.0
     restless_window_s: float = 30.0
     max_restless: int = 3
+    restless_linked: bool = False
+    min_train_bursts: int = 4
+    max_train_burst_s: float = 1.0
+    min_train_hz: float = 0.3
+    max_train_hz: float = 4.0
+    max_train_cv: float = 0.5
     bilateral_s: float = 0.5
     unilateral_confidence: float = 0.6
     one_leg_confidence: float = 0.8
