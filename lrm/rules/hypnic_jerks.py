@@ -30,9 +30,10 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
    and where no transition could be estimated no movement is classed;
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
-   movements (``max_restless`` or more within ``restless_window_s``; a leg movement whose burst peak is
-   below ``min_noise_ratio`` times the sensor noise around it cannot be told from noise and shows no
-   restlessness);
+   movements (``max_restless`` or more linked to it by gaps of at most ``restless_window_s``, one PSG epoch;
+   a leg movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it cannot be
+   told from noise and shows no restlessness, and a train of brief bursts, hypnagogic foot tremor, ALMA or
+   high-frequency leg movements at sleep onset, is no wake restlessness: docs/scoring.md §3.2, :func:`_trains`);
 5. **not periodic**: never a member of a periodic run of the night's leg movements (a PLM series). The
    series is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
    step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it, nor does
@@ -399,7 +400,8 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
         near = _linked(start, end, np.flatnonzero(others & n.restless), n, params.restless_window_s)
     restless = _count_movements(n.on[near], n.off[near], params.bilateral_s)
     if restless >= params.max_restless:
-        return None, f"not a jerk: one of a run of restless movements ({restless} within {params.restless_window_s:g} s)"
+        how = "linked by gaps of <= " if params.restless_linked else "within "
+        return None, f"not a jerk: one of a run of restless movements ({restless} {how}{params.restless_window_s:g} s)"
     if transitions.empty:
         return None, "not classified: no wake-to-sleep transition could be estimated"
     timing = _timing(n.on[i], transitions, params)

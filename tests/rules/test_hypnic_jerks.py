@@ -663,3 +663,16 @@ def test_a_train_of_brief_bursts_is_no_restless_movement():
                  {"burst_pulse_s": np.where(is_tremor, 1.01, 2.0)},         # a burst over 1 s: no train
                  {"burst_pulse_cv": np.where(is_tremor, 0.51, np.nan)}):    # irregular: no train
         assert _jerks(classify_hypnic_jerks(rows.assign(**(pulses | slow)), ONSET)).empty
+
+
+def test_the_restless_run_goes_on_along_every_gap_of_one_epoch():
+    # three adjustments 25 s apart before the burst: only the last is within 30 s of it, but each is within 30 s of
+    # the next, so with the burst they make a run of 4 (no epoch of sleep between them, docs/scoring.md §1.2 step 7)
+    chain = _lms([JERK_AT - 74.0, JERK_AT - 49.0, JERK_AT - 24.0], length=4.0)
+    out = _classify(_jerk() + chain + _reference())
+    assert _jerks(out).empty
+    assert "one of a run of restless movements (3 linked by gaps of <= 30 s)" in out["jerk_reason"].dropna().iloc[0]
+    within = JerkParams(restless_linked=False)          # counted within 30 s of the burst: one, no run
+    assert len(_jerks(_classify(_jerk() + chain + _reference(), params=within))) == 1
+    apart = _lms([JERK_AT - 110.0, JERK_AT - 49.0, JERK_AT - 24.0], length=4.0)   # a gap of 57 s breaks the chain
+    assert len(_jerks(_classify(_jerk() + apart + _reference()))) == 1
