@@ -30,9 +30,10 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
    and where no transition could be estimated no movement is classed;
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
-   movements (``max_restless`` or more within ``restless_window_s``; a leg movement whose burst peak is
-   below ``min_noise_ratio`` times the sensor noise around it cannot be told from noise and shows no
-   restlessness);
+   movements (``max_restless`` or more linked to it by gaps of at most ``restless_window_s``, one PSG epoch;
+   a leg movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it cannot be
+   told from noise and shows no restlessness, and a train of brief bursts, hypnagogic foot tremor, ALMA or
+   high-frequency leg movements at sleep onset, is no wake restlessness: docs/scoring.md §3.2, :func:`_trains`);
 5. **not periodic**: never a member of a periodic run of the night's leg movements (a PLM series). The
    series is built from leg movements only: a jerk's EMG burst (< 0.5 s) is not an LM under WASM 2016 (§1.2
    step 2), so other brief bursts (jerks in a cluster at sleep onset) never make a series with it, nor does
@@ -150,12 +151,32 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
     noise = np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t))))
     clear = ~(peak < params.min_noise_ratio * noise)   # a detection lost in the sensor's noise shows no restlessness
-    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear)
+    restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear & ~_trains(t, params))
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, side, kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], seen, sample_s,
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
                   high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)), envelope_limit)
+
+
+def _trains(t: pd.DataFrame, params: JerkParams) -> npt.NDArray[np.bool_]:
+    """Per row, whether the movement is a train of brief bursts (hypnagogic foot tremor, ALMA, high-frequency leg
+    movements: >= 4 bursts at 0.3-4 Hz, docs/scoring.md §3.2), read on lrm.signal.burst's pulses: at least
+    ``min_train_bursts`` separate pulses (``burst_pulses``), none longer than ``max_train_burst_s`` (s,
+    ``burst_pulse_s``), at ``min_train_hz`` to ``max_train_hz`` (Hz, ``burst_pulse_hz``), at intervals whose
+    coefficient of variation is at most ``max_train_cv`` (``burst_pulse_cv``: rhythmic). False where unknown.
+
+    >>> m = pd.DataFrame({"burst_pulses": [6.0, 1.0, 2.0, 5.0, 5.0], "burst_pulse_s": [0.2, 1.0, 0.3, 1.6, 0.2],
+    ...                   "burst_pulse_hz": [1.5, np.nan, 1.0, 1.2, 1.2], "burst_pulse_cv": [0.05, np.nan, np.nan, 0.1, 0.8]})
+    >>> _trains(m, JerkParams()).tolist()
+    [True, False, False, False, False]
+    """
+    pulses = _column(t, "burst_pulses", np.zeros(len(t)))
+    longest = _column(t, "burst_pulse_s", np.full(len(t), np.inf))
+    rate = _column(t, "burst_pulse_hz", np.full(len(t), np.nan))
+    spread = _column(t, "burst_pulse_cv", np.full(len(t), np.nan))
+    return (pulses >= params.min_train_bursts) & (longest <= params.max_train_burst_s) \
+        & (rate >= params.min_train_hz) & (rate <= params.max_train_hz) & (spread <= params.max_train_cv)
 
 
 def _sensor(side: npt.NDArray[np.str_], rates_hz: Mapping[str, float] | None
@@ -375,9 +396,12 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     if nearest < params.isolation_s:
         return None, f"not a jerk: another movement {nearest:.1f} s away"
     near = np.flatnonzero(others)[n.restless[others] & (gap <= params.restless_window_s)]
+    if params.restless_linked:   # the run goes on along every gap of <= restless_window_s
+        near = _linked(start, end, np.flatnonzero(others & n.restless), n, params.restless_window_s)
     restless = _count_movements(n.on[near], n.off[near], params.bilateral_s)
     if restless >= params.max_restless:
-        return None, f"not a jerk: one of a run of restless movements ({restless} within {params.restless_window_s:g} s)"
+        how = "linked by gaps of <= " if params.restless_linked else "within "
+        return None, f"not a jerk: one of a run of restless movements ({restless} {how}{params.restless_window_s:g} s)"
     if transitions.empty:
         return None, "not classified: no wake-to-sleep transition could be estimated"
     timing = _timing(n.on[i], transitions, params)
@@ -386,6 +410,20 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     facts = {"main": main, "seen": seen, "bar": bar, "nearest": nearest, "timing": timing, "series": series,
              "after": _restless_after(end, others, n, params)}
     return _confidence(pair, n, facts, params, n_legs)
+
+
+def _linked(start_s: float, end_s: float, rows: npt.NDArray[np.int64], n: _Night, gap_s: float
+            ) -> npt.NDArray[np.int64]:
+    """The rows of ``rows`` linked to [``start_s``, ``end_s``] by gaps of at most ``gap_s`` (s) each: the stretch
+    grows by every row within ``gap_s`` of it until none is left."""
+    lo, hi = start_s, end_s
+    taken = np.zeros(rows.size, bool)
+    while True:
+        grow = ~taken & (n.on[rows] - hi <= gap_s) & (lo - n.off[rows] <= gap_s)
+        if not grow.any():
+            return rows[taken]
+        taken |= grow
+        lo, hi = min(lo, float(n.on[rows[grow]].min())), max(hi, float(n.off[rows[grow]].max()))
 
 
 def _restless_after(end_s: float, others: npt.NDArray[np.bool_], n: _Night, params: JerkParams) -> int:

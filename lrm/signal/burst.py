@@ -27,6 +27,15 @@ against the leg's resting reading just before the movement and just after it:
   onsets may each lie up to a window before the burst, and differ from each other by more than 0.5 s).
 * ``burst_noise_g``: ``n``, the larger of the two rest windows' mean distance of a sample from their mean
   (the sensor's noise and quantisation around the movement, in g), so that a burst can be told from noise.
+* ``burst_pulses``, ``burst_pulse_s``, ``burst_pulse_hz``, ``burst_pulse_cv``: the separate pulses among those
+  samples (runs at or above :data:`SPAN_LEVEL` of the peak and ``2 n``; runs less than :data:`PULSE_GAP_S`
+  apart are one pulse): how many, the longest one (s, counted in samples / fs), their rate (Hz: pulses less
+  one over the time from the first pulse's start to the last's; NaN with fewer than two) and how regular
+  they are (the coefficient of variation of the intervals between their starts, no unit; NaN with fewer than
+  three). Between the bursts of a hypnagogic
+  foot tremor, ALMA or high-frequency leg movement train (0.3-4 Hz, bursts of 0.1-1 s, docs/scoring.md
+  §3.2) the foot returns to rest, so ``d`` falls to the noise and each burst is a pulse of its own; during a
+  restless adjustment the leg is away from both rests, so its sub-movements run together.
 
 Only the first ``max_eval_s`` of a movement are measured: anything longer is no brief burst, and the cost
 stays proportional to the night's movements, never to its samples.
@@ -43,7 +52,8 @@ from scipy import signal
 
 __all__ = ["BURST_COLUMNS", "estimate_bursts", "burst_retention"]
 
-BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s", "burst_noise_g", "burst_span_s", "burst_at_s")
+BURST_COLUMNS = ("burst_peak_g", "burst_high_s", "burst_core_s", "burst_noise_g", "burst_span_s", "burst_at_s",
+                 "burst_pulses", "burst_pulse_s", "burst_pulse_hz", "burst_pulse_cv")
 
 ENERGY_TAILS = 0.05
 """Share of the movement's energy left out at each end of ``burst_core_s`` (the central 90 % is kept)."""
@@ -52,6 +62,13 @@ SPAN_LEVEL = 0.25
 """``burst_span_s`` counts the samples at or above this share of the peak: a quarter of the peak is well
 above the ring-down of a single pulse after its first rebound, while every cycle of an oscillation or a
 tonic hold of a leg movement stays above it."""
+
+
+PULSE_GAP_S = 0.1
+"""Runs of moving samples (``burst_span_s``'s) less than this far apart (s) are one pulse: one burst's lobes and
+its strap's ring-down (5-20 Hz, half-periods of 25-100 ms) dip between crests for less; between the bursts of a
+train at up to 4 Hz, 0.25 s apart, the foot rests for longer unless the bursts nearly fill the period
+(docs/scoring.md §3.2)."""
 
 
 def _windows(start: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]
@@ -137,7 +154,7 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     >>> a[120:170, 0] = 0.1                            # the leg movement's tonic hold
     >>> b = estimate_bursts(t, a, np.array([[2.0, 4.0], [4.8, 6.8]]), fs_hz=25.0)
     >>> b.round(2).values.tolist()
-    [[0.6, 0.12, 0.12, 0.0, 0.12, 0.0], [0.1, 2.0, 1.84, 0.0, 2.0, 0.0]]
+    [[0.6, 0.12, 0.12, 0.0, 0.12, 0.0, 1.0, 0.12, nan, nan], [0.1, 2.0, 1.84, 0.0, 2.0, 0.0, 1.0, 2.0, nan, nan]]
     """
     k = intervals_s.shape[0]
     out = {name: np.full(k, np.nan) for name in BURST_COLUMNS}
@@ -173,7 +190,41 @@ def estimate_bursts(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float3
     out["burst_span_s"][known] = span[known]
     at = np.where(lengths > 0, np.minimum(on + np.clip(first, 0, np.maximum(lengths - 1, 0)), t_s.size - 1), 0)
     out["burst_at_s"][known] = (t_s[at] - intervals_s[:, 0])[known]
+    count, longest, rate, spread = _pulses(np.flatnonzero(moving), owner, k, fs_hz)
+    out["burst_pulses"][known], out["burst_pulse_s"][known], out["burst_pulse_hz"][known] = \
+        count[known], longest[known], rate[known]
+    out["burst_pulse_cv"][known] = spread[known]
     return pd.DataFrame(out)
+
+
+def _pulses(pos: npt.NDArray[np.int64], owner: npt.NDArray[np.int64], k: int, fs_hz: float
+            ) -> tuple[npt.NDArray[np.float64], ...]:
+    """Per window (k), the number of separate pulses among the moving samples at positions ``pos`` (sorted, on
+    the concatenated windows whose window is ``owner``; runs less than :data:`PULSE_GAP_S` apart are one), the
+    longest pulse (s), the pulses' rate (Hz, NaN with fewer than two) and the coefficient of variation of the
+    intervals between their starts (NaN with fewer than three)."""
+    count, longest, rate, spread = np.zeros(k), np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
+    if not pos.size:
+        return count, longest, rate, spread
+    own = owner[pos]
+    gap = max(1, int(round(PULSE_GAP_S * fs_hz)))
+    new = np.concatenate(([True], (own[1:] != own[:-1]) | (np.diff(pos) > gap)))
+    end = np.concatenate((new[1:], [True]))
+    first, last, which = pos[new], pos[end], own[new]
+    count[:] = np.bincount(which, minlength=k)
+    np.maximum.at(longest, which, (last - first + 1) / fs_hz)
+    head = np.concatenate(([True], which[1:] != which[:-1]))      # each window's first pulse ...
+    tail = np.concatenate((which[1:] != which[:-1], [True]))      # ... and its last
+    many = count[which[head]] >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate[which[head][many]] = (count[which[head]][many] - 1) * fs_hz / (first[tail] - first[head])[many]
+        same = which[1:] == which[:-1]
+        step, by = np.diff(first)[same] / fs_hz, which[1:][same]      # intervals between pulse starts (s)
+        m = np.bincount(by, minlength=k)
+        mean = np.bincount(by, weights=step, minlength=k) / m
+        var = np.maximum(np.bincount(by, weights=step**2, minlength=k) / m - mean**2, 0.0)
+        spread = np.where(m >= 2, np.sqrt(var) / mean, np.nan)
+    return count, longest, rate, spread
 
 
 def _run_reduce(ufunc: np.ufunc, values: npt.NDArray, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64],

@@ -644,3 +644,35 @@ def test_restless_wake_beyond_the_settling_window_or_periodic_movements_after_a_
         jerk = _jerks(_classify(_jerk() + _reference() + rows))
         assert len(jerk) == 1 and jerk["jerk_confidence"].iloc[0] >= P.series_edge_confidence
     assert _jerks(_classify(_jerk() + _reference() + beyond))["jerk_confidence"].iloc[0] == 1.0
+
+
+def test_a_train_of_brief_bursts_is_no_restless_movement():
+    # hypnagogic foot tremor at sleep onset (an 11 s LM of 1.5 Hz, 0.3 s bursts, docs/scoring.md §3.2) with two
+    # restless adjustments: as a restless movement it would make the third of a run; as a train it is none
+    fidgets = _lms([JERK_AT - 28.0, JERK_AT + 20.0], length=4.0)
+    tremor = [(JERK_AT - 22.0, JERK_AT - 11.0, "left", "lm", 0.2, 2.0, 10.0)]
+    rows = pd.DataFrame(_jerk() + fidgets + tremor + _reference(), columns=COLUMNS)
+    is_tremor = rows["onset_s"] == JERK_AT - 22.0
+    out = classify_hypnic_jerks(rows, ONSET)
+    assert _jerks(out).empty and "one of a run of restless movements (3" in out["jerk_reason"].dropna().iloc[0]
+    pulses = {"burst_pulses": np.where(is_tremor, 6.0, 1.0), "burst_pulse_s": np.where(is_tremor, 0.3, 2.0),
+              "burst_pulse_hz": np.where(is_tremor, 1.5, np.nan), "burst_pulse_cv": np.where(is_tremor, 0.1, np.nan)}
+    assert len(_jerks(classify_hypnic_jerks(rows.assign(**pulses), ONSET))) == 1
+    for slow in ({"burst_pulse_hz": np.where(is_tremor, 0.29, np.nan)},     # below 0.3 Hz: no train
+                 {"burst_pulses": np.where(is_tremor, 3.0, 1.0)},           # 3 bursts: no train
+                 {"burst_pulse_s": np.where(is_tremor, 1.01, 2.0)},         # a burst over 1 s: no train
+                 {"burst_pulse_cv": np.where(is_tremor, 0.51, np.nan)}):    # irregular: no train
+        assert _jerks(classify_hypnic_jerks(rows.assign(**(pulses | slow)), ONSET)).empty
+
+
+def test_the_restless_run_goes_on_along_every_gap_of_one_epoch():
+    # three adjustments 25 s apart before the burst: only the last is within 30 s of it, but each is within 30 s of
+    # the next, so with the burst they make a run of 4 (no epoch of sleep between them, docs/scoring.md §1.2 step 7)
+    chain = _lms([JERK_AT - 74.0, JERK_AT - 49.0, JERK_AT - 24.0], length=4.0)
+    out = _classify(_jerk() + chain + _reference())
+    assert _jerks(out).empty
+    assert "one of a run of restless movements (3 linked by gaps of <= 30 s)" in out["jerk_reason"].dropna().iloc[0]
+    within = JerkParams(restless_linked=False)          # counted within 30 s of the burst: one, no run
+    assert len(_jerks(_classify(_jerk() + chain + _reference(), params=within))) == 1
+    apart = _lms([JERK_AT - 110.0, JERK_AT - 49.0, JERK_AT - 24.0], length=4.0)   # a gap of 57 s breaks the chain
+    assert len(_jerks(_classify(_jerk() + apart + _reference()))) == 1

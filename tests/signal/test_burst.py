@@ -145,4 +145,34 @@ def test_a_movement_ending_at_the_last_sample_is_measured():
     a[955:975, 0] += 0.3                                   # a 0.8 s pulse in the leg's last 2 s
     table = estimate_bursts(t, a.astype(np.float32), np.array([[38.0, 40.0]]), fs_hz=25.0)
     assert table["burst_peak_g"].iloc[0] == pytest.approx(0.3, rel=0.05)
-    assert np.isfinite(table[list(BURST_COLUMNS)].to_numpy(float)).all()
+    assert np.isfinite(table[[c for c in BURST_COLUMNS if c not in ("burst_pulse_hz", "burst_pulse_cv")]]
+                       .to_numpy(float)).all()
+    assert table["burst_pulses"].iloc[0] == 1 and np.isnan(table["burst_pulse_hz"].iloc[0])   # one pulse: no rate
+
+
+def _train_rows(fs_hz=100.0, noise_g=0.003):
+    """A 1.5 Hz train of 0.2 s flexion bursts (hypnagogic foot tremor's or ALMA's shape, docs/scoring.md §3.2), a
+    single 1 s restless adjustment (a 1 s flexion that leaves the leg 3 deg turned) and a movement of two 0.2 s
+    pulses 0.7 s apart, each measured over its detected interval."""
+    t, a = _night(fs_hz, seconds=40.0, noise_g=noise_g)
+    for k in range(15):                                   # 10 s of bursts from 5 s
+        a = _add_flexion(t, a, 5.0 + k / 1.5, 0.2, 0.4, radius_m=0.25)
+    a = _add_flexion(t, a, 20.0, 1.0, 0.3, lasting_rad=np.radians(3.0))
+    for start in (30.0, 30.7):
+        a = _add_flexion(t, a, start, 0.2, 0.4, radius_m=0.25)
+    spans = np.array([[4.8, 15.2], [19.8, 21.8], [29.8, 31.2]])
+    return estimate_bursts(t, a.astype(np.float32), spans, fs_hz=fs_hz)
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 100.0])
+def test_a_train_of_brief_bursts_shows_its_pulses_and_their_rate(fs_hz):
+    from lrm.params import JerkParams
+    from lrm.rules.hypnic_jerks import _trains
+    b = _train_rows(fs_hz)
+    train, fidget, pair = b.iloc[0], b.iloc[1], b.iloc[2]
+    assert 5 <= train["burst_pulses"] <= 7                # the first 4 s hold 6 of its bursts
+    assert train["burst_pulse_s"] <= 0.3 and train["burst_pulse_hz"] == pytest.approx(1.5, abs=0.1)
+    assert train["burst_pulse_cv"] < 0.1                  # a steady rhythm
+    assert fidget["burst_pulses"] == 1 and fidget["burst_pulse_s"] >= 0.5 and np.isnan(fidget["burst_pulse_hz"])
+    assert pair["burst_pulses"] == 2 and pair["burst_pulse_hz"] == pytest.approx(1 / 0.7, abs=0.1)
+    assert _trains(b, JerkParams()).tolist() == [True, False, False]
