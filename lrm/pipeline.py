@@ -126,7 +126,9 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
         **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)} | _jerk_count(sleep, scored.summary),
         lights_out_s=rest.lights_out_s, lights_on_s=rest.lights_on_s, time_in_bed_gross_h=rest.gross_h,
         rest_period_source=rest.source,
-        sleep_onsets_s=tuple(s for s in sleep.onsets_s if period[0] <= s < period[1]),
+        # the sleep estimate's onsets lie on its whole-second grid: an onset at the lying-down itself is stamped
+        # floor(lights-out), and it is the onset the latency and the jerk timing use, so it is kept
+        sleep_onsets_s=tuple(s for s in sleep.onsets_s if np.floor(period[0]) <= s < period[1]),
         sleep_latency_min=None if first_onset is None or rest.lights_out_s is None
         else max(0.0, first_onset - rest.lights_out_s) / 60.0,
         estimated_sleep_h=sleep.sleep_time_h, quality=quality, warnings=tuple(notes), params=params.to_dict(),

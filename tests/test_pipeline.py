@@ -88,6 +88,19 @@ def test_lights_override(night):
     assert (res.events.loc[res.events["type"] == "lm", "onset_s"] >= 1000.0).all()
 
 
+def test_an_onset_at_a_fractional_lights_out_is_kept_and_agrees_with_the_latency(night):
+    """The sleep estimate stamps an onset at the lying-down itself on its whole-second grid, floor(lights-out): the
+    summary keeps it, so the first onset, the latency and the jerk timing read the same onset (a lights-out of
+    2400.7 s on this night, asleep by then, gave sleep_onsets_s (3120,) with a latency of 0 min before)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(night.recording, lights_out_s=2400.7, lights_on_s=5000.0)
+    s = res.summary
+    assert s.sleep_onset_s is not None and s.sleep_latency_min is not None
+    assert s.sleep_onset_s == 2400.0
+    assert s.sleep_latency_min == pytest.approx(max(0.0, s.sleep_onset_s - s.lights_out_s) / 60.0)
+
+
 def test_too_short_recording_is_an_error():
     t = np.arange(0, 600, 0.04)
     acc = np.tile(np.array([0, 0, 1], np.float32), (t.size, 1))
