@@ -395,9 +395,10 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
     nearest = float(gap.min()) if gap.size else np.inf
     if nearest < params.isolation_s:
         return None, f"not a jerk: another movement {nearest:.1f} s away"
-    near = np.flatnonzero(others)[n.restless[others] & (gap <= params.restless_window_s)]
     if params.restless_linked:   # the run goes on along every gap of <= restless_window_s
         near = _linked(start, end, np.flatnonzero(others & n.restless), n, params.restless_window_s)
+    else:
+        near = np.flatnonzero(others)[n.restless[others] & (gap <= params.restless_window_s)]
     restless = _count_movements(n.on[near], n.off[near], params.bilateral_s)
     if restless >= params.max_restless:
         how = "linked by gaps of <= " if params.restless_linked else "within "

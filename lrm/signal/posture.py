@@ -269,14 +269,8 @@ def label_wake_repositionings(moves: pd.DataFrame, sleep_period: npt.NDArray[np.
     in_sleep = np.zeros(k.size, bool)
     inside = (k >= 0) & (k < period.size)
     in_sleep[inside] = period[k[inside]]
-    high = (moves["burst_high_s"] if "burst_high_s" in moves else moves["half_peak_s"]).to_numpy(float)
-    turned = ((moves["type"] == "lm").to_numpy(bool) & ~in_sleep
-              & (moves["angle_deg"].to_numpy(float) >= limit) & ~(high <= brief_s))
-    if not turned.any():
-        return moves
-    kind = moves["type"].astype(object).to_numpy(copy=True)
-    kind[turned] = "posture_change"
-    return moves.assign(type=pd.array(kind, dtype="string"))
+    turned = _lms_no_brief_burst(moves, brief_s) & ~in_sleep & (moves["angle_deg"].to_numpy(float) >= limit)
+    return _as_posture_changes(moves, turned)
 
 
 def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(), *,
@@ -335,12 +329,23 @@ def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(
     limit, fraction = params.kept_turn_angle_deg, params.kept_turn_fraction
     if not (limit > 0 and fraction > 0) or not len(moves) or "angle_deg" not in moves or "peak_g" not in moves:
         return moves
-    high = (moves["burst_high_s"] if "burst_high_s" in moves else moves["half_peak_s"]).to_numpy(float)
     turn_rad = np.radians(moves["angle_deg"].to_numpy(float))
-    kept = ((moves["type"] == "lm").to_numpy(bool) & (turn_rad >= np.radians(limit))
-            & (turn_rad >= fraction * moves["peak_g"].to_numpy(float)) & ~(high <= brief_s))
-    if not kept.any():
+    kept = (_lms_no_brief_burst(moves, brief_s) & (turn_rad >= np.radians(limit))
+            & (turn_rad >= fraction * moves["peak_g"].to_numpy(float)))
+    return _as_posture_changes(moves, kept)
+
+
+def _lms_no_brief_burst(moves: pd.DataFrame, brief_s: float) -> npt.NDArray[np.bool_]:
+    """Per row, an LM whose high-amplitude part (``burst_high_s``, else ``half_peak_s``, s) lasts longer than
+    ``brief_s``: a brief burst (a jerk) may leave the leg a few degrees away (docs/scoring.md §3.1)."""
+    high = (moves["burst_high_s"] if "burst_high_s" in moves else moves["half_peak_s"]).to_numpy(float)
+    return (moves["type"] == "lm").to_numpy(bool) & ~(high <= brief_s)
+
+
+def _as_posture_changes(moves: pd.DataFrame, rows: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    """``moves`` with ``rows`` relabelled ``posture_change`` (the same frame when there are none)."""
+    if not rows.any():
         return moves
     kind = moves["type"].astype(object).to_numpy(copy=True)
-    kind[kept] = "posture_change"
+    kind[rows] = "posture_change"
     return moves.assign(type=pd.array(kind, dtype="string"))
