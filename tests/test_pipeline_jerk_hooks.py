@@ -41,8 +41,8 @@ def test_without_jerk_reasons_every_lm_failing_the_morphology_is_dropped():
 
 
 def _burst_among_fidgets() -> pd.DataFrame:
-    """A bilateral 0.12-0.16 s burst at 150 s among four restless fidgets 55-70 s apart (one leg, 2 s, 0.5 g) that each
-    leave the leg 4 deg turned: 0.07 rad kept of a 0.5 g excursion, a repositioning (PostureParams.kept_turn_fraction)."""
+    """A bilateral 0.12-0.16 s burst at 150 s among four restless fidgets 55-70 s apart (one leg, 2 s, 0.5 g) that
+    each leave the leg 4 deg turned: 0.07 rad kept of a 0.5 g excursion, a repositioning (kept_turn_fraction)."""
     fidgets = [60.0, 115.0, 185.0, 240.0]
     n = len(fidgets)
     return pd.DataFrame({
@@ -76,6 +76,7 @@ def test_fidgets_that_return_the_leg_still_make_the_series_a_burst_is_refused_in
     from lrm.pipeline import _jerks
 
     table = _burst_among_fidgets().assign(angle_deg=0.3)   # 0.005 rad of 0.5 g: they returned the leg, LMs
-    out = _jerks(table, pd.DataFrame({"onset_s": [140.0], "kind": ["first"]}), {"left": 100.0, "right": 100.0}, Params())
+    onsets = pd.DataFrame({"onset_s": [140.0], "kind": ["first"]})
+    out = _jerks(table, onsets, {"left": 100.0, "right": 100.0}, Params())
     assert not (out["type"] == "hypnic_jerk").any()
     assert "inside a periodic series" in str(out.loc[out["onset_s"] == 150.0, "jerk_reason"].iloc[0])

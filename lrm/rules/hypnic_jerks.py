@@ -158,7 +158,8 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     burst_t = on + np.nan_to_num(_column(t, "burst_at_s", np.zeros(len(t))))
     return _Night(on, off, side, kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], seen, sample_s,
-                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm], moved[is_lm],
+                  np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
+                  moved[is_lm],
                   high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)), envelope_limit)
 
 

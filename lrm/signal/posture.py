@@ -21,8 +21,8 @@ import pandas as pd
 from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
-__all__ = ["kept_turns", "Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
-           "orientation_change_deg",
+__all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
+           "kept_turns", "orientation_change_deg",
            "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
            "WALK_NEAR_S", "WALK_SUSTAINED_G", "WALK_SUSTAINED_S"]
 
@@ -336,7 +336,8 @@ def kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(), *, 
     and at least ``kept_turn_fraction`` (rad per g) times its ``peak_g``. All False when the rule is off or the
     columns are missing.
 
-    >>> m = pd.DataFrame({"type": ["lm", "lm"], "angle_deg": [2.0, 2.0], "peak_g": [0.15, 0.6], "half_peak_s": [1.5, 1.5]})
+    >>> m = pd.DataFrame({"type": ["lm", "lm"], "angle_deg": [2.0, 2.0], "peak_g": [0.15, 0.6],
+    ...                   "half_peak_s": [1.5, 1.5]})
     >>> kept_turns(m).tolist()
     [True, False]
     """

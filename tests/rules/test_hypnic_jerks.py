@@ -206,7 +206,7 @@ def test_a_burst_inside_a_periodic_series_of_leg_movements_is_never_a_jerk():
 
 def test_repositionings_make_no_series_a_burst_could_sit_inside():
     # six movements 40 s apart around the burst: LMs make a PLM-like series it sits inside; movements that kept their
-    # lasting turn (lrm.signal.posture.kept_turns) are repositionings, no LMs, and make none (docs/scoring.md §1.2, §6)
+    # lasting turn (lrm.signal.posture.kept_turns) are repositionings, no LMs, and make none (docs/scoring.md §6)
     around = _lms(JERK_AT - 100.0 + 40.0 * np.arange(6), peak=0.3)
     rows = _jerk() + around + _reference()
     out = _classify(rows)
