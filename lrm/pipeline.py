@@ -33,7 +33,8 @@ from lrm.rules.summary import NightSummary
 from lrm.signal.burst import burst_retention
 from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
 from lrm.signal.legs import default_threads, process_legs, trace_1s
-from lrm.signal.posture import classify_movements, estimate_posture, label_kept_turns, label_wake_repositionings
+from lrm.signal.posture import (classify_movements, estimate_posture, kept_turns, label_kept_turns,
+                                label_wake_repositionings)
 from lrm.signal.quality import leg_quality
 from lrm.signal.rest import RestPeriod, combine_legs, find_rest_period
 from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
@@ -155,9 +156,22 @@ def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray
     transitions (§3.1). A rest period taken as the whole recording shows no lying-down: no wake is seen before it."""
     sleep = find_sleep_onsets(table, rest.in_bed, params.sleep, params.rules, valid_1s=valid_1s,
                               lights_out_observed=rest.source != "whole recording")
-    table = classify_hypnic_jerks(table, sleep.transitions(), params.jerks, n_legs=len(rates_hz), rules=params.rules,
-                                  unknown_reason=sleep.note, rates_hz=rates_hz)
-    return table, sleep
+    return _jerks(table, sleep.transitions(), rates_hz, params, unknown_reason=sleep.note), sleep
+
+
+def _jerks(table: pd.DataFrame, transitions: pd.DataFrame, rates_hz: dict[str, float], params: Params, *,
+           unknown_reason: str | None = None) -> pd.DataFrame:
+    """The movements with the hypnic jerks classed (docs/scoring.md §3.1), told which LMs are repositionings.
+
+    An LM that keeps ``PostureParams.kept_turn_fraction`` of its excursion as a lasting turn moved the leg to lie
+    elsewhere (:func:`lrm.signal.posture.kept_turns`, §5 "Restless wake", §6): a repositioning, which
+    :func:`lrm.signal.posture.label_kept_turns` labels a posture change after the jerks. The jerks are told so that
+    it makes no PLM-like series a jerk may not sit inside (a series is made of LMs, §1.2 step 7); until 2026-12-04
+    a brief burst among restless fidgets 10-90 s apart was refused as "inside a periodic series" (docs/validation.md,
+    "Why the jerks are missed, by cause")."""
+    moved = kept_turns(table, params.posture, brief_s=params.jerks.max_high_s)
+    return classify_hypnic_jerks(table, transitions, params.jerks, n_legs=len(rates_hz), rules=params.rules,
+                                 unknown_reason=unknown_reason, rates_hz=rates_hz, repositioned=moved)
 
 
 def _jerk_count(sleep: SleepEstimate, scored: NightSummary) -> dict[str, int | None]:

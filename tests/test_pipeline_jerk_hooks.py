@@ -38,3 +38,45 @@ def test_without_jerk_reasons_every_lm_failing_the_morphology_is_dropped():
                           "morphology_ok": [False, True]})
     out = _drop_failed_morphology(table, RATES, P)
     assert out["onset_s"].tolist() == [20.0] and out["type"].tolist() == ["lm"]
+
+
+def _burst_among_fidgets() -> pd.DataFrame:
+    """A bilateral 0.12-0.16 s burst at 150 s among four restless fidgets 55-70 s apart (one leg, 2 s, 0.5 g) that
+    each leave the leg 4 deg turned: 0.07 rad kept of a 0.5 g excursion, a repositioning (kept_turn_fraction)."""
+    fidgets = [60.0, 115.0, 185.0, 240.0]
+    n = len(fidgets)
+    return pd.DataFrame({
+        "onset_s": fidgets + [150.0, 150.05], "offset_s": [f + 2.0 for f in fidgets] + [150.6, 150.7],
+        "side": ["left"] * n + ["left", "right"], "type": "lm",
+        "peak_g": [0.5] * n + [0.9, 0.7], "burst_peak_g": [0.5] * n + [0.9, 0.7],
+        "burst_high_s": [1.5] * n + [0.12, 0.16], "burst_core_s": [1.8] * n + [0.3, 0.35],
+        "angle_deg": [4.0] * n + [0.0, 0.0]})
+
+
+def test_a_burst_among_fidgets_that_keep_their_turn_is_a_jerk_not_a_member_of_their_series():
+    from lrm.params import Params
+    from lrm.pipeline import _jerks
+    from lrm.rules.hypnic_jerks import classify_hypnic_jerks
+
+    table, onsets = _burst_among_fidgets(), pd.DataFrame({"onset_s": [140.0], "kind": ["first"]})
+    rates = {"left": 100.0, "right": 100.0}
+    # read as LMs, the fidgets make a run of four at 55-70 s that goes on around the burst (the behaviour until
+    # 2026-12-04, when the repositionings were labelled only after the jerks)
+    before = classify_hypnic_jerks(table, onsets, P, n_legs=2, rates_hz=rates)
+    assert "inside a periodic series" in str(before.loc[before["onset_s"] == 150.0, "jerk_reason"].iloc[0])
+    out = _jerks(table, onsets, rates, Params())
+    jerk = out[out["type"] == "hypnic_jerk"]
+    assert jerk["onset_s"].tolist() == [150.0] and jerk["side"].tolist() == ["bilateral"]
+    # the fidgets keep their rows (label_kept_turns labels them posture changes later in lrm.analyze)
+    assert out.loc[out["onset_s"] != 150.0, "type"].tolist() == ["lm"] * 4
+
+
+def test_fidgets_that_return_the_leg_still_make_the_series_a_burst_is_refused_in():
+    from lrm.params import Params
+    from lrm.pipeline import _jerks
+
+    table = _burst_among_fidgets().assign(angle_deg=0.3)   # 0.005 rad of 0.5 g: they returned the leg, LMs
+    onsets = pd.DataFrame({"onset_s": [140.0], "kind": ["first"]})
+    out = _jerks(table, onsets, {"left": 100.0, "right": 100.0}, Params())
+    assert not (out["type"] == "hypnic_jerk").any()
+    assert "inside a periodic series" in str(out.loc[out["onset_s"] == 150.0, "jerk_reason"].iloc[0])

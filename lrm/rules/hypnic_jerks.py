@@ -105,6 +105,7 @@ class _Night:
     burst_t: npt.NDArray[np.float64]    # when the burst starts (s; the detected onset when unknown)
     span: npt.NDArray[np.float64]       # how long the leg moved, read on the samples (s)
     lm_long: npt.NDArray[np.bool_]      # per leg movement: longer than an LM may be (no series member)
+    lm_moved: npt.NDArray[np.bool_]     # per leg movement: a repositioning that kept its turn (no series member)
     high_limit: npt.NDArray[np.float64]  # the longest high part a jerk may show on the row's sensor (s)
     envelope_half: npt.NDArray[np.float64]  # the detector's envelope at or above half its peak (s; NaN unknown)
     envelope_limit: npt.NDArray[np.float64]  # the longest such time a jerk burst may show on the row's sensor (s)
@@ -125,7 +126,8 @@ def _column(t: pd.DataFrame, name: str, fallback: npt.NDArray[np.float64]) -> np
     return t[name].to_numpy(float, na_value=np.nan) if name in t else fallback
 
 
-def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mapping[str, float] | None) -> _Night:
+def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mapping[str, float] | None,
+           moved: npt.NDArray[np.bool_]) -> _Night:
     on, off = t["onset_s"].to_numpy(float), t["offset_s"].to_numpy(float)
     kind = t["type"].astype(str).to_numpy()
     peak = _column(t, "burst_peak_g", _column(t, "peak_g", np.full(len(t), np.nan)))
@@ -148,7 +150,8 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     brief = is_lm & (high <= high_limit) & (core <= params.max_core_s) & ~(span - sample_s >= params.max_span_s)
     long = (off - on) > rules.max_clm_one_leg_s     # no LM under WASM 2016 (§1.2 step 2): never in a series
     periodic = np.zeros(len(t), bool)
-    periodic[is_lm & ~brief & ~long] = mark_periodic_runs(on[is_lm & ~brief & ~long], rules)
+    members = is_lm & ~brief & ~long & ~moved   # a repositioning is no LM of a series (docs/scoring.md §1.2, §6)
+    periodic[members] = mark_periodic_runs(on[members], rules)
     noise = np.nan_to_num(_column(t, "burst_noise_g", np.zeros(len(t))))
     clear = ~(peak < params.min_noise_ratio * noise)   # a detection lost in the sensor's noise shows no restlessness
     restless = np.isin(kind, WAKE_TYPES) | (is_lm & ~brief & ~periodic & clear & ~_trains(t, params))
@@ -156,6 +159,7 @@ def _night(t: pd.DataFrame, params: JerkParams, rules: RuleSet, rates_hz: Mappin
     return _Night(on, off, side, kind, peak, high, core, brief, restless,
                   on[is_lm], brief[is_lm], peak[is_lm], seen, sample_s,
                   np.nan_to_num(_column(t, "angle_deg", np.zeros(len(t)))), noise, burst_t, span, long[is_lm],
+                  moved[is_lm],
                   high_limit, _column(t, "half_peak_s", np.full(len(t), np.nan)), envelope_limit)
 
 
@@ -306,7 +310,7 @@ def _series_position(i: int, halves: npt.NDArray[np.bool_], n: _Night, rules: Ru
     of any periodic run it makes with them.
     """
     same = same_movement_s(rules)
-    ordinary = ~n.lm_brief & ~n.lm_long & ~halves
+    ordinary = ~n.lm_brief & ~n.lm_long & ~n.lm_moved & ~halves
     x, peaks = n.lm_on[ordinary], n.lm_peak[ordinary]
     if x.size:
         head = np.concatenate(([True], np.diff(x) >= same))
@@ -509,7 +513,8 @@ def _twins(n: _Night, params: JerkParams) -> npt.NDArray[np.int64]:
 
 def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None, params: JerkParams = JerkParams(),
                           *, n_legs: int = 2, rules: RuleSet = WASM2016, unknown_reason: str | None = None,
-                          rates_hz: Mapping[str, float] | None = None) -> pd.DataFrame:
+                          rates_hz: Mapping[str, float] | None = None,
+                          repositioned: npt.ArrayLike | None = None) -> pd.DataFrame:
     """Relabel the movements that are hypnic jerks (``type = "hypnic_jerk"``) and say why.
 
     Parameters
@@ -534,6 +539,10 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
     rates_hz : mapping of side to Hz, optional
         Each leg's sampling rate: a slow sensor shows only part of a brief burst's peak
         (:func:`lrm.signal.burst.burst_retention`), and the size criterion allows for it.
+    repositioned : array of bool, optional
+        Per row of ``moves``, a movement that kept its lasting turn (:func:`lrm.signal.posture.kept_turns`): a
+        repositioning, not an LM (docs/scoring.md §5 "Restless wake", §6), so no member of the PLM-like series a jerk
+        may not sit inside (§1.2 step 7: a series is made of LMs). It stays a restless movement when it is one.
 
     Returns
     -------
@@ -555,12 +564,14 @@ def classify_hypnic_jerks(moves: pd.DataFrame, transitions: pd.DataFrame | None,
     >>> out["jerk_reason"].iloc[0]
     'burst 0.12 s, energy within 0.30 s, 0.90 g (too few LMs to compare), both legs, 2.0 min after the first sleep onset, nearest movement 1399 s away; weakest: size'
     """
-    t = moves.sort_values("onset_s", kind="stable").reset_index(drop=True)
+    moved = np.zeros(len(moves), bool) if repositioned is None else np.asarray(repositioned, bool)
+    order = np.argsort(moves["onset_s"].to_numpy(float), kind="stable")
+    t = moves.iloc[order].reset_index(drop=True)
     conf, reason = np.full(len(t), np.nan), np.full(len(t), None, object)
     if t.empty:
         return t.assign(jerk_confidence=conf, jerk_reason=pd.array(reason, dtype="string"))
     transitions = transitions if transitions is not None else pd.DataFrame({"onset_s": [], "kind": []})
-    n = _night(t, params, rules, rates_hz)
+    n = _night(t, params, rules, rates_hz, moved[order])
     bar, twin = _size_bar(n, params), _twins(n, params)
     half = np.zeros(len(t), bool)
     half[twin[n.brief & (twin >= 0)]] = True

@@ -22,7 +22,7 @@ from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
 __all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
-           "orientation_change_deg",
+           "kept_turns", "orientation_change_deg",
            "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
            "WALK_NEAR_S", "WALK_SUSTAINED_G", "WALK_SUSTAINED_S"]
 
@@ -326,13 +326,27 @@ def label_kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(
     >>> label_kept_turns(m, PostureParams(kept_turn_fraction=0.0))["type"].tolist()   # off
     ['lm', 'lm', 'lm', 'lm']
     """
+    return _as_posture_changes(moves, kept_turns(moves, params, brief_s=brief_s))
+
+
+def kept_turns(moves: pd.DataFrame, params: PostureParams = PostureParams(), *, brief_s: float = 0.35
+               ) -> npt.NDArray[np.bool_]:
+    """Per row of ``moves``, an LM that :func:`label_kept_turns` relabels ``posture_change``: no brief burst (its
+    high-amplitude part longer than ``brief_s``, s), and a lasting turn of at least ``kept_turn_angle_deg`` (deg)
+    and at least ``kept_turn_fraction`` (rad per g) times its ``peak_g``. All False when the rule is off or the
+    columns are missing.
+
+    >>> m = pd.DataFrame({"type": ["lm", "lm"], "angle_deg": [2.0, 2.0], "peak_g": [0.15, 0.6],
+    ...                   "half_peak_s": [1.5, 1.5]})
+    >>> kept_turns(m).tolist()
+    [True, False]
+    """
     limit, fraction = params.kept_turn_angle_deg, params.kept_turn_fraction
     if not (limit > 0 and fraction > 0) or not len(moves) or "angle_deg" not in moves or "peak_g" not in moves:
-        return moves
+        return np.zeros(len(moves), bool)
     turn_rad = np.radians(moves["angle_deg"].to_numpy(float))
-    kept = (_lms_no_brief_burst(moves, brief_s) & (turn_rad >= np.radians(limit))
+    return (_lms_no_brief_burst(moves, brief_s) & (turn_rad >= np.radians(limit))
             & (turn_rad >= fraction * moves["peak_g"].to_numpy(float)))
-    return _as_posture_changes(moves, kept)
 
 
 def _lms_no_brief_burst(moves: pd.DataFrame, brief_s: float) -> npt.NDArray[np.bool_]:

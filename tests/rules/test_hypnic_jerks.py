@@ -204,6 +204,29 @@ def test_a_burst_inside_a_periodic_series_of_leg_movements_is_never_a_jerk():
     assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
 
 
+def test_repositionings_make_no_series_a_burst_could_sit_inside():
+    # six movements 40 s apart around the burst: LMs make a PLM-like series it sits inside; movements that kept their
+    # lasting turn (lrm.signal.posture.kept_turns) are repositionings, no LMs, and make none (docs/scoring.md §6)
+    around = _lms(JERK_AT - 100.0 + 40.0 * np.arange(6), peak=0.3)
+    rows = _jerk() + around + _reference()
+    out = _classify(rows)
+    assert _jerks(out).empty and "inside a periodic series" in out["jerk_reason"].dropna().iloc[0]
+    moved = [False] * 2 + [True] * 6 + [False] * 3
+    out = _classify(rows, repositioned=moved)
+    assert _jerks(out)["onset_s"].tolist() == [JERK_AT] and _jerks(out)["side"].tolist() == ["bilateral"]
+
+
+def test_a_repositioning_still_counts_in_a_run_of_restless_movements():
+    # four movements 22 s apart ending 19 s before the burst: as LMs a periodic run whose end the burst is at (no
+    # restlessness, at most series_edge_confidence); as repositionings the restless run it belongs to
+    before = _lms(JERK_AT - 88.0 + 22.0 * np.arange(4))
+    rows = _jerk() + before + _reference()
+    out = _classify(rows)
+    assert len(_jerks(out)) == 1 and _jerks(out)["jerk_confidence"].iloc[0] <= P.series_edge_confidence
+    out = _classify(rows, repositioned=[False] * 2 + [True] * 4 + [False] * 3)
+    assert _jerks(out).empty and "one of a run of restless movements (4" in out["jerk_reason"].dropna().iloc[0]
+
+
 @pytest.mark.parametrize(("peak_g", "is_jerk"), [(0.9, True), (0.899, False)])
 def test_a_burst_several_times_larger_than_a_series_movements_is_no_member_of_it(peak_g, is_jerk):
     series = _lms(JERK_AT - 60.0 + 25.0 * np.arange(6), peak=0.3)   # series_outsize_ratio (3) x 0.3 g = 0.9 g
