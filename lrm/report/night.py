@@ -142,7 +142,7 @@ def summary_rows(night: NightResult, clock: NightClock, norm: Norm) -> list[dict
                     "reference": "a harmless normal variant"})
         out += _quality_summary(night)
     if s.get("warnings"):
-        out.append({"label": "Warnings", "value": f"{len(s['warnings'])} (see Data quality)", "flag": "above"})
+        out.append({"label": "Warnings", "value": f"{len(s['warnings'])} (listed above the table)", "flag": "above"})
     return [{"reference": "", "flag": "", **row} for row in out]
 
 

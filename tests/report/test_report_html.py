@@ -7,6 +7,7 @@ import html5lib
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
@@ -321,3 +322,15 @@ def test_the_jerk_table_shows_each_jerks_confidence_and_why_it_was_classed(night
     assert "<th>Why classed</th>" in review and '<td class="num">0.75</td>' in review
     assert f"{reason} (weakest: size)".replace("'", "&#39;") in review
     assert '<td class="num">-</td>' in review and "the weakest one sets the confidence" in review
+
+
+def test_the_nights_warnings_are_on_the_summary_page_not_only_under_data_quality(night_dir):
+    # a clinician who prints the one-page summary must see that the index is unreliable (a short night, LMs
+    # near the detection limit: an underestimate, no lying period): the warnings stand in the summary itself
+    summary = json.loads((night_dir / "summary.json").read_text())
+    assert summary["warnings"]  # the 2 h fixture night warns at least that it is shorter than 4 h
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    block = text[text.index('id="summary"'):text.index('id="meaning"')]
+    assert 'id="summary-warnings"' in block
+    for warning in summary["warnings"]:
+        assert str(escape(warning)) in block   # as the autoescaping template writes it
