@@ -74,3 +74,22 @@ def test_not_accelerometer_values(tmp_path, capsys):
 
 def test_no_input(tmp_path, capsys):
     assert _run(["analyze", "--out", str(tmp_path / "o")]) == 2
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_an_out_that_is_a_file_is_refused_before_the_night_is_read(sim_dir, tmp_path, capsys, monkeypatch, below):
+    # a file where the output directory (or one above it) should be: one line naming it and exit 2, before the
+    # night is read, not "DIR/snippets.npz: Not a directory" after the whole analysis
+    import lrm.night_files
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the night was read although --out cannot be written")
+
+    monkeypatch.setattr(lrm.night_files, "read_recording", never)
+    (tmp_path / "taken").write_text("my notes\n")
+    out = tmp_path / "taken" / "night1" if below else tmp_path / "taken"
+    assert _run(["analyze", str(sim_dir / "left.csv"), "--side", "left", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lrm: error: {tmp_path / 'taken'}: is a file, not a directory, so the results cannot be "
+                   f"written {'under' if below else 'into'} it. Fix: choose another --out directory")
+    assert (tmp_path / "taken").read_text() == "my notes\n"
