@@ -334,3 +334,15 @@ def test_the_nights_warnings_are_on_the_summary_page_not_only_under_data_quality
     assert 'id="summary-warnings"' in block
     for warning in summary["warnings"]:
         assert str(escape(warning)) in block   # as the autoescaping template writes it
+
+
+def test_a_night_without_a_lying_period_shows_no_time_in_bed_of_zero_hours(night_dir):
+    summary_path = night_dir / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary.update(rest_period_source="none", time_in_bed_h=0.0, time_in_bed_gross_h=0.0, estimated_sleep_h=0.0,
+                   lights_out_s=None, lights_on_s=None, plm_index=None, lm_index=None, clm_index=None)
+    summary_path.write_text(json.dumps(summary))
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    block = text[text.index('id="summary"'):text.index('id="meaning"')]
+    assert "none found (no lying period seen)" in block
+    assert "0.0 h" not in block and "Estimated sleep" not in block
