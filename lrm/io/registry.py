@@ -165,7 +165,29 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     for fmt in FORMATS:
         if not fmt.is_directory and fmt.load().sniff(head, suffix):
             return fmt
-    raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory])
+    raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory], *_unknown_hint(p, head))
+
+
+def _unknown_hint(p: Path, head: bytes) -> tuple[str, str]:
+    """What an unrecognised file looks like instead, and the fix ("", "" when nothing better can be said): a
+    gzip or zip archive, or a CSV whose header lacks a time or axis column, or that lrm skipped for its name."""
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed", f"decompress it first (gunzip {p.name}) and give the file inside"
+    if head.startswith(b"PK\x03\x04"):
+        return ("it is a zip archive of no format lrm reads (a spreadsheet?)",
+                "unpack it, or save the sheet as CSV with a first line naming its columns time,x,y,z")
+    generic = next((f.load() for f in FORMATS if f.name == "generic-csv"), None)   # loaded as the sniff loads it
+    missing, names = generic.header_roles(head) if generic is not None else ([], [])
+    if not names:
+        return "", ""
+    shown = ", ".join(n for n in names[:12] if n)
+    if missing:
+        role = missing[0]
+        return (f"line 1 (header): no {'time' if role == 'time' else role + '-axis'} column (columns: {shown})",
+                "name the columns time,x,y,z in the first line, or pass --format if it is an export 'lrm formats' "
+                "lists")
+    return (f"a CSV header naming time,x,y,z, but lrm reads such CSVs only from files named .csv, .txt, .tsv or "
+            f".dat, not {p.suffix or 'a name without an extension'}", "rename it to end in .csv")
 
 
 def _zip_names(path: Path) -> list[str]:
