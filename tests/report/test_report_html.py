@@ -346,3 +346,16 @@ def test_a_night_without_a_lying_period_shows_no_time_in_bed_of_zero_hours(night
     block = text[text.index('id="summary"'):text.index('id="meaning"')]
     assert "none found (no lying period seen)" in block
     assert "0.0 h" not in block and "Estimated sleep" not in block
+
+
+def test_pdf_without_a_browser_gives_the_warnings_before_the_summary_table(night_dir):
+    # the summary table says the warnings are "listed above the table": in the browserless PDF too
+    import pypdf
+
+    summary = json.loads((night_dir / "summary.json").read_text())
+    write_report(night_dir, pdf=True, pdf_engine="matplotlib")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(night_dir / "report.pdf").pages)
+    text = re.sub(r"\s+", " ", text)
+    first = re.sub(r"\s+", " ", summary["warnings"][0])
+    assert f"Warning: {first[:40]}" in text
+    assert text.index(f"Warning: {first[:40]}") < text.index("listed above the table")
