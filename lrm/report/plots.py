@@ -65,6 +65,10 @@ FIG_WIDTH_IN = 5.0
 FONT_PT = 11.0
 """Smallest text in a figure, in points: 11 px on a 390 px phone (module docstring)."""
 LEFT_IN = 1.25
+RIGHT_IN = 0.25
+"""Right margin of a figure in inches."""
+TICK_HALF_LABEL_IN = 0.4
+"""Half the width in inches of an HH:MM:SS tick label at FONT_PT (8 characters of ~0.6 em: ~0.73 in), rounded up."""
 ENVELOPE_BIN_S = 30.0  # the night chart shows the peak envelope per 30 s ...
 MAX_ENVELOPE_BINS = 400  # ... or coarser: about one bin per pixel of the 3.6 in plot width at 110 dpi
 
@@ -110,7 +114,7 @@ def _new_figure(height_in: float, *, top_in: float = 0.2, bottom_in: float = 0.6
     fixed margins instead of a layout engine keep a report under a second of drawing."""
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in))
     fig.set_facecolor("white")
-    fig.subplots_adjust(left=left_in / FIG_WIDTH_IN, right=1 - 0.25 / FIG_WIDTH_IN, bottom=bottom_in / height_in,
+    fig.subplots_adjust(left=left_in / FIG_WIDTH_IN, right=1 - RIGHT_IN / FIG_WIDTH_IN, bottom=bottom_in / height_in,
                         top=1 - top_in / height_in, hspace=hspace)
     return fig
 
@@ -298,7 +302,10 @@ def plot_densest_series(events: pd.DataFrame, *, trace: pd.DataFrame | None = No
                              textcoords="offset points", ha="center", va="bottom", fontsize=FONT_PT)
     axes[-1].set_xlim(t0 / 60, t1 / 60)
     step = 1.0 if t1 - t0 > 200 else 0.5  # minutes: two or more labelled ticks
-    axes[-1].xaxis.set_major_locator(FixedLocator(np.arange(np.ceil(t0 / 60 / step) * step, t1 / 60 + 1e-9, step)))
+    # no tick within half an HH:MM:SS label (~0.4 in at 11 pt) of the axis' right end: its label would be cut
+    # off at the figure's 0.25 in margin
+    end_min = t1 / 60 - TICK_HALF_LABEL_IN * (t1 - t0) / 60 / (FIG_WIDTH_IN - LEFT_IN - RIGHT_IN)
+    axes[-1].xaxis.set_major_locator(FixedLocator(np.arange(np.ceil(t0 / 60 / step) * step, end_min + 1e-9, step)))
     if clock.has_clock:
         axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock.format(x * 60.0, "%H:%M:%S")))
         axes[-1].set_xlabel(f"clock time ({clock.zone})", fontsize=FONT_PT)

@@ -132,3 +132,20 @@ def test_night_chart_ticks_fall_on_whole_local_clock_hours_and_name_the_zone():
 def test_figure_format_is_checked():
     with pytest.raises(ValueError, match="fmt"):
         plots.figure_to_data_uri(Figure(), fmt="gif")
+
+
+def test_the_series_zoom_cuts_off_no_clock_tick_label_at_the_right_edge():
+    # the window ends exactly on a half-minute tick (last offset 1065 s + 15 s = 1080 s = 18:00 on the clock):
+    # its HH:MM:SS label, centred on the axis' end, stuck out of the figure ("00:29:0" in a real report)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(988 + np.arange(6) * 15.0, series=[0] * 6)
+    clock = NightClock.of("2026-03-01T00:00:00Z", "UTC")
+    fig = plots.plot_densest_series(events, clock=clock)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    assert len(labels) >= 2
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width, label.get_text()
