@@ -149,3 +149,23 @@ def test_the_series_zoom_cuts_off_no_clock_tick_label_at_the_right_edge():
     for label in labels:
         box = label.get_window_extent(renderer)
         assert 0 <= box.x0 and box.x1 <= fig.bbox.width, label.get_text()
+
+
+def test_a_close_up_scales_to_its_event_not_to_a_roll_over_seconds_later():
+    # a 20 mg LM at the onset (5 s into the window), then the leg turns by ~1 g of gravity 12 s later: the
+    # scale is the LM's (about 0.02 g), the turn is drawn clipped at the panel's edge, inside the panel
+    import re as regex
+
+    from lrm.report.review import PANEL_H, render_close_up
+
+    fs_hz, pre_s = 50.0, 5.0
+    t_s = np.arange(int(20 * fs_hz)) / fs_hz
+    window = np.zeros((t_s.size, 3), np.float32)
+    window[:, 2] = 1.0
+    lm = (t_s >= pre_s) & (t_s < pre_s + 2.0)
+    window[lm, 0] = 0.02 * np.sin(2 * np.pi * 2.0 * t_s[lm])
+    window[t_s >= 17.0, 2], window[t_s >= 17.0, 1] = 0.0, 1.0      # the roll-over
+    svg = str(render_close_up({"left": window}, fs_hz=fs_hz, pre_s=pre_s, duration_s=2.0, color="#000", label="x"))
+    assert "&#177;0.02 g" in svg
+    ys = [int(v) for path in regex.findall(r'<path d="([^"]+)"', svg) for v in regex.findall(r"-?\d+ (-?\d+)", path)]
+    assert ys and 0 <= min(ys) and max(ys) <= PANEL_H
