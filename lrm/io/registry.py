@@ -147,7 +147,10 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         for fmt in FORMATS:
             if fmt.is_directory and fmt.load().sniff_dir(p):
                 return fmt
-        raise UnknownFormatError(str(p), [f.name for f in FORMATS if f.is_directory])
+        raise UnknownFormatError(str(p), [f.name for f in FORMATS if f.is_directory],
+                                 "a directory that is no recording (no recording.json from lrm record or lrm simulate "
+                                 "--native, no phyphox or Sensor Logger export)",
+                                 "give the accelerometer files in it (--left/--right FILE, or FILE --side)")
     try:
         with p.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
@@ -378,6 +381,11 @@ def read(
     if left is not None and right is not None and _same_file(left, right):
         raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
                          "bilateral", "give each ankle's own recording (or one file with --side)")
+    for given, leg_path in (("left", left), ("right", right)):
+        named = side_from_text(Path(leg_path).name) if leg_path is not None else None
+        if named is not None and named != given:   # lrm cannot know which is true: it keeps the option and says so
+            warnings.warn(f"{leg_path}: given as the {given} ankle (--{given}), but its name says {named}: check the "
+                          "two ankles are not swapped (the left/right counts would be)", LrmWarning, stacklevel=2)
     legs = [(s, p, ReadOptions(side=s, units=units, start_s=start_s, mapping=mapping, tz=tz))
             for s, p in (("left", left), ("right", right)) if p is not None]
     # two files: the second is parsed in the background while the first is read (formats that can read ahead)

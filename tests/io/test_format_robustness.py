@@ -136,3 +136,11 @@ def test_an_unknown_format_error_survives_pickling_with_its_hint():
     error = UnknownFormatError("a.csv", ("generic-csv",), "it is gzip-compressed", "decompress it first")
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) and again.tried == ("generic-csv",)
+
+
+def test_a_directory_that_is_no_recording_is_named_as_a_directory(tmp_path):
+    (tmp_path / "left.csv").write_text("time,x,y,z\n1,0,0,1\n")
+    message = _unknown(tmp_path)
+    assert message.startswith(f"{tmp_path}: a directory that is no recording (no recording.json from lrm record or "
+                              "lrm simulate --native, no phyphox or Sensor Logger export); no reader recognised")
+    assert message.endswith("Fix: give the accelerometer files in it (--left/--right FILE, or FILE --side)")
