@@ -169,3 +169,33 @@ def test_a_close_up_scales_to_its_event_not_to_a_roll_over_seconds_later():
     assert "&#177;0.02 g" in svg
     ys = [int(v) for path in regex.findall(r'<path d="([^"]+)"', svg) for v in regex.findall(r"-?\d+ (-?\d+)", path)]
     assert ys and 0 <= min(ys) and max(ys) <= PANEL_H
+
+
+@pytest.mark.parametrize("n_plms", [6, 9, 12])
+def test_the_series_zoom_labels_never_touch_and_sit_on_whole_clock_half_minutes(n_plms):
+    # a series of 2.5-4 min (the window is capped at 240 s): 30 s ticks put five 0.7 in HH:MM:SS labels on a
+    # 3.5 in axis, which ran together ("04:14:3904:15:09..."), and they sat on the recording's odd seconds
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(1000 + np.arange(n_plms) * 20.0, series=[0] * n_plms)
+    clock = NightClock.of("2026-03-01T03:00:09Z", "UTC")          # a start 9 s past the minute
+    fig = plots.plot_densest_series(events, clock=clock)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert len(labels) >= 2
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))                  # never touching
+    assert all(t.get_text().endswith((":00", ":30")) for t in labels)           # whole clock half-minutes
+    assert all(0 <= b.x0 and b.x1 <= fig.bbox.width for b in boxes)             # never cut off
+
+
+def test_the_series_zoom_without_a_clock_gives_each_tick_its_own_label():
+    # half-minute ticks labelled h:mm gave "0:16", "0:16", "0:17": the seconds are shown
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(960 + np.arange(5) * 15.0, series=[0] * 5)
+    fig = plots.plot_densest_series(events)
+    FigureCanvasAgg(fig).draw()
+    texts = [t.get_text() for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    assert len(texts) >= 2 and len(set(texts)) == len(texts) and "0:16:00" in texts
