@@ -322,6 +322,7 @@ def test_the_jerk_table_shows_each_jerks_confidence_and_why_it_was_classed(night
     assert "<th>Why classed</th>" in review and '<td class="num">0.75</td>' in review
     assert f"{reason} (weakest: size)".replace("'", "&#39;") in review
     assert '<td class="num">-</td>' in review and "the weakest one sets the confidence" in review
+    assert "Time in UTC (time zone unknown)." in review     # the jerks' clock times name their zone, as the series'
 
 
 def test_the_nights_warnings_are_on_the_summary_page_not_only_under_data_quality(night_dir):
