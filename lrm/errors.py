@@ -57,20 +57,27 @@ class InputError(LrmError):
 
 
 class UnknownFormatError(InputError):
-    """No reader recognised the file; ``tried`` names every format that was tried."""
+    """No reader recognised the file; ``tried`` names every format that was tried. ``problem`` and ``fix``, when
+    given, say what the file looks like instead (gzip-compressed, a CSV header without a z column) and what
+    to do about it."""
 
-    def __init__(self, path: str, tried: tuple[str, ...] | list[str]) -> None:
-        LrmError.__init__(self, str(path), tuple(tried))
+    def __init__(self, path: str, tried: tuple[str, ...] | list[str], problem: str = "", fix: str = "") -> None:
+        LrmError.__init__(self, str(path), tuple(tried), problem, fix)
 
     @property
     def tried(self) -> tuple[str, ...]:
         return self.args[1]
 
     def __str__(self) -> str:
+        path, tried, problem, fix = self.args
         return (
-            f"{self.args[0]}: no reader recognised this file (tried: {', '.join(self.args[1])}). "
-            "Fix: check it is an accelerometer export, or pass --format / a generic-CSV mapping"
+            f"{path}: {problem + '; ' if problem else ''}no reader recognised this file (tried: {', '.join(tried)}). "
+            f"Fix: {fix or UNKNOWN_FORMAT_FIX}"
         )
+
+
+UNKNOWN_FORMAT_FIX = ("check it is an accelerometer export ('lrm formats' lists what lrm reads); another CSV needs a "
+                      "first line naming its columns time,x,y,z")
 
 
 class DeviceNotFoundError(LrmError):

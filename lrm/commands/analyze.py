@@ -128,7 +128,8 @@ def print_summary(result: object, out_dir: str) -> None:
     if s.get("plms_index") is not None:
         print(f"  PLMS index        {_fmt(s['plms_index'], '.1f', ' /h')}   PLMW index {_fmt(s['plmw_index'], '.1f', ' /h')}")
     counts = s.get("event_type_counts") or {}
-    print(f"  hypnic jerks      {s['hypnic_jerk_count']}   (posture changes {counts.get('posture_change', 0)}, "
+    jerks = "not classified" if s["hypnic_jerk_count"] is None else s["hypnic_jerk_count"]  # no onset seen
+    print(f"  hypnic jerks      {jerks}   (posture changes {counts.get('posture_change', 0)}, "
           f"walking bouts {counts.get('walking', 0)})")
     for side, q in s["quality"].items():
         clip = "n/a" if q["clipping_pct"] is None else f"{q['clipping_pct']:.2f}%"

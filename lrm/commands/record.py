@@ -121,13 +121,20 @@ def run(args: argparse.Namespace) -> int:
     online = _online_detector()
     view = StatusView(timebase, online=online is not None, quiet=args.quiet)
 
+    from lrm.commands.scan import no_bluetooth_error
+
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop, view)
         targets = []
         for side, who in wanted.items():
             print(f"lrm: looking for the {side} sensor {who!r} ...", flush=True)
-            found = await resolve(who, seconds=args.scan_seconds, backend=scanner, backend_kwargs=backend_kwargs)
+            try:
+                found = await resolve(who, seconds=args.scan_seconds, backend=scanner, backend_kwargs=backend_kwargs)
+            except Exception as exc:  # no adapter: say so, not "No such file or directory" (BlueZ's socket)
+                if scanner is None and (error := no_bluetooth_error(exc)) is not None:
+                    raise error from None
+                raise
             driver = found.driver(rate_hz=args.rate, range_g=args.range_g)  # type: ignore[misc]
             print(f"lrm: {side}: {found.name} ({found.address}), {found.model}, RSSI {found.rssi} dBm", flush=True)
             targets.append(LegTarget(side, found.device, driver, found.name))

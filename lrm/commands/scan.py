@@ -66,7 +66,17 @@ def _real_scan(args: argparse.Namespace) -> list:
     try:
         return asyncio.run(scan(args.seconds, include_unsupported=args.all))
     except Exception as exc:  # bleak raises platform-specific errors when there is no adapter
-        if exc.__class__.__name__.startswith("Bleak") or isinstance(exc, (OSError, FileNotFoundError)):
-            raise LrmError(f"Bluetooth is not available ({exc.__class__.__name__}: {exc}). Fix: switch Bluetooth on, "
-                           "plug in a USB Bluetooth dongle, or on Linux check 'systemctl status bluetooth'") from None
+        if (error := no_bluetooth_error(exc)) is not None:
+            raise error from None
         raise
+
+
+def no_bluetooth_error(exc: BaseException):  # noqa: ANN201 - an LrmError or None
+    """The one-line error for a scan that failed because the computer has no usable Bluetooth (bleak's
+    platform errors, or BlueZ's D-Bus socket missing: an OSError naming no file of the user's), else None."""
+    from lrm.errors import LrmError
+
+    if exc.__class__.__name__.startswith("Bleak") or isinstance(exc, OSError):
+        return LrmError(f"Bluetooth is not available ({exc.__class__.__name__}: {exc}). Fix: switch Bluetooth on, "
+                        "plug in a USB Bluetooth dongle, or on Linux check 'systemctl status bluetooth'")
+    return None

@@ -49,7 +49,7 @@ from lrm.io.plausibility import screen_times, step_range
 from lrm.io.recording import Leg, Recording
 from lrm.io.registry import ReadAhead, ReadOptions
 
-__all__ = ["sniff", "read", "read_ahead", "MAPPING_KEYS"]
+__all__ = ["sniff", "read", "read_ahead", "header_roles", "MAPPING_KEYS"]
 
 G = 9.80665
 MAPPING_KEYS = ("time", "x", "y", "z", "time_format", "units", "delimiter", "skip_rows")
@@ -139,6 +139,28 @@ def sniff(head: bytes, suffix: str) -> bool:
     except Exception:  # a sniffer never raises
         return False
     return all(v >= 0 for v in cols.values())
+
+
+def header_roles(head: bytes) -> tuple[list[str], list[str]]:
+    """For a file no reader claimed: the roles (time, x, y, z) its first line lacks and the names it holds;
+    ``([], [])`` when the first line is no delimited text header (binary, one field, or data only)."""
+    if b"\x00" in head[:8192]:
+        return [], []
+    try:
+        text = head[:8192].decode("utf-8")
+    except UnicodeDecodeError:
+        text = head[:8192].decode("utf-8", errors="ignore")
+        if not text.strip():
+            return [], []
+    try:
+        header, _ = _header_lines(text, 0)
+        names, _ = _split_header(header, None)
+        cols, _ = _find_columns(names, {})
+    except Exception:  # noqa: BLE001 - a diagnosis never raises
+        return [], []
+    if len(names) < 2 or all(re.fullmatch(r"[-+0-9.eE:T ]*", n) for n in names):
+        return [], []
+    return [role for role, i in cols.items() if i < 0], names
 
 
 def read(path: Path, options: ReadOptions) -> Recording:
@@ -262,14 +284,14 @@ def _check_header(path: Path, names: list[str], cols: dict[str, int], skip_rows:
     where = f"line {skip_rows + 1} (header)"
     if names and all(re.fullmatch(r"[-+0-9.eE:T ]*", n) for n in names):
         raise InputError(str(path), where, "no header: the first line holds data",
-                         "add a first line 'time,x,y,z' naming the columns (or pass a mapping)")
+                         "add a first line 'time,x,y,z' naming the columns (in Python: lrm.read(..., mapping=...))")
     missing = [role for role, i in cols.items() if i < 0]
     if missing:
         shown = ", ".join(n for n in names[:12] if n) or "nothing"
         how = (f"column {mapping[missing[0]]!r} from the mapping is not in the header" if missing[0] in mapping else
                f"no {'time' if missing[0] == 'time' else missing[0] + '-axis'} column")
         raise InputError(str(path), where, f"{how} (columns: {shown})",
-                         "name the columns time,x,y,z, or pass a mapping of column names")
+                         "name the columns time,x,y,z in the header (in Python: lrm.read(..., mapping=...))")
 
 
 def _to_seconds(path: Path, raw: Any, options: ReadOptions, time_format: str, notes: list[str]) -> tuple[np.ndarray, bool]:

@@ -79,6 +79,8 @@ def check_outputs(outputs: Sequence[str | os.PathLike[str]], *, inputs: Sequence
         An output exists (any of them, not only summary.json) and ``overwrite`` is False.
     """
     given = [Path(p) for p in inputs if p is not None]
+    for folder in {Path(p).parent for p in outputs}:
+        _check_folder(folder)
     for output in map(Path, outputs):
         for source in given:
             if _same_path(output, source):
@@ -88,6 +90,17 @@ def check_outputs(outputs: Sequence[str | os.PathLike[str]], *, inputs: Sequence
         for output in map(Path, outputs):
             if output.exists() or output.is_symlink():
                 raise OutputExistsError(str(output), "choose another --out directory, or pass --force to replace it")
+
+
+def _check_folder(folder: Path) -> None:
+    """``folder`` (the --out directory) is a directory or can become one: no file stands at it or above it.
+    Checked before the night is read, so a wrong --out costs no analysis."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise InputError(str(path), "", "is a file, not a directory, so the results cannot be written "
+                                 f"{'into' if path == folder else 'under'} it", "choose another --out directory")
+            return
 
 
 def _same_path(a: Path, b: Path) -> bool:

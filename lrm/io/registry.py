@@ -147,7 +147,10 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         for fmt in FORMATS:
             if fmt.is_directory and fmt.load().sniff_dir(p):
                 return fmt
-        raise UnknownFormatError(str(p), [f.name for f in FORMATS if f.is_directory])
+        raise UnknownFormatError(str(p), [f.name for f in FORMATS if f.is_directory],
+                                 "a directory that is no recording (no recording.json from lrm record or lrm simulate "
+                                 "--native, no phyphox or Sensor Logger export)",
+                                 "give the accelerometer files in it (--left/--right FILE, or FILE --side)")
     try:
         with p.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
@@ -165,7 +168,29 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     for fmt in FORMATS:
         if not fmt.is_directory and fmt.load().sniff(head, suffix):
             return fmt
-    raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory])
+    raise UnknownFormatError(str(p), [f.name for f in FORMATS if not f.is_directory], *_unknown_hint(p, head))
+
+
+def _unknown_hint(p: Path, head: bytes) -> tuple[str, str]:
+    """What an unrecognised file looks like instead, and the fix ("", "" when nothing better can be said): a
+    gzip or zip archive, or a CSV whose header lacks a time or axis column, or that lrm skipped for its name."""
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed", f"decompress it first (gunzip {p.name}) and give the file inside"
+    if head.startswith(b"PK\x03\x04"):
+        return ("it is a zip archive of no format lrm reads (a spreadsheet?)",
+                "unpack it, or save the sheet as CSV with a first line naming its columns time,x,y,z")
+    generic = next((f.load() for f in FORMATS if f.name == "generic-csv"), None)   # loaded as the sniff loads it
+    missing, names = generic.header_roles(head) if generic is not None else ([], [])
+    if not names:
+        return "", ""
+    shown = ", ".join(n for n in names[:12] if n)
+    if missing:
+        role = missing[0]
+        return (f"line 1 (header): no {'time' if role == 'time' else role + '-axis'} column (columns: {shown})",
+                "name the columns time,x,y,z in the first line, or pass --format if it is an export 'lrm formats' "
+                "lists")
+    return (f"a CSV header naming time,x,y,z, but lrm reads such CSVs only from files named .csv, .txt, .tsv or "
+            f".dat, not {p.suffix or 'a name without an extension'}", "rename it to end in .csv")
 
 
 def _zip_names(path: Path) -> list[str]:
@@ -356,6 +381,11 @@ def read(
     if left is not None and right is not None and _same_file(left, right):
         raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
                          "bilateral", "give each ankle's own recording (or one file with --side)")
+    for given, leg_path in (("left", left), ("right", right)):
+        named = side_from_text(Path(leg_path).name) if leg_path is not None else None
+        if named is not None and named != given:   # lrm cannot know which is true: it keeps the option and says so
+            warnings.warn(f"{leg_path}: given as the {given} ankle (--{given}), but its name says {named}: check the "
+                          "two ankles are not swapped (the left/right counts would be)", LrmWarning, stacklevel=2)
     legs = [(s, p, ReadOptions(side=s, units=units, start_s=start_s, mapping=mapping, tz=tz))
             for s, p in (("left", left), ("right", right)) if p is not None]
     # two files: the second is parsed in the background while the first is read (formats that can read ahead)

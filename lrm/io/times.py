@@ -94,9 +94,20 @@ def parse_night_time(value: str | float, *, start_s: float | None, duration_s: f
         out = min(max(out, 0.0), duration_s)  # within the first or last partial second
     if not 0.0 <= out <= duration_s:
         zone = tz or "UTC"
-        raise InputError(flag, "", f"{value!r} lies outside the recording (0-{duration_s:.0f} s from its start)",
-                         f"check the date and time (clock times are read in {zone})")
+        raise InputError(flag, "", f"{value!r} lies outside the recording ({_span(start_s, duration_s, tz)}"
+                         f"0-{duration_s:.0f} s from its start)", f"check the date and time (clock times are read in {zone})")
     return out
+
+
+def _span(start_s: float | None, duration_s: float, tz: str | None) -> str:
+    """The recording's first and last moment on its local clock, as a person types them ("" when relative):
+    '2024-01-15 00:45 to 03:45 +02:00; '."""
+    if start_s is None:
+        return ""
+    zone = timezone.utc if tz is None else tzinfo_for(tz)
+    first, last = datetime.fromtimestamp(start_s, tz=zone), datetime.fromtimestamp(start_s + duration_s, tz=zone)
+    end = last.strftime("%H:%M" if first.date() == last.date() else "%Y-%m-%d %H:%M")
+    return f"{first:%Y-%m-%d %H:%M} to {end} {tz or 'UTC'}; "
 
 
 def parse_lights(recording: Recording, lights_out: str | float | None, lights_on: str | float | None,

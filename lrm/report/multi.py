@@ -38,6 +38,7 @@ from lrm.report import text
 from lrm.report.clock import NightClock
 from lrm.report.night import ReportOptions, is_scored_events, night_clock
 from lrm.report.plots import figure_to_data_uri, plot_nightly_index
+from lrm.report.redact import known_paths, redact_paths
 from lrm.report.render import check_overwrite, css_string, render_page
 from lrm.report.tables import format_value
 from lrm.result import NightResult, load_night
@@ -143,6 +144,7 @@ def _row(entry: NightEntry, key: str, link_from: Path, options: ReportOptions) -
         "plm_count": s.plm_count, "periodicity": format_value(text.as_number(s.periodicity_index), "ratio", na="-"),
         "hypnic": "-" if entry.kind == PSG else s.hypnic_jerk_count,
         "coverage": format_value(min(coverage), "%") if coverage else "-", "diary": diary,
+        "warnings": [redact_paths(str(w), known_paths(s.to_dict())) for w in s.warnings or ()],
         "link": urllib.parse.quote(Path(os.path.relpath(report, link_from.parent)).as_posix()) if report.is_file() else None,
     }
 
@@ -174,7 +176,7 @@ def _group_context(group: list[NightEntry], link_from: Path, options: ReportOpti
             "has_sleep": any(e.night.summary.total_sleep_time_h is not None for e in group),
             "index_name": name, "basis": basis, "norm": norm, "rows": rows, "stats": _stats(values, norm.limit_per_h),
             "sentences": text.render_multi_night_findings(values, limit_per_h=norm.limit_per_h, what=name),
-            "figure": figure, "zone": group[0].clock.zone}
+            "figure": figure, "zone": group[0].clock.zone, "warned": sum(bool(r["warnings"]) for r in rows)}
 
 
 def unscored_nights(dirs: Sequence[str | os.PathLike[str]]) -> list[dict[str, str]]:

@@ -129,12 +129,14 @@ def summary_rows(night: NightResult, clock: NightClock, norm: Norm) -> list[dict
     scored = is_scored_events(night)
     out, off, on = [], s.get("lights_out_s"), s.get("lights_on_s")
     span = f" ({clock.format(off, '%H:%M')} to {clock.format(on, '%H:%M')})" if off is not None and on is not None else ""
+    no_rest = s.get("rest_period_source") == "none"
     out.append({"label": "Time in bed" + (", lights out to on" if span else ""),
-                "value": format_value(s.get("time_in_bed_gross_h") or s.get("time_in_bed_h"), "h") + span})
+                "value": "none found (no lying period seen)" if no_rest else
+                format_value(s.get("time_in_bed_gross_h") or s.get("time_in_bed_h"), "h") + span})
     gross = text.as_number(s.get("time_in_bed_gross_h"))
     if gross is not None and abs(gross - float(s["time_in_bed_h"])) > 1 / 120:
         out.append({"label": "Analysis period (time in bed with data on every leg)", "value": format_value(s["time_in_bed_h"], "h")})
-    out += _sleep_rows(s) + _index_rows(s, norm, s.get("total_sleep_time_h") is not None)
+    out += ([] if no_rest else _sleep_rows(s)) + _index_rows(s, norm, s.get("total_sleep_time_h") is not None)
     if scored:
         out.append({"label": "Hypnic jerks", "value": "not assessed", "reference": "EMG-scored night: no movement signal"})
     else:
@@ -142,7 +144,7 @@ def summary_rows(night: NightResult, clock: NightClock, norm: Norm) -> list[dict
                     "reference": "a harmless normal variant"})
         out += _quality_summary(night)
     if s.get("warnings"):
-        out.append({"label": "Warnings", "value": f"{len(s['warnings'])} (see Data quality)", "flag": "above"})
+        out.append({"label": "Warnings", "value": f"{len(s['warnings'])} (listed above the table)", "flag": "above"})
     return [{"reference": "", "flag": "", **row} for row in out]
 
 

@@ -65,6 +65,10 @@ FIG_WIDTH_IN = 5.0
 FONT_PT = 11.0
 """Smallest text in a figure, in points: 11 px on a 390 px phone (module docstring)."""
 LEFT_IN = 1.25
+RIGHT_IN = 0.25
+"""Right margin of a figure in inches."""
+TICK_HALF_LABEL_IN = 0.4
+"""Half the width in inches of an HH:MM:SS tick label at FONT_PT (8 characters of ~0.6 em: ~0.73 in), rounded up."""
 ENVELOPE_BIN_S = 30.0  # the night chart shows the peak envelope per 30 s ...
 MAX_ENVELOPE_BINS = 400  # ... or coarser: about one bin per pixel of the 3.6 in plot width at 110 dpi
 
@@ -110,7 +114,7 @@ def _new_figure(height_in: float, *, top_in: float = 0.2, bottom_in: float = 0.6
     fixed margins instead of a layout engine keep a report under a second of drawing."""
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in))
     fig.set_facecolor("white")
-    fig.subplots_adjust(left=left_in / FIG_WIDTH_IN, right=1 - 0.25 / FIG_WIDTH_IN, bottom=bottom_in / height_in,
+    fig.subplots_adjust(left=left_in / FIG_WIDTH_IN, right=1 - RIGHT_IN / FIG_WIDTH_IN, bottom=bottom_in / height_in,
                         top=1 - top_in / height_in, hspace=hspace)
     return fig
 
@@ -297,15 +301,29 @@ def plot_densest_series(events: pd.DataFrame, *, trace: pd.DataFrame | None = No
             axes[0].annotate(f"{value:.0f}", (onset / 60, 1), xycoords=("data", "axes fraction"), xytext=(0, 2),
                              textcoords="offset points", ha="center", va="bottom", fontsize=FONT_PT)
     axes[-1].set_xlim(t0 / 60, t1 / 60)
-    step = 1.0 if t1 - t0 > 200 else 0.5  # minutes: two or more labelled ticks
-    axes[-1].xaxis.set_major_locator(FixedLocator(np.arange(np.ceil(t0 / 60 / step) * step, t1 / 60 + 1e-9, step)))
+    axes[-1].xaxis.set_major_locator(FixedLocator(_zoom_ticks_min(t0, t1, clock)))
     if clock.has_clock:
         axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock.format(x * 60.0, "%H:%M:%S")))
         axes[-1].set_xlabel(f"clock time ({clock.zone})", fontsize=FONT_PT)
     else:
-        axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(x // 60)}:{int(x % 60):02d}"))
-        axes[-1].set_xlabel("time since the recording started (h:mm)", fontsize=FONT_PT)
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(
+            lambda x, _pos: f"{int(x // 60)}:{int(x % 60):02d}:{int(round(x * 60)) % 60:02d}"))   # x in min
+        axes[-1].set_xlabel("time since the recording started (h:mm:ss)", fontsize=FONT_PT)
     return fig
+
+
+def _zoom_ticks_min(t0_s: float, t1_s: float, clock: NightClock) -> np.ndarray:
+    """Tick positions (min since the start) for the series zoom from ``t0_s`` to ``t1_s`` (s): on whole clock
+    half-minutes or minutes (0.5, 1, 2 or 5 min apart, the first that leaves 2 x TICK_HALF_LABEL_IN between
+    labels, so HH:MM:SS labels never touch), none within half a label of the right end (it would be cut off
+    at the figure's margin)."""
+    width_in = FIG_WIDTH_IN - LEFT_IN - RIGHT_IN
+    span_min = (t1_s - t0_s) / 60
+    step = next((s for s in (0.5, 1.0, 2.0, 5.0) if s / span_min * width_in >= 2 * TICK_HALF_LABEL_IN), 5.0)
+    past = 0.0 if clock.start is None else clock.start.minute + (clock.start.second + clock.start.microsecond / 1e6) / 60
+    first = np.ceil((t0_s / 60 + past) / step - 1e-9) * step - past
+    end_min = t1_s / 60 - TICK_HALF_LABEL_IN * span_min / width_in
+    return np.arange(first, end_min + 1e-9, step)
 
 
 def plot_nightly_index(labels: list[str], index_per_h: list[float | None], *, limit_per_h: float = 15.0,

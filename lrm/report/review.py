@@ -8,7 +8,9 @@ a 360-unit view box and 11-unit text they read at 11 px on a 390 px phone.
 
 Each axis (x, y, z) is drawn as its change from the median of the window's first second (gravity
 removed, so the three axes share one scale around zero); the scale (g) is common to both legs of a
-close-up, so their amplitudes compare. Where more samples than drawing units fall in a window, the sample
+close-up, so their amplitudes compare, and fits the event and 1 s either side of it: a larger movement
+elsewhere in the window (a roll-over turning the leg by ~1 g of gravity) is drawn clipped at the panel's
+edge instead of flattening the event to a line. Where more samples than drawing units fall in a window, the sample
 farthest from zero in each pair is kept, so a brief jerk is never thinned away.
 """
 
@@ -92,7 +94,13 @@ def render_close_up(windows: dict[str, npt.NDArray[np.float32]], *, fs_hz: float
     legs = list(windows)
     n = next(iter(windows.values())).shape[0] if windows else 0
     change = {leg: _change(w, max(1, int(round(fs_hz)))) for leg, w in windows.items()}
-    peak = max([float(np.nanmax(np.abs(c))) for c in change.values() if np.isfinite(c).any()] + [0.005])
+    # the scale fits the event (shaded) and 1 s either side of it: a roll-over a few seconds later, ~1 g of
+    # gravity turning, would otherwise flatten a 20 mg LM to a line; larger movement is drawn clipped
+    first = max(0, int(round((pre_s - 1.0) * fs_hz)))
+    last = min(n, int(math.ceil((pre_s + max(duration_s, 0.04) + 1.0) * fs_hz)))
+    around = [c[first:last] for c in change.values() if np.isfinite(c[first:last]).any()]
+    around = around or [c for c in change.values() if np.isfinite(c).any()]   # no data at the event itself
+    peak = max([float(np.nanmax(np.abs(c))) for c in around] + [0.005])
     span_s = n / fs_hz if fs_hz else 1.0
     to_x = lambda t_s: LEFT + t_s / span_s * PLOT_W  # noqa: E731 - t_s from the window's start
     height = len(legs) * (PANEL_H + GAP) + AXIS_H
@@ -112,7 +120,7 @@ def render_close_up(windows: dict[str, npt.NDArray[np.float32]], *, fs_hz: float
             out.append(f'<text x="{LEFT + 8}" y="{mid + 4}" fill="#5a5a5a">no data</text>')
             continue
         for axis in range(3):
-            y = mid - _decimate(change[leg][:, axis], factor) / peak * (PANEL_H / 2 - 2)
+            y = mid - np.clip(_decimate(change[leg][:, axis], factor) / peak, -1.0, 1.0) * (PANEL_H / 2 - 2)
             out.append(f'<path d="{_path(x, y)}" fill="none" stroke="{AXIS_COLORS[axis]}" stroke-width="1.1"/>')
     base = len(legs) * (PANEL_H + GAP)
     for t_s in np.arange(0.0, span_s + 1e-9, 5.0):

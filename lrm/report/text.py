@@ -207,7 +207,7 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
     plm_index_bed = as_number(summary.get("plm_index"))
     if basis == "of sleep" and plm_index_bed is not None:
         sentences.append(f"Counted per hour in bed instead, it is {plm_index_bed:.1f} per hour.")
-    elif basis == "in bed":
+    elif basis == "in bed" and index is not None:
         sentences.append(
             "No sleep stages were given, so the index is per hour in bed, including time awake; clinical "
             "limits are defined per hour of sleep."
@@ -221,8 +221,9 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
         )
     if summary.get("rest_period_source") == "none":
         sentences.append(
-            "No period lying down was found in this recording, so there is no time in bed to divide by and no "
-            "index was computed. If the person was in bed, give the times of lights out and lights on."
+            "lrm found no period lying down in this recording (see the warnings for why), so there is no time in "
+            "bed to divide by and no index was computed. If the person was in bed, give the times of lights out "
+            "and lights on."
         )
     limits = _detection_limits(summary)
     if limits:

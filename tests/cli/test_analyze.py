@@ -74,3 +74,37 @@ def test_not_accelerometer_values(tmp_path, capsys):
 
 def test_no_input(tmp_path, capsys):
     assert _run(["analyze", "--out", str(tmp_path / "o")]) == 2
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_an_out_that_is_a_file_is_refused_before_the_night_is_read(sim_dir, tmp_path, capsys, monkeypatch, below):
+    # a file where the output directory (or one above it) should be: one line naming it and exit 2, before the
+    # night is read, not "DIR/snippets.npz: Not a directory" after the whole analysis
+    import lrm.night_files
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the night was read although --out cannot be written")
+
+    monkeypatch.setattr(lrm.night_files, "read_recording", never)
+    (tmp_path / "taken").write_text("my notes\n")
+    out = tmp_path / "taken" / "night1" if below else tmp_path / "taken"
+    assert _run(["analyze", str(sim_dir / "left.csv"), "--side", "left", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lrm: error: {tmp_path / 'taken'}: is a file, not a directory, so the results cannot be "
+                   f"written {'under' if below else 'into'} it. Fix: choose another --out directory")
+    assert (tmp_path / "taken").read_text() == "my notes\n"
+
+
+def test_a_night_without_a_lying_period_prints_no_python_none(tmp_path, capsys):
+    # one still hour with the leg in one orientation and no walking: lrm cannot tell lying from upright, so
+    # it computes no index and classifies no hypnic jerk; the terminal says so in words, never "None"
+    rng = np.random.default_rng(0)
+    fs_hz, n = 25, 25 * 3600
+    accel_g = rng.normal(0.0, 0.004, (n, 3)) + [0.0, 0.0, 1.0]
+    t_s = 1_705_272_338 + np.arange(n) / fs_hz
+    np.savetxt(tmp_path / "still_left.csv", np.column_stack([t_s, accel_g]), delimiter=",", header="time,x,y,z",
+               comments="", fmt=["%.3f", "%.5f", "%.5f", "%.5f"])
+    assert _run(["analyze", str(tmp_path / "still_left.csv"), "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["hypnic_jerk_count"] is None
+    assert "hypnic jerks      not classified" in out and "None" not in out

@@ -103,3 +103,20 @@ def test_simulated_recording_quality_line_equals_its_gaps_and_rate(tmp_path):
         assert q["fs_hz"] == pytest.approx(52.0, abs=0.01)
         line = next(x for x in analysis.stdout.splitlines() if x.strip().startswith(f"{side} "))
         assert f"{q['fs_hz']:.1f} Hz" in line and f"{len(leg.gaps)} gaps" in line
+
+
+def test_record_without_bluetooth_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    # on Linux without BlueZ, bleak fails with FileNotFoundError (its D-Bus socket): 'lrm record' said
+    # "No such file or directory. Fix: check the path and its permissions", naming no path; 'lrm scan' said why
+    import lrm.ble.scan
+    from lrm.cli import main
+
+    async def no_adapter(*_args, **_kwargs):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(lrm.ble.scan, "resolve", no_adapter)
+    assert main(["record", "--left", "Polar Sense 1A2B3C4D", "--out", str(tmp_path / "night1")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["lrm: error: Bluetooth is not available (FileNotFoundError: [Errno 2] No such file or directory). "
+                   "Fix: switch Bluetooth on, plug in a USB Bluetooth dongle, or on Linux check 'systemctl status "
+                   "bluetooth'"]

@@ -77,3 +77,70 @@ def test_unrelated_csv_lists_formats_tried(tmp_path):
     with pytest.raises(UnknownFormatError) as info:
         detect_format(path)
     assert "polar-sensor-logger" in str(info.value) and "axivity-cwa" in str(info.value)
+
+
+def _unknown(path):
+    from lrm.errors import UnknownFormatError
+    from lrm.io.registry import detect_format
+
+    with pytest.raises(UnknownFormatError) as info:
+        detect_format(path)
+    message = str(info.value)
+    assert "mapping" not in message   # no lrm command takes a generic-CSV mapping: a fix the user can do
+    return message
+
+
+def test_an_unrecognised_csv_without_a_z_column_is_named_with_the_columns_it_has(tmp_path):
+    path = tmp_path / "left.csv"
+    path.write_text("time,x,y\n1705272338.0,0.01,-1.0\n1705272338.04,0.01,-1.0\n")
+    message = _unknown(path)
+    assert message.startswith(f"{path}: line 1 (header): no z-axis column (columns: time, x, y); no reader recognised")
+    assert message.endswith("Fix: name the columns time,x,y,z in the first line, or pass --format if it is an "
+                            "export 'lrm formats' lists")
+
+
+def test_a_time_x_y_z_csv_with_another_extension_is_told_to_be_renamed(tmp_path):
+    path = tmp_path / "left.xlsx"
+    path.write_text("time,x,y,z\n1705272338.0,0.01,-1.0,0.02\n1705272338.04,0.01,-1.0,0.02\n")
+    message = _unknown(path)
+    assert "not .xlsx" in message and message.endswith("Fix: rename it to end in .csv")
+
+
+def test_binary_garbage_keeps_the_general_fix(tmp_path):
+    path = tmp_path / "left.csv"
+    path.write_bytes(bytes(range(256)) * 40)
+    message = _unknown(path)
+    assert message.startswith(f"{path}: no reader recognised this file (tried: ")
+    assert message.endswith("Fix: check it is an accelerometer export ('lrm formats' lists what lrm reads); another "
+                            "CSV needs a first line naming its columns time,x,y,z")
+
+
+def test_a_gzipped_actigraph_export_is_told_to_be_decompressed():
+    path = shared_file("app_exports/actigraph/TAS1H30182785_2019-09-17.csv.gz")
+    message = _unknown(path)
+    assert message.startswith(f"{path}: it is gzip-compressed; no reader recognised")
+    assert message.endswith(f"Fix: decompress it first (gunzip {path.name}) and give the file inside")
+
+
+def test_daphnet_ankle_columns_are_listed_in_the_error():
+    path = shared_file("real_ankle/daphnet/S01R02.txt")
+    message = _unknown(path)
+    assert "line 1 (header): no x-axis column (columns: time, A0, A1, A2, U0, U1, U2, T1, T2, T3, N)" in message
+
+
+def test_an_unknown_format_error_survives_pickling_with_its_hint():
+    import pickle
+
+    from lrm.errors import UnknownFormatError
+
+    error = UnknownFormatError("a.csv", ("generic-csv",), "it is gzip-compressed", "decompress it first")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) and again.tried == ("generic-csv",)
+
+
+def test_a_directory_that_is_no_recording_is_named_as_a_directory(tmp_path):
+    (tmp_path / "left.csv").write_text("time,x,y,z\n1,0,0,1\n")
+    message = _unknown(tmp_path)
+    assert message.startswith(f"{tmp_path}: a directory that is no recording (no recording.json from lrm record or "
+                              "lrm simulate --native, no phyphox or Sensor Logger export); no reader recognised")
+    assert message.endswith("Fix: give the accelerometer files in it (--left/--right FILE, or FILE --side)")

@@ -62,3 +62,30 @@ def test_local_and_utc_legs_without_any_zone_are_refused(tmp_path):
 def test_bad_tz_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="--tz: .*unknown time zone 'Mars/Olympus'"):
         read(_csv(tmp_path / "a_left.csv"), tz="Mars/Olympus")
+
+
+def test_a_file_named_for_the_other_ankle_is_read_as_given_with_a_warning(tmp_path):
+    from lrm.errors import LrmWarning
+
+    _csv(tmp_path / "night1_right.csv")
+    _csv(tmp_path / "night1_left.csv", t0=1.7e9 + 0.01)
+    with pytest.warns(LrmWarning) as caught:
+        rec = read(left=tmp_path / "night1_right.csv", right=tmp_path / "night1_left.csv")
+    messages = [str(w.message) for w in caught if "swapped" in str(w.message)]
+    assert messages == [
+        f"{tmp_path / 'night1_right.csv'}: given as the left ankle (--left), but its name says right: check the two "
+        "ankles are not swapped (the left/right counts would be)",
+        f"{tmp_path / 'night1_left.csv'}: given as the right ankle (--right), but its name says left: check the two "
+        "ankles are not swapped (the left/right counts would be)"]
+    assert set(rec.legs) == {"left", "right"}   # the option stands: lrm never overrides the user's legs
+
+
+def test_files_named_for_their_own_ankle_give_no_swap_warning(tmp_path):
+    import warnings
+
+    _csv(tmp_path / "left.csv")
+    _csv(tmp_path / "right.csv", t0=1.7e9 + 0.01)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read(left=tmp_path / "left.csv", right=tmp_path / "right.csv")
+    assert not [w for w in caught if "swapped" in str(w.message)]

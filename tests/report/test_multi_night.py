@@ -142,3 +142,22 @@ def test_a_multi_day_directory_renders_its_nights_and_lists_those_not_scored(tmp
     assert "Leg movements over 2 nights" in text and "70 years" in text
     unscored = text[text.index("Nights not scored"):]
     assert "2026-03-02" in unscored and "not worn: still for 24.0 h" in unscored
+
+
+def test_the_nights_warnings_are_shown_beside_their_spread(tmp_path, nights):
+    # four 1 h nights, each shorter than 4 h: the median over them comes with the nights' warnings, not
+    # silently (a 48 min recording's 54.6/h weighed like a whole night's)
+    from markupsafe import escape
+
+    summaries = [json.loads((d / "summary.json").read_text()) for d in nights]
+    summaries[1]["warnings"] = []     # one night without a warning
+    (nights[1] / "summary.json").write_text(json.dumps(summaries[1]))
+    assert all(s["warnings"] for k, s in enumerate(summaries) if k != 1)
+    text = write_multi_night_report(nights, tmp_path / "all" / "nights.html").read_text(encoding="utf-8")
+    headline = text[text.index('id="summary"'):text.index('id="nights"')]
+    assert "<strong>3 of 4 nights carry warnings</strong>" in re.sub(r"\s+", " ", headline)
+    table = text[text.index('id="nights"'):]
+    for day, summary in zip(("Sun 2026-03-01", "Tue 2026-03-03", "Wed 2026-03-04"),
+                            (summaries[0], summaries[2], summaries[3]), strict=True):
+        assert f"<li>{day}: {escape(summary['warnings'][0])}" in table
+    assert "<li>Mon 2026-03-02:" not in table

@@ -7,6 +7,7 @@ import html5lib
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from report_fixtures import write_night_dir
 
 from lrm.errors import InputError, OutputExistsError
@@ -321,3 +322,41 @@ def test_the_jerk_table_shows_each_jerks_confidence_and_why_it_was_classed(night
     assert "<th>Why classed</th>" in review and '<td class="num">0.75</td>' in review
     assert f"{reason} (weakest: size)".replace("'", "&#39;") in review
     assert '<td class="num">-</td>' in review and "the weakest one sets the confidence" in review
+    assert "Time in UTC (time zone unknown)." in review     # the jerks' clock times name their zone, as the series'
+
+
+def test_the_nights_warnings_are_on_the_summary_page_not_only_under_data_quality(night_dir):
+    # a clinician who prints the one-page summary must see that the index is unreliable (a short night, LMs
+    # near the detection limit: an underestimate, no lying period): the warnings stand in the summary itself
+    summary = json.loads((night_dir / "summary.json").read_text())
+    assert summary["warnings"]  # the 2 h fixture night warns at least that it is shorter than 4 h
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    block = text[text.index('id="summary"'):text.index('id="meaning"')]
+    assert 'id="summary-warnings"' in block
+    for warning in summary["warnings"]:
+        assert str(escape(warning)) in block   # as the autoescaping template writes it
+
+
+def test_a_night_without_a_lying_period_shows_no_time_in_bed_of_zero_hours(night_dir):
+    summary_path = night_dir / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary.update(rest_period_source="none", time_in_bed_h=0.0, time_in_bed_gross_h=0.0, estimated_sleep_h=0.0,
+                   lights_out_s=None, lights_on_s=None, plm_index=None, lm_index=None, clm_index=None)
+    summary_path.write_text(json.dumps(summary))
+    text = write_report(night_dir).read_text(encoding="utf-8")
+    block = text[text.index('id="summary"'):text.index('id="meaning"')]
+    assert "none found (no lying period seen)" in block
+    assert "0.0 h" not in block and "Estimated sleep" not in block
+
+
+def test_pdf_without_a_browser_gives_the_warnings_before_the_summary_table(night_dir):
+    # the summary table says the warnings are "listed above the table": in the browserless PDF too
+    import pypdf
+
+    summary = json.loads((night_dir / "summary.json").read_text())
+    write_report(night_dir, pdf=True, pdf_engine="matplotlib")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(night_dir / "report.pdf").pages)
+    text = re.sub(r"\s+", " ", text)
+    first = re.sub(r"\s+", " ", summary["warnings"][0])
+    assert f"Warning: {first[:40]}" in text
+    assert text.index(f"Warning: {first[:40]}") < text.index("listed above the table")

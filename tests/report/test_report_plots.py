@@ -132,3 +132,70 @@ def test_night_chart_ticks_fall_on_whole_local_clock_hours_and_name_the_zone():
 def test_figure_format_is_checked():
     with pytest.raises(ValueError, match="fmt"):
         plots.figure_to_data_uri(Figure(), fmt="gif")
+
+
+def test_the_series_zoom_cuts_off_no_clock_tick_label_at_the_right_edge():
+    # the window ends exactly on a half-minute tick (last offset 1065 s + 15 s = 1080 s = 18:00 on the clock):
+    # its HH:MM:SS label, centred on the axis' end, stuck out of the figure ("00:29:0" in a real report)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(988 + np.arange(6) * 15.0, series=[0] * 6)
+    clock = NightClock.of("2026-03-01T00:00:00Z", "UTC")
+    fig = plots.plot_densest_series(events, clock=clock)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    assert len(labels) >= 2
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width, label.get_text()
+
+
+def test_a_close_up_scales_to_its_event_not_to_a_roll_over_seconds_later():
+    # a 20 mg LM at the onset (5 s into the window), then the leg turns by ~1 g of gravity 12 s later: the
+    # scale is the LM's (about 0.02 g), the turn is drawn clipped at the panel's edge, inside the panel
+    import re as regex
+
+    from lrm.report.review import PANEL_H, render_close_up
+
+    fs_hz, pre_s = 50.0, 5.0
+    t_s = np.arange(int(20 * fs_hz)) / fs_hz
+    window = np.zeros((t_s.size, 3), np.float32)
+    window[:, 2] = 1.0
+    lm = (t_s >= pre_s) & (t_s < pre_s + 2.0)
+    window[lm, 0] = 0.02 * np.sin(2 * np.pi * 2.0 * t_s[lm])
+    window[t_s >= 17.0, 2], window[t_s >= 17.0, 1] = 0.0, 1.0      # the roll-over
+    svg = str(render_close_up({"left": window}, fs_hz=fs_hz, pre_s=pre_s, duration_s=2.0, color="#000", label="x"))
+    assert "&#177;0.02 g" in svg
+    ys = [int(v) for path in regex.findall(r'<path d="([^"]+)"', svg) for v in regex.findall(r"-?\d+ (-?\d+)", path)]
+    assert ys and 0 <= min(ys) and max(ys) <= PANEL_H
+
+
+@pytest.mark.parametrize("n_plms", [6, 9, 12])
+def test_the_series_zoom_labels_never_touch_and_sit_on_whole_clock_half_minutes(n_plms):
+    # a series of 2.5-4 min (the window is capped at 240 s): 30 s ticks put five 0.7 in HH:MM:SS labels on a
+    # 3.5 in axis, which ran together ("04:14:3904:15:09..."), and they sat on the recording's odd seconds
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(1000 + np.arange(n_plms) * 20.0, series=[0] * n_plms)
+    clock = NightClock.of("2026-03-01T03:00:09Z", "UTC")          # a start 9 s past the minute
+    fig = plots.plot_densest_series(events, clock=clock)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert len(labels) >= 2
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))                  # never touching
+    assert all(t.get_text().endswith((":00", ":30")) for t in labels)           # whole clock half-minutes
+    assert all(0 <= b.x0 and b.x1 <= fig.bbox.width for b in boxes)             # never cut off
+
+
+def test_the_series_zoom_without_a_clock_gives_each_tick_its_own_label():
+    # half-minute ticks labelled h:mm gave "0:16", "0:16", "0:17": the seconds are shown
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    events = _events(960 + np.arange(5) * 15.0, series=[0] * 5)
+    fig = plots.plot_densest_series(events)
+    FigureCanvasAgg(fig).draw()
+    texts = [t.get_text() for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+    assert len(texts) >= 2 and len(set(texts)) == len(texts) and "0:16:00" in texts

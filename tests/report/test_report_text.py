@@ -72,3 +72,13 @@ def test_emg_scored_nights_speak_of_emg_and_claim_nothing_about_hypnic_jerks():
     assert "not assessed" in findings.hypnic_jerks and "No movement looked like" not in findings.hypnic_jerks
     assert "EMG" in findings.caveats[0] and "motion sensor" not in findings.caveats[0]
     assert "every 5 to 90 seconds" in findings.sentences[0]
+
+
+def test_a_night_without_a_lying_period_gives_no_per_hour_in_bed_explanation():
+    # no index was computed: the sentence on why the index is per hour in bed does not apply, and the one on
+    # the missing lying period points at the warnings that say why lrm found none
+    findings = render_findings({"plm_index": None, "plm_count": 0, "time_in_bed_h": 0.0, "rest_period_source": "none",
+                                "hypnic_jerk_count": None})
+    assert findings.index_per_h is None and findings.level == "unknown"
+    assert not any("No sleep stages" in s for s in findings.sentences)
+    assert any(s.startswith("lrm found no period lying down") and "see the warnings" in s for s in findings.sentences)
