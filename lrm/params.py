@@ -291,8 +291,9 @@ class SleepParams:
 
     epoch_s : epoch (s): the 30 s scoring epoch of PSG.
     wake_activity_s : an epoch holding more than this many seconds of restless movement (posture changes,
-        walking, movements longer than 10 s, irregular movements of >= 0.5 s) is wake: a tenth of the
-        epoch, the share of movement that one voluntary adjustment (a few seconds) makes.
+        walking, movements longer than 10 s, irregular movements of >= 0.5 s: in no periodic run once the legs
+        are combined as WASM 2016 combines them, lrm.signal.sleep step 1) is wake: a tenth of the epoch, the
+        share of movement that one voluntary adjustment (a few seconds) makes.
     min_sleep_s : sleep (re)starts at the first epoch of a run of at least this long (s) without wake
         epochs (Tudor-Locke: 5 consecutive sleep minutes, docs/scoring.md §5).
     min_wake_s : a wake run at least this long (s) between quiet epochs is an awakening, after which the next
@@ -309,6 +310,15 @@ class SleepParams:
         after awakenings are missed: hypnic-jerk recall fell on the confirming nights (wide 3 h 61 -> 59 of 67 true
         jerks, classic 53 -> 52 of 56; 8 h unchanged; docs/validation.md, "A sleep estimate that does not read PLMs
         as wake").
+    persistent_sleep_s : quiet from the lying-down itself (the lights-out, with no restless movement in bed
+        before the onset) is the night's first sleep onset only if no awakening follows within this long (s);
+        else the person lay still awake and the first onset is looked for after that awakening. 10 min: the
+        latency to persistent sleep of PSG (lights-out to the first 20 consecutive 30 s epochs of sleep, as
+        insomnia trials use it; definition from memory, not checked against a primary source), the sleep an onset
+        must start. Only the lying-down is treated so: there the ankle has seen nothing yet, and lying still
+        awake before falling asleep is common (sleep latency); applied to every first onset or every onset it
+        moved onsets after awakenings in lrm's simulator by tens of minutes (docs/validation.md, "Sleep onsets:
+        bilateral PLMs as one, no onset at a lying-down that restlessness follows"). 0 turns it off.
     """
 
     epoch_s: float = 30.0
@@ -316,6 +326,7 @@ class SleepParams:
     min_sleep_s: float = 300.0
     min_wake_s: float = 60.0
     keep_series_beat: bool = False
+    persistent_sleep_s: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)

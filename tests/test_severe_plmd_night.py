@@ -47,8 +47,8 @@ def test_the_night_is_a_severe_plmd_night(night):
 
 def test_with_the_series_beat_kept_hours_of_large_plms_are_estimated_as_sleep(night, beat):
     """``SleepParams.keep_series_beat`` (opt-in): a PLM's short-IMI neighbour and two LMs the detector joined keep
-    the series' beat. This night's estimated sleep: 1.46 h of the true 3.16 h by default (0.46), 3.06 h with it
-    (0.97)."""
+    the series' beat. This night's estimated sleep: 1.76 h of the true 3.16 h by default (0.56; 1.68 h before the
+    legs were combined by the WASM bilateral rule, 2026-12-05), 3.06 h with it (0.97)."""
     sim, default = night
     true_sleep_h = float(np.sum(np.asarray(sim.truth.stages) != "W")) * 30.0 / 3600.0
     assert beat.summary.estimated_sleep_h >= 0.8 * true_sleep_h > default.summary.estimated_sleep_h

@@ -8,7 +8,7 @@ import pandas as pd
 from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
 from lrm.rules.runs import aggregate_columns, aggregate_runs
 
-__all__ = ["mark_monolateral_clm", "combine_legs"]
+__all__ = ["mark_monolateral_clm", "combine_legs", "number_bilateral"]
 
 
 def mark_monolateral_clm(onset_s: np.ndarray, offset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
@@ -37,6 +37,22 @@ def _links(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarray, rules: R
         close = np.round(np.diff(onset_s), TIME_DECIMALS) < rules.bilateral_onset_window_s
         link[1:] = close & (side[1:] != side[:-1])
     return link
+
+
+def number_bilateral(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarray, rules: RuleSet = WASM2016
+                     ) -> np.ndarray:
+    """Id (int64, from 0) of the LM each single-leg LM belongs to once the legs are combined, by the rule set's
+    bilateral rule (docs/scoring.md §1.2 step 4, §1.3): the grouping of :func:`combine_legs` without the table.
+
+    ``onset_s``, ``offset_s`` (s) and ``side`` per movement, in time order (by onset). WASM 2016: movements that
+    overlap or lie < ``bilateral_gap_s`` (0.5 s) apart, offset to onset, are one LM (chaining allowed; on one leg
+    the gap rule of step 1 joins them just the same); AASM: onsets of the two legs < 5 s apart.
+
+    >>> number_bilateral(np.array([0.0, 1.2, 30.0]), np.array([3.0, 2.0, 31.0]), np.array(["left", "right", "left"])).tolist()
+    [0, 0, 1]
+    """
+    onset_s, offset_s = np.asarray(onset_s, float), np.asarray(offset_s, float)
+    return np.cumsum(~_links(onset_s, offset_s, np.asarray(side, object), rules)) - 1
 
 
 def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrm.rules.bilateral import number_bilateral
 from lrm.rules.rulesets import AASM, TIME_DECIMALS, WASM2016, RuleSet
 
-__all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s", "mark_periodic_runs"]
+__all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s", "mark_periodic_runs",
+           "mark_periodic_lms"]
 
 
 def compute_imi(onset_s: np.ndarray) -> np.ndarray:
@@ -153,4 +155,67 @@ def mark_periodic_runs(onset_s: np.ndarray, rules: RuleSet = WASM2016, *, same_s
         run = run + np.cumsum(np.diff(before, prepend=before[0]) > 0)    # a break between two movements ends the run
     in_run = np.bincount(run)[run] >= rules.min_series_len
     out[order] = in_run[group]
+    return out
+
+
+def mark_periodic_lms(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarray, rules: RuleSet = WASM2016, *,
+                      breaks_s: np.ndarray | None = None) -> np.ndarray:
+    """Flag the single-leg movements that lie in a PLM-like run once the legs are combined as scoring combines them.
+
+    Parameters
+    ----------
+    onset_s, offset_s : ndarray of float, shape (n,)
+        Movements of either leg, any order (s since the recording start).
+    side : ndarray of str, shape (n,)
+        The leg of each movement (read only by the AASM bilateral rule).
+    rules : RuleSet
+        The bilateral rule, the CLM limits, the IMI limits and the run length.
+    breaks_s : ndarray of float, optional
+        Onsets (s) of other movements that end a run when they fall from one LM's onset up to the next's.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+        True for every movement whose combined LM belongs to a run of at least ``rules.min_series_len`` CLMs.
+
+    Notes
+    -----
+    For movements that are not scored yet (the sleep estimate, docs/scoring.md §5). The movements are combined
+    by the rule set's bilateral rule (docs/scoring.md §1.2 step 4, :func:`~lrm.rules.bilateral.number_bilateral`;
+    WASM 2016: overlapping or < 0.5 s apart, offset to onset), so the other leg's half of a bilateral PLM that the
+    detector starts a few seconds later, or a PLM the detector split, is one LM timed by its first onset, as in
+    scoring. The combined LM is a CLM unless a part lasts > ``max_clm_one_leg_s`` (step 3) or, made of both legs,
+    it lasts > ``max_clm_bilateral_s`` or has > ``max_components`` parts (step 4). Runs follow steps 7-8: CLMs
+    whose onset-to-onset intervals lie in [``imi_min_s``, ``imi_max_s``]; a non-CLM, an interval out of range or
+    a break ends a run.
+
+    Examples
+    --------
+    >>> on = np.array([0.0, 3.0, 20.0, 22.0, 40.0, 45.0, 60.0])   # each PLM's other leg starts 2-5 s later...
+    >>> off = on + np.array([4.0, 2.0, 3.0, 2.0, 6.0, 2.0, 3.0])  # ...while the first still moves
+    >>> side = np.array(["left", "right"] * 3 + ["left"])
+    >>> mark_periodic_lms(on, off, side).all(), mark_periodic_runs(on).any()
+    (np.True_, np.False_)
+    """
+    onset_s, offset_s = np.asarray(onset_s, float), np.asarray(offset_s, float)
+    out = np.zeros(onset_s.size, bool)
+    if onset_s.size < rules.min_series_len:
+        return out
+    order = np.lexsort((offset_s, onset_s))
+    on, off, legs = onset_s[order], offset_s[order], np.asarray(side, object)[order]
+    group = number_bilateral(on, off, legs, rules)
+    head = np.r_[True, np.diff(group) > 0]
+    n = int(head.sum())
+    first_on = on[head]
+    last_off = np.maximum.reduceat(off, np.flatnonzero(head))
+    parts = np.bincount(group, minlength=n)
+    too_long_part = np.bincount(group, weights=np.round(off - on, TIME_DECIMALS) > rules.max_clm_one_leg_s,
+                                minlength=n) > 0
+    both_legs = np.bincount(group, weights=legs != np.repeat(legs[head], parts), minlength=n) > 0
+    too_big = (np.round(last_off - first_on, TIME_DECIMALS) > rules.max_clm_bilateral_s) | (parts > rules.max_components)
+    clm = ~too_long_part & ~(both_legs & too_big)
+    stops = first_on[~clm] if breaks_s is None else np.r_[np.asarray(breaks_s, float), first_on[~clm]]
+    periodic = np.zeros(n, bool)
+    periodic[clm] = mark_periodic_runs(first_on[clm], rules, same_s=0.0, breaks_s=stops)
+    out[order] = periodic[group]
     return out

@@ -8,8 +8,14 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
 1. **Restless movement**: walking, posture changes (roll-overs, sitting up), movements longer than the
    longest single-leg CLM (``rules.max_clm_one_leg_s``: large-muscle-group movements last 3-45 s,
    docs/scoring.md §3.2) and movements of >= :data:`MIN_RESTLESS_S` that belong to no periodic run of the
-   rule set (>= 4 onsets 10-90 s apart under WASM 2016; wake adjustments are irregular). With
-   ``SleepParams.keep_series_beat`` (opt-in) the test keeps a PLM series' beat: onsets less than
+   rule set (wake adjustments are irregular). A run is read as a PLM series is scored
+   (:func:`lrm.rules.series.mark_periodic_lms`; docs/scoring.md §1.2 steps 4-8): the two legs' movements are
+   combined by the rule set's bilateral rule (WASM 2016: overlapping or < 0.5 s apart, offset to onset), so the
+   other leg's half of a bilateral PLM that the detector starts seconds after the first is part of it, not an
+   interval < 10 s that breaks the run; >= 4 CLMs 10-90 s apart make a run, and a non-CLM (a part over 10 s, a
+   bilateral LM over 15 s or of > 4 parts), a posture change or walking between two of them ends it (wake
+   behaviour, not a PLM's). With ``SleepParams.keep_series_beat`` (opt-in) the test keeps a PLM series' beat
+   instead: onsets less than
    ``rules.imi_min_s`` after the previous one belong to its movement (the other leg's LM a few seconds later,
    a second LM of the same beat), so they neither break a run nor make one; a posture change, walking or a
    movement too long to be two LMs between two beats ends the run (wake behaviour, not a PLM's); and a
@@ -25,7 +31,11 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
    ``min_sleep_s`` of quiet on both sides is a movement in sleep (a roll-over with a brief arousal), and
    sleep goes on through it.
 4. **Sleep (re)starts** where an awakening's last restless movement ends: by step 3 at least
-   ``min_sleep_s`` of quiet follows it. The first is the night's sleep onset, the others re-onsets.
+   ``min_sleep_s`` of quiet follows it. The first is the night's sleep onset, the others re-onsets. Quiet
+   from the lying-down itself (no restless movement in bed before it) that an awakening ends within
+   ``persistent_sleep_s`` is no sleep onset: the person lay still awake and got restless (sleep must
+   persist, as the latency to persistent sleep asks of PSG); the night's first onset is then looked for
+   after that awakening.
 5. An onset is **observed** when that quiet stretch holds no unknown epoch and the wake before it was
    seen: restless epochs, time out of bed, or the lights-out of a lying-down that posture showed or a
    diary gave. Sleep that starts at the beginning of the data without any wake seen before it is an
@@ -46,7 +56,7 @@ import pandas as pd
 
 from lrm.params import SleepParams
 from lrm.rules.rulesets import WASM2016, RuleSet
-from lrm.rules.series import mark_periodic_runs
+from lrm.rules.series import mark_periodic_lms, mark_periodic_runs
 from lrm.signal.detect import runs
 
 __all__ = ["SleepEstimate", "find_sleep_onsets", "WAKE_TYPES", "MIN_RESTLESS_S", "PERIODIC_LONG_FACTOR"]
@@ -127,8 +137,9 @@ def _restless(moves: pd.DataFrame, rules: RuleSet, keep_beat: bool = False) -> n
     if keep_beat:
         periodic[is_lm] = mark_periodic_runs(on[is_lm], rules, same_s=rules.imi_min_s,
                                              breaks_s=on[wake | (dur > longest)])
-    else:
-        periodic[is_lm] = mark_periodic_runs(on[is_lm], rules)
+    else:  # the legs combined as scoring combines them; posture changes and walking end a run
+        side = moves["side"].astype(str).to_numpy() if "side" in moves else np.full(on.size, "")
+        periodic[is_lm] = mark_periodic_lms(on[is_lm], off[is_lm], side[is_lm], rules, breaks_s=on[wake])
     irregular = is_lm & (dur >= MIN_RESTLESS_S) & ~periodic
     joined = periodic & (dur <= longest) if keep_beat else np.zeros(on.size, bool)  # two LMs of one beat
     return wake | ((dur > rules.max_clm_one_leg_s) & ~joined) | irregular
@@ -229,11 +240,14 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
     if lead < state.size and state[lead] == _QUIET and (not awake.size or awake[0, 0] - lead >= join):
         onsets.append(lead * ep)               # asleep from the start of the data: not an observed transition
         observed.append(False)
-    for first, last in awake:
+    for k, (first, last) in enumerate(awake):
         after = state[last + 1: last + 1 + join]
         if after.size < join or not (after != _WAKE).all() or (after == _UNKNOWN).all():
             continue
         second = _wake_end(wake_1s, last, ep)
+        if (not onsets and k + 1 < len(awake) and awake[k + 1, 0] * ep - second < params.persistent_sleep_s
+                and _quiet_from_lying_down(out_of_bed, first, last, second, ep)):
+            continue                           # lying still awake after lying down: no persistent sleep (step 4)
         onsets.append(second)
         observed.append(bool((after == _QUIET).all()))
     onsets_s = tuple(float(t - shift * ep) for t in onsets)
@@ -244,6 +258,14 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
     ends = tuple(float(t - shift * ep) for t in _restless_ends(state, out_of_bed, wake_1s, onsets, ep))
     return SleepEstimate(onsets_s, kinds, tuple(observed), asleep, float(ep), _note(onsets_s, tuple(observed), params),
                          ends, period)
+
+
+def _quiet_from_lying_down(out_of_bed: npt.NDArray[np.bool_], first: int, last: int, second: int, ep: int) -> bool:
+    """Whether the onset at ``second`` (s) comes within one epoch of the end of the time out of bed in the wake bout
+    of epochs ``first``-``last`` (a lying-down, or the lights-out): quiet from the lying-down on, with no restless
+    movement in bed seen before it."""
+    left = np.flatnonzero(out_of_bed[first:last + 1])
+    return bool(left.size) and second - (first + int(left[-1]) + 1) * ep <= ep
 
 
 def _restless_ends(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], wake_1s: npt.NDArray[np.bool_],

@@ -54,6 +54,30 @@ def test_lights_out_followed_by_quiet_is_the_sleep_onset():
     assert est.onsets_s == (float(LIGHTS_OUT),) and est.observed == (True,)
 
 
+@pytest.mark.parametrize(("quiet_s", "first_at_lights_out"), [(540, False), (600, True)])
+def test_quiet_from_the_lying_down_is_the_onset_only_if_it_persists_10_min(quiet_s, first_at_lights_out):
+    """Lying still after the lights-out, then restless wake: the person lay awake, so the night's first onset is
+    where the restlessness ends (main put it at the lights-out whenever 5 min of quiet followed it). From 10 min
+    of quiet on (``persistent_sleep_s``) the lying-down is the onset and the restlessness an awakening."""
+    rows = _restless(LIGHTS_OUT + quiet_s, 5)
+    est = find_sleep_onsets(_moves(rows), _bed())
+    if first_at_lights_out:
+        assert est.onsets_s == (float(LIGHTS_OUT), _end(rows)) and est.kinds == ("first", "re-onset")
+    else:
+        assert est.onsets_s == (_end(rows),) and est.kinds == ("first",) and est.observed == (True,)
+    assert find_sleep_onsets(_moves(rows), _bed(), SleepParams(persistent_sleep_s=0)).onsets_s[0] == LIGHTS_OUT
+
+
+def test_a_return_to_bed_after_the_first_onset_keeps_its_re_onset():
+    """Only the night's first onset at the lying-down needs persistent sleep: back in bed from a bathroom trip,
+    quiet and then restless within 10 min, the return is still a re-onset."""
+    bed = _bed()
+    bed[6000:6400] = False
+    rows = _restless(700, 5) + _restless(6400 + 400, 5)
+    est = find_sleep_onsets(_moves(rows), bed)
+    assert est.onsets_s[:2] == (864.0, 6400.0)
+
+
 def test_an_awakening_gives_a_re_onset_after_its_last_restless_movement():
     rows = _restless(700, 5) + _restless(7200, 4)
     est = find_sleep_onsets(_moves(rows), _bed())
@@ -89,6 +113,58 @@ def test_periodic_leg_movements_are_not_restlessness():
     fidgets = [(3000 + 8.0 * k, 4.0) for k in range(30)]               # 8 s apart: not periodic under WASM...
     assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed()).onsets_s) == 2
     assert len(find_sleep_onsets(_moves(_restless(700, 5) + fidgets), _bed(), rules=AASM).onsets_s) == 1  # ...AASM: 5-90 s
+
+
+def _two_legs(rows):
+    """(onset_s, duration_s, side[, type]) rows."""
+    return pd.DataFrame({"onset_s": [float(r[0]) for r in rows], "offset_s": [float(r[0] + r[1]) for r in rows],
+                         "side": [r[2] for r in rows], "type": [r[3] if len(r) == 4 else "lm" for r in rows]})
+
+
+@pytest.mark.parametrize("lag_s", [1.0, 2.5, 3.9])
+def test_a_bilateral_plm_series_whose_other_leg_starts_seconds_later_is_sleep(lag_s):
+    """The other leg's half of a bilateral PLM that the detector starts 1-4 s after the first, while the first
+    still moves, is one LM as WASM 2016 combines the legs (overlap, docs/scoring.md §1.2 step 4), not an IMI < 10 s
+    that breaks the series: two hours of such PLMs are sleep, not hours of wake (main read them as wake)."""
+    rows = [(t, 4.0, "left") for t, _ in _restless(700, 5)]
+    for k in range(288):                                              # 2 h of PLMs 25 s apart, 4 s each
+        t = 3000.0 + 25.0 * k
+        rows += [(t, 4.0, "left"), (t + lag_s, 4.0, "right")]
+    est = find_sleep_onsets(_two_legs(rows), _bed())
+    assert est.onsets_s == (864.0,)
+    assert est.sleep_period[864 // 30 + 1:].all()
+
+
+def test_two_legs_apart_by_more_than_the_bilateral_gap_still_break_the_run():
+    """A second leg's movement that starts after the first has ended (gap >= 0.5 s) is a movement of its own: 5 s
+    after a PLM it is an IMI < 10 s, which breaks a series (WASM 2016, §1.2 step 8), so such a stretch stays wake."""
+    rows = [(t, 4.0, "left") for t, _ in _restless(700, 5)]
+    for k in range(288):
+        t = 3000.0 + 25.0 * k
+        rows += [(t, 4.0, "left"), (t + 4.5, 4.0, "right")]          # the right leg 0.5 s after the left ends
+    est = find_sleep_onsets(_two_legs(rows), _bed())
+    assert est.sleep_period[3000 // 30: (3000 + 7200) // 30].mean() < 0.5
+
+
+def test_a_posture_change_between_two_beats_ends_the_periodic_run():
+    """Restless wake whose adjustments happen to lie 20 s apart is no PLM series when a posture change falls
+    between them (wake behaviour: docs/scoring.md §5); main counted all six as one periodic run, so they made no
+    awakening."""
+    lms = [(t, 4.0, "left") for t in (5000.0, 5020.0, 5040.0, 5060.0, 5080.0, 5100.0)]
+    rows = [(t, 4.0, "left") for t, _ in _restless(700, 5)] + lms + [(5050.0, 2.0, "left", "posture_change")]
+    est = find_sleep_onsets(_two_legs(rows), _bed())
+    assert est.onsets_s == (864.0, 5104.0)
+    without = find_sleep_onsets(_two_legs([r for r in rows if len(r) == 3]), _bed())   # no posture change: a series
+    assert without.onsets_s == (864.0,)
+
+
+def test_a_movement_that_is_no_clm_ends_the_periodic_run():
+    """An LM over 10 s is no CLM and breaks a series (WASM 2016, §1.2 steps 3 and 8): the 4 s movements 20 s apart
+    around it are two runs of three, irregular, and with it an awakening; main counted it as a member."""
+    rows = [(t, 4.0, "left") for t, _ in _restless(700, 5)]
+    rows += [(t, 4.0, "left") for t in (5000.0, 5020.0, 5040.0, 5080.0, 5100.0, 5120.0)] + [(5060.0, 12.0, "left")]
+    est = find_sleep_onsets(_two_legs(rows), _bed())
+    assert est.onsets_s == (864.0, 5124.0)
 
 
 def _severe_plmd(start_s, end_s, seed=7):
