@@ -26,6 +26,8 @@ class LegQuality:
     fs_hz : effective raw sampling rate (samples per covered second).
     clock_offset_s, clock_drift_ppm : correction applied to align this leg with the first (0 for it).
     clock_residual_s : RMS residual of the alignment (s); None when not estimated.
+    clock_drift_sd_ppm : standard error of ``clock_drift_ppm`` (ppm); None when no drift was fitted (one leg, too
+        short a night, or a fitted drift beyond +-200 ppm: ``lrm.signal.align``).
     repairs : what was repaired in the timestamps or values.
     warnings : data-quality warnings raised for this leg.
     detection_limit_g : the smallest LM peak (g) detected with >= 90 % probability on this leg over the time in
@@ -55,6 +57,7 @@ class LegQuality:
     noise_g: float | None = None
     lsb_g: float | None = None
     detection_limit_brief_g: float | None = None
+    clock_drift_sd_ppm: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -86,5 +89,6 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
             clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
             detection_limit_g=limits.get(side), noise_g=None if p.noise is None else round(p.noise.white_max_g, 5),
             lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6), detection_limit_brief_g=brief_limits.get(side),
+            clock_drift_sd_ppm=None if not second or fit.drift_sd_ppm is None else round(fit.drift_sd_ppm, 1),
         )
     return out
