@@ -8,12 +8,18 @@ from dataclasses import asdict, dataclass
 from lrm.signal.align import ClockFit
 from lrm.signal.prepare import PreparedLeg
 
-__all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT"]
+__all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT", "MAX_FILLED_PCT"]
 
 MIN_COVERAGE_PCT = 80.0
 """A leg whose valid data cover less of the recording (%) is warned about."""
 MAX_CLIPPING_PCT = 0.1
 """A leg with more of its axis values (%) at the sensor's full scale is warned about."""
+MAX_FILLED_PCT = 10.0
+"""A leg with more of the recording (%) not recorded but filled by the reader (ActiGraph idle sleep: the last
+sample repeated while the device slept) is warned about. A sleeping device wakes only for movements above its
+own wake threshold, so a smaller LM there is never seen: a tenth of the night unseen can lower an index by up
+to a tenth, 15/h read as 13.5/h, across the usual clinical cut-off (docs/scoring.md §2.3). The coverage (which
+leaves filled seconds out) states any smaller share."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,10 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
         warn = []
         if p.coverage_pct < MIN_COVERAGE_PCT:
             warn.append(f"data cover only {p.coverage_pct:.0f}% of the recording")
+        if p.filled_pct > MAX_FILLED_PCT:
+            warn.append(f"{p.filled_pct:.0f}% of the recording was not recorded (the device slept while still) and "
+                        "holds its last sample repeated: LMs too small to wake it were not seen there; noise and "
+                        "detection limit are measured on the recorded samples")
         if p.clipping_pct is not None and p.clipping_pct > MAX_CLIPPING_PCT:
             warn.append(f"{p.clipping_pct:.2f}% of values clipped at the sensor's range")
         second = k == 1
