@@ -35,6 +35,7 @@ from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
 from lrm.signal.legs import default_threads, process_legs, trace_1s
 from lrm.signal.posture import (classify_movements, estimate_posture, kept_turns, label_kept_turns,
                                 label_wake_repositionings)
+from lrm.signal.prepare import PreparedLeg
 from lrm.signal.quality import leg_quality
 from lrm.signal.rest import RestPeriod, combine_legs, find_rest_period
 from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
@@ -115,8 +116,10 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                        period=period, recording_start=recording_start)
-    limits = {side: _detection_limit(leg.thresholds, rest, any_valid) for side, leg in legs.legs.items()}
-    brief = {side: _detection_limit(leg.thresholds, rest, any_valid, brief=True) for side, leg in legs.legs.items()}
+    limits = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared)
+              for side, leg in legs.legs.items()}
+    brief = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared, brief=True)
+             for side, leg in legs.legs.items()}
     quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits, brief)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
     notes += _near_limit_notes(table, limits, period, params)
@@ -198,10 +201,12 @@ def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_k
     return notes
 
 
-def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray, *,
-                     brief: bool = False) -> float | None:
+def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray,
+                     prepared: PreparedLeg | None = None, *, brief: bool = False) -> float | None:
     """The leg's detection limit (g) over its time in bed (the whole recording without a rest period); with
-    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``)."""
+    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``). Blocks mostly filled
+    by the reader (``prepared.filled``: ActiGraph idle sleep) are left out: a repeated sample has no noise,
+    and its thresholds say nothing about what the sensor can detect."""
     if thresholds is None:
         return None
     per_block = max(1, int(round(thresholds.block_s)))
@@ -210,6 +215,12 @@ def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_val
     sec = np.zeros(n_blocks * per_block, bool)
     m = min(sec.size, in_bed.size)
     sec[:m] = in_bed[:m]
+    if prepared is not None and prepared.filled is not None:
+        per_s = max(1, int(round(prepared.fs_hz)))
+        k = min(m, prepared.filled.size // per_s)
+        sec[:k] &= prepared.filled[: k * per_s].reshape(k, per_s).mean(axis=1) < 0.5
+        if not sec.any():
+            return None                                        # nothing recorded in bed: no limit to state
     blocks = sec.reshape(n_blocks, per_block).mean(axis=1) >= 0.5
     value = detection_limit_g(thresholds, blocks if blocks.any() else None, brief=brief)
     return round(value, 4) if np.isfinite(value) else None

@@ -236,3 +236,30 @@ def test_the_opt_in_pulse_filter_lowers_only_the_brief_limit():
         assert b.detection_limit_brief_g < a.detection_limit_brief_g, side
     lms = lambda r: int((r.events["type"] == "lm").sum())
     assert lms(with_p) >= lms(without) > 0
+
+
+def test_detection_limit_leaves_out_blocks_the_reader_filled():
+    # 4 blocks of 10 s in bed; the last 3 filled (idle sleep) with a repeat's low thresholds: the limit is the
+    # recorded block's, not the repeats' (was measured mostly on the repeats)
+    from types import SimpleNamespace
+
+    from lrm.pipeline import _detection_limit
+    from lrm.signal.detect import LegThresholds
+    from lrm.signal.noise import SensorNoise
+
+    def levels(recorded, repeat):
+        return np.float32([recorded, repeat, repeat, repeat])
+
+    thr = LegThresholds(10.0, levels(0.008, 0.002), levels(0.005, 0.001), levels(0.012, 0.003),
+                        levels(0.010, 0.002), levels(0.0015, 0.0004), SensorNoise((0.004,) * 3, 0.0, 100.0))
+    rest = SimpleNamespace(in_bed=np.ones(40, bool))
+    filled = np.zeros(40 * 25, bool)
+    filled[10 * 25:] = True
+    prepared = SimpleNamespace(filled=filled, fs_hz=25.0)
+    recorded_only = _detection_limit(thr, rest, rest.in_bed, prepared)
+    everything = _detection_limit(thr, rest, rest.in_bed)
+    only_first = _detection_limit(thr, SimpleNamespace(in_bed=np.r_[np.ones(10, bool), np.zeros(30, bool)]),
+                                  rest.in_bed)
+    assert recorded_only == only_first and recorded_only > 2 * everything
+    prepared.filled[:] = True
+    assert _detection_limit(thr, rest, rest.in_bed, prepared) is None      # nothing recorded in bed

@@ -133,7 +133,9 @@ def print_summary(result: object, out_dir: str) -> None:
           f"walking bouts {counts.get('walking', 0)})")
     for side, q in s["quality"].items():
         clip = "n/a" if q["clipping_pct"] is None else f"{q['clipping_pct']:.2f}%"
-        clock = (f", clock {q['clock_offset_s']:+.2f} s {q['clock_drift_ppm']:+.0f} ppm" if q["clock_residual_s"] is not None else "")
+        sd = q.get("clock_drift_sd_ppm")
+        drift = f"{q['clock_drift_ppm']:+.0f}" + ("" if sd is None else f" +- {sd:.0f}") + " ppm"
+        clock = f", clock {q['clock_offset_s']:+.2f} s {drift}" if q["clock_residual_s"] is not None else ""
         print(f"  {side:5s} leg         {q['fs_hz']:.1f} Hz, coverage {q['coverage_pct']:.1f}%, "
               f"{q['gap_count']} gaps ({q['gap_total_s']:.0f} s), clipping {clip}{clock}")
         if q.get("detection_limit_g") is not None:

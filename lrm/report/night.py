@@ -178,7 +178,8 @@ def _quality_rows(night: NightResult) -> tuple[list[str], list[tuple[str, list[s
     rows = [row("file", lambda q: file_name(q.source)), row("coverage", lambda q: f"{q.coverage_pct:.1f} %"),
             row("gaps", lambda q: f"{q.gap_count} ({q.gap_total_s:.0f} s)"),
             row("clipping", lambda q: format_value(q.clipping_pct, "%")), row("sample rate", lambda q: f"{q.fs_hz:g} Hz"),
-            row("clock correction", lambda q: f"{q.clock_offset_s:+.3f} s, {q.clock_drift_ppm:+.0f} ppm"),
+            row("clock correction", lambda q: f"{q.clock_offset_s:+.3f} s, {q.clock_drift_ppm:+.0f} ppm"
+                + ("" if getattr(q, "clock_drift_sd_ppm", None) is None else f" +- {q.clock_drift_sd_ppm:.0f}")),
             row("detection limit", lambda q: format_value(getattr(q, "detection_limit_g", None), "g")),
             row("detection limit, brief-pulse LMs", lambda q: format_value(getattr(q, "detection_limit_brief_g", None), "g")),
             row("repairs", lambda q: "; ".join(redact_paths(r, known) for r in q.repairs) or "none")]

@@ -1,9 +1,18 @@
 """Align the two legs' clocks: estimate the offset and drift of one sensor's clock against the other.
 
-Two BLE sensors' clocks drift apart by up to +-100 ppm (about 3 s over a night), more than the 0.5 s
-bilateral window of docs/scoring.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
+Each BLE sensor's clock runs within +-100 ppm of true time (crystal tolerance), so two drift apart by up to
++-200 ppm (up to 6 s over an 8 h night), more than the 0.5 s bilateral window of docs/scoring.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
 lag between the two legs' movement envelopes, measured by cross-correlation in windows across the night,
 traces the clock difference; a weighted straight line through those lags gives offset and drift.
+
+A drift is fitted only when the lags come from at least :data:`MIN_DRIFT_WINDOWS` non-overlapping windows
+(three points, so the line has a residual to judge it by, and a stated uncertainty ``drift_sd_ppm``), and
+only when it lies within :data:`MAX_DRIFT_PPM`; otherwise the fit is an offset alone, and ``note`` says why.
+Two 1800 s windows of a 1 h night give a line through two points with no residual: a user's 1 h simulated
+night (sensors +35 and -20 ppm, already corrected to the computer's clock) was fitted at +227 ppm, which
+moves a leg by up to 0.6 s over the hour, more than the bilateral window. Without a drift, a true drift of
++-100 ppm shifts the ends of a night too short to fit one (< 1.5 h: three windows of 1800 s) by at most
++-0.27 s around the offset, fitted at the night's middle (+-0.54 s at the +-200 ppm extreme).
 """
 
 from __future__ import annotations
@@ -18,7 +27,17 @@ from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
-__all__ = ["ClockFit", "estimate_clock_drift", "activity", "apply_clock_fit", "source_index", "shift_1s", "shift_events"]
+__all__ = ["ClockFit", "MIN_DRIFT_WINDOWS", "MAX_DRIFT_PPM", "estimate_clock_drift", "activity", "apply_clock_fit", "source_index", "shift_1s", "shift_events"]
+
+
+MIN_DRIFT_WINDOWS = 3
+"""Non-overlapping windows (s of lags ``window_s`` apart) needed to fit a drift: two points always lie on a
+line, so a third is the fewest that can contradict it and give the fit an uncertainty."""
+MAX_DRIFT_PPM = 200.0
+"""Largest drift (ppm) of one leg's clock against the other's that is believed: each sensor's crystal is
+within +-100 ppm, so two differ by at most +-200 ppm (``lrm.sim`` draws each leg's drift in +-100 ppm; its
+dev nights reach +144 ppm between the legs); a recorder that maps both legs to the computer's clock leaves
+far less. A fitted drift beyond it is an artefact of too few or too noisy lags."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +47,9 @@ class ClockFit:
     An event at time t on the first leg's clock appears at t + lag(t) on the second leg's. ``t`` is s
     since the recording start. ``residual_s`` is the RMS of the window lags around the line (the
     alignment's remaining uncertainty); ``n_windows`` how many windows had a clear peak. When fewer than
-    one window does, the fit is zero and ``ok`` is False.
+    one window does, the fit is zero and ``ok`` is False. ``drift_sd_ppm`` is the drift's standard error
+    (ppm), None when no drift was fitted; ``note`` says why a drift was not fitted ("" when it was, or when
+    the fit is not ``ok``).
     """
 
     offset_s: float = 0.0
@@ -36,6 +57,8 @@ class ClockFit:
     residual_s: float | None = None
     n_windows: int = 0
     ok: bool = False
+    drift_sd_ppm: float | None = None
+    note: str = ""
 
     def lag_s(self, t_s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return self.offset_s + self.drift_ppm * 1e-6 * np.asarray(t_s, dtype=np.float64)
@@ -103,11 +126,42 @@ def estimate_clock_drift(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32],
     lags = (k - max_lag + frac) / fs_hz
     times = (starts[use][ok] + win / 2) / fs_hz
     weights = peak
-    return _fit_line(times.astype(np.float64), lags.astype(np.float64), weights.astype(np.float64))
+    return _fit_line(times.astype(np.float64), lags.astype(np.float64), weights.astype(np.float64),
+                     window_s=win / fs_hz)
 
 
-def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> ClockFit:
-    """Weighted straight line through the window lags, refitted once without outliers (> 0.5 s off)."""
+def _independent(t: npt.NDArray[np.float64], window_s: float) -> int:
+    """How many non-overlapping windows of ``window_s`` (s) fit between the first and last window centre ``t``."""
+    return int(np.floor(np.ptp(t) / window_s + 1e-9)) + 1 if t.size else 0
+
+
+def _line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64], *,
+          window_s: float) -> tuple[float, float, float | None, str]:
+    """Offset (s), slope (s/s), the slope's standard error (s/s, None without a drift) and the reason no
+    drift was fitted ("" when one was) of the weighted line through the lags ``lag`` (s) at ``t`` (s)."""
+    n_ind = _independent(t, window_s)
+    mean = float(np.average(lag, weights=w))
+    if n_ind < MIN_DRIFT_WINDOWS or t.size < 3:
+        return mean, 0.0, None, (f"the legs' clock drift was not estimated: the night gives {n_ind} independent "
+                                 f"{window_s:.0f} s window(s) of bilateral movement, {MIN_DRIFT_WINDOWS} are needed; "
+                                 "an offset alone was applied")
+    slope, offset = np.polyfit(t, lag, 1, w=w)       # polyfit's weights multiply the residuals: w**2 on squares
+    resid = lag - (offset + slope * t)
+    wn = w ** 2 / np.sum(w ** 2)
+    sigma2 = float(np.sum(wn * resid ** 2)) * t.size / (t.size - 2)
+    stt = float(np.sum(wn * (t - np.sum(wn * t)) ** 2))
+    sd = float(np.sqrt(sigma2 / (n_ind * stt))) if stt > 0 else None   # overlapping windows: n_ind, not t.size
+    if abs(slope) * 1e6 > MAX_DRIFT_PPM:
+        sd_text = "" if sd is None else f" +- {sd * 1e6:.0f}"
+        return mean, 0.0, None, (f"the legs' clock drift was fitted at {slope * 1e6:+.0f}{sd_text} ppm, beyond the "
+                                 f"+-{MAX_DRIFT_PPM:.0f} ppm a sensor's clock can drift; an offset alone was applied")
+    return float(offset), float(slope), sd, ""
+
+
+def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64], *,
+              window_s: float) -> ClockFit:
+    """Weighted straight line through the window lags, refitted once without outliers (> 0.5 s off); an offset
+    alone when the lags cannot support a drift (:func:`_line`)."""
     if t.size == 0:
         return ClockFit()
     keep = np.ones(t.size, bool)
@@ -115,19 +169,18 @@ def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.N
         med = np.median(lag)
         keep = np.abs(lag - med) < 2.0 + np.abs(lag - med).mean()
     for _ in range(2):
-        tk, lk, wk = t[keep], lag[keep], w[keep]
-        if tk.size >= 2 and np.ptp(tk) > 0:
-            slope, offset = np.polyfit(tk, lk, 1, w=wk)
-        else:
-            slope, offset = 0.0, float(np.average(lk, weights=wk))
+        offset, slope, sd, note = _line(t[keep], lag[keep], w[keep], window_s=window_s)
         resid = lag - (offset + slope * t)
+        if note:   # an offset alone: a real drift would push windows past 0.5 s from it; they are not outliers
+            break
         new_keep = np.abs(resid) <= 0.5
         if new_keep.sum() == 0 or (new_keep == keep).all():
             break
         keep = new_keep
     resid_k = resid[keep]
     rms = float(np.sqrt(np.mean(resid_k ** 2))) if resid_k.size else None
-    return ClockFit(float(offset), float(slope * 1e6), rms, int(keep.sum()), True)
+    return ClockFit(float(offset), float(slope * 1e6), rms, int(keep.sum()), True,
+                    None if sd is None else float(sd * 1e6), note)
 
 
 def source_index(n: int, fit: ClockFit, *, fs_hz: float) -> npt.NDArray[np.float64]:

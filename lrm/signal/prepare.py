@@ -41,7 +41,12 @@ class PreparedLeg:
     resolution_g : smallest step between raw values (g): the quantisation the thresholds must clear.
     repairs : human-readable notes on what was repaired.
     noise : the raw samples' white noise per axis and quantisation step (``lrm.signal.noise``), measured
-        from the night itself; None only for legs built by hand without it.
+        from the night's recorded samples (never the ones a reader filled, ``Leg.filled``); None only for legs
+        built by hand without it.
+    filled : bool (m,), True on grid samples the device did not record but the reader filled (ActiGraph idle
+        sleep: the last sample repeated, ``Leg.filled``); None when nothing was filled. Such samples stay
+        ``valid`` for detection (the vendor's software shows them, and a sleeping device was still), but
+        they are not recorded: :attr:`coverage_pct` leaves them out.
     """
 
     side: str
@@ -55,10 +60,18 @@ class PreparedLeg:
     source: str
     resolution_g: float = 0.0
     noise: SensorNoise | None = None
+    filled: npt.NDArray[np.bool_] | None = None
 
     @property
     def coverage_pct(self) -> float:
-        return float(100.0 * np.count_nonzero(self.valid) / max(1, self.valid.size))
+        """% of the grid with valid, recorded (not filled) samples."""
+        recorded = self.valid if self.filled is None else self.valid & ~self.filled
+        return float(100.0 * np.count_nonzero(recorded) / max(1, self.valid.size))
+
+    @property
+    def filled_pct(self) -> float:
+        """% of the grid whose samples the reader filled (0 when none)."""
+        return 0.0 if self.filled is None else float(100.0 * np.count_nonzero(self.filled) / max(1, self.filled.size))
 
 
 def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams = PrepareParams(),
@@ -128,8 +141,28 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     # the noise is measured at the stated rate, or at the measured one when the stated rate is off by more than
     # a factor 2 (a damaged header: the samples' own spacing is then the truth; lrm.signal.null needs a real rate)
     stated = float(leg.fs_hz)
+    filled = None
+    if filled_s:   # repeated samples are not the sensor's noise: measure it on the recorded samples only
+        spans = np.asarray([(g.start_s, g.end_s) for g in leg.filled], dtype=np.float64)
+        x = x[~_in_spans(t, spans)]
+        filled = interval_mask(n_grid, fs, spans[:, 0] - origin_s, spans[:, 1] - origin_s - 0.5 / fs)
     noise = estimate_sensor_noise(x, fs_hz=stated if 0.5 * raw_fs <= stated <= 2.0 * raw_fs else float(raw_fs))
-    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, noise.lsb_g, noise)
+    return PreparedLeg(leg.side, accel, valid, fs, gaps, raw_fs, clipping, tuple(repairs), src, noise.lsb_g, noise,
+                       filled)
+
+
+def _in_spans(t_s: npt.NDArray[np.float64], spans_s: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Whether each time ``t_s`` (n,) ascending lies in one of the [start, end) ``spans_s`` (k, 2), all in s.
+
+    >>> _in_spans(np.arange(6.0), np.array([[1.0, 3.0]])).tolist()
+    [False, True, True, False, False, False]
+    """
+    lo = np.searchsorted(t_s, spans_s[:, 0], side="left")
+    hi = np.searchsorted(t_s, spans_s[:, 1], side="left")
+    delta = np.zeros(t_s.size + 1, np.int32)
+    np.add.at(delta, lo, 1)
+    np.add.at(delta, hi, -1)
+    return np.cumsum(delta[:-1]) > 0
 
 
 def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], rows: npt.NDArray[np.float32]

@@ -8,12 +8,18 @@ from dataclasses import asdict, dataclass
 from lrm.signal.align import ClockFit
 from lrm.signal.prepare import PreparedLeg
 
-__all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT"]
+__all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT", "MAX_FILLED_PCT"]
 
 MIN_COVERAGE_PCT = 80.0
 """A leg whose valid data cover less of the recording (%) is warned about."""
 MAX_CLIPPING_PCT = 0.1
 """A leg with more of its axis values (%) at the sensor's full scale is warned about."""
+MAX_FILLED_PCT = 10.0
+"""A leg with more of the recording (%) not recorded but filled by the reader (ActiGraph idle sleep: the last
+sample repeated while the device slept) is warned about. A sleeping device wakes only for movements above its
+own wake threshold, so a smaller LM there is never seen: a tenth of the night unseen can lower an index by up
+to a tenth, 15/h read as 13.5/h, across the usual clinical cut-off (docs/scoring.md §2.3). The coverage (which
+leaves filled seconds out) states any smaller share."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,8 @@ class LegQuality:
     fs_hz : effective raw sampling rate (samples per covered second).
     clock_offset_s, clock_drift_ppm : correction applied to align this leg with the first (0 for it).
     clock_residual_s : RMS residual of the alignment (s); None when not estimated.
+    clock_drift_sd_ppm : standard error of ``clock_drift_ppm`` (ppm); None when no drift was fitted (one leg, too
+        short a night, or a fitted drift beyond +-200 ppm: ``lrm.signal.align``).
     repairs : what was repaired in the timestamps or values.
     warnings : data-quality warnings raised for this leg.
     detection_limit_g : the smallest LM peak (g) detected with >= 90 % probability on this leg over the time in
@@ -55,6 +63,7 @@ class LegQuality:
     noise_g: float | None = None
     lsb_g: float | None = None
     detection_limit_brief_g: float | None = None
+    clock_drift_sd_ppm: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -75,6 +84,10 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
         warn = []
         if p.coverage_pct < MIN_COVERAGE_PCT:
             warn.append(f"data cover only {p.coverage_pct:.0f}% of the recording")
+        if p.filled_pct > MAX_FILLED_PCT:
+            warn.append(f"{p.filled_pct:.0f}% of the recording was not recorded (the device slept while still) and "
+                        "holds its last sample repeated: LMs too small to wake it were not seen there; noise and "
+                        "detection limit are measured on the recorded samples")
         if p.clipping_pct is not None and p.clipping_pct > MAX_CLIPPING_PCT:
             warn.append(f"{p.clipping_pct:.2f}% of values clipped at the sensor's range")
         second = k == 1
@@ -86,5 +99,6 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
             clock_residual_s=fit.residual_s if second else None, repairs=p.repairs, warnings=tuple(warn),
             detection_limit_g=limits.get(side), noise_g=None if p.noise is None else round(p.noise.white_max_g, 5),
             lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6), detection_limit_brief_g=brief_limits.get(side),
+            clock_drift_sd_ppm=None if not second or fit.drift_sd_ppm is None else round(fit.drift_sd_ppm, 1),
         )
     return out

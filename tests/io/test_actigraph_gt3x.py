@@ -108,9 +108,16 @@ def test_idle_sleep_file_gives_actilifes_coverage_and_time_in_bed(tmp_path):
     gt3x, actilife = results
     assert gt3x.summary.time_in_bed_h == pytest.approx(actilife.summary.time_in_bed_h, rel=0.01)
     assert gt3x.summary.time_in_bed_h > 0.5                 # was 0.02 h with idle seconds as gaps
-    assert gt3x.quality["left"].coverage_pct == pytest.approx(actilife.quality["left"].coverage_pct, rel=0.01)
-    assert gt3x.quality["left"].coverage_pct > 99           # was 14 %
-    assert any("1822 s not recorded (idle-sleep) filled" in r for r in gt3x.quality["left"].repairs)   # summary.json says so
+    assert actilife.quality["left"].coverage_pct > 99      # ActiLife's export does not say which rows it filled
+    q = gt3x.quality["left"]
+    assert any("1822 s not recorded (idle-sleep) filled" in r for r in q.repairs)   # summary.json says so
+    # the filled seconds are not recorded: coverage leaves them out (was 99.5 %), and a warning says so
+    assert q.coverage_pct == pytest.approx(100 * (2159 - 1822 - 7) / 2159, abs=1.0)
+    assert any("84% of the recording was not recorded" in w for w in q.warnings)
+    assert any("84% of the recording was not recorded" in w for w in gt3x.summary.warnings)
+    # noise and detection limit from the recorded samples (were 0.0 mg and 12 mg, measured on the repeats)
+    assert 0.002 < q.noise_g < 0.006 and q.lsb_g == pytest.approx(1 / 256, rel=1e-3)
+    assert q.detection_limit_g == pytest.approx(0.0102, abs=0.001)
 
 
 def test_plan_fills_only_between_an_idle_entry_and_its_exit():

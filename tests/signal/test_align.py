@@ -1,9 +1,49 @@
 import numpy as np
 import pytest
 
-from lrm.signal.align import ClockFit, activity, apply_clock_fit, estimate_clock_drift, shift_1s, shift_events
+from lrm.signal.align import (MAX_DRIFT_PPM, ClockFit, _fit_line, activity, apply_clock_fit, estimate_clock_drift,
+                               shift_1s, shift_events)
 
 FS = 25.0
+
+
+def _activities(hours: float, offset_s: float, drift_ppm: float, seed: int = 3, per_hour: int = 150):
+    """Both legs' activity for bilateral bursts, leg b's clock at offset_s + drift_ppm * 1e-6 * t."""
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 * FS)
+    t = np.arange(n) / FS
+    onsets = np.sort(rng.uniform(0, t[-1] - 10, int(per_hour * hours)))
+    env_a = np.full(n, 0.005, np.float32)
+    env_b = np.full(n, 0.005, np.float32)
+    for on in onsets:
+        d = rng.uniform(0.8, 4)
+        env_a[int(on * FS) : int((on + d) * FS)] = 0.2
+        on_b = on + offset_s + drift_ppm * 1e-6 * on
+        env_b[int(on_b * FS) : int((on_b + d) * FS)] = 0.2
+    floor = np.full(n, 0.005, np.float32)
+    ok = np.ones(n, bool)
+    return activity(env_a, floor, ok), activity(env_b, floor, ok)
+
+
+def test_a_one_hour_night_gets_an_offset_alone_and_says_so():
+    # 1 h: two overlapping 1800 s windows, a line through two points (the user's +227 ppm on a 1 h night)
+    a, b = _activities(1.0, offset_s=0.3, drift_ppm=60.0)
+    fit = estimate_clock_drift(a, b, fs_hz=FS)
+    assert fit.ok and fit.drift_ppm == 0.0 and fit.drift_sd_ppm is None
+    assert "not estimated" in fit.note and "3 are needed" in fit.note
+    lag_true = 0.3 + 60e-6 * np.array([0.0, 3600.0])
+    assert np.abs(fit.lag_s(np.array([0.0, 3600.0])) - lag_true).max() < 0.25   # inside the 0.5 s window
+
+
+def test_a_drift_beyond_a_clock_tolerance_is_refused():
+    t = np.arange(5) * 1800.0 + 900.0                      # 5 independent windows
+    lag = 0.1 + 300e-6 * t + np.array([0.01, -0.01, 0.0, 0.01, -0.01])   # +300 ppm
+    fit = _fit_line(t, lag, np.ones(5), window_s=1800.0)
+    assert fit.ok and fit.drift_ppm == 0.0 and fit.drift_sd_ppm is None
+    assert "beyond" in fit.note and f"{MAX_DRIFT_PPM:.0f} ppm" in fit.note
+    assert fit.offset_s == pytest.approx(lag.mean())
+    within = _fit_line(t, 0.1 + 180e-6 * t, np.ones(5), window_s=1800.0)  # two clocks +-90 ppm apart
+    assert within.drift_ppm == pytest.approx(180.0) and within.note == ""
 
 
 def test_offset_and_drift_of_the_second_leg_are_recovered():
@@ -26,6 +66,7 @@ def test_offset_and_drift_of_the_second_leg_are_recovered():
     assert fit.offset_s == pytest.approx(offset_s, abs=0.1)
     assert fit.drift_ppm == pytest.approx(drift_ppm, abs=10)
     assert fit.residual_s < 0.1
+    assert fit.note == "" and 0.0 < fit.drift_sd_ppm < 10.0
     aligned = apply_clock_fit(env_b, fit, fs_hz=FS)
     late = int(onsets[-1] * FS)
     assert aligned[late + 2] == pytest.approx(0.2)

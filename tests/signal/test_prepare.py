@@ -134,3 +134,43 @@ def test_clipped_values_are_counted_on_both_sides_and_nan_is_not():
     x = np.random.default_rng(2).normal(0, 3, (200_000, 3)).astype(np.float32)
     x[5, 1], x[6, 2], x[7, 0] = np.nan, np.inf, -np.inf
     assert count_clipped(x, 4.0) == np.count_nonzero(x >= 4.0) + np.count_nonzero(x <= -4.0)
+
+
+def _filled_leg(filled_from_s: float, seed: int = 5):
+    """1 h at 50 Hz with 5 mg white noise; from ``filled_from_s`` on, the last sample repeated (idle sleep)."""
+    from lrm.io.recording import Gap
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 3600, 0.02)
+    acc = (np.array([0, 0, 1], np.float32) + rng.normal(0, 0.005, (t.size, 3))).astype(np.float32)
+    first = int(filled_from_s * 50)
+    acc[first:] = acc[first - 1]
+    leg = Leg("left", t, acc, 50.0, source="left.gt3x", filled=(Gap(filled_from_s, 3600.0, "idle-sleep"),))
+    return leg
+
+
+def test_filled_samples_are_not_the_sensors_noise_nor_recorded():
+    # 75 % of the hour is the last sample repeated: the noise was read off the repeats (0 mg), coverage 100 %
+    prep = prepare_leg(_filled_leg(900.0), origin_s=0.0, n_grid=int(3600 * 25) + 1)
+    assert any("2700 s not recorded (idle-sleep)" in r for r in prep.repairs)
+    assert max(prep.noise.white_g) == pytest.approx(0.005, rel=0.1)
+    assert prep.valid[25:-25].all()                          # still analysed, as the vendor's software shows it
+    assert prep.filled_pct == pytest.approx(75.0, abs=0.1)
+    assert prep.coverage_pct == pytest.approx(25.0, abs=0.1)
+    assert not prep.filled[int(899 * 25)] and prep.filled[int(901 * 25)]
+
+
+def test_a_leg_without_fill_has_no_filled_mask():
+    prep = prepare_leg(_leg(np.arange(0, 100, 0.02)), origin_s=0.0, n_grid=2500)
+    assert prep.filled is None and prep.filled_pct == 0.0 and prep.coverage_pct > 99
+
+
+@pytest.mark.parametrize(("filled_from_s", "warned"), [(3600 - 300.0, False), (3600 - 400.0, True)])
+def test_a_large_filled_share_is_warned_about(filled_from_s, warned):
+    from lrm.signal.align import ClockFit
+    from lrm.signal.quality import MAX_FILLED_PCT, leg_quality
+
+    prep = prepare_leg(_filled_leg(filled_from_s), origin_s=0.0, n_grid=int(3600 * 25) + 1)
+    assert (prep.filled_pct > MAX_FILLED_PCT) == warned     # 8.3 % and 11.1 % of the hour
+    q = leg_quality({"left": prep}, ClockFit())["left"]
+    assert any("was not recorded" in w for w in q.warnings) == warned
