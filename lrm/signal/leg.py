@@ -164,7 +164,9 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                keep_means=True, burst_power_g2=noise.white_max_g ** 2 * nf.burst_mean)
     first_thresholds = estimate_thresholds(first, prepared.valid, noise, fs_hz=fs, params=d, known=known_first,
                                            known_before=known_before)
-    masked = masked_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs, params=params)
+    found, keep, merged = first_pass_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs,
+                                               params=params)
+    masked = found[keep]
     moving = _seconds_of(masked, gravity_1s.shape[0], int(round(fs)))
     still = ok_1s & ~moving
     # the resting vector holds the orientation before a masked movement until it ends and takes the one after it
@@ -172,6 +174,14 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     bridged = bridge_movements_1s(mean_1s, ok_1s, moving, ends_s=masked[:, 1] / fs, onsets_s=masked[:, 0] / fs)
     rest_1s = gravity_and_median_1s(bridged, ok_1s, window_s=window_s, like=median)[0]
     del bridged, median
+    # LMs the first pass merged over the small lasting turns between them: where the leg lies still within them for
+    # longer than any tonic hold, it rests there (settle_rest_1s)
+    reach = _seconds_after(found[merged], gravity_1s.shape[0], fs, window_s)
+    if reach.any():
+        lying = lying_still_1s(first, first_thresholds, mean_1s, ok_1s, fs_hz=fs, within=reach)
+        rest_1s = settle_rest_1s(rest_1s, mean_1s, lying, reach,
+                                 tol_g=_per_second_threshold(first_thresholds.offset_lo_g, first_thresholds.block_s,
+                                                             rest_1s.shape[0]))
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
@@ -206,16 +216,189 @@ def moving_seconds(first: Deviation, thresholds: LegThresholds, valid: npt.NDArr
 def masked_movements(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
                      gravity_1s: FloatArray, *, fs_hz: float, params: Params) -> npt.NDArray[np.int64]:
     """The movements :func:`moving_seconds` masks, as grid-sample intervals (k, 2) [onset, offset) at ``fs_hz``."""
+    iv, masked, _ = first_pass_movements(first, thresholds, valid, gravity_1s, fs_hz=fs_hz, params=params)
+    return iv[masked]
+
+
+def first_pass_movements(first: Deviation, thresholds: LegThresholds, valid: npt.NDArray[np.bool_],
+                         gravity_1s: FloatArray, *, fs_hz: float, params: Params
+                         ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """The first pass's movements (against the plain gravity) as grid-sample intervals (k, 2) [onset, offset) at
+    ``fs_hz``; which of them are masked (:func:`moving_seconds`): at most :data:`MASK_MAX_S` long and leaving the
+    leg turned by less than the posture-change angle; and which are **merged LMs**: longer than :data:`MASK_MAX_S`
+    (no single CLM, docs/scoring.md §1.2 step 4), at most :data:`MERGED_MAX_S`, but leaving the leg turned by less
+    than ``params.posture.change_angle_deg`` (no posture change: a roll-over or a restless adjustment moves the leg
+    to lie elsewhere). Those are LMs of a dense series that the first pass joined over the small lasting turns between
+    them (lrm.sim.shank: an LM may leave the shank up to 10 % of its flexion, at most 3 deg, away), while its plain
+    41 s median lagged each turn (below ``lrm.signal.gravity.STEP_G``, so no edge switch)."""
     from lrm.signal.detect import find_lm_intervals, normalised_activity
     from lrm.signal.posture import orientation_change_deg
 
     hi, lo = normalised_activity(first, thresholds, fs_hz=fs_hz)
     iv = find_lm_intervals(hi, lo, valid, fs_hz=fs_hz, params=params.detect)
-    iv = iv[(iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz]
-    turn = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
+    short = (iv[:, 1] - iv[:, 0]) <= MASK_MAX_S * fs_hz
+    sh = iv[short]   # the turn is read between the short movements only (their neighbours' rest)
+    turn = orientation_change_deg(gravity_1s, sh[:, 0] / fs_hz, sh[:, 1] / fs_hz, params.posture.change_window_s)
     # a movement that leaves the leg turned by return_angle_deg (when set) is a repositioning: not masked
     limit = params.posture.return_angle_deg if params.posture.return_angle_deg > 0 else params.posture.change_angle_deg
-    return iv[turn < limit]
+    masked = short.copy()
+    masked[short] = turn < limit
+    merged = ~short & ((iv[:, 1] - iv[:, 0]) <= MERGED_MAX_S * fs_hz)
+    if merged.any():   # the turn across a long one, read between all of them (its neighbours' rest)
+        across = orientation_change_deg(gravity_1s, iv[:, 0] / fs_hz, iv[:, 1] / fs_hz, params.posture.change_window_s)
+        merged &= across < params.posture.change_angle_deg
+    return iv, masked, merged
+
+
+MERGED_MAX_S = 60.0
+"""The longest first-pass movement (s) taken for merged LMs (:func:`first_pass_movements`). Those seen on the dev
+nights lasted 19-42 s (an LM, 12-19 s of stillness, the next LM). The bound keeps the online detector exact: what
+:func:`settle_rest_1s` reads at a second reaches to the merged run's end plus a gravity window (41 s), within
+:mod:`lrm.signal.online`'s look-ahead (about 123 s) for runs of up to 60 s plus the movement's own 15 s mask reach."""
+
+HOLD_MAX_S = 10.0
+"""A still stretch shorter than this (s) that the leg leaves to return to its resting vector may be an LM's tonic
+hold: an LM lasts at most 10 s (docs/scoring.md §1.2 step 3), so its hold is shorter."""
+
+SETTLE_MIN_S = HOLD_MAX_S
+"""Seconds of stillness (s) after which the leg rests where it lies (:func:`settle_rest_1s`): a still stretch at
+least as long as the longest CLM (10 s, docs/scoring.md §1.2 step 3) is no LM's tonic hold (tonic LMs hold their
+turn for 0.5-10 s), wherever it lies. Shorter stretches (2 s, 047cb10) also split restless-wake fidgets, whose
+sub-movements pause for a few seconds (1-25 s in all, median 4 s), into LM-sized pieces: on the dev nights that cost a
+hypnic jerk and added fidget PLMs (docs/validation.md, "LMs that stay turned in a PLM series (2026-12-04 late
+night)")."""
+
+
+def lying_still_1s(first: Deviation, thresholds: LegThresholds, mean_1s: FloatArray, ok_1s: npt.NDArray[np.bool_],
+                   *, fs_hz: float, within: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+    """Stretches of whole seconds (k, 2) [first, end) in which the leg lies still, measured against the night's
+    noise without reference to any resting vector: every sample's dynamic part (D, and B where used) below its
+    onset threshold (nothing in the second could start a movement: a 1e-6 tail of the still leg, docs/scoring.md
+    §7; against the offset thresholds, the still leg's 99th percentiles, most seconds of a still leg would hold a
+    sample above them), and the orientation not changing from one
+    second to the next, ``|m(j) - m(j - 1)| / sqrt(2)`` (a difference of two independent 1 s means has twice a
+    mean's variance: the null of R) below R's offset threshold. A stretch holds at least two seconds: one second
+    alone cannot show that the orientation does not change. ``within`` (s,): only these seconds, and a gravity
+    window (:data:`SETTLE_MARGIN_S`) around them, are looked at (the others are not still): the night's other
+    samples are not read."""
+    k = int(round(fs_hz))
+    s = min(mean_1s.shape[0], ok_1s.shape[0], first.spread_g.size // k)
+    look = np.ones(s, bool) if within is None else _dilated(within[:s], int(SETTLE_MARGIN_S))
+    sec = np.flatnonzero(look)
+    idx = (sec[:, None] * k + np.arange(k)).ravel()                  # the samples of those seconds
+    per_block = max(1, int(round(thresholds.block_s * fs_hz)))
+    blk = idx // per_block
+    quiet = first.spread_g[idx] < thresholds.spread_hi_g[np.minimum(blk, thresholds.spread_hi_g.size - 1)]
+    if thresholds.burst_hi_g is not None and first.burst_g is not None:   # B over its onset threshold below 1
+        b_hi = thresholds.burst_hi_g
+        quiet &= (first.burst_g[idx] / b_hi[np.minimum(blk, b_hi.size - 1)]) < 1.0
+    q = np.zeros(s, bool)
+    q[sec] = quiet.reshape(-1, k).all(axis=1)
+    q &= ok_1s[:s]
+    tol = _per_second_threshold(thresholds.offset_lo_g, thresholds.block_s, s)
+    step = np.linalg.norm(np.diff(mean_1s[:s].astype(np.float64), axis=0), axis=1) / np.sqrt(2.0)
+    link = q[1:] & q[:-1] & (step < np.minimum(tol[1:], tol[:-1]))     # link[j]: seconds j and j + 1 lie alike
+    r = runs(link)
+    return np.column_stack((r[:, 0], r[:, 1] + 1)).astype(np.int64)
+
+
+SETTLE_MARGIN_S = 41.0
+"""Seconds (s) around the merged LMs' reach in which :func:`lying_still_1s` looks for still stretches: a gravity
+window (``PrepareParams.gravity_window_s``), so a still stretch that runs on beyond the reach keeps its length and
+the stretches next to the reach's are seen (:func:`settle_rest_1s` reads their levels)."""
+
+
+def _dilated(mask: npt.NDArray[np.bool_], by: int) -> npt.NDArray[np.bool_]:
+    """``mask`` (s,) widened by ``by`` seconds on each side."""
+    c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    i = np.arange(mask.size)
+    return (c[np.minimum(i + by + 1, mask.size)] - c[np.maximum(i - by, 0)]) > 0
+
+
+def settle_rest_1s(rest_1s: FloatArray, mean_1s: FloatArray, lying: npt.NDArray[np.int64],
+                   after: npt.NDArray[np.bool_], *, tol_g: FloatArray) -> FloatArray:
+    """The resting vector (s, 3) in g with each still stretch ``lying`` (:func:`lying_still_1s`) of at least
+    :data:`SETTLE_MIN_S` s within the seconds ``after`` (s,) (the first pass's merged LMs and a gravity window
+    after them, :func:`first_pass_movements`) taking the orientation the leg lies in there (the median of the
+    stretch's per-second means), where that lies further than ``tol_g`` (s,) in g (R's offset threshold) from the
+    resting vector, and holding it over the movement that follows until the next still stretch.
+
+    After a lasting change of orientation, however small, the leg rests in its new orientation once it lies still
+    (docs/scoring.md §1.2 step 1: the offset is where the signal falls back; §6: the rest is the orientation the
+    leg lay in just before a movement), while a running median of the per-second means follows a second lasting
+    turn within half its window only partly (over three orientations it picks the middle one). A stretch is left
+    alone when it may be an LM's tonic hold: the leg left the still stretch before it and reached the one after it
+    within :data:`HOLD_MAX_S` plus the statistics' 1 s window, and lies there nearer the orientation before than in this
+    stretch (a movement away and back). The settled orientation is held over the movement after its stretch only
+    up to the next still stretch within :data:`HOLD_MAX_S` plus 2 s (one LM, or a second of noise between two
+    still stretches). A copy; ``rest_1s`` is not changed.
+    """
+    s = min(rest_1s.shape[0], mean_1s.shape[0], after.shape[0])
+    lying = lying[lying[:, 1] <= s]
+    if lying.size == 0 or not after[:s].any():
+        return rest_1s
+    reach = runs(after[:s])                                     # the merged LMs' reach, [first, end) seconds
+    r = np.minimum(np.searchsorted(reach[:, 1], lying[:, 0], side="right"), len(reach) - 1)
+    lo, hi = np.maximum(lying[:, 0], reach[r, 0]), np.minimum(lying[:, 1], reach[r, 1])
+    near = hi - lo >= SETTLE_MIN_S                              # a still stretch longer than any hold, in the reach
+    if not near.any():
+        return rest_1s
+    ks = np.flatnonzero(near | np.concatenate((near[1:], [False])) | np.concatenate(([False], near[:-1])))
+    m = mean_1s[:s].astype(np.float64)
+    last = int(HOLD_MAX_S)
+    lv = {}
+    for k in ks:   # the orientation within the reach; a neighbour's where it adjoins (its last or first 10 s)
+        a, b = (lo[k], hi[k]) if near[k] else lying[k]
+        if not near[k]:
+            before_near = k + 1 < len(lying) and near[k + 1]
+            a, b = (max(a, b - last), b) if before_near else (a, min(b, a + last))
+        lv[int(k)] = np.median(m[a:b], axis=0)
+    out, carry = rest_1s.copy(), None
+    for k in ks:
+        a, b = lo[k], hi[k]
+        if carry is not None and a - carry[0] > HOLD_MAX_S + 2.0:
+            carry = None                   # no LM lies between them: nothing to hold over
+        if not near[k]:
+            if carry is not None:          # held over the movement, as far as the merged LMs' reach goes
+                seg = np.arange(carry[0], a)
+                out[seg[after[seg]]] = carry[1]
+            carry = None
+            continue
+        level = lv[int(k)]
+        away = np.median(np.linalg.norm(rest_1s[a:b] - level, axis=1)) > np.median(tol_g[a:b])
+        prev_end = lying[k - 1, 1] if k > 0 else -np.inf
+        next_start = lying[k + 1, 0] if k + 1 < len(lying) else np.inf
+        hold = False
+        if k > 0 and k + 1 < len(lying) and next_start - prev_end <= HOLD_MAX_S + 2.0:
+            p, q = lv.get(int(k) - 1), lv.get(int(k) + 1)
+            hold = p is not None and q is not None and np.linalg.norm(q - p) < np.linalg.norm(level - p)
+        if hold:
+            continue                        # a tonic hold: the rest before it (held below) stays
+        if carry is not None and a > carry[0]:
+            out[carry[0]:a] = carry[1]     # the last settled orientation, held over the movement after it
+        if away:
+            out[a:b] = level
+            carry = (b, level)
+        else:
+            carry = None
+    return out
+
+
+def _seconds_after(iv: npt.NDArray[np.int64], n_seconds: int, fs_hz: float, window_s: float
+                   ) -> npt.NDArray[np.bool_]:
+    """Seconds (``n_seconds``,) within the grid-sample intervals ``iv`` or up to ``window_s`` after their ends:
+    where a running median of ``window_s`` still holds the orientation before them."""
+    k = int(round(fs_hz))
+    delta = np.zeros(n_seconds + 1, np.int32)
+    np.add.at(delta, np.clip(iv[:, 0] // k, 0, n_seconds), 1)
+    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + int(round(window_s)), 0, n_seconds), -1)
+    return np.cumsum(delta[:-1]) > 0
+
+
+def _per_second_threshold(block_g: FloatArray, block_s: float, n_seconds: int) -> FloatArray:
+    """A per-block threshold (b,) in g at each second (``n_seconds``,): the block the second lies in."""
+    j = np.minimum((np.arange(n_seconds) / block_s).astype(np.int64), block_g.size - 1)
+    return block_g[j] if block_g.size else np.zeros(n_seconds, np.float32)
 
 
 def _seconds_of(iv: npt.NDArray[np.int64], n_seconds: int, k: int) -> npt.NDArray[np.bool_]:

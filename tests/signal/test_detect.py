@@ -362,3 +362,26 @@ def test_the_second_pass_takes_the_first_passes_spread_medians_unchanged():
     taken = block_medians(dev, valid, fs_hz=fs, spread_medians=own[:, 1] + np.float32(1.0))   # D is not sorted again
     assert np.array_equal(taken[2:, 1], own[2:, 1] + np.float32(1.0)) and np.array_equal(taken[:, 0], own[:, 0],
                                                                                            equal_nan=True)
+
+
+def test_the_rest_settles_only_away_from_it_and_never_over_a_tonic_hold():
+    """settle_rest_1s: a still stretch of at least SETTLE_MIN_S (10 s) within merged LMs' reach takes its own
+    orientation only where it lies away from the resting vector; a shorter one (an LM's tonic hold lasts 0.5-10 s)
+    keeps the rest before it."""
+    from lrm.signal.leg import settle_rest_1s
+
+    m = np.zeros((40, 3), np.float32)
+    m[:, 2] = 1.0
+    m[10:16, 0] = 0.1      # seconds 10-15: a hold at 0.1 g, then back to 0.02 g (not quite the old 0)
+    m[18:40, 0] = 0.02
+    rest = np.zeros((40, 3), np.float32)
+    rest[:, 2] = 1.0       # a resting vector stuck at the orientation before
+    lying = np.array([[2, 8], [10, 16], [18, 40]])
+    after = np.ones(40, bool)
+    out = settle_rest_1s(rest, m, lying, after, tol_g=np.full(40, 0.005, np.float32))
+    assert np.all(out[2:18, 0] == 0.0)                      # the 6 s hold at 0.1 g keeps the old rest
+    assert out[18:, 0] == pytest.approx([0.02] * 22)        # the leg lies still 20 mg away: that is its rest
+    same = settle_rest_1s(rest, m, lying, np.zeros(40, bool), tol_g=np.full(40, 0.005, np.float32))
+    assert same is rest                                     # no merged LMs: unchanged
+    short = settle_rest_1s(rest, m, np.array([[2, 8], [10, 16], [18, 27]]), after, tol_g=np.full(40, 0.005, np.float32))
+    assert np.all(short[:, 0] == 0.0)                       # 9 s still at 20 mg: could be a hold, left alone
