@@ -26,8 +26,8 @@ shapes a person's LMs have:
   sway. The gap is shorter than 0.5 s (the WASM offset rule, docs/scoring.md §1.2 step 1, joins the train into one
   LM), so ``duty > 1 - 0.5 f``; each burst lasts >= 30 % of its cycle (>= 75 ms at 4 Hz, the briefest EMG burst,
   §3.1). Until 2026-12-04 the bursts filled their cycle (duty 1): a burst narrower than its cycle has a larger
-  tangential acceleration for its turn, so less of its peak reaches R and D, and the limit was ~22 % too low for
-  such trains (docs/validation.md, "Is the stated limit calibrated?");
+  tangential acceleration for its turn, so less of its peak reaches R and D, and the limit was 12-16 % too low (median
+  leg; 24 % at the reference thresholds) for such trains (docs/validation.md, "Is the stated limit calibrated?");
 * ``phasic``: 2-6 brief flexion pulses of 80-300 ms (phasic EMG bursts of 0.1-0.3 s, the myoclonic pattern of
   Smith 1985; each pulse is as brief as a hypnic jerk's burst, docs/scoring.md §3.1) 0.1-0.5 s apart, so that the
   0.5 s rule joins them into one LM, over a tonic offset of 0-30 % of the pulse size: acceleration-dominant,

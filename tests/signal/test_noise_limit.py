@@ -77,7 +77,7 @@ def test_trains_of_brief_bursts_set_the_limit():
     """docs/scoring.md §3.2's trains are of brief bursts with the leg between them (gaps < 0.5 s): a burst narrower
     than its cycle has more tangential acceleration for its turn, so less of its peak reaches R and D, and such
     trains need a larger peak than tonic excursions. A model of bursts filling their cycle put them below the
-    rotations (the stated limit ~22 % too low for them; docs/validation.md, "Is the stated limit calibrated?")."""
+    rotations (the stated limit 12-16 % too low for them; docs/validation.md, "Is the stated limit calibrated?")."""
     thr = {"offset_hi_g": 0.008, "offset_scale_g": 0.0015, "spread_hi_g": 0.012}
     clonic = detection_limit_g(**thr, classes=("clonic",))
     assert clonic > 1.1 * detection_limit_g(**thr, classes=("rotation",))
