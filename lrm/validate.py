@@ -38,12 +38,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from scipy import stats
 
 from lrm.sim.compare import match_onsets
 
 __all__ = ["SPLITS", "night_plan", "evaluate_night", "summarize", "report", "main", "match_onsets",
-           "limit_calibration", "brief_calibration"]
+           "limit_calibration", "brief_calibration", "expected_legs_below"]
 
 PROFILES = ("healthy", "plmd", "rls", "hypnic")
 SPLITS = {"dev": 1000, "heldout": 9000}  # first seed of each split
@@ -172,23 +174,57 @@ def recall_by(lms: pd.DataFrame, column: str, edges: tuple[float, ...] | None = 
     return pd.DataFrame(out)
 
 
+BRIEF_SHAPE = "twitch"
+"""The simulator's brief-pulse LM class (``lrm.sim.shank.lm_twitch``), whose limit is ``detection_limit_brief_g``."""
+LEG_MIN_LMS = 5
+"""A leg's recall above its limit is counted from >= 5 true LMs there (fewer say little)."""
+
+
+def expected_legs_below(sizes: npt.ArrayLike, recall: float, share: float = 0.9) -> float:
+    """How many of the legs with ``sizes`` true LMs above their limit are expected to find fewer than ``share`` of
+    them by chance when every leg's true recall is ``recall`` (binomial): the yardstick for the calibration's
+    count of legs below 90 %. With recall exactly 0.9, a leg of n LMs falls below 90 % with probability 0.26-0.6
+    (n 5-100), so about half the legs do.
+
+    >>> round(expected_legs_below([10, 10], 0.9), 2)   # P(X <= 8 | n=10, p=0.9) = 0.26, per leg
+    0.53
+    """
+    n = np.asarray(sizes, np.int64)
+    worst_short = np.ceil(share * n).astype(np.int64) - 1           # the most LMs found that is still below share
+    worst_short = np.where(worst_short / np.maximum(n, 1) >= share, worst_short - 1, worst_short)   # float edge
+    return float(stats.binom.cdf(worst_short, n, recall).sum())
+
+
+def _legs_above(known: pd.DataFrame) -> dict[str, Any]:
+    """Per-leg count of legs (>= LEG_MIN_LMS LMs at or above the limit) finding < 90 % of them, and the binomial
+    expectation of that count at a true recall of 0.9 and 0.95 per leg."""
+    per_leg = known.groupby(["seed", "side"])["found"].agg(["sum", "size"])
+    per_leg = per_leg.loc[per_leg["size"] >= LEG_MIN_LMS]
+    return {"legs": len(per_leg), "below_90": int(((per_leg["sum"] / per_leg["size"]) < 0.9).sum()),
+            "expected_at_90": expected_legs_below(per_leg["size"], 0.9),
+            "expected_at_95": expected_legs_below(per_leg["size"], 0.95)}
+
+
 def limit_calibration(lms: pd.DataFrame) -> dict[str, Any]:
-    """Recall of true LMs at or above vs below their leg's stated detection limit (None: no limit stated)."""
+    """Recall of true LMs at or above vs below their leg's stated detection limit (None: no limit stated), and
+    per leg how many legs find fewer than 90 % above it, against the binomial expectation; ``stated_for``: the
+    same over the LM classes the limit is stated for (all but :data:`BRIEF_SHAPE`, which has its own,
+    ``detection_limit_brief_g``: ``lrm.signal.limit.LIMIT_CLASSES``)."""
     if lms.empty or lms["limit_g"].isna().all():
         return {"stated": False}
     known = lms.dropna(subset=["limit_g"])
     above = known["peak_g"] >= known["limit_g"]
-    per_leg = known.loc[above].groupby(["seed", "side"])["found"].agg(["sum", "size"])
-    per_leg = per_leg.loc[per_leg["size"] >= 5]
-    legs_below_90 = int(((per_leg["sum"] / per_leg["size"]) < 0.9).sum())
+    legs = _legs_above(known.loc[above])
+    rotating = known.loc[above & (known["shape"] != BRIEF_SHAPE)]
     return {"stated": True, "above_n": int(above.sum()), "above_recall": float(known.loc[above, "found"].mean()),
             "below_n": int((~above).sum()), "below_recall": float(known.loc[~above, "found"].mean()),
-            "legs": len(per_leg), "legs_above_recall_below_90": legs_below_90,
+            "legs": legs["legs"], "legs_above_recall_below_90": legs["below_90"],
+            "legs_expected_below_90": (legs["expected_at_90"], legs["expected_at_95"]),
+            "stated_for": {"above_n": len(rotating), "above_recall": float(rotating["found"].mean())
+                           if len(rotating) else float("nan")} | _legs_above(rotating),
             "limit_median_g": float(known.drop_duplicates(["seed", "side"])["limit_g"].median())}
 
 
-BRIEF_SHAPE = "twitch"
-"""The simulator's brief-pulse LM class (``lrm.sim.shank.lm_twitch``), whose limit is ``detection_limit_brief_g``."""
 LIMIT_MULTIPLES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, math.inf)
 
 
@@ -287,10 +323,16 @@ def _calibration_line(lms: pd.DataFrame) -> list[str]:
     cal = limit_calibration(lms)
     if not cal["stated"]:
         return ["Detection limit: n/a (the analysis states no `detection_limit_g`).", ""]
+    e90, e95 = cal["legs_expected_below_90"]
+    sf = cal["stated_for"]
     return [f"Detection limit (median stated {cal['limit_median_g'] * 1e3:.0f} mg): recall "
             f"{_fmt(cal['above_recall'], '.3f')} of {cal['above_n']} true LMs at or above the leg's limit, "
             f"{_fmt(cal['below_recall'], '.3f')} of {cal['below_n']} below; {cal['legs_above_recall_below_90']} "
-            f"of {cal['legs']} legs (>= 5 LMs above) found fewer than 90 % above their limit.", ""]
+            f"of {cal['legs']} legs (>= {LEG_MIN_LMS} LMs above) found fewer than 90 % above their limit, where "
+            f"{e90:.1f} would by chance if every leg's recall were 0.90 and {e95:.1f} if 0.95 (binomial). "
+            f"Without brief-pulse LMs ({BRIEF_SHAPE}, whose limit is `detection_limit_brief_g`): recall "
+            f"{_fmt(sf['above_recall'], '.3f')} of {sf['above_n']} above, {sf['below_90']} of {sf['legs']} legs below "
+            f"90 % ({sf['expected_at_90']:.1f} expected at 0.90, {sf['expected_at_95']:.1f} at 0.95).", ""]
 
 
 def _brief_line(lms: pd.DataFrame) -> list[str]:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, brief_calibration, limit_calibration, main, night_plan,
-                          recall_by, report, summarize)
+from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, brief_calibration, expected_legs_below, limit_calibration, main,
+                          night_plan, recall_by, report, summarize)
 
 
 def test_dev_and_heldout_seeds_never_overlap_and_one_night_in_five_is_hard():
@@ -59,6 +59,32 @@ def test_detection_limit_calibration_is_na_without_a_stated_limit():
                                                          hj_fp=0, hj_fn=0, tib_err_min=1.0), _lms(),
                   split="dev", hours=8.0)
     assert "Detection limit: n/a" in text and "| LM F1 | 0.850 | 0.800 | 0.800 (1) | 2 |" in text
+
+
+def test_legs_expected_below_90_by_chance_are_binomial():
+    # n = 10 at recall 0.9: a leg finds <= 8 (below 90 %) with P = 1 - 0.9**10 - 10 * 0.1 * 0.9**9 = 0.2639
+    assert expected_legs_below([10], 0.9) == pytest.approx(1 - 0.9 ** 10 - 10 * 0.1 * 0.9 ** 9)
+    # n = 20: 18 of 20 is exactly 90 %, not below, so below means <= 17
+    p17 = sum(math.comb(20, k) * 0.95 ** k * 0.05 ** (20 - k) for k in range(18))
+    assert expected_legs_below([20, 20], 0.95) == pytest.approx(2 * p17)
+    assert 0.4 < expected_legs_below([100], 0.9) < 0.5 and expected_legs_below([100], 0.95) < 0.03
+
+
+def test_calibration_counts_legs_against_chance_and_without_brief_pulse_lms():
+    # one leg (seed 3) of 10 LMs above a 0.03 g limit: 7 rotations found, 3 twitches missed (70 %)
+    leg = pd.DataFrame({"seed": 3, "side": "left", "peak_g": 0.1, "limit_g": 0.03, "found": [True] * 7 + [False] * 3,
+                        "shape": ["rotation"] * 7 + ["twitch"] * 3})
+    cal = limit_calibration(pd.concat([_lms(limit=0.03), leg], ignore_index=True))
+    assert cal["legs"] == 3 and cal["legs_above_recall_below_90"] == 1
+    assert cal["legs_expected_below_90"][0] == pytest.approx(expected_legs_below([5, 5, 10], 0.9))
+    assert cal["legs_expected_below_90"][1] == pytest.approx(expected_legs_below([5, 5, 10], 0.95))
+    sf = cal["stated_for"]
+    assert sf["above_n"] == 17 and sf["above_recall"] == 1.0 and sf["legs"] == 3 and sf["below_90"] == 0
+    text = report(_nights([0.9], [1.0]).assign(family="wide", profile="plmd", tp=9, fp=1, fn=1, hj_tp=0, hj_fp=0,
+                                               hj_fn=0, tib_err_min=1.0), pd.concat([_lms(limit=0.03), leg], ignore_index=True),
+                  split="dev", hours=8.0)
+    assert "1 of 3 legs (>= 5 LMs above) found fewer than 90 % above their limit, where 1.1 would by chance" in text
+    assert "Without brief-pulse LMs (twitch" in text and "0 of 3 legs below 90 %" in text
 
 
 def test_brief_limit_calibration_counts_twitch_lms_only():

@@ -738,7 +738,7 @@ def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | Non
     >>> t = LegThresholds(10.0, np.float32([0.008, 0.02]), np.float32([0.005, 0.012]), np.float32([0.012, 0.03]),
     ...                   np.float32([0.01, 0.02]), np.float32([0.0015, 0.004]), SensorNoise((0.01,) * 3, 0.0, 50.0))
     >>> round(detection_limit_g(t, np.array([True, False])), 3)
-    0.028
+    0.035
     """
     from lrm.signal.limit import BRIEF_CLASSES, LIMIT_CLASSES
     from lrm.signal.limit import detection_limit_g as limit_for

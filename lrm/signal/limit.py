@@ -21,7 +21,13 @@ shapes a person's LMs have:
   (Smith 1985's tonic/clonic pattern), release over 0.3-1 s, 0.8-6 s long, sensor 0.15-0.35 m from the knee;
 * ``kick``: an out-and-back excursion without a hold, 0.5-1.5 s, 0.2-0.45 m;
 * ``clonic``: a train of 1-4 Hz bursts (docs/scoring.md §3.2's trains, Smith 1985's clonic pattern) over a tonic
-  offset of 0-100 % of the burst size, 1-5 s long;
+  offset of 0-100 % of the burst size, 1-5 s long. Each burst is a flexion of ``duty`` of its cycle with the leg back
+  at the offset for the rest: §3.2's trains are trains of *brief* bursts, with the leg between them, not a continuous
+  sway. The gap is shorter than 0.5 s (the WASM offset rule, docs/scoring.md §1.2 step 1, joins the train into one
+  LM), so ``duty > 1 - 0.5 f``; each burst lasts >= 30 % of its cycle (>= 75 ms at 4 Hz, the briefest EMG burst,
+  §3.1). Until 2026-12-04 the bursts filled their cycle (duty 1): a burst narrower than its cycle has a larger
+  tangential acceleration for its turn, so less of its peak reaches R and D, and the limit was 12-16 % too low (median
+  leg; 24 % at the reference thresholds) for such trains (docs/validation.md, "Is the stated limit calibrated?");
 * ``phasic``: 2-6 brief flexion pulses of 80-300 ms (phasic EMG bursts of 0.1-0.3 s, the myoclonic pattern of
   Smith 1985; each pulse is as brief as a hypnic jerk's burst, docs/scoring.md §3.1) 0.1-0.5 s apart, so that the
   0.5 s rule joins them into one LM, over a tonic offset of 0-30 % of the pulse size: acceleration-dominant,
@@ -62,8 +68,9 @@ GRID_HZ = 25.0
 SHAPES_PER_CLASS = 100
 
 
-def _theta(kind: str, rng: np.random.Generator) -> tuple[npt.NDArray[np.float64], float]:
-    """Unit-amplitude angle waveform on the fine grid (with 1 s of rest before and after) and the radius (m)."""
+def _theta(kind: str, rng: np.random.Generator, aux: np.random.Generator) -> tuple[npt.NDArray[np.float64], float]:
+    """Unit-amplitude angle waveform on the fine grid (with 1 s of rest before and after) and the radius (m).
+    ``aux`` draws the clonic bursts' duty (a stream of its own, so that the other classes' shapes stay as they were)."""
     if kind == "rotation":
         d = rng.uniform(0.8, 6.0)
         rise, fall = min(rng.uniform(0.2, 0.6), 0.45 * d), min(rng.uniform(0.3, 1.0), 0.5 * d)
@@ -93,20 +100,23 @@ def _theta(kind: str, rng: np.random.Generator) -> tuple[npt.NDArray[np.float64]
         d = rng.uniform(1.0, 5.0)
         t = np.arange(int(d * FINE_HZ)) / FINE_HZ
         taper = np.sin(0.5 * np.pi * np.clip(np.minimum(t, d - t) / 0.3, 0.0, 1.0)) ** 2   # smooth ends
-        burst = 0.5 * (1 - np.cos(2 * np.pi * rng.uniform(1.0, 4.0) * t))       # 0..1 at 1-4 Hz
+        f_hz = rng.uniform(1.0, 4.0)
+        duty = aux.uniform(max(0.3, 1.0 - 0.5 * f_hz), 1.0)       # gaps < 0.5 s, bursts >= 30 % of the cycle
+        phase = (f_hz * t) % 1.0
+        burst = np.where(phase < duty, np.sin(np.pi * phase / duty) ** 2, 0.0)   # 0..1 at 1-4 Hz
         tonic = rng.uniform(0.0, 1.0)
         wave, radius = (tonic + (1 - tonic) * burst) * taper, rng.uniform(0.15, 0.35)
     pad = np.zeros(int(FINE_HZ))
     return np.concatenate((pad, wave, pad)), radius
 
 
-def _factors(kind: str, rng: np.random.Generator, angle_rad: float, window_s: float,
+def _factors(kind: str, rng: np.random.Generator, aux: np.random.Generator, angle_rad: float, window_s: float,
              smooth_s: float = 0.2) -> tuple[float, float, float, float, npt.NDArray[np.float64]]:
     """(peak, max R, max D, max B) in g of one shape at a small angle amplitude (the response is ~linear in it),
     and its acceleration (n, 2) in g on the fine grid."""
     from scipy.ndimage import uniform_filter1d
 
-    theta, radius = _theta(kind, rng)
+    theta, radius = _theta(kind, rng, aux)
     theta = theta * angle_rad
     omega = np.gradient(theta, 1.0 / FINE_HZ)
     alpha = np.gradient(omega, 1.0 / FINE_HZ)
@@ -132,12 +142,12 @@ def _factors(kind: str, rng: np.random.Generator, angle_rad: float, window_s: fl
 @lru_cache(maxsize=4)
 def _shapes(window_s: float) -> tuple[dict[str, npt.NDArray[np.float64]], tuple[tuple[float, npt.NDArray[np.float64]], ...]]:
     """:func:`shape_factors` and the phasic shapes' (peak in g, acceleration (n, 2) in g at ``FINE_HZ``)."""
-    rng = np.random.default_rng(20240611)
+    rng, aux = np.random.default_rng(20240611), np.random.default_rng(20261204)
     out, phasic = {}, []
     for kind in CLASSES:
         rows = []
         for _ in range(SHAPES_PER_CLASS):
-            peak, r, d, b, a = _factors(kind, rng, np.radians(2.0), window_s)
+            peak, r, d, b, a = _factors(kind, rng, aux, np.radians(2.0), window_s)
             rows.append((r / peak, d / peak, b / peak))
             if kind == "phasic":
                 phasic.append((peak, a))
@@ -249,7 +259,7 @@ def detection_limit_g(*, offset_hi_g: float, offset_scale_g: float, spread_hi_g:
     detection (:data:`LIMIT_CLASSES`: the stated limit; :data:`BRIEF_CLASSES`: the limit for brief-pulse LMs).
 
     >>> round(detection_limit_g(offset_hi_g=0.008, offset_scale_g=0.0015, spread_hi_g=0.012), 3)
-    0.028
+    0.035
     """
     def ok(a: float) -> bool:
         p = detection_probability([a], offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g, spread_hi_g=spread_hi_g,
