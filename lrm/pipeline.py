@@ -22,7 +22,7 @@ import pandas as pd
 from lrm._version import __version__
 from lrm.errors import InputError, LrmWarning
 from lrm.io.hypnogram import Hypnogram
-from lrm.io.recording import Recording
+from lrm.io.recording import READ_WARNINGS, Recording
 from lrm.io.timezones import start_iso
 from lrm.params import JerkParams, Params
 from lrm.result import NightContext, NightResult, Summary, add_onset_column
@@ -125,6 +125,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     notes += _near_limit_notes(table, limits, period, params)
     for note in notes:
         warnings.warn(note, LrmWarning, stacklevel=2)
+    notes += [str(n) for n in recording.meta.get(READ_WARNINGS, ())]   # warned when the files were read
     first_onset = sleep.first_onset_s
     summary = Summary(
         **{f.name: getattr(scored.summary, f.name) for f in fields(NightSummary)} | _jerk_count(sleep, scored.summary),

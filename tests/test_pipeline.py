@@ -80,6 +80,18 @@ def test_one_leg_night(night):
     assert res.summary.right_lm_count == 0 and res.summary.lm_count > 0
 
 
+def test_what_reading_could_not_decide_is_listed_with_the_nights_warnings(night):
+    from lrm.io.recording import READ_WARNINGS
+
+    note = "night1_right.csv: given as the left ankle (--left), but its name says right: check the two ankles"
+    rec = dataclasses.replace(night.recording, meta={**dict(night.recording.meta), READ_WARNINGS: (note,)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze(rec)
+    assert note in res.summary.warnings                          # summary.json and the report list it
+    assert not any(note in str(w.message) for w in caught)       # warned once, when the files were read
+
+
 def test_lights_override(night):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -9,7 +9,11 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Side", "SIDES", "Gap", "Leg", "Recording"]
+__all__ = ["Side", "SIDES", "Gap", "Leg", "Recording", "READ_WARNINGS"]
+
+READ_WARNINGS = "read_warnings"
+"""The ``Recording.meta`` key of what reading found but could not decide (a file named for the other ankle): a tuple
+of one-line notes, warned when read and listed again with the night's warnings when it is analysed."""
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, ...] = ("left", "right")

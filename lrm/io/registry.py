@@ -32,7 +32,7 @@ from typing import Any, Literal
 from lrm.errors import InputError, LrmError, LrmWarning, UnknownFormatError
 from lrm.io.paths import input_path
 from lrm.io.plausibility import check_span, screen_times
-from lrm.io.recording import Leg, Recording
+from lrm.io.recording import READ_WARNINGS, Leg, Recording
 
 __all__ = ["Format", "FORMATS", "ReadOptions", "ReadAhead", "format_names", "detect_format", "read_file", "read", "side_from_text",
            "SideUnknownError", "open_source"]
@@ -381,11 +381,13 @@ def read(
     if left is not None and right is not None and _same_file(left, right):
         raise InputError(str(right), "--right", f"the same file as --left ({left}): every movement would count as "
                          "bilateral", "give each ankle's own recording (or one file with --side)")
+    swapped = []
     for given, leg_path in (("left", left), ("right", right)):
         named = side_from_text(Path(leg_path).name) if leg_path is not None else None
         if named is not None and named != given:   # lrm cannot know which is true: it keeps the option and says so
-            warnings.warn(f"{leg_path}: given as the {given} ankle (--{given}), but its name says {named}: check the "
-                          "two ankles are not swapped (the left/right counts would be)", LrmWarning, stacklevel=2)
+            swapped.append(f"{leg_path}: given as the {given} ankle (--{given}), but its name says {named}: check the "
+                           "two ankles are not swapped (the left/right counts would be)")
+            warnings.warn(swapped[-1], LrmWarning, stacklevel=2)
     legs = [(s, p, ReadOptions(side=s, units=units, start_s=start_s, mapping=mapping, tz=tz))
             for s, p in (("left", left), ("right", right)) if p is not None]
     # two files: the second is parsed in the background while the first is read (formats that can read ahead)
@@ -410,7 +412,10 @@ def read(
     from lrm.io.provenance import PendingDigests
 
     # both files parsed: hash them now, in the background (the parser no longer needs the cores)
-    return replace(combined, meta={**dict(combined.meta), "input_files": PendingDigests.start(paths)})
+    meta = {**dict(combined.meta), "input_files": PendingDigests.start(paths)}
+    if swapped:   # the analysis lists them with the night's warnings (summary.json, the report)
+        meta[READ_WARNINGS] = tuple(swapped)
+    return replace(combined, meta=meta)
 
 
 class SideUnknownError(InputError):

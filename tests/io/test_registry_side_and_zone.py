@@ -78,6 +78,7 @@ def test_a_file_named_for_the_other_ankle_is_read_as_given_with_a_warning(tmp_pa
         f"{tmp_path / 'night1_left.csv'}: given as the right ankle (--right), but its name says left: check the two "
         "ankles are not swapped (the left/right counts would be)"]
     assert set(rec.legs) == {"left", "right"}   # the option stands: lrm never overrides the user's legs
+    assert rec.meta["read_warnings"] == tuple(messages)   # for the analysis's warnings (summary.json, the report)
 
 
 def test_files_named_for_their_own_ankle_give_no_swap_warning(tmp_path):
