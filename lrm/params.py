@@ -314,7 +314,7 @@ class SleepParams:
         before the onset) is the night's first sleep onset only if no awakening follows within this long (s);
         else the person lay still awake and the first onset is looked for after that awakening. 10 min: the
         latency to persistent sleep of PSG (lights-out to the first 20 consecutive 30 s epochs of sleep, as
-        insomnia trials use it; definition from memory, not checked against a primary source), the sleep an onset
+        insomnia trials use it; Kawai 2023, docs/scoring.md §5 [44]: 12 min fitted best), the sleep an onset
         must start. Only the lying-down is treated so: there the ankle has seen nothing yet, and lying still
         awake before falling asleep is common (sleep latency); applied to every first onset or every onset it
         moved onsets after awakenings in lrm's simulator by tens of minutes (docs/validation.md, "Sleep onsets:
