@@ -8,7 +8,7 @@ import pandas as pd
 from lrm.rules.rulesets import TIME_DECIMALS, WASM2016, RuleSet
 from lrm.rules.runs import aggregate_columns, aggregate_runs
 
-__all__ = ["mark_monolateral_clm", "combine_legs", "number_bilateral"]
+__all__ = ["mark_monolateral_clm", "combine_legs", "number_bilateral", "clm_of_combined"]
 
 
 def mark_monolateral_clm(onset_s: np.ndarray, offset_s: np.ndarray, rules: RuleSet = WASM2016) -> np.ndarray:
@@ -53,6 +53,27 @@ def number_bilateral(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarray
     """
     onset_s, offset_s = np.asarray(onset_s, float), np.asarray(offset_s, float)
     return np.cumsum(~_links(onset_s, offset_s, np.asarray(side, object), rules)) - 1
+
+
+def clm_of_combined(part_is_clm: np.ndarray, side: np.ndarray, run_start: np.ndarray, duration_s: np.ndarray,
+                    rules: RuleSet = WASM2016) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each combined LM is a CLM, and whether it is bilateral (docs/scoring.md §1.2 steps 3-4).
+
+    ``part_is_clm`` and ``side`` per single-leg LM in time order (:func:`mark_monolateral_clm`), ``run_start`` the
+    index of each combined LM's first part, ``duration_s`` (s) each combined LM's first onset to last offset. A
+    combined LM is a non-CLM if any part is (> 10 s), or, made of both legs, if it lasts > ``max_clm_bilateral_s``
+    (15 s) or has > ``max_components`` (4) parts.
+
+    >>> clm_of_combined(np.array([True, True, True]), np.array(["left", "right", "left"]), np.array([0, 2]),
+    ...                 np.array([16.0, 1.0]))
+    (array([False,  True]), array([ True, False]))
+    """
+    is_clm = np.logical_and.reduceat(part_is_clm, run_start)
+    first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))
+    bilateral = np.logical_or.reduceat(side != first_side, run_start)   # a row of another leg than its first
+    too_long = np.round(duration_s, TIME_DECIMALS) > rules.max_clm_bilateral_s
+    too_many = np.diff(np.r_[run_start, side.size]) > rules.max_components
+    return is_clm & ~(bilateral & (too_long | too_many)), bilateral
 
 
 def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
@@ -103,17 +124,12 @@ def combine_legs(lms: pd.DataFrame, rules: RuleSet = WASM2016) -> pd.DataFrame:
             rest[name] = "max" if pd.api.types.is_numeric_dtype(dtype) else "first"
     parts = aggregate_columns(ordered, run_start, rest)
     n_components = np.add.reduceat(np.ones(side.size, np.int64), run_start)   # the sum of a column of ones
-    columns = {"onset_s": parts.pop("onset_s"), "offset_s": parts.pop("offset_s"),
-               "is_clm": np.logical_and.reduceat(is_clm, run_start), "n_components": n_components, **parts}
-    # a run is bilateral when it holds a row of another leg than its first row's
-    first_side = np.repeat(side[run_start], np.diff(np.r_[run_start, side.size]))
-    bilateral = np.logical_or.reduceat(side != first_side, run_start)
-    columns["side"] = np.where(bilateral, "bilateral", columns["side"].to_numpy(object))
+    columns = {"onset_s": parts.pop("onset_s"), "offset_s": parts.pop("offset_s"), "is_clm": None,
+               "n_components": n_components, **parts}
     duration_s = columns["offset_s"] - columns["onset_s"]
+    columns["is_clm"], bilateral = clm_of_combined(is_clm, side, run_start, np.asarray(duration_s, float), rules)
+    columns["side"] = np.where(bilateral, "bilateral", columns["side"].to_numpy(object))
     columns["duration_s"] = duration_s
-    too_long = np.round(duration_s, TIME_DECIMALS) > rules.max_clm_bilateral_s
-    too_many = n_components > rules.max_components
-    columns["is_clm"] = columns["is_clm"] & ~(bilateral & (too_long | too_many))
     return pd.DataFrame(columns)
 
 

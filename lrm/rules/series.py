@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrm.rules.bilateral import number_bilateral
+from lrm.rules.bilateral import clm_of_combined, mark_monolateral_clm, number_bilateral
 from lrm.rules.rulesets import AASM, TIME_DECIMALS, WASM2016, RuleSet
 
 __all__ = ["compute_imi", "number_series", "mark_series", "number_periodic_runs", "same_movement_s", "mark_periodic_runs",
@@ -204,16 +204,11 @@ def mark_periodic_lms(onset_s: np.ndarray, offset_s: np.ndarray, side: np.ndarra
     order = np.lexsort((offset_s, onset_s))
     on, off, legs = onset_s[order], offset_s[order], np.asarray(side, object)[order]
     group = number_bilateral(on, off, legs, rules)
-    head = np.r_[True, np.diff(group) > 0]
-    n = int(head.sum())
-    first_on = on[head]
-    last_off = np.maximum.reduceat(off, np.flatnonzero(head))
-    parts = np.bincount(group, minlength=n)
-    too_long_part = np.bincount(group, weights=np.round(off - on, TIME_DECIMALS) > rules.max_clm_one_leg_s,
-                                minlength=n) > 0
-    both_legs = np.bincount(group, weights=legs != np.repeat(legs[head], parts), minlength=n) > 0
-    too_big = (np.round(last_off - first_on, TIME_DECIMALS) > rules.max_clm_bilateral_s) | (parts > rules.max_components)
-    clm = ~too_long_part & ~(both_legs & too_big)
+    run_start = np.flatnonzero(np.r_[True, np.diff(group) > 0])
+    n = run_start.size
+    first_on = on[run_start]
+    clm, _ = clm_of_combined(mark_monolateral_clm(on, off, rules), legs, run_start,
+                             np.maximum.reduceat(off, run_start) - first_on, rules)
     stops = first_on[~clm] if breaks_s is None else np.r_[np.asarray(breaks_s, float), first_on[~clm]]
     periodic = np.zeros(n, bool)
     periodic[clm] = mark_periodic_runs(first_on[clm], rules, same_s=0.0, breaks_s=stops)
