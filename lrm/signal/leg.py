@@ -176,7 +176,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     del bridged, median
     # LMs the first pass merged over the small lasting turns between them: where the leg lies still within them for
     # longer than any tonic hold, it rests there (settle_rest_1s)
-    reach = _seconds_after(found[merged], gravity_1s.shape[0], fs, window_s)
+    reach = _seconds_of(found[merged], gravity_1s.shape[0], int(round(fs)), before=0, after=int(round(window_s)))
     if reach.any():
         lying = lying_still_1s(first, first_thresholds, mean_1s, ok_1s, fs_hz=fs, within=reach)
         rest_1s = settle_rest_1s(rest_1s, mean_1s, lying, reach,
@@ -384,28 +384,20 @@ def settle_rest_1s(rest_1s: FloatArray, mean_1s: FloatArray, lying: npt.NDArray[
     return out
 
 
-def _seconds_after(iv: npt.NDArray[np.int64], n_seconds: int, fs_hz: float, window_s: float
-                   ) -> npt.NDArray[np.bool_]:
-    """Seconds (``n_seconds``,) within the grid-sample intervals ``iv`` or up to ``window_s`` after their ends:
-    where a running median of ``window_s`` still holds the orientation before them."""
-    k = int(round(fs_hz))
-    delta = np.zeros(n_seconds + 1, np.int32)
-    np.add.at(delta, np.clip(iv[:, 0] // k, 0, n_seconds), 1)
-    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + int(round(window_s)), 0, n_seconds), -1)
-    return np.cumsum(delta[:-1]) > 0
-
-
 def _per_second_threshold(block_g: FloatArray, block_s: float, n_seconds: int) -> FloatArray:
     """A per-block threshold (b,) in g at each second (``n_seconds``,): the block the second lies in."""
     j = np.minimum((np.arange(n_seconds) / block_s).astype(np.int64), block_g.size - 1)
     return block_g[j] if block_g.size else np.zeros(n_seconds, np.float32)
 
 
-def _seconds_of(iv: npt.NDArray[np.int64], n_seconds: int, k: int) -> npt.NDArray[np.bool_]:
-    """Seconds (``n_seconds``,) touched by the grid-sample intervals ``iv`` (``k`` samples a second), +-1 s."""
+def _seconds_of(iv: npt.NDArray[np.int64], n_seconds: int, k: int, *, before: int = 1, after: int = 1
+                ) -> npt.NDArray[np.bool_]:
+    """Seconds (``n_seconds``,) touched by the grid-sample intervals ``iv`` (``k`` samples a second), widened by
+    ``before`` seconds before each and ``after`` seconds after it (with ``after`` a running median's window: where
+    that median still holds the orientation before them)."""
     delta = np.zeros(n_seconds + 1, np.int32)
-    np.add.at(delta, np.clip(iv[:, 0] // k - 1, 0, n_seconds), 1)
-    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + 1, 0, n_seconds), -1)
+    np.add.at(delta, np.clip(iv[:, 0] // k - before, 0, n_seconds), 1)
+    np.add.at(delta, np.clip(-(-iv[:, 1] // k) + after, 0, n_seconds), -1)
     return np.cumsum(delta[:-1]) > 0
 
 

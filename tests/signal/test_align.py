@@ -7,8 +7,9 @@ from lrm.signal.align import (MAX_DRIFT_PPM, ClockFit, _fit_line, activity, appl
 FS = 25.0
 
 
-def _activities(hours: float, offset_s: float, drift_ppm: float, seed: int = 3, per_hour: int = 150):
-    """Both legs' activity for bilateral bursts, leg b's clock at offset_s + drift_ppm * 1e-6 * t."""
+def _envelopes(hours: float, offset_s: float, drift_ppm: float, seed: int = 3, per_hour: int = 150):
+    """Both legs' envelopes (g) of bilateral bursts, leg b's clock at offset_s + drift_ppm * 1e-6 * t, and the
+    bursts' onsets (s)."""
     rng = np.random.default_rng(seed)
     n = int(hours * 3600 * FS)
     t = np.arange(n) / FS
@@ -20,9 +21,17 @@ def _activities(hours: float, offset_s: float, drift_ppm: float, seed: int = 3, 
         env_a[int(on * FS) : int((on + d) * FS)] = 0.2
         on_b = on + offset_s + drift_ppm * 1e-6 * on
         env_b[int(on_b * FS) : int((on_b + d) * FS)] = 0.2
-    floor = np.full(n, 0.005, np.float32)
-    ok = np.ones(n, bool)
-    return activity(env_a, floor, ok), activity(env_b, floor, ok)
+    return env_a, env_b, onsets
+
+
+def _activity(env: np.ndarray) -> np.ndarray:
+    return activity(env, np.full(env.size, 0.005, np.float32), np.ones(env.size, bool))
+
+
+def _activities(hours: float, offset_s: float, drift_ppm: float, seed: int = 3, per_hour: int = 150):
+    """Both legs' activity for bilateral bursts, leg b's clock at offset_s + drift_ppm * 1e-6 * t."""
+    env_a, env_b, _ = _envelopes(hours, offset_s, drift_ppm, seed, per_hour)
+    return _activity(env_a), _activity(env_b)
 
 
 def test_a_one_hour_night_gets_an_offset_alone_and_says_so():
@@ -47,21 +56,9 @@ def test_a_drift_beyond_a_clock_tolerance_is_refused():
 
 
 def test_offset_and_drift_of_the_second_leg_are_recovered():
-    rng = np.random.default_rng(3)
-    n = int(4 * 3600 * FS)
-    t = np.arange(n) / FS
-    onsets = np.sort(rng.uniform(0, t[-1] - 10, 600))
     offset_s, drift_ppm = 1.3, 80.0
-    env_a = np.full(n, 0.005, np.float32)
-    env_b = np.full(n, 0.005, np.float32)
-    for on in onsets:
-        d = rng.uniform(0.8, 4)
-        env_a[int(on * FS) : int((on + d) * FS)] = 0.2
-        on_b = on + offset_s + drift_ppm * 1e-6 * on
-        env_b[int(on_b * FS) : int((on_b + d) * FS)] = 0.2
-    floor = np.full(n, 0.005, np.float32)
-    ok = np.ones(n, bool)
-    fit = estimate_clock_drift(activity(env_a, floor, ok), activity(env_b, floor, ok), fs_hz=FS)
+    env_a, env_b, onsets = _envelopes(4.0, offset_s, drift_ppm)   # 600 bursts over 4 h
+    fit = estimate_clock_drift(_activity(env_a), _activity(env_b), fs_hz=FS)
     assert fit.ok
     assert fit.offset_s == pytest.approx(offset_s, abs=0.1)
     assert fit.drift_ppm == pytest.approx(drift_ppm, abs=10)
