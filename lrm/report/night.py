@@ -107,6 +107,11 @@ def _index_rows(s: dict[str, Any], norm: Norm, staged: bool) -> list[dict[str, s
     return rows
 
 
+def _mg(value_g: float | None) -> str:
+    """A detection limit (g) as people read it beside the summary's text: whole mg ("22 mg")."""
+    return "not available" if value_g is None else f"{1000 * value_g:.0f} mg"
+
+
 def _quality_summary(night: NightResult) -> list[dict[str, str]]:
     quality = night.summary.quality
     cover = ", ".join(f"{side} {q.coverage_pct:.1f} %" for side, q in quality.items())
@@ -114,9 +119,9 @@ def _quality_summary(night: NightResult) -> list[dict[str, str]]:
     gap_min = sum(q.gap_total_s for q in quality.values()) / 60
     low = any(q.coverage_pct < MIN_COVERAGE_PCT for q in quality.values())
     limits = [(side, getattr(q, "detection_limit_g", None)) for side, q in quality.items()]
-    limit = ", ".join(f"{side} {v:.3g} g" for side, v in limits if v is not None) or "not available"
+    limit = ", ".join(f"{side} {_mg(v)}" for side, v in limits if v is not None) or "not available"
     briefs = [(side, getattr(q, "detection_limit_brief_g", None)) for side, q in quality.items()]
-    brief = ", ".join(f"{side} {v:.3g} g" for side, v in briefs if v is not None) or "not available"
+    brief = ", ".join(f"{side} {_mg(v)}" for side, v in briefs if v is not None) or "not available"
     return [{"label": "Data coverage", "value": f"{cover} · {gaps} gap{'s' if gaps != 1 else ''} ({gap_min:.1f} min)",
              "reference": f"≥ {MIN_COVERAGE_PCT:g} % per leg", "flag": "above" if low else "within"},
             {"label": "Detection limit (smallest LM found with ≥ 90 % probability)", "value": limit},
@@ -180,8 +185,8 @@ def _quality_rows(night: NightResult) -> tuple[list[str], list[tuple[str, list[s
             row("clipping", lambda q: format_value(q.clipping_pct, "%")), row("sample rate", lambda q: f"{q.fs_hz:g} Hz"),
             row("clock correction", lambda q: f"{q.clock_offset_s:+.3f} s, {q.clock_drift_ppm:+.0f} ppm"
                 + ("" if getattr(q, "clock_drift_sd_ppm", None) is None else f" +- {q.clock_drift_sd_ppm:.0f}")),
-            row("detection limit", lambda q: format_value(getattr(q, "detection_limit_g", None), "g")),
-            row("detection limit, brief-pulse LMs", lambda q: format_value(getattr(q, "detection_limit_brief_g", None), "g")),
+            row("detection limit", lambda q: _mg(getattr(q, "detection_limit_g", None))),
+            row("detection limit, brief-pulse LMs", lambda q: _mg(getattr(q, "detection_limit_brief_g", None))),
             row("repairs", lambda q: "; ".join(redact_paths(r, known) for r in q.repairs) or "none")]
     return legs, rows
 

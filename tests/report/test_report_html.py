@@ -54,9 +54,10 @@ def test_summary_comes_first_with_each_value_against_its_norm(night_dir):
     assert "above" in block  # a PLMD night: the PLM index is flagged against 15/h
     assert "Data coverage" in block and "Detection limit" in block
     limits = [q["detection_limit_g"] for q in summary["quality"].values() if q.get("detection_limit_g") is not None]
-    assert limits and all(f"{v:.3g} g" in block for v in limits)     # each leg's stated limit (issue 11)
+    assert limits and all(f"{1000 * v:.0f} mg" in block for v in limits)  # each leg's stated limit (issue 11), in mg
+    assert re.search(r"\d\.\d+ g\b", block) is None  # as the text above it says it: mg, not 0.0225 g
     briefs = [q["detection_limit_brief_g"] for q in summary["quality"].values() if q.get("detection_limit_brief_g")]
-    assert "Detection limit for brief twitch-like LMs" in block and all(f"{v:.3g} g" in block for v in briefs)
+    assert "Detection limit for brief twitch-like LMs" in block and all(f"{1000 * v:.0f} mg" in block for v in briefs)
     assert "Hypnic jerks (not counted as PLMs)" in block and "Physician review" in block
     assert f"{summary['periodicity_index']:.2f}" in block
 
