@@ -236,8 +236,8 @@ def _lookback_null(meds: npt.NDArray[np.float32], n: int, quantile: float) -> np
 
 def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: SensorNoise, *, fs_hz: float,
                         params: DetectParams = DetectParams(), known: npt.NDArray[np.float32] | None = None,
-                        known_before: int = 0, spread_medians: npt.NDArray[np.float32] | None = None
-                        ) -> LegThresholds:
+                        known_before: int = 0, spread_medians: npt.NDArray[np.float32] | None = None,
+                        filled: npt.NDArray[np.bool_] | None = None) -> LegThresholds:
     """Onset and offset thresholds of R and D per block, from the sensor model and the measured null.
 
     Parameters
@@ -259,6 +259,17 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     spread_medians : ndarray (b,), optional
         D's whole-block medians already taken of this ``dev.spread_g`` and ``valid`` (:func:`block_medians`'
         second column; the second pass of :func:`lrm.signal.leg.leg_signals`, which changes R only).
+    filled : ndarray of bool (n,), optional
+        True on grid samples the reader filled (ActiGraph idle sleep, ``PreparedLeg.filled``): the last sample
+        repeated, which has neither noise nor breathing, so its R and D say nothing of the still level. They are
+        left out of the block medians. A block mostly filled was still (the device slept because its own motion
+        sensor was quiet) at a level no sample shows: it counts in the look-back at the least median of the
+        ``null_window_s / null_block_s`` recorded blocks before it, the stillest level recorded (not its own
+        zeros, and not the recorded blocks' lower quartile: idle sleep removes the still time, so the recorded
+        blocks of such a night are mostly movement). Otherwise a long fill's zero medians pull the lower
+        quartile to 0 for the five minutes after it, the thresholds fall to the white-noise model, and a still
+        leg's coloured noise (breathing, a band-limited sensor) becomes LMs (docs/validation.md, "Idle-sleep
+        fill and the thresholds").
 
     Returns
     -------
@@ -276,18 +287,24 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     q_hi, q_lo, q_med = (_chi2_tail(p, dof) for p in (params.false_alarm_tail, params.quiet_tail, 0.5))
     d_hi, d_lo = D_SWINGS * swing + sigma * np.sqrt(scale * q_hi), D_SWINGS * swing + sigma * np.sqrt(scale * q_lo)
     # the measured null: look-back median of each statistic, scaled as the model's threshold is to its median
-    own = block_medians(dev, valid, fs_hz=fs_hz, params=params, spread_medians=spread_medians)
+    recorded = valid if filled is None else valid & ~filled[: valid.size]
+    own = block_medians(dev, recorded, fs_hz=fs_hz, params=params, spread_medians=spread_medians)
     meds = own
     per_block = max(1, int(round(params.null_block_s * fs_hz)))
     n_blocks = -(-dev.offset_g.size // per_block)
     meds = np.concatenate((meds, np.full((n_blocks - meds.shape[0], 2), np.nan, np.float32)))
+    skip = None if filled is None else _filled_blocks(filled, per_block, n_blocks)
     if known is not None and known_before > 0 or known is not None and known.shape[0]:
         h = known.shape[0]
         gap = np.full((max(0, known_before - h), 2), np.nan, np.float32)   # blocks neither known nor in dev
         meds = np.concatenate((known, gap, meds[max(0, h - known_before):]))
+        if skip is not None:
+            skip = np.concatenate((np.zeros(known.shape[0] + gap.shape[0], bool), skip[max(0, h - known_before):]))
     else:
         known_before = 0
     n_back = max(1, int(round(params.null_window_s / params.null_block_s)))
+    if skip is not None and skip.any():   # a filled block was the stillest time: the least recorded level before it
+        meds = np.where(skip[:, None], _lookback_recorded(meds, skip, n_back, 0.0), meds)
     null = _lookback_null(meds, n_back, params.null_quantile)[known_before : known_before + n_blocks]
     med_r, med_d = null[:, 0], null[:, 1]
     floor = np.float32(params.min_threshold_g)
@@ -318,6 +335,39 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
                          spread_hi.astype(np.float32), spread_lo.astype(np.float32),
                          offset_scale.astype(np.float32), noise, own, float(params.window_s),
                          b_hi.astype(np.float32), b_lo.astype(np.float32), p_hi, p_lo)
+
+
+def _filled_blocks(filled: npt.NDArray[np.bool_], per_block: int, n_blocks: int) -> npt.NDArray[np.bool_]:
+    """Blocks (``n_blocks``,) of ``per_block`` grid samples of which at least half are ``filled`` (n,); a last
+    partial block counts its samples only.
+
+    >>> _filled_blocks(np.array([1, 1, 0, 0, 1, 0, 1], bool), 2, 4).tolist()
+    [True, False, True, True]
+    """
+    f = np.zeros(n_blocks * per_block, bool)
+    m = min(f.size, filled.size)
+    f[:m] = filled[:m]
+    count = np.minimum(per_block, np.maximum(0, m - np.arange(n_blocks) * per_block))   # samples in each block
+    return f.reshape(n_blocks, per_block).sum(axis=1) * 2 >= np.maximum(count, 1)
+
+
+def _lookback_recorded(meds: npt.NDArray[np.float32], skip: npt.NDArray[np.bool_] | None, n: int,
+                       quantile: float) -> npt.NDArray[np.float32]:
+    """:func:`_lookback_null` over the blocks not in ``skip`` (b,): each block's value is the ``quantile`` of the
+    ``n`` unskipped blocks before it (block 0 of them: itself), so a skipped block neither enters the look-back
+    nor shortens it. A skipped block gets the value of the next unskipped block (the same blocks before it); one
+    after the last, that of the last ``n``.
+
+    >>> m = np.float32([[2, 5], [0, 0], [0, 0], [1, 7], [0, 0]])
+    >>> _lookback_recorded(m, np.array([False, True, True, False, True]), 2, 0.0).tolist()
+    [[2.0, 5.0], [2.0, 5.0], [2.0, 5.0], [2.0, 5.0], [1.0, 5.0]]
+    """
+    if skip is None or not skip.any():
+        return _lookback_null(meds, n, quantile)
+    keep = ~skip
+    kept = np.concatenate((meds[keep], np.full((1, 2), np.nan, np.float32)))   # one more: the null after the last
+    null = _lookback_null(kept, n, quantile)
+    return null[np.cumsum(keep) - keep]                  # kept blocks before each block: its row in ``kept``
 
 
 def _burst_threshold(nf: NullFactors, noise_g: npt.NDArray[np.float32], removed_g: float,

@@ -146,7 +146,8 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     series) would otherwise pull the median towards the movements, so that the leg never seems to return to
     rest between them. Deviation: R and D over ``params.detect.window_s`` and the envelope
     (:func:`lrm.signal.envelope.estimate_deviation`); thresholds: from the raw samples' noise and the measured
-    still level (:func:`lrm.signal.detect.estimate_thresholds`). ``known``/``known_first``/``known_before``: the
+    still level (:func:`lrm.signal.detect.estimate_thresholds`; never from samples the reader filled,
+    ``prepared.filled``). ``known``/``known_first``/``known_before``: the
     measured null's block medians already known, of the final and of the first pass (the online detector's
     carried state). ``pulse_g``: P, the matched filter for brief pulses per grid sample in g, from the raw samples
     (:func:`lrm.signal.pulses.pulse_on_grid`); None: the detector does without it.
@@ -163,7 +164,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
                                rest_error_1s=estimate_rest_error_1s(mean_1s, ok_1s, gravity_1s, window_s=window_s),
                                keep_means=True, burst_power_g2=noise.white_max_g ** 2 * nf.burst_mean)
     first_thresholds = estimate_thresholds(first, prepared.valid, noise, fs_hz=fs, params=d, known=known_first,
-                                           known_before=known_before)
+                                           known_before=known_before, filled=prepared.filled)
     found, keep, merged = first_pass_movements(first, first_thresholds, prepared.valid, gravity_1s, fs_hz=fs,
                                                params=params)
     masked = found[keep]
@@ -190,7 +191,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
                                      known_before=known_before,    # D is the first pass's: its medians too
-                                     spread_medians=first_thresholds.medians[:, 1])
+                                     spread_medians=first_thresholds.medians[:, 1], filled=prepared.filled)
     if means is not None:   # a leg that comes to lie still turned is at rest there (opt-in, DetectParams)
         reanchored_offset(deviation, means, thresholds, prepared.valid, fs_hz=fs, params=d)
         del means

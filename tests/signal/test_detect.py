@@ -385,3 +385,78 @@ def test_the_rest_settles_only_away_from_it_and_never_over_a_tonic_hold():
     assert same is rest                                     # no merged LMs: unchanged
     short = settle_rest_1s(rest, m, np.array([[2, 8], [10, 16], [18, 27]]), after, tol_g=np.full(40, 0.005, np.float32))
     assert np.all(short[:, 0] == 0.0)                       # 9 s still at 20 mg: could be a hold, left alone
+
+
+# --- idle-sleep fill (ActiGraph): the measured null learns the still level from recorded samples only -----------
+
+def _still_deviation(n: int, rng: np.random.Generator, scale_g: float):
+    """A still leg whose R is chi(3) of ``scale_g`` per sample (a still level far above the white-noise model, as
+    breathing or a band-limited sensor gives) and whose D stays under the model."""
+    from lrm.signal.envelope import Deviation
+
+    r = (scale_g * np.sqrt(rng.chisquare(3, n))).astype(np.float32)
+    d = np.full(n, 1e-4, np.float32)
+    return Deviation(r, d, r.copy())
+
+
+def test_filled_blocks_leave_the_thresholds_near_the_night_without_them():
+    # 20 min recorded, 20 min filled (a repeat: R = D = 0), 10 min recorded; 10 s blocks at 25 Hz
+    from lrm.signal.detect import detect_leg, estimate_thresholds
+    from lrm.signal.envelope import Deviation
+
+    fs, per_block = 25.0, 250
+    rng = np.random.default_rng(11)
+    noise = SensorNoise((0.0005,) * 3, 1e-6, 50.0)
+    before, after = _still_deviation(20 * 60 * 25, rng, 0.004), _still_deviation(10 * 60 * 25, rng, 0.004)
+    n_fill = 20 * 60 * 25
+    zero = np.zeros(n_fill, np.float32)
+    night = Deviation(*(np.concatenate((a, zero, b)) for a, b in
+                        zip((before.offset_g, before.spread_g, before.envelope_g),
+                            (after.offset_g, after.spread_g, after.envelope_g))))
+    cut = Deviation(*(np.concatenate((a, b)) for a, b in
+                      zip((before.offset_g, before.spread_g, before.envelope_g),
+                          (after.offset_g, after.spread_g, after.envelope_g))))
+    filled = np.zeros(night.offset_g.size, bool)
+    filled[before.offset_g.size: before.offset_g.size + n_fill] = True
+    valid = np.ones(night.offset_g.size, bool)
+    thr = estimate_thresholds(night, valid, noise, fs_hz=fs, filled=filled)
+    ref = estimate_thresholds(cut, valid[: cut.offset_g.size], noise, fs_hz=fs)
+    recorded = ~filled[::per_block]
+    for name in ("offset_hi_g", "offset_lo_g", "spread_hi_g", "spread_lo_g", "offset_scale_g"):
+        assert np.array_equal(getattr(thr, name)[:120], getattr(ref, name)[:120]), name     # before the fill
+    # after it, each filled block counts as still at the least recorded level of the 5 min before it (the stillest
+    # time, its own level unknown): the R onset threshold stays within 15 % of the night without the fill (19.3
+    # vs 20.3-21.7 mg; R's still median is 6.2 mg); before the fix the fill's zero medians dropped it to the 4 mg
+    # floor for the five minutes after the fill, and those minutes of noise became movements
+    assert thr.offset_hi_g[recorded][120:] == pytest.approx(ref.offset_hi_g[120:], rel=0.15)
+    assert thr.offset_hi_g[recorded][120:].min() > 0.015
+    # the same movements as the night without the fill (one 0.7 s noise crossing at 1128 s, failing the
+    # morphology check), none after it; before the fix, 5 min of noise after the fill were movements
+    onsets = detect_leg(night, thr, valid, fs_hz=fs, side="left").moves["onset_s"].to_numpy()
+    ref_onsets = detect_leg(cut, ref, valid[: cut.offset_g.size], fs_hz=fs, side="left").moves["onset_s"].to_numpy()
+    assert np.allclose(np.where(onsets >= 2400, onsets - 1200, onsets), ref_onsets) and (onsets < 1200).all()
+
+
+def test_a_filled_leg_keeps_its_still_level_after_the_fill():
+    # the whole chain: 1 h at 50 Hz lying still with breathing-like wander (0.1-0.6 Hz, 2 mg per axis) over 2 mg of
+    # white noise, 20-40 min idle sleep (the last sample repeated, Leg.filled): the five minutes after the fill keep
+    # 88 % of the R onset threshold of the recorded minutes before it (7.2 vs 8.1 mg); before the fix they fell to
+    # the 4 mg floor (49 %): 9 movements in those 5 min then, 5 now (6 in the 20 min before the fill)
+    from scipy import signal as sps
+
+    from lrm.io.recording import Gap, Leg
+    from lrm.signal.leg import process_leg
+
+    rng = np.random.default_rng(3)
+    t = np.arange(0, 3600, 0.02)
+    wander = sps.sosfiltfilt(sps.butter(2, [0.1, 0.6], btype="band", fs=50.0, output="sos"),
+                             rng.normal(0, 1, (t.size, 3)), axis=0)
+    wander *= 0.002 / wander.std(axis=0)
+    acc = (np.array([0.0, 0.5, 0.866]) + wander + rng.normal(0, 0.002, (t.size, 3))).astype(np.float32)
+    acc[1200 * 50: 2400 * 50] = acc[1200 * 50 - 1]
+    leg = Leg("left", t, acc, 50.0, source="left.gt3x", filled=(Gap(1200.0, 2400.0, "idle-sleep"),))
+    thr = process_leg(leg, origin_s=0.0, n_grid=3600 * 25 + 1, params=Params()).thresholds
+    at = np.arange(thr.offset_hi_g.size) * thr.block_s
+    before = np.median(thr.offset_hi_g[(at >= 900) & (at < 1200)])
+    after = np.median(thr.offset_hi_g[(at >= 2400) & (at < 2700)])
+    assert before > 0.006 and 0.8 * before < after <= before
