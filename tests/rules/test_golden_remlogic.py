@@ -21,7 +21,14 @@ Measured with lrm (WASM 2016), 291 PLM-LM in the file -> 5 dropped (< 0.5 s) -> 
   at the Manconi peak). Hence PLMnr/h 34.7143 vs 34.8387 (-0.36 %) and PLMSnr/h 66.3221 vs 65.6064 (+1.09 %).
 * IMI: lrm geometric mean over IMIs inside PLM series 31.547 s; x 86500/86400 = 31.584 s (reference 31.5837);
   exp(SD ln IMI) 1.5494 (reference 1.5494).
+* PLMS with an arousal: lrm 41 -> 9.7813/h, reference PLMnr_a = PLMa (TST) 2.6243/h = 11 PLMS (TIB 1.3736/h).
+  MATPLM-Score's ``event_assoc`` tests only [end - 0.5, end + 0.5] s around the arousal's end, on LM times
+  stretched by its 86500 s day and arousal times on the true clock: exactly 11 (5 on the true clock). lrm keeps
+  WASM/AASM's rule (overlap or < 0.5 s apart, either order; docs/scoring.md §1.2 step 11), which finds an LM for
+  all 40 arousals the technician labelled AROUSAL-LM (MATPLM's rule: 10, or 5 on the true clock).
 """
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,3 +88,54 @@ def test_respiratory_and_interval_statistics(night):
     assert s.clmr_count == 2 and within(s.plm_nr_index, 34.8387) and within(s.plms_nr_index, 65.6064)
     assert s.plm_imi_geometric_mean_s * MATPLM_DAY_S / 86400 == pytest.approx(31.5837, abs=2e-3)
     assert np.exp(s.plm_imi_log_sd) == pytest.approx(1.5494, abs=1e-4)
+
+
+def _arousal_labels(path) -> pd.DataFrame:
+    """The file's AROUSAL* rows in file order: event label and duration (s), straight from the text."""
+    lines = Path(path).read_text(encoding="latin-1").splitlines()
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("Time [")) + 1:]
+    rows = [line.split("\t") for line in body if line.strip()]
+    return pd.DataFrame([(r[1], float(r[2])) for r in rows if r[1].startswith("AROUSAL")], columns=["event", "duration_s"])
+
+
+def _matplm_arousal_assoc(onset_s, offset_s, arousal_end_s):
+    """MATPLM-Score 45ce0e1 ``event_assoc`` (candidate_lms.m) for arousals, ``lb2 = ub2 = 0.5`` s: an LM is
+    associated when an end of the window [end - 0.5, end + 0.5] s around the arousal's *end* lies within the LM,
+    or the LM lies within that window. Not the WASM/AASM rule (overlap, or < 0.5 s apart in either order)."""
+    lo, hi = arousal_end_s[:, None] - 0.5, arousal_end_s[:, None] + 0.5
+    within = ((lo >= onset_s) & (lo <= offset_s)) | ((hi >= onset_s) & (hi <= offset_s))
+    return (within | ((lo <= onset_s) & (hi >= offset_s))).any(axis=0)
+
+
+def test_plms_arousal_index_is_wasms_matplms_2_62_per_hour_is_its_own_rule(night):
+    """Reference PLMnr_a and PLMa per TST 2.6243 /h (= 11 PLMS / 4.1917 h; TIB 1.3736 = 11 / 8.0083 h) against
+    lrm's 9.7813 /h (41 PLMS). The difference is MATPLM-Score's rule, not lrm's: it tests only a 1 s window
+    around the arousal's *end* (``event_assoc``), on LM times stretched by its 86500 s day while the arousal
+    times are on the true clock (``etime``). With exactly that, 11 PLMS; on the true clock its rule finds 5.
+    The technician's own labels side with WASM: all 40 arousals scored AROUSAL-LM have an LM overlapping or
+    < 0.5 s away (lrm's rule), but only 10 (stretched clock) or 5 (true clock) under MATPLM's, because these
+    LMs start ~3 s before the arousal (median 2.8 s) and end before it does (the arousals last ~5 s)."""
+    s = night.summary
+    e = night.events
+    assert (s.plms_arousal_count, s.arousal_count) == (41, 57)
+    assert s.plms_arousal_index == pytest.approx(41 / s.total_sleep_time_h) == pytest.approx(9.7813, abs=1e-4)
+    arousals = read_remlogic(shared_file(EVENTS)).arousals
+    labels = _arousal_labels(shared_file(EVENTS))
+    assert labels["duration_s"].to_numpy() == pytest.approx((arousals["offset_s"] - arousals["onset_s"]).to_numpy())
+    on, dur = e["onset_s"].to_numpy(float), e["duration_s"].to_numpy(float)
+    plms = e["in_plm_series"].to_numpy(bool) & (e["stage"] != "W").to_numpy(bool)
+    end = arousals["offset_s"].to_numpy(float) + 1 / 500          # event_ends: (etime + duration) * fs + 1 sample
+    stretched = np.round(on * MATPLM_DAY_S / 86400 * 500) / 500
+    matplm = _matplm_arousal_assoc(stretched, stretched + dur, end)
+    assert int((matplm & plms).sum()) == 11
+    assert 11 / s.total_sleep_time_h == pytest.approx(2.6243, abs=1e-4) and 11 / s.time_in_bed_h == pytest.approx(1.3736, abs=1e-4)
+    assert int((_matplm_arousal_assoc(on, on + dur, end) & plms).sum()) == 5
+    # per arousal: does any LM go with it? lrm's rule vs MATPLM's, against the technician's AROUSAL-LM label
+    a_on, a_off = arousals["onset_s"].to_numpy(float), arousals["offset_s"].to_numpy(float)
+    off = e["offset_s"].to_numpy(float)
+    wasm = ((on[None, :] < a_off[:, None] + 0.5) & (off[None, :] > a_on[:, None] - 0.5)).any(axis=1)
+    lm_label = (labels["event"] == "AROUSAL-LM").to_numpy()
+    lo, hi = end[:, None] - 0.5, end[:, None] + 0.5
+    by_matplm = lambda a, b: ((((lo >= a) & (lo <= b)) | ((hi >= a) & (hi <= b)) | ((lo <= a) & (hi >= b))).any(axis=1))
+    assert lm_label.sum() == 40 and wasm[lm_label].all() and wasm[~lm_label].sum() == 3
+    assert by_matplm(stretched, stretched + dur)[lm_label].sum() == 10 and by_matplm(on, on + dur)[lm_label].sum() == 5

@@ -60,9 +60,10 @@ def test_a_small_night_by_hand():
 
 
 def _as_matplm_scores_it():
-    """G20877 scored the way MATPLM-Score 45ce0e1 computes: event times stretched by its 86500 s day against the
-    30 s epoch grid (rounded to its 500 Hz samples), and its respiratory window [end - 10.25 s, end + 2 s] (its
-    ``event_assoc`` bounds swapped). Everything else is lrm's own scoring."""
+    """G20877 scored the way MATPLM-Score 45ce0e1 computes: LM times stretched by its 86500 s day against the
+    30 s epoch grid (rounded to its 500 Hz samples; respiratory events and arousals stay on the true clock, as its
+    ``event_assoc`` reads them with ``etime``), and its respiratory window [end - 10.25 s, end + 2 s] (its
+    ``event_assoc`` bounds swapped). Everything else, the arousal rule included, is lrm's own scoring."""
     inputs = load_scoring_inputs(shared_file(EVENTS))
     k = MATPLM_DAY_S / 86400
 
@@ -73,7 +74,7 @@ def _as_matplm_scores_it():
 
     rules = dataclasses.replace(WASM2016, resp_before_s=10.25, resp_after_s=2.0)
     scored = score_lms(stretch(inputs.lms), hours=inputs.hours, rules=rules, hypnogram=inputs.hypnogram,
-                       respiratory=stretch(inputs.respiratory), arousals=stretch(inputs.arousals),
+                       respiratory=inputs.respiratory, arousals=inputs.arousals,
                        period=(inputs.period[0], inputs.period[1] * k))
     return stage_table(scored.events, inputs.hypnogram, rules=rules, time_in_bed_h=inputs.hours, period=inputs.period)
 
@@ -89,10 +90,11 @@ def test_the_remlogic_night_reproduces_matplm_scores_table_to_4_decimals():
 
 
 def test_the_remlogic_night_arousal_rows_follow_wasm_not_matplm():
-    """MATPLM-Score associates an arousal by a window around its end (PLMArousal.m) and its per-stage PLMa
-    rows count PLMs *without* an arousal (``PLMr(:,12) == 0`` in generate_report.m): its PLMa in N2 (69.8182)
-    plus lrm's (3.4909 = 8 PLMs / 2.29 h under MATPLM's own association) gives its PLM (73.3091). lrm applies
-    WASM's rule (overlap or < 0.5 s apart, docs/scoring.md §1.1) and counts PLMs *with* an arousal."""
+    """MATPLM-Score associates an arousal by a 1 s window around its end (``event_assoc`` in candidate_lms.m;
+    reproduced to the PLM in tests/rules/test_golden_remlogic.py) and its per-stage PLMa rows count PLMs *without*
+    an arousal (``PLMr(:,12) == 0`` in generate_report.m): its PLMa in N2 (69.8182) plus its PLMnr_a (3.4909 =
+    8 PLMs / 2.29 h under its own association) gives its PLM (73.3091). lrm applies WASM's rule (overlap or
+    < 0.5 s apart, docs/scoring.md §1.2 step 11) and counts PLMs *with* an arousal."""
     table = _as_matplm_scores_it()
     with_arousal = (table.loc["plm_arousal_index"] * table.loc["time_h"]).to_numpy(float)
     plms = (table.loc["plm_index"] * table.loc["time_h"]).to_numpy(float)
