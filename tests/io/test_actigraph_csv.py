@@ -101,3 +101,47 @@ def test_actilife_csv_is_local_wall_clock_converted_with_tz():
     ny = read_file(path, ReadOptions(tz="America/New_York"))              # 11:55 EST = 16:55 UTC
     assert ny.legs["left"].t_s[0] == datetime(2021, 12, 20, 16, 55, tzinfo=timezone.utc).timestamp()
     assert (ny.timezone, ny.timezone_source, ny.clock) == ("America/New_York", "option", "utc")
+
+
+# --- idle sleep: ActiLife's whole seconds of the last sample repeated are marked as filled ---------------------
+
+def test_actilife_idle_sleep_fill_is_marked_as_the_gt3x_marks_it(tmp_path):
+    # the shared export of TAS1H30182785 (idle sleep on) and the .gt3x it came from: the same five idle-sleep
+    # spans to the second (the CSV on local wall clock, the .gt3x in UTC, 4 h apart), plus one second the .gt3x
+    # keeps as a gap and ActiLife filled; before, the CSV marked none (noise 0.0 mg, coverage 99.5 %)
+    import gzip
+
+    src = shared_file("app_exports/actigraph/TAS1H30182785_2019-09-17.csv.gz")
+    path = tmp_path / "TAS1H30182785_2019-09-17.csv"
+    path.write_bytes(gzip.decompress(src.read_bytes()))
+    leg = read_file(path, ReadOptions(side="left")).legs["left"]
+    gt3x = read_file(shared_file("app_exports/actigraph/TAS1H30182785_2019-09-17.gt3x"), ReadOptions(side="left"))
+    spans = [(g.start_s - leg.t_s[0], g.end_s - leg.t_s[0]) for g in leg.filled]
+    ref = [(g.start_s - leg.t_s[0] - 14400, g.end_s - leg.t_s[0] - 14400) for g in gt3x.legs["left"].filled]
+    assert {g.cause for g in leg.filled} == {"idle-sleep"}
+    assert spans == ref + [(2140.0, 2141.0)] and sum(b - a for a, b in spans) == 1823.0
+    assert any("1823 s of ActiGraph idle sleep" in n for n in leg.notes)
+
+
+def test_actilife_file_without_idle_sleep_marks_nothing():
+    leg = read_file(shared_file("app_exports/actigraph/neo.csv"), ReadOptions()).legs["left"]
+    assert leg.filled == ()
+
+
+@pytest.mark.parametrize(("run_end_s", "marked"), [(4.0, True), (4.5, False)])
+def test_repeats_mark_idle_sleep_only_in_whole_seconds(tmp_path, run_end_s, marked):
+    # 10 s at 50 Hz with 5 mg noise quantised at 1 mg; a run of one repeated row from 1.98 s to run_end_s. Ending at
+    # a second's end it is ActiLife's fill (2-4 s marked); ending mid-second it is no fill, and then no run is
+    from lrm.io.actigraph_csv import find_idle_fill
+
+    rng = np.random.default_rng(4)
+    x = np.round(np.array([0.0, 0.0, 1.0]) + rng.normal(0, 0.005, (500, 3)), 3)
+    x[99: int(run_end_s * 50)] = x[99]
+    t = np.arange(500) / 50.0
+    filled = find_idle_fill(x, t, fs_hz=50.0)
+    assert filled.sum() == (100 if marked else 0) and (filled[100:200].all() if marked else True)
+    path = tmp_path / "night.csv"
+    path.write_text(HEADER + "Accelerometer X,Accelerometer Y,Accelerometer Z\n"
+                    + "".join(f"{a:.3f},{b:.3f},{c:.3f}\n" for a, b, c in x))
+    leg = read_file(path, ReadOptions(side="left")).legs["left"]
+    assert [(g.start_s - leg.t_s[0], g.end_s - leg.t_s[0]) for g in leg.filled] == ([(2.0, 4.0)] if marked else [])
