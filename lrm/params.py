@@ -51,10 +51,8 @@ __all__ = [
 class PrepareParams:
     """Timestamp repair, gaps and the working grid.
 
-    work_fs_hz : rate in Hz of the uniform grid every later step runs on (block means of the raw samples, each grid
-        sample the block nearest to it, ``lrm.signal.prepare.nearest_blocks``, for sensors faster than 1.5 grid rates;
-        LM energy at the ankle lies mostly below ~6 Hz, docs/scoring.md §6, so 25 Hz keeps it, and the brief pulses'
-        tangential acceleration up to the grid's 12.5 Hz Nyquist rate is not smoothed further).
+    work_fs_hz : rate in Hz of the uniform grid every later step runs on (block means of the raw
+        samples; LM energy at the ankle lies mostly below ~6 Hz, docs/scoring.md §6, so 25 Hz keeps it).
     gap_s : a stretch longer than this (s) with no samples is a gap: excluded, never interpolated.
     gap_margin_s : time (s) on each side of a gap also excluded, where the filters see the gap's edge.
     clip_fraction : a sample at or beyond this fraction of the declared range counts as clipped.

@@ -1,6 +1,6 @@
 """How a sensor's white noise shows in the detector's statistics on the working grid (the null's scale).
 
-Raw white noise passes ``lrm.signal.prepare``'s grid (the nearest block mean for fast sensors, interpolation for slow ones) onto the 25 Hz grid and then the
+Raw white noise passes ``lrm.signal.prepare``'s block means and interpolation onto the 25 Hz grid and then the
 detector's 0.5 s windows (``lrm.signal.envelope``). How much of it survives depends on the rate and on where
 the raw samples fall between the grid points; :func:`null_factors` measures it by running unit white noise
 through that very chain, so the thresholds (``lrm.signal.detect``) follow the code that produces the data.
@@ -56,7 +56,7 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
     """:func:`null_factors` with the first block centred ``phase`` grid steps after a grid point."""
     from scipy.ndimage import uniform_filter1d
 
-    from lrm.signal.prepare import block_means, interp_rows, nearest_blocks
+    from lrm.signal.prepare import block_means, interp_rows
 
     rng = np.random.default_rng(12345)
     n = int(300 * fs_hz)
@@ -70,10 +70,7 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
         blocks, tb = x, t
     grid_t = np.arange(int(tb[-1] * grid_hz)) / grid_hz
     grid_t = grid_t[grid_t >= tb[0]]
-    if q > 1:   # prepare_leg's grid for such rates: the block centred nearest to each grid time
-        g = nearest_blocks(grid_t, tb, blocks).astype(np.float64)
-    else:
-        g = interp_rows(grid_t, tb, blocks).astype(np.float64)
+    g = interp_rows(grid_t, tb, blocks).astype(np.float64)
     w = max(1, int(round(window_s * grid_hz)))
     mean = uniform_filter1d(g, w, axis=0, mode="nearest")
     ms = uniform_filter1d((g ** 2).sum(axis=1), w, mode="nearest")

@@ -1,10 +1,8 @@
 """Prepare one leg: repair timestamps, find gaps, and bring the samples onto the uniform working grid.
 
 The working grid is shared by both legs: sample ``i`` is at ``origin_s + i / fs_hz`` (the recording start).
-Raw samples are first averaged in blocks of ``round(fs / work_fs)`` (the only full-rate pass besides the
-timestamp checks); each grid sample then takes the block centred nearest to it (:func:`nearest_blocks`: the
-grid's noise even, nothing of a movement smoothed beyond the block's mean), or, for sensors slower than 1.5 grid
-rates, the samples are linearly interpolated onto the grid.
+Raw samples are first averaged in blocks of ``round(fs / work_fs)`` (one matrix product over the raw
+samples, the only full-rate pass besides the timestamp checks), then linearly interpolated onto the grid.
 Gaps (> ``gap_s`` without samples) are never interpolated across: grid points inside a gap, or within
 ``gap_margin_s`` of one, are marked invalid and every later step ignores them.
 """
@@ -24,7 +22,7 @@ from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 
-__all__ = ["PreparedLeg", "prepare_leg", "block_means", "nearest_blocks", "count_clipped", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
+__all__ = ["PreparedLeg", "prepare_leg", "block_means", "count_clipped", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
            "sample_rate_hz", "grid_length"]
 
 FloatArray = npt.NDArray[np.floating]
@@ -129,7 +127,7 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
         gaps = merge_intervals(np.vstack([gaps, np.asarray(known) - origin_s]), tol_s=1.5 / float(leg.fs_hz))
     grid_t = np.arange(n_grid, dtype=np.float64)
     grid_t /= fs
-    accel = nearest_blocks(grid_t, tb, blocks) if q > 1 else interp_rows(grid_t, tb, blocks)
+    accel = interp_rows(grid_t, tb, blocks)
     valid = np.zeros(n_grid, bool)                               # grid_t in [tb[0], tb[-1]] (grid_t ascending)
     valid[np.searchsorted(grid_t, tb[0], side="left") : np.searchsorted(grid_t, tb[-1], side="right")] = True
     margin = params.gap_margin_s
@@ -194,44 +192,6 @@ def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], row
     out[:, 0], out[:, 1] = both.real, both.imag
     out[:, 2] = np.interp(t_s, tp_s, rows[:, 2])
     return out
-
-
-TIE_S = 1e-6
-"""Two block centres within this (s) of equally near a grid time are a tie (:func:`nearest_blocks`): far below a
-sample period, far above the float64 rounding of times of a night (~1e-12 s)."""
-
-
-def nearest_blocks(grid_t: npt.NDArray[np.float64], tb_s: npt.NDArray[np.float64], blocks: npt.NDArray[np.float32]
-                   ) -> npt.NDArray[np.float32]:
-    """Each grid time ``grid_t`` (n,) in s takes the block mean (of ``blocks`` (m, 3), centred at ``tb_s`` (m,) in s,
-    ascending) whose centre lies nearest to it: float32 (n, 3).
-
-    For a sensor of more than 1.5 grid rates (``prepare_leg``'s ``q > 1``). A grid sample is then one block of ``q``
-    raw samples, whose membership is by sample index (timestamp jitter moves nothing between blocks), so the grid's
-    noise is the same at every grid sample and a movement passes with the block mean's gain alone; its time is off
-    by at most half a block (<= 20 ms at 25 Hz), far below what any later step resolves. Linear interpolation of the
-    blocks onto the grid (before 2026-12-05) averaged two blocks wherever they fell between grid points, as the
-    sensor's clock drifts: a 2-tap mean at 25 Hz, gain 0.81 at 10 Hz and 0.71 at 12.5 Hz, which cut the dynamic
-    statistics of brief pulses and trains (D of the simulator's twitch and tremor LMs by a median 0.79-0.89,
-    docs/validation.md "Is lrm's detector near the optimum?") while the thresholds had to hold at the phase where
-    the noise was not averaged down (``lrm.signal.null``). A block rate off 25 Hz (e.g. 40 Hz: blocks of 2 at
-    20 Hz) repeats or skips a block now and then; :func:`lrm.signal.null.null_factors` measures that chain.
-
-    >>> nearest_blocks(np.array([0.0, 0.04, 0.08]), np.array([0.01, 0.05, 0.09]),
-    ...                np.float32([[0, 0, 1], [1, 0, 1], [2, 0, 1]])).tolist()
-    [[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [2.0, 0.0, 1.0]]
-    """
-    m = tb_s.shape[0]
-    j = np.searchsorted(tb_s, grid_t)                      # the first block centred at or after each grid time
-    np.clip(j, 1, max(m - 1, 1), out=j)
-    if m > 1:
-        # the one before it when that one is as near or nearer, to within TIE_S: a grid time midway between two
-        # block centres (rates in a rational ratio to the grid meet such ties exactly) always takes the earlier
-        # block, whatever the last bits of the times' arithmetic (the online detector's must give the same grid)
-        j -= (grid_t - tb_s[j - 1]) <= (tb_s[j] - grid_t) + TIE_S
-    else:
-        j[:] = 0
-    return blocks[j]
 
 
 _FEW_INTERVALS = 256  # interval_mask: up to this many intervals, one slice each
