@@ -28,7 +28,10 @@ ankle sensor, a movement is a hypnic jerk when every one of these holds (numbers
    other leg movements;
 3. **at a wake-to-sleep transition**: from ``before_onset_s`` before to ``after_onset_s`` after an observed
    sleep onset or re-onset (:mod:`lrm.signal.sleep`); hours into established sleep it is never a jerk,
-   and where no transition could be estimated no movement is classed;
+   and where no transition could be estimated no movement is classed. An onset after the burst times it only
+   if no run of ``onset_run`` irregular movements (restless ones and brief bursts, linked by gaps of at most
+   ``restless_window_s``) lies between them: sleep begins where the restless wake ends (docs/scoring.md §5), so a
+   burst that restless wake follows before the onset did not end the wake (:func:`_runs_before_onsets`);
 4. **isolated**: no other movement within ``isolation_s``, and not one of a run of restless wake
    movements (``max_restless`` or more linked to it by gaps of at most ``restless_window_s``, one PSG epoch;
    a leg movement whose burst peak is below ``min_noise_ratio`` times the sensor noise around it cannot be
@@ -409,7 +412,11 @@ def _judge(i: int, twin: int, n: _Night, transitions: pd.DataFrame, bar: tuple[f
         return None, f"not a jerk: one of a run of restless movements ({restless} {how}{params.restless_window_s:g} s)"
     if transitions.empty:
         return None, "not classified: no wake-to-sleep transition could be estimated"
-    timing = _timing(n.on[i], transitions, params)
+    runs = _runs_before_onsets(end, others, n, transitions["onset_s"].to_numpy(float), params)
+    timing = _timing(n.on[i], transitions.loc[runs < params.onset_run] if params.onset_run else transitions, params)
+    if timing is None and _timing(n.on[i], transitions, params) is not None:
+        return None, (f"not a jerk: the wake went on after it (a run of {int(runs.max())} irregular movements "
+                      f"linked by gaps of <= {params.restless_window_s:g} s before the sleep onset it precedes)")
     if timing is None:
         return None, "not a jerk: not within a wake-to-sleep transition (-3 to +15 min around a sleep onset)"
     facts = {"main": main, "seen": seen, "bar": bar, "nearest": nearest, "timing": timing, "series": series,
@@ -429,6 +436,37 @@ def _linked(start_s: float, end_s: float, rows: npt.NDArray[np.int64], n: _Night
             return rows[taken]
         taken |= grow
         lo, hi = min(lo, float(n.on[rows[grow]].min())), max(hi, float(n.off[rows[grow]].max()))
+
+
+def _runs_before_onsets(end_s: float, others: npt.NDArray[np.bool_], n: _Night, onsets_s: npt.NDArray[np.float64],
+                        params: JerkParams) -> npt.NDArray[np.int64]:
+    """Per transition onset (s), the longest run of irregular movements (``n.restless`` or brief bursts, as
+    :func:`_restless_after` counts them; rows of ``others`` only, two legs' rows within ``bilateral_s`` as one, linked
+    by gaps of at most ``params.restless_window_s``) that starts after ``end_s`` (s, the burst's end) and no later
+    than that onset; 0 for an onset not after the burst or more than ``params.before_onset_s`` after it.
+
+    Sleep begins where the restless wake ends (docs/scoring.md §5), so a burst followed by such a run before the onset
+    did not end the wake: that onset does not time it (``JerkParams.onset_run``).
+
+    >>> from types import SimpleNamespace as NS
+    >>> on = np.array([50.0, 75.0, 100.0, 125.0]); rows = np.ones(4, bool)
+    >>> n = NS(on=on, off=on + 2.0, restless=rows, brief=~rows)
+    >>> _runs_before_onsets(0.0, rows, n, np.array([-60.0, 90.0, 200.0, 2000.0]), JerkParams()).tolist()
+    [0, 2, 4, 0]
+    """
+    out = np.zeros(onsets_s.size, np.int64)
+    irregular = others & (n.restless | n.brief) & (n.on > end_s)
+    for k, onset in enumerate(onsets_s):   # transitions are few
+        if not end_s < onset <= end_s + params.before_onset_s:
+            continue
+        near = np.flatnonzero(irregular & (n.on <= onset))
+        if not near.size:
+            continue
+        near = near[np.argsort(n.on[near], kind="stable")]
+        on, off = n.on[near], n.off[near]
+        run = np.cumsum(np.concatenate(([True], on[1:] - np.maximum.accumulate(off)[:-1] > params.restless_window_s)))
+        out[k] = max(_count_movements(on[run == r], off[run == r], params.bilateral_s) for r in np.unique(run))
+    return out
 
 
 def _restless_after(end_s: float, others: npt.NDArray[np.bool_], n: _Night, params: JerkParams) -> int:

@@ -669,6 +669,41 @@ def test_restless_wake_beyond_the_settling_window_or_periodic_movements_after_a_
     assert _jerks(_classify(_jerk() + _reference() + beyond))["jerk_confidence"].iloc[0] == 1.0
 
 
+BEFORE_AT = 760.0   # 4 min before the onset at 1000 s: within the timing window (before_onset_s)
+
+
+def _brief_bursts(onsets):
+    """Jerk-shaped brief bursts on one leg (irregular movements the sleep estimate does not count, < 0.5 s)."""
+    return [(t, t + 0.6, "left", "lm", 0.5, 0.1, 0.2) for t in onsets]
+
+
+@pytest.mark.parametrize(("wake", "is_jerk"), [
+    (_posture_changes(BEFORE_AT + 40.0 + 25.0 * np.arange(P.onset_run)), False),
+    (_posture_changes(BEFORE_AT + 40.0 + 25.0 * np.arange(P.onset_run - 1)), True),
+    (_posture_changes(BEFORE_AT + 40.0 + 25.0 * np.arange(2)) + _brief_bursts(BEFORE_AT + 90.0 + 25.0 * np.arange(2)),
+     False),
+    # the run is broken by a gap of 31 s (one epoch plus 1 s): two runs of two
+    (_posture_changes([BEFORE_AT + 40.0, BEFORE_AT + 65.0, BEFORE_AT + 100.0, BEFORE_AT + 125.0]), True),
+    # the same run after the onset: the burst ended the wake before it (only the confidence reads it)
+    (_posture_changes(1000.0 + 40.0 + 25.0 * np.arange(P.onset_run)), True),
+])
+def test_a_burst_that_a_run_of_restless_wake_follows_before_the_sleep_onset_did_not_end_the_wake(wake, is_jerk):
+    """Sleep starts where the restless wake ends (docs/scoring.md §5): a burst before an onset with a run of
+    onset_run irregular movements (restless ones and brief bursts, linked by gaps of <= 30 s) between it and the
+    onset is no jerk at that transition; a shorter or broken run, or one after the onset, refuses nothing. On the old
+    code every case was a jerk (the run starts 39 s after the burst: not linked to it)."""
+    def burst(out):   # the burst's row(s): one bilateral row when it is a jerk
+        return out.loc[(out["onset_s"] - BEFORE_AT).abs() < 0.1]
+
+    out = _classify(_jerk(BEFORE_AT) + wake + _reference())
+    assert (burst(out)["type"] == "hypnic_jerk").all() == is_jerk
+    if not is_jerk:
+        assert burst(out)["jerk_reason"].iloc[0].startswith(
+            "not a jerk: the wake went on after it (a run of 4 irregular movements")
+    old = burst(_classify(_jerk(BEFORE_AT) + wake + _reference(), params=JerkParams(onset_run=0)))
+    assert len(old) == 1 and old["type"].iloc[0] == "hypnic_jerk"
+
+
 def test_a_train_of_brief_bursts_is_no_restless_movement():
     # hypnagogic foot tremor at sleep onset (an 11 s LM of 1.5 Hz, 0.3 s bursts, docs/scoring.md §3.2) with two
     # restless adjustments: as a restless movement it would make the third of a run; as a train it is none
