@@ -31,8 +31,9 @@ from lrm.rules.review import select_review_events
 from lrm.rules.score import score_lms
 from lrm.rules.summary import NightSummary
 from lrm.signal.burst import burst_retention
-from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g
+from lrm.signal.detect import LegThresholds, check_rate, detection_limit_g, limit_inputs
 from lrm.signal.legs import default_threads, process_legs, trace_1s
+from lrm.signal.missed import MissedShare, detection_curve, estimate_missed_share, index_upper_bounds
 from lrm.signal.posture import (classify_movements, estimate_posture, kept_turns, label_kept_turns,
                                 label_wake_repositionings)
 from lrm.signal.prepare import PreparedLeg
@@ -120,9 +121,10 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
               for side, leg in legs.legs.items()}
     brief = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared, brief=True)
              for side, leg in legs.legs.items()}
-    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits, brief)
+    missed, leg_lms = _missed_shares(table, legs.legs, limits, rest, any_valid, period)   # LMs below the limits
+    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits, brief, missed)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
-    notes += _near_limit_notes(table, limits, period, params)
+    notes += _missed_share_notes(missed, limits, leg_lms, scored.summary, params)
     for note in notes:
         warnings.warn(note, LrmWarning, stacklevel=2)
     notes += [str(n) for n in recording.meta.get(READ_WARNINGS, ())]   # warned when the files were read
@@ -205,9 +207,20 @@ def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_k
 def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray,
                      prepared: PreparedLeg | None = None, *, brief: bool = False) -> float | None:
     """The leg's detection limit (g) over its time in bed (the whole recording without a rest period); with
-    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``). Blocks mostly filled
-    by the reader (``prepared.filled``: ActiGraph idle sleep) are left out: a repeated sample has no noise,
-    and its thresholds say nothing about what the sensor can detect."""
+    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``)."""
+    blocks = _limit_blocks(thresholds, rest, any_valid, prepared)
+    if thresholds is None or blocks is None:
+        return None
+    value = detection_limit_g(thresholds, blocks if blocks.any() else None, brief=brief)
+    return round(value, 4) if np.isfinite(value) else None
+
+
+def _limit_blocks(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray,
+                  prepared: PreparedLeg | None = None) -> np.ndarray | None:
+    """The threshold blocks the leg's limit is stated over (bool per block; none set: all blocks): its time in bed
+    (the whole recording without a rest period). Blocks mostly filled by the reader (``prepared.filled``: ActiGraph
+    idle sleep) are left out: a repeated sample has no noise, and its thresholds say nothing about what the sensor
+    can detect. None when there is no limit to state (no thresholds, nothing recorded in bed)."""
     if thresholds is None:
         return None
     per_block = max(1, int(round(thresholds.block_s)))
@@ -222,27 +235,66 @@ def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_val
         sec[:k] &= prepared.filled[: k * per_s].reshape(k, per_s).mean(axis=1) < 0.5
         if not sec.any():
             return None                                        # nothing recorded in bed: no limit to state
-    blocks = sec.reshape(n_blocks, per_block).mean(axis=1) >= 0.5
-    value = detection_limit_g(thresholds, blocks if blocks.any() else None, brief=brief)
-    return round(value, 4) if np.isfinite(value) else None
+    return sec.reshape(n_blocks, per_block).mean(axis=1) >= 0.5
 
 
-def _near_limit_notes(table: pd.DataFrame, limits: dict[str, float | None], period: tuple[float, float],
-                      params: Params) -> list[str]:
-    """Warn per leg when many of its LMs in the analysis period have peaks close to its detection limit."""
-    notes = []
-    d = params.detect
+def _leg_lm_peaks(table: pd.DataFrame, sides: tuple[str, ...], period: tuple[float, float]) -> dict[str, np.ndarray]:
+    """Each leg's detected LMs' ``peak_g`` (g) in the analysis period (``type`` "lm": no jerks, posture changes)."""
     onset = table["onset_s"].to_numpy(float)
-    in_period = (onset >= period[0]) & (onset < period[1]) & (table["type"] == "lm").to_numpy()
-    for side, limit in limits.items():
-        sel = in_period & (table["side"] == side).to_numpy()
-        if limit is None or sel.sum() < 10:
-            continue
-        near = float(np.mean(table.loc[sel, "peak_g"].to_numpy(float) < d.near_limit_ratio * limit))
-        if near > d.near_limit_share:
-            notes.append(f"{side}: {near:.0%} of the leg's LMs have peaks below {d.near_limit_ratio:g}x its detection "
-                         f"limit ({1000 * limit:.0f} mg): smaller LMs are probably missed and the indices are probably "
-                         "underestimates")
+    keep = (onset >= period[0]) & (onset < period[1]) & (table["type"] == "lm").to_numpy()
+    return {side: table.loc[keep & (table["side"] == side).to_numpy(), "peak_g"].to_numpy(float) for side in sides}
+
+
+def _missed_shares(table: pd.DataFrame, legs: dict, limits: dict[str, float | None], rest: RestPeriod,
+                   any_valid: np.ndarray, period: tuple[float, float]) -> tuple[dict[str, MissedShare | None], dict[str, int]]:
+    """Per leg (``legs``: :class:`lrm.signal.legs.Legs`' ``legs``), its estimated share of LMs below detection and
+    its detected LMs in the analysis period."""
+    peaks = _leg_lm_peaks(table, tuple(legs), period)
+    missed = {side: _missed_share(peaks[side], limits[side], leg.thresholds, rest, any_valid, leg.prepared)
+              for side, leg in legs.items()}
+    return missed, {side: p.size for side, p in peaks.items()}
+
+
+def _missed_share(peak_g: np.ndarray, limit_g: float | None, thresholds: LegThresholds | None, rest: RestPeriod,
+                  any_valid: np.ndarray, prepared: PreparedLeg | None) -> MissedShare | None:
+    """The leg's estimated share of LMs below detection (``lrm.signal.missed``), over the blocks of its limit."""
+    blocks = _limit_blocks(thresholds, rest, any_valid, prepared)
+    if limit_g is None or thresholds is None or blocks is None:
+        return None
+    inputs = limit_inputs(thresholds, blocks if blocks.any() else None)
+    if inputs is None:
+        return None
+    return estimate_missed_share(peak_g, limit_g=limit_g, curve=detection_curve(limit_g, **inputs))
+
+
+def _missed_share_notes(missed: dict[str, MissedShare | None], limits: dict[str, float | None],
+                        leg_lms: dict[str, int], scored: NightSummary, params: Params) -> list[str]:
+    """Warn per leg whose estimated share of LMs below detection exceeds ``DetectParams.missed_share_note``, and
+    state how far the night's indices could reach (``lrm.signal.missed.index_upper_bounds``): the indices
+    themselves are never corrected."""
+    share = params.detect.missed_share_note
+    flagged = {side: m for side, m in missed.items() if m is not None and m.estimate > share}
+    if not flagged:
+        return []
+    notes = []
+    for side, m in flagged.items():
+        high = "not bounded" if m.high is None else f"{m.high:.0%}"
+        notes.append(f"{side}: an estimated {m.estimate:.0%} (range {m.low:.0%} to {high}) of the leg's LMs are smaller "
+                     f"than it detects (a log-normal fit to its {m.lms} LMs' peaks, detection limit "
+                     f"{1000 * (limits[side] or 0.0):.0f} mg): the LM and PLM indices are probably underestimates")
+    lm_index, plm_index = scored.lm_index, scored.plm_index
+    if lm_index is None or plm_index is None:
+        return notes
+    upper = index_upper_bounds(lm_index, scored.clm_index or 0.0, leg_lms,
+                               {side: m.high for side, m in missed.items() if m is not None})
+    if upper is None:
+        notes.append(f"the PLM index ({plm_index:.1f} /h as detected) is probably an underestimate by an amount that "
+                     "cannot be bounded: more than half of a leg's LMs may lie below its detection limit, and how many "
+                     "lie far below it cannot be told from those above")
+    else:
+        notes.append(f"the PLM index is {plm_index:.1f} /h as detected; LMs below the detection limit may add up to "
+                     f"{upper[0] - lm_index:.1f} /h, so the LM index may be up to {upper[0]:.1f} /h and the PLM index "
+                     f"up to {upper[1]:.1f} /h")
     return notes
 
 

@@ -132,6 +132,8 @@ def _leg_quality(values: Mapping[str, Any]) -> LegQuality:
     kept = {k: v for k, v in values.items() if k in names}
     for key in ("repairs", "warnings"):
         kept[key] = tuple(kept.get(key) or ())
+    if kept.get("missed_share_range") is not None:
+        kept["missed_share_range"] = tuple(kept["missed_share_range"])
     return LegQuality(**kept)
 
 

@@ -111,6 +111,8 @@ def _mg(value: float | None) -> float | None:
 
 def print_summary(result: object, out_dir: str) -> None:
     """The short terminal summary of a night (also used by ``lrm demo``): clock times local, with their zone."""
+    from lrm.report.text import missed_share_text
+
     summary = result.summary  # type: ignore[attr-defined]
     s = summary.to_dict()
     print(f"lrm analyze ({s['rules']}): {out_dir}")
@@ -142,6 +144,9 @@ def print_summary(result: object, out_dir: str) -> None:
             print(f"                    detection limit {1000 * q['detection_limit_g']:.0f} mg (LMs with a smaller "
                   f"peak may be missed; sensor noise {_fmt(_mg(q.get('noise_g')), '.1f', ' mg')}, "
                   f"steps {_fmt(_mg(q.get('lsb_g')), '.2g', ' mg')})")
+        if q.get("missed_share_estimate") is not None:
+            print(f"                    LMs below the detection limit (estimate from the detected LMs' sizes): "
+                  f"{missed_share_text(q['missed_share_estimate'], q.get('missed_share_range'))}")
         if q.get("detection_limit_brief_g") is not None:
             print(f"                    brief twitch-like LMs (pulses of 80-300 ms): detection limit "
                   f"{1000 * q['detection_limit_brief_g']:.0f} mg")

@@ -187,6 +187,8 @@ def _quality_rows(night: NightResult) -> tuple[list[str], list[tuple[str, list[s
                 + ("" if getattr(q, "clock_drift_sd_ppm", None) is None else f" +- {q.clock_drift_sd_ppm:.0f}")),
             row("detection limit", lambda q: _mg(getattr(q, "detection_limit_g", None))),
             row("detection limit, brief-pulse LMs", lambda q: _mg(getattr(q, "detection_limit_brief_g", None))),
+            row("LMs below the detection limit (estimate)", lambda q: text.missed_share_text(
+                getattr(q, "missed_share_estimate", None), getattr(q, "missed_share_range", None))),
             row("repairs", lambda q: "; ".join(redact_paths(r, known) for r in q.repairs) or "none")]
     return legs, rows
 

@@ -33,6 +33,7 @@ __all__ = [
     "Findings",
     "as_number",
     "classify_index",
+    "missed_share_text",
     "render_findings",
     "render_multi_night_findings",
 ]
@@ -168,6 +169,49 @@ def _hypnic_sentence(count: int | None) -> str:
     return f"{found} {HYPNIC_JERK_MEANING}"
 
 
+def missed_share_text(estimate: Any, share_range: Any) -> str:
+    """A leg's estimated share of LMs below its detection limit (``LegQuality.missed_share_estimate`` and
+    ``missed_share_range``, 0-1) as text; "not estimated" when there is none.
+
+    >>> missed_share_text(0.31, (0.22, 0.42)), missed_share_text(0.6, [0.5, None]), missed_share_text(None, None)
+    ('31 % (range 22-42 %)', '60 % (range 50 % to not bounded)', 'not estimated')
+    """
+    value = as_number(estimate)
+    if value is None:
+        return "not estimated"
+    low, high = (list(share_range) + [None, None])[:2] if isinstance(share_range, Sequence) else (None, None)
+    low, high = as_number(low), as_number(high)
+    if low is None:
+        return f"{100 * value:.0f} %"
+    if high is None:
+        return f"{100 * value:.0f} % (range {100 * low:.0f} % to not bounded)"
+    return f"{100 * value:.0f} % (range {100 * low:.0f}-{100 * high:.0f} %)"
+
+
+def _missed_share_note(summary: Mapping[str, Any]) -> float:
+    """The night's ``DetectParams.missed_share_note`` (from its ``params``; the default without them)."""
+    from lrm.params import DetectParams
+
+    params = summary.get("params")
+    detect = params.get("detect") if isinstance(params, Mapping) else None
+    value = as_number(detect.get("missed_share_note")) if isinstance(detect, Mapping) else None
+    return DetectParams().missed_share_note if value is None else value
+
+
+def _missed_legs(summary: Mapping[str, Any], above: float) -> str:
+    """The legs whose estimated share of LMs below detection exceeds ``above`` (0-1), as text
+    ("on the left leg 31 % (range 22-42 %)"); empty when none does."""
+    quality = summary.get("quality")
+    if not isinstance(quality, Mapping):
+        return ""
+    parts = []
+    for side, q in quality.items():
+        value = as_number(q.get("missed_share_estimate")) if isinstance(q, Mapping) else None
+        if value is not None and value > above:
+            parts.append(f"on the {side} leg {missed_share_text(value, q.get('missed_share_range'))}")
+    return ", ".join(parts)
+
+
 def _detection_limits(summary: Mapping[str, Any], key: str = "detection_limit_g") -> str:
     """The legs' detection limits (``key``: ``detection_limit_g`` or ``detection_limit_brief_g``) as text
     ("25 mg (left), 31 mg (right)"); empty when none is stated."""
@@ -232,6 +276,11 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
             f"(90% of the time) changed the leg's acceleration by about {limits} at its peak; smaller movements may have been "
             "missed, so with small movements the index can be too low."
         )
+        missed = _missed_legs(summary, _missed_share_note(summary))
+        if missed:
+            sentences.append(f"An estimated share of the leg movements was smaller than the sensor detects ({missed}, "
+                             "judged from the sizes of those it found): the indices are probably too low; the warnings "
+                             "say how far they could reach.")
         brief = _detection_limits(summary, "detection_limit_brief_g")
         if brief:
             sentences.append(f"Brief twitch-like movements (quick pulses of 80-300 ms with little turn of the leg) "

@@ -60,7 +60,7 @@ from lrm.signal.null import NullFactors, null_factors
 from lrm.signal.pulses import pulse_null, pulse_tail
 
 __all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
-           "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "check_rate", "runs",
+           "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "limit_inputs", "check_rate", "runs",
            "MIN_RATE_HZ", "LOW_RATE_HZ"]
 
 MIN_RATE_HZ = 10.0
@@ -793,23 +793,31 @@ def detection_limit_g(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | Non
     from lrm.signal.limit import BRIEF_CLASSES, LIMIT_CLASSES
     from lrm.signal.limit import detection_limit_g as limit_for
 
+    inputs = limit_inputs(thr, in_period)
+    if inputs is None:
+        return float("nan")
+    return limit_for(**inputs, classes=BRIEF_CLASSES if brief else LIMIT_CLASSES)
+
+
+def limit_inputs(thr: LegThresholds, in_period: npt.NDArray[np.bool_] | None = None) -> dict[str, float] | None:
+    """The thresholds :func:`detection_limit_g` turns into a limit (g; ``window_s`` in s, ``raw_fs_hz`` in Hz): their
+    medians over the blocks ``in_period`` (all if None), as keyword arguments of
+    :func:`lrm.signal.limit.detection_limit_g` and ``detection_probability``; None when the period holds no block."""
     mask = np.ones(thr.offset_hi_g.size, bool)
     if in_period is not None:
         mask[:] = False
         m = np.asarray(in_period, bool)[: mask.size]
         mask[: m.size] = m
     if not mask.any():
-        return float("nan")
+        return None
 
     def level(values: npt.NDArray[np.float32] | None) -> float:
         return float("inf") if values is None else float(np.median(values[mask]))
 
-    return limit_for(offset_hi_g=float(np.median(thr.offset_hi_g[mask])),
-                     offset_scale_g=float(np.median(thr.offset_scale_g[mask])),
-                     spread_hi_g=float(np.median(thr.spread_hi_g[mask])), window_s=thr.window_s,
-                     burst_hi_g=level(thr.burst_hi_g), pulse_hi_g=level(thr.pulse_hi_g),
-                     raw_fs_hz=thr.noise.fs_hz,
-                     classes=BRIEF_CLASSES if brief else LIMIT_CLASSES)
+    return {"offset_hi_g": float(np.median(thr.offset_hi_g[mask])),
+            "offset_scale_g": float(np.median(thr.offset_scale_g[mask])),
+            "spread_hi_g": float(np.median(thr.spread_hi_g[mask])), "window_s": thr.window_s,
+            "burst_hi_g": level(thr.burst_hi_g), "pulse_hi_g": level(thr.pulse_hi_g), "raw_fs_hz": thr.noise.fs_hz}
 
 
 def _segment_max(values: npt.NDArray[np.float32], on: npt.NDArray[np.int64], off: npt.NDArray[np.int64]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from lrm.signal.align import ClockFit
+from lrm.signal.missed import MissedShare
 from lrm.signal.prepare import PreparedLeg
 
 __all__ = ["LegQuality", "leg_quality", "MIN_COVERAGE_PCT", "MAX_CLIPPING_PCT", "MAX_FILLED_PCT"]
@@ -43,6 +44,11 @@ class LegQuality:
     detection_limit_brief_g : the same for brief-pulse LMs (2-6 flexion pulses of 80-300 ms with little turn of
         the leg, ``lrm.signal.limit.BRIEF_CLASSES``), about 4x ``detection_limit_g`` (a conservative bound,
         docs/validation.md "Brief-pulse LMs"); None when not computed.
+    missed_share_estimate : the estimated share (0-1) of the leg's LMs in the analysis period too small for it to
+        detect (a log-normal fit to its detected LMs' peaks with its detection curve, ``lrm.signal.missed``); None
+        with fewer than 10 LMs or no limit. Never used to correct an index.
+    missed_share_range : (low, high) of that share, its 90 % profile-likelihood range; high None when the best fit
+        misses half of the LMs or more (how many lie far below the limit cannot then be bounded).
     noise_g : the raw samples' white noise, standard deviation of the noisiest axis in g (``lrm.signal.noise``).
     lsb_g : the raw samples' quantisation step in g (0 when not quantised).
     """
@@ -64,21 +70,26 @@ class LegQuality:
     lsb_g: float | None = None
     detection_limit_brief_g: float | None = None
     clock_drift_sd_ppm: float | None = None
+    missed_share_estimate: float | None = None
+    missed_share_range: tuple[float, float | None] | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["repairs"], d["warnings"] = list(self.repairs), list(self.warnings)
+        d["missed_share_range"] = None if self.missed_share_range is None else list(self.missed_share_range)
         return d
 
 
 def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
                 limits: Mapping[str, float | None] | None = None,
-                brief_limits: Mapping[str, float | None] | None = None) -> dict[str, LegQuality]:
+                brief_limits: Mapping[str, float | None] | None = None,
+                missed: Mapping[str, MissedShare | None] | None = None) -> dict[str, LegQuality]:
     """Data quality per leg (in ``prepared``'s order) with its warnings; ``fit`` is the second leg's clock,
     ``limits`` each leg's detection limit in g (``lrm.signal.detect.detection_limit_g``), ``brief_limits`` its
-    limit for brief-pulse LMs in g (the same with ``brief=True``)."""
+    limit for brief-pulse LMs in g (the same with ``brief=True``), ``missed`` its estimated share of LMs below
+    detection (``lrm.signal.missed.estimate_missed_share``)."""
     out = {}
-    limits, brief_limits = limits or {}, brief_limits or {}
+    limits, brief_limits, missed = limits or {}, brief_limits or {}, missed or {}
     for k, (side, p) in enumerate(prepared.items()):
         gaps = p.gaps_s
         warn = []
@@ -100,5 +111,7 @@ def leg_quality(prepared: Mapping[str, PreparedLeg], fit: ClockFit,
             detection_limit_g=limits.get(side), noise_g=None if p.noise is None else round(p.noise.white_max_g, 5),
             lsb_g=None if p.noise is None else round(p.noise.lsb_g, 6), detection_limit_brief_g=brief_limits.get(side),
             clock_drift_sd_ppm=None if not second or fit.drift_sd_ppm is None else round(fit.drift_sd_ppm, 1),
+            missed_share_estimate=None if (m := missed.get(side)) is None else m.estimate,
+            missed_share_range=None if m is None else (m.low, m.high),
         )
     return out

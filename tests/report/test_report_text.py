@@ -82,3 +82,15 @@ def test_a_night_without_a_lying_period_gives_no_per_hour_in_bed_explanation():
     assert findings.index_per_h is None and findings.level == "unknown"
     assert not any("No sleep stages" in s for s in findings.sentences)
     assert any(s.startswith("lrm found no period lying down") and "see the warnings" in s for s in findings.sentences)
+
+
+def test_a_leg_missing_many_lms_is_said_to_make_the_index_too_low():
+    leg = {"detection_limit_g": 0.04, "missed_share_estimate": 0.45, "missed_share_range": [0.3, None]}
+    summary = {"plm_index": 8.0, "plm_count": 64, "time_in_bed_h": 8.0,
+               "quality": {"left": leg, "right": {"detection_limit_g": 0.04, "missed_share_estimate": 0.1,
+                                                  "missed_share_range": [0.05, 0.15]}}}
+    text = " ".join(render_findings(summary).sentences)
+    assert "smaller than the sensor detects (on the left leg 45 % (range 30 % to not bounded), judged from" in text
+    assert "right leg" not in text and "probably too low" in text
+    leg["missed_share_estimate"] = 0.15          # below the night's note level (0.2): nothing said
+    assert "probably too low" not in " ".join(render_findings(summary).sentences)

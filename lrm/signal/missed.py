@@ -1,0 +1,162 @@
+"""How many of a leg's LMs were too small to detect: a log-normal fit to the detected LMs' peaks.
+
+A leg's LMs have a spread of sizes; those below its detection limit (``lrm.signal.limit``) are found with
+falling probability, so when the sizes reach down to the limit the LM and PLM indices are underestimates
+(docs/scoring.md §6; docs/validation.md, "Is the near-limit warning calibrated?"). The missed share is not
+observable directly; it is estimated under one stated assumption, that the night's LM peaks are log-normal
+(movement sizes are products of many independent factors: how far the leg turns, how fast, the sensor's
+distance from the knee), as lrm's test bed draws them (``lrm.sim.families``: a ln-spread of 0.3-0.8).
+
+The model, per leg: true peaks ``A ~ LogNormal(mu, sd)``; an LM of peak ``A`` is found with the probability
+``p(A)`` the leg's thresholds give the reference LM shapes (``lrm.signal.limit.detection_probability``, averaged
+over the classes the stated limit holds for); the detector reports ``PEAK_READ_RATIO`` times the peak
+(``peak_g`` is the maximum of a 0.2 s RMS envelope, ``lrm.signal.detect``, which reads brief spikes low). The
+detected LMs' peaks are then distributed as ``p(A) f(A) / P_det(mu, sd)``, and the maximum of that likelihood
+over a grid of ``mu`` and ``sd`` gives the share missed, ``1 - P_det``. Its range is the set of grid points whose
+likelihood ratio to the best is within the 90 % chi-square(1) bound (a profile-likelihood interval), widened by the
+binomial spread of the share this night's LMs drew (90 %, both sides). When the
+best fit misses half of the leg's LMs or more, the fit extrapolates over more of the distribution than it saw
+and the upper end is not stated (None): how many LMs lie far below the limit cannot be known from the ones above it.
+
+Never a correction: the indices stay what was detected; the estimate goes into the leg's quality
+(``missed_share_estimate``, ``missed_share_range``) and, above ``DetectParams.missed_share_note``, a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from lrm.signal.limit import LIMIT_CLASSES, detection_probability
+
+__all__ = ["PEAK_READ_RATIO", "MIN_LMS", "MissedShare", "detection_curve", "estimate_missed_share",
+           "index_upper_bounds"]
+
+PEAK_READ_RATIO = 0.77
+"""``peak_g`` / true LM peak: the median over LMs matched to the truth on lrm's dev nights (seeds 1000-1023, 8 h:
+0.77 in the wide family; 0.96 in the hard one, whose noise adds to the envelope). ``peak_g`` is the 0.2 s RMS
+envelope's maximum, which keeps most of a tonic excursion and a part of a brief spike (``lrm.signal.detect``)."""
+
+MIN_LMS = 10
+"""Fewest detected LMs on a leg to fit (the fit has two parameters; fewer say little about a distribution)."""
+
+UNBOUNDED_SHARE = 0.5
+"""A best-fit missed share at or above this leaves the upper end unstated (module docstring)."""
+
+_CONFIDENCE = 0.9
+_MU = np.linspace(-6.0, 5.0, 221)            # ln(peak / limit) of the median: 0.25 % of the limit to 150x it
+_SD = np.linspace(0.3, 1.2, 19)              # ln-spread: lrm's test bed's 0.3-0.8 widened by the envelope's reading
+_GRID = np.linspace(np.log(0.02), np.log(100.0), 121)   # ln(peak / limit) of the detection curve
+
+
+@lru_cache(maxsize=1)
+def _densities() -> npt.NDArray[np.float64]:
+    """(mu, sd, grid): the normal density of ln(peak / limit) at each grid point times the grid's step."""
+    mu, sd = _MU[:, None, None], _SD[None, :, None]
+    dens = np.exp(-0.5 * ((_GRID[None, None, :] - mu) / sd) ** 2) / (np.sqrt(2 * np.pi) * sd)
+    return dens * np.gradient(_GRID)[None, None, :]
+
+
+@dataclass(frozen=True, slots=True)
+class MissedShare:
+    """A leg's estimated share of LMs too small to detect (0-1), with its 90 % range; ``high`` None: not bounded.
+
+    ``lms``: the detected LMs the fit used."""
+
+    estimate: float
+    low: float
+    high: float | None
+    lms: int
+
+
+def detection_curve(limit_g: float, *, offset_hi_g: float, offset_scale_g: float, spread_hi_g: float,
+                    window_s: float = 1.0, burst_hi_g: float = float("inf"), pulse_hi_g: float = float("inf"),
+                    raw_fs_hz: float | None = None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(ln(peak / ``limit_g``), probability of detection) on a grid from 0.02 to 100 times the limit: the
+    reference shapes' detection probability (``lrm.signal.limit.detection_probability``, thresholds in g as there)
+    averaged over :data:`lrm.signal.limit.LIMIT_CLASSES` (``lrm.signal.detect.limit_inputs`` gives the thresholds).
+
+    >>> z, p = detection_curve(0.035, offset_hi_g=0.008, offset_scale_g=0.0015, spread_hi_g=0.012)
+    >>> round(float(np.interp(0.0, z, p)), 2), round(float(np.interp(np.log(3), z, p)), 2)   # at the limit, 3x it
+    (0.96, 1.0)
+    """
+    p = detection_probability(limit_g * np.exp(_GRID), offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g,
+                              spread_hi_g=spread_hi_g, window_s=window_s, burst_hi_g=burst_hi_g, pulse_hi_g=pulse_hi_g,
+                              raw_fs_hz=raw_fs_hz, classes=LIMIT_CLASSES)
+    return _GRID.copy(), np.mean([p[k] for k in LIMIT_CLASSES], axis=0)
+
+
+def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
+                          curve: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+                          peak_read_ratio: float = PEAK_READ_RATIO) -> MissedShare | None:
+    """The share of a leg's LMs that its detector missed, from the detected LMs' peaks (module docstring).
+
+    Parameters
+    ----------
+    peak_g : array of float
+        The leg's detected LMs' ``peak_g`` in g (lights-out to lights-on).
+    limit_g : float
+        The leg's detection limit in g (``LegQuality.detection_limit_g``).
+    curve : (ndarray, ndarray)
+        ln(peak / ``limit_g``) and the detection probability there (:func:`detection_curve`).
+    peak_read_ratio : float
+        ``peak_g`` per g of true peak (:data:`PEAK_READ_RATIO`).
+
+    Returns
+    -------
+    MissedShare or None
+        None with fewer than :data:`MIN_LMS` LMs or no positive limit.
+
+    Examples
+    --------
+    >>> curve = (np.linspace(-4, 4, 9), (np.linspace(-4, 4, 9) >= 0).astype(float))   # found iff above the limit
+    >>> far = estimate_missed_share(np.exp(np.linspace(1.5, 3.5, 40)), limit_g=1.0, curve=curve, peak_read_ratio=1.0)
+    >>> far.estimate < 0.05
+    True
+    """
+    peaks = np.asarray(peak_g, np.float64)
+    peaks = peaks[np.isfinite(peaks) & (peaks > 0)]
+    if peaks.size < MIN_LMS or not limit_g > 0:
+        return None
+    z = np.log(peaks / (peak_read_ratio * limit_g))
+    prob = np.interp(_GRID, *curve)
+    mu, sd = _MU[:, None], _SD[None, :]
+    p_det = np.clip(_densities() @ prob, 1e-12, 1.0)
+    n, s1, s2 = z.size, z.sum(), (z ** 2).sum()
+    loglik = -0.5 * (s2 - 2 * mu * s1 + n * mu ** 2) / sd ** 2 - n * np.log(sd) - n * np.log(p_det)
+    missed = 1.0 - p_det
+    best = np.unravel_index(np.argmax(loglik), loglik.shape)
+    inside = 2.0 * (loglik[best] - loglik) <= stats.chi2.ppf(_CONFIDENCE, 1)
+    estimate = float(missed[best])
+    # this night's LMs are a draw: the share missed among them spreads binomially around the expected share
+    spread = float(stats.norm.ppf(0.5 + _CONFIDENCE / 2) * np.sqrt(estimate * (1.0 - estimate) ** 2 / n))
+    low = max(0.0, float(missed[inside].min()) - spread)
+    high = None if estimate >= UNBOUNDED_SHARE else min(1.0, float(missed[inside].max()) + spread)
+    return MissedShare(round(estimate, 3), round(low, 3), None if high is None else round(high, 3), int(n))
+
+
+def index_upper_bounds(lm_index: float, clm_index: float, leg_lms: Mapping[str, int],
+                       high: Mapping[str, float | None]) -> tuple[float, float] | None:
+    """(LM index, PLM index) the night could reach in /h if each leg missed its ``high`` share of LMs; None when a
+    leg's share is not bounded.
+
+    The missed LMs per detected LM are ``m / (1 - m)`` per leg, weighted by its detected LMs (``leg_lms``). The
+    LM index then grows by that many per detected LM; the PLM index is at most every CLM, detected
+    (``clm_index``) or missed (docs/scoring.md §1.2: a PLM is a CLM in a series), which holds however the missed
+    LMs would have joined or split series.
+
+    >>> index_upper_bounds(10.0, 8.0, {"left": 50, "right": 50}, {"left": 0.5, "right": 0.0})
+    (15.0, 13.0)
+    """
+    shares = {side: high[side] for side, n in leg_lms.items() if side in high and n > 0}
+    if not shares or any(m is None for m in shares.values()):
+        return None
+    missed = sum(leg_lms[side] * m / max(1.0 - m, 1e-3) for side, m in shares.items() if m is not None)
+    per_detected = missed / sum(leg_lms[side] for side in shares)
+    missed_per_h = lm_index * per_detected
+    return round(lm_index + missed_per_h, 1), round(clm_index + missed_per_h, 1)
