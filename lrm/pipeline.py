@@ -122,7 +122,7 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     brief = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared, brief=True)
              for side, leg in legs.legs.items()}
     missed, leg_lms = _missed_shares(table, legs.legs, limits, rest, any_valid, period)   # LMs below the limits
-    quality = leg_quality({side: leg.prepared for side, leg in legs.legs.items()}, legs.clock_fit, limits, brief, missed)
+    quality = leg_quality({s: leg.prepared for s, leg in legs.legs.items()}, legs.clock_fit, limits, brief, missed)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
     notes += _missed_share_notes(missed, limits, leg_lms, scored.summary, params)
     for note in notes:
@@ -246,7 +246,8 @@ def _leg_lm_peaks(table: pd.DataFrame, sides: tuple[str, ...], period: tuple[flo
 
 
 def _missed_shares(table: pd.DataFrame, legs: dict, limits: dict[str, float | None], rest: RestPeriod,
-                   any_valid: np.ndarray, period: tuple[float, float]) -> tuple[dict[str, MissedShare | None], dict[str, int]]:
+                   any_valid: np.ndarray, period: tuple[float, float]
+                   ) -> tuple[dict[str, MissedShare | None], dict[str, int]]:
     """Per leg (``legs``: :class:`lrm.signal.legs.Legs`' ``legs``), its estimated share of LMs below detection and
     its detected LMs in the analysis period."""
     peaks = _leg_lm_peaks(table, tuple(legs), period)
@@ -279,8 +280,8 @@ def _missed_share_notes(missed: dict[str, MissedShare | None], limits: dict[str,
     notes = []
     for side, m in flagged.items():
         high = "not bounded" if m.high is None else f"{m.high:.0%}"
-        notes.append(f"{side}: an estimated {m.estimate:.0%} (range {m.low:.0%} to {high}) of the leg's LMs are smaller "
-                     f"than it detects (a log-normal fit to its {m.lms} LMs' peaks, detection limit "
+        notes.append(f"{side}: an estimated {m.estimate:.0%} (range {m.low:.0%} to {high}) of the leg's LMs are "
+                     f"smaller than it detects (a log-normal fit to its {m.lms} LMs' peaks, detection limit "
                      f"{1000 * (limits[side] or 0.0):.0f} mg): the LM and PLM indices are probably underestimates")
     lm_index, plm_index = scored.lm_index, scored.plm_index
     if lm_index is None or plm_index is None:

@@ -60,8 +60,8 @@ from lrm.signal.null import NullFactors, null_factors
 from lrm.signal.pulses import pulse_null, pulse_tail
 
 __all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
-           "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "limit_inputs", "check_rate", "runs",
-           "MIN_RATE_HZ", "LOW_RATE_HZ"]
+           "find_lm_intervals", "reanchored_offset", "detect_leg", "detection_limit_g", "limit_inputs",
+           "check_rate", "runs", "MIN_RATE_HZ", "LOW_RATE_HZ"]
 
 MIN_RATE_HZ = 10.0
 """Slowest raw rate analysed (Hz): at 10 Hz a 0.5 s LM (docs/scoring.md §1.2 step 2) still spans 5 samples and the
