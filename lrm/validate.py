@@ -18,7 +18,9 @@ error: one night in ten is worse) and the worst night with its seed; recall of t
 band, noise level, sample rate, LM class and family; false LMs per hour on still stretches; and the
 detection-limit calibration (recall of true LMs above / below the leg's stated ``detection_limit_g``,
 "n/a" when the detector states none), and for brief-pulse LMs (the twitch class) the calibration of
-``detection_limit_brief_g`` and their recall by multiple of ``detection_limit_g``. ``--csv`` writes one row per night, ``--lm-csv`` one row per true
+``detection_limit_brief_g`` and their recall by multiple of ``detection_limit_g``; the statement about LMs below the
+limit (``missed_share_estimate``): nights warned, under-estimated nights warned, and how often the true PLM index lay
+at or below its stated upper end. ``--csv`` writes one row per night, ``--lm-csv`` one row per true
 LM, ``--markdown`` the report (for docs/validation.md).
 
 What this does and does not show: the simulator is our own physics (docs/scoring.md §6), randomised widely
@@ -45,7 +47,7 @@ from scipy import stats
 from lrm.sim.compare import match_onsets
 
 __all__ = ["SPLITS", "night_plan", "evaluate_night", "summarize", "report", "main", "match_onsets",
-           "limit_calibration", "brief_calibration", "expected_legs_below"]
+           "limit_calibration", "brief_calibration", "expected_legs_below", "missed_calibration"]
 
 PROFILES = ("healthy", "plmd", "rls", "hypnic")
 SPLITS = {"dev": 1000, "heldout": 9000}  # first seed of each split
@@ -335,6 +337,40 @@ def _calibration_line(lms: pd.DataFrame) -> list[str]:
             f"90 % ({sf['expected_at_90']:.1f} expected at 0.90, {sf['expected_at_95']:.1f} at 0.95).", ""]
 
 
+def missed_calibration(nights: pd.DataFrame) -> dict[str, Any]:
+    """The statement about LMs below the detection limit against the truth (``lrm.sim.compare``'s ``missed_*``
+    columns): nights warned, of them how many had their PLM index under (by > 25 % or > 5 /h) or within 10 %, and
+    how often the true PLM index lay at or below the stated upper end (``bounded``: where one was stated); the
+    under-estimated nights not warned. ``stated`` False when the analysis gives no such statement."""
+    ok = nights.loc[nights["status"] == "ok"] if "status" in nights else nights
+    if "missed_warned" not in ok or not len(ok):
+        return {"stated": False}
+    err = ok["plmi_est"] - ok["plmi_true"]
+    rel = err / ok["plmi_true"].where(ok["plmi_true"] > 0)
+    under = (err < -5.0) | (rel < -0.25)
+    warned = ok["missed_warned"].astype(bool)
+    bounded = warned & np.isfinite(ok["missed_plmi_upper"].astype(float))
+    held = ok["missed_plmi_upper_held"].astype(bool)
+    return {"stated": True, "nights": len(ok), "warned": int(warned.sum()), "under": int(under.sum()),
+            "under_warned": int((under & warned).sum()), "warned_within_10": int((warned & (rel.abs() <= 0.10)).sum()),
+            "held": int((warned & held).sum()), "bounded": int(bounded.sum()), "bounded_held": int((bounded & held).sum()),
+            "under_not_warned": [int(x) for x in ok.loc[under & ~warned, "seed"]],
+            "not_held": [int(x) for x in ok.loc[warned & ~held, "seed"]]}
+
+
+def _missed_line(nights: pd.DataFrame) -> list[str]:
+    cal = missed_calibration(nights)
+    if not cal["stated"]:
+        return []
+    missed, unheld = (", ".join(map(str, cal[k])) or "none" for k in ("under_not_warned", "not_held"))
+    return [f"LMs below the detection limit (`missed_share_estimate`): warned on {cal['warned']} of {cal['nights']} "
+            f"nights, {cal['warned_within_10']} of them with a PLM index within 10 %; {cal['under_warned']} of the "
+            f"{cal['under']} nights whose PLM index is under by > 25 % or > 5 /h were warned (seeds not warned: "
+            f"{missed}). The true PLM index lay at or below the stated upper end on {cal['held']} of {cal['warned']} "
+            f"warned nights ({cal['bounded_held']} of {cal['bounded']} where it was bounded; seeds above it: {unheld}).",
+            ""]
+
+
 def _brief_line(lms: pd.DataFrame) -> list[str]:
     cal = brief_calibration(lms)
     if not cal["stated"]:
@@ -365,6 +401,7 @@ def report(nights: pd.DataFrame, lms: pd.DataFrame, *, split: str, hours: float,
         out += _recall_table("LM class", recall_by(lms, "shape"), str)
         out += _recall_table("family", recall_by(lms, "family"), str)
         out += _calibration_line(lms) + _brief_line(lms)
+    out += _missed_line(nights)
     return "\n".join(out)
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lrm.validate import (AMPLITUDE_BANDS_G, SPLITS, brief_calibration, expected_legs_below, limit_calibration, main,
-                          night_plan, recall_by, report, summarize)
+                          missed_calibration, night_plan, recall_by, report, summarize)
 
 
 def test_dev_and_heldout_seeds_never_overlap_and_one_night_in_five_is_hard():
@@ -129,3 +129,16 @@ def test_a_night_the_pipeline_refuses_is_reported_not_dropped(monkeypatch):
     assert row["status"].startswith("error: InputError: left.csv") and lms.empty
     nights = pd.DataFrame([row | {"profile": "plmd"}])
     assert "**1 night(s) failed**" in report(nights, lms, split="dev", hours=0.6)
+
+
+def test_the_missed_lm_statement_is_counted_against_the_truth():
+    nights = pd.DataFrame({
+        "status": ["ok"] * 4, "seed": [1, 2, 3, 4],
+        "plmi_true": [40.0, 20.0, 10.0, 30.0], "plmi_est": [10.0, 19.5, 9.8, 20.0],
+        "missed_warned": [True, True, False, True],
+        "missed_plmi_upper": [float("inf"), 25.0, 12.0, 25.0],
+        "missed_plmi_upper_held": [True, True, True, False]})
+    cal = missed_calibration(nights)
+    assert (cal["warned"], cal["under"], cal["under_warned"], cal["warned_within_10"]) == (3, 2, 2, 1)
+    assert (cal["held"], cal["bounded"], cal["bounded_held"], cal["not_held"]) == (2, 2, 1, [4])
+    assert cal["under_not_warned"] == [] and not missed_calibration(nights.drop(columns="missed_warned"))["stated"]

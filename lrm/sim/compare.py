@@ -25,6 +25,9 @@ Definitions (per night):
   leg's stated ``detection_limit_g`` should be found with >= 90 % probability; brief-pulse LMs (the ``twitch``
   class) at or above its ``detection_limit_brief_g`` likewise (each true LM carries both, ``limit_g`` and
   ``limit_brief_g``).
+* **LMs below the limit**: per leg the analysis's ``missed_share_estimate`` and its range's upper end against the
+  true share missed (1 - the leg's recall); per night whether it warned and the PLM index's stated upper end
+  (``lrm.signal.missed.index_upper_bounds`` from the legs' detected LMs), and whether the truth lay at or below it.
 """
 
 from __future__ import annotations
@@ -197,5 +200,36 @@ def compare_night(sim: Any, result: Any) -> NightComparison:
             "tib_err_min": (tib_est_h - float(truth.analysis_h)) * 60.0,
             "tib_abs_err_min": abs(tib_est_h - float(truth.analysis_h)) * 60.0,
             "clock_err_s": _clock_error_s(sim, result) if len(sides) == 2 else np.nan}
+    row |= _missed_statement(result, legs, plmi_true)
     lms = pd.concat([leg["lms"] for leg in legs.values()], ignore_index=True)
     return NightComparison(row, lms)
+
+
+def _missed_statement(result: Any, legs: dict[str, dict[str, Any]], plmi_true: float) -> dict[str, Any]:
+    """The analysis's statement about LMs below the detection limit (``LegQuality.missed_share_estimate`` and its
+    range, ``lrm.signal.missed``): per leg the estimate, its range's upper end (NaN: not bounded) and the true share
+    missed (1 - the leg's recall); for the night whether it warned (an estimate above the night's
+    ``missed_share_note``) and the PLM index's upper end as the warning states it (inf: not bounded; NaN: no leg has an
+    estimate) with ``missed_plmi_upper_held``, the true index at or below it."""
+    from lrm.params import DetectParams
+    from lrm.signal.missed import index_upper_bounds
+
+    out: dict[str, Any] = {}
+    shares, highs, counts = {}, {}, {}
+    for side, leg in legs.items():
+        q = result.quality[side]
+        est, rng = getattr(q, "missed_share_estimate", None), getattr(q, "missed_share_range", None)
+        out[f"missed_share_{side}"] = np.nan if est is None else float(est)
+        out[f"missed_high_{side}"] = np.nan if rng is None or rng[1] is None else float(rng[1])
+        out[f"missed_true_{side}"] = 1.0 - leg["tp"] / max(leg["tp"] + leg["fn"], 1)
+        if est is not None:
+            shares[side], highs[side], counts[side] = float(est), None if rng[1] is None else float(rng[1]), leg["found"]
+    params = getattr(result, "params", None)
+    note = getattr(getattr(params, "detect", None), "missed_share_note", DetectParams().missed_share_note)
+    lm_index, clm_index = (getattr(result.summary, k, None) for k in ("lm_index", "clm_index"))
+    upper = None
+    if highs and lm_index is not None:
+        upper = index_upper_bounds(float(lm_index), float(clm_index or 0.0), counts, highs)
+    plmi_upper = float("nan") if not highs else float("inf") if upper is None else upper[1]
+    return out | {"missed_warned": any(v > note for v in shares.values()), "missed_plmi_upper": plmi_upper,
+                  "missed_plmi_upper_held": bool(plmi_true <= plmi_upper + 1e-9)}
