@@ -174,7 +174,9 @@ def missed_share_text(estimate: Any, share_range: Any) -> str:
     ``missed_share_range``, 0-1) as text; "not estimated" when there is none.
 
     >>> missed_share_text(0.31, (0.22, 0.42)), missed_share_text(0.6, [0.5, None]), missed_share_text(None, None)
-    ('31 % (range 22-42 %)', '60 % (range 50 % to not bounded)', 'not estimated')
+    ('31 % (90 % range 22-42 %)', '60 % (at least 50 %; no upper bound can be stated)', 'not estimated')
+    >>> missed_share_text(0.001, (0.0, 0.004))
+    'none (under 1 %)'
     """
     value = as_number(estimate)
     if value is None:
@@ -184,8 +186,10 @@ def missed_share_text(estimate: Any, share_range: Any) -> str:
     if low is None:
         return f"{100 * value:.0f} %"
     if high is None:
-        return f"{100 * value:.0f} % (range {100 * low:.0f} % to not bounded)"
-    return f"{100 * value:.0f} % (range {100 * low:.0f}-{100 * high:.0f} %)"
+        return f"{100 * value:.0f} % (at least {100 * low:.0f} %; no upper bound can be stated)"
+    if high < 0.005:
+        return "none (under 1 %)"
+    return f"{100 * value:.0f} % (90 % range {100 * low:.0f}-{100 * high:.0f} %)"
 
 
 def _missed_share_note(summary: Mapping[str, Any]) -> float:
@@ -200,7 +204,7 @@ def _missed_share_note(summary: Mapping[str, Any]) -> float:
 
 def _missed_legs(summary: Mapping[str, Any], above: float) -> str:
     """The legs whose estimated share of LMs below detection exceeds ``above`` (0-1), as text
-    ("on the left leg 31 % (range 22-42 %)"); empty when none does."""
+    ("on the left leg 31 % (90 % range 22-42 %)"); empty when none does."""
     quality = summary.get("quality")
     if not isinstance(quality, Mapping):
         return ""

@@ -90,7 +90,8 @@ def test_a_leg_missing_many_lms_is_said_to_make_the_index_too_low():
                "quality": {"left": leg, "right": {"detection_limit_g": 0.04, "missed_share_estimate": 0.1,
                                                   "missed_share_range": [0.05, 0.15]}}}
     text = " ".join(render_findings(summary).sentences)
-    assert "smaller than the sensor detects (on the left leg 45 % (range 30 % to not bounded), judged from" in text
+    assert ("smaller than the sensor detects (on the left leg 45 % (at least 30 %; no upper bound can be stated), "
+            "judged from") in text
     assert "right leg" not in text and "probably too low" in text
     leg["missed_share_estimate"] = 0.15          # below the night's note level (0.2): nothing said
     assert "probably too low" not in " ".join(render_findings(summary).sentences)
