@@ -3,11 +3,15 @@
 Each BLE sensor's clock runs within +-100 ppm of true time (crystal tolerance), so two drift apart by up to
 +-200 ppm (up to 6 s over an 8 h night), more than the 0.5 s bilateral window of docs/scoring.md §1.2 step 4. Roll-overs and bilateral LMs move both legs at once, so the
 lag between the two legs' movement envelopes, measured by cross-correlation in windows across the night,
-traces the clock difference; a weighted straight line through those lags gives offset and drift.
+traces the clock difference; a robust straight line through those lags gives offset and drift. Continuous
+activity (walking, restless wake) is left out of the correlation (:data:`BUSY_DUTY`), every window with a clear
+peak counts alike, and the line is Huber's, its drift's standard error ``drift_sd_ppm`` taken from the lags'
+scatter about it with the independent (non-overlapping) windows' count.
 
 A drift is fitted only when the lags come from at least :data:`MIN_DRIFT_WINDOWS` non-overlapping windows
-(three points, so the line has a residual to judge it by, and a stated uncertainty ``drift_sd_ppm``), and
-only when it lies within :data:`MAX_DRIFT_PPM`; otherwise the fit is an offset alone, and ``note`` says why.
+(three points, so the line has a residual to judge it by, and a stated uncertainty ``drift_sd_ppm``), and a
+drift fitted beyond :data:`MAX_DRIFT_PPM` is held at that bound; otherwise the fit is an offset alone, and
+``note`` says why (or that the drift was held).
 Two 1800 s windows of a 1 h night give a line through two points with no residual: a user's 1 h simulated
 night (sensors +35 and -20 ppm, already corrected to the computer's clock) was fitted at +227 ppm, which
 moves a leg by up to 0.6 s over the hour, more than the bilateral window. Without a drift, a true drift of
@@ -27,7 +31,7 @@ from scipy import fft as sp_fft
 
 from lrm.params import AlignParams
 
-__all__ = ["ClockFit", "MIN_DRIFT_WINDOWS", "MAX_DRIFT_PPM", "estimate_clock_drift", "activity", "apply_clock_fit", "source_index", "shift_1s", "shift_events"]
+__all__ = ["ClockFit", "MIN_DRIFT_WINDOWS", "MAX_DRIFT_PPM", "BUSY_SPAN_S", "BUSY_DUTY", "LAG_MARGIN_S", "estimate_clock_drift", "activity", "apply_clock_fit", "source_index", "shift_1s", "shift_events"]
 
 
 MIN_DRIFT_WINDOWS = 3
@@ -37,7 +41,21 @@ MAX_DRIFT_PPM = 200.0
 """Largest drift (ppm) of one leg's clock against the other's that is believed: each sensor's crystal is
 within +-100 ppm, so two differ by at most +-200 ppm (``lrm.sim`` draws each leg's drift in +-100 ppm; its
 dev nights reach +144 ppm between the legs); a recorder that maps both legs to the computer's clock leaves
-far less. A fitted drift beyond it is an artefact of too few or too noisy lags."""
+far less. A free fit beyond it comes from noisy lags; the drift is then held at it (:func:`_fit_line`)."""
+BUSY_SPAN_S = 30.0
+"""Span (s) over which a leg's duty cycle of activity is measured (:func:`_without_busy`): three of the shortest
+PLM intervals (10 s, docs/scoring.md §1.2 step 7), so that it spans several LMs of a series, and short enough
+to end near a walk's or a restless bout's edge."""
+BUSY_DUTY = 0.7
+"""Share of ``BUSY_SPAN_S`` above the noise that marks continuous activity. LMs last 0.5-10 s (docs/scoring.md
+§1.2 step 2) and PLMs recur every 10-90 s (step 7): 5 s PLMs at the shortest IMI fill 50 % of the span, about
+60 % with the envelope's smear, so no PLM series is lost. Walking and restless wake fill more: walking
+alternates the legs by half a stride (0.4-0.7 s), so its cross-correlation peaks off the clock lag, and a
+long plateau makes the peak flat. Chosen on dev seeds 1000-1023 among 0.5, 0.6, 0.7, 0.8 (and a 60 s span):
+docs/validation.md, "Clock alignment: per-window lags"."""
+LAG_MARGIN_S = 2.0
+"""Lag (s) searched beyond the drift a night can accumulate: the clocks' start offsets (``lrm.sim`` draws
++-0.25 s per leg; a recorder stamps both legs from one computer clock) with room to spare."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +110,29 @@ def estimate_clock_drift(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32],
     -------
     ClockFit
         Not ``ok`` when no window shows a clear correlation peak.
+
+    Notes
+    -----
+    Continuous activity (walking, restless wake: :func:`_without_busy`) is left out before correlating: it
+    is not the discrete, near-simultaneous bilateral LMs (docs/scoring.md §1.2 step 4) the lag is read
+    from. The lags searched reach ``params.max_lag_s`` or, on longer nights, the drift of
+    :data:`MAX_DRIFT_PPM` over the night plus :data:`LAG_MARGIN_S`. Every window with a clear peak counts
+    alike: the peak's height is no measure of its precision (the broad plateaus of continuous activity
+    gave the highest peaks, and the worst lags).
     """
     n = min(a.size, b.size)
     win = int(params.window_s * fs_hz)
-    max_lag = int(params.max_lag_s * fs_hz)
+    max_lag = int(max(params.max_lag_s, LAG_MARGIN_S + MAX_DRIFT_PPM * 1e-6 * n / fs_hz) * fs_hz)
     if n < max(win // 4, 4 * max_lag):
         return ClockFit()
+    a, b = _without_busy(a[:n], fs_hz=fs_hz), _without_busy(b[:n], fs_hz=fs_hz)
     win = min(win, n)
     step = win // 2
     starts = np.arange(0, n - win + 1, step)
     nfft = sp_fft.next_fast_len(win + max_lag, real=True)   # >= win + max_lag: no circular wrap-around
     # All windows at once (views, float32: the FFTs ~4x faster than float64): one batched FFT each way.
-    wa = sliding_window_view(a[:n], win)[::step][: starts.size]
-    wb = sliding_window_view(b[:n], win)[::step][: starts.size]
+    wa = sliding_window_view(a, win)[::step][: starts.size]
+    wb = sliding_window_view(b, win)[::step][: starts.size]
     energy = np.sqrt(np.square(wa, dtype=np.float64).sum(axis=1) * np.square(wb, dtype=np.float64).sum(axis=1))
     use = energy > 0
     if not use.any():
@@ -119,15 +147,24 @@ def estimate_clock_drift(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32],
     rows = np.arange(k.size)
     peak = cc[rows, k]
     ok = (peak >= params.min_peak) & (k > 0) & (k < cc.shape[1] - 1)
-    rows, k, peak = rows[ok], k[ok], peak[ok]
+    rows, k = rows[ok], k[ok]
     y0, y1, y2 = cc[rows, k - 1], cc[rows, k], cc[rows, k + 1]
     denom = y0 - 2 * y1 + y2
     frac = np.where(denom < 0, 0.5 * (y0 - y2) / np.where(denom < 0, denom, -1.0), 0.0)  # parabolic peak
     lags = (k - max_lag + frac) / fs_hz
     times = (starts[use][ok] + win / 2) / fs_hz
-    weights = peak
-    return _fit_line(times.astype(np.float64), lags.astype(np.float64), weights.astype(np.float64),
-                     window_s=win / fs_hz)
+    return _fit_line(times.astype(np.float64), lags.astype(np.float64), np.ones(lags.size), window_s=win / fs_hz)
+
+
+def _without_busy(act: npt.NDArray[np.float32], *, fs_hz: float) -> npt.NDArray[np.float32]:
+    """``act`` (n,) with 0 wherever more than :data:`BUSY_DUTY` of the :data:`BUSY_SPAN_S` around a sample is
+    above the noise (continuous activity, not discrete LMs)."""
+    half = max(1, int(BUSY_SPAN_S * fs_hz) // 2)
+    csum = np.concatenate(([0], np.cumsum(act > 0, dtype=np.int64)))
+    i = np.arange(act.size)
+    lo, hi = np.maximum(i - half, 0), np.minimum(i + half + 1, act.size)
+    busy = (csum[hi] - csum[lo]) > BUSY_DUTY * (hi - lo)
+    return np.where(busy, np.float32(0.0), act).astype(np.float32, copy=False)
 
 
 def _independent(t: npt.NDArray[np.float64], window_s: float) -> int:
@@ -135,51 +172,73 @@ def _independent(t: npt.NDArray[np.float64], window_s: float) -> int:
     return int(np.floor(np.ptp(t) / window_s + 1e-9)) + 1 if t.size else 0
 
 
-def _line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64], *,
-          window_s: float) -> tuple[float, float, float | None, str]:
-    """Offset (s), slope (s/s), the slope's standard error (s/s, None without a drift) and the reason no
-    drift was fitted ("" when one was) of the weighted line through the lags ``lag`` (s) at ``t`` (s)."""
-    n_ind = _independent(t, window_s)
-    mean = float(np.average(lag, weights=w))
-    if n_ind < MIN_DRIFT_WINDOWS or t.size < 3:
-        return mean, 0.0, None, (f"the legs' clock drift was not estimated: the night gives {n_ind} independent "
-                                 f"{window_s:.0f} s window(s) of bilateral movement, {MIN_DRIFT_WINDOWS} are needed; "
-                                 "an offset alone was applied")
-    slope, offset = np.polyfit(t, lag, 1, w=w)       # polyfit's weights multiply the residuals: w**2 on squares
-    resid = lag - (offset + slope * t)
-    wn = w ** 2 / np.sum(w ** 2)
-    sigma2 = float(np.sum(wn * resid ** 2)) * t.size / (t.size - 2)
-    stt = float(np.sum(wn * (t - np.sum(wn * t)) ** 2))
-    sd = float(np.sqrt(sigma2 / (n_ind * stt))) if stt > 0 else None   # overlapping windows: n_ind, not t.size
-    if abs(slope) * 1e6 > MAX_DRIFT_PPM:
-        sd_text = "" if sd is None else f" +- {sd * 1e6:.0f}"
-        return mean, 0.0, None, (f"the legs' clock drift was fitted at {slope * 1e6:+.0f}{sd_text} ppm, beyond the "
-                                 f"+-{MAX_DRIFT_PPM:.0f} ppm a sensor's clock can drift; an offset alone was applied")
-    return float(offset), float(slope), sd, ""
+HUBER_K = 1.345
+"""Huber's tuning constant (in robust SDs): 95 % efficiency on Gaussian lags, while a window whose peak was
+taken from an alias (a PLM interval or a walking half-stride away) is down-weighted, not allowed to tilt the line."""
+
+
+def _huber_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+                n_ind: int) -> tuple[float, float, float | None, float]:
+    """Huber line (iteratively reweighted least squares, scale from the residuals' MAD) through the lags ``lag``
+    (s) at ``t`` (s) with prior weights ``w``: offset at t = 0 (s), slope (s/s), the slope's standard error
+    (s/s; from the residuals, with ``n_ind`` independent windows and two fitted parameters) and the weighted RMS
+    residual (s)."""
+    tc = t - t.mean()
+    design = np.column_stack([np.ones_like(tc), tc])
+    ww = w.copy()
+    for _ in range(20):
+        sw = np.sqrt(ww)
+        off, slope = np.linalg.lstsq(design * sw[:, None], lag * sw, rcond=None)[0]
+        resid = lag - off - slope * tc
+        scale = max(1.4826 * float(np.median(np.abs(resid))), 1e-3)   # 1 ms: below the lags' resolution
+        u = np.abs(resid) / (HUBER_K * scale)
+        new = w * np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
+        if np.allclose(new, ww, rtol=1e-6, atol=0.0):
+            break
+        ww = new
+    wn = ww / ww.sum()
+    mean_sq = float(np.sum(wn * resid ** 2))
+    stt = float(np.sum(wn * (tc - np.sum(wn * tc)) ** 2))
+    # overlapping windows: n_ind independent lags, two of whose degrees of freedom the line takes
+    var = max(mean_sq, scale ** 2) / ((n_ind - 2) * stt) if stt > 0 and n_ind > 2 else None
+    return float(off - slope * t.mean()), float(slope), None if var is None else float(np.sqrt(var)), float(np.sqrt(mean_sq))
 
 
 def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.NDArray[np.float64], *,
               window_s: float) -> ClockFit:
-    """Weighted straight line through the window lags, refitted once without outliers (> 0.5 s off); an offset
-    alone when the lags cannot support a drift (:func:`_line`)."""
+    """Robust straight line (:func:`_huber_line`) through the window lags ``lag`` (s) at ``t`` (s, window centres)
+    with weights ``w``, after dropping lags far (> 2 s beyond their mean deviation) from the median.
+
+    An offset alone when the lags come from fewer than :data:`MIN_DRIFT_WINDOWS` independent windows of
+    ``window_s`` (s). A drift fitted beyond +-:data:`MAX_DRIFT_PPM` is held at that bound (least squares under
+    the clocks' tolerance) and ``note`` says so: noisy lags overshoot a large true drift, and an offset alone
+    would then be off by the whole drift.
+    """
     if t.size == 0:
         return ClockFit()
     keep = np.ones(t.size, bool)
     if t.size >= 3:
         med = np.median(lag)
         keep = np.abs(lag - med) < 2.0 + np.abs(lag - med).mean()
-    for _ in range(2):
-        offset, slope, sd, note = _line(t[keep], lag[keep], w[keep], window_s=window_s)
-        resid = lag - (offset + slope * t)
-        if note:   # an offset alone: a real drift would push windows past 0.5 s from it; they are not outliers
-            break
-        new_keep = np.abs(resid) <= 0.5
-        if new_keep.sum() == 0 or (new_keep == keep).all():
-            break
-        keep = new_keep
-    resid_k = resid[keep]
-    rms = float(np.sqrt(np.mean(resid_k ** 2))) if resid_k.size else None
-    return ClockFit(float(offset), float(slope * 1e6), rms, int(keep.sum()), True,
+    t, lag, w = t[keep], lag[keep], w[keep]
+    n_ind = _independent(t, window_s)
+    if n_ind < MIN_DRIFT_WINDOWS or t.size < 3:
+        mean = float(np.average(lag, weights=w))
+        rms = float(np.sqrt(np.average((lag - mean) ** 2, weights=w)))
+        return ClockFit(mean, 0.0, rms, int(t.size), True, None,
+                        f"the legs' clock drift was not estimated: the night gives {n_ind} independent "
+                        f"{window_s:.0f} s window(s) of bilateral movement, {MIN_DRIFT_WINDOWS} are needed; "
+                        "an offset alone was applied")
+    offset, slope, sd, rms = _huber_line(t, lag, w, n_ind)
+    note = ""
+    if abs(slope) * 1e6 > MAX_DRIFT_PPM:
+        sd_text = "" if sd is None else f" +- {sd * 1e6:.0f}"
+        note = (f"the legs' clock drift was fitted at {slope * 1e6:+.0f}{sd_text} ppm, beyond the "
+                f"+-{MAX_DRIFT_PPM:.0f} ppm two sensors' clocks can differ; it was held at {np.sign(slope) * MAX_DRIFT_PPM:+.0f} ppm")
+        slope = float(np.sign(slope)) * MAX_DRIFT_PPM * 1e-6
+        offset = float(np.median(lag - slope * t))                 # the offset under that slope, robustly
+        rms = float(np.sqrt(np.average((lag - offset - slope * t) ** 2, weights=w)))
+    return ClockFit(float(offset), float(slope * 1e6), float(rms), int(t.size), True,
                     None if sd is None else float(sd * 1e6), note)
 
 

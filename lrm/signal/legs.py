@@ -4,8 +4,8 @@ Each leg runs :func:`lrm.signal.leg.process_leg` on its own clock. The second le
 the first's from both legs' activity (:func:`lrm.signal.align.estimate_clock_drift`, while the legs are
 still detecting), and its movements and per-second values are moved onto the first leg's clock. Two BLE
 sensors drift apart by up to +-200 ppm (each within +-100 ppm; up to 6 s over 8 h), more than the 0.5 s
-bilateral window of docs/scoring.md §1.2 step 4. A night too short for a drift, or a fitted drift beyond
-that, gets an offset alone and a note (``lrm.signal.align``).
+bilateral window of docs/scoring.md §1.2 step 4. A night too short for a drift gets an offset alone, and a
+fitted drift beyond that is held at it, each with a note (``lrm.signal.align``).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _on_first_clock(recording: Recording, per_leg: dict[str, LegResult], fit: Cl
                      "LMs outside it are seen on one leg only")
     if fit.ok:
         per_leg = {**per_leg, sides[1]: per_leg[sides[1]].on_clock(fit, recording.end_s - recording.start_s)}
-        if fit.note:    # an offset alone: too few windows for a drift, or a drift beyond a clock's tolerance
+        if fit.note:    # an offset alone (too few windows for a drift), or a drift held at a clock's tolerance
             notes.append(fit.note)
     else:
         notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "

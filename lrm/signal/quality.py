@@ -33,8 +33,9 @@ class LegQuality:
     fs_hz : effective raw sampling rate (samples per covered second).
     clock_offset_s, clock_drift_ppm : correction applied to align this leg with the first (0 for it).
     clock_residual_s : RMS residual of the alignment (s); None when not estimated.
-    clock_drift_sd_ppm : standard error of ``clock_drift_ppm`` (ppm); None when no drift was fitted (one leg, too
-        short a night, or a fitted drift beyond +-200 ppm: ``lrm.signal.align``).
+    clock_drift_sd_ppm : standard error of ``clock_drift_ppm`` (ppm), from the window lags' scatter about the line;
+        None when no drift was fitted (one leg, or too short a night: ``lrm.signal.align``). A drift held at the
+        +-200 ppm bound keeps the free fit's error.
     repairs : what was repaired in the timestamps or values.
     warnings : data-quality warnings raised for this leg.
     detection_limit_g : the smallest LM peak (g) detected with >= 90 % probability on this leg over the time in
