@@ -136,7 +136,7 @@ def test_walking_before_lights_out_does_not_pull_the_lag_by_half_a_stride():
 
 
 def test_a_12_hour_night_has_its_lags_measured_to_its_end():
-    # +2 s and 180 ppm reach 9.8 s at 12 h: the 8 s searched for every night before lost the last 3.4 h of lags
+    # +2 s and 180 ppm reach 9.8 s at 12 h: the 8 s searched for every night before lost the last 2.7 h of lags
     offset_s, drift_ppm = 2.0, 180.0
     a, b = _activities(12.0, offset_s, drift_ppm, seed=6, per_hour=60)
     fit = estimate_clock_drift(a, b, fs_hz=FS)
