@@ -172,6 +172,11 @@ def _independent(t: npt.NDArray[np.float64], window_s: float) -> int:
     return int(np.floor(np.ptp(t) / window_s + 1e-9)) + 1 if t.size else 0
 
 
+HOLD_SD_PPM = 100.0
+"""Largest standard error (ppm) of a drift fitted beyond +-:data:`MAX_DRIFT_PPM` for it to be held at that bound:
+half the bound, so that the fit tells a drift at the bound from none. A looser fit (a multi-day window whose night
+left three windows, fitted at -526 +- 189 ppm with no drift at all) says nothing about the drift; it gets an
+offset alone, as every fit beyond the bound did before."""
 HUBER_K = 1.345
 """Huber's tuning constant (in robust SDs): 95 % efficiency on Gaussian lags, while a window whose peak was
 taken from an alias (a PLM interval or a walking half-stride away) is down-weighted, not allowed to tilt the line."""
@@ -210,9 +215,9 @@ def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.N
     with weights ``w``, after dropping lags far (> 2 s beyond their mean deviation) from the median.
 
     An offset alone when the lags come from fewer than :data:`MIN_DRIFT_WINDOWS` independent windows of
-    ``window_s`` (s). A drift fitted beyond +-:data:`MAX_DRIFT_PPM` is held at that bound (least squares under
-    the clocks' tolerance) and ``note`` says so: noisy lags overshoot a large true drift, and an offset alone
-    would then be off by the whole drift.
+    ``window_s`` (s). A drift fitted beyond +-:data:`MAX_DRIFT_PPM` within :data:`HOLD_SD_PPM` is held at that
+    bound (least squares under the clocks' tolerance): noisy lags overshoot a large true drift, and an offset
+    alone would then be off by the whole drift; a looser one gets an offset alone. ``note`` says which.
     """
     if t.size == 0:
         return ClockFit()
@@ -233,8 +238,12 @@ def _fit_line(t: npt.NDArray[np.float64], lag: npt.NDArray[np.float64], w: npt.N
     note = ""
     if abs(slope) * 1e6 > MAX_DRIFT_PPM:
         sd_text = "" if sd is None else f" +- {sd * 1e6:.0f}"
-        note = (f"the legs' clock drift was fitted at {slope * 1e6:+.0f}{sd_text} ppm, beyond the "
-                f"+-{MAX_DRIFT_PPM:.0f} ppm two sensors' clocks can differ; it was held at {np.sign(slope) * MAX_DRIFT_PPM:+.0f} ppm")
+        fitted = f"the legs' clock drift was fitted at {slope * 1e6:+.0f}{sd_text} ppm, beyond the +-{MAX_DRIFT_PPM:.0f} ppm two sensors' clocks can differ"
+        if sd is None or sd * 1e6 > HOLD_SD_PPM:
+            mean = float(np.average(lag, weights=w))
+            rms = float(np.sqrt(np.average((lag - mean) ** 2, weights=w)))
+            return ClockFit(mean, 0.0, rms, int(t.size), True, None, f"{fitted}; an offset alone was applied")
+        note = f"{fitted}; it was held at {np.sign(slope) * MAX_DRIFT_PPM:+.0f} ppm"
         slope = float(np.sign(slope)) * MAX_DRIFT_PPM * 1e-6
         offset = float(np.median(lag - slope * t))                 # the offset under that slope, robustly
         rms = float(np.sqrt(np.average((lag - offset - slope * t) ** 2, weights=w)))

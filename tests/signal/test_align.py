@@ -56,6 +56,15 @@ def test_a_drift_fitted_beyond_a_clock_tolerance_is_held_at_it():
     assert within.drift_ppm == pytest.approx(180.0) and within.note == ""
 
 
+def test_a_loose_fit_beyond_a_clock_tolerance_gets_an_offset_alone():
+    # 3 independent windows, two of them an alias 2 s off (a multi-day window's night): -500 ppm +- ~190
+    t = np.array([900.0, 1800.0, 4500.0, 5400.0])
+    lag = np.array([0.0, 0.0, -2.0, -2.0])
+    fit = _fit_line(t, lag, np.ones(4), window_s=1800.0)
+    assert fit.drift_ppm == 0.0 and fit.drift_sd_ppm is None
+    assert "beyond" in fit.note and "an offset alone was applied" in fit.note
+
+
 @pytest.mark.parametrize("alias_s", [0.55, 0.8])
 def test_one_window_taken_from_an_alias_moves_the_line_a_bounded_amount(alias_s):
     # the last of 7 windows a walking half-stride (0.55 s) or more off: Huber bounds its pull, whatever its size
