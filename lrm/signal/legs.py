@@ -104,6 +104,27 @@ def process_legs(recording: Recording, params: Params, *, threads: int | None = 
     return _on_first_clock(recording, per_leg, fit)
 
 
+CLOCK_NOTE_S = 0.25
+"""Alignment uncertainty (s) at the recording's ends above which the night says so: half the 0.5 s of the
+bilateral rule (two legs' LMs overlapping or less than 0.5 s apart are one, docs/scoring.md §1.2 step 4), so
+that an error this size can move a pair across it."""
+
+
+def clock_edge_error_s(fit: ClockFit, duration_s: float) -> float | None:
+    """The second leg's alignment uncertainty (s) at the recording's start and end from the fitted drift's
+    standard error: ``drift_sd_ppm`` * 1e-6 * half the duration (s), the line's lever arm from the middle of the
+    night its windows cover; None without a fitted drift.
+
+    >>> clock_edge_error_s(ClockFit(drift_ppm=-274.0, drift_sd_ppm=41.0, ok=True), 7200.0)
+    0.1476
+    >>> clock_edge_error_s(ClockFit(ok=True), 7200.0) is None
+    True
+    """
+    if not fit.ok or fit.drift_sd_ppm is None or not np.isfinite(fit.drift_sd_ppm):
+        return None
+    return round(float(fit.drift_sd_ppm) * 1e-6 * duration_s / 2.0, 4)
+
+
 def _on_first_clock(recording: Recording, per_leg: dict[str, LegResult], fit: ClockFit) -> Legs:
     """The second leg moved onto the first leg's clock, with notes on what could not be paired."""
     sides, notes = recording.sides, []
@@ -118,6 +139,12 @@ def _on_first_clock(recording: Recording, per_leg: dict[str, LegResult], fit: Cl
         per_leg = {**per_leg, sides[1]: per_leg[sides[1]].on_clock(fit, recording.end_s - recording.start_s)}
         if fit.note:    # an offset alone (too few windows for a drift), or a drift held at a clock's tolerance
             notes.append(fit.note)
+        edge_s = clock_edge_error_s(fit, recording.end_s - recording.start_s)
+        if edge_s is not None and edge_s > CLOCK_NOTE_S:
+            notes.append(f"the legs' clocks are aligned only to about +-{edge_s:.2f} s near the start and end of the "
+                         f"recording (drift {fit.drift_ppm:+.0f} +- {fit.drift_sd_ppm:.0f} ppm from "
+                         f"{fit.n_windows} windows); there, two legs' LMs about 0.5 s apart may be judged bilateral "
+                         "or not wrongly")
     else:
         notes.append("the two legs' clocks could not be aligned (too few bilateral movements); "
                      "bilateral LMs may be split")

@@ -153,3 +153,24 @@ def test_a_12_hour_night_has_its_lags_measured_to_its_end():
     assert fit.n_windows == windows                             # main: 36 of 47
     ends = np.array([0.0, 43200.0])
     assert np.abs(fit.lag_s(ends) - (offset_s + drift_ppm * 1e-6 * ends)).max() < 0.1
+
+
+def test_a_loose_drift_on_a_short_night_is_stated_as_the_alignment_uncertainty_at_its_ends():
+    from types import SimpleNamespace as NS
+
+    from lrm.signal.legs import CLOCK_NOTE_S, _on_first_clock
+
+    class _Leg:
+        def on_clock(self, fit, duration_s):  # noqa: ANN001, ANN201
+            return self
+    recording = NS(sides=("left", "right"), start_s=0.0, end_s=7200.0,
+                   legs={"left": NS(duration_s=7200.0), "right": NS(duration_s=7200.0)})
+    legs = {"left": _Leg(), "right": _Leg()}
+    loose = ClockFit(drift_ppm=119.0, drift_sd_ppm=132.0, n_windows=4, ok=True)   # +-0.48 s at the ends of 2 h
+    notes = _on_first_clock(recording, legs, loose).notes
+    assert len(notes) == 1 and "+-0.48 s" in notes[0] and "+119 +- 132 ppm from 4 windows" in notes[0]
+    tight = ClockFit(drift_ppm=-78.0, drift_sd_ppm=4.0, n_windows=14, ok=True)     # +-0.01 s: nothing to say
+    assert _on_first_clock(recording, legs, tight).notes == ()
+    edge = CLOCK_NOTE_S / (1e-6 * 3600.0)          # the sd at which a 2 h night reaches the note's level
+    assert _on_first_clock(recording, legs, ClockFit(drift_sd_ppm=edge * 0.99, ok=True)).notes == ()
+    assert _on_first_clock(recording, legs, ClockFit(drift_sd_ppm=edge * 1.01, ok=True)).notes != ()
