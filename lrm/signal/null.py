@@ -56,16 +56,21 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
     """:func:`null_factors` with the first block centred ``phase`` grid steps after a grid point."""
     from scipy.ndimage import uniform_filter1d
 
-    from lrm.signal.prepare import grid_rows
+    from lrm.signal.prepare import block_means, interp_rows
 
     rng = np.random.default_rng(12345)
     n = int(300 * fs_hz)
     x = rng.standard_normal((n, 3)).astype(np.float32)
     q = max(1, int(round(fs_hz / grid_hz)))
     t = (np.arange(n) - 0.5 * (q - 1)) / fs_hz + phase / grid_hz   # block j's centre at j q / fs + phase
-    grid_t = np.arange(int(t[-1] * grid_hz)) / grid_hz
-    grid_t = grid_t[grid_t >= t[0]]
-    g = grid_rows(t, x, grid_t, fs_hz=fs_hz, grid_hz=grid_hz)[0].astype(np.float64)
+    m = n // q
+    if q > 1:
+        blocks, tb = block_means(x, q), 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q])
+    else:
+        blocks, tb = x, t
+    grid_t = np.arange(int(tb[-1] * grid_hz)) / grid_hz
+    grid_t = grid_t[grid_t >= tb[0]]
+    g = interp_rows(grid_t, tb, blocks).astype(np.float64)
     w = max(1, int(round(window_s * grid_hz)))
     mean = uniform_filter1d(g, w, axis=0, mode="nearest")
     ms = uniform_filter1d((g ** 2).sum(axis=1), w, mode="nearest")

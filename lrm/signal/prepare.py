@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +22,7 @@ from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 
-__all__ = ["PreparedLeg", "prepare_leg", "block_means", "count_clipped", "interp_rows", "grid_rows", "kernel_resample",
-           "anti_alias_block", "find_gaps", "interval_mask", "merge_intervals",
+__all__ = ["PreparedLeg", "prepare_leg", "block_means", "count_clipped", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
            "sample_rate_hz", "grid_length"]
 
 FloatArray = npt.NDArray[np.floating]
@@ -114,15 +112,22 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     m = t.size // q
     if m < 2:
         raise InputError(src, "", f"only {t.size} usable samples", "record at least 30 minutes")
-    grid_t = np.arange(n_grid, dtype=np.float64)
-    grid_t /= fs
-    accel, tb, blocks = grid_rows(t[: m * q], x[: m * q], grid_t, fs_hz=float(leg.fs_hz), grid_hz=fs,
-                                  origin_s=origin_s)
+    if q > 1:
+        blocks = block_means(x, q)
+        tb = np.add(t[0 : m * q : q], t[q - 1 : m * q : q])       # 0.5 (first + last) - origin, in place
+        tb *= 0.5
+        tb -= origin_s
+    else:
+        blocks = np.ascontiguousarray(x, dtype=np.float32)
+        tb = t - origin_s
     _check_units(blocks, src)
     gaps = np.column_stack((t[gap_at], t[gap_at + 1])).reshape(-1, 2) - origin_s
     known = [(g.start_s, g.end_s) for g in leg.gaps if g.end_s - g.start_s > 0]   # from the recorder/reader
     if known:   # the recorder's gap and the hole in the timestamps are one gap: merge, never add them
         gaps = merge_intervals(np.vstack([gaps, np.asarray(known) - origin_s]), tol_s=1.5 / float(leg.fs_hz))
+    grid_t = np.arange(n_grid, dtype=np.float64)
+    grid_t /= fs
+    accel = interp_rows(grid_t, tb, blocks)
     valid = np.zeros(n_grid, bool)                               # grid_t in [tb[0], tb[-1]] (grid_t ascending)
     valid[np.searchsorted(grid_t, tb[0], side="left") : np.searchsorted(grid_t, tb[-1], side="right")] = True
     margin = params.gap_margin_s
@@ -189,111 +194,8 @@ def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], row
     return out
 
 
-def grid_rows(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float32], grid_t_s: npt.NDArray[np.float64], *,
-              fs_hz: float, grid_hz: float, origin_s: float = 0.0
-              ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.float32]]:
-    """The raw samples ``accel_g`` (n, 3) in g at times ``t_s`` (n,) in s on the grid times ``grid_t_s`` (s since
-    ``origin_s``): float32 (len(grid_t_s), 3), with the times (s since ``origin_s``) and values of the series it
-    was resampled from (for the validity span and the unit check).
-
-    Sensors slower than 1.5 grid rates (``round(fs_hz / grid_hz) == 1``): the raw samples linearly interpolated.
-    Faster ones: the samples are averaged in blocks of :func:`anti_alias_block` (an intermediate series at >= 2
-    grid rates: its 20-40 ms box passes 0.94 of 10 Hz at 50 Hz) and each grid sample is that series under the
-    low-pass kernel :data:`GRID_CUTOFF_HZ` / :data:`GRID_KERNEL_S` centred on it (:func:`kernel_resample`).
-    Both steps go by sample index, never by where a timestamp falls (jitter cannot move a sample between
-    cells), and a grid sample's weights depend only on its phase between two block centres.
-    """
-    q = max(1, int(round(fs_hz / grid_hz)))
-    if q == 1:
-        tb = t_s - origin_s
-        blocks = np.ascontiguousarray(accel_g, dtype=np.float32)
-        return interp_rows(grid_t_s, tb, blocks), tb, blocks
-    r = anti_alias_block(fs_hz, grid_hz)
-    m = t_s.shape[0] // r
-    blocks = block_means(accel_g, r) if r > 1 else np.ascontiguousarray(accel_g[:m], dtype=np.float32)
-    if r > 1:
-        tb = np.add(t_s[0 : m * r : r], t_s[r - 1 : m * r : r])   # 0.5 (first + last) - origin, in place
-        tb *= 0.5
-        tb -= origin_s
-    else:
-        tb = t_s[:m] - origin_s
-    return kernel_resample(grid_t_s, tb, blocks, series_hz=fs_hz / r), tb, blocks
-
-
-GRID_CUTOFF_HZ = 12.5
-"""Corner (Hz, -6 dB) of the grid's anti-alias kernel: the 25 Hz grid's Nyquist rate. With the Hann window
-over +-:data:`GRID_KERNEL_S` it passes 0.98 of 8 Hz, 0.85 of 10 Hz and 0.15 of 15 Hz (an alias onto 10 Hz),
-and the white noise it lets through is 0.90 of a 40 ms block mean's; the block means and linear interpolation
-it replaced passed 0.76 of 10 Hz with the block centred on the grid point and 0.24 with it half-way between
-two (docs/validation.md, "An anti-alias kernel for the working grid")."""
-GRID_KERNEL_S = 0.16
-"""Half-width (s) of the grid's anti-alias kernel: the shortest Hann-windowed sinc whose passband stays
-within 2 % to 8 Hz (0.12 s: 0.93; a tremor LM's 3-8 Hz, docs/scoring.md §6). Its ringing reaches at most
-0.16 s before a step (first lobe -16 % of the peak weight, 60 ms off centre)."""
-_KERNEL_PHASES = 64   # the kernel's weights are tabulated at 1/64 of a series step (<= 0.16 ms at 50 Hz)
-
-
-def anti_alias_block(fs_hz: float, grid_hz: float) -> int:
-    """Raw samples per block before the grid's kernel: the largest divisor of ``round(fs_hz / grid_hz)``
-    leaving >= 2 grid rates (>= 50 Hz at 25 Hz), so that a block boundary of the online detector's trimmed
-    window (whole blocks of ``round(fs_hz / grid_hz)``) is one of these too.
-
-    >>> [anti_alias_block(f, 25.0) for f in (40.0, 50.0, 52.0, 64.0, 100.0, 128.0, 200.0)]
-    [1, 1, 1, 1, 2, 1, 4]
-    """
-    q = max(1, int(round(fs_hz / grid_hz)))
-    return max([r for r in range(1, q + 1) if q % r == 0 and fs_hz / r >= 2.0 * grid_hz - 1e-9] or [1])
-
-
-@lru_cache(maxsize=32)
-def _kernel_table(series_hz: float) -> tuple[npt.NDArray[np.float32], int]:
-    """Normalised kernel weights (phases + 1, 2 k) for a series at ``series_hz`` and its half-length k taps."""
-    k = int(math.ceil(GRID_KERNEL_S * series_hz))
-    frac = np.arange(_KERNEL_PHASES + 1) / _KERNEL_PHASES
-    lag_s = (np.arange(-k + 1, k + 1)[None, :] - frac[:, None]) / series_hz
-    w = np.sinc(2.0 * GRID_CUTOFF_HZ * lag_s) * np.where(np.abs(lag_s) < GRID_KERNEL_S,
-                                                          0.5 + 0.5 * np.cos(np.pi * lag_s / GRID_KERNEL_S), 0.0)
-    w /= w.sum(axis=1, keepdims=True)
-    return w.astype(np.float32), k
-
-
-def kernel_resample(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], rows: npt.NDArray[np.float32], *,
-                    series_hz: float) -> npt.NDArray[np.float32]:
-    """The series ``rows`` (m, 3) at times ``tp_s`` (m,) (s, ascending, ~``series_hz`` Hz) under the grid's
-    low-pass kernel centred on each time of ``t_s`` (n,): float32 (n, 3).
-
-    A point's position between the series samples j and j + 1 (``(t - tp[j]) / (tp[j + 1] - tp[j])``, rounded
-    to 1/64) picks one row of normalised weights over samples j - k + 1 .. j + k (indices clipped at the ends).
-    One loop over the 2 k taps, a chunk of points at a time: the same values whatever the chunk or the
-    series' first index (the online detector relies on it).
-
-    >>> t = np.arange(200) / 50.0
-    >>> x = np.repeat(np.float32([[0.0, 1.0, 2.0]]), 200, axis=0)
-    >>> kernel_resample(np.array([1.0, 1.01]), t, x, series_hz=50.0).round(6).tolist()
-    [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
-    """
-    table, k = _kernel_table(float(series_hz))
-    m = tp_s.shape[0]
-    # the series per axis, padded with its end values (k each side): windows of 2 k samples as strided views
-    padded = np.empty((3, m + 2 * k), np.float32)
-    padded[:, k:-k] = rows.T
-    padded[:, :k], padded[:, -k:] = rows[:1].T, rows[-1:].T
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * k, axis=1)     # (3, m + 1, 2 k)
-    out = np.empty((t_s.shape[0], 3), np.float32)
-    for a in range(0, t_s.shape[0], _KERNEL_CHUNK):
-        t = t_s[a : a + _KERNEL_CHUNK]
-        j = np.clip(np.searchsorted(tp_s, t, side="right") - 1, 0, m - 2)
-        frac = (t - tp_s[j]) / (tp_s[j + 1] - tp_s[j])
-        phase = np.clip(np.rint(frac * _KERNEL_PHASES), 0, _KERNEL_PHASES).astype(np.intp)
-        w = table[phase]                                          # (c, 2 k): samples j - k + 1 .. j + k
-        for axis in range(3):                                     # window j + 1 of the padded series
-            out[a : a + t.shape[0], axis] = np.einsum("ik,ik->i", windows[axis][j + 1], w)
-    return out
-
-
 _FEW_INTERVALS = 256  # interval_mask: up to this many intervals, one slice each
 _INTERP_CHUNK = 1 << 16  # grid points per interpolation chunk (~1 MiB of complex temporaries)
-_KERNEL_CHUNK = 1 << 14  # grid points per kernel chunk (one axis's gathered windows: 1-2.6 MiB)
 
 
 def block_means(x: npt.NDArray[np.float32], q: int) -> npt.NDArray[np.float32]:

@@ -174,33 +174,3 @@ def test_a_large_filled_share_is_warned_about(filled_from_s, warned):
     assert (prep.filled_pct > MAX_FILLED_PCT) == warned     # 8.3 % and 11.1 % of the hour
     q = leg_quality({"left": prep}, ClockFit())["left"]
     assert any("was not recorded" in w for w in q.warnings) == warned
-
-
-@pytest.mark.parametrize("fs_hz", [50.0, 100.0, 200.0])
-@pytest.mark.parametrize("phase", [0.0, 0.5])
-def test_the_grid_keeps_10_hz_at_every_phase(fs_hz, phase):
-    """A brief pulse's tangential acceleration lies at 5-12 Hz (docs/validation.md, "A grid that keeps brief
-    pulses"). Block means linearly interpolated onto the grid kept 0.76 of a 10 Hz wave's amplitude where a block
-    sat on a grid point and 0.24 half-way between two; the grid's anti-alias kernel keeps >= 0.7 at both."""
-    q = int(round(fs_hz / 25.0))
-    t = (np.arange(int(60 * fs_hz)) - 0.5 * (q - 1)) / fs_hz + phase / 25.0   # a block's centre `phase` steps late
-    acc = np.zeros((t.size, 3), np.float32)
-    acc[:, 2] = 1.0
-    acc[:, 0] = 0.05 * np.sin(2 * np.pi * 10.0 * t)
-    prep = prepare_leg(_leg(t, acc, fs=fs_hz), origin_s=0.0, n_grid=60 * 25)
-    core = prep.accel_g[5 * 25 : 55 * 25, 0]
-    assert np.sqrt(2.0 * np.mean(core.astype(np.float64) ** 2)) / 0.05 >= 0.7
-
-
-def test_the_grids_noise_is_the_null_chains_with_jittered_timestamps():
-    """Samples reach the grid's kernel by index, so timestamp jitter (here +-4 ms at 50 Hz) leaves a grid
-    sample's noise where the null chain (lrm.signal.null) puts it: no sample moves between cells."""
-    from lrm.signal.null import null_factors
-
-    rng = np.random.default_rng(7)
-    t = np.arange(0, 600, 0.02) + rng.uniform(-0.004, 0.004, 30000)
-    acc = rng.standard_normal((t.size, 3)).astype(np.float32) * np.float32(0.01)
-    acc[:, 2] += 1.0
-    prep = prepare_leg(_leg(t, acc, fs=50.0), origin_s=0.0, n_grid=600 * 25)
-    var = prep.accel_g[50:-50].astype(np.float64).var(axis=0).mean() / 0.01 ** 2
-    assert var == pytest.approx(null_factors(50.0, 25.0, 1.0).grid_var, rel=0.05)
