@@ -46,7 +46,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-__all__ = ["CLASSES", "LIMIT_CLASSES", "BRIEF_CLASSES", "shape_factors", "pulse_factors", "detection_probability",
+__all__ = ["CLASSES", "LIMIT_CLASSES", "BRIEF_CLASSES", "shape_factors", "read_factors", "pulse_factors",
+           "detection_probability",
            "detection_limit_g"]
 
 CLASSES = ("rotation", "kick", "clonic", "phasic")
@@ -111,9 +112,10 @@ def _theta(kind: str, rng: np.random.Generator, aux: np.random.Generator) -> tup
 
 
 def _factors(kind: str, rng: np.random.Generator, aux: np.random.Generator, angle_rad: float, window_s: float,
-             smooth_s: float = 0.2) -> tuple[float, float, float, float, npt.NDArray[np.float64]]:
-    """(peak, max R, max D, max B) in g of one shape at a small angle amplitude (the response is ~linear in it),
-    and its acceleration (n, 2) in g on the fine grid."""
+             smooth_s: float = 0.2) -> tuple[float, float, float, float, float, npt.NDArray[np.float64]]:
+    """(peak, max R, max D, max B, max envelope) in g of one shape at a small angle amplitude (the response is
+    ~linear in it), and its acceleration (n, 2) in g on the fine grid. The envelope is the detector's ``peak_g``
+    (``lrm.signal.envelope``'s ``envelope_g``: the ``smooth_s`` RMS deviation from rest)."""
     from scipy.ndimage import uniform_filter1d
 
     theta, radius = _theta(kind, rng, aux)
@@ -136,23 +138,28 @@ def _factors(kind: str, rng: np.random.Generator, aux: np.random.Generator, angl
     d = np.sqrt(np.maximum(ms - r ** 2, 0.0))
     b = np.sqrt(np.maximum(uniform_filter1d(((grid - mean) ** 2).sum(axis=1), max(1, int(round(smooth_s * GRID_HZ))),
                                             mode="nearest"), 0.0))
-    return peak, float(r.max()), float(d.max()), float(b.max()), a
+    e = np.sqrt(np.maximum(uniform_filter1d((grid ** 2).sum(axis=1), max(1, int(round(smooth_s * GRID_HZ))),
+                                            mode="nearest"), 0.0))
+    return peak, float(r.max()), float(d.max()), float(b.max()), float(e.max()), a
 
 
 @lru_cache(maxsize=4)
-def _shapes(window_s: float) -> tuple[dict[str, npt.NDArray[np.float64]], tuple[tuple[float, npt.NDArray[np.float64]], ...]]:
-    """:func:`shape_factors` and the phasic shapes' (peak in g, acceleration (n, 2) in g at ``FINE_HZ``)."""
+def _shapes(window_s: float) -> tuple[dict[str, npt.NDArray[np.float64]], tuple[tuple[float, npt.NDArray[np.float64]], ...],
+                                       dict[str, npt.NDArray[np.float64]]]:
+    """:func:`shape_factors`, the phasic shapes' (peak in g, acceleration (n, 2) in g at ``FINE_HZ``) and
+    :func:`read_factors`."""
     rng, aux = np.random.default_rng(20240611), np.random.default_rng(20261204)
-    out, phasic = {}, []
+    out, phasic, reads = {}, [], {}
     for kind in CLASSES:
-        rows = []
+        rows, read = [], []
         for _ in range(SHAPES_PER_CLASS):
-            peak, r, d, b, a = _factors(kind, rng, aux, np.radians(2.0), window_s)
+            peak, r, d, b, e, a = _factors(kind, rng, aux, np.radians(2.0), window_s)
             rows.append((r / peak, d / peak, b / peak))
+            read.append(e / peak)
             if kind == "phasic":
                 phasic.append((peak, a))
-        out[kind] = np.asarray(rows)
-    return out, tuple(phasic)
+        out[kind], reads[kind] = np.asarray(rows), np.asarray(read)
+    return out, tuple(phasic), reads
 
 
 def shape_factors(window_s: float = 1.0) -> dict[str, npt.NDArray[np.float64]]:
@@ -165,6 +172,24 @@ def shape_factors(window_s: float = 1.0) -> dict[str, npt.NDArray[np.float64]]:
     if window_s == TABLE_WINDOW_S:
         return _tabled_factors()
     return _shapes(window_s)[0]
+
+
+def read_factors() -> dict[str, npt.NDArray[np.float64]]:
+    """Per class, (shapes,): the fraction of a reference shape's peak that the detector's ``peak_g`` reads, the
+    maximum of the 0.2 s RMS deviation from rest (``lrm.signal.detect``, ``envelope_g``) on the 25 Hz grid the
+    limit's factors use (the detector's working grid: block means at 25 Hz). Medians: rotation 0.76, kick 0.96,
+    clonic 0.62 (0.76 over :data:`LIMIT_CLASSES`, where the median over matched LMs of lrm's wide dev nights was
+    0.77), phasic 0.18. Noise-free: a noisy
+    leg's envelope holds noise fluctuations beyond the power it removes (docs/validation.md, "Is the near-limit
+    warning calibrated?"). From :mod:`lrm.signal.shape_table` (``READ``)."""
+    return _tabled_reads()
+
+
+@lru_cache(maxsize=1)
+def _tabled_reads() -> dict[str, npt.NDArray[np.float64]]:
+    from lrm.signal.shape_table import READ
+
+    return {kind: np.asarray(READ[kind], np.float64) for kind in CLASSES}
 
 
 TABLE_WINDOW_S = 1.0
@@ -182,17 +207,25 @@ def _shape_table_source() -> str:
     """The text of :mod:`lrm.signal.shape_table`: ``_shapes(TABLE_WINDOW_S)``'s factors, every float exact
     (``repr`` round-trips). Regenerate after changing the shapes: ``python -c "import lrm.signal.limit as m;
     print(m._shape_table_source(), end='')" > lrm/signal/shape_table.py``."""
-    factors = _shapes(TABLE_WINDOW_S)[0]
+    factors, _, reads = _shapes(TABLE_WINDOW_S)
     lines = ['"""The reference LM shapes\' factors at the default 1 s window: :func:`lrm.signal.limit.shape_factors`.',
              "",
              "Per class of ``lrm.signal.limit.CLASSES``, for each of its ``SHAPES_PER_CLASS`` shapes, the fractions of the",
-             "shape's peak that reach R, D and B (dimensionless), flattened shape by shape. Written by",
+             "shape's peak that reach R, D and B (dimensionless), flattened shape by shape, and (``READ``) the fraction",
+             "the detector's ``peak_g`` reads (:func:`lrm.signal.limit.read_factors`). Written by",
              "``lrm.signal.limit._shape_table_source()`` (do not edit by hand); ``tests/signal/test_noise_limit.py``",
              'recomputes them."""', "", "FACTORS: dict[str, tuple[float, ...]] = {"]
     for kind in CLASSES:
         lines.append(f"    {kind!r}: (")
         for row in factors[kind]:
             lines.append("        " + " ".join(f"{float(v)!r}," for v in row))
+        lines.append("    ),")
+    lines.append("}")
+    lines += ["", "READ: dict[str, tuple[float, ...]] = {"]
+    for kind in CLASSES:
+        lines.append(f"    {kind!r}: (")
+        values = [f"{float(v)!r}," for v in reads[kind]]
+        lines += ["        " + " ".join(values[i : i + 4]) for i in range(0, len(values), 4)]
         lines.append("    ),")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -223,9 +256,11 @@ def pulse_factors(fs_hz: float) -> npt.NDArray[np.float64]:
 def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_scale_g: float,
                           spread_hi_g: float, window_s: float = 1.0, burst_hi_g: float = float("inf"),
                           pulse_hi_g: float = float("inf"), raw_fs_hz: float | None = None,
-                          classes: tuple[str, ...] = CLASSES) -> dict[str, npt.NDArray[np.float64]]:
+                          classes: tuple[str, ...] = CLASSES, read: bool = False) -> dict[str, npt.NDArray[np.float64]]:
     """Per class of ``classes`` (default: all of :data:`CLASSES`), the share of the reference shapes detected at
-    each peak in ``peak_g`` (g).
+    each peak in ``peak_g`` (g). With ``read``, ``peak_g`` is the peak as the detector reads it (its ``peak_g``,
+    :func:`read_factors`): each shape is taken at the true peak that reads so (the share of shapes, among those
+    whose peak reads ``peak_g``, that are detected).
 
     A shape whose R reaches ``kR A`` is detected by R with probability ``Phi((kR A - T_R) / s_R)`` (its
     per-axis noise along the movement's direction); by D when ``kD A`` exceeds D's onset threshold, by B when
@@ -237,11 +272,12 @@ def detection_probability(peak_g: npt.ArrayLike, *, offset_hi_g: float, offset_s
     >>> [round(float(v), 2) for v in p["rotation"]]
     [0.0, 1.0]
     """
-    a = np.atleast_1d(np.asarray(peak_g, np.float64))[:, None]
+    given = np.atleast_1d(np.asarray(peak_g, np.float64))[:, None]
     out = {}
-    factors = shape_factors(window_s)
+    factors, reads = shape_factors(window_s), read_factors() if read else None
     for kind in classes:
         f = factors[kind]
+        a = given if reads is None else given / reads[kind][None, :]   # (n, shapes): each shape's true peak
         z = (f[None, :, 0] * a - offset_hi_g) / max(offset_scale_g, 1e-9)
         p_r = 0.5 * special.erfc(-z / np.sqrt(2.0))
         p_d = (f[None, :, 1] * a >= spread_hi_g) | (f[None, :, 2] * a >= burst_hi_g)

@@ -9,9 +9,13 @@ distance from the knee), as lrm's test bed draws them (``lrm.sim.families``: a l
 
 The model, per leg: true peaks ``A ~ LogNormal(mu, sd)``; an LM of peak ``A`` is found with the probability
 ``p(A)`` the leg's thresholds give the reference LM shapes (``lrm.signal.limit.detection_probability``, averaged
-over the classes the stated limit holds for); the detector reports ``PEAK_READ_RATIO`` times the peak
-(``peak_g`` is the maximum of a 0.2 s RMS envelope, ``lrm.signal.detect``, which reads brief spikes low). The
-detected LMs' peaks are then distributed as ``p(A) f(A) / P_det(mu, sd)``, and the maximum of that likelihood
+over the classes the stated limit holds for). The detector's ``peak_g`` is the maximum of a 0.2 s RMS envelope
+(``lrm.signal.detect``), which reads a shape's peak at its own fraction (``lrm.signal.limit.read_factors``: 0.6-1.0,
+the same reference shapes on the same 25 Hz grid); so the model is written in the detector's units: the read peaks
+``A`` are log-normal and ``p(A)`` is the share of the reference shapes whose peak reads ``A`` that are detected
+(each shape taken at the true peak ``A`` / its read fraction). Until 2026-12-05 a fixed ratio of 0.77 (the median
+read on lrm's wide dev nights) stood for that step. The detected LMs' peaks are then distributed as
+``p(A) f(A) / P_det(mu, sd)``, and the maximum of that likelihood
 over a grid of ``mu`` and ``sd`` gives the share missed, ``1 - P_det``. Its range is the set of grid points whose
 likelihood ratio to the best is within the 90 % chi-square(1) bound (a profile-likelihood interval), widened by the
 binomial spread of the share this night's LMs drew (90 %, both sides). When the
@@ -34,13 +38,8 @@ from scipy import stats
 
 from lrm.signal.limit import LIMIT_CLASSES, detection_probability
 
-__all__ = ["PEAK_READ_RATIO", "MIN_LMS", "MissedShare", "detection_curve", "estimate_missed_share",
+__all__ = ["MIN_LMS", "MissedShare", "detection_curve", "estimate_missed_share",
            "index_upper_bounds"]
-
-PEAK_READ_RATIO = 0.77
-"""``peak_g`` / true LM peak: the median over LMs matched to the truth on lrm's dev nights (seeds 1000-1023, 8 h:
-0.77 in the wide family; 0.96 in the hard one, whose noise adds to the envelope). ``peak_g`` is the 0.2 s RMS
-envelope's maximum, which keeps most of a tonic excursion and a part of a brief spike (``lrm.signal.detect``)."""
 
 MIN_LMS = 10
 """Fewest detected LMs on a leg to fit (the fit has two parameters; fewer say little about a distribution)."""
@@ -62,6 +61,14 @@ def _densities() -> npt.NDArray[np.float64]:
     return dens * np.gradient(_GRID)[None, None, :]
 
 
+@lru_cache(maxsize=1)
+def _above_grid() -> npt.NDArray[np.float64]:
+    """(mu, sd): the normal's mass above the grid's last point plus half its step (where the grid's own share
+    ends)."""
+    edge = _GRID[-1] + 0.5 * (_GRID[-1] - _GRID[-2])
+    return stats.norm.sf((edge - _MU[:, None]) / _SD[None, :])
+
+
 @dataclass(frozen=True, slots=True)
 class MissedShare:
     """A leg's estimated share of LMs too small to detect (0-1), with its 90 % range; ``high`` None: not bounded.
@@ -77,9 +84,11 @@ class MissedShare:
 def detection_curve(limit_g: float, *, offset_hi_g: float, offset_scale_g: float, spread_hi_g: float,
                     window_s: float = 1.0, burst_hi_g: float = float("inf"), pulse_hi_g: float = float("inf"),
                     raw_fs_hz: float | None = None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(ln(peak / ``limit_g``), probability of detection) on a grid from 0.02 to 100 times the limit: the
-    reference shapes' detection probability (``lrm.signal.limit.detection_probability``, thresholds in g as there)
-    averaged over :data:`lrm.signal.limit.LIMIT_CLASSES` (``lrm.signal.detect.limit_inputs`` gives the thresholds).
+    """(ln(read peak / ``limit_g``), probability of detection) on a grid from 0.02 to 100 times the limit: the
+    reference shapes' detection probability at the peak the detector reads (``peak_g``;
+    ``lrm.signal.limit.detection_probability`` with ``read=True``, thresholds in g as there) averaged over
+    :data:`lrm.signal.limit.LIMIT_CLASSES` (``lrm.signal.detect.limit_inputs`` gives the thresholds). The limit
+    itself stays in true-peak units: a shape reading 0.76 of its peak is at its limit when it reads 0.76 of it.
 
     >>> z, p = detection_curve(0.035, offset_hi_g=0.008, offset_scale_g=0.0015, spread_hi_g=0.012)
     >>> round(float(np.interp(0.0, z, p)), 2), round(float(np.interp(np.log(3), z, p)), 2)   # at the limit, 3x it
@@ -87,13 +96,12 @@ def detection_curve(limit_g: float, *, offset_hi_g: float, offset_scale_g: float
     """
     p = detection_probability(limit_g * np.exp(_GRID), offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g,
                               spread_hi_g=spread_hi_g, window_s=window_s, burst_hi_g=burst_hi_g, pulse_hi_g=pulse_hi_g,
-                              raw_fs_hz=raw_fs_hz, classes=LIMIT_CLASSES)
+                              raw_fs_hz=raw_fs_hz, classes=LIMIT_CLASSES, read=True)
     return _GRID.copy(), np.mean([p[k] for k in LIMIT_CLASSES], axis=0)
 
 
 def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
-                          curve: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
-                          peak_read_ratio: float = PEAK_READ_RATIO) -> MissedShare | None:
+                          curve: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]) -> MissedShare | None:
     """The share of a leg's LMs that its detector missed, from the detected LMs' peaks (module docstring).
 
     Parameters
@@ -103,9 +111,7 @@ def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
     limit_g : float
         The leg's detection limit in g (``LegQuality.detection_limit_g``).
     curve : (ndarray, ndarray)
-        ln(peak / ``limit_g``) and the detection probability there (:func:`detection_curve`).
-    peak_read_ratio : float
-        ``peak_g`` per g of true peak (:data:`PEAK_READ_RATIO`).
+        ln(read peak / ``limit_g``) and the detection probability there (:func:`detection_curve`).
 
     Returns
     -------
@@ -115,7 +121,7 @@ def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
     Examples
     --------
     >>> curve = (np.linspace(-4, 4, 9), (np.linspace(-4, 4, 9) >= 0).astype(float))   # found iff above the limit
-    >>> far = estimate_missed_share(np.exp(np.linspace(1.5, 3.5, 40)), limit_g=1.0, curve=curve, peak_read_ratio=1.0)
+    >>> far = estimate_missed_share(np.exp(np.linspace(1.5, 3.5, 40)), limit_g=1.0, curve=curve)
     >>> far.estimate < 0.05
     True
     """
@@ -123,10 +129,13 @@ def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
     peaks = peaks[np.isfinite(peaks) & (peaks > 0)]
     if peaks.size < MIN_LMS or not limit_g > 0:
         return None
-    z = np.log(peaks / (peak_read_ratio * limit_g))
+    z = np.log(peaks / limit_g)
     prob = np.interp(_GRID, *curve)
     mu, sd = _MU[:, None], _SD[None, :]
-    p_det = np.clip(_densities() @ prob, 1e-12, 1.0)
+    # found: the grid's mass times the curve, plus the tail above the grid (peaks over 100x the limit, all found;
+    # until 2026-12-05 it counted as missed: a night whose LMs reach 10-60x a 12 mg limit was said to miss a
+    # quarter of them). Summed, not 1 - missed: a fit far below the limit finds a share too small for 1 - x.
+    p_det = np.clip(_densities() @ prob + _above_grid(), 1e-300, 1.0)
     n, s1, s2 = z.size, z.sum(), (z ** 2).sum()
     loglik = -0.5 * (s2 - 2 * mu * s1 + n * mu ** 2) / sd ** 2 - n * np.log(sd) - n * np.log(p_det)
     missed = 1.0 - p_det
