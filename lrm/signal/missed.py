@@ -91,8 +91,8 @@ def detection_curve(limit_g: float, *, offset_hi_g: float, offset_scale_g: float
     itself stays in true-peak units: a shape reading 0.76 of its peak is at its limit when it reads 0.76 of it.
 
     >>> z, p = detection_curve(0.035, offset_hi_g=0.008, offset_scale_g=0.0015, spread_hi_g=0.012)
-    >>> round(float(np.interp(0.0, z, p)), 2), round(float(np.interp(np.log(3), z, p)), 2)   # at the limit, 3x it
-    (0.96, 1.0)
+    >>> round(float(np.interp(np.log(0.5), z, p)), 2), round(float(np.interp(0.0, z, p)), 2)   # read at 0.5x, 1x
+    (0.74, 1.0)
     """
     p = detection_probability(limit_g * np.exp(_GRID), offset_hi_g=offset_hi_g, offset_scale_g=offset_scale_g,
                               spread_hi_g=spread_hi_g, window_s=window_s, burst_hi_g=burst_hi_g, pulse_hi_g=pulse_hi_g,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrm.signal.limit import CLASSES, LIMIT_CLASSES, detection_limit_g, detection_probability, shape_factors
+from lrm.signal.limit import (CLASSES, LIMIT_CLASSES, detection_limit_g, detection_probability, read_factors,
+                              shape_factors)
 from lrm.signal.noise import SensorNoise, estimate_lsb, estimate_white_noise, quantisation_swing
 from lrm.signal.null import null_factors
 
@@ -114,6 +115,10 @@ def test_the_shipped_shape_table_is_what_the_shapes_give():
         assert tabled[kind].shape == (SHAPES_PER_CLASS, 3)
         np.testing.assert_allclose(tabled[kind], computed[kind], rtol=1e-12, atol=0, err_msg=kind)
     assert _shape_table_source().count("\n") > 4 * SHAPES_PER_CLASS   # the writer emits every shape's row
+    reads = _shapes(TABLE_WINDOW_S)[2]
+    for kind in CLASSES:   # peak_g's fraction of each shape's peak (lrm.signal.limit.read_factors)
+        np.testing.assert_allclose(read_factors()[kind], reads[kind], rtol=1e-12, atol=0, err_msg=kind)
+        assert read_factors()[kind].shape == (SHAPES_PER_CLASS,) and np.all((reads[kind] > 0) & (reads[kind] <= 1.0))
     assert shape_factors(0.5)["kick"].shape == (SHAPES_PER_CLASS, 3)
     assert not np.array_equal(shape_factors(0.5)["kick"], tabled["kick"])
 
