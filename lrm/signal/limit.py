@@ -179,9 +179,9 @@ def read_factors() -> dict[str, npt.NDArray[np.float64]]:
     maximum of the 0.2 s RMS deviation from rest (``lrm.signal.detect``, ``envelope_g``) on the 25 Hz grid the
     limit's factors use (the detector's working grid: block means at 25 Hz). Medians: rotation 0.76, kick 0.96,
     clonic 0.62 (0.76 over :data:`LIMIT_CLASSES`, where the median over matched LMs of lrm's wide dev nights was
-    0.77), phasic 0.18. Noise-free: a noisy
-    leg's envelope holds noise fluctuations beyond the power it removes (docs/validation.md, "Is the near-limit
-    warning calibrated?"). From :mod:`lrm.signal.shape_table` (``READ``)."""
+    0.77), phasic 0.18. Noise-free: a noisy leg's envelope also holds noise fluctuations beyond the power it
+    removes; a term for them made the estimate of ``lrm.signal.missed`` worse and was not kept (docs/validation.md,
+    "Follow-up (2026-12-05, missedfit13)"). From :mod:`lrm.signal.shape_table` (``READ``)."""
     return _tabled_reads()
 
 

@@ -7,16 +7,16 @@ observable directly; it is estimated under one stated assumption, that the night
 (movement sizes are products of many independent factors: how far the leg turns, how fast, the sensor's
 distance from the knee), as lrm's test bed draws them (``lrm.sim.families``: a ln-spread of 0.3-0.8).
 
-The model, per leg: true peaks ``A ~ LogNormal(mu, sd)``; an LM of peak ``A`` is found with the probability
-``p(A)`` the leg's thresholds give the reference LM shapes (``lrm.signal.limit.detection_probability``, averaged
-over the classes the stated limit holds for). The detector's ``peak_g`` is the maximum of a 0.2 s RMS envelope
+The model, per leg: peaks ``A ~ LogNormal(mu, sd)``; an LM of peak ``A`` is found with the probability ``p(A)``
+the leg's thresholds give the reference LM shapes (``lrm.signal.limit.detection_probability``, averaged over the
+classes the stated limit holds for). The detector's ``peak_g`` is the maximum of a 0.2 s RMS envelope
 (``lrm.signal.detect``), which reads a shape's peak at its own fraction (``lrm.signal.limit.read_factors``: 0.6-1.0,
 the same reference shapes on the same 25 Hz grid); so the model is written in the detector's units: the read peaks
 ``A`` are log-normal and ``p(A)`` is the share of the reference shapes whose peak reads ``A`` that are detected
 (each shape taken at the true peak ``A`` / its read fraction). Until 2026-12-05 a fixed ratio of 0.77 (the median
 read on lrm's wide dev nights) stood for that step. The detected LMs' peaks are then distributed as
-``p(A) f(A) / P_det(mu, sd)``, and the maximum of that likelihood
-over a grid of ``mu`` and ``sd`` gives the share missed, ``1 - P_det``. Its range is the set of grid points whose
+``p(A) f(A) / P_det(mu, sd)``, and the maximum of that likelihood over a grid of ``mu`` and ``sd`` gives the share
+missed, ``1 - P_det`` (peaks beyond the curve's grid, over 100x the limit, count as found). Its range is the set of grid points whose
 likelihood ratio to the best is within the 90 % chi-square(1) bound (a profile-likelihood interval), widened by the
 binomial spread of the share this night's LMs drew (90 %, both sides). When the
 best fit misses half of the leg's LMs or more, the fit extrapolates over more of the distribution than it saw
