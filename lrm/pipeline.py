@@ -279,8 +279,8 @@ def _missed_share_notes(missed: dict[str, MissedShare | None], limits: dict[str,
         return []
     notes = []
     for side, m in flagged.items():
-        high = "not bounded" if m.high is None else f"{m.high:.0%}"
-        notes.append(f"{side}: an estimated {m.estimate:.0%} (range {m.low:.0%} to {high}) of the leg's LMs are "
+        span = f"at least {m.low:.0%}, no upper bound" if m.high is None else f"90 % range {m.low:.0%}-{m.high:.0%}"
+        notes.append(f"{side}: an estimated {m.estimate:.0%} ({span}) of the leg's LMs are "
                      f"smaller than it detects (a log-normal fit to its {m.lms} LMs' peaks, detection limit "
                      f"{1000 * (limits[side] or 0.0):.0f} mg): the LM and PLM indices are probably underestimates")
     lm_index, plm_index = scored.lm_index, scored.plm_index

@@ -132,6 +132,23 @@ def _by_name(name: str) -> Format:
                    "(see 'lrm formats'), or auto to recognise it from the content")
 
 
+def _directory_hint(directory: Path) -> str:
+    """The fix for a directory given where a recording was expected: the exact options when its files name one
+    left and one right ankle (as ``lrm simulate`` writes them), else the general form."""
+    named: dict[str, list[Path]] = {"left": [], "right": []}
+    try:
+        files = sorted(f for f in directory.iterdir() if f.is_file() and not f.name.startswith("."))
+    except OSError:
+        files = []
+    for f in files[:1000]:
+        side = side_from_text(f.stem)
+        if side is not None:
+            named[side].append(f)
+    if len(named["left"]) == 1 and len(named["right"]) == 1:
+        return f"give the accelerometer files in it: --left {named['left'][0]} --right {named['right'][0]}"
+    return "give the accelerometer files in it (--left/--right FILE, or FILE --side)"
+
+
 def detect_format(path: str | os.PathLike[str]) -> Format:
     """Return the first registered format whose sniffer accepts ``path``.
 
@@ -149,8 +166,7 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
                 return fmt
         raise UnknownFormatError(str(p), [f.name for f in FORMATS if f.is_directory],
                                  "a directory that is no recording (no recording.json from lrm record or lrm simulate "
-                                 "--native, no phyphox or Sensor Logger export)",
-                                 "give the accelerometer files in it (--left/--right FILE, or FILE --side)")
+                                 "--native, no phyphox or Sensor Logger export)", _directory_hint(p))
     try:
         with p.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)

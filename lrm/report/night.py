@@ -66,9 +66,13 @@ def _per_h(value: Any, basis: str = "") -> str:
     return format_value(text.as_number(value), "", na="not available") + (f"/h{basis}" if text.as_number(value) is not None else "")
 
 
-def _flag(value: Any, norm: Norm) -> str:
+def _flag(value: Any, norm: Norm, *, may_be_higher: bool = False) -> str:
+    """"above" or "within" the norm; no flag for a value below it that is probably too low (``may_be_higher``:
+    :func:`lrm.report.text.index_may_be_higher`), which cannot be called within."""
     number = text.as_number(value)
-    return "" if number is None else ("above" if number > norm.limit_per_h else "within")
+    if number is None or (may_be_higher and number <= norm.limit_per_h):
+        return ""
+    return "above" if number > norm.limit_per_h else "within"
 
 
 def _sleep_rows(s: dict[str, Any]) -> list[dict[str, str]]:
@@ -84,14 +88,16 @@ def _sleep_rows(s: dict[str, Any]) -> list[dict[str, str]]:
 
 def _index_rows(s: dict[str, Any], norm: Norm, staged: bool) -> list[dict[str, str]]:
     count = lambda key: format_value(s.get(key), na="-")  # noqa: E731
+    low = text.index_may_be_higher(s)     # LMs below the detection limit: a value under the norm is no "within"
     rows = [{"label": "Leg movements (LM)", "value": f"{count('lm_count')} · {_per_h(s.get('lm_index'))}"},
             {"label": "Candidate leg movements (CLM)", "value": f"{count('clm_count')} · {_per_h(s.get('clm_index'))}"},
             {"label": "Periodic limb movements (PLM), per hour in bed",
              "value": f"{count('plm_count')} · {_per_h(s.get('plm_index'))}",
-             **({} if staged else {"reference": f"≤ {norm.text}", "flag": _flag(s.get("plm_index"), norm)})}]
+             **({} if staged else {"reference": f"≤ {norm.text}",
+                                   "flag": _flag(s.get("plm_index"), norm, may_be_higher=low)})}]
     if staged:
         rows += [{"label": "PLMS index (PLMs in sleep per hour of sleep)", "value": _per_h(s.get("plms_index")),
-                  "reference": f"≤ {norm.text}", "flag": _flag(s.get("plms_index"), norm)},
+                  "reference": f"≤ {norm.text}", "flag": _flag(s.get("plms_index"), norm, may_be_higher=low)},
                  {"label": "PLMW index (PLMs in wake per hour of wake)", "value": _per_h(s.get("plmw_index"))}]
     if s.get("arousal_count") is not None:
         key = "plms_arousal_index" if staged else "plm_arousal_index"

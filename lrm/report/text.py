@@ -34,6 +34,7 @@ __all__ = [
     "as_number",
     "classify_index",
     "missed_share_text",
+    "index_may_be_higher",
     "render_findings",
     "render_multi_night_findings",
 ]
@@ -87,7 +88,9 @@ class Findings:
     """The plain-language part of a night report.
 
     ``index_per_h`` is the headline index in movements per hour (``None`` when unknown) and
-    ``index_basis`` says per hour of what ("in bed" or "of sleep").
+    ``index_basis`` says per hour of what ("in bed" or "of sleep"). ``probably_too_low``: a leg's estimated share
+    of LMs below its detection limit is above the note level (:func:`index_may_be_higher`), so a ``level`` of
+    "low" or "borderline" is what was detected, not a verdict.
     """
 
     level: Level
@@ -98,6 +101,12 @@ class Findings:
     hypnic_jerks: str
     caveats: tuple[str, ...]
     see_a_doctor: str
+    probably_too_low: bool = False
+
+    @property
+    def shown_level(self) -> str:
+        """The level the headline is coloured by: "unknown" for a low or borderline index that is probably too low."""
+        return "unknown" if self.probably_too_low and self.level in ("low", "borderline") else self.level
 
 
 def as_number(value: Any) -> float | None:
@@ -143,8 +152,12 @@ def _headline_index(summary: Mapping[str, Any]) -> tuple[float | None, str]:
     return as_number(summary.get("plm_index")), "in bed"
 
 
+def _limit_text(limit_per_h: float, group: str) -> str:
+    return f"{limit_per_h:g} per hour, the limit sleep clinics use for {'children' if group == 'child' else 'adults'}"
+
+
 def _level_sentence(level: Level, basis: str, limit_per_h: float, group: str) -> str:
-    limit = f"{limit_per_h:g} per hour, the limit sleep clinics use for {'children' if group == 'child' else 'adults'}"
+    limit = _limit_text(limit_per_h, group)
     if level == "elevated":
         common = (" It is common: in one study 18 of 100 healthy sleepers without complaints were above it too."
                   if group != "child" else "")
@@ -216,6 +229,13 @@ def _missed_legs(summary: Mapping[str, Any], above: float) -> str:
     return ", ".join(parts)
 
 
+def index_may_be_higher(summary: Mapping[str, Any]) -> bool:
+    """True when a leg's estimated share of LMs below its detection limit exceeds the night's
+    ``DetectParams.missed_share_note``: the indices as detected are then probably too low, and a value below a
+    clinical limit cannot be read as "within" it (docs/validation.md, "Is the near-limit warning calibrated?")."""
+    return bool(_missed_legs(summary, _missed_share_note(summary)))
+
+
 def _detection_limits(summary: Mapping[str, Any], key: str = "detection_limit_g") -> str:
     """The legs' detection limits (``key``: ``detection_limit_g`` or ``detection_limit_brief_g``) as text
     ("25 mg (left), 31 mg (right)"); empty when none is stated."""
@@ -251,7 +271,12 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
             f"{imi_range_s[0]:g} to {imi_range_s[1]:g} seconds, at least four in a row) in {hours:.1f} hours "
             f"{basis}: {index:.1f} per hour."
         )
-    sentences.append(_level_sentence(level, basis, limit_per_h, group))
+    level_text = _level_sentence(level, basis, limit_per_h, group)
+    too_low = not scored_events and index_may_be_higher(summary)
+    if level in ("low", "borderline") and too_low:
+        level_text = (f"As detected, that is below {_limit_text(limit_per_h, group)}, but it is probably too low: many of the leg movements may "
+                      "have been too small for the sensor (see below), so the true index may be above that limit.")
+    sentences.append(level_text)
     plm_index_bed = as_number(summary.get("plm_index"))
     if basis == "of sleep" and plm_index_bed is not None:
         sentences.append(f"Counted per hour in bed instead, it is {plm_index_bed:.1f} per hour.")
@@ -298,6 +323,7 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
         hypnic_jerks=JERKS_NOT_ASSESSED if scored_events else _hypnic_sentence(_count(summary, "hypnic_jerk_count")),
         caveats=(EMG_SCORED if scored_events else NOT_A_DIAGNOSIS, NIGHTS_VARY),
         see_a_doctor=SEE_A_DOCTOR,
+        probably_too_low=too_low,
     )
 
 

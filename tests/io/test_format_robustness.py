@@ -144,3 +144,11 @@ def test_a_directory_that_is_no_recording_is_named_as_a_directory(tmp_path):
     assert message.startswith(f"{tmp_path}: a directory that is no recording (no recording.json from lrm record or "
                               "lrm simulate --native, no phyphox or Sensor Logger export); no reader recognised")
     assert message.endswith("Fix: give the accelerometer files in it (--left/--right FILE, or FILE --side)")
+
+
+def test_a_directory_with_one_file_per_ankle_is_answered_with_the_exact_options(tmp_path):
+    for name in ("left.csv", "right.csv", "truth.json"):     # as lrm simulate writes a night
+        (tmp_path / name).write_text("time,x,y,z\n1,0,0,1\n")
+    message = _unknown(tmp_path)
+    assert message.endswith(f"Fix: give the accelerometer files in it: --left {tmp_path / 'left.csv'} "
+                            f"--right {tmp_path / 'right.csv'}")

@@ -361,3 +361,20 @@ def test_pdf_without_a_browser_gives_the_warnings_before_the_summary_table(night
     first = re.sub(r"\s+", " ", summary["warnings"][0])
     assert f"Warning: {first[:40]}" in text
     assert text.index(f"Warning: {first[:40]}") < text.index("listed above the table")
+
+
+def test_a_plm_index_under_the_norm_with_many_lms_below_the_limit_is_not_flagged_within():
+    from lrm.report.night import _index_rows
+    from lrm.report.subject import Norm
+
+    norm = Norm(15.0, "adult", False)
+    leg = {"missed_share_estimate": 0.73, "missed_share_range": [0.24, None]}
+    s = {"plm_index": 3.1, "plm_count": 7, "lm_count": 43, "clm_count": 43, "quality": {"left": leg}}
+    plm_row = next(r for r in _index_rows(s, norm, False) if r["label"].startswith("Periodic limb movements"))
+    assert plm_row["flag"] == ""                          # probably too low: not "within"
+    leg["missed_share_estimate"] = 0.05
+    plm_row = next(r for r in _index_rows(s, norm, False) if r["label"].startswith("Periodic limb movements"))
+    assert plm_row["flag"] == "within"
+    s["plm_index"], leg["missed_share_estimate"] = 30.0, 0.73
+    plm_row = next(r for r in _index_rows(s, norm, False) if r["label"].startswith("Periodic limb movements"))
+    assert plm_row["flag"] == "above"

@@ -95,3 +95,16 @@ def test_a_leg_missing_many_lms_is_said_to_make_the_index_too_low():
     assert "right leg" not in text and "probably too low" in text
     leg["missed_share_estimate"] = 0.15          # below the night's note level (0.2): nothing said
     assert "probably too low" not in " ".join(render_findings(summary).sentences)
+
+
+def test_an_index_below_the_norm_that_is_probably_too_low_is_not_called_well_below_it():
+    missing = {"detection_limit_g": 0.07, "missed_share_estimate": 0.73, "missed_share_range": [0.24, None]}
+    summary = {"plm_index": 3.1, "plm_count": 7, "time_in_bed_h": 2.2, "quality": {"left": missing}}
+    text = " ".join(render_findings(summary).sentences)
+    assert "well below" not in text and "As detected, that is below 15 per hour" in text
+    assert "the true index may be above that limit" in text
+    assert render_findings(summary).shown_level == "unknown"      # the headline is not coloured as fine
+    missing["missed_share_estimate"] = 0.1                       # under the note level: the plain verdict
+    assert "That is well below 15 per hour" in " ".join(render_findings(summary).sentences)
+    summary["plm_index"], missing["missed_share_estimate"] = 30.0, 0.73   # above the norm: said as before
+    assert "That is above 15 per hour" in " ".join(render_findings(summary).sentences)
