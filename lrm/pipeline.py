@@ -117,11 +117,10 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     scored = score_lms(table.drop(columns=["morphology_ok"]), hours=analysis_h, rules=params.rules,
                        hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                        period=period, recording_start=recording_start)
-    limits = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared)
-              for side, leg in legs.legs.items()}
-    brief = {side: _detection_limit(leg.thresholds, rest, any_valid, leg.prepared, brief=True)
-             for side, leg in legs.legs.items()}
-    missed, leg_lms = _missed_shares(table, legs.legs, limits, rest, any_valid, period)   # LMs below the limits
+    blocks = {side: _limit_blocks(leg.thresholds, rest, any_valid, leg.prepared) for side, leg in legs.legs.items()}
+    limits, brief = ({side: _detection_limit(legs.legs[side].thresholds, b, brief=x) for side, b in blocks.items()}
+                     for x in (False, True))
+    missed, leg_lms = _missed_shares(table, legs.legs, limits, blocks, period)   # LMs below the limits
     quality = leg_quality({s: leg.prepared for s, leg in legs.legs.items()}, legs.clock_fit, limits, brief, missed)
     notes += [f"{side}: {w}" for side, q in quality.items() for w in q.warnings]
     notes += _missed_share_notes(missed, limits, leg_lms, scored.summary, params)
@@ -204,11 +203,10 @@ def _context_notes(recording: Recording, legs: dict, rest: RestPeriod, posture_k
     return notes
 
 
-def _detection_limit(thresholds: LegThresholds | None, rest: RestPeriod, any_valid: np.ndarray,
-                     prepared: PreparedLeg | None = None, *, brief: bool = False) -> float | None:
-    """The leg's detection limit (g) over its time in bed (the whole recording without a rest period); with
-    ``brief``, the limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``)."""
-    blocks = _limit_blocks(thresholds, rest, any_valid, prepared)
+def _detection_limit(thresholds: LegThresholds | None, blocks: np.ndarray | None, *, brief: bool = False
+                     ) -> float | None:
+    """The leg's detection limit (g) over ``blocks`` (:func:`_limit_blocks`: its time in bed); with ``brief``, the
+    limit for brief-pulse LMs (``lrm.signal.detect.detection_limit_g``)."""
     if thresholds is None or blocks is None:
         return None
     value = detection_limit_g(thresholds, blocks if blocks.any() else None, brief=brief)
@@ -245,21 +243,20 @@ def _leg_lm_peaks(table: pd.DataFrame, sides: tuple[str, ...], period: tuple[flo
     return {side: table.loc[keep & (table["side"] == side).to_numpy(), "peak_g"].to_numpy(float) for side in sides}
 
 
-def _missed_shares(table: pd.DataFrame, legs: dict, limits: dict[str, float | None], rest: RestPeriod,
-                   any_valid: np.ndarray, period: tuple[float, float]
+def _missed_shares(table: pd.DataFrame, legs: dict, limits: dict[str, float | None],
+                   blocks: dict[str, np.ndarray | None], period: tuple[float, float]
                    ) -> tuple[dict[str, MissedShare | None], dict[str, int]]:
     """Per leg (``legs``: :class:`lrm.signal.legs.Legs`' ``legs``), its estimated share of LMs below detection and
-    its detected LMs in the analysis period."""
+    its detected LMs in the analysis period; ``blocks``: each leg's :func:`_limit_blocks`."""
     peaks = _leg_lm_peaks(table, tuple(legs), period)
-    missed = {side: _missed_share(peaks[side], limits[side], leg.thresholds, rest, any_valid, leg.prepared)
+    missed = {side: _missed_share(peaks[side], limits[side], leg.thresholds, blocks[side])
               for side, leg in legs.items()}
     return missed, {side: p.size for side, p in peaks.items()}
 
 
-def _missed_share(peak_g: np.ndarray, limit_g: float | None, thresholds: LegThresholds | None, rest: RestPeriod,
-                  any_valid: np.ndarray, prepared: PreparedLeg | None) -> MissedShare | None:
+def _missed_share(peak_g: np.ndarray, limit_g: float | None, thresholds: LegThresholds | None,
+                  blocks: np.ndarray | None) -> MissedShare | None:
     """The leg's estimated share of LMs below detection (``lrm.signal.missed``), over the blocks of its limit."""
-    blocks = _limit_blocks(thresholds, rest, any_valid, prepared)
     if limit_g is None or thresholds is None or blocks is None:
         return None
     inputs = limit_inputs(thresholds, blocks if blocks.any() else None)

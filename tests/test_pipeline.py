@@ -255,7 +255,8 @@ def test_detection_limit_leaves_out_blocks_the_reader_filled():
     # recorded block's, not the repeats' (was measured mostly on the repeats)
     from types import SimpleNamespace
 
-    from lrm.pipeline import _detection_limit
+    from lrm.pipeline import _detection_limit as _limit_over
+    from lrm.pipeline import _limit_blocks
     from lrm.signal.detect import LegThresholds
     from lrm.signal.noise import SensorNoise
 
@@ -264,6 +265,9 @@ def test_detection_limit_leaves_out_blocks_the_reader_filled():
 
     thr = LegThresholds(10.0, levels(0.008, 0.002), levels(0.005, 0.001), levels(0.012, 0.003),
                         levels(0.010, 0.002), levels(0.0015, 0.0004), SensorNoise((0.004,) * 3, 0.0, 100.0))
+    def _detection_limit(thresholds, rest, any_valid, prepared=None):  # noqa: ANN001, ANN202 - the blocks, then the limit
+        return _limit_over(thresholds, _limit_blocks(thresholds, rest, any_valid, prepared))
+
     rest = SimpleNamespace(in_bed=np.ones(40, bool))
     filled = np.zeros(40 * 25, bool)
     filled[10 * 25:] = True

@@ -215,25 +215,32 @@ def _missed_share_note(summary: Mapping[str, Any]) -> float:
     return DetectParams().missed_share_note if value is None else value
 
 
-def _missed_legs(summary: Mapping[str, Any], above: float) -> str:
-    """The legs whose estimated share of LMs below detection exceeds ``above`` (0-1), as text
-    ("on the left leg 31 % (90 % range 22-42 %)"); empty when none does."""
+def _flagged_legs(summary: Mapping[str, Any], above: float) -> list[tuple[str, float, Any]]:
+    """(side, estimated share, its range) of the legs whose estimated share of LMs below detection exceeds
+    ``above`` (0-1)."""
     quality = summary.get("quality")
     if not isinstance(quality, Mapping):
-        return ""
-    parts = []
+        return []
+    out = []
     for side, q in quality.items():
         value = as_number(q.get("missed_share_estimate")) if isinstance(q, Mapping) else None
         if value is not None and value > above:
-            parts.append(f"on the {side} leg {missed_share_text(value, q.get('missed_share_range'))}")
-    return ", ".join(parts)
+            out.append((side, value, q.get("missed_share_range")))
+    return out
+
+
+def _missed_legs(summary: Mapping[str, Any], above: float) -> str:
+    """The legs whose estimated share of LMs below detection exceeds ``above`` (0-1), as text
+    ("on the left leg 31 % (90 % range 22-42 %)"); empty when none does."""
+    return ", ".join(f"on the {side} leg {missed_share_text(value, share_range)}"
+                     for side, value, share_range in _flagged_legs(summary, above))
 
 
 def index_may_be_higher(summary: Mapping[str, Any]) -> bool:
     """True when a leg's estimated share of LMs below its detection limit exceeds the night's
     ``DetectParams.missed_share_note``: the indices as detected are then probably too low, and a value below a
     clinical limit cannot be read as "within" it (docs/validation.md, "Is the near-limit warning calibrated?")."""
-    return bool(_missed_legs(summary, _missed_share_note(summary)))
+    return bool(_flagged_legs(summary, _missed_share_note(summary)))
 
 
 def _detection_limits(summary: Mapping[str, Any], key: str = "detection_limit_g") -> str:

@@ -455,17 +455,20 @@ def _runs_before_onsets(end_s: float, others: npt.NDArray[np.bool_], n: _Night, 
     [0, 2, 4, 0]
     """
     out = np.zeros(onsets_s.size, np.int64)
-    irregular = others & (n.restless | n.brief) & (n.on > end_s)
+    rows = np.flatnonzero(others & (n.restless | n.brief) & (n.on > end_s))
+    if not rows.size:
+        return out
+    rows = rows[np.argsort(n.on[rows], kind="stable")]
+    on, off = n.on[rows], n.off[rows]
+    # runs in onset order; the rows up to an onset are a prefix, whose runs are these runs cut at it
+    run = np.cumsum(np.concatenate(([True], on[1:] - np.maximum.accumulate(off)[:-1] > params.restless_window_s)))
     for k, onset in enumerate(onsets_s):   # transitions are few
         if not end_s < onset <= end_s + params.before_onset_s:
             continue
-        near = np.flatnonzero(irregular & (n.on <= onset))
-        if not near.size:
-            continue
-        near = near[np.argsort(n.on[near], kind="stable")]
-        on, off = n.on[near], n.off[near]
-        run = np.cumsum(np.concatenate(([True], on[1:] - np.maximum.accumulate(off)[:-1] > params.restless_window_s)))
-        out[k] = max(_count_movements(on[run == r], off[run == r], params.bilateral_s) for r in np.unique(run))
+        upto = on <= onset
+        if upto.any():
+            out[k] = max(_count_movements(on[upto & (run == r)], off[upto & (run == r)], params.bilateral_s)
+                         for r in np.unique(run[upto]))
     return out
 
 

@@ -136,10 +136,9 @@ def _factors(kind: str, rng: np.random.Generator, aux: np.random.Generator, angl
     r = np.sqrt((mean ** 2).sum(axis=1))
     ms = uniform_filter1d((grid ** 2).sum(axis=1), w, mode="nearest")
     d = np.sqrt(np.maximum(ms - r ** 2, 0.0))
-    b = np.sqrt(np.maximum(uniform_filter1d(((grid - mean) ** 2).sum(axis=1), max(1, int(round(smooth_s * GRID_HZ))),
-                                            mode="nearest"), 0.0))
-    e = np.sqrt(np.maximum(uniform_filter1d((grid ** 2).sum(axis=1), max(1, int(round(smooth_s * GRID_HZ))),
-                                            mode="nearest"), 0.0))
+    smooth = max(1, int(round(smooth_s * GRID_HZ)))
+    b = np.sqrt(np.maximum(uniform_filter1d(((grid - mean) ** 2).sum(axis=1), smooth, mode="nearest"), 0.0))
+    e = np.sqrt(np.maximum(uniform_filter1d((grid ** 2).sum(axis=1), smooth, mode="nearest"), 0.0))
     return peak, float(r.max()), float(d.max()), float(b.max()), float(e.max()), a
 
 
