@@ -56,14 +56,18 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
     """:func:`null_factors` with the first block centred ``phase`` grid steps after a grid point."""
     from scipy.ndimage import uniform_filter1d
 
-    from lrm.signal.prepare import grid_series, interp_rows
+    from lrm.signal.prepare import block_means, interp_rows
 
     rng = np.random.default_rng(12345)
     n = int(300 * fs_hz)
     x = rng.standard_normal((n, 3)).astype(np.float32)
     q = max(1, int(round(fs_hz / grid_hz)))
     t = (np.arange(n) - 0.5 * (q - 1)) / fs_hz + phase / grid_hz   # block j's centre at j q / fs + phase
-    tb, blocks = grid_series(t, x, q=q)
+    m = n // q
+    if q > 1:
+        blocks, tb = block_means(x, q), 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q])
+    else:
+        blocks, tb = x, t
     grid_t = np.arange(int(tb[-1] * grid_hz)) / grid_hz
     grid_t = grid_t[grid_t >= tb[0]]
     g = interp_rows(grid_t, tb, blocks).astype(np.float64)
