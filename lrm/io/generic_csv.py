@@ -61,6 +61,10 @@ AXIS_PREFIXES = ("", "a", "acc_", "acc", "accel_", "accel", "acceleration_", "ac
 AXIS_SUFFIXES = ("", "_axis", "_g", "_mg", "_ms2", "_mps2", "_m_s2")
 UNIT_G = {"g": 1.0, "mg": 1000.0, "m/s^2": G}
 MAX_BAD_SHARE = 0.01
+BLOCK_BYTES = 1 << 18
+"""Bytes of the file pyarrow parses at a time (its ``block_size``, 256 KiB: ~5,700 rows of a 100 Hz export). Its
+streaming reader reads up to 32 blocks ahead, so this bounds the parser's buffers (~8 MiB a file; at 4 MiB
+blocks it buffered a whole 130 MB file). A line longer than this is refused (no sensor export's row is)."""
 
 
 def _normalise(name: str) -> tuple[str, str | None]:
@@ -190,7 +194,7 @@ def read_ahead(path: Path, options: ReadOptions) -> ReadAhead:
 
     def parse() -> None:
         try:
-            parsed.set_result(_arrays(plan, plan.parse(plan.types, plan.include, None)))
+            parsed.set_result(_arrays(plan, None))
         except BaseException as exc:  # noqa: BLE001 - handed to result(), raised where read() raises it
             parsed.set_exception(exc)
 
@@ -502,19 +506,28 @@ class _Plan:
         self.bad_rows.append(f"{text!r} ({row.actual_columns} of {row.expected_columns} fields)")
         return "skip"
 
+    def _options(self, column_types: dict[str, Any], include: list[str], handler: Any) -> dict[str, Any]:
+        import pyarrow.csv as pacsv
+
+        return {"read_options": pacsv.ReadOptions(skip_rows=self.skip_rows + 1, column_names=self.keys,
+                                                  block_size=BLOCK_BYTES),
+                "parse_options": pacsv.ParseOptions(delimiter=self.delimiter,
+                                                    invalid_row_handler=self.on_invalid if handler == "rows" else handler),
+                "convert_options": pacsv.ConvertOptions(include_columns=include, column_types=column_types,
+                                                        decimal_point="," if self.decimal_comma else ".")}
+
     def parse(self, column_types: dict[str, Any], include: list[str], handler: Any = "rows") -> Any:
         """pyarrow table of ``include`` as ``column_types``; rows with missing fields go to :meth:`on_invalid`
         (``handler="rows"``), or to ``handler`` (None: they raise)."""
         import pyarrow.csv as pacsv
 
-        return pacsv.read_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(skip_rows=self.skip_rows + 1, column_names=self.keys, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
-                                             invalid_row_handler=self.on_invalid if handler == "rows" else handler),
-            convert_options=pacsv.ConvertOptions(include_columns=include, column_types=column_types,
-                                                 decimal_point="," if self.decimal_comma else "."),
-        )
+        return pacsv.read_csv(self.path, **self._options(column_types, include, handler))
+
+    def stream(self, column_types: dict[str, Any], include: list[str], handler: Any = "rows") -> Any:
+        """:meth:`parse` as pyarrow's streaming reader: an iterator of record batches, a block each."""
+        import pyarrow.csv as pacsv
+
+        return pacsv.open_csv(self.path, **self._options(column_types, include, handler))
 
 
 def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
@@ -532,11 +545,11 @@ def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
     skip_rows, time_format, t_value, naive, bad_rows = plan.skip_rows, plan.time_format, plan.t_value, plan.naive, plan.bad_rows
     try:
         try:  # without a row handler first: a little faster, and the handler is needed only for short rows
-            acc, t = parsed.result() if parsed is not None else _arrays(plan, plan.parse(plan.types, plan.include, None))
+            acc, t = parsed.result() if parsed is not None else _arrays(plan, None)
         except pa.ArrowInvalid as exc:
             if "columns" not in str(exc):
                 raise
-            acc, t = _arrays(plan, plan.parse(plan.types, plan.include))
+            acc, t = _arrays(plan)
     except pa.ArrowInvalid as exc:
         _raise_conversion(path, names, keys, exc, plan.parse, skip_rows, plan.decimal_comma, cols["time"])
     line0 = skip_rows + 2
@@ -571,22 +584,47 @@ def _load(plan: _Plan, parsed: Future[Any] | None) -> _Raw:
     return raw
 
 
-def _arrays(plan: _Plan, table: Any) -> tuple[np.ndarray, Any]:
-    """The parsed table as acc (n, 3) float32 and the time: float64 (epoch s of a timestamp column, else the
+def _arrays(plan: _Plan, handler: Any = "rows") -> tuple[np.ndarray, Any]:
+    """The file's samples as acc (n, 3) float32 and the time: float64 (epoch s of a timestamp column, else the
     file's numbers), or the pyarrow text column for a strftime format (parsed by the caller). No warnings, no
-    errors of the file's content: this may run in the background parse's thread."""
+    errors of the file's content: this may run in the background parse's thread.
+
+    pyarrow's streaming reader parses the file a block (:data:`BLOCK_BYTES`) at a time, and each block's
+    columns are copied into the final arrays at once: the parsed table of the whole file (20 bytes a row,
+    the size of the arrays again) never exists, nor do the parser's buffers for more than a few blocks.
+    The arrays are sized from the first block's rows per byte and grown or cut to the row count in place
+    (``ndarray.resize``: realloc, which moves pages rather than copying them for arrays of this size).
+    """
     import pyarrow as pa
 
-    acc = _interleave([table.column(plan.keys[plan.cols[a]]) for a in "xyz"], table.num_rows)
-    t_col = table.column(plan.keys[plan.cols["time"]])
-    del table
-    if pa.types.is_timestamp(t_col.type):
-        return acc, _timestamps_to_s(t_col)
-    if pa.types.is_string(t_col.type):
-        return acc, t_col
-    t = np.empty(len(t_col), np.float64)
-    _copy_chunks(t_col, t)
-    return acc, t
+    reader = plan.stream(plan.types, plan.include, handler)
+    t_key = plan.keys[plan.cols["time"]]
+    axis_keys = [plan.keys[plan.cols[a]] for a in "xyz"]
+    t_type = plan.types[t_key]
+    stamps, texts = pa.types.is_timestamp(t_type), pa.types.is_string(t_type)
+    scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[t_type.unit] if stamps else None
+    size = max(1, plan.path.stat().st_size)
+    acc, t = np.empty((0, 3), np.float32), np.empty(0, np.float64)
+    n, chunks = 0, []
+    for batch in reader:
+        k = batch.num_rows
+        if n + k > t.size:  # the first block's rows per byte, for the whole file (plus 2 %), else 25 % more
+            rows = k * size / BLOCK_BYTES * 1.02 if not t.size else 1.25 * t.size
+            capacity = max(n + k, int(rows))
+            acc.resize((capacity, 3), refcheck=False)  # no view of either array is held here
+            t.resize(capacity, refcheck=False)
+        _interleave([batch.column(key) for key in axis_keys], acc[n:n + k])
+        column = batch.column(t_key)
+        if texts:
+            chunks.append(column)
+        else:
+            _copy_chunk(column.cast(pa.int64()) if stamps else column, t[n:n + k], scale)
+        n += k
+        del batch, column
+    del reader
+    acc.resize((n, 3), refcheck=False)
+    t.resize(n, refcheck=False)
+    return acc, (pa.chunked_array(chunks, pa.string()) if texts else t)
 
 
 def _all_finite(values: np.ndarray) -> bool:
@@ -598,22 +636,14 @@ def _all_finite(values: np.ndarray) -> bool:
     return bool(np.isfinite(values).all())
 
 
-def _interleave(columns: list[Any], n: int) -> np.ndarray:
-    """x, y, z float32 pyarrow columns as one (n, 3) float32 array, written a parsed block at a time (the three
-    columns of a block are interleaved while they are in cache, instead of three strided passes over n rows)."""
-    acc = np.empty((n, 3), np.float32)
-    chunks = [c.chunks for c in columns]
-    if any(len(ch) != len(chunks[0]) or any(len(a) != len(b) for a, b in zip(ch, chunks[0])) for ch in chunks[1:]) \
-            or any(c.null_count for ch in chunks for c in ch):   # other block boundaries, or empty values: per column
+def _interleave(columns: list[Any], out: np.ndarray) -> None:
+    """x, y, z float32 pyarrow arrays of one parsed block into ``out`` (k, 3) float32, interleaved while they
+    are in cache (instead of three strided passes over n rows); a block with empty values column by column."""
+    if any(c.null_count for c in columns):
         for j, column in enumerate(columns):
-            _copy_chunks(column, acc[:, j])
-        return acc
-    offset = 0
-    for block in zip(*chunks):
-        k = len(block[0])
-        np.stack([_values(c) for c in block], axis=1, out=acc[offset:offset + k])
-        offset += k
-    return acc
+            _copy_chunk(column, out[:, j])
+        return
+    np.stack([_values(c) for c in columns], axis=1, out=out)
 
 
 def _values(chunk: Any) -> np.ndarray:
@@ -622,27 +652,14 @@ def _values(chunk: Any) -> np.ndarray:
     return np.frombuffer(chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
 
 
-def _copy_chunks(column: Any, out: np.ndarray, scale: float | None = None) -> None:
-    """Copy a numeric pyarrow ChunkedArray into ``out`` chunk by chunk (empty values become NaN), times
-    ``scale`` if given. A chunk without empty values is read through its data buffer: no pandas import."""
-    offset = 0
-    for chunk in column.chunks:
-        n = len(chunk)
-        values = chunk.to_numpy(zero_copy_only=False).astype(np.float64) if chunk.null_count else _values(chunk)
-        if scale is None:
-            out[offset:offset + n] = values
-        else:
-            np.multiply(values, scale, out=out[offset:offset + n])
-        offset += n
-
-
-def _timestamps_to_s(column: Any) -> np.ndarray:
-    """Epoch seconds of a timestamp column, any unit (NaN where empty)."""
-    import pyarrow as pa
-
-    t = np.empty(len(column), np.float64)
-    _copy_chunks(column.cast(pa.int64()), t, {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[column.type.unit])
-    return t
+def _copy_chunk(chunk: Any, out: np.ndarray, scale: float | None = None) -> None:
+    """Copy a numeric pyarrow array into ``out`` (empty values become NaN), times ``scale`` if given. An array
+    without empty values is read through its data buffer: no pandas import."""
+    values = chunk.to_numpy(zero_copy_only=False).astype(np.float64) if chunk.null_count else _values(chunk)
+    if scale is None:
+        out[:] = values
+    else:
+        np.multiply(values, scale, out=out)
 
 
 def _parse_strftime(path: Path, column: Any, fmt: str, line0: int, name: str) -> np.ndarray:
@@ -665,7 +682,7 @@ def _raise_conversion(path: Path, names: list[str], keys: list[str], exc: Except
     import pyarrow as pa
 
     if "straddl" in str(exc):  # a line longer than pyarrow's block: not a sensor export's row
-        raise InputError(str(path), "data", f"a line is longer than {(1 << 22) >> 20} MiB (corrupt or not a sensor export)",
+        raise InputError(str(path), "data", f"a line is longer than {BLOCK_BYTES >> 10} KiB (corrupt or not a sensor export)",
                          "check the file; every row holds one sample's time, x, y and z")
     match = re.search(r"column #(\d+)", str(exc))
     k = int(match.group(1)) if match else 0

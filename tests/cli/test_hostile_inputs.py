@@ -80,7 +80,7 @@ def test_line_longer_than_the_parser_block(hour, tmp_path):
     path = tmp_path / "long.csv"
     path.write_bytes(b"\n".join(raw))
     out = run_lrm(["analyze", str(path), "--side", "left", "--out", str(tmp_path / "o")])
-    assert out.returncode == 2 and out.clean and "longer than 4 MiB" in _error_line(out)
+    assert out.returncode == 2 and out.clean and "longer than 256 KiB" in _error_line(out)
     assert len(out.stderr) < 1000                       # the line itself is never echoed
 
 
