@@ -103,7 +103,8 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
         beside it).
     recording : Recording, optional
         The night's recording when the caller has read it already (:func:`read_recording`); its outputs are
-        then the caller's to check before that read.
+        then the caller's to check before that read. Its samples are freed before the report is drawn when
+        the caller holds no other reference (``lrm analyze`` hands it over).
 
     Returns
     -------
@@ -120,6 +121,7 @@ def analyze_files(inputs: NightInputs, out_dir: str | os.PathLike[str], params: 
     lights_out_s, lights_on_s = parse_lights(recording, inputs.lights_out, inputs.lights_on)
     result = analyze(recording, params, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                      lights_out_s=lights_out_s, lights_on_s=lights_on_s, threads=threads)
+    del recording   # the raw samples (20 bytes a sample) are freed before the report, unless the caller keeps them
     save_night(result, out, overwrite=overwrite, report=night_report(result, pdf=pdf) if report else None, pdf=pdf)
     return result
 

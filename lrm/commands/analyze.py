@@ -188,9 +188,10 @@ def run(args: argparse.Namespace) -> int:
     params = Params.from_toml(args.config) if args.config else Params()
     if args.rules:
         params = params.with_overrides(rules=args.rules)
-    # what analyze and the report import (matplotlib's SVG backend), imported beside the read
-    modules = ["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring", "lrm.report.html",
-               "matplotlib.backends.backend_svg"]
+    # what analyze imports, imported beside the read. The report's modules (matplotlib, jinja2: ~30 MiB) are
+    # imported when the report is drawn, after the analysis: beside the read they were resident through the
+    # analysis, the command's peak of memory (benchmarks/README.md, memory pass 14)
+    modules = ["lrm.pipeline", "lrm.rules.score", "lrm.io.edf_scoring"]
     out = Path(args.out)
     if run_nights(args, inputs, params, out):
         return 0
@@ -206,7 +207,9 @@ def run(args: argparse.Namespace) -> int:
     if (sources := multiday_sources(recording, inputs.one_night)) is not None:   # a CSV export of several days
         _nights(sources, recording.end_s - recording.start_s, args, inputs, params, out)
         return 0
-    result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf, recording=recording)
+    handed = [recording]   # handed over, not kept here: analyze_files drops the raw samples before the report
+    del recording
+    result = analyze_files(inputs, out, params, overwrite=args.force, pdf=args.pdf, recording=handed.pop())
     if result.summary.duration_h is not None and result.summary.duration_h * 3600 > SPLIT_AFTER_S:
         print(f"  warning: the recording lasts {result.summary.duration_h:.0f} h, analysed as one night because "
               "scoring files or lights-out/on were given for one night")
