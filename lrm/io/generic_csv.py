@@ -608,9 +608,11 @@ def _arrays(plan: _Plan, handler: Any = "rows") -> tuple[np.ndarray, Any]:
     n, chunks = 0, []
     for batch in reader:
         k = batch.num_rows
-        if n + k > t.size:  # the first block's rows per byte, for the whole file (plus 2 %), else 25 % more
-            rows = k * size / BLOCK_BYTES * 1.02 if not t.size else 1.25 * t.size
-            capacity = max(n + k, int(rows))
+        if not t.size:      # the first block's rows per byte, for the whole file (plus 2 %)
+            capacity = max(k, int(k * size / BLOCK_BYTES * 1.02))
+            acc, t = np.empty((capacity, 3), np.float32), np.empty(capacity, np.float64)
+        elif n + k > t.size:  # 25 % more (resize fills the added rows with zeros)
+            capacity = max(n + k, int(1.25 * t.size))
             acc.resize((capacity, 3), refcheck=False)  # no view of either array is held here
             t.resize(capacity, refcheck=False)
         _interleave([batch.column(key) for key in axis_keys], acc[n:n + k])

@@ -281,3 +281,22 @@ def test_two_files_the_second_read_ahead_same_legs_warnings_and_errors_in_order(
     with pytest.raises(InputError, match=r"nr\.csv: line 2: 50 row"):
         _read(left=_write(tmp_path, "time,x,y,z\n" + _rows(), "p.csv"), right=nan_right)
     assert not [t for t in threading.enumerate() if t.name == "lrm-read-ahead"]
+
+
+@pytest.mark.parametrize("long_first", [True, False])
+def test_a_file_of_many_parse_blocks_reads_every_row_exactly(tmp_path, long_first):
+    """The samples are parsed a block (generic_csv.BLOCK_BYTES) at a time into arrays sized from the first block:
+    rows much longer at the start (the arrays are grown) or much shorter (they are cut) give every row, in order."""
+    n = 40_000
+    rng = np.random.default_rng(5)
+    acc = rng.normal(0.0, 0.3, (n, 3)).round(6) + [0.0, 0.0, 1.0]
+    t = 1_700_000_000.0 + np.arange(n) / 100.0
+    pad = ["x" * 60 if (i < n // 4) == long_first else "" for i in range(n)]
+    text = "time,x,y,z,note\n" + "".join(f"{t[i]:.2f},{acc[i, 0]:.6f},{acc[i, 1]:.6f},{acc[i, 2]:.6f},{pad[i]}\n"
+                                          for i in range(n))
+    path = _write(tmp_path, text)
+    assert path.stat().st_size > 4 * generic_csv.BLOCK_BYTES
+    leg = read(path).legs["left"]
+    assert leg.accel_g.shape == (n, 3) and leg.accel_g.flags.c_contiguous and leg.t_s.flags.owndata
+    np.testing.assert_array_equal(leg.accel_g, acc.astype(np.float32))
+    np.testing.assert_array_equal(leg.t_s, np.array([f"{v:.2f}" for v in t], dtype=np.float64))
