@@ -29,13 +29,16 @@ sleep starts after 5 consecutive minutes without activity, docs/scoring.md §5),
 3. **Awakenings**: wake epochs less than ``min_sleep_s`` apart belong to one wake bout. A bout that holds
    at least ``min_wake_s`` of wake epochs, or time out of bed, is an awakening; a lone restless epoch with
    ``min_sleep_s`` of quiet on both sides is a movement in sleep (a roll-over with a brief arousal), and
-   sleep goes on through it.
-4. **Sleep (re)starts** where an awakening's last restless movement ends: by step 3 at least
+   sleep goes on through it. Before the night's first onset after a seen lights-out every wake bout, a lone
+   restless epoch included, is wake: the person was awake at the lights-out and no sleep has been seen to
+   arouse from, so a restless epoch there goes on that wake (Tudor-Locke's onset: 5 consecutive minutes
+   without activity, docs/scoring.md §5).
+4. **Sleep (re)starts** where a wake bout's last restless movement ends: by step 3 at least
    ``min_sleep_s`` of quiet follows it. The first is the night's sleep onset, the others re-onsets. Quiet
-   from the lying-down itself (no restless movement in bed before it) that an awakening ends within
-   ``persistent_sleep_s`` is no sleep onset: the person lay still awake and got restless (sleep must
-   persist, as the latency to persistent sleep asks of PSG); the night's first onset is then looked for
-   after that awakening.
+   from the lying-down itself (no restless movement in bed before it) that a wake bout ends within
+   ``persistent_sleep_s`` (30 min) is no sleep onset: the person lay still awake and got restless, as a
+   sleep-onset latency of up to 30 min is normal (longer is the insomnia criterion); the night's first onset
+   is then looked for after that restlessness.
 5. An onset is **observed** when that quiet stretch holds no unknown epoch and the wake before it was
    seen: restless epochs, time out of bed, or the lights-out of a lying-down that posture showed or a
    diary gave. Sleep that starts at the beginning of the data without any wake seen before it is an
@@ -170,12 +173,12 @@ def _epoch_states(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], valid_1
     return state, out_of_bed & (state == _WAKE), busy | ~bed
 
 
-def _awakenings(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], params: SleepParams
-                ) -> npt.NDArray[np.int64]:
-    """First and last wake epoch (k, 2) of each awakening (step 3)."""
+def _wake_bouts(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], params: SleepParams
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """First and last wake epoch (k, 2) of each wake bout, and whether it is an awakening (step 3)."""
     wake = np.flatnonzero(state == _WAKE)
     if not wake.size:
-        return np.empty((0, 2), np.int64)
+        return np.empty((0, 2), np.int64), np.empty(0, bool)
     join = int(np.ceil(params.min_sleep_s / params.epoch_s))
     start = np.concatenate(([True], np.diff(wake) > join))
     bout = np.cumsum(start) - 1
@@ -183,7 +186,7 @@ def _awakenings(state: npt.NDArray[np.int8], out_of_bed: npt.NDArray[np.bool_], 
     left = np.bincount(bout, weights=out_of_bed[wake]) > 0
     bouts = np.column_stack((wake[start], wake[np.r_[np.flatnonzero(start)[1:] - 1, wake.size - 1]]))
     enough = count * params.epoch_s >= params.min_wake_s
-    return bouts[enough | left]
+    return bouts, enough | left
 
 
 def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], params: SleepParams = SleepParams(),
@@ -236,16 +239,22 @@ def find_sleep_onsets(moves: pd.DataFrame, in_bed_1s: npt.NDArray[np.bool_], par
     onsets, observed = [], []
     first_seen = np.flatnonzero(state != _UNKNOWN)
     lead = first_seen[0] if first_seen.size else state.size
-    awake = _awakenings(state, out_of_bed, params)
+    bouts, is_awakening = _wake_bouts(state, out_of_bed, params)
+    awake = bouts[is_awakening]
     if lead < state.size and state[lead] == _QUIET and (not awake.size or awake[0, 0] - lead >= join):
         onsets.append(lead * ep)               # asleep from the start of the data: not an observed transition
         observed.append(False)
-    for k, (first, last) in enumerate(awake):
+    # awake at the seen lights-out: until the first onset every wake bout is wake, not an arousal (step 3)
+    pre_sleep = is_awakening | lights_out_observed
+    for k, (first, last) in enumerate(bouts):
+        if not (is_awakening[k] if onsets else pre_sleep[k]):
+            continue
         after = state[last + 1: last + 1 + join]
         if after.size < join or not (after != _WAKE).all() or (after == _UNKNOWN).all():
             continue
         second = _wake_end(wake_1s, last, ep)
-        if (not onsets and k + 1 < len(awake) and awake[k + 1, 0] * ep - second < params.persistent_sleep_s
+        nxt = bouts[k + 1:][pre_sleep[k + 1:]]
+        if (not onsets and nxt.size and nxt[0, 0] * ep - second < params.persistent_sleep_s
                 and _quiet_from_lying_down(out_of_bed, first, last, second, ep)):
             continue                           # lying still awake after lying down: no persistent sleep (step 4)
         onsets.append(second)

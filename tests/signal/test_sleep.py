@@ -54,11 +54,12 @@ def test_lights_out_followed_by_quiet_is_the_sleep_onset():
     assert est.onsets_s == (float(LIGHTS_OUT),) and est.observed == (True,)
 
 
-@pytest.mark.parametrize(("quiet_s", "first_at_lights_out"), [(540, False), (600, True)])
-def test_quiet_from_the_lying_down_is_the_onset_only_if_it_persists_10_min(quiet_s, first_at_lights_out):
+@pytest.mark.parametrize(("quiet_s", "first_at_lights_out"), [(1740, False), (1800, True)])
+def test_quiet_from_the_lying_down_is_the_onset_only_if_it_persists_30_min(quiet_s, first_at_lights_out):
     """Lying still after the lights-out, then restless wake: the person lay awake, so the night's first onset is
-    where the restlessness ends (main put it at the lights-out whenever 5 min of quiet followed it). From 10 min
-    of quiet on (``persistent_sleep_s``) the lying-down is the onset and the restlessness an awakening."""
+    where the restlessness ends (before 2026-12-05 it went to the lights-out whenever 10 min of quiet followed it).
+    From 30 min of quiet on (``persistent_sleep_s``, the longest sleep latency that is no insomnia) the lying-down
+    is the onset and the restlessness an awakening."""
     rows = _restless(LIGHTS_OUT + quiet_s, 5)
     est = find_sleep_onsets(_moves(rows), _bed())
     if first_at_lights_out:
@@ -66,6 +67,28 @@ def test_quiet_from_the_lying_down_is_the_onset_only_if_it_persists_10_min(quiet
     else:
         assert est.onsets_s == (_end(rows),) and est.kinds == ("first",) and est.observed == (True,)
     assert find_sleep_onsets(_moves(rows), _bed(), SleepParams(persistent_sleep_s=0)).onsets_s[0] == LIGHTS_OUT
+
+
+@pytest.mark.parametrize("quiet_s", [60, 900, 1500])
+def test_one_restless_epoch_before_the_first_onset_is_wake(quiet_s):
+    """Awake at the seen lights-out, one restless adjustment (one wake epoch, no awakening in sleep) after
+    ``quiet_s`` of lying still ends the wake: sleep starts after it, not at the lights-out (the old code put the
+    onset at the lights-out, since one epoch is less than ``min_wake_s``)."""
+    rows = [(LIGHTS_OUT + quiet_s, 4.0)]
+    est = find_sleep_onsets(_moves(rows), _bed())
+    assert est.onsets_s == (_end(rows),) and est.kinds == ("first",) and est.observed == (True,)
+
+
+def test_one_restless_epoch_after_the_first_onset_is_no_awakening():
+    """Once asleep, the same lone adjustment is a movement in sleep (a roll-over with a brief arousal)."""
+    rows = _restless(700, 5) + [(3000, 4.0)]
+    assert find_sleep_onsets(_moves(rows), _bed()).onsets_s == (_end(_restless(700, 5)),)
+
+
+def test_without_a_seen_lights_out_one_restless_epoch_is_no_wake():
+    """Sensors strapped on in bed: nobody saw the person awake, so a lone restless epoch is no wake either."""
+    est = find_sleep_onsets(_moves([(900, 4.0)]), np.ones(NIGHT_S, bool), lights_out_observed=False)
+    assert est.onsets_s == (0.0,) and est.observed == (False,)
 
 
 def test_a_return_to_bed_after_the_first_onset_keeps_its_re_onset():
