@@ -103,10 +103,14 @@ def test_lights_override(night):
 def test_an_onset_at_a_fractional_lights_out_is_kept_and_agrees_with_the_latency(night):
     """The sleep estimate stamps an onset at the lying-down itself on its whole-second grid, floor(lights-out): the
     summary keeps it, so the first onset, the latency and the jerk timing read the same onset (a lights-out of
-    2400.7 s on this night, asleep by then, gave sleep_onsets_s (3120,) with a latency of 0 min before)."""
+    2400.7 s on this night, asleep by then, gave sleep_onsets_s (3120,) with a latency of 0 min before). This night
+    is restless 12 min after that lights-out, which the 30 min rule for a still lying-down
+    (``SleepParams.persistent_sleep_s``) reads as the wake before sleep; it is turned off to test the stamp alone."""
+    params = Params()
+    params = dataclasses.replace(params, sleep=dataclasses.replace(params.sleep, persistent_sleep_s=0.0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = analyze(night.recording, lights_out_s=2400.7, lights_on_s=5000.0)
+        res = analyze(night.recording, params, lights_out_s=2400.7, lights_on_s=5000.0)
     s = res.summary
     assert s.sleep_onset_s is not None and s.sleep_latency_min is not None
     assert s.sleep_onset_s == 2400.0
