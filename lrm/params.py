@@ -138,13 +138,6 @@ class DetectParams:
         45 on true fidgets); re-anchoring only in the leg's own estimated sleep period kept none of the F1 gain, and
         everywhere it still makes false hypnic jerks (split fidgets), so it stays off; the adjustments are handled by
         ``PostureParams.wake_return_angle_deg`` instead (docs/validation.md, "Re-anchoring by default (2026-12-04)").
-    split_still : split a movement where the leg lay still again, turned, after an excursion that returned more
-        than half way, and a new LM-shaped rise (0.5-10 s, measured from the pose held in the still gap) followed
-        (``lrm.signal.split``); the pipeline keeps such a split only inside the sleep period of the estimate that
-        keeps PLM series' beat. Off by default. Wide dev 8 h: LM F1 0.8875 -> 0.8880 and PLM-index error 1.73 ->
-        1.70 /h (1000-1023), 0.8719 -> 0.8724 and 3.56 -> 3.45 /h (1024-1047), jerks and false LMs per still hour
-        unchanged; but analysis CPU +2-11 % (docs/validation.md, "Splitting merged LMs at a still gap inside
-        sleep").
     pulses : use P, the matched filter for brief flexion pulses (``lrm.signal.pulses``), as a fourth onset statistic:
         a phasic LM's 80-300 ms pulses are one cosine cycle of tangential acceleration each (docs/scoring.md §6,
         §7), which R, D and B see diluted. Its thresholds are chi(3) quantiles of the raw samples' white noise
@@ -177,7 +170,6 @@ class DetectParams:
     quiet_tail: float = 0.001
     min_quiet_s: float = 0.5
     reanchor_still_s: float = 0.0
-    split_still: bool = False
     pulses: bool = False
     morph_window_s: float = 0.5
     null_block_s: float = 10.0

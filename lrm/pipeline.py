@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import fields, replace
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,6 @@ from lrm.signal.prepare import PreparedLeg
 from lrm.signal.quality import leg_quality
 from lrm.signal.rest import RestPeriod, combine_legs, find_rest_period
 from lrm.signal.sleep import SleepEstimate, find_sleep_onsets
-from lrm.signal.split import choose_pieces
 from lrm.signal.snippets import Snippets, cut_snippets
 
 __all__ = ["NightResult", "analyze", "MIN_DURATION_S", "default_threads"]
@@ -100,17 +99,12 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
     analysis_h = rest.hours_with(all_valid)
     notes += _context_notes(recording, legs.legs, rest, posture_known, analysis_h)
     period = (rest.lights_out_s, rest.lights_on_s) if rest.lights_out_s is not None else (0.0, 0.0)
-    rates_hz = {s: leg.fs_hz for s, leg in recording.legs.items()}
     moves = classify_movements({s: leg.moves for s, leg in legs.legs.items()},
                                {s: leg.gravity_1s if leg.rest_1s is None else leg.rest_1s for s, leg in legs.legs.items()},
                                postures, params.posture, brief_s=params.jerks.max_high_s)
-    every = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
-    table = choose_pieces(every)
-    sleep = _sleep(table, rest, any_valid, params)
-    if params.detect.split_still:   # pieces split at a still gap (lrm.signal.split) stay split inside sleep only
-        keep = _sleep(choose_pieces(every, np.ones(len(every), bool)), rest, any_valid, params, keep_series_beat=True)
-        table = choose_pieces(every, _in_period(every, keep))
-    table = _jerks(table, sleep.transitions(), rates_hz, params, unknown_reason=sleep.note)
+    table = pd.concat(list(moves.values()), ignore_index=True).sort_values("onset_s", kind="stable")
+    rates_hz = {s: leg.fs_hz for s, leg in recording.legs.items()}
+    table, sleep = _sleep_and_jerks(table, rest, any_valid, rates_hz, params)
     if not sleep.transition_count():
         notes.append(f"hypnic jerks were not classified: {sleep.note}")
     # restless wake: an LM that leaves the leg turned is a repositioning (docs/scoring.md §5, "Restless wake")
@@ -153,17 +147,6 @@ def analyze(recording: Recording, params: Params | None = None, *, hypnogram: Hy
                        respiratory=respiratory, arousals=arousals, snippets=_review_snippets(legs, scored.events))
 
 
-def _in_period(moves: pd.DataFrame, sleep: SleepEstimate) -> np.ndarray:
-    """Per row, whether its onset lies in the estimated sleep period (False when none is known)."""
-    out = np.zeros(len(moves), bool)
-    if sleep.sleep_period is None or not len(moves):
-        return out
-    k = np.floor(moves["onset_s"].to_numpy(float) / sleep.epoch_s).astype(np.int64)
-    inside = (k >= 0) & (k < sleep.sleep_period.size)
-    out[inside] = np.asarray(sleep.sleep_period, bool)[k[inside]]
-    return out
-
-
 def _review_snippets(legs, events: pd.DataFrame) -> Snippets:  # noqa: ANN001 - lrm.signal.legs.Legs
     """The acceleration around every hypnic jerk and a sample of PLMs per series (the report's event review)."""
     sides = legs.sides
@@ -172,17 +155,13 @@ def _review_snippets(legs, events: pd.DataFrame) -> Snippets:  # noqa: ANN001 - 
                         fits=fits)
 
 
-def _sleep(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray, params: Params, *,
-           keep_series_beat: bool = False) -> SleepEstimate:
-    """Sleep onsets from the movements in bed (docs/scoring.md §5), before the hypnic jerks are classed at the
-    observed wake-to-sleep transitions (§3.1). A rest period taken as the whole recording shows no lying-down: no
-    wake is seen before it. ``keep_series_beat``: the estimate that keeps a PLM series' beat
-    (``SleepParams.keep_series_beat``), inside which a movement split at a still gap stays split
-    (``DetectParams.split_still``): the LMs such a split separates lie in dense series, which the default
-    estimate reads as restless wake (docs/validation.md, "Splitting merged LMs at a still gap inside sleep")."""
-    sleep_params = replace(params.sleep, keep_series_beat=True) if keep_series_beat else params.sleep
-    return find_sleep_onsets(table, rest.in_bed, sleep_params, params.rules, valid_1s=valid_1s,
-                             lights_out_observed=rest.source != "whole recording")
+def _sleep_and_jerks(table: pd.DataFrame, rest: RestPeriod, valid_1s: np.ndarray, rates_hz: dict[str, float],
+                     params: Params) -> tuple[pd.DataFrame, SleepEstimate]:
+    """Sleep onsets from the movements in bed (docs/scoring.md §5), then hypnic jerks at the observed wake-to-sleep
+    transitions (§3.1). A rest period taken as the whole recording shows no lying-down: no wake is seen before it."""
+    sleep = find_sleep_onsets(table, rest.in_bed, params.sleep, params.rules, valid_1s=valid_1s,
+                              lights_out_observed=rest.source != "whole recording")
+    return _jerks(table, sleep.transitions(), rates_hz, params, unknown_reason=sleep.note), sleep
 
 
 def _jerks(table: pd.DataFrame, transitions: pd.DataFrame, rates_hz: dict[str, float], params: Params, *,

@@ -40,7 +40,6 @@ from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 from lrm.signal.null import null_factors
 from lrm.signal.prepare import PreparedLeg, prepare_leg
 from lrm.signal.pulses import pulse_on_grid
-from lrm.signal.split import with_split_pieces
 
 __all__ = ["LegSignals", "LegResult", "leg_signals", "moving_seconds", "masked_movements", "bridge_movements_1s",
            "detect_leg_movements", "with_bursts", "process_leg",
@@ -96,9 +95,7 @@ class LegResult:
     gravity_1s : float32 (s, 3), resting orientation per second in g.
     activity_1s : float32 (s,), oscillating movement per second in g (:func:`oscillation_1s`: walking).
     valid_1s : bool (s,), the whole second has data.
-    moves : DataFrame, the detected movements (:func:`detect_leg_movements`), times in s; with
-        ``DetectParams.split_still`` also the pieces of the movements split at a still gap and the split columns
-        (:func:`lrm.signal.split.with_split_pieces`; :func:`lrm.signal.split.choose_pieces` picks one of them).
+    moves : DataFrame, the detected movements (:func:`detect_leg_movements`), times in s.
     envelope_max_1s : float32 (s,), the envelope's maximum per second in g (the report's trace).
     thresholds : the leg's detection thresholds per block, on its own clock (the detection limit's input).
     rest_1s : float32 (s, 3), the resting vector per second in g (the orientation between movements: what a
@@ -189,7 +186,7 @@ def leg_signals(prepared: PreparedLeg, params: Params, *, known: FloatArray | No
     offset = offset_from_means(first.means_g, rest_1s, fs_hz=fs,
                                rest_error_1s=estimate_rest_error_1s(mean_1s, still, rest_1s, window_s=window_s))
     deviation = Deviation(offset, first.spread_g, first.envelope_g, burst_g=first.burst_g,
-                          pulse_g=pulse_g if d.pulses else None, means_g=first.means_g if d.split_still else None)
+                          pulse_g=pulse_g if d.pulses else None)
     means = first.means_g if d.reanchor_still_s > 0 else None
     del first
     thresholds = estimate_thresholds(deviation, prepared.valid, noise, fs_hz=fs, params=d, known=known,
@@ -574,11 +571,7 @@ def process_leg(leg: Leg, *, origin_s: float, n_grid: int, params: Params,
     if on_activity is not None:
         on_activity(signals.activity())
     detection = detect_leg_movements(signals, params, side=leg.side)
-    moves = detection.moves
-    if params.detect.split_still:   # the pieces of movements split at a still gap, as extra rows (lrm.signal.split)
-        moves = with_split_pieces(detection, signals.deviation, prepared.valid, fs_hz=prepared.fs_hz, side=leg.side,
-                                  params=params.detect)
     fs = prepared.fs_hz
     return LegResult(prepared, signals.gravity_1s, oscillation_1s(signals), per_second(prepared.valid, fs, "all"),
-                     with_bursts(moves, leg, origin_s), per_second(signals.envelope, fs, "max"),
+                     with_bursts(detection.moves, leg, origin_s), per_second(signals.envelope, fs, "max"),
                      signals.thresholds, signals.rest_1s)
