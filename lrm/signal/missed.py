@@ -1,4 +1,4 @@
-"""How many of a leg's LMs were too small to detect: a log-normal fit to the detected LMs' peaks.
+"""How many of a leg's LMs were too small to detect: a log-normal fit to the detected peaks, its range over shapes.
 
 A leg's LMs have a spread of sizes; those below its detection limit (``lrm.signal.limit``) are found with
 falling probability, so when the sizes reach down to the limit the LM and PLM indices are underestimates
@@ -22,6 +22,18 @@ binomial spread of the share this night's LMs drew (90 %, both sides). When the
 best fit misses half of the leg's LMs or more, the fit extrapolates over more of the distribution than it saw
 and the upper end is not stated (None): how many LMs lie far below the limit cannot be known from the ones above it.
 
+The range does not rest on the log-normal (since 2026-12-05, docs/validation.md "Follow-up (2026-12-05, missed14)"):
+real LM sizes are not published, and the detected peaks show only the part of the distribution above the limit,
+so its shape below is the estimate's largest unknown (drawn from a gamma or Weibull, the log-normal's range held the
+true share on 3-37 % of draws). The range is the union of the log-normal's and the profile-likelihood range over a
+family of shapes with the log-normal as one member: the generalized gamma in ln size (Prentice 1974; q = 0 the
+log-normal, q = 1 the Weibull, q = sd the gamma, q < 0 a longer upper tail), q from -1 to 2, each shape kept that the
+detected peaks do not reject against the best of all of them (the same chi-square(1) bound, the shape a nuisance
+parameter; on the peaks binned on the curve's grid). Where the peaks cannot tell the shapes apart the range is wide;
+where the widest shape allowed misses every LM the upper end is not stated either. The binomial spread of the upper
+end is taken at the upper end (the share this night drew if that were the expected share), so a range near 0 is
+not a point. The estimate itself stays the log-normal's (the warning and its note are unchanged).
+
 Never a correction: the indices stay what was detected; the estimate goes into the leg's quality
 (``missed_share_estimate``, ``missed_share_range``) and, above ``DetectParams.missed_share_note``, a warning.
 """
@@ -34,7 +46,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special, stats
 
 from lrm.signal.limit import LIMIT_CLASSES, detection_probability
 
@@ -67,6 +79,52 @@ def _above_grid() -> npt.NDArray[np.float64]:
     ends)."""
     edge = _GRID[-1] + 0.5 * (_GRID[-1] - _GRID[-2])
     return stats.norm.sf((edge - _MU[:, None]) / _SD[None, :])
+
+
+# The shapes of the range (module docstring): q of the generalized gamma in ln size. q = 2 (a ln-skewness of -1.8)
+# to -1 (+1.1) spans the gamma of shape 0.25 (q = 2, sd 1) to the log-normal's mirror images; beyond 2 the lower tail
+# is longer than any unimodal size distribution we tried needs. Location and spread at a quarter and a third of _MU's
+# and _SD's resolution (0.2 and 0.15 in ln size; 10 and 3 times finer made no difference on 480 draws, cost 2.5 times).
+_SHAPE_Q = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0])
+_SHAPE_MU = np.linspace(-6.0, 5.0, 56)
+_SHAPE_SD = np.linspace(0.3, 1.2, 7)
+
+
+@lru_cache(maxsize=1)
+def _shape_densities() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(q, mu, sd, grid) of the generalized gamma in ln(peak / limit) (Prentice 1974: ln peak = mu + sd w, w the
+    standardised log-gamma of shape 1 / q^2; q = 0 the normal, 1 the Weibull, q = sd the gamma): its ln-density at
+    each grid point, that density times the grid's step, and (q, mu, sd) its mass above the grid's last point plus
+    half a step."""
+    q = _SHAPE_Q[:, None, None, None]
+    w = (_GRID[None, None, None, :] - _SHAPE_MU[None, :, None, None]) / _SHAPE_SD[None, None, :, None]
+    edge = _GRID[-1] + 0.5 * (_GRID[-1] - _GRID[-2])
+    w_edge = (edge - _SHAPE_MU[None, :, None]) / _SHAPE_SD[None, None, :]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        k = 1.0 / q ** 2
+        skew = np.log(np.abs(q)) + k * np.log(k) + k * (q * w - np.exp(q * w)) - special.gammaln(k)
+        logf = np.where(q == 0, -0.5 * w ** 2 - 0.5 * np.log(2 * np.pi), skew)
+        qe, ke = q[..., 0], 1.0 / q[..., 0] ** 2
+        x = ke * np.exp(qe * w_edge)
+        above = np.where(qe == 0, stats.norm.sf(w_edge), np.where(qe > 0, special.gammaincc(ke, x),
+                                                                    special.gammainc(ke, x)))
+    logf = logf - np.log(_SHAPE_SD)[None, None, :, None]
+    logf = np.maximum(logf, -700.0)
+    return logf, np.exp(logf) * np.gradient(_GRID), np.nan_to_num(above)
+
+
+def _shape_range(z: npt.NDArray[np.float64], prob: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """(low, high) of the missed share over every generalized-gamma shape the detected peaks (ln(peak / limit),
+    ``z``) do not reject: the profile-likelihood range with the shape as one more nuisance parameter."""
+    logf, dens, above = _shape_densities()
+    step = _GRID[1] - _GRID[0]          # the peaks binned to the nearest grid point, those beyond it to its ends
+    counts = np.bincount(np.clip(np.rint((z - _GRID[0]) / step).astype(np.intp), 0, _GRID.size - 1),
+                         minlength=_GRID.size).astype(np.float64)
+    p_det = np.clip(dens @ prob + above, 1e-300, 1.0)
+    loglik = logf @ counts - z.size * np.log(p_det)
+    inside = 2.0 * (loglik.max() - loglik) <= stats.chi2.ppf(_CONFIDENCE, 1)
+    missed = 1.0 - p_det[inside]
+    return float(missed.min()), float(missed.max())
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +200,16 @@ def estimate_missed_share(peak_g: npt.ArrayLike, *, limit_g: float,
     best = np.unravel_index(np.argmax(loglik), loglik.shape)
     inside = 2.0 * (loglik[best] - loglik) <= stats.chi2.ppf(_CONFIDENCE, 1)
     estimate = float(missed[best])
-    # this night's LMs are a draw: the share missed among them spreads binomially around the expected share
-    spread = float(stats.norm.ppf(0.5 + _CONFIDENCE / 2) * np.sqrt(estimate * (1.0 - estimate) ** 2 / n))
-    low = max(0.0, float(missed[inside].min()) - spread)
-    high = None if estimate >= UNBOUNDED_SHARE else min(1.0, float(missed[inside].max()) + spread)
+    # the range: the log-normal's and every generalized-gamma shape's the peaks allow (module docstring)
+    shape_low, shape_high = _shape_range(z, prob)
+    low, high = min(float(missed[inside].min()), shape_low), max(float(missed[inside].max()), shape_high)
+    # this night's LMs are a draw: the share missed among them spreads binomially around the expected share, for
+    # the upper end around the upper end (a best fit near 0 would give none)
+    k = stats.norm.ppf(0.5 + _CONFIDENCE / 2)
+    spread = k * np.sqrt(np.array([estimate, high]) * (1.0 - np.array([estimate, high])) ** 2 / n)
+    low = max(0.0, low - float(spread[0]))
+    high = min(1.0, high + float(spread.max()))
+    high = None if estimate >= UNBOUNDED_SHARE or high >= 1.0 else high
     return MissedShare(round(estimate, 3), round(low, 3), None if high is None else round(high, 3), int(n))
 
 

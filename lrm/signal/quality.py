@@ -48,8 +48,10 @@ class LegQuality:
     missed_share_estimate : the estimated share (0-1) of the leg's LMs in the analysis period too small for it to
         detect (a log-normal fit to its detected LMs' peaks with its detection curve, ``lrm.signal.missed``); None
         with fewer than 10 LMs or no limit. Never used to correct an index.
-    missed_share_range : (low, high) of that share, its 90 % profile-likelihood range; high None when the best fit
-        misses half of the LMs or more (how many lie far below the limit cannot then be bounded).
+    missed_share_range : (low, high) of that share, its 90 % profile-likelihood range over the log-normal and the
+        other size-distribution shapes the peaks allow (generalized gamma in ln size, since 2026-12-05); high None
+        when the best fit misses half of the LMs or more, or an allowed shape misses them all (how many lie far below
+        the limit cannot then be bounded).
     noise_g : the raw samples' white noise, standard deviation of the noisiest axis in g (``lrm.signal.noise``).
     lsb_g : the raw samples' quantisation step in g (0 when not quantised).
     """
