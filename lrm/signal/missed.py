@@ -81,10 +81,11 @@ def _above_grid() -> npt.NDArray[np.float64]:
     return stats.norm.sf((edge - _MU[:, None]) / _SD[None, :])
 
 
-# The shapes of the range (module docstring): q of the generalized gamma in ln size. q = 2 (a ln-skewness of -1.8)
-# to -1 (+1.1) spans the gamma of shape 0.25 (q = 2, sd 1) to the log-normal's mirror images; beyond 2 the lower tail
-# is longer than any unimodal size distribution we tried needs. Location and spread at a quarter and a third of _MU's
-# and _SD's resolution (0.2 and 0.15 in ln size; 10 and 3 times finer made no difference on 480 draws, cost 2.5 times).
+# The shapes of the range (module docstring): q of the generalized gamma in ln size, from q = 2 (ln-skewness -1.8,
+# a long lower tail: the gamma of shape 0.25 is q = sd = 2) through the Weibull (q = 1, -1.1) and the log-normal (0)
+# to q = -1 (+1.1, the Weibull's mirror image, a long upper tail); the skewed size distributions tried there
+# (docs/validation.md, "Follow-up (2026-12-05, missed14)") have ln-skewness -0.8 to -1.1. Location and spread at 0.2 and 0.15 in ln size: at 0.1 and
+# 0.1 the range held the truth on one more of 96 dev legs at 2.5 times the cost.
 _SHAPE_Q = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0])
 _SHAPE_MU = np.linspace(-6.0, 5.0, 56)
 _SHAPE_SD = np.linspace(0.3, 1.2, 7)
