@@ -137,6 +137,46 @@ def combine_legs(postures: Mapping[str, Posture], valid_1s: Mapping[str, npt.NDA
     for side, valid in valid_1s.items():
         any_valid |= valid[:n_sec]
         all_valid &= valid[:n_sec]
+    walking = np.zeros(n_sec, bool)
     for side in known:
         lying |= postures[side].lying[:n_sec] & valid_1s[side][:n_sec]
-    return lying, any_valid, all_valid, bool(known)
+        walking |= postures[side].walking[:n_sec] & valid_1s[side][:n_sec]
+    return _raised_in_bed(lying, walking, any_valid), any_valid, all_valid, bool(known)
+
+
+LONG_GAP_S = 60
+"""A gap in the data at least this long (s) next to a stretch of raised shanks may hide the walk out of bed and back
+(:func:`_raised_in_bed`); a shorter one cannot: standing up, walking out and coming back takes more than a minute,
+the ``RestParams.min_excursion_s`` below which an upright stretch is not leaving the bed at all."""
+
+
+def _raised_in_bed(lying: npt.NDArray[np.bool_], walking: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_]
+                   ) -> npt.NDArray[np.bool_]:
+    """``lying`` (s,) with each stretch of raised shanks between two lying seconds counted as lying when no leg walked
+    in it and no second of it lacks data: knees drawn up on the back, sitting up in bed with the knees up.
+
+    Leaving the bed takes steps, and lrm finds even a few strides or a slow walk (:func:`lrm.signal.posture.
+    estimate_posture`); a stretch with the shanks above ``lying_max_elevation_deg`` and no step in it is the person
+    still in bed (on the back with the feet flat and the knees up the shank reaches 45-65 deg, and the axis learnt
+    from walking can read it 10 deg higher). Without this such a stretch was removed from the time in bed, and one of
+    an hour or more split the night in two, the shorter part dropped: independent nights lost 30 min and 3.4 h
+    (tests/rest_stress.py; docs/validation.md, "Time in bed on independent nights"). A stretch next to missing data
+    of :data:`LONG_GAP_S` or more is left alone (the walk may lie in the gap: a phone out of range of a person who
+    left the room).
+    """
+    out = lying.copy()
+    up = runs(~lying)
+    n = lying.size
+    inner = up[(up[:, 0] > 0) & (up[:, 1] < n)]
+    walked = np.concatenate(([0], np.cumsum(walking)))
+    gaps = runs(~valid)
+    gaps = gaps[gaps[:, 1] - gaps[:, 0] >= LONG_GAP_S]
+    long_gap = np.zeros(n, bool)
+    for a, b in gaps:  # few
+        long_gap[a:b] = True
+    bad = np.concatenate(([0], np.cumsum(long_gap)))
+    lo, hi = np.maximum(inner[:, 0] - 1, 0), np.minimum(inner[:, 1] + 1, n)
+    still = (walked[inner[:, 1]] == walked[inner[:, 0]]) & (bad[hi] == bad[lo])
+    for a, b in inner[still]:  # few
+        out[a:b] = True
+    return out

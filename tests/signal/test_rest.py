@@ -7,7 +7,8 @@ import pytest
 
 from lrm.errors import InputError
 from lrm.params import RestParams
-from lrm.signal.rest import find_rest_period
+from lrm.signal.posture import Posture
+from lrm.signal.rest import combine_legs, find_rest_period
 
 H = 3600
 
@@ -71,3 +72,26 @@ def test_gaps_do_not_count_in_the_analysis_hours():
     valid = np.ones(12 * H, bool)
     valid[4 * H : 5 * H] = False
     assert r.hours_with(valid) == pytest.approx(7.0)
+
+
+def _posture(lying: np.ndarray, walking: np.ndarray) -> Posture:
+    return Posture(lying, np.zeros(lying.size, np.float32), walking, np.array([0.0, 0.0, 1.0]))
+
+
+@pytest.mark.parametrize(("walk_s", "gap_s", "in_bed"), [(0, 0, True), (10, 0, False), (0, 59, True), (0, 60, False)])
+def test_raised_shanks_without_a_step_are_still_in_bed_unless_a_walk_or_a_long_gap_may_be_in_them(walk_s, gap_s, in_bed):
+    # 10 h: walking to bed, 2 h lying, 70 min with the knees up past the lying limit, 4 h 50 min lying; a step in the raised
+    # stretch (or a gap of a minute or more next to it, which may hide one) makes it an excursion out of bed
+    n = 10 * H
+    lying = lying_mask(n, (H, 3 * H), (3 * H + 4200, 9 * H))
+    walking = lying_mask(n, (H - 300, H - 10), (3 * H + 100, 3 * H + 100 + walk_s))
+    valid = np.ones(n, bool)
+    valid[3 * H + 4200:3 * H + 4200 + gap_s] = False
+    left = _posture(lying & valid, walking & valid)
+    both, any_valid, _, known = combine_legs({"left": left, "right": left}, {"left": valid, "right": valid})
+    r = find_rest_period(both, any_valid, posture_known=known)
+    assert r.lights_on_s == 9 * H
+    if in_bed:
+        assert r.lights_out_s == H and r.gross_h == pytest.approx(8)
+    else:   # out of bed for 70 min, more than join_s: two nights, the longer kept (a step decides which it was)
+        assert r.lights_out_s == 3 * H + 4200 and r.gross_h == pytest.approx(6 - 4200 / H)
