@@ -144,7 +144,8 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
     short = bouts[(length >= WALK_SHORT_S) & (length < params.walk_min_s)]
     walking |= _cover(_short_walks(short, activity_1s, lying, ok_1s, walking), moving.size)
     walking &= ~lying
-    lying &= ~_up_around_walks(unit, _strides(bouts[length >= params.walk_min_s], activity_1s, ok_1s), axis,
+    walks = runs(walking)
+    lying &= ~_up_around_walks(unit, walks[walks[:, 1] - walks[:, 0] >= params.walk_min_s],
                                params.lying_max_elevation_deg)
     return Posture(lying, elevation, walking, axis)
 
@@ -153,41 +154,28 @@ UP_WINDOW_S = 3600
 """How far (s) from a walking bout :func:`_up_around_walks` looks for the upright stretch around it: an out-of-bed
 excursion of up to an hour on either side of its walk (night-time trips last 1-20 min; a longer one holds more walks)."""
 
-MOUNT_SHIFT_MAX_DEG = 50.0
-"""A bout's own mean gravity direction further than this (deg) from the night's tibia axis is not used as an axis by
-:func:`_up_around_walks`: a strap that turns on the leg by up to 180 deg about an axis up to 25 deg off the tibia (a
-band on a conical calf cannot tilt much more and stay on) moves the tibia in sensor axes by at most 2 sin(25 deg) = 49
-deg; a hard movement further away than that is the leg moving while lying, not walking."""
 
-
-def _strides(bouts: npt.NDArray[np.int64], activity_1s: npt.NDArray[np.float32], ok_1s: npt.NDArray[np.bool_]
-             ) -> npt.NDArray[np.int64]:
-    """The bouts (k, 2) of sustained hard movement that swing like strides for :data:`WALK_SHORT_SWING_S` s or more
-    (:data:`WALK_SWING_G`): gait, whatever the axis says (docs/scoring.md §5)."""
-    swing = np.concatenate(([0], np.cumsum((activity_1s >= WALK_SWING_G) & ok_1s)))
-    return bouts[swing[bouts[:, 1]] - swing[bouts[:, 0]] >= WALK_SHORT_SWING_S]
-
-
-def _up_around_walks(unit: npt.NDArray, bouts: npt.NDArray[np.int64], axis: npt.NDArray[np.float64],
-                     limit_deg: float) -> npt.NDArray[np.bool_]:
+def _up_around_walks(unit: npt.NDArray, bouts: npt.NDArray[np.int64], limit_deg: float) -> npt.NDArray[np.bool_]:
     """Seconds (s,) of each upright stretch that holds a walking bout, the shank measured against that bout's own
-    mean gravity direction (the tibia axis as the sensor was mounted then; bouts within
-    :data:`MOUNT_SHIFT_MAX_DEG` of the night's ``axis`` only), lying gaps of up to :data:`WALK_HOLE_S` s closed.
+    mean gravity direction (the tibia axis as the sensor was mounted then), lying gaps of up to :data:`WALK_HOLE_S` s
+    closed. ``unit``: gravity directions (s, 3); ``bouts``: walking bouts (k, 2) in s; ``limit_deg``: the lying
+    limit (``PostureParams.lying_max_elevation_deg``), at or above which the shank is upright.
 
     Walking shows the person up, and the standing and sitting with the feet down around it belong to the same
     excursion out of bed. The night's axis (the mean over all walking) is wrong for one leg after its strap turned
     on the leg or its sensor was put back differently: then that leg read as lying through a night-time trip or
-    after the final rising (its walking too), and the rest period (lying on any leg,
+    after the final rising, and the rest period (lying on any leg,
     :func:`lrm.signal.rest.combine_legs`) ran 15-33 min long on independent nights (tests/rest_stress.py;
     docs/validation.md, "Time in bed on independent nights"). Measured against its own walk's axis, the excursion
-    is upright whatever the mounting (docs/scoring.md §5).
+    is upright whatever the mounting (docs/scoring.md §5). Only walking as :func:`estimate_posture` found it (the
+    shank upright against the night's axis) counts: taking every run of hard, stride-size movement as a walk also
+    caught the strap turns that hid the walk itself, but a movement in bed with the knees up then made the lying
+    around it "upright" and cut up to 4.5 h from a dev night (classic 1025; docs/validation.md).
     """
     n = unit.shape[0]
     out = np.zeros(n, bool)
     for a, b in bouts:  # few: the night's walking bouts
         own = _unit(np.nanmean(unit[a:b], axis=0))
-        if not abs(float(own @ axis)) >= np.cos(np.radians(MOUNT_SHIFT_MAX_DEG)):
-            continue
         lo, hi = max(0, a - UP_WINDOW_S), min(n, b + UP_WINDOW_S)
         up = np.degrees(np.arcsin(np.clip(np.abs(unit[lo:hi] @ own), 0, 1))) >= limit_deg
         holes = runs(~up)
