@@ -129,7 +129,8 @@ def combine_legs(postures: Mapping[str, Posture], valid_1s: Mapping[str, npt.NDA
     """The rest period's inputs from every leg's posture and validity per second, over the seconds all legs cover.
 
     Returns ``(lying, any_valid, all_valid, posture_known)``: lying on any leg whose tibia axis is known (none
-    when no leg's is), data on any leg, data on every leg, and whether any leg's axis is known.
+    when no leg's is; a stretch of raised shanks between lying seconds with no step and no long gap in it counts as
+    lying, :func:`_raised_in_bed`), data on any leg, data on every leg, and whether any leg's axis is known.
     """
     n_sec = min(v.size for v in valid_1s.values())
     known = [side for side, p in postures.items() if p.axis is not None]
@@ -153,7 +154,8 @@ the ``RestParams.min_excursion_s`` below which an upright stretch is not leaving
 def _raised_in_bed(lying: npt.NDArray[np.bool_], walking: npt.NDArray[np.bool_], valid: npt.NDArray[np.bool_]
                    ) -> npt.NDArray[np.bool_]:
     """``lying`` (s,) with each stretch of raised shanks between two lying seconds counted as lying when no leg walked
-    in it and no second of it lacks data: knees drawn up on the back, sitting up in bed with the knees up.
+    in it (``walking`` (s,)) and no gap of :data:`LONG_GAP_S` or more in ``valid`` (s,) lies in it or next to it:
+    knees drawn up on the back, sitting up in bed with the knees up.
 
     Leaving the bed takes steps, and lrm finds even a few strides or a slow walk (:func:`lrm.signal.posture.
     estimate_posture`); a stretch with the shanks above ``lying_max_elevation_deg`` and no step in it is the person
