@@ -120,7 +120,8 @@ class _Rest:
             self.legs[side].add(a, b - a, shape)
 
     def up(self, t: float, length: float) -> float:
-        """Out of bed (or up) from t for ``length`` s: stand, walk, sit with the feet down, walk back. Returns the end."""
+        """Out of bed (or up) from t for ``length`` s: stand, walk, sit with the feet down, walk back; returns the
+        end (s)."""
         r = self.r
         self.pose(t, r.uniform(78, 90), 0.0)
         w = min(length * 0.4, r.uniform(20, 90))
@@ -308,7 +309,8 @@ def run(seeds, hours: float) -> pd.DataFrame:
         rows.append({"seed": seed, "fs_hz": night.fs_hz, "noise_mg": 1000 * night.noise_g,
                      "scenarios": ",".join(night.scenarios), **score_rest(night, res.summary)})
         print(f"seed {seed}: {rows[-1]['err_min']:+6.1f} min (gross {rows[-1]['gross_err_min']:+6.1f}; lights-out "
-              f"{rows[-1]['lights_out_err_min']:+6.1f}, on {rows[-1]['lights_on_err_min']:+6.1f}) {rows[-1]['scenarios']}",
+              f"{rows[-1]['lights_out_err_min']:+6.1f}, on {rows[-1]['lights_on_err_min']:+6.1f}) "
+              f"{rows[-1]['scenarios']}",
               flush=True)
     return pd.DataFrame(rows)
 

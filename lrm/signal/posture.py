@@ -152,7 +152,8 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
 
 UP_WINDOW_S = 3600
 """How far (s) from a walking bout :func:`_up_around_walks` looks for the upright stretch around it: an out-of-bed
-excursion of up to an hour on either side of its walk (night-time trips last 1-20 min; a longer one holds more walks)."""
+excursion of up to an hour on either side of its walk (night-time trips last 1-20 min; a longer one holds more
+walks)."""
 
 
 def _up_around_walks(unit: npt.NDArray, bouts: npt.NDArray[np.int64], limit_deg: float) -> npt.NDArray[np.bool_]:

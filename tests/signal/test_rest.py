@@ -79,9 +79,9 @@ def _posture(lying: np.ndarray, walking: np.ndarray) -> Posture:
 
 
 @pytest.mark.parametrize(("walk_s", "gap_s", "in_bed"), [(0, 0, True), (10, 0, False), (0, 59, True), (0, 60, False)])
-def test_raised_shanks_without_a_step_are_still_in_bed_unless_a_walk_or_a_long_gap_may_be_in_them(walk_s, gap_s, in_bed):
-    # 10 h: walking to bed, 2 h lying, 70 min with the knees up past the lying limit, 4 h 50 min lying; a step in the raised
-    # stretch (or a gap of a minute or more next to it, which may hide one) makes it an excursion out of bed
+def test_raised_shanks_without_a_step_or_a_long_gap_beside_them_are_still_in_bed(walk_s, gap_s, in_bed):
+    # 10 h: walking to bed, 2 h lying, 70 min with the knees up past the lying limit, 4 h 50 min lying; a step in the
+    # raised stretch (or a gap of a minute or more next to it, which may hide one) makes it an excursion out of bed
     n = 10 * H
     lying = lying_mask(n, (H, 3 * H), (3 * H + 4200, 9 * H))
     walking = lying_mask(n, (H - 300, H - 10), (3 * H + 100, 3 * H + 100 + walk_s))
