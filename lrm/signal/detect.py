@@ -56,7 +56,7 @@ from scipy import special
 from lrm.params import DetectParams
 from lrm.signal.envelope import Deviation
 from lrm.signal.noise import SensorNoise, quantisation_swing
-from lrm.signal.null import NullFactors, null_factors
+from lrm.signal.null import NullFactors, null_factors, null_tails
 from lrm.signal.pulses import pulse_null, pulse_tail
 
 __all__ = ["LM_COLUMNS", "LegThresholds", "LegDetection", "estimate_thresholds", "block_medians", "normalised_activity",
@@ -282,10 +282,15 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     s_r = sigma * np.sqrt(nf.mean_var)
     z_hi, z_lo = np.sqrt(_chi2_tail(params.false_alarm_tail, 3)), np.sqrt(_chi2_tail(params.quiet_tail, 3))
     r_hi, r_lo = R_SWINGS * swing + z_hi * s_r, R_SWINGS * swing + z_lo * s_r
-    # D^2: scaled chi-square (moment matched to the chain's white-noise D^2), plus the toggles' spread (D_SWINGS)
+    # D^2: the onset quantile exact (null_tails: the quadratic form's saddlepoint tail at the worst grid phase),
+    # the body (offset quantile, median) a scaled chi-square moment matched to the chain's white-noise D^2; plus
+    # the toggles' spread (D_SWINGS)
+    nt = null_tails(round(noise.fs_hz, 3), float(fs_hz), float(params.window_s), float(params.smooth_s),
+                    float(params.false_alarm_tail))
     scale, dof = nf.spread_var / (2.0 * nf.spread_mean), 2.0 * nf.spread_mean ** 2 / nf.spread_var
-    q_hi, q_lo, q_med = (_chi2_tail(p, dof) for p in (params.false_alarm_tail, params.quiet_tail, 0.5))
-    d_hi, d_lo = D_SWINGS * swing + sigma * np.sqrt(scale * q_hi), D_SWINGS * swing + sigma * np.sqrt(scale * q_lo)
+    q_lo, q_med = (_chi2_tail(p, dof) for p in (params.quiet_tail, 0.5))
+    q_hi = nt.spread / scale                               # in the scaled chi-square's units, as q_lo and q_med
+    d_hi, d_lo = D_SWINGS * swing + sigma * np.sqrt(nt.spread), D_SWINGS * swing + sigma * np.sqrt(scale * q_lo)
     # the measured null: look-back median of each statistic, scaled as the model's threshold is to its median
     recorded = valid if filled is None else valid & ~filled[: valid.size]
     own = block_medians(dev, recorded, fs_hz=fs_hz, params=params, spread_medians=spread_medians)
@@ -319,7 +324,8 @@ def estimate_thresholds(dev: Deviation, valid: npt.NDArray[np.bool_], noise: Sen
     # (coloured noise, breathing, sway, or a noise estimate read in quieter hours) has k times the noise before
     # B's fixed noise power is removed, so B's quantiles are taken of (k sigma)^2 chi-square less that power
     excess = np.maximum(np.float32(1.0), med_d / np.float32(max(sigma * np.sqrt(scale * q_med), 1e-12)))
-    b_hi = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.false_alarm_tail), floor)
+    b_hi = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.false_alarm_tail,
+                                                          quantile=nt.burst), floor)
     b_lo = np.maximum(B_SWINGS * swing + _burst_threshold(nf, sigma * excess, sigma, params.quiet_tail),
                       floor * np.float32(np.sqrt(q_lo / q_hi)))
     p_hi = p_lo = None
@@ -371,19 +377,22 @@ def _lookback_recorded(meds: npt.NDArray[np.float32], skip: npt.NDArray[np.bool_
 
 
 def _burst_threshold(nf: NullFactors, noise_g: npt.NDArray[np.float32], removed_g: float,
-                     tail: float) -> npt.NDArray[np.float32]:
+                     tail: float, quantile: float | None = None) -> npt.NDArray[np.float32]:
     """B's threshold (g) exceeded with probability ``tail`` by a still leg whose per-axis noise is ``noise_g``
     (per block), when the noise power removed from B's square is that of ``removed_g`` per axis.
 
     B^2 is the ``smooth_s`` mean square deviation from the ``window_s`` mean less ``removed_g^2 burst_mean``
-    (``lrm.signal.envelope``); before that subtraction it is a scaled chi-square in units of the noise
-    variance, moment matched to the chain's (``lrm.signal.null``).
+    (``lrm.signal.envelope``); before that subtraction its ``tail`` quantile in units of the noise variance is
+    ``quantile`` (the exact one, ``lrm.signal.null.null_tails``) or, if None, that of a scaled chi-square
+    moment matched to the chain's (``lrm.signal.null.null_factors``; the body's quantiles).
     """
     noise = np.asarray(noise_g, np.float64)
     if nf.burst_mean <= 0 or nf.burst_var <= 0:
         return np.full(noise.shape, np.inf, np.float32)
-    scale, dof = nf.burst_var / (2.0 * nf.burst_mean), 2.0 * nf.burst_mean ** 2 / nf.burst_var
-    square = noise ** 2 * scale * _chi2_tail(tail, dof) - removed_g ** 2 * nf.burst_mean
+    if quantile is None:
+        scale, dof = nf.burst_var / (2.0 * nf.burst_mean), 2.0 * nf.burst_mean ** 2 / nf.burst_var
+        quantile = scale * _chi2_tail(tail, dof)
+    square = noise ** 2 * quantile - removed_g ** 2 * nf.burst_mean
     return np.sqrt(np.maximum(square, 0.0)).astype(np.float32)
 
 

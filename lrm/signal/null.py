@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["NullFactors", "null_factors"]
+__all__ = ["NullFactors", "NullTails", "chi2_mix_isf", "null_factors", "null_tails"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,121 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
     core = slice(w, -w)
     return NullFactors(float(g[core].var()), float(mean[core].var()), float(spread[core].mean()),
                        float(spread[core].var()), float(burst[core].mean()), float(burst[core].var()))
+
+
+@dataclass(frozen=True, slots=True)
+class NullTails:
+    """Exact upper quantiles of a still leg's D^2 and B^2 in units of the raw samples' per-axis noise variance.
+
+    tail : the probability (per grid sample) that a still sample exceeds them.
+    spread : D^2's quantile (three axes), at the grid phase where it is largest.
+    burst : B^2's quantile before its noise power is removed (three axes), at the grid phase where it is largest.
+    """
+
+    tail: float
+    spread: float
+    burst: float
+
+
+@lru_cache(maxsize=64)
+def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 0.2, tail: float = 1e-6,
+               phases: int = 16) -> NullTails:
+    """The ``tail`` quantiles of D^2 and B^2 of unit white noise at ``fs_hz`` through the grid chain, exactly.
+
+    D^2 and B^2 of white noise are quadratic forms of the raw samples: ``sum_i lam_i chi2_1``, three
+    independent axes of the same eigenvalues ``lam_i``, those of the form through the chain's impulse responses
+    (``lrm.signal.prepare``'s block means and interpolation onto the grid, pushed through as unit impulses, then
+    the windows of ``lrm.signal.envelope``). Their tail is the Lugannani-Rice saddlepoint approximation of that
+    sum (:func:`chi2_mix_isf`), whose relative error in the tail probability is a few percent, i.e. < 0.1 % in
+    the threshold. A moment-matched scaled chi-square (``NullFactors``, which sets the body: median and offset
+    quantiles) is light in the far tail of these forms, and off whole multiples of ``grid_hz`` the chain's weights
+    repeat with the raw samples' phase against the grid (every 25 grid samples at 52 Hz): the 0.2 s statistic B
+    resolves that pattern, and moments averaged over it set B's 1e-6 threshold 5.5-6.8 % too low at 52, 104
+    and 128 Hz (docs/validation.md, "Exact tails of D and B"). As :func:`null_factors` does, the quantile is
+    taken at the worst of ``phases`` phases of the raw samples against the grid (over one block spacing): the
+    thresholds hold where the least noise is averaged away. Units: variance of a raw sample per axis (g^2 per
+    g^2); times ``sigma^2`` of the night's noise it is the onset threshold's square (docs/scoring.md §7).
+    """
+    w = max(1, int(round(window_s * grid_hz)))
+    s = max(1, int(round(smooth_s * grid_hz)))
+    spread = burst = 0.0
+    for u in np.arange(phases) / phases:
+        g = _grid_impulses(fs_hz, grid_hz, w, s, u)
+        d_lam, b_lam = _form_eigenvalues(g, w, s)
+        spread = max(spread, chi2_mix_isf(d_lam, tail, multiplicity=3))
+        burst = max(burst, chi2_mix_isf(b_lam, tail, multiplicity=3))
+    return NullTails(float(tail), float(spread), float(burst))
+
+
+def _grid_impulses(fs_hz: float, grid_hz: float, w: int, s: int, phase: float) -> np.ndarray:
+    """Impulse responses (k, L) of ``k = w + s`` grid samples around grid time 0 to each of ``L`` raw samples
+    (``lrm.signal.prepare``'s block means and interpolation; raw samples as in :func:`_null_factors_at`, the
+    block centres ``phase`` block spacings after the grid point ``w // 2 + s // 2`` samples before time 0)."""
+    from lrm.signal.prepare import block_means, interp_rows
+
+    q = max(1, int(round(fs_hz / grid_hz)))
+    k0 = w // 2 + s // 2 + 1                                  # grid samples each side of time 0 the forms need
+    grid_t = (np.arange(2 * k0 + 1) - k0) / grid_hz
+    lead = int(np.ceil((k0 / grid_hz) * fs_hz)) + 2 * q + 1   # raw samples before time 0, a block to spare
+    n = q * (-(-2 * lead // q) + 1)
+    t = (np.arange(n) - lead - 0.5 * (q - 1)) / fs_hz + phase * q / fs_hz
+    m = n // q
+    tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) if q > 1 else t
+    out = np.zeros((grid_t.size, n))
+    for j in range(0, n, 3):                                  # three impulses at a time, one per axis
+        x = np.zeros((n, 3), np.float32)
+        cols = min(3, n - j)
+        x[j + np.arange(cols), np.arange(cols)] = 1.0
+        b = block_means(x, q) if q > 1 else x
+        out[:, j : j + cols] = interp_rows(grid_t, tb, b)[:, :cols]
+    return out
+
+
+def _form_eigenvalues(g: np.ndarray, w: int, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues of D^2's and B^2's quadratic forms (one axis) at the middle grid sample of ``g`` (k, L): the
+    nonzero ones, those of the small (k, k) forms on the grid samples' covariance ``g g^T``."""
+    cov = g @ g.T
+    k = g.shape[0]
+    mid = k // 2
+
+    def box(c: int, n: int) -> np.ndarray:                   # scipy's centred uniform_filter1d window at c
+        r = np.zeros(k)
+        r[c - n // 2 : c - n // 2 + n] = 1.0 / n
+        return r
+
+    # D^2 = mean of g^2 over the window less its mean squared: rows e_j - box for the window's samples, / w
+    win = np.flatnonzero(box(mid, w))
+    rows_d = np.eye(k)[win] - box(mid, w)[None, :]
+    # B^2 = mean over the s-window of (g_j - box_w(j) g)^2
+    rows_b = np.array([np.eye(k)[c] - box(c, w) for c in np.flatnonzero(box(mid, s))])
+    lam_d = np.linalg.eigvalsh(rows_d @ cov @ rows_d.T) / w
+    lam_b = np.linalg.eigvalsh(rows_b @ cov @ rows_b.T) / s
+    return lam_d, lam_b
+
+
+def chi2_mix_isf(lam: np.ndarray, tail: float, *, multiplicity: int = 1) -> float:
+    """x with P(sum_i lam_i chi2_1 > x) = ``tail`` (each ``lam_i`` >= 0 counted ``multiplicity`` times), by the
+    Lugannani-Rice saddlepoint approximation (Lugannani & Rice 1980; Kuonen 1999, Biometrika 86:929-935).
+
+    >>> from scipy import stats
+    >>> round(chi2_mix_isf(np.full(4, 2.0), 1e-6) / (2.0 * stats.chi2.isf(1e-6, 4)), 3)
+    1.0
+    """
+    from scipy import optimize, stats
+
+    lam = np.asarray(lam, np.float64)
+    lam = lam[lam > 1e-12 * lam.max()]
+    m = float(multiplicity)
+    s_max = 0.5 / lam.max()
+
+    def log_sf(s: float) -> float:
+        v = 1.0 - 2.0 * s * lam
+        x = m * (lam / v).sum()
+        k = -0.5 * m * np.log(v).sum()
+        r = np.sqrt(max(2.0 * (s * x - k), 0.0))
+        u = s * np.sqrt(m * (2.0 * lam ** 2 / v ** 2).sum())
+        p = stats.norm.sf(r) + stats.norm.pdf(r) * (1.0 / u - 1.0 / r)
+        return float(np.log(max(p, 1e-300)) - np.log(tail))
+
+    s = optimize.brentq(log_sf, 0.05 * s_max, s_max * (1.0 - 1e-12), xtol=1e-14 * s_max, rtol=1e-13)
+    return float(m * (lam / (1.0 - 2.0 * s * lam)).sum())
