@@ -7,10 +7,14 @@ threshold set by what the same statistic does on a *still* leg of this sensor (i
 
 * **the sensor model** (``lrm.signal.noise``): white noise ``s`` per axis and quantisation step ``q``, measured
   from the night's raw samples. Through the working grid and the 0.5 s window (``null_factors``) white noise
-  makes R a chi distribution with 3 degrees of freedom of scale ``s_R`` and D^2 a scaled chi-square (moment
-  matched). The onset threshold is the quantile that a still sample exceeds with probability
-  ``false_alarm_tail`` (1e-6 per grid sample: about 0.1 crossings per hour per statistic on white noise,
-  measured over 40 h per rate). Where the noise is too small to dither the quantiser, a still leg's reading
+  makes R a chi distribution with 3 degrees of freedom of scale ``s_R`` and D^2 (and B^2) a weighted sum of
+  chi-squares, a quadratic form of the raw samples. The onset threshold is the quantile that a still sample
+  exceeds with probability ``false_alarm_tail`` (1e-6 per grid sample: about 0.1 crossings per hour per
+  statistic on white noise, measured over 40 h per rate); for D and B it is the form's exact (saddlepoint)
+  quantile at the worst phase of the raw samples against the grid (``null_tails``; a scaled chi-square moment
+  matched to the form, which still gives the body's quantiles, set B's 5-9 % too low at rates off a multiple of
+  25 Hz such as 52, 104 and 128 Hz: docs/validation.md, "Exact tails of D and B").
+  Where the noise is too small to dither the quantiser, a still leg's reading
   jumps by whole LSBs as its true value drifts across a level boundary and toggles between neighbouring
   levels (``quantisation_swing``, a full LSB without dither, nothing with enough noise): R's thresholds add
   sqrt(2) swings (a level off on two axes between the rest and the window) and D's sqrt(3)/2 (toggles on all

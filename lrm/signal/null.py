@@ -4,6 +4,8 @@ Raw white noise passes ``lrm.signal.prepare``'s block means and interpolation on
 detector's 0.5 s windows (``lrm.signal.envelope``). How much of it survives depends on the rate and on where
 the raw samples fall between the grid points; :func:`null_factors` measures it by running unit white noise
 through that very chain, so the thresholds (``lrm.signal.detect``) follow the code that produces the data.
+:func:`null_tails` gives D's and B's onset quantiles exactly, from the eigenvalues of their quadratic forms
+through the same chain (its impulse responses), where moments fit to a scaled chi-square are light in the far tail.
 """
 
 from __future__ import annotations
@@ -104,12 +106,13 @@ def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 
     independent axes of the same eigenvalues ``lam_i``, those of the form through the chain's impulse responses
     (``lrm.signal.prepare``'s block means and interpolation onto the grid, pushed through as unit impulses, then
     the windows of ``lrm.signal.envelope``). Their tail is the Lugannani-Rice saddlepoint approximation of that
-    sum (:func:`chi2_mix_isf`), whose relative error in the tail probability is a few percent, i.e. < 0.1 % in
-    the threshold. A moment-matched scaled chi-square (``NullFactors``, which sets the body: median and offset
+    sum (:func:`chi2_mix_isf`), whose error in the tail probability is < 1 % here (against Imhof's exact
+    inversion, tests/signal/test_null.py), < 0.01 % in the threshold. A moment-matched scaled chi-square (``NullFactors``, which sets the body: median and offset
     quantiles) is light in the far tail of these forms, and off whole multiples of ``grid_hz`` the chain's weights
     repeat with the raw samples' phase against the grid (every 25 grid samples at 52 Hz): the 0.2 s statistic B
-    resolves that pattern, and moments averaged over it set B's 1e-6 threshold 5.5-6.8 % too low at 52, 104
-    and 128 Hz (docs/validation.md, "Exact tails of D and B"). As :func:`null_factors` does, the quantile is
+    resolves that pattern, and moments averaged over it put B^2's 1e-6 quantile 5.5-6.8 % (B's onset threshold,
+    its noise power removed, 7-9 %) too low at 52, 104 and 128 Hz (docs/validation.md, "Exact tails of D and B").
+    As :func:`null_factors` does, the quantile is
     taken at the worst of ``phases`` phases of the raw samples against the grid (over one block spacing): the
     thresholds hold where the least noise is averaged away. Units: variance of a raw sample per axis (g^2 per
     g^2); times ``sigma^2`` of the night's noise it is the onset threshold's square (docs/scoring.md §7).
