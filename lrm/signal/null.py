@@ -107,15 +107,20 @@ def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 
     (``lrm.signal.prepare``'s block means and interpolation onto the grid, pushed through as unit impulses, then
     the windows of ``lrm.signal.envelope``). Their tail is the Lugannani-Rice saddlepoint approximation of that
     sum (:func:`chi2_mix_isf`), whose error in the tail probability is < 1 % here (against Imhof's exact
-    inversion, tests/signal/test_null.py), < 0.01 % in the threshold. A moment-matched scaled chi-square (``NullFactors``, which sets the body: median and offset
-    quantiles) is light in the far tail of these forms, and off whole multiples of ``grid_hz`` the chain's weights
-    repeat with the raw samples' phase against the grid (every 25 grid samples at 52 Hz): the 0.2 s statistic B
-    resolves that pattern, and moments averaged over it put B^2's 1e-6 quantile 5.5-6.8 % (B's onset threshold,
-    its noise power removed, 7-9 %) too low at 52, 104 and 128 Hz (docs/validation.md, "Exact tails of D and B").
-    As :func:`null_factors` does, the quantile is
-    taken at the worst of ``phases`` phases of the raw samples against the grid (over one block spacing): the
-    thresholds hold where the least noise is averaged away. Units: variance of a raw sample per axis (g^2 per
-    g^2); times ``sigma^2`` of the night's noise it is the onset threshold's square (docs/scoring.md §7).
+    inversion, tests/signal/test_null.py), < 0.01 % in the threshold.
+
+    Why not the moments (:class:`NullFactors`, which still give the body: median and offset quantiles): a
+    moment-matched scaled chi-square is light in the far tail of these forms, and off whole multiples of
+    ``grid_hz`` the chain's weights repeat with the raw samples' phase against the grid (every 25 grid samples at
+    52 Hz). The 0.2 s statistic B resolves that pattern, and moments averaged over it put B^2's 1e-6 quantile
+    5.5-6.8 % (B's onset threshold, its noise power removed, 7-9 %) too low at 52, 104 and 128 Hz, where a still
+    leg crossed it 9-14x more often than designed at the worst phase (docs/validation.md, "Exact tails of D and
+    B"). As :func:`null_factors` does, the quantile is taken at the worst of ``phases`` phases of the raw samples
+    against the grid (spread over one block spacing): the thresholds hold where the least noise is averaged away.
+
+    Units: the variance of a raw sample per axis (dimensionless, g^2 per g^2); times ``sigma^2`` of the night's
+    noise (g^2) it is the onset threshold's square (docs/scoring.md §7). ``fs_hz``, ``grid_hz`` in Hz,
+    ``window_s``, ``smooth_s`` in s, ``tail`` per grid sample.
     """
     w = max(1, int(round(window_s * grid_hz)))
     s = max(1, int(round(smooth_s * grid_hz)))
@@ -129,9 +134,10 @@ def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 
 
 
 def _grid_impulses(fs_hz: float, grid_hz: float, w: int, s: int, phase: float) -> np.ndarray:
-    """Impulse responses (k, L) of ``k = w + s`` grid samples around grid time 0 to each of ``L`` raw samples
-    (``lrm.signal.prepare``'s block means and interpolation; raw samples as in :func:`_null_factors_at`, the
-    block centres ``phase`` block spacings after the grid point ``w // 2 + s // 2`` samples before time 0)."""
+    """Impulse responses (k, L) of the ``k = 2 (w // 2 + s // 2 + 1) + 1`` grid samples around grid time 0 (all
+    that D and B at the middle one read) to each of ``L`` raw samples (``lrm.signal.prepare``'s block means and
+    interpolation, raw samples placed as in :func:`_null_factors_at`); ``phase`` (0-1) moves the raw samples by
+    that fraction of a block spacing."""
     from lrm.signal.prepare import block_means, interp_rows
 
     q = max(1, int(round(fs_hz / grid_hz)))
@@ -198,5 +204,8 @@ def chi2_mix_isf(lam: np.ndarray, tail: float, *, multiplicity: int = 1) -> floa
         p = stats.norm.sf(r) + stats.norm.pdf(r) * (1.0 / u - 1.0 / r)
         return float(np.log(max(p, 1e-300)) - np.log(tail))
 
-    s = optimize.brentq(log_sf, 0.05 * s_max, s_max * (1.0 - 1e-12), xtol=1e-14 * s_max, rtol=1e-13)
+    lo = 0.05 * s_max                                        # sf(K'(lo)) must exceed the tail: a wider tail, nearer 0
+    while log_sf(lo) < 0.0 and lo > 1e-9 * s_max:
+        lo *= 0.1
+    s = optimize.brentq(log_sf, lo, s_max * (1.0 - 1e-12), xtol=1e-14 * s_max, rtol=1e-13)
     return float(m * (lam / (1.0 - 2.0 * s * lam)).sum())
