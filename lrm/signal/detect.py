@@ -183,8 +183,10 @@ def _chi2_tail(tail: float, dof: float) -> float:
 def block_medians(dev: Deviation, valid: npt.NDArray[np.bool_], *, fs_hz: float,
                   params: DetectParams = DetectParams(), spread_medians: npt.NDArray[np.float32] | None = None
                   ) -> npt.NDArray[np.float32]:
-    """Median of R and D over each whole block of ``null_block_s`` (b, 2) in g; NaN where less than half of
-    the block is valid. Every fifth of a second is used (the statistics are smooth over their 0.5 s window).
+    """Median of R and D over each whole block of ``null_block_s`` (b, 2) in g; NaN where the median's middle
+    order statistics are not all valid (less than half of the block valid, or exactly half of an even row:
+    an invalid sample would be averaged in as +inf). Every fifth of a second is used (the statistics are smooth
+    over their 0.5 s window).
     ``spread_medians``: D's column (b,) as this function returned it for the same D and ``valid`` (the second
     pass of :func:`lrm.signal.leg.leg_signals` changes R only), taken instead of sorting D's blocks again.
     """
@@ -208,7 +210,7 @@ def block_medians(dev: Deviation, valid: npt.NDArray[np.bool_], *, fs_hz: float,
         median = np.mean(ordered[:, middle], axis=1)
         median[np.isnan(ordered[:, -1])] = np.nan
         out[:, k] = median
-    out[ok.mean(axis=1) < 0.5] = np.nan
+    out[ok.sum(axis=1) < middle.stop] = np.nan            # an invalid sample (+inf) among the middle ones
     return out
 
 

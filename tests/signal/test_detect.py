@@ -460,3 +460,22 @@ def test_a_filled_leg_keeps_its_still_level_after_the_fill():
     before = np.median(thr.offset_hi_g[(at >= 900) & (at < 1200)])
     after = np.median(thr.offset_hi_g[(at >= 2400) & (at < 2700)])
     assert before > 0.006 and 0.8 * before < after <= before
+
+
+def test_a_block_valid_for_exactly_half_its_samples_has_no_median_rather_than_an_infinite_one():
+    """An even row of 0.2 s samples with exactly half of them valid put one invalid sample (+inf) among the two
+    middle order statistics: the block's null was +inf and the thresholds after it overflowed float32 (seen on a
+    52 Hz night after a gap). Such a block has no median, as one with less than half valid."""
+    from lrm.signal.detect import block_medians
+    from lrm.signal.envelope import Deviation
+
+    fs = 50.0                                                  # 10 s blocks of 500 samples: 50 used, an even row
+    n = int(fs * 10 * 4)
+    rng = np.random.default_rng(5)
+    dev = Deviation(rng.random(n).astype(np.float32), rng.random(n).astype(np.float32), np.zeros(n, np.float32))
+    valid = np.ones(n, bool)
+    valid[500:750] = False                                     # block 1: exactly half of it valid
+    valid[1000:1240] = False                                   # block 2: just over half valid
+    out = block_medians(dev, valid, fs_hz=fs)
+    assert np.isfinite(out[[0, 2, 3]]).all()
+    assert np.isnan(out[1]).all()
