@@ -84,6 +84,15 @@ def test_a_night_without_a_lying_period_gives_no_per_hour_in_bed_explanation():
     assert any(s.startswith("lrm found no period lying down") and "see the warnings" in s for s in findings.sentences)
 
 
+
+def test_a_rest_period_from_posture_says_what_an_ankle_cannot_tell_from_bed():
+    # an ankle sees the shank: a sofa before bed or sitting up with the legs out reads as lying (tests/rest_stress.py)
+    night = {"plm_index": 8.0, "plm_count": 64, "time_in_bed_h": 8.0, "hypnic_jerk_count": 0}
+    from_posture = render_findings({**night, "rest_period_source": "posture"})
+    given = render_findings({**night, "rest_period_source": "override"})
+    assert any("found from the legs' posture" in s and "sofa" in s for s in from_posture.sentences)
+    assert not any("legs' posture" in s for s in given.sentences)
+
 def test_a_leg_missing_many_lms_is_said_to_make_the_index_too_low():
     leg = {"detection_limit_g": 0.04, "missed_share_estimate": 0.45, "missed_share_range": [0.3, None]}
     summary = {"plm_index": 8.0, "plm_count": 64, "time_in_bed_h": 8.0,
