@@ -1,6 +1,6 @@
 """How a sensor's white noise shows in the detector's statistics on the working grid (the null's scale).
 
-Raw white noise passes ``lrm.signal.prepare``'s grid series (``grid_series``) and interpolation onto the 25 Hz grid and then the
+Raw white noise passes ``lrm.signal.prepare``'s block means and interpolation onto the 25 Hz grid and then the
 detector's 0.5 s windows (``lrm.signal.envelope``). How much of it survives depends on the rate and on where
 the raw samples fall between the grid points; :func:`null_factors` measures it by running unit white noise
 through that very chain, so the thresholds (``lrm.signal.detect``) follow the code that produces the data.
@@ -42,7 +42,7 @@ class NullFactors:
 def null_factors(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 0.2) -> NullFactors:
     """Measure :class:`NullFactors` by pushing unit white noise at ``fs_hz`` through the same chain.
 
-    The chain is ``lrm.signal.prepare``'s (``grid_series``: overlapping means of ``round(fs_hz / grid_hz)`` samples, linear
+    The chain is ``lrm.signal.prepare``'s (block means of ``round(fs_hz / grid_hz)`` samples, linear
     interpolation onto the ``grid_hz`` grid) followed by the ``window_s`` moving mean: how much of the sensor's
     noise survives depends on the rate (block means average it down, interpolating a slow sensor up to the
     grid correlates it) and on where the raw samples fall between the grid points, which drifts through the
@@ -58,14 +58,18 @@ def _null_factors_at(fs_hz: float, grid_hz: float, window_s: float, phase: float
     """:func:`null_factors` with the first block centred ``phase`` grid steps after a grid point."""
     from scipy.ndimage import uniform_filter1d
 
-    from lrm.signal.prepare import grid_series, interp_rows
+    from lrm.signal.prepare import block_means, interp_rows
 
     rng = np.random.default_rng(12345)
     n = int(300 * fs_hz)
     x = rng.standard_normal((n, 3)).astype(np.float32)
     q = max(1, int(round(fs_hz / grid_hz)))
     t = (np.arange(n) - 0.5 * (q - 1)) / fs_hz + phase / grid_hz   # block j's centre at j q / fs + phase
-    tb, blocks = grid_series(t, x, q=q)
+    m = n // q
+    if q > 1:
+        blocks, tb = block_means(x, q), 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q])
+    else:
+        blocks, tb = x, t
     grid_t = np.arange(int(tb[-1] * grid_hz)) / grid_hz
     grid_t = grid_t[grid_t >= tb[0]]
     g = interp_rows(grid_t, tb, blocks).astype(np.float64)
@@ -100,7 +104,7 @@ def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 
 
     D^2 and B^2 of white noise are quadratic forms of the raw samples: ``sum_i lam_i chi2_1``, three
     independent axes of the same eigenvalues ``lam_i``, those of the form through the chain's impulse responses
-    (``lrm.signal.prepare``'s ``grid_series`` and interpolation onto the grid, pushed through as unit impulses, then
+    (``lrm.signal.prepare``'s block means and interpolation onto the grid, pushed through as unit impulses, then
     the windows of ``lrm.signal.envelope``). Their tail is the Lugannani-Rice saddlepoint approximation of that
     sum (:func:`chi2_mix_isf`), whose error in the tail probability is < 1 % here (against Imhof's exact
     inversion, tests/signal/test_null.py), < 0.01 % in the threshold.
@@ -131,10 +135,10 @@ def null_tails(fs_hz: float, grid_hz: float, window_s: float, smooth_s: float = 
 
 def _grid_impulses(fs_hz: float, grid_hz: float, w: int, s: int, phase: float) -> np.ndarray:
     """Impulse responses (k, L) of the ``k = 2 (w // 2 + s // 2 + 1) + 1`` grid samples around grid time 0 (all
-    that D and B at the middle one read) to each of ``L`` raw samples (``lrm.signal.prepare``'s ``grid_series`` and
+    that D and B at the middle one read) to each of ``L`` raw samples (``lrm.signal.prepare``'s block means and
     interpolation, raw samples placed as in :func:`_null_factors_at`); ``phase`` (0-1) moves the raw samples by
     that fraction of a block spacing."""
-    from lrm.signal.prepare import grid_series, interp_rows
+    from lrm.signal.prepare import block_means, interp_rows
 
     q = max(1, int(round(fs_hz / grid_hz)))
     k0 = w // 2 + s // 2 + 1                                  # grid samples each side of time 0 the forms need
@@ -142,12 +146,14 @@ def _grid_impulses(fs_hz: float, grid_hz: float, w: int, s: int, phase: float) -
     lead = int(np.ceil((k0 / grid_hz) * fs_hz)) + 2 * q + 1   # raw samples before time 0, a block to spare
     n = q * (-(-2 * lead // q) + 1)
     t = (np.arange(n) - lead - 0.5 * (q - 1)) / fs_hz + phase * q / fs_hz
+    m = n // q
+    tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) if q > 1 else t
     out = np.zeros((grid_t.size, n))
     for j in range(0, n, 3):                                  # three impulses at a time, one per axis
         x = np.zeros((n, 3), np.float32)
         cols = min(3, n - j)
         x[j + np.arange(cols), np.arange(cols)] = 1.0
-        tb, b = grid_series(t, x, q=q)                        # the working grid's series, as prepare_leg
+        b = block_means(x, q) if q > 1 else x
         out[:, j : j + cols] = interp_rows(grid_t, tb, b)[:, :cols]
     return out
 

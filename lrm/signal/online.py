@@ -63,7 +63,7 @@ from lrm.signal.envelope import LASTING_CHECK_S, REST_TRACK_S, rest_error_reach_
 from lrm.signal.gravity import gravity_reach_s
 from lrm.signal.leg import MASK_MAX_S, detect_leg_movements, leg_signals
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
-from lrm.signal.prepare import PreparedLeg, grid_series, interp_rows, prepare_leg
+from lrm.signal.prepare import PreparedLeg, block_means, interp_rows, prepare_leg
 from lrm.signal.pulses import kept_samples, pulse_on_grid
 
 __all__ = ["OnlineLM", "OnlineDetector", "detect_leg_lms_offline"]
@@ -370,9 +370,15 @@ class OnlineDetector:
 
     def _grid(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float32], i0: int, i1: int
               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
-        """prepare_leg's grid series (``grid_series``), interpolation and validity for grid samples [i0, i1), same arithmetic."""
+        """prepare_leg's block means, interpolation and validity for grid samples [i0, i1), same arithmetic."""
         q, fs, pp = self.q, self.grid_hz, self.params.prepare
-        tb, blocks = grid_series(t, x, q=q, origin_s=self.origin_s)
+        m = t.size // q
+        if q > 1:
+            blocks = block_means(x, q)
+            tb = 0.5 * (t[0 : m * q : q] + t[q - 1 : m * q : q]) - self.origin_s
+        else:
+            blocks = np.ascontiguousarray(x, dtype=np.float32)
+            tb = t - self.origin_s
         grid_t = np.arange(i0, i1, dtype=np.float64) / fs
         accel = interp_rows(grid_t, tb, blocks)
         valid = grid_t <= tb[-1]

@@ -22,7 +22,7 @@ from lrm.io.recording import Leg
 from lrm.params import PrepareParams
 from lrm.signal.noise import SensorNoise, estimate_sensor_noise
 
-__all__ = ["PreparedLeg", "prepare_leg", "grid_series", "series_stride", "block_means", "count_clipped", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
+__all__ = ["PreparedLeg", "prepare_leg", "block_means", "count_clipped", "interp_rows", "find_gaps", "interval_mask", "merge_intervals",
            "sample_rate_hz", "grid_length"]
 
 FloatArray = npt.NDArray[np.floating]
@@ -112,7 +112,14 @@ def prepare_leg(leg: Leg, *, origin_s: float, n_grid: int, params: PrepareParams
     m = t.size // q
     if m < 2:
         raise InputError(src, "", f"only {t.size} usable samples", "record at least 30 minutes")
-    tb, blocks = grid_series(t[: m * q], x[: m * q], q=q, origin_s=origin_s)
+    if q > 1:
+        blocks = block_means(x, q)
+        tb = np.add(t[0 : m * q : q], t[q - 1 : m * q : q])       # 0.5 (first + last) - origin, in place
+        tb *= 0.5
+        tb -= origin_s
+    else:
+        blocks = np.ascontiguousarray(x, dtype=np.float32)
+        tb = t - origin_s
     _check_units(blocks, src)
     gaps = np.column_stack((t[gap_at], t[gap_at + 1])).reshape(-1, 2) - origin_s
     known = [(g.start_s, g.end_s) for g in leg.gaps if g.end_s - g.start_s > 0]   # from the recorder/reader
@@ -156,54 +163,6 @@ def _in_spans(t_s: npt.NDArray[np.float64], spans_s: npt.NDArray[np.float64]) ->
     np.add.at(delta, lo, 1)
     np.add.at(delta, hi, -1)
     return np.cumsum(delta[:-1]) > 0
-
-
-def grid_series(t_s: npt.NDArray[np.float64], accel_g: npt.NDArray[np.float32], *, q: int, origin_s: float = 0.0
-                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float32]]:
-    """The series the working grid interpolates: times (m,) in s since ``origin_s`` and values (m, 3) in g.
-
-    ``q`` is ``round(raw rate / grid rate)``. ``q == 1`` (sensors below 1.5 grid rates): the raw samples. Faster
-    sensors: means of ``q`` consecutive raw samples (a grid step, 40 ms at 25 Hz), one starting every ``r`` raw
-    samples, ``r`` the largest divisor of ``q`` below it (:func:`series_stride`; the boxes overlap by at least
-    half), so the series runs at >= 2 grid rates and a grid point lies within a quarter grid step of a box's
-    centre. Boxes that did not overlap (one per grid step, linearly interpolated) averaged two independent
-    boxes half-way between them: a gain of cos(pi f / 25) (0.31 at 10 Hz), which cut D of tremor and twitch
-    LMs to 0.79-0.89 of a box centred on the grid point (docs/validation.md, "Is lrm's detector near the
-    optimum?"). With overlapping boxes the worst grid point passes cos(pi f r / fs) of a centred box (0.81 at
-    10 Hz, 50-200 Hz sensors) and still sees the white noise of one box on a grid point (the thresholds'
-    null, ``lrm.signal.null``). By sample index only: timestamp jitter moves no sample between boxes, and a
-    series computed from a window that starts on a whole ``q`` block (the online detector) is a suffix of the
-    night's, entry for entry.
-
-    >>> tb, v = grid_series(np.arange(8) / 100.0, np.arange(24, dtype=np.float32).reshape(8, 3), q=4)
-    >>> (tb * 1000).round(1).tolist(), v[:, 0].tolist()
-    ([15.0, 35.0, 55.0], [4.5, 10.5, 16.5])
-    """
-    if q <= 1:
-        return t_s - origin_s, np.ascontiguousarray(accel_g, dtype=np.float32)
-    r = series_stride(q)
-    k = q // r
-    blocks = block_means(accel_g, r) if r > 1 else np.ascontiguousarray(accel_g, dtype=np.float32)
-    m = blocks.shape[0] - k + 1
-    series = np.add(blocks[0:m], blocks[1 : m + 1])
-    for j in range(2, k):
-        series += blocks[j : m + j]
-    series *= np.float32(1.0 / k)
-    tb = np.add(t_s[0 : m * r : r], t_s[q - 1 : (m - 1) * r + q : r])   # 0.5 (first + last) - origin, in place
-    tb *= 0.5
-    tb -= origin_s
-    return tb, series
-
-
-def series_stride(q: int) -> int:
-    """Raw samples between the starts of :func:`grid_series`' boxes of ``q`` samples: the largest divisor of
-    ``q`` below it (1 for ``q`` <= 3 or prime), so that the boxes overlap by at least half and the online
-    detector's windows (whole blocks of ``q``) start on a box.
-
-    >>> [series_stride(q) for q in (1, 2, 3, 4, 5, 8)]
-    [1, 1, 1, 2, 1, 4]
-    """
-    return max([d for d in range(1, q) if q % d == 0] or [1])
 
 
 def interp_rows(t_s: npt.NDArray[np.float64], tp_s: npt.NDArray[np.float64], rows: npt.NDArray[np.float32]
