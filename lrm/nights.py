@@ -22,9 +22,11 @@ than :data:`SPLIT_AFTER_S` (30 h), or any recording on request, is analysed nigh
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import math
 import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -120,6 +122,34 @@ def multiday_sources(recording: Recording, one_night: bool) -> dict[str, LegSour
 def span_s(sources: Mapping[str, LegSource]) -> tuple[float, float]:
     """The recording's first and last sample time (s) over the legs."""
     return min(s.start_s for s in sources.values()), max(s.end_s for s in sources.values())
+
+
+def _release_freed_memory() -> bool:
+    """Collect garbage, then hand the memory the C heap holds free back to the OS: glibc's ``malloc_trim(0)``.
+
+    Between nights the previous night's arrays (~300 MiB of two legs' samples and the analysis's working set) are
+    freed, but glibc keeps much of that memory in its heap (~236 MiB measured after a night), so each later night
+    starts that much higher and the worst night of a week peaked 50-60 MiB above the first (benchmarks/README.md,
+    memory notes, passes 14-15). Only glibc has ``malloc_trim``; elsewhere (macOS, Windows, musl) this only
+    collects garbage. pyarrow's allocator (mimalloc: the nights' parquet files) likewise keeps what it freed, ~20-30
+    MiB a night; its pool is asked to return it when pyarrow is loaded. It changes no result. Returns whether
+    ``malloc_trim`` was called.
+    """
+    gc.collect()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except OSError:                                  # no C library to open: nothing to trim
+        return False
+    if trim is None:
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True
 
 
 def find_leg_nonwear(source: LegSource, windows: list[NightWindow], params: NonwearParams = NonwearParams()
@@ -265,6 +295,7 @@ def analyze_nights(sources: Mapping[str, LegSource], out_dir: str | os.PathLike[
     for side, src in sources.items():
         nonwear[side], tz = find_leg_nonwear(src, windows)
         file_tz = file_tz or tz
+    _release_freed_memory()                                   # the non-wear pass's day reads, before the first night
     tz = timezone_name or file_tz
     if tz != timezone_name:                                   # the files state the zone: windows in it
         windows = find_night_windows(start, end, tz)
@@ -277,7 +308,7 @@ def analyze_nights(sources: Mapping[str, LegSource], out_dir: str | os.PathLike[
             scored.append(directory)
         if progress is not None:
             progress(_progress_line(row))
-        gc.collect()
+        _release_freed_memory()                               # the next night starts from the first's footprint
     table = _nights_table(rows)
     out.mkdir(parents=True, exist_ok=True)
     table.to_parquet(out / NIGHTS_PARQUET, index=False)

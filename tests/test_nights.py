@@ -1,5 +1,6 @@
 """Multi-day recordings night by night (issue 12): windows, non-wear nights, and each night scored as if alone."""
 
+import platform
 import warnings
 
 import pandas as pd
@@ -181,3 +182,9 @@ def test_multiday_sources_split_only_a_long_recording_not_given_for_one_night():
     assert sources["left"].end_s - sources["left"].start_s == pytest.approx(SPLIT_AFTER_S + 3600)
     assert multiday_sources(long, one_night=True) is None
     assert multiday_sources(recording(SPLIT_AFTER_S / 3600), one_night=False) is None
+
+
+def test_freed_memory_is_trimmed_between_nights_only_where_glibc_is():
+    from lrm.nights import _release_freed_memory
+
+    assert _release_freed_memory() == (platform.libc_ver()[0] == "glibc")
