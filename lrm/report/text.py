@@ -299,12 +299,11 @@ def render_findings(summary: Mapping[str, Any], *, scored_events: bool = False, 
             "to runs of 10 to 90 s intervals. Values near 1 mean strongly periodic movements, as is typical of "
             "restless legs."
         )
-    if summary.get("rest_period_source") == "posture":
+    if summary.get("rest_period_source") == "posture":  # docs/validation.md, "Time in bed on independent nights"
         sentences.append(
             "Lights out and lights on were found from the legs' posture. An ankle sensor sees the lower leg, not the "
             "body, so time lying on a sofa before bed or sitting up in bed with the legs stretched out counts as in "
-            "bed (docs/validation.md, \"Time in bed on independent nights\"). If you know when the lights went out "
-            "and on, give those times."
+            "bed. If you know when the lights went out and on, give those times."
         )
     if summary.get("rest_period_source") == "none":
         sentences.append(
