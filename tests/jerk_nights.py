@@ -90,6 +90,22 @@ def _rotation_lin(theta: np.ndarray, tau: np.ndarray, radius: float) -> np.ndarr
     return np.column_stack([-radius * omega**2 / G, np.zeros_like(theta), -radius * alpha / G])
 
 
+def walk_shapes(r: np.random.Generator, d: float) -> dict:
+    """Each leg's walking shape over ``d`` s: the shank swings by 10-30 deg about upright at the stride rate
+    (0.7-1.0 strides/s, the legs half a stride apart) with a heel strike per stride; draws three numbers of ``r``."""
+    stride, swing, impact = r.uniform(0.7, 1.0), np.radians(r.uniform(10, 30)), r.uniform(0.3, 2.0)
+    shapes = {}
+    for k, side in enumerate(SIDES):
+        def shape(tau, ph=k * np.pi, d=d):
+            theta = swing * np.sin(2 * np.pi * stride * tau + ph) * np.clip(np.minimum(tau, d - tau), 0, 1)
+            lin = _rotation_lin(theta, tau, 0.45)
+            phase = (stride * tau + ph / (2 * np.pi)) % 1.0
+            lin[:, 0] -= impact * np.exp(-0.5 * ((phase - 0.5) / (0.015 * stride)) ** 2)
+            return theta, 0.1 * theta, lin
+        shapes[side] = shape
+    return shapes
+
+
 def _flexion(shape: np.ndarray, tau: np.ndarray, radius: float, roll_ratio: float = 0.0):
     return shape, roll_ratio * shape, _rotation_lin(shape, tau, radius)
 
@@ -201,15 +217,7 @@ class _Night:
 
     def walk(self, a: float, b: float) -> None:
         """Walking: the shank swings by 10-30 deg at the stride rate, with a heel strike per stride."""
-        r = self.r
-        stride, swing, impact = r.uniform(0.7, 1.0), np.radians(r.uniform(10, 30)), r.uniform(0.3, 2.0)
-        for k, side in enumerate(SIDES):
-            def shape(tau, ph=k * np.pi, d=b - a):
-                theta = swing * np.sin(2 * np.pi * stride * tau + ph) * np.clip(np.minimum(tau, d - tau), 0, 1)
-                lin = _rotation_lin(theta, tau, 0.45)
-                phase = (stride * tau + ph / (2 * np.pi)) % 1.0
-                lin[:, 0] -= impact * np.exp(-0.5 * ((phase - 0.5) / (0.015 * stride)) ** 2)
-                return theta, 0.1 * theta, lin
+        for side, shape in walk_shapes(self.r, b - a).items():
             self.legs[side].add(a, b - a, shape)
             self.note(a, b, side, "walking")
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jerk_nights import SIDES, _bump, _Leg, _random_rotation, _rotation_lin, _smooth_step
+from jerk_nights import SIDES, _bump, _Leg, _random_rotation, _rotation_lin, _smooth_step, walk_shapes
 from lrm.io.recording import Leg, Recording
 
 RATES_HZ = (10.0, 12.5, 13.0, 16.0, 20.0, 25.0)
@@ -108,15 +108,7 @@ class _Rest:
 
     def walk(self, a: float, b: float) -> None:
         """Walking from a to b (s): the shank swings by 10-30 deg about upright at the stride rate, heel strikes."""
-        r = self.r
-        stride, swing, impact = r.uniform(0.7, 1.0), np.radians(r.uniform(10, 30)), r.uniform(0.3, 2.0)
-        for k, side in enumerate(SIDES):
-            def shape(tau, ph=k * np.pi, d=b - a):
-                theta = swing * np.sin(2 * np.pi * stride * tau + ph) * np.clip(np.minimum(tau, d - tau), 0, 1)
-                lin = _rotation_lin(theta, tau, 0.45)
-                phase = (stride * tau + ph / (2 * np.pi)) % 1.0
-                lin[:, 0] -= impact * np.exp(-0.5 * ((phase - 0.5) / (0.015 * stride)) ** 2)
-                return theta, 0.1 * theta, lin
+        for side, shape in walk_shapes(self.r, b - a).items():
             self.legs[side].add(a, b - a, shape)
 
     def up(self, t: float, length: float) -> float:
