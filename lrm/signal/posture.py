@@ -21,7 +21,7 @@ import pandas as pd
 from lrm.params import PostureParams
 from lrm.signal.detect import runs
 
-__all__ = ["Posture", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
+__all__ = ["Posture", "cover", "estimate_posture", "classify_movements", "label_wake_repositionings", "label_kept_turns",
            "kept_turns", "orientation_change_deg",
            "WALK_ACTIVITY_G", "WALK_SWING_G", "WALK_SHORT_S", "WALK_SHORT_SWING_S",
            "WALK_NEAR_S", "WALK_SUSTAINED_G", "WALK_SUSTAINED_S"]
@@ -130,7 +130,7 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
         moving[a:b] = True
     bouts = runs(moving)
     length = bouts[:, 1] - bouts[:, 0]
-    walking = _cover(bouts[length >= params.walk_min_s], moving.size)
+    walking = cover(bouts[length >= params.walk_min_s], moving.size)
     unit = _unit(gravity_1s)
     axis = None
     if walking.sum() >= 10:
@@ -140,9 +140,9 @@ def estimate_posture(gravity_1s: npt.NDArray[np.float32], activity_1s: npt.NDArr
         return Posture(np.ones(unit.shape[0], bool), elevation, walking, None)
     elevation = np.degrees(np.arcsin(np.clip(np.abs(np.einsum("ij,j->i", unit, axis.astype(unit.dtype))), 0, 1))).astype(np.float32)
     lying = elevation < params.lying_max_elevation_deg
-    walking |= _cover(_sustained_walks(activity_1s, lying, ok_1s), moving.size)
+    walking |= cover(_sustained_walks(activity_1s, lying, ok_1s), moving.size)
     short = bouts[(length >= WALK_SHORT_S) & (length < params.walk_min_s)]
-    walking |= _cover(_short_walks(short, activity_1s, lying, ok_1s, walking), moving.size)
+    walking |= cover(_short_walks(short, activity_1s, lying, ok_1s, walking), moving.size)
     walking &= ~lying
     walks = runs(walking)
     lying &= ~_up_around_walks(unit, walks[walks[:, 1] - walks[:, 0] >= params.walk_min_s],
@@ -180,7 +180,7 @@ def _up_around_walks(unit: npt.NDArray, bouts: npt.NDArray[np.int64], limit_deg:
         lo, hi = max(0, a - UP_WINDOW_S), min(n, b + UP_WINDOW_S)
         up = np.degrees(np.arcsin(np.clip(np.abs(unit[lo:hi] @ own), 0, 1))) >= limit_deg
         holes = runs(~up)
-        up |= _cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_HOLE_S) & (holes[:, 0] > 0)], up.size)
+        up |= cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_HOLE_S) & (holes[:, 0] > 0)], up.size)
         stretch = runs(up)
         stretch = stretch[(stretch[:, 0] <= a - lo) & (stretch[:, 1] >= b - lo)]
         for c, d in stretch:   # at most one
@@ -188,7 +188,7 @@ def _up_around_walks(unit: npt.NDArray, bouts: npt.NDArray[np.int64], limit_deg:
     return out
 
 
-def _cover(intervals: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
+def cover(intervals: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
     """Bool (n,) that is True inside the half-open intervals (k, 2)."""
     delta = np.zeros(n + 1, np.int32)
     np.add.at(delta, intervals[:, 0], 1)
@@ -203,7 +203,7 @@ def _sustained_walks(activity_1s: npt.NDArray[np.float32], lying: npt.NDArray[np
     every second: a slow walk whose swing the sensor barely sees (docs/scoring.md §5)."""
     moving = (activity_1s > WALK_SUSTAINED_G) & ok_1s
     holes = runs(~moving)
-    moving |= _cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_SUSTAINED_HOLE_S) & (holes[:, 0] > 0)], moving.size)
+    moving |= cover(holes[(holes[:, 1] - holes[:, 0] <= WALK_SUSTAINED_HOLE_S) & (holes[:, 0] > 0)], moving.size)
     found = runs(moving)
     found = found[found[:, 1] - found[:, 0] >= WALK_SUSTAINED_S]
     down = np.concatenate(([0], np.cumsum(lying)))

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from lrm.errors import InputError
 from lrm.params import RestParams
 from lrm.signal.detect import runs
-from lrm.signal.posture import Posture
+from lrm.signal.posture import Posture, cover
 
 __all__ = ["RestPeriod", "find_rest_period", "combine_legs"]
 
@@ -166,19 +166,13 @@ def _raised_in_bed(lying: npt.NDArray[np.bool_], walking: npt.NDArray[np.bool_],
     of :data:`LONG_GAP_S` or more is left alone (the walk may lie in the gap: a phone out of range of a person who
     left the room).
     """
-    out = lying.copy()
     up = runs(~lying)
     n = lying.size
     inner = up[(up[:, 0] > 0) & (up[:, 1] < n)]
     walked = np.concatenate(([0], np.cumsum(walking)))
     gaps = runs(~valid)
     gaps = gaps[gaps[:, 1] - gaps[:, 0] >= LONG_GAP_S]
-    long_gap = np.zeros(n, bool)
-    for a, b in gaps:  # few
-        long_gap[a:b] = True
-    bad = np.concatenate(([0], np.cumsum(long_gap)))
+    bad = np.concatenate(([0], np.cumsum(cover(gaps, n))))
     lo, hi = np.maximum(inner[:, 0] - 1, 0), np.minimum(inner[:, 1] + 1, n)
     still = (walked[inner[:, 1]] == walked[inner[:, 0]]) & (bad[hi] == bad[lo])
-    for a, b in inner[still]:  # few
-        out[a:b] = True
-    return out
+    return lying | cover(inner[still], n)
